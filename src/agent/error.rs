@@ -1,0 +1,91 @@
+//! [`AgentError`]: everything a turn or a backend can fail with, as seen through the port.
+
+use std::time::Duration;
+
+/// An error from the agent port.
+///
+/// Each variant says what happened, with the values involved, and what to try next. The
+/// backend's diagnostic output (for Codex, the tail of the app-server's stderr) is carried where
+/// it helps.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AgentError {
+    /// A configuration value is not one the backend accepts.
+    #[error("invalid value {value:?} for `{field}`: accepted values are {accepted}")]
+    InvalidConfig {
+        /// The field, as named in [`AgentConfig`](super::AgentConfig).
+        field: &'static str,
+        /// The value given.
+        value: String,
+        /// What would have been accepted.
+        accepted: String,
+    },
+
+    /// The backend could not be started (binary missing, spawn failed, handshake failed).
+    #[error("the agent backend could not start: {message}")]
+    BackendUnavailable {
+        /// What went wrong and what to do about it.
+        message: String,
+    },
+
+    /// The backend process went away while it was needed.
+    #[error("the agent backend exited unexpectedly ({status}) {context}; stderr tail:\n{stderr_tail}")]
+    BackendExited {
+        /// The exit status, as text (e.g. `exit status: 1`, `signal: 9 (SIGKILL)`).
+        status: String,
+        /// What was going on when it went away.
+        context: String,
+        /// The last lines the backend wrote to stderr.
+        stderr_tail: String,
+    },
+
+    /// The turn ran but failed, for example because the model call failed. The runner stays
+    /// usable: another turn may be sent on the same conversation.
+    #[error("the turn failed: {message}{}", details.as_deref().map(|d| format!(" ({d})")).unwrap_or_default())]
+    TurnFailed {
+        /// The backend's error message.
+        message: String,
+        /// Extra detail such as an error category (`internalServerError`).
+        details: Option<String>,
+    },
+
+    /// The turn did not finish within its budget. It was interrupted; the runner stays usable.
+    #[error(
+        "the turn timed out after {timeout:?} while {running}; last events: [{}]. \
+         Raise `TurnOptions::timeout`, check that the model provider answers, and read the backend's stderr tail:\n{stderr_tail}",
+        last_events.join("; ")
+    )]
+    Timeout {
+        /// The budget that ran out.
+        timeout: Duration,
+        /// What the turn was doing (the item in progress, or "waiting for the model").
+        running: String,
+        /// Summaries of the last events seen, oldest first.
+        last_events: Vec<String>,
+        /// The last lines the backend wrote to stderr.
+        stderr_tail: String,
+    },
+
+    /// The backend sent something the adapter cannot make sense of.
+    #[error("protocol error: {message}")]
+    Protocol {
+        /// What was wrong, with the offending value.
+        message: String,
+    },
+
+    /// The runner or factory was used after the backend was shut down.
+    #[error("the agent backend has been shut down; create a new session factory to run more turns")]
+    ShutDown,
+
+    /// A backend-specific failure (for example a replay that diverged from its cassette). The
+    /// message is the backend's full report.
+    #[error(transparent)]
+    Backend(Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl AgentError {
+    /// Whether the same runner may be used for another turn after this error.
+    pub fn runner_still_usable(&self) -> bool {
+        matches!(self, Self::TurnFailed { .. } | Self::Timeout { .. })
+    }
+}

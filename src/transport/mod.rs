@@ -1,0 +1,65 @@
+//! How JSON-RPC messages move between the adapter and a server.
+//!
+//! [`Transport`] is the seam below the session layer: the live [`ProcessTransport`] talks to a
+//! child `codex app-server`; recording and replay transports implement the same trait, so nothing
+//! above this module knows which one it holds.
+
+mod diagnostics;
+mod error;
+pub mod framing;
+mod message;
+mod process;
+
+use async_trait::async_trait;
+
+pub use diagnostics::Diagnostics;
+pub use error::TransportError;
+pub use message::{ErrorObject, InvalidMessage, Message, MessageKind, RequestId};
+pub use process::{ProcessCommand, ProcessTransport};
+
+/// A bidirectional stream of JSON-RPC messages with a server.
+///
+/// Implementations must make [`recv`](Transport::recv) cancel-safe: the session layer polls it in
+/// `tokio::select!` beside its outgoing queue, and a cancelled `recv` must lose no message.
+#[async_trait]
+pub trait Transport: Send + 'static {
+    /// Sends one message to the server.
+    async fn send(&mut self, message: Message) -> Result<(), TransportError>;
+
+    /// The next message from the server; `Ok(None)` once the server has closed its output.
+    async fn recv(&mut self) -> Result<Option<Message>, TransportError>;
+
+    /// Stops the server: closes its input, waits a bounded time, then kills it. Idempotent.
+    async fn close(&mut self) -> Result<(), TransportError>;
+
+    /// A live view of the server's diagnostics (stderr tail, exit status).
+    fn diagnostics(&self) -> Diagnostics;
+
+    /// The server's process id, where there is a process.
+    fn pid(&self) -> Option<u32> {
+        None
+    }
+}
+
+#[async_trait]
+impl Transport for Box<dyn Transport> {
+    async fn send(&mut self, message: Message) -> Result<(), TransportError> {
+        (**self).send(message).await
+    }
+
+    async fn recv(&mut self) -> Result<Option<Message>, TransportError> {
+        (**self).recv().await
+    }
+
+    async fn close(&mut self) -> Result<(), TransportError> {
+        (**self).close().await
+    }
+
+    fn diagnostics(&self) -> Diagnostics {
+        (**self).diagnostics()
+    }
+
+    fn pid(&self) -> Option<u32> {
+        (**self).pid()
+    }
+}
