@@ -1,0 +1,61 @@
+//! [`SessionError`]: failures of the JSON-RPC session with the app-server.
+
+use std::time::Duration;
+
+use crate::transport::TransportError;
+
+/// A failure of the JSON-RPC session.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The server is gone (exited, closed its output, or the transport failed). Every pending
+    /// request and every conversation on it fails with this.
+    #[error("the app-server is gone ({status}): {reason}")]
+    Closed {
+        /// Why the session ended.
+        reason: String,
+        /// The process exit status, or why it is unknown.
+        status: String,
+        /// The last lines of the server's stderr.
+        stderr_tail: String,
+    },
+
+    /// The server answered a request with an error.
+    #[error("`{method}` was refused by the app-server (code {code}): {message}")]
+    Rejected {
+        /// The request's method.
+        method: String,
+        /// The JSON-RPC error code.
+        code: i64,
+        /// The server's message.
+        message: String,
+    },
+
+    /// The server did not answer a request in time.
+    #[error("the app-server did not answer `{method}` within {after:?}")]
+    NoAnswer {
+        /// The request's method.
+        method: String,
+        /// How long was waited.
+        after: Duration,
+    },
+
+    /// The server answered with something the adapter does not understand.
+    #[error("unexpected answer to `{method}`: {message}")]
+    BadAnswer {
+        /// The request's method.
+        method: String,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// The session was shut down on purpose.
+    #[error("the session has been shut down")]
+    ShutDown,
+}
+
+impl SessionError {
+    pub(crate) fn closed_by(err: &TransportError, status: String, stderr_tail: String) -> Self {
+        Self::Closed { reason: err.to_string(), status, stderr_tail }
+    }
+}

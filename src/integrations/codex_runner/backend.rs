@@ -1,0 +1,160 @@
+//! [`CodexBackend`]: one `codex app-server` process (or any [`Transport`]) after the handshake.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use serde_json::Value;
+
+use super::CodexBackendConfig;
+use super::binary::{PINNED_CODEX_VERSION, resolve_codex_bin};
+use crate::agent::AgentError;
+use crate::integrations::codex::protocol::{ClientInfo, InitializeParams, InitializeResult, methods};
+use crate::integrations::codex::{RpcSession, STDERR_TAIL_LINES, SessionError};
+use crate::transport::{ProcessCommand, ProcessTransport, Transport};
+
+/// The name this client gives the app-server.
+pub const CLIENT_NAME: &str = "prompt-diary";
+
+/// A started app-server: shared, cheap to clone. Runners hold clones.
+///
+/// The process stops on [`shutdown`](CodexBackend::shutdown), or when the last clone drops.
+#[derive(Clone)]
+pub struct CodexBackend {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    session: RpcSession,
+    config: CodexBackendConfig,
+    server: InitializeResult,
+    shut_down: AtomicBool,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.session.close_now();
+    }
+}
+
+impl CodexBackend {
+    /// Resolves the Codex binary, starts `codex app-server` and completes the handshake.
+    pub async fn start(config: CodexBackendConfig) -> Result<Self, AgentError> {
+        config.validate()?;
+        let (program, _source) = resolve_codex_bin(config.codex_bin.as_deref())
+            .map_err(|err| AgentError::BackendUnavailable { message: err.to_string() })?;
+        let mut command = ProcessCommand::new(&program).args(config.app_server_args());
+        if let Some(home) = &config.codex_home {
+            command = command.env("CODEX_HOME", home.display().to_string());
+        }
+        command.env.extend(config.env.iter().cloned());
+        let transport = ProcessTransport::spawn(&command)
+            .map_err(|err| AgentError::BackendUnavailable { message: err.to_string() })?;
+        Self::start_with_transport(config, transport).await
+    }
+
+    /// Completes the handshake over an already open transport (live, recording or replay).
+    pub async fn start_with_transport<T: Transport>(config: CodexBackendConfig, transport: T) -> Result<Self, AgentError> {
+        config.validate()?;
+        let session = RpcSession::start(transport);
+        let params = InitializeParams {
+            client_info: ClientInfo { name: CLIENT_NAME.to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
+        };
+        let params = serde_json::to_value(params).unwrap_or(Value::Null);
+        let answer = session.request(methods::INITIALIZE, params, config.request_timeout).await;
+        let server = match answer {
+            Ok(value) => serde_json::from_value::<InitializeResult>(value).unwrap_or_default(),
+            Err(err) => {
+                session.close().await;
+                let tail = session.diagnostics().stderr_tail(STDERR_TAIL_LINES);
+                return Err(AgentError::BackendUnavailable {
+                    message: format!(
+                        "the app-server did not complete `initialize`: {err}. Check that the binary is a \
+                         Codex CLI that supports `app-server` (pinned: {PINNED_CODEX_VERSION}); stderr tail:\n{tail}"
+                    ),
+                });
+            }
+        };
+        if let Err(err) = session.notify(methods::INITIALIZED, None) {
+            return Err(session_error(err, "sending `initialized`"));
+        }
+        match server.codex_version() {
+            Some(PINNED_CODEX_VERSION) => {}
+            Some(other) => tracing::warn!(
+                "Codex {other} is not the pinned {PINNED_CODEX_VERSION}; run `prompt-diary install-codex` for the tested version"
+            ),
+            None => tracing::debug!(user_agent = %server.user_agent, "no Codex version in the user agent"),
+        }
+        Ok(Self { inner: Arc::new(Inner { session, config, server, shut_down: AtomicBool::new(false) }) })
+    }
+
+    /// The JSON-RPC session.
+    pub(crate) fn session(&self) -> &RpcSession {
+        &self.inner.session
+    }
+
+    /// The config this backend was started with.
+    pub fn config(&self) -> &CodexBackendConfig {
+        &self.inner.config
+    }
+
+    /// The Codex version the server reported, if it did.
+    pub fn codex_version(&self) -> Option<&str> {
+        self.inner.server.codex_version()
+    }
+
+    /// The server's user agent string.
+    pub fn user_agent(&self) -> &str {
+        &self.inner.server.user_agent
+    }
+
+    /// The app-server's process id (`None` for transports without a process).
+    pub fn pid(&self) -> Option<u32> {
+        self.inner.session.pid()
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has been called.
+    pub fn is_shut_down(&self) -> bool {
+        self.inner.shut_down.load(Ordering::SeqCst)
+    }
+
+    /// The last lines of the server's stderr.
+    pub fn stderr_tail(&self) -> String {
+        self.inner.session.diagnostics().stderr_tail(STDERR_TAIL_LINES)
+    }
+
+    /// Starts closing the server without waiting (for `Drop`).
+    pub(crate) fn close_now(&self) {
+        self.inner.shut_down.store(true, Ordering::SeqCst);
+        self.inner.session.close_now();
+    }
+
+    /// Stops the server: closes its stdin, waits a bounded time, kills it if needed, and reaps it.
+    /// Runners on this backend fail with [`AgentError::ShutDown`] afterwards.
+    pub async fn shutdown(&self) -> Result<(), AgentError> {
+        self.inner.shut_down.store(true, Ordering::SeqCst);
+        self.inner.session.close().await;
+        Ok(())
+    }
+}
+
+/// Maps a session failure to the port's error, saying what was going on.
+pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
+    match err {
+        SessionError::Closed { reason, status, stderr_tail } => AgentError::BackendExited {
+            status,
+            context: format!("while {context}: {reason}"),
+            stderr_tail,
+        },
+        SessionError::ShutDown => AgentError::ShutDown,
+        SessionError::Rejected { method, code, message } => AgentError::Protocol {
+            message: format!("the app-server refused `{method}` while {context} (code {code}): {message}"),
+        },
+        SessionError::NoAnswer { method, after } => AgentError::Protocol {
+            message: format!(
+                "the app-server did not answer `{method}` within {after:?} while {context}; it may be stuck. \
+                 Raise CodexBackendConfig::request_timeout or look at its stderr"
+            ),
+        },
+        other => AgentError::Protocol { message: format!("{other} (while {context})") },
+    }
+}

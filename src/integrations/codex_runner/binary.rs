@@ -1,0 +1,149 @@
+//! Finding the Codex CLI, and installing the pinned version into the project.
+//!
+//! Resolution order, first match wins:
+//! 1. the explicit path in [`CodexBackendConfig::codex_bin`](super::CodexBackendConfig::codex_bin);
+//! 2. the `PROMPT_DIARY_CODEX_BIN` environment variable;
+//! 3. the project-local pinned install (`prompt-diary install-codex`), found under
+//!    `.prompt-diary/codex/<version>/` in the current directory or one of its ancestors;
+//! 4. `codex` on `PATH`.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The Codex CLI version this crate is built and tested against.
+pub const PINNED_CODEX_VERSION: &str = "0.163.0";
+
+/// The environment variable naming a Codex binary.
+pub const CODEX_BIN_ENV: &str = "PROMPT_DIARY_CODEX_BIN";
+
+/// Where project-local installs live, relative to the project root.
+pub const LOCAL_INSTALL_DIR: &str = ".prompt-diary/codex";
+
+/// Where a binary was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinarySource {
+    /// The explicit path in the backend config.
+    Explicit,
+    /// `PROMPT_DIARY_CODEX_BIN`.
+    Environment,
+    /// The project-local pinned install.
+    LocalInstall,
+    /// `codex` on `PATH`.
+    Path,
+}
+
+/// The Codex binary could not be found.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{0}")]
+pub struct BinaryNotFound(String);
+
+/// The install folder of `version` under the project `root`.
+pub fn install_dir(root: &Path, version: &str) -> PathBuf {
+    root.join(LOCAL_INSTALL_DIR).join(version)
+}
+
+/// The `codex` executable inside an npm install at `prefix`, if there is one.
+///
+/// npm puts the platform build at `node_modules/@openai/codex-<platform>/vendor/<triple>/bin/codex`.
+pub fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
+    let scope = prefix.join("node_modules").join("@openai");
+    let mut platforms: Vec<_> = std::fs::read_dir(&scope)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("codex-")))
+        .collect();
+    platforms.sort();
+    platforms.into_iter().find_map(|platform| {
+        let mut triples: Vec<_> =
+            std::fs::read_dir(platform.join("vendor")).ok()?.filter_map(Result::ok).map(|e| e.path()).collect();
+        triples.sort();
+        triples.into_iter().map(|triple| triple.join("bin").join("codex")).find(|bin| bin.is_file())
+    })
+}
+
+/// The project-local pinned binary, searched from `start` up through its ancestors.
+pub fn find_local_install(start: &Path, version: &str) -> Option<PathBuf> {
+    start.ancestors().find_map(|dir| binary_in_install(&install_dir(dir, version)))
+}
+
+/// `name` on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+}
+
+/// Resolves the Codex binary in the documented order.
+pub fn resolve_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
+    let mut report = String::from("no Codex CLI binary was found. Looked, in order, at:\n");
+    if let Some(path) = explicit {
+        if path.is_file() {
+            return Ok((path.to_path_buf(), BinarySource::Explicit));
+        }
+        return Err(BinaryNotFound(format!(
+            "the Codex binary set in CodexBackendConfig::codex_bin does not exist: {}. \
+             Fix the path, or unset it to use {CODEX_BIN_ENV}, the project-local install or PATH",
+            path.display()
+        )));
+    }
+    let _ = writeln!(report, "  1. CodexBackendConfig::codex_bin: not set");
+    match std::env::var_os(CODEX_BIN_ENV) {
+        Some(value) if !value.is_empty() => {
+            let path = PathBuf::from(value);
+            if path.is_file() {
+                return Ok((path, BinarySource::Environment));
+            }
+            return Err(BinaryNotFound(format!(
+                "{CODEX_BIN_ENV} names a file that does not exist: {}. Fix or unset it",
+                path.display()
+            )));
+        }
+        _ => {
+            let _ = writeln!(report, "  2. ${CODEX_BIN_ENV}: not set");
+        }
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    if let Some(path) = find_local_install(&cwd, PINNED_CODEX_VERSION) {
+        return Ok((path, BinarySource::LocalInstall));
+    }
+    let _ = writeln!(
+        report,
+        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{PINNED_CODEX_VERSION}/ in {} or above): not installed",
+        cwd.display()
+    );
+    if let Some(path) = on_path("codex") {
+        return Ok((path, BinarySource::Path));
+    }
+    let _ = writeln!(report, "  4. `codex` on PATH: not found");
+    let _ = write!(
+        report,
+        "Install the pinned Codex {PINNED_CODEX_VERSION} into the project with `prompt-diary install-codex` \
+         (or `just install-codex`; it runs `npm install --prefix {LOCAL_INSTALL_DIR}/{PINNED_CODEX_VERSION} \
+         @openai/codex@{PINNED_CODEX_VERSION}`), or point {CODEX_BIN_ENV} at a Codex binary."
+    );
+    Err(BinaryNotFound(report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_platform_binary_inside_an_npm_install() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = install_dir(dir.path(), "9.9.9");
+        let bin_dir = prefix.join("node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin");
+        std::fs::create_dir_all(&bin_dir).unwrap();
+        std::fs::write(bin_dir.join("codex"), "").unwrap();
+        let nested = dir.path().join("a/b");
+        std::fs::create_dir_all(&nested).unwrap();
+        assert_eq!(find_local_install(&nested, "9.9.9"), Some(bin_dir.join("codex")));
+        assert_eq!(find_local_install(&nested, "1.0.0"), None);
+    }
+
+    #[test]
+    fn an_explicit_path_that_does_not_exist_is_an_error_naming_it() {
+        let err = resolve_codex_bin(Some(Path::new("/no/such/codex"))).unwrap_err();
+        assert!(err.to_string().contains("/no/such/codex"), "{err}");
+    }
+}

@@ -1,0 +1,130 @@
+//! [`CodexBackendConfig`]: what one app-server process is started with.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::agent::AgentError;
+
+/// How long control requests (`initialize`, `thread/start`, `turn/start`, `turn/interrupt`) may
+/// take before the app-server is considered stuck.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Backend-level configuration: everything that needs its own app-server process.
+///
+/// Runners whose backend configs are equal share one process; a runner asking for a different
+/// one gets its own (see [`CodexAgentSessionFactory::runner_with_backend`](super::CodexAgentSessionFactory::runner_with_backend)).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct CodexBackendConfig {
+    /// MCP server setup and MCP tool policy, as Codex `-c key=value` overrides (TOML values), e.g.
+    /// `mcp_servers.docs.command="docs-mcp"`.
+    pub mcp_config_overrides: Vec<String>,
+    /// An explicit Codex binary; see [`resolve_codex_bin`](super::resolve_codex_bin) for the
+    /// order used when unset.
+    pub codex_bin: Option<PathBuf>,
+    /// `CODEX_HOME` for the process; the user's own Codex home when unset.
+    pub codex_home: Option<PathBuf>,
+    /// Extra environment variables for the process.
+    pub env: Vec<(String, String)>,
+    /// The budget of each control request; see [`DEFAULT_REQUEST_TIMEOUT`].
+    pub request_timeout: Duration,
+}
+
+impl Default for CodexBackendConfig {
+    fn default() -> Self {
+        Self {
+            mcp_config_overrides: Vec::new(),
+            codex_bin: None,
+            codex_home: None,
+            env: Vec::new(),
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+}
+
+impl CodexBackendConfig {
+    /// Adds one `-c key=value` override.
+    pub fn with_mcp_override(mut self, override_: impl Into<String>) -> Self {
+        self.mcp_config_overrides.push(override_.into());
+        self
+    }
+
+    /// Sets the Codex binary.
+    pub fn with_codex_bin(mut self, path: impl Into<PathBuf>) -> Self {
+        self.codex_bin = Some(path.into());
+        self
+    }
+
+    /// Sets `CODEX_HOME`.
+    pub fn with_codex_home(mut self, path: impl Into<PathBuf>) -> Self {
+        self.codex_home = Some(path.into());
+        self
+    }
+
+    /// Adds an environment variable.
+    pub fn with_env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Sets the control request budget.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Checks the overrides have the `key=value` shape Codex expects.
+    pub fn validate(&self) -> Result<(), AgentError> {
+        for item in &self.mcp_config_overrides {
+            let valid = item.split_once('=').is_some_and(|(key, _)| {
+                !key.trim().is_empty() && !key.contains(char::is_whitespace)
+            });
+            if !valid {
+                return Err(AgentError::InvalidConfig {
+                    field: "mcp_config_overrides",
+                    value: item.clone(),
+                    accepted: "`key=value` strings with a dotted key and a TOML value, e.g. \
+                               mcp_servers.docs.command=\"docs-mcp\""
+                        .to_owned(),
+                });
+            }
+        }
+        if self.request_timeout.is_zero() {
+            return Err(AgentError::InvalidConfig {
+                field: "request_timeout",
+                value: "0s".into(),
+                accepted: "a positive duration".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The app-server command line after the binary: `-c` overrides, then `app-server`.
+    pub fn app_server_args(&self) -> Vec<String> {
+        let mut args = Vec::with_capacity(self.mcp_config_overrides.len() * 2 + 1);
+        for item in &self.mcp_config_overrides {
+            args.push("-c".to_owned());
+            args.push(item.clone());
+        }
+        args.push("app-server".to_owned());
+        args
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overrides_become_dash_c_arguments_before_the_subcommand() {
+        let config = CodexBackendConfig::default().with_mcp_override("mcp_servers.a.command=\"x\"");
+        assert_eq!(config.app_server_args(), ["-c", "mcp_servers.a.command=\"x\"", "app-server"]);
+    }
+
+    #[test]
+    fn an_override_without_equals_is_rejected_with_an_example() {
+        let err = CodexBackendConfig::default().with_mcp_override("mcp_servers.a").validate().unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("mcp_config_overrides") && text.contains("key=value"), "{text}");
+    }
+}

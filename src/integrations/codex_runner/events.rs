@@ -1,0 +1,187 @@
+//! Folding app-server items into neutral [`AgentTurnEvent`]s.
+
+use serde_json::{Value, json};
+
+use crate::agent::{AgentTurnEvent, kinds};
+use crate::integrations::codex::ApprovalDecision;
+use crate::integrations::codex::protocol::ErrorParams;
+
+/// The longest summary line.
+const SUMMARY_MAX: usize = 160;
+
+fn one_line(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let more = text.trim().lines().count() > 1;
+    match line.char_indices().nth(SUMMARY_MAX) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None if more => format!("{line} …"),
+        None => line.to_owned(),
+    }
+}
+
+fn str_field<'a>(item: &'a Value, key: &str) -> &'a str {
+    item.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The event for a completed item; `None` for items that are not events (the user's own message).
+pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
+    let kind = str_field(item, "type");
+    let event = match kind {
+        "userMessage" | "hookPrompt" => return None,
+        "agentMessage" => {
+            let text = str_field(item, "text");
+            AgentTurnEvent::new(kinds::AGENT_MESSAGE, one_line(text))
+                .with("text", text)
+                .with("phase", item.get("phase").cloned().unwrap_or(Value::Null))
+        }
+        "commandExecution" => {
+            let command = str_field(item, "command");
+            let status = str_field(item, "status");
+            let exit_code = item.get("exitCode").cloned().unwrap_or(Value::Null);
+            let duration = item.get("durationMs").cloned().unwrap_or(Value::Null);
+            let outcome = match exit_code.as_i64() {
+                Some(code) => format!("exited {code}"),
+                None => status.to_owned(),
+            };
+            AgentTurnEvent::new(kinds::COMMAND, format!("ran `{}`: {outcome}", one_line(command)))
+                .with("command", command)
+                .with("status", status)
+                .with("exit_code", exit_code)
+                .with("duration_ms", duration)
+                .with("cwd", item.get("cwd").cloned().unwrap_or(Value::Null))
+                .with("output", item.get("aggregatedOutput").cloned().unwrap_or(Value::Null))
+        }
+        "fileChange" => {
+            let changes = item.get("changes").and_then(Value::as_array).cloned().unwrap_or_default();
+            let paths: Vec<&str> = changes.iter().map(|c| str_field(c, "path")).collect();
+            let kinds_: Vec<Value> = changes.iter().map(|c| change_kind(c.get("kind"))).collect();
+            let status = str_field(item, "status");
+            AgentTurnEvent::new(kinds::FILE_CHANGE, format!("{status} change to {}", paths.join(", ")))
+                .with("paths", json!(paths))
+                .with("kinds", Value::Array(kinds_))
+                .with("status", status)
+        }
+        "mcpToolCall" => {
+            let server = str_field(item, "server");
+            let tool = str_field(item, "tool");
+            let status = str_field(item, "status");
+            let error = item.pointer("/error/message").cloned().unwrap_or(Value::Null);
+            let mut summary = format!("called {server}/{tool}: {status}");
+            if let Some(message) = error.as_str() {
+                summary.push_str(&format!(" ({})", one_line(message)));
+            }
+            AgentTurnEvent::new(kinds::MCP_TOOL_CALL, summary)
+                .with("server", server)
+                .with("tool", tool)
+                .with("status", status)
+                .with("arguments", item.get("arguments").cloned().unwrap_or(Value::Null))
+                .with("result", item.get("result").cloned().unwrap_or(Value::Null))
+                .with("error", error)
+                .with("duration_ms", item.get("durationMs").cloned().unwrap_or(Value::Null))
+        }
+        "webSearch" => {
+            let query = str_field(item, "query");
+            AgentTurnEvent::new(kinds::WEB_SEARCH, format!("searched the web for {query:?}")).with("query", query)
+        }
+        "reasoning" => {
+            let summary: Vec<&str> = item
+                .get("summary")
+                .and_then(Value::as_array)
+                .map(|parts| parts.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            let text = summary.join("\n");
+            AgentTurnEvent::new(kinds::REASONING, one_line(&text)).with("summary", text)
+        }
+        "plan" => {
+            let text = str_field(item, "text");
+            AgentTurnEvent::new(kinds::PLAN, one_line(text)).with("text", text)
+        }
+        other => AgentTurnEvent::new(kinds::OTHER, format!("{other} item")).with("type", other).with("item", item.clone()),
+    };
+    Some(event)
+}
+
+fn change_kind(kind: Option<&Value>) -> Value {
+    match kind {
+        Some(Value::Object(map)) => map.get("type").cloned().unwrap_or(Value::Null),
+        Some(other) => other.clone(),
+        None => Value::Null,
+    }
+}
+
+/// The event for an `error` notification: an error, or a retry announcement.
+pub fn error_event(params: &ErrorParams) -> AgentTurnEvent {
+    let kind = if params.will_retry { kinds::RETRY } else { kinds::ERROR };
+    let prefix = if params.will_retry { "retrying after: " } else { "" };
+    AgentTurnEvent::new(kind, format!("{prefix}{}", one_line(&params.error.message)))
+        .with("message", params.error.message.as_str())
+        .with("category", params.error.category())
+        .with("will_retry", params.will_retry)
+}
+
+/// The event for a server→client request the runner answered.
+pub fn server_request_event(method: &str, params: &Value, decision: ApprovalDecision, approval: bool) -> AgentTurnEvent {
+    let subject = params
+        .get("command")
+        .and_then(|c| c.as_str().map(str::to_owned).or_else(|| c.as_array().map(|parts| {
+            parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")
+        })))
+        .or_else(|| params.get("reason").and_then(Value::as_str).map(str::to_owned))
+        .or_else(|| params.get("message").and_then(Value::as_str).map(str::to_owned))
+        .unwrap_or_default();
+    let (kind, summary) = if approval {
+        let verb = if decision == ApprovalDecision::Accept { "accepted" } else { "declined" };
+        (kinds::APPROVAL, format!("{verb} {method}: {}", one_line(&subject)))
+    } else {
+        (kinds::OTHER, format!("answered {method} with a refusal"))
+    };
+    AgentTurnEvent::new(kind, summary.trim_end_matches(": ").to_owned())
+        .with("method", method)
+        .with("decision", if approval { Value::from(decision.as_str()) } else { Value::Null })
+        .with("subject", if subject.is_empty() { Value::Null } else { Value::from(subject) })
+        .with("item_id", params.get("itemId").cloned().unwrap_or(Value::Null))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_command_event_carries_command_exit_code_and_duration() {
+        let event = item_event(&json!({
+            "type": "commandExecution", "id": "call_1", "command": "/bin/bash -lc 'printf x > a.md'",
+            "status": "completed", "exitCode": 0, "durationMs": 12, "cwd": "/w", "aggregatedOutput": ""
+        }))
+        .unwrap();
+        assert_eq!(event.kind, "command");
+        assert_eq!(event.summary, "ran `/bin/bash -lc 'printf x > a.md'`: exited 0");
+        assert_eq!(event.metadata["exit_code"], 0);
+        assert_eq!(event.metadata["duration_ms"], 12);
+    }
+
+    #[test]
+    fn a_file_change_lists_paths_and_kinds() {
+        let event = item_event(&json!({
+            "type": "fileChange", "id": "x", "status": "completed",
+            "changes": [{"path": "a.md", "kind": {"type": "add"}, "diff": ""}, {"path": "b.md", "kind": {"type": "update"}, "diff": ""}]
+        }))
+        .unwrap();
+        assert_eq!(event.summary, "completed change to a.md, b.md");
+        assert_eq!(event.metadata["kinds"], json!(["add", "update"]));
+    }
+
+    #[test]
+    fn user_messages_are_not_events_and_unknown_items_are_kept() {
+        assert!(item_event(&json!({"type": "userMessage", "id": "u", "content": []})).is_none());
+        let other = item_event(&json!({"type": "imageView", "id": "i", "path": "p.png"})).unwrap();
+        assert_eq!(other.kind, "other");
+        assert_eq!(other.metadata["type"], "imageView");
+    }
+
+    #[test]
+    fn long_agent_messages_get_a_one_line_summary() {
+        let event = item_event(&json!({"type": "agentMessage", "id": "m", "text": "Done.\nMore detail."})).unwrap();
+        assert_eq!(event.summary, "Done. …");
+        assert_eq!(event.metadata["text"], "Done.\nMore detail.");
+    }
+}

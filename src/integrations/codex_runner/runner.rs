@@ -1,0 +1,370 @@
+//! [`CodexAgentRunner`]: one conversation (one app-server thread) on a [`CodexBackend`].
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use super::CodexBackend;
+use super::backend::session_error;
+use super::events;
+use crate::agent::{AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, TurnOptions, kinds};
+use crate::integrations::codex::protocol::{
+    self, CompletedTurn, ErrorParams, ItemParams, ThreadStartParams, TurnCompletedParams, TurnInterruptParams,
+    TurnStartParams, TurnStatus, UserInput, methods,
+};
+use crate::integrations::codex::{ApprovalDecision, SessionError, ThreadEvent, ThreadInbox, server_requests};
+
+/// How long an interrupted or abandoned turn may take to settle.
+pub const SETTLE_GRACE: Duration = Duration::from_secs(5);
+
+/// How many recent event summaries a timeout error shows.
+const LAST_EVENTS: usize = 5;
+
+/// One conversation with Codex. The first turn starts an app-server thread; later turns continue
+/// it. Built by [`CodexAgentSessionFactory`](super::CodexAgentSessionFactory) or directly with
+/// [`CodexAgentRunner::new`].
+pub struct CodexAgentRunner {
+    backend: CodexBackend,
+    config: AgentConfig,
+    approvals: ApprovalDecision,
+    thread: Option<Conversation>,
+    /// Set while a turn is in flight. Still set at the next turn if the last turn's future was
+    /// dropped or its interrupt did not settle; that turn is then settled first.
+    unsettled: Option<Unsettled>,
+}
+
+struct Conversation {
+    id: String,
+    inbox: ThreadInbox,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Unsettled {
+    /// The turn id, once known.
+    turn_id: Option<String>,
+}
+
+/// What one turn has seen so far.
+struct TurnState {
+    turn_id: String,
+    events: Vec<AgentTurnEvent>,
+    assistant_text: String,
+    running: Option<String>,
+    recent: VecDeque<String>,
+}
+
+impl TurnState {
+    fn new(turn_id: String) -> Self {
+        Self { turn_id, events: Vec::new(), assistant_text: String::new(), running: None, recent: VecDeque::new() }
+    }
+
+    fn push(&mut self, event: AgentTurnEvent) {
+        if self.recent.len() == LAST_EVENTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(event.summary.clone());
+        self.events.push(event);
+    }
+}
+
+impl CodexAgentRunner {
+    /// A conversation on `backend` with `config`. Nothing is sent until the first turn.
+    pub fn new(backend: CodexBackend, config: AgentConfig) -> Self {
+        Self { backend, config, approvals: ApprovalDecision::Decline, thread: None, unsettled: None }
+    }
+
+    /// How this runner answers approval requests (fail-closed [`ApprovalDecision::Decline`] by
+    /// default). Every answer shows as an `approval` event.
+    pub fn with_approvals(mut self, decision: ApprovalDecision) -> Self {
+        self.approvals = decision;
+        self
+    }
+
+    /// The conversation's configuration.
+    pub fn config(&self) -> &AgentConfig {
+        &self.config
+    }
+
+    fn check_open(&self) -> Result<(), AgentError> {
+        if self.backend.is_shut_down() {
+            return Err(AgentError::ShutDown);
+        }
+        match self.backend.session().failure() {
+            Some(err) => Err(session_error(err, "starting a turn")),
+            None => Ok(()),
+        }
+    }
+
+    fn request_timeout(&self) -> Duration {
+        self.backend.config().request_timeout
+    }
+
+    async fn ensure_thread(&mut self) -> Result<(), AgentError> {
+        if self.thread.is_some() {
+            return Ok(());
+        }
+        self.config.validate()?;
+        let config = &self.config;
+        let params = ThreadStartParams {
+            cwd: config.working_directory.display().to_string(),
+            model: config.model.clone(),
+            model_provider: config.model_provider.clone(),
+            approval_policy: config.approval_mode.map(|m| m.as_str().to_owned()),
+            sandbox: config.sandbox.map(|s| s.as_str().to_owned()),
+            base_instructions: config.base_instructions.clone(),
+            developer_instructions: config.developer_instructions.clone(),
+            personality: config.personality.map(|p| p.as_str().to_owned()),
+            config: config.reasoning_effort.map(|e| serde_json::json!({ "model_reasoning_effort": e.as_str() })),
+        };
+        let params = serde_json::to_value(params).unwrap_or(Value::Null);
+        let (result, inbox) = self
+            .backend
+            .session()
+            .request_routed(methods::THREAD_START, params, protocol::started_thread_id, self.request_timeout())
+            .await
+            .map_err(|err| session_error(err, "starting the conversation (thread/start)"))?;
+        // The route already extracted it, so this cannot miss.
+        let id = protocol::started_thread_id(&result).unwrap_or_default();
+        self.thread = Some(Conversation { id, inbox });
+        Ok(())
+    }
+
+    /// Answers a server request the way this runner is configured to, and describes it.
+    fn answer_server_request(&self, id: crate::transport::RequestId, method: &str, params: &Value) -> AgentTurnEvent {
+        let approval = server_requests::is_approval(method);
+        let answer = server_requests::answer(method, params, self.approvals);
+        if let Err(err) = self.backend.session().respond(id, answer) {
+            tracing::debug!("could not answer {method}: {err}");
+        }
+        events::server_request_event(method, params, self.approvals, approval)
+    }
+
+    /// Settles a turn that was abandoned or whose interrupt did not finish: interrupts it if it
+    /// is known and drains this thread's inbox until it completes, within [`SETTLE_GRACE`].
+    async fn settle(&mut self) -> Result<(), AgentError> {
+        let Some(mut unsettled) = self.unsettled.take() else { return Ok(()) };
+        let Some(thread) = self.thread.as_mut() else { return Ok(()) };
+        let session = self.backend.session().clone();
+        let deadline = Instant::now() + SETTLE_GRACE;
+        let mut interrupted = false;
+        loop {
+            if let (Some(turn_id), false) = (&unsettled.turn_id, interrupted) {
+                interrupted = true;
+                let params = TurnInterruptParams { thread_id: thread.id.clone(), turn_id: turn_id.clone() };
+                let params = serde_json::to_value(params).unwrap_or(Value::Null);
+                let budget = deadline.saturating_duration_since(Instant::now());
+                // Interrupting a turn that already ended may never be answered: bounded, and
+                // the outcome does not matter (turn/completed decides).
+                let _ = tokio::time::timeout(budget, session.request(methods::TURN_INTERRUPT, params, budget)).await;
+            }
+            let next = match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
+                Ok(Some(event)) => event,
+                Ok(None) => return Err(self.gone("settling an earlier turn")),
+                Err(_) if unsettled.turn_id.is_none() => {
+                    // `turn/start` was sent but no turn ever showed up: it was refused.
+                    return Ok(());
+                }
+                Err(_) => {
+                    // Still not settled: try again before the next turn.
+                    self.unsettled = Some(unsettled);
+                    return Err(AgentError::Protocol {
+                        message: format!(
+                            "an earlier turn did not finish within {SETTLE_GRACE:?} of being interrupted; \
+                             the conversation is still busy. Try again, or start a new runner"
+                        ),
+                    });
+                }
+            };
+            match next {
+                ThreadEvent::ServerRequest { id, method, params } => {
+                    let answer = server_requests::fail_closed(&method, &params);
+                    let _ = session.respond(id, answer);
+                }
+                ThreadEvent::Notification { method, params } => {
+                    if method == "turn/started" && unsettled.turn_id.is_none() {
+                        unsettled.turn_id = protocol::turn_id_of(&params).map(str::to_owned);
+                    } else if method == methods::TURN_COMPLETED {
+                        let done = protocol::turn_id_of(&params);
+                        if unsettled.turn_id.is_none() || done == unsettled.turn_id.as_deref() {
+                            return Ok(());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn gone(&self, context: &str) -> AgentError {
+        match self.backend.session().failure() {
+            Some(err) => session_error(err, context),
+            None if self.backend.is_shut_down() => AgentError::ShutDown,
+            None => AgentError::Protocol { message: format!("the conversation's event stream ended while {context}") },
+        }
+    }
+
+    async fn run_turn(&mut self, prompt: &str, options: TurnOptions) -> Result<AgentTurnResult, AgentError> {
+        let deadline = Instant::now() + options.timeout;
+        self.check_open()?;
+        self.settle().await?;
+        self.ensure_thread().await?;
+        let thread_id = self.thread.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+        self.unsettled = Some(Unsettled::default());
+        let params = TurnStartParams {
+            thread_id: thread_id.clone(),
+            input: vec![UserInput::Text { text: prompt.to_owned() }],
+            output_schema: options.output_schema.clone(),
+        };
+        let params = serde_json::to_value(params).unwrap_or(Value::Null);
+        let budget = self.request_timeout().min(deadline.saturating_duration_since(Instant::now()));
+        let started = self.backend.session().request(methods::TURN_START, params, budget).await;
+        let result = match started {
+            Ok(result) => result,
+            Err(err) => {
+                if matches!(err, SessionError::Rejected { .. }) {
+                    self.unsettled = None; // refused: no turn is running
+                }
+                // Otherwise the turn may have started: the next turn settles it first.
+                return Err(session_error(err, "starting a turn (turn/start)"));
+            }
+        };
+        let turn_id = protocol::started_turn_id(&result).ok_or_else(|| AgentError::Protocol {
+            message: format!("`turn/start` answered without a turn id: {result}"),
+        })?;
+        self.unsettled = Some(Unsettled { turn_id: Some(turn_id.clone()) });
+        let mut state = TurnState::new(turn_id);
+        let completed = loop {
+            let Some(thread) = self.thread.as_mut() else {
+                return Err(AgentError::Protocol { message: "the conversation has no thread".to_owned() });
+            };
+            let next = match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
+                Ok(Some(event)) => event,
+                Ok(None) => return Err(self.gone("waiting for the turn to complete")),
+                Err(_) => return Err(self.time_out(options.timeout, state).await),
+            };
+            match next {
+                ThreadEvent::ServerRequest { id, method, params } => {
+                    let event = self.answer_server_request(id, &method, &params);
+                    state.push(event);
+                }
+                ThreadEvent::Notification { method, params } => {
+                    if let Some(done) = fold_notification(&mut state, &method, params)? {
+                        break done;
+                    }
+                }
+            }
+        };
+        self.unsettled = None;
+        finish(state, completed)
+    }
+
+    /// Interrupts the timed-out turn, settles it within the grace period, and builds the error.
+    async fn time_out(&mut self, timeout: Duration, state: TurnState) -> AgentError {
+        let running = state.running.clone().unwrap_or_else(|| "waiting for the model".to_owned());
+        // `unsettled` holds the turn id; settle interrupts it and waits for turn/completed. If
+        // that fails the next turn settles again.
+        let settled = self.settle().await;
+        if let Err(err) = settled {
+            tracing::warn!("the timed-out turn did not settle: {err}");
+        }
+        AgentError::Timeout {
+            timeout,
+            running,
+            last_events: state.recent.into_iter().collect(),
+            stderr_tail: self.backend.stderr_tail(),
+        }
+    }
+}
+
+/// Folds one notification into the turn; returns the completed turn when it is the last one.
+fn fold_notification(state: &mut TurnState, method: &str, params: Value) -> Result<Option<CompletedTurn>, AgentError> {
+    if protocol::turn_id_of(&params).is_some_and(|id| id != state.turn_id) {
+        return Ok(None); // another turn's leftovers
+    }
+    match method {
+        methods::ITEM_STARTED => {
+            if let Ok(item) = serde_json::from_value::<ItemParams>(params) {
+                state.running = describe_running(&item.item);
+            }
+        }
+        methods::ITEM_COMPLETED => {
+            let item = serde_json::from_value::<ItemParams>(params)
+                .map_err(|err| AgentError::Protocol { message: format!("malformed item/completed: {err}") })?;
+            state.running = None;
+            if let Some(event) = events::item_event(&item.item) {
+                if event.kind == kinds::AGENT_MESSAGE {
+                    state.assistant_text = item.item.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+                }
+                state.push(event);
+            }
+        }
+        methods::ERROR => {
+            if let Ok(error) = serde_json::from_value::<ErrorParams>(params) {
+                state.push(events::error_event(&error));
+            }
+        }
+        methods::TURN_COMPLETED => {
+            let done = serde_json::from_value::<TurnCompletedParams>(params)
+                .map_err(|err| AgentError::Protocol { message: format!("malformed turn/completed: {err}") })?;
+            return Ok(Some(done.turn));
+        }
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// What an in-progress item is doing, for timeout messages.
+fn describe_running(item: &Value) -> Option<String> {
+    let kind = item.get("type").and_then(Value::as_str)?;
+    Some(match kind {
+        "commandExecution" => {
+            format!("running the command `{}`", item.get("command").and_then(Value::as_str).unwrap_or("?"))
+        }
+        "mcpToolCall" => format!(
+            "calling the MCP tool {}/{}",
+            item.get("server").and_then(Value::as_str).unwrap_or("?"),
+            item.get("tool").and_then(Value::as_str).unwrap_or("?")
+        ),
+        "agentMessage" => "writing a message".to_owned(),
+        "reasoning" => "reasoning".to_owned(),
+        "userMessage" => return None,
+        other => format!("working on a {other} item"),
+    })
+}
+
+/// The turn's outcome from its `turn/completed`.
+fn finish(state: TurnState, turn: CompletedTurn) -> Result<AgentTurnResult, AgentError> {
+    match turn.status {
+        TurnStatus::Completed => Ok(AgentTurnResult { assistant_text: state.assistant_text, events: state.events }),
+        status => {
+            let last_error = state.events.iter().rev().find(|e| e.kind == kinds::ERROR);
+            let (message, details) = match (turn.error, last_error) {
+                (Some(error), _) => (error.message.clone(), error.category()),
+                (None, Some(event)) => (event.summary.clone(), None),
+                (None, None) => (format!("the turn ended with status {status:?} and no error message"), None),
+            };
+            let details = match status {
+                TurnStatus::Interrupted => Some(details.map_or("interrupted".to_owned(), |d| format!("interrupted; {d}"))),
+                _ => details,
+            };
+            Err(AgentError::TurnFailed { message, details })
+        }
+    }
+}
+
+#[async_trait]
+impl AgentRunner for CodexAgentRunner {
+    async fn turn(&mut self, prompt: &str, options: TurnOptions) -> Result<AgentTurnResult, AgentError> {
+        self.run_turn(prompt, options).await
+    }
+}
+
+impl Drop for CodexAgentRunner {
+    fn drop(&mut self) {
+        if let Some(thread) = &self.thread {
+            self.backend.session().forget_thread(&thread.id);
+        }
+    }
+}
