@@ -43,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod agent;
+pub mod cassette;
 pub mod cli;
 pub mod integrations;
 #[cfg(feature = "test-util")]

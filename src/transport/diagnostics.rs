@@ -69,6 +69,13 @@ impl Diagnostics {
         self.state().exit_status.clone()
     }
 
+    /// The last `n` stderr lines.
+    pub fn stderr_lines(&self, n: usize) -> Vec<String> {
+        let state = self.state();
+        let skip = state.lines.len().saturating_sub(n);
+        state.lines.iter().skip(skip).cloned().collect()
+    }
+
     /// The last `n` stderr lines, joined, or a placeholder when there are none.
     pub fn stderr_tail(&self, n: usize) -> String {
         let state = self.state();

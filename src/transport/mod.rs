@@ -9,6 +9,8 @@ mod error;
 pub mod framing;
 mod message;
 mod process;
+mod recording;
+mod replay;
 
 use async_trait::async_trait;
 
@@ -16,6 +18,8 @@ pub use diagnostics::Diagnostics;
 pub use error::TransportError;
 pub use message::{ErrorObject, InvalidMessage, Message, MessageKind, RequestId};
 pub use process::{ProcessCommand, ProcessTransport};
+pub use recording::{RecordingOutcome, RecordingTransport};
+pub use replay::ReplayTransport;
 
 /// A bidirectional stream of JSON-RPC messages with a server.
 ///

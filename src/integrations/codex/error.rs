@@ -49,6 +49,14 @@ pub enum SessionError {
         message: String,
     },
 
+    /// The transport failed for a reason of its own (for example a replay that diverged from its
+    /// cassette, or a recording that could not be written). The report says what and what to do.
+    #[error("{report}")]
+    Failed {
+        /// The transport's full report.
+        report: String,
+    },
+
     /// The session was shut down on purpose.
     #[error("the session has been shut down")]
     ShutDown,
@@ -56,6 +64,9 @@ pub enum SessionError {
 
 impl SessionError {
     pub(crate) fn closed_by(err: &TransportError, status: String, stderr_tail: String) -> Self {
-        Self::Closed { reason: err.to_string(), status, stderr_tail }
+        match err {
+            TransportError::Other(inner) => Self::Failed { report: inner.to_string() },
+            _ => Self::Closed { reason: err.to_string(), status, stderr_tail },
+        }
     }
 }

@@ -53,7 +53,7 @@ enum Command {
     Request { method: String, params: Option<Value>, route: Option<RouteFn>, reply: oneshot::Sender<Answer> },
     Send(Message),
     Forget(String),
-    Close(oneshot::Sender<()>),
+    Close(oneshot::Sender<Result<(), SessionError>>),
 }
 
 struct Pending {
@@ -186,11 +186,19 @@ impl RpcSession {
         let _ = self.commands.send(Command::Close(done));
     }
 
-    /// Closes the server (stdin close, bounded wait, kill) and waits until it is done.
-    pub async fn close(&self) {
+    /// Closes the server (stdin close, bounded wait, kill) and waits until it is done. Fails
+    /// when the transport reports a problem on close (e.g. unused replay interactions, or a
+    /// recording that could not be written).
+    pub async fn close(&self) -> Result<(), SessionError> {
         let (done, wait) = oneshot::channel();
         if self.commands.send(Command::Close(done)).is_ok() {
-            let _ = wait.await;
+            if let Ok(result) = wait.await {
+                return result;
+            }
+        }
+        match self.failure() {
+            Some(SessionError::Failed { report }) => Err(SessionError::Failed { report }),
+            _ => Ok(()),
         }
     }
 }
@@ -232,19 +240,21 @@ impl<T: Transport> Actor<T> {
                         }
                     }
                     Ok(None) => break self.closed("the app-server closed its output (it exited)".to_owned()),
-                    Err(err) => {
-                        let reason = err.to_string();
-                        break self.closed(reason);
-                    }
+                    Err(err) => break self.transport_failure(&err),
                 },
             }
         };
-        if let Err(err) = self.transport.close().await {
-            tracing::warn!("closing the transport failed: {err}");
-        }
-        let failure = match failure {
-            SessionError::Closed { reason, .. } => self.closed(reason),
-            other => other,
+        let close_result = match self.transport.close().await {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                tracing::warn!("closing the transport failed: {err}");
+                Err(self.transport_failure(&err))
+            }
+        };
+        let failure = match (failure, &close_result) {
+            (SessionError::Closed { reason, .. }, _) => self.closed(reason),
+            (SessionError::ShutDown, Err(err)) => err.clone(),
+            (other, _) => other,
         };
         self.shared.lock().unwrap_or_else(|p| p.into_inner()).failure = Some(failure.clone());
         for (_, pending) in self.pending.drain() {
@@ -252,7 +262,7 @@ impl<T: Transport> Actor<T> {
         }
         self.threads.clear();
         if let Some(done) = closed_reply {
-            let _ = done.send(());
+            let _ = done.send(close_result);
         }
     }
 
@@ -262,6 +272,14 @@ impl<T: Transport> Actor<T> {
             status: self.diagnostics.exit_status().unwrap_or_else(|| "exit status not known yet".to_owned()),
             stderr_tail: self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
         }
+    }
+
+    fn transport_failure(&self, err: &crate::transport::TransportError) -> SessionError {
+        SessionError::closed_by(
+            err,
+            self.diagnostics.exit_status().unwrap_or_else(|| "exit status not known yet".to_owned()),
+            self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
+        )
     }
 
     async fn handle_command(&mut self, command: Command) -> Result<(), SessionError> {
@@ -280,13 +298,10 @@ impl<T: Transport> Actor<T> {
             }
             Command::Close(_) => return Ok(()),
         };
-        self.transport.send(message).await.map_err(|err| {
-            SessionError::closed_by(
-                &err,
-                self.diagnostics.exit_status().unwrap_or_else(|| "exit status not known yet".to_owned()),
-                self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
-            )
-        })
+        match self.transport.send(message).await {
+            Ok(()) => Ok(()),
+            Err(err) => Err(self.transport_failure(&err)),
+        }
     }
 
     fn route(&mut self, message: Message) {

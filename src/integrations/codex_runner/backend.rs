@@ -1,6 +1,7 @@
 //! [`CodexBackend`]: one `codex app-server` process (or any [`Transport`]) after the handshake.
 
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde_json::Value;
@@ -10,7 +11,9 @@ use super::binary::{PINNED_CODEX_VERSION, resolve_codex_bin};
 use crate::agent::AgentError;
 use crate::integrations::codex::protocol::{ClientInfo, InitializeParams, InitializeResult, methods};
 use crate::integrations::codex::{RpcSession, STDERR_TAIL_LINES, SessionError};
-use crate::transport::{ProcessCommand, ProcessTransport, Transport};
+use super::schema_fingerprint;
+use crate::cassette::{CassetteError, WriteOutcome, mode::Resolved};
+use crate::transport::{ProcessCommand, ProcessTransport, RecordingOutcome, RecordingTransport, ReplayTransport, Transport};
 
 /// The name this client gives the app-server.
 pub const CLIENT_NAME: &str = "prompt-diary";
@@ -28,6 +31,7 @@ struct Inner {
     config: CodexBackendConfig,
     server: InitializeResult,
     shut_down: AtomicBool,
+    recording: Mutex<Option<RecordingOutcome>>,
 }
 
 impl Drop for Inner {
@@ -37,9 +41,34 @@ impl Drop for Inner {
 }
 
 impl CodexBackend {
-    /// Resolves the Codex binary, starts `codex app-server` and completes the handshake.
+    /// Starts the backend: `codex app-server` live, the same while recording a cassette, or a
+    /// cassette replay (no binary needed), as the config's cassette settings say.
     pub async fn start(config: CodexBackendConfig) -> Result<Self, AgentError> {
         config.validate()?;
+        let Some(settings) = config.cassette.clone() else {
+            let (process, _) = Self::spawn(&config)?;
+            return Self::start_with_transport(config, process).await;
+        };
+        let cassette_error = |err: CassetteError| AgentError::Backend(Box::new(err));
+        match settings.resolve().map_err(cassette_error)? {
+            Resolved::Replay => {
+                let transport = ReplayTransport::open(&settings.path, &settings.record_command()).map_err(cassette_error)?;
+                Self::start_with_transport(config, transport).await
+            }
+            Resolved::Record(mut options) => {
+                let (process, bin) = Self::spawn(&config)?;
+                options.schema_fingerprint = bin.as_deref().and_then(schema_fingerprint);
+                let recording = RecordingTransport::new(process, options);
+                let outcome = recording.outcome_handle();
+                let backend = Self::start_with_transport(config, recording).await?;
+                *backend.inner.recording.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+                Ok(backend)
+            }
+        }
+    }
+
+    /// Resolves the binary and spawns `codex app-server`.
+    fn spawn(config: &CodexBackendConfig) -> Result<(ProcessTransport, Option<PathBuf>), AgentError> {
         let (program, _source) = resolve_codex_bin(config.codex_bin.as_deref())
             .map_err(|err| AgentError::BackendUnavailable { message: err.to_string() })?;
         let mut command = ProcessCommand::new(&program).args(config.app_server_args());
@@ -49,7 +78,7 @@ impl CodexBackend {
         command.env.extend(config.env.iter().cloned());
         let transport = ProcessTransport::spawn(&command)
             .map_err(|err| AgentError::BackendUnavailable { message: err.to_string() })?;
-        Self::start_with_transport(config, transport).await
+        Ok((transport, Some(program)))
     }
 
     /// Completes the handshake over an already open transport (live, recording or replay).
@@ -64,7 +93,7 @@ impl CodexBackend {
         let server = match answer {
             Ok(value) => serde_json::from_value::<InitializeResult>(value).unwrap_or_default(),
             Err(err) => {
-                session.close().await;
+                let _ = session.close().await;
                 let tail = session.diagnostics().stderr_tail(STDERR_TAIL_LINES);
                 return Err(AgentError::BackendUnavailable {
                     message: format!(
@@ -84,7 +113,8 @@ impl CodexBackend {
             ),
             None => tracing::debug!(user_agent = %server.user_agent, "no Codex version in the user agent"),
         }
-        Ok(Self { inner: Arc::new(Inner { session, config, server, shut_down: AtomicBool::new(false) }) })
+        let inner = Inner { session, config, server, shut_down: AtomicBool::new(false), recording: Mutex::new(None) };
+        Ok(Self { inner: Arc::new(inner) })
     }
 
     /// The JSON-RPC session.
@@ -112,6 +142,11 @@ impl CodexBackend {
         self.inner.session.pid()
     }
 
+    /// Where the recording went, once the backend has shut down (`None` when not recording).
+    pub fn recording_outcome(&self) -> Option<WriteOutcome> {
+        self.inner.recording.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(RecordingOutcome::get)
+    }
+
     /// Whether [`shutdown`](Self::shutdown) has been called.
     pub fn is_shut_down(&self) -> bool {
         self.inner.shut_down.load(Ordering::SeqCst)
@@ -132,8 +167,7 @@ impl CodexBackend {
     /// Runners on this backend fail with [`AgentError::ShutDown`] afterwards.
     pub async fn shutdown(&self) -> Result<(), AgentError> {
         self.inner.shut_down.store(true, Ordering::SeqCst);
-        self.inner.session.close().await;
-        Ok(())
+        self.inner.session.close().await.map_err(|err| session_error(err, "shutting down"))
     }
 }
 
@@ -146,6 +180,7 @@ pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
             stderr_tail,
         },
         SessionError::ShutDown => AgentError::ShutDown,
+        SessionError::Failed { report } => AgentError::Backend(Box::new(BackendReport(report))),
         SessionError::Rejected { method, code, message } => AgentError::Protocol {
             message: format!("the app-server refused `{method}` while {context} (code {code}): {message}"),
         },
@@ -158,3 +193,8 @@ pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
         other => AgentError::Protocol { message: format!("{other} (while {context})") },
     }
 }
+
+/// A backend failure that is only a report (a replay divergence, a recording that failed).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct BackendReport(pub String);

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::agent::AgentError;
+use crate::cassette::{CassetteMode, CassetteSettings};
 
 /// How long control requests (`initialize`, `thread/start`, `turn/start`, `turn/interrupt`) may
 /// take before the app-server is considered stuck.
@@ -28,6 +29,8 @@ pub struct CodexBackendConfig {
     pub env: Vec<(String, String)>,
     /// The budget of each control request; see [`DEFAULT_REQUEST_TIMEOUT`].
     pub request_timeout: Duration,
+    /// Record to, or replay from, a cassette instead of plain live traffic.
+    pub cassette: Option<CassetteSettings>,
 }
 
 impl Default for CodexBackendConfig {
@@ -38,6 +41,7 @@ impl Default for CodexBackendConfig {
             codex_home: None,
             env: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            cassette: None,
         }
     }
 }
@@ -70,6 +74,19 @@ impl CodexBackendConfig {
     /// Sets the control request budget.
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Records to or replays from the cassette at `path` (`PROMPT_DIARY_CASSETTE_MODE` overrides
+    /// `mode`; see [`CassetteSettings::resolve`]).
+    pub fn with_cassette(mut self, path: impl Into<PathBuf>, mode: CassetteMode) -> Self {
+        self.cassette = Some(CassetteSettings::new(path, mode));
+        self
+    }
+
+    /// Uses full cassette settings (record command, overwrite).
+    pub fn with_cassette_settings(mut self, settings: CassetteSettings) -> Self {
+        self.cassette = Some(settings);
         self
     }
 

@@ -1,0 +1,199 @@
+//! The cassette file: a header line, then one JSON object per line.
+//!
+//! ```text
+//! {"cassette":"prompt-diary","format":1,"scenario":"tool_use","codex_version":"0.163.0",...}
+//! {"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","method":"initialize",...}}
+//! {"kind":"s2c","conv":"c1","turn":0,"msg":{"method":"item/completed",...}}
+//! {"kind":"effects","conv":"c1","turn":0,"effects":[{"op":"write","path":"artifact.md","text":"..."}]}
+//! {"kind":"exit","status":"exit status: 0","stderr_tail":[]}
+//! ```
+//!
+//! Keys keep a stable order (entry fields in declaration order, message fields sorted), so a
+//! re-recording diffs line by line. See `docs/cassette-format.md`.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::CassetteError;
+use super::effects::Effect;
+use crate::transport::Message;
+
+/// The magic value of the header's `cassette` field.
+pub const MAGIC: &str = "prompt-diary";
+/// The cassette format this crate writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+/// The conversation label of connection-level lines (handshake, thread-less notifications).
+pub const BACKEND: &str = "backend";
+
+/// The first line of a cassette.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Header {
+    /// Always [`MAGIC`].
+    pub cassette: String,
+    /// The format version ([`FORMAT_VERSION`]).
+    pub format: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The Codex version from the `initialize` reply.
+    pub codex_version: String,
+    /// A fingerprint of the protocol schema of that Codex version (`sha256:...`), or `unknown`.
+    pub schema_fingerprint: String,
+    /// The recording date (`YYYY-MM-DD`); ignored when comparing re-recordings.
+    pub recorded_at: String,
+    /// The redaction rules that were applied.
+    pub redactions: Vec<String>,
+    /// The command that re-records this cassette.
+    pub record_command: String,
+}
+
+/// Which way a message went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Client to server.
+    C2s,
+    /// Server to client.
+    S2c,
+}
+
+/// One body line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Entry {
+    /// A message from the client.
+    C2s {
+        /// Conversation label (`backend`, `c1`, ...).
+        conv: String,
+        /// Turn index within the conversation, if a turn had started.
+        turn: Option<u32>,
+        /// The normalised message.
+        msg: Value,
+    },
+    /// A message from the server.
+    S2c {
+        /// Conversation label.
+        conv: String,
+        /// Turn index within the conversation.
+        turn: Option<u32>,
+        /// The normalised message.
+        msg: Value,
+    },
+    /// The files a turn changed, applied before that turn's `turn/completed`.
+    Effects {
+        /// Conversation label.
+        conv: String,
+        /// Turn index.
+        turn: u32,
+        /// The changes, in path order.
+        effects: Vec<Effect>,
+    },
+    /// How the server process ended.
+    Exit {
+        /// The exit status.
+        status: String,
+        /// The last stderr lines (normalised and redacted).
+        stderr_tail: Vec<String>,
+    },
+}
+
+impl Entry {
+    /// The conversation label, if the entry has one.
+    pub fn conv(&self) -> Option<&str> {
+        match self {
+            Self::C2s { conv, .. } | Self::S2c { conv, .. } | Self::Effects { conv, .. } => Some(conv),
+            Self::Exit { .. } => None,
+        }
+    }
+}
+
+/// A parsed cassette, with the line number of every entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cassette {
+    /// Where it was read from (or will be written to).
+    pub path: PathBuf,
+    /// The header.
+    pub header: Header,
+    /// The entries with their 1-based line numbers.
+    pub entries: Vec<(usize, Entry)>,
+}
+
+impl Cassette {
+    /// Reads and checks a cassette file. `record_hint` is the command that records it, for the
+    /// error when it is missing.
+    pub fn load(path: &Path, record_hint: &str) -> Result<Self, CassetteError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(CassetteError::Missing { path: path.to_owned(), record_command: record_hint.to_owned() });
+            }
+            Err(source) => return Err(CassetteError::Io { path: path.to_owned(), source }),
+        };
+        Self::parse(path, &text)
+    }
+
+    /// Parses cassette text.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, CassetteError> {
+        let bad = |line: usize, reason: String| CassetteError::BadLine { path: path.to_owned(), line, reason };
+        let mut lines = text.split_inclusive('\n').enumerate().map(|(i, line)| (i + 1, line));
+        let Some((_, first)) = lines.next() else {
+            return Err(CassetteError::Empty { path: path.to_owned() });
+        };
+        let header_value: Value = serde_json::from_str(first.trim_end())
+            .map_err(|err| bad(1, format!("the header is not JSON ({err})")))?;
+        if header_value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
+            return Err(bad(1, format!("the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette")));
+        }
+        match header_value.get("format").and_then(Value::as_u64) {
+            Some(found) if found == u64::from(FORMAT_VERSION) => {}
+            found => {
+                return Err(CassetteError::UnsupportedFormat {
+                    path: path.to_owned(),
+                    found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
+                    expected: FORMAT_VERSION,
+                });
+            }
+        }
+        let header: Header =
+            serde_json::from_value(header_value).map_err(|err| bad(1, format!("the header is incomplete ({err})")))?;
+        let mut entries = Vec::new();
+        for (number, raw) in lines {
+            let terminated = raw.ends_with('\n');
+            let line = raw.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let entry: Entry = serde_json::from_str(line).map_err(|err| {
+                let truncated = if terminated { "" } else { "; the last line has no newline, so the file looks truncated" };
+                bad(number, format!("not a cassette entry ({err}){truncated}"))
+            })?;
+            if let Entry::C2s { msg, .. } | Entry::S2c { msg, .. } = &entry {
+                Message::from_value(msg.clone()).map_err(|err| bad(number, format!("`msg` is not a JSON-RPC message: {err}")))?;
+            }
+            if !terminated {
+                return Err(bad(number, "the last line has no newline: the file looks truncated".to_owned()));
+            }
+            entries.push((number, entry));
+        }
+        Ok(Self { path: path.to_owned(), header, entries })
+    }
+
+    /// The cassette as text: the header and one line per entry, each ending in a newline.
+    pub fn to_text(&self) -> String {
+        let mut out = serde_json::to_string(&self.header).unwrap_or_default();
+        out.push('\n');
+        for (_, entry) in &self.entries {
+            out.push_str(&serde_json::to_string(entry).unwrap_or_default());
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The text with the recording date blanked, for comparing re-recordings.
+    pub fn comparable_text(&self) -> String {
+        let mut copy = self.clone();
+        copy.header.recorded_at.clear();
+        copy.to_text()
+    }
+}

@@ -1,0 +1,349 @@
+//! Normalisation: volatile values become stable placeholders when recording, and placeholders
+//! become fresh values when replaying.
+//!
+//! A [`Scope`] belongs to one conversation (or to the backend-level lines). Ids are numbered in
+//! order of first appearance inside the scope, so a conversation normalises the same way however
+//! concurrent conversations interleaved while it was recorded.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value};
+
+/// Keys whose value is a Unix time in milliseconds.
+const TIME_MS_KEYS: &[&str] = &["emittedAtMs", "startedAtMs", "completedAtMs", "createdAtMs", "updatedAtMs"];
+/// Keys whose value is a Unix time in seconds.
+const TIME_S_KEYS: &[&str] =
+    &["startedAt", "completedAt", "createdAt", "updatedAt", "recencyAt", "sectionEnteredAt", "resetsAt"];
+/// Keys whose value is a duration in milliseconds.
+const DURATION_KEYS: &[&str] = &["durationMs"];
+/// Keys whose value is an opaque, machine-specific value.
+const OPAQUE_KEYS: &[(&str, &str)] = &[
+    ("processId", "{{pid}}"),
+    ("pid", "{{pid}}"),
+    ("installationId", "{{installation}}"),
+    ("userAgent", "{{user_agent}}"),
+];
+/// Subtrees whose numbers (token counts, rate limits) are zeroed.
+const ZEROED_SUBTREES: &[&str] = &["tokenUsage", "rateLimits"];
+/// Keys holding an id of a known kind.
+const ID_KEYS: &[(&str, &str)] = &[
+    ("threadId", "thread"),
+    ("turnId", "turn"),
+    ("itemId", "item"),
+    ("sessionId", "session"),
+    ("rootTurnId", "turn"),
+    ("parentTurnId", "turn"),
+    ("callId", "call"),
+];
+/// Objects under these keys carry their own id in `id`.
+const ID_CONTAINERS: &[(&str, &str)] = &[("thread", "thread"), ("turn", "turn"), ("item", "item")];
+
+/// Placeholder for a millisecond timestamp.
+pub const TIME_MS: &str = "{{time_ms}}";
+/// Placeholder for a second timestamp.
+pub const TIME_S: &str = "{{time_s}}";
+/// Placeholder for a duration.
+pub const DURATION: &str = "{{duration_ms}}";
+/// Placeholder for the working directory of a conversation.
+pub const WORKSPACE: &str = "{{workspace}}";
+/// Placeholder for the Codex home.
+pub const CODEX_HOME: &str = "{{codex_home}}";
+/// Placeholder for the user's home directory.
+pub const HOME: &str = "{{home}}";
+
+/// Placeholders of one conversation: ids by kind, and literal paths.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// literal value → placeholder
+    ids: HashMap<String, String>,
+    counters: HashMap<String, usize>,
+    /// (literal, placeholder), longest literal first.
+    paths: Vec<(String, String)>,
+}
+
+impl Scope {
+    /// An empty scope.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Binds a literal path (and its canonical form) to `placeholder`.
+    pub fn bind_path(&mut self, literal: &str, placeholder: &str) {
+        let literal = literal.trim_end_matches('/');
+        if literal.len() < 2 {
+            return; // never replace "/" or ""
+        }
+        let mut forms = vec![literal.to_owned()];
+        if let Ok(canonical) = std::fs::canonicalize(literal) {
+            let canonical = canonical.display().to_string();
+            if canonical != literal {
+                forms.push(canonical);
+            }
+        }
+        for form in forms {
+            if !self.paths.iter().any(|(l, _)| *l == form) {
+                self.paths.push((form, placeholder.to_owned()));
+            }
+        }
+        self.paths.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+    }
+
+    /// The placeholder of id `value` of `kind`, assigned on first sight (`{{turn:1}}`, ...).
+    pub fn bind_id(&mut self, kind: &str, value: &str) -> String {
+        if let Some(existing) = self.ids.get(value) {
+            return existing.clone();
+        }
+        let counter = self.counters.entry(kind.to_owned()).or_default();
+        *counter += 1;
+        let placeholder = format!("{{{{{kind}:{counter}}}}}");
+        self.ids.insert(value.to_owned(), placeholder.clone());
+        placeholder
+    }
+
+    /// Learns every id `value` carries (first pass), so later string substitution finds them
+    /// wherever they occur.
+    pub fn learn(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    if let (Some((_, kind)), Some(id)) = (ID_KEYS.iter().find(|(k, _)| k == key), child.as_str()) {
+                        if !id.is_empty() {
+                            self.bind_id(kind, id);
+                        }
+                    }
+                    if let Some((_, kind)) = ID_CONTAINERS.iter().find(|(k, _)| k == key) {
+                        if let Some(id) = child.get("id").and_then(Value::as_str) {
+                            if !id.is_empty() {
+                                self.bind_id(kind, id);
+                            }
+                        }
+                    }
+                    self.learn(child);
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| self.learn(item)),
+            _ => {}
+        }
+    }
+
+    /// Rewrites `value` in place: volatile keys become placeholders, known ids and paths inside
+    /// any string become placeholders.
+    pub fn normalize(&self, value: &mut Value) {
+        match value {
+            Value::Object(map) => self.normalize_object(map),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.normalize(item)),
+            Value::String(text) => *text = self.substitute(text),
+            _ => {}
+        }
+    }
+
+    fn normalize_object(&self, map: &mut Map<String, Value>) {
+        for (key, child) in map.iter_mut() {
+            let key = key.as_str();
+            if child.is_null() {
+                continue;
+            }
+            if TIME_MS_KEYS.contains(&key) && child.is_number() {
+                *child = Value::from(TIME_MS);
+            } else if TIME_S_KEYS.contains(&key) && child.is_number() {
+                *child = Value::from(TIME_S);
+            } else if DURATION_KEYS.contains(&key) && child.is_number() {
+                *child = Value::from(DURATION);
+            } else if let Some((_, placeholder)) = OPAQUE_KEYS.iter().find(|(k, _)| *k == key) {
+                if child.is_string() || child.is_number() {
+                    *child = Value::from(*placeholder);
+                }
+            } else if ZEROED_SUBTREES.contains(&key) {
+                zero_numbers(child);
+            } else {
+                self.normalize(child);
+            }
+        }
+    }
+
+    /// Replaces known ids and paths inside `text`.
+    pub fn substitute(&self, text: &str) -> String {
+        if let Some(placeholder) = self.ids.get(text) {
+            return placeholder.clone();
+        }
+        let mut out = text.to_owned();
+        for (literal, placeholder) in &self.paths {
+            if out.contains(literal.as_str()) {
+                out = out.replace(literal.as_str(), placeholder);
+            }
+        }
+        if self.ids.is_empty() || !out.chars().any(|c| c.is_ascii_alphanumeric()) {
+            return out;
+        }
+        // Ids embedded in longer strings (e.g. a rollout path), longest first.
+        let mut embedded: Vec<(&String, &String)> =
+            self.ids.iter().filter(|(literal, _)| literal.len() >= 8 && out.contains(literal.as_str())).collect();
+        embedded.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
+        for (literal, placeholder) in embedded {
+            out = out.replace(literal.as_str(), placeholder);
+        }
+        out
+    }
+}
+
+fn zero_numbers(value: &mut Value) {
+    match value {
+        Value::Number(_) => *value = Value::from(0),
+        Value::Object(map) => map.values_mut().for_each(zero_numbers),
+        Value::Array(items) => items.iter_mut().for_each(zero_numbers),
+        _ => {}
+    }
+}
+
+/// Fresh values for placeholders at replay time.
+#[derive(Debug, Clone, Default)]
+pub struct Bindings {
+    /// placeholder → value
+    values: HashMap<String, String>,
+    /// value → placeholder (for normalising what the client sends)
+    reverse: Vec<(String, String)>,
+}
+
+impl Bindings {
+    /// Empty bindings.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Binds `placeholder` to `value` both ways.
+    pub fn bind(&mut self, placeholder: &str, value: &str) {
+        self.values.insert(placeholder.to_owned(), value.to_owned());
+        if value.len() >= 2 && !self.reverse.iter().any(|(v, _)| v == value) {
+            self.reverse.push((value.to_owned(), placeholder.to_owned()));
+            self.reverse.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        }
+    }
+
+    /// The value bound to `placeholder`.
+    pub fn get(&self, placeholder: &str) -> Option<&str> {
+        self.values.get(placeholder).map(String::as_str)
+    }
+
+    /// Replaces placeholders in `value` with bound values; ids without a binding get a fresh
+    /// deterministic value from `fresh`. Time placeholders become the current time, durations 0.
+    pub fn fill(&mut self, value: &mut Value, fresh: &mut dyn FnMut(&str) -> String) {
+        match value {
+            Value::String(text) => {
+                if let Some(number) = time_value(text) {
+                    *value = number;
+                    return;
+                }
+                if text.contains("{{") {
+                    *text = self.fill_text(text, fresh);
+                }
+            }
+            Value::Object(map) => map.values_mut().for_each(|child| self.fill(child, fresh)),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.fill(item, fresh)),
+            _ => {}
+        }
+    }
+
+    fn fill_text(&mut self, text: &str, fresh: &mut dyn FnMut(&str) -> String) -> String {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            let Some(len) = rest[start..].find("}}") else { break };
+            let placeholder = &rest[start..start + len + 2];
+            out.push_str(&rest[..start]);
+            let value = match self.get(placeholder) {
+                Some(value) => value.to_owned(),
+                None => {
+                    let value = fresh(placeholder);
+                    self.bind(placeholder, &value);
+                    value
+                }
+            };
+            out.push_str(&value);
+            rest = &rest[start + len + 2..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Replaces bound values in what the client sent with their placeholders, so it can be
+    /// compared with the recording.
+    pub fn unfill(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if let Some((_, placeholder)) = self.reverse.iter().find(|(v, _)| v == text) {
+                    *text = placeholder.clone();
+                    return;
+                }
+                for (literal, placeholder) in &self.reverse {
+                    if text.contains(literal.as_str()) {
+                        *text = text.replace(literal.as_str(), placeholder);
+                    }
+                }
+            }
+            Value::Object(map) => map.values_mut().for_each(|child| self.unfill(child)),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.unfill(item)),
+            _ => {}
+        }
+    }
+}
+
+fn time_value(text: &str) -> Option<Value> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    match text {
+        TIME_MS => Some(Value::from(now.as_millis() as u64)),
+        TIME_S => Some(Value::from(now.as_secs())),
+        DURATION => Some(Value::from(0)),
+        "{{pid}}" => Some(Value::from(std::process::id())),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_times_and_paths_become_placeholders_numbered_by_first_sight() {
+        let mut scope = Scope::new();
+        scope.bind_path("/tmp/ws-123", WORKSPACE);
+        let mut messages = vec![
+            json!({"id": 3, "result": {"thread": {"id": "019a-thread", "path": "/h/sessions/rollout-019a-thread.jsonl", "createdAt": 1700000000}}}),
+            json!({"method": "item/completed", "emittedAtMs": 1700000000123u64, "params": {
+                "threadId": "019a-thread", "turnId": "019b-turn",
+                "item": {"id": "019c-item", "type": "commandExecution", "command": "cat /tmp/ws-123/a.md", "durationMs": 7, "processId": "4242"},
+                "tokenUsage": {"total": {"inputTokens": 55}}
+            }}),
+        ];
+        for message in &messages {
+            scope.learn(message);
+        }
+        for message in &mut messages {
+            scope.normalize(message);
+        }
+        assert_eq!(messages[0], json!({"id": 3, "result": {"thread": {
+            "id": "{{thread:1}}", "path": "/h/sessions/rollout-{{thread:1}}.jsonl", "createdAt": "{{time_s}}"}}}));
+        assert_eq!(messages[1], json!({"method": "item/completed", "emittedAtMs": "{{time_ms}}", "params": {
+            "threadId": "{{thread:1}}", "turnId": "{{turn:1}}",
+            "item": {"id": "{{item:1}}", "type": "commandExecution", "command": "cat {{workspace}}/a.md", "durationMs": "{{duration_ms}}", "processId": "{{pid}}"},
+            "tokenUsage": {"total": {"inputTokens": 0}}
+        }}));
+    }
+
+    #[test]
+    fn fill_binds_fresh_values_consistently_and_unfill_reverses_them() {
+        let mut bindings = Bindings::new();
+        bindings.bind(WORKSPACE, "/replay/ws");
+        let mut counter = 0;
+        let mut fresh = |placeholder: &str| {
+            counter += 1;
+            format!("fresh-{}-{counter}", placeholder.trim_matches(|c| c == '{' || c == '}').replace(':', "-"))
+        };
+        let mut value = json!({"a": "{{thread:1}}", "b": "{{thread:1}} in {{workspace}}/x", "t": "{{duration_ms}}"});
+        bindings.fill(&mut value, &mut fresh);
+        assert_eq!(value, json!({"a": "fresh-thread-1-1", "b": "fresh-thread-1-1 in /replay/ws/x", "t": 0}));
+        let mut sent = json!({"threadId": "fresh-thread-1-1", "cwd": "/replay/ws/sub"});
+        bindings.unfill(&mut sent);
+        assert_eq!(sent, json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/sub"}));
+    }
+}

@@ -1,0 +1,376 @@
+//! [`Recorder`]: turns the traffic of one backend session into a cassette.
+//!
+//! Messages are kept in memory in arrival order, attributed to a conversation (an app-server
+//! thread) as they pass. Workspace snapshots are taken when a turn starts and when it completes.
+//! Nothing touches the disk until [`Recorder::finish`], which normalises each conversation in its
+//! own scope, orders conversations by content (so concurrent recordings come out the same), redacts,
+//! refuses any line that still looks secret, and writes atomically.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::effects::{Effect, Snapshot};
+use super::format::{BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC};
+use super::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
+use super::redact::{self, RULES};
+use super::{CassetteError, WriteOutcome, write_cassette};
+use crate::transport::{Message, MessageKind, RequestId};
+
+/// What a recording is for and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOptions {
+    /// The cassette file.
+    pub path: PathBuf,
+    /// The scenario name for the header.
+    pub scenario: String,
+    /// The command that re-records this cassette (shown in divergence reports).
+    pub record_command: String,
+    /// Replace an existing cassette that differs, instead of writing `<name>.jsonl.new`.
+    pub overwrite: bool,
+    /// The protocol schema fingerprint of the Codex binary, if known.
+    pub schema_fingerprint: Option<String>,
+}
+
+impl RecordOptions {
+    /// Options for `path`, with the scenario named after the file.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let scenario = path.file_stem().and_then(|s| s.to_str()).unwrap_or("cassette").to_owned();
+        Self {
+            record_command: format!("PROMPT_DIARY_CASSETTE_MODE=record cargo test  # re-records {}", path.display()),
+            path,
+            scenario,
+            overwrite: false,
+            schema_fingerprint: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Raw {
+    Msg { c2s: bool, conv: usize, turn: Option<u32>, msg: Value },
+    Effects { conv: usize, turn: u32, effects: Vec<Effect> },
+}
+
+#[derive(Debug, Default)]
+struct Conv {
+    cwd: Option<PathBuf>,
+    turn: Option<u32>,
+    before: Option<Snapshot>,
+}
+
+/// Records one backend session. Conversation 0 is the backend-level one.
+#[derive(Debug)]
+pub struct Recorder {
+    options: RecordOptions,
+    raw: Vec<Raw>,
+    convs: Vec<Conv>,
+    threads: HashMap<String, usize>,
+    client_requests: HashMap<RequestId, (usize, String)>,
+    server_requests: HashMap<RequestId, usize>,
+    codex_version: Option<String>,
+    codex_home: Option<String>,
+}
+
+impl Recorder {
+    /// A recorder that will write to `options.path`.
+    pub fn new(options: RecordOptions) -> Self {
+        Self {
+            options,
+            raw: Vec::new(),
+            convs: vec![Conv::default()],
+            threads: HashMap::new(),
+            client_requests: HashMap::new(),
+            server_requests: HashMap::new(),
+            codex_version: None,
+            codex_home: None,
+        }
+    }
+
+    /// The options this recorder writes with.
+    pub fn options(&self) -> &RecordOptions {
+        &self.options
+    }
+
+    fn conv_of_thread(&self, params: &Value) -> Option<usize> {
+        params.get("threadId").and_then(Value::as_str).and_then(|t| self.threads.get(t)).copied()
+    }
+
+    /// Notes a message the client sends. Call before forwarding it (a `turn/start` snapshots the
+    /// workspace first).
+    pub fn client_message(&mut self, message: &Message) {
+        let params = message.params();
+        let conv = match message.kind() {
+            MessageKind::Request => {
+                let method = message.method().unwrap_or_default();
+                let conv = if method == "thread/start" {
+                    let cwd = params.get("cwd").and_then(Value::as_str).map(PathBuf::from);
+                    self.convs.push(Conv { cwd, ..Conv::default() });
+                    self.convs.len() - 1
+                } else {
+                    self.conv_of_thread(params).unwrap_or(0)
+                };
+                if method == "turn/start" && conv != 0 {
+                    let state = &mut self.convs[conv];
+                    state.turn = Some(state.turn.map_or(0, |t| t + 1));
+                    state.before = state.cwd.as_deref().map(snapshot_or_empty);
+                }
+                if let Some(id) = message.id() {
+                    self.client_requests.insert(id, (conv, method.to_owned()));
+                }
+                conv
+            }
+            MessageKind::Response => message.id().and_then(|id| self.server_requests.get(&id).copied()).unwrap_or(0),
+            MessageKind::Notification => self.conv_of_thread(params).unwrap_or(0),
+        };
+        let turn = self.convs[conv].turn;
+        self.raw.push(Raw::Msg { c2s: true, conv, turn, msg: Value::Object(message.body().clone()) });
+    }
+
+    /// Notes a message the server sent. A `turn/completed` captures the turn's workspace effects.
+    pub fn server_message(&mut self, message: &Message) {
+        let params = message.params();
+        let conv = match message.kind() {
+            MessageKind::Response => {
+                let Some((conv, method)) = message.id().and_then(|id| self.client_requests.remove(&id)) else {
+                    self.push_server(0, message);
+                    return;
+                };
+                if let Some(Ok(result)) = message.outcome() {
+                    if method == "thread/start" {
+                        if let Some(thread) = result.pointer("/thread/id").and_then(Value::as_str) {
+                            self.threads.insert(thread.to_owned(), conv);
+                        }
+                    }
+                    if method == "initialize" {
+                        let agent = result.get("userAgent").and_then(Value::as_str).unwrap_or_default();
+                        self.codex_version =
+                            agent.split_whitespace().next().and_then(|a| a.split_once('/')).map(|(_, v)| v.to_owned());
+                        self.codex_home = result.get("codexHome").and_then(Value::as_str).map(str::to_owned);
+                    }
+                }
+                conv
+            }
+            MessageKind::Request => {
+                let conv = self.conv_of_thread(params).unwrap_or(0);
+                if let Some(id) = message.id() {
+                    self.server_requests.insert(id, conv);
+                }
+                conv
+            }
+            MessageKind::Notification => self.conv_of_thread(params).unwrap_or(0),
+        };
+        if message.method() == Some("turn/completed") && conv != 0 {
+            let state = &mut self.convs[conv];
+            if let (Some(before), Some(cwd), Some(turn)) = (state.before.take(), state.cwd.clone(), state.turn) {
+                let effects = before.diff(&snapshot_or_empty(&cwd));
+                if !effects.is_empty() {
+                    self.raw.push(Raw::Effects { conv, turn, effects });
+                }
+            }
+        }
+        self.push_server(conv, message);
+    }
+
+    fn push_server(&mut self, conv: usize, message: &Message) {
+        let turn = self.convs[conv].turn;
+        self.raw.push(Raw::Msg { c2s: false, conv, turn, msg: Value::Object(message.body().clone()) });
+    }
+
+    /// Builds the cassette (normalised, ordered, redacted) without writing it.
+    pub fn build(&self, exit_status: &str, stderr_tail: &[String]) -> Result<Cassette, CassetteError> {
+        let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
+        let mut sections: Vec<(String, Vec<Entry>)> = Vec::new();
+        for conv in 0..self.convs.len() {
+            let mut scope = Scope::new();
+            if let Some(cwd) = &self.convs[conv].cwd {
+                scope.bind_path(&cwd.display().to_string(), WORKSPACE);
+            }
+            if let Some(codex_home) = &self.codex_home {
+                scope.bind_path(codex_home, CODEX_HOME);
+            }
+            if let Some(home) = &home {
+                scope.bind_path(home, HOME);
+            }
+            let raws: Vec<&Raw> = self.raw.iter().filter(|r| raw_conv(r) == conv).collect();
+            for raw in &raws {
+                if let Raw::Msg { msg, .. } = raw {
+                    scope.learn(msg);
+                }
+            }
+            let mut ids = RequestIds::default();
+            let label = if conv == 0 { BACKEND.to_owned() } else { format!("#{conv}") };
+            let mut entries = Vec::new();
+            for raw in raws {
+                entries.push(match raw {
+                    Raw::Msg { c2s, turn, msg, .. } => {
+                        let mut msg = msg.clone();
+                        ids.rewrite(*c2s, &mut msg);
+                        scope.normalize(&mut msg);
+                        redact_value(&mut msg, home.as_deref());
+                        if *c2s {
+                            Entry::C2s { conv: label.clone(), turn: *turn, msg }
+                        } else {
+                            Entry::S2c { conv: label.clone(), turn: *turn, msg }
+                        }
+                    }
+                    Raw::Effects { turn, effects, .. } => {
+                        let effects = effects
+                            .iter()
+                            .map(|effect| match effect {
+                                Effect::Write { path, text } => Effect::Write {
+                                    path: path.clone(),
+                                    text: redact::redact(&scope.substitute(text), home.as_deref()).into_owned(),
+                                },
+                                other => other.clone(),
+                            })
+                            .collect();
+                        Entry::Effects { conv: label.clone(), turn: *turn, effects }
+                    }
+                });
+            }
+            if conv == 0 || !entries.is_empty() {
+                sections.push((label, entries));
+            }
+        }
+        // Conversations in content order, so scheduling does not change the file.
+        let backend = sections.remove(0);
+        sections.sort_by_cached_key(|(_, entries)| {
+            entries
+                .iter()
+                .filter(|e| matches!(e, Entry::C2s { .. }))
+                .map(|e| serde_json::to_string(e).unwrap_or_default())
+                .collect::<Vec<_>>()
+        });
+        let mut entries = Vec::new();
+        for (index, (_, section)) in std::iter::once(backend).chain(sections).enumerate() {
+            let label = if index == 0 { BACKEND.to_owned() } else { format!("c{index}") };
+            for mut entry in section {
+                set_conv(&mut entry, &label);
+                entries.push(entry);
+            }
+        }
+        let mut backend_scope = Scope::new();
+        if let Some(codex_home) = &self.codex_home {
+            backend_scope.bind_path(codex_home, CODEX_HOME);
+        }
+        if let Some(home) = &home {
+            backend_scope.bind_path(home, HOME);
+        }
+        let tail = stderr_tail
+            .iter()
+            .map(|line| redact::redact(&backend_scope.substitute(line), home.as_deref()).into_owned())
+            .collect();
+        entries.push(Entry::Exit { status: exit_status.to_owned(), stderr_tail: tail });
+        let header = Header {
+            cassette: MAGIC.to_owned(),
+            format: FORMAT_VERSION,
+            scenario: self.options.scenario.clone(),
+            codex_version: self.codex_version.clone().unwrap_or_else(|| "unknown".to_owned()),
+            schema_fingerprint: self.options.schema_fingerprint.clone().unwrap_or_else(|| "unknown".to_owned()),
+            recorded_at: today(),
+            redactions: RULES.iter().map(|r| (*r).to_owned()).collect(),
+            record_command: self.options.record_command.clone(),
+        };
+        let cassette = Cassette {
+            path: self.options.path.clone(),
+            header,
+            entries: entries.into_iter().enumerate().map(|(i, e)| (i + 2, e)).collect(),
+        };
+        for (line, text) in cassette.to_text().lines().enumerate() {
+            if let Some(what) = redact::looks_secret(text) {
+                return Err(CassetteError::SecretDetected { path: self.options.path.clone(), line: line + 1, what });
+            }
+        }
+        Ok(cassette)
+    }
+
+    /// Builds the cassette and writes it (atomically; a differing re-recording goes to `.new`
+    /// unless `overwrite` is set).
+    pub fn finish(&self, exit_status: &str, stderr_tail: &[String]) -> Result<WriteOutcome, CassetteError> {
+        let cassette = self.build(exit_status, stderr_tail)?;
+        write_cassette(&cassette, self.options.overwrite)
+    }
+}
+
+fn raw_conv(raw: &Raw) -> usize {
+    match raw {
+        Raw::Msg { conv, .. } | Raw::Effects { conv, .. } => *conv,
+    }
+}
+
+fn set_conv(entry: &mut Entry, label: &str) {
+    match entry {
+        Entry::C2s { conv, .. } | Entry::S2c { conv, .. } | Entry::Effects { conv, .. } => *conv = label.to_owned(),
+        Entry::Exit { .. } => {}
+    }
+}
+
+fn snapshot_or_empty(cwd: &Path) -> Snapshot {
+    Snapshot::take(cwd).unwrap_or_else(|err| {
+        tracing::warn!("could not snapshot {}: {err}", cwd.display());
+        Snapshot::default()
+    })
+}
+
+fn redact_value(value: &mut Value, home: Option<&str>) {
+    match value {
+        Value::String(text) => {
+            if let std::borrow::Cow::Owned(clean) = redact::redact(text, home) {
+                *text = clean;
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, home)),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, home)),
+        _ => {}
+    }
+}
+
+/// Request ids numbered per conversation: `{{req:n}}` for the client's, `{{sreq:n}}` for the
+/// server's.
+#[derive(Default)]
+struct RequestIds {
+    client: HashMap<Value, String>,
+    server: HashMap<Value, String>,
+}
+
+impl RequestIds {
+    fn rewrite(&mut self, c2s: bool, msg: &mut Value) {
+        let Some(map) = msg.as_object_mut() else { return };
+        let Some(id) = map.get("id").cloned() else {
+            // `serverRequest/resolved` names a server request id.
+            if let Some(request) = map.get_mut("params").and_then(|p| p.get_mut("requestId")) {
+                if let Some(placeholder) = self.server.get(request) {
+                    *request = Value::from(placeholder.clone());
+                }
+            }
+            return;
+        };
+        let is_request = map.contains_key("method");
+        // Requests from the client and their responses share the client's id space.
+        let client_space = is_request == c2s;
+        let table = if client_space { &mut self.client } else { &mut self.server };
+        let kind = if client_space { "req" } else { "sreq" };
+        let next = table.len() + 1;
+        let placeholder = table.entry(id).or_insert_with(|| format!("{{{{{kind}:{next}}}}}")).clone();
+        map.insert("id".into(), Value::from(placeholder));
+    }
+}
+
+/// Today's date, `YYYY-MM-DD` (UTC).
+fn today() -> String {
+    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}

@@ -1,0 +1,385 @@
+//! [`Replayer`]: plays the server side of a cassette.
+//!
+//! Each recorded conversation has a cursor. A client message is routed to its conversation (by
+//! `threadId`, by the server request it answers, or to the backend-level one), must match the
+//! next recorded client message there after normalisation, and then every recorded server message
+//! up to the next client message is emitted, with placeholders bound to fresh values. Workspace
+//! effects are applied when reached, before the `turn/completed` that follows them.
+//!
+//! Conversations are bound to the client's threads lazily: a `thread/start` takes the first
+//! recorded conversation that matches, and when a later message fits another conversation with
+//! the same history better, the two swap. So concurrent runners replay the same whatever order
+//! their messages arrive in.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+use super::divergence::{Divergence, Location};
+use super::effects;
+use super::format::{BACKEND, Cassette, Entry};
+use super::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
+use crate::transport::{Message, MessageKind, RequestId};
+
+/// A replay failure: a divergence, or a workspace effect that could not be applied.
+pub type ReplayError = Box<dyn std::error::Error + Send + Sync>;
+
+#[derive(Debug, Default, Clone)]
+struct Identity {
+    /// The client's thread id, once known.
+    thread: Option<String>,
+    bindings: Bindings,
+    /// recorded request placeholder (`{{req:n}}`) → the client's id
+    requests: HashMap<String, RequestId>,
+    cursor: usize,
+    turn: Option<u32>,
+}
+
+#[derive(Debug)]
+struct Conv {
+    label: String,
+    entries: Vec<(usize, Entry)>,
+    /// Each entry serialised without its label, to compare histories.
+    shapes: Vec<String>,
+    me: Identity,
+}
+
+/// Plays a cassette. Feed it what the client sends; take what the server would have sent.
+#[derive(Debug)]
+pub struct Replayer {
+    path: PathBuf,
+    record_command: String,
+    codex_version: String,
+    convs: Vec<Conv>,
+    threads: HashMap<String, usize>,
+    /// replay id of a server request → (conversation, recorded placeholder)
+    server_requests: HashMap<RequestId, (usize, String)>,
+    next_server_id: i64,
+    next_global: u64,
+    out: VecDeque<Message>,
+}
+
+impl Replayer {
+    /// A replayer for `cassette`; `record_command` is shown in divergence reports.
+    pub fn new(cassette: Cassette, record_command: Option<String>) -> Self {
+        let record_command = record_command.unwrap_or_else(|| cassette.header.record_command.clone());
+        let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
+        for (line, entry) in cassette.entries {
+            let label = entry.conv().unwrap_or(BACKEND).to_owned();
+            let index = match convs.iter().position(|c| c.label == label) {
+                Some(index) => index,
+                None => {
+                    convs.push(Conv::new(label));
+                    convs.len() - 1
+                }
+            };
+            convs[index].push(line, entry);
+        }
+        Self {
+            path: cassette.path,
+            record_command,
+            codex_version: cassette.header.codex_version,
+            convs,
+            threads: HashMap::new(),
+            server_requests: HashMap::new(),
+            next_server_id: 0,
+            next_global: 0,
+            out: VecDeque::new(),
+        }
+    }
+
+    /// The next message the server would send, if one is ready.
+    pub fn next_server_message(&mut self) -> Option<Message> {
+        self.out.pop_front()
+    }
+
+    /// The recorded stderr tail (from the cassette's exit entry).
+    pub fn recorded_stderr(&self) -> Vec<String> {
+        self.convs[0]
+            .entries
+            .iter()
+            .find_map(|(_, e)| match e {
+                Entry::Exit { stderr_tail, .. } => Some(stderr_tail.clone()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    fn location(&self, conv: usize) -> Location {
+        let c = &self.convs[conv];
+        let line = c.entries.get(c.me.cursor).map_or_else(|| c.entries.last().map_or(0, |(l, _)| *l), |(l, _)| *l);
+        Location { path: self.path.clone(), line, conv: c.label.clone(), turn: c.me.turn }
+    }
+
+    /// Handles one client message: checks it against the cassette and queues the server's answer.
+    pub fn client_message(&mut self, message: &Message) -> Result<(), ReplayError> {
+        let body = Value::Object(message.body().clone());
+        let params = message.params();
+        let conv = match message.kind() {
+            MessageKind::Request if message.method() == Some("thread/start") => self.bind_new_thread(&body)?,
+            MessageKind::Response => match message.id().and_then(|id| self.server_requests.remove(&id)) {
+                Some((conv, placeholder)) => {
+                    self.convs[conv].me.requests.insert(placeholder, message.id().unwrap_or(RequestId::Int(0)));
+                    conv
+                }
+                None => {
+                    return Err(Box::new(Divergence::unexpected(
+                        &self.location(0),
+                        "a response to a server request the cassette never sent",
+                        &body,
+                        &self.record_command,
+                    )));
+                }
+            },
+            _ => match params.get("threadId").and_then(Value::as_str) {
+                Some(thread) => match self.threads.get(thread) {
+                    Some(conv) => *conv,
+                    None => {
+                        return Err(Box::new(Divergence::unexpected(
+                            &self.location(0),
+                            "a message for a thread the cassette never started",
+                            &body,
+                            &self.record_command,
+                        )));
+                    }
+                },
+                None => 0,
+            },
+        };
+        self.match_and_advance(conv, message, &body)?;
+        self.emit(conv)
+    }
+
+    /// The first unbound conversation whose `thread/start` matches, bound to this client thread.
+    fn bind_new_thread(&mut self, body: &Value) -> Result<usize, ReplayError> {
+        let cwd = body.pointer("/params/cwd").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let mut first_unbound = None;
+        for index in 1..self.convs.len() {
+            let conv = &self.convs[index];
+            if conv.me.cursor != 0 {
+                continue;
+            }
+            first_unbound.get_or_insert(index);
+            let mut bindings = conv.me.bindings.clone();
+            bindings.bind(WORKSPACE, &cwd);
+            if conv.expects(0, body, &bindings).is_ok() {
+                self.convs[index].me.bindings = bindings;
+                return Ok(index);
+            }
+        }
+        let report = match first_unbound {
+            Some(index) => {
+                let mut bindings = self.convs[index].me.bindings.clone();
+                bindings.bind(WORKSPACE, &cwd);
+                let (expected, actual) = self.convs[index].expects(0, body, &bindings).err().unwrap_or_default();
+                Divergence::mismatch(&self.location(index), &expected, &actual, &self.record_command)
+            }
+            None => Divergence::unexpected(
+                &self.location(0),
+                "a new conversation (thread/start), but every recorded conversation is already in use",
+                body,
+                &self.record_command,
+            ),
+        };
+        Err(Box::new(report))
+    }
+
+    fn match_and_advance(&mut self, conv: usize, message: &Message, body: &Value) -> Result<(), ReplayError> {
+        let cursor = self.convs[conv].me.cursor;
+        let result = self.convs[conv].expects(cursor, body, &self.convs[conv].me.bindings);
+        if let Err((expected, actual)) = result {
+            if expected.is_null() {
+                return Err(Box::new(Divergence::unexpected(
+                    &self.location(conv),
+                    "the cassette expected nothing more from the client in this conversation",
+                    body,
+                    &self.record_command,
+                )));
+            }
+            match self.swap_candidate(conv, body) {
+                Some(other) => self.swap(conv, other),
+                None => {
+                    return Err(Box::new(Divergence::mismatch(&self.location(conv), &expected, &actual, &self.record_command)));
+                }
+            }
+        }
+        let c = &mut self.convs[conv];
+        let (_, entry) = &c.entries[c.me.cursor];
+        if let Entry::C2s { msg, turn, .. } = entry {
+            if let (Some(placeholder), Some(id), MessageKind::Request) =
+                (msg.get("id").and_then(Value::as_str), message.id(), message.kind())
+            {
+                c.me.requests.insert(placeholder.to_owned(), id);
+            }
+            c.me.turn = *turn;
+        }
+        c.me.cursor += 1;
+        Ok(())
+    }
+
+    /// Another conversation with the same history whose next client message fits `body`.
+    fn swap_candidate(&self, conv: usize, body: &Value) -> Option<usize> {
+        if conv == 0 {
+            return None;
+        }
+        let cursor = self.convs[conv].me.cursor;
+        (1..self.convs.len()).find(|&other| {
+            let o = &self.convs[other];
+            other != conv
+                && (o.me.cursor == cursor || (o.me.cursor == 0 && o.me.thread.is_none()))
+                && o.shapes.len() > cursor
+                && o.shapes[..cursor] == self.convs[conv].shapes[..cursor]
+                && o.expects(cursor, body, &self.convs[conv].me.bindings).is_ok()
+        })
+    }
+
+    /// Exchanges the client identities of two conversations with equal histories.
+    fn swap(&mut self, a: usize, b: usize) {
+        let a_me = std::mem::take(&mut self.convs[a].me);
+        let b_me = std::mem::replace(&mut self.convs[b].me, a_me);
+        self.convs[a].me = b_me;
+        for index in [a, b] {
+            if let Some(thread) = self.convs[index].me.thread.clone() {
+                self.threads.insert(thread, index);
+            }
+        }
+        for (conv, _) in self.server_requests.values_mut() {
+            if *conv == a {
+                *conv = b;
+            } else if *conv == b {
+                *conv = a;
+            }
+        }
+    }
+
+    /// Emits recorded server messages and applies effects up to the next client message.
+    fn emit(&mut self, conv: usize) -> Result<(), ReplayError> {
+        loop {
+            let c = &self.convs[conv];
+            let Some((_, entry)) = c.entries.get(c.me.cursor) else { return Ok(()) };
+            let entry = entry.clone();
+            match entry {
+                Entry::C2s { .. } => return Ok(()),
+                Entry::S2c { msg, .. } => {
+                    let message = self.fill(conv, msg)?;
+                    if let (MessageKind::Response, Some(Ok(result))) = (message.kind(), message.outcome()) {
+                        if let Some(thread) = result.pointer("/thread/id").and_then(Value::as_str) {
+                            self.threads.insert(thread.to_owned(), conv);
+                            self.convs[conv].me.thread = Some(thread.to_owned());
+                        }
+                    }
+                    self.out.push_back(message);
+                }
+                Entry::Effects { effects: list, .. } => {
+                    let workspace = self.convs[conv].me.bindings.get(WORKSPACE).map(PathBuf::from);
+                    match workspace {
+                        Some(root) => effects::apply(&root, &list)?,
+                        None => tracing::warn!("effects for a conversation without a workspace are skipped"),
+                    }
+                }
+                Entry::Exit { .. } => {}
+            }
+            self.convs[conv].me.cursor += 1;
+        }
+    }
+
+    /// A recorded server message with fresh values and the right ids.
+    fn fill(&mut self, conv: usize, mut msg: Value) -> Result<Message, ReplayError> {
+        let id_placeholder = msg.get("id").and_then(Value::as_str).map(str::to_owned);
+        let is_request = msg.get("method").is_some();
+        let codex_version = self.codex_version.clone();
+        let label = self.convs[conv].label.clone();
+        let next_global = &mut self.next_global;
+        let mut fresh = |placeholder: &str| fresh_value(placeholder, &codex_version, &label, next_global);
+        let me = &mut self.convs[conv].me;
+        if let Some(map) = msg.as_object_mut() {
+            map.remove("id");
+        }
+        me.bindings.fill(&mut msg, &mut fresh);
+        if let (Some(placeholder), Some(map)) = (id_placeholder, msg.as_object_mut()) {
+            let id = if is_request {
+                let id = RequestId::Int(self.next_server_id);
+                self.next_server_id += 1;
+                me.bindings.bind(&placeholder, &id.to_string());
+                self.server_requests.insert(id.clone(), (conv, placeholder));
+                id
+            } else {
+                me.requests.get(&placeholder).cloned().unwrap_or(RequestId::Int(-1))
+            };
+            map.insert("id".into(), id.into());
+        }
+        // `serverRequest/resolved` names the server request by its (numeric) id.
+        if let Some(request) = msg.pointer_mut("/params/requestId") {
+            if let Some(number) = request.as_str().and_then(|s| s.parse::<i64>().ok()) {
+                *request = Value::from(number);
+            }
+        }
+        Message::from_value(msg).map_err(|err| Box::new(err) as ReplayError)
+    }
+
+    /// Recorded interactions nobody used, as an error.
+    pub fn finish(&self) -> Result<(), Divergence> {
+        let mut leftovers = Vec::new();
+        for conv in &self.convs {
+            let rest = conv.entries.iter().skip(conv.me.cursor).find(|(_, e)| matches!(e, Entry::C2s { .. }));
+            if let Some((line, Entry::C2s { msg, .. })) = rest {
+                let what = msg.get("method").and_then(Value::as_str).map_or_else(
+                    || "a response from the client".to_owned(),
+                    |m| format!("the client's `{m}` never came"),
+                );
+                leftovers.push((conv.label.clone(), *line, what));
+            }
+        }
+        if leftovers.is_empty() { Ok(()) } else { Err(Divergence::unused(&self.path, &leftovers, &self.record_command)) }
+    }
+}
+
+impl Conv {
+    fn new(label: String) -> Self {
+        Self { label, entries: Vec::new(), shapes: Vec::new(), me: Identity::default() }
+    }
+
+    fn push(&mut self, line: usize, entry: Entry) {
+        let mut shape = serde_json::to_value(&entry).unwrap_or(Value::Null);
+        if let Some(map) = shape.as_object_mut() {
+            map.remove("conv");
+        }
+        self.shapes.push(shape.to_string());
+        self.entries.push((line, entry));
+    }
+
+    /// Whether the client message `body` is what entry `at` recorded. On a mismatch returns
+    /// (expected, actual) as compared; `expected` is `null` when no client message is expected.
+    fn expects(&self, at: usize, body: &Value, bindings: &Bindings) -> Result<(), (Value, Value)> {
+        let Some((_, Entry::C2s { msg, .. })) = self.entries.get(at) else {
+            return Err((Value::Null, body.clone()));
+        };
+        let mut expected = msg.clone();
+        let mut actual = body.clone();
+        bindings.unfill(&mut actual);
+        for value in [&mut expected, &mut actual] {
+            if let Some(map) = value.as_object_mut() {
+                map.remove("id");
+            }
+        }
+        if expected == actual { Ok(()) } else { Err((expected, actual)) }
+    }
+}
+
+/// A fresh value for a placeholder nobody has bound yet.
+fn fresh_value(placeholder: &str, codex_version: &str, label: &str, next_global: &mut u64) -> String {
+    let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
+    let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
+    match kind {
+        "thread" | "session" => {
+            *next_global += 1;
+            format!("00000000-0000-7000-8000-{:012x}", *next_global)
+        }
+        "user_agent" => format!("prompt-diary/{codex_version} (replay)"),
+        "installation" => "replay-installation".to_owned(),
+        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
+        _ if placeholder == HOME => "/replay/home".to_owned(),
+        _ => format!("{label}-{kind}-{number}"),
+    }
+}
