@@ -39,7 +39,10 @@ impl RecordOptions {
         let path = path.into();
         let scenario = path.file_stem().and_then(|s| s.to_str()).unwrap_or("cassette").to_owned();
         Self {
-            record_command: format!("PROMPT_DIARY_CASSETTE_MODE=record cargo test  # re-records {}", path.display()),
+            record_command: format!(
+                "PROMPT_DIARY_CASSETTE_MODE=record cargo test (re-records {})",
+                path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+            ),
             path,
             scenario,
             overwrite: false,
@@ -95,7 +98,7 @@ impl Recorder {
     }
 
     fn conv_of_thread(&self, params: &Value) -> Option<usize> {
-        params.get("threadId").and_then(Value::as_str).and_then(|t| self.threads.get(t)).copied()
+        super::replayer::thread_of(params).and_then(|t| self.threads.get(t)).copied()
     }
 
     /// Notes a message the client sends. Call before forwarding it (a `turn/start` snapshots the

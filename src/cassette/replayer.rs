@@ -132,7 +132,7 @@ impl Replayer {
                     )));
                 }
             },
-            _ => match params.get("threadId").and_then(Value::as_str) {
+            _ => match thread_of(params) {
                 Some(thread) => match self.threads.get(thread) {
                     Some(conv) => *conv,
                     None => {
@@ -147,7 +147,7 @@ impl Replayer {
                 None => 0,
             },
         };
-        self.match_and_advance(conv, message, &body)?;
+        let conv = self.match_and_advance(conv, message, &body)?;
         self.emit(conv)
     }
 
@@ -185,7 +185,9 @@ impl Replayer {
         Err(Box::new(report))
     }
 
-    fn match_and_advance(&mut self, conv: usize, message: &Message, body: &Value) -> Result<(), ReplayError> {
+    /// Matches `body` against conversation `conv` (or one it swaps with) and advances past it.
+    /// Returns the conversation that now carries this client thread.
+    fn match_and_advance(&mut self, mut conv: usize, message: &Message, body: &Value) -> Result<usize, ReplayError> {
         let cursor = self.convs[conv].me.cursor;
         let result = self.convs[conv].expects(cursor, body, &self.convs[conv].me.bindings);
         if let Err((expected, actual)) = result {
@@ -198,7 +200,10 @@ impl Replayer {
                 )));
             }
             match self.swap_candidate(conv, body) {
-                Some(other) => self.swap(conv, other),
+                Some(other) => {
+                    self.swap(conv, other);
+                    conv = other;
+                }
                 None => {
                     return Err(Box::new(Divergence::mismatch(&self.location(conv), &expected, &actual, &self.record_command)));
                 }
@@ -215,7 +220,7 @@ impl Replayer {
             c.me.turn = *turn;
         }
         c.me.cursor += 1;
-        Ok(())
+        Ok(conv)
     }
 
     /// Another conversation with the same history whose next client message fits `body`.
@@ -382,4 +387,9 @@ fn fresh_value(placeholder: &str, codex_version: &str, label: &str, next_global:
         _ if placeholder == HOME => "/replay/home".to_owned(),
         _ => format!("{label}-{kind}-{number}"),
     }
+}
+
+/// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).
+pub(crate) fn thread_of(params: &Value) -> Option<&str> {
+    params.get("threadId").and_then(Value::as_str).or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
 }

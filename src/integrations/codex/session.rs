@@ -366,7 +366,7 @@ impl<T: Transport> Actor<T> {
     }
 }
 
-/// The `threadId` a message's params name.
+/// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).
 fn thread_of(params: &Value) -> Option<&str> {
-    params.get("threadId").and_then(Value::as_str)
+    params.get("threadId").and_then(Value::as_str).or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
 }
