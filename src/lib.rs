@@ -44,6 +44,7 @@
 
 pub mod agent;
 pub mod cassette;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod integrations;
 #[cfg(feature = "test-util")]

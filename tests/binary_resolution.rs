@@ -2,7 +2,9 @@
 //! environment and working directory, which no other test may share.
 
 use prompt_diary::agent::AgentError;
-use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig, resolve_codex_bin};
+use prompt_diary::integrations::codex_runner::{
+    CodexAgentSessionFactory, CodexBackendConfig, resolve_codex_bin,
+};
 
 #[tokio::test]
 async fn no_binary_anywhere_names_the_resolution_order_and_the_install_command() {
@@ -15,17 +17,29 @@ async fn no_binary_anywhere_names_the_resolution_order_and_the_install_command()
     std::env::set_current_dir(empty.path()).unwrap();
 
     let err = resolve_codex_bin(None).unwrap_err().to_string();
-    let order = ["1. CodexBackendConfig::codex_bin", "2. $PROMPT_DIARY_CODEX_BIN", "3. the project-local install", "4. `codex` on PATH"];
+    let order = [
+        "1. CodexBackendConfig::codex_bin",
+        "2. $PROMPT_DIARY_CODEX_BIN",
+        "3. the project-local install",
+        "4. `codex` on PATH",
+    ];
     let mut last = 0;
     for step in order {
-        let at = err.find(step).unwrap_or_else(|| panic!("{step:?} missing from: {err}"));
+        let at = err
+            .find(step)
+            .unwrap_or_else(|| panic!("{step:?} missing from: {err}"));
         assert!(at >= last, "steps out of order: {err}");
         last = at;
     }
     assert!(err.contains("prompt-diary install-codex"), "{err}");
-    assert!(err.contains("npm install --prefix .prompt-diary/codex/0.163.0 @openai/codex@0.163.0"), "{err}");
+    assert!(
+        err.contains("npm install --prefix .prompt-diary/codex/0.163.0 @openai/codex@0.163.0"),
+        "{err}"
+    );
 
     let start = CodexAgentSessionFactory::start(CodexBackendConfig::default()).await;
-    let Err(AgentError::BackendUnavailable { message }) = start else { panic!("expected BackendUnavailable") };
+    let Err(AgentError::BackendUnavailable { message }) = start else {
+        panic!("expected BackendUnavailable")
+    };
     assert!(message.contains("install-codex"), "{message}");
 }

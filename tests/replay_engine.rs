@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
 use prompt_diary::cassette::{Cassette, RecordOptions, Recorder};
-use prompt_diary::integrations::codex_runner::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
+use prompt_diary::integrations::codex_runner::{
+    CodexAgentRunner, CodexBackend, CodexBackendConfig,
+};
 use prompt_diary::transport::{Message, ReplayTransport};
 use serde_json::{Value, json};
 
@@ -16,9 +18,17 @@ fn msg(value: Value) -> Message {
 
 /// Feeds the recorder one conversation of `turns` (prompt, reply, file written) as Codex would
 /// have sent it, with volatile ids and times.
-fn record_conversation(rec: &mut Recorder, workspace: &Path, req: &mut i64, thread: &str, turns: &[(&str, &str, Option<(&str, &str)>)]) {
+fn record_conversation(
+    rec: &mut Recorder,
+    workspace: &Path,
+    req: &mut i64,
+    thread: &str,
+    turns: &[(&str, &str, Option<(&str, &str)>)],
+) {
     let cwd = workspace.display().to_string();
-    rec.client_message(&msg(json!({"id": *req, "method": "thread/start", "params": {"cwd": cwd}})));
+    rec.client_message(&msg(
+        json!({"id": *req, "method": "thread/start", "params": {"cwd": cwd}}),
+    ));
     rec.server_message(&msg(json!({"id": *req, "result": {"thread": {"id": thread, "createdAt": 1763000000, "cwd": cwd}}})));
     rec.server_message(&msg(json!({"method": "thread/started", "params": {"thread": {"id": thread}}, "emittedAtMs": 1763000000001u64})));
     *req += 1;
@@ -35,8 +45,10 @@ fn record_conversation(rec: &mut Recorder, workspace: &Path, req: &mut i64, thre
         }
         rec.server_message(&msg(json!({"method": "item/completed", "params": {"threadId": thread, "turnId": turn, "item": {
             "type": "agentMessage", "id": format!("{turn}-msg"), "text": reply}}})));
-        rec.server_message(&msg(json!({"method": "turn/completed", "params": {"threadId": thread, "turn": {
-            "id": turn, "status": "completed", "items": [], "durationMs": 88}}})));
+        rec.server_message(&msg(
+            json!({"method": "turn/completed", "params": {"threadId": thread, "turn": {
+            "id": turn, "status": "completed", "items": [], "durationMs": 88}}}),
+        ));
     }
 }
 
@@ -53,15 +65,33 @@ fn two_conversation_cassette(dir: &Path) -> Cassette {
     let mut req = 1;
     let ws_a = tempfile::tempdir().unwrap();
     let ws_b = tempfile::tempdir().unwrap();
-    record_conversation(&mut rec, ws_a.path(), &mut req, "019a-aaaa", &[("ALPHA write", "alpha done", Some(("a.md", "alpha\n"))), ("ALPHA again", "alpha two", None)]);
-    record_conversation(&mut rec, ws_b.path(), &mut req, "019a-bbbb", &[("BETA write", "beta done", Some(("b.md", "beta\n")))]);
+    record_conversation(
+        &mut rec,
+        ws_a.path(),
+        &mut req,
+        "019a-aaaa",
+        &[
+            ("ALPHA write", "alpha done", Some(("a.md", "alpha\n"))),
+            ("ALPHA again", "alpha two", None),
+        ],
+    );
+    record_conversation(
+        &mut rec,
+        ws_b.path(),
+        &mut req,
+        "019a-bbbb",
+        &[("BETA write", "beta done", Some(("b.md", "beta\n")))],
+    );
     rec.build("exit status: 0", &[]).unwrap()
 }
 
 async fn replay_backend(cassette: Cassette) -> CodexBackend {
-    CodexBackend::start_with_transport(CodexBackendConfig::default(), ReplayTransport::new(cassette, Some("just record-fixtures".into())))
-        .await
-        .unwrap()
+    CodexBackend::start_with_transport(
+        CodexBackendConfig::default(),
+        ReplayTransport::new(cassette, Some("just record-fixtures".into())),
+    )
+    .await
+    .unwrap()
 }
 
 fn opts() -> TurnOptions {
@@ -73,9 +103,20 @@ async fn the_recorded_cassette_is_normalised_and_stable() {
     let dir = tempfile::tempdir().unwrap();
     let first = two_conversation_cassette(dir.path()).comparable_text();
     let second = two_conversation_cassette(dir.path()).comparable_text();
-    assert_eq!(first, second, "same traffic in fresh temp dirs gives the same cassette");
-    assert!(!first.contains("019a-aaaa") && !first.contains("/tmp/"), "volatile values left:\n{first}");
-    assert!(first.contains("{{workspace}}/a.md") && first.contains("{{thread:1}}") && first.contains("{{time_ms}}"), "{first}");
+    assert_eq!(
+        first, second,
+        "same traffic in fresh temp dirs gives the same cassette"
+    );
+    assert!(
+        !first.contains("019a-aaaa") && !first.contains("/tmp/"),
+        "volatile values left:\n{first}"
+    );
+    assert!(
+        first.contains("{{workspace}}/a.md")
+            && first.contains("{{thread:1}}")
+            && first.contains("{{time_ms}}"),
+        "{first}"
+    );
     assert!(first.contains(r#"{"kind":"effects","conv":"c1","turn":0,"effects":[{"op":"write","path":"a.md","text":"alpha\n"}]}"#), "{first}");
 }
 
@@ -92,11 +133,30 @@ async fn replay_reproduces_results_and_files_whatever_the_order_conversations_st
     let b = beta.turn("BETA write", opts()).await.unwrap();
     let a1 = alpha.turn("ALPHA write", opts()).await.unwrap();
     let a2 = alpha.turn("ALPHA again", opts()).await.unwrap();
-    assert_eq!((b.assistant_text.as_str(), a1.assistant_text.as_str(), a2.assistant_text.as_str()), ("beta done", "alpha done", "alpha two"));
-    assert_eq!(std::fs::read_to_string(ws_a.path().join("a.md")).unwrap(), "alpha\n");
-    assert_eq!(std::fs::read_to_string(ws_b.path().join("b.md")).unwrap(), "beta\n");
+    assert_eq!(
+        (
+            b.assistant_text.as_str(),
+            a1.assistant_text.as_str(),
+            a2.assistant_text.as_str()
+        ),
+        ("beta done", "alpha done", "alpha two")
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws_a.path().join("a.md")).unwrap(),
+        "alpha\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(ws_b.path().join("b.md")).unwrap(),
+        "beta\n"
+    );
     let command = &a1.events[0];
-    assert_eq!(command.metadata["command"], json!(format!("/bin/bash -lc 'cat > {}/a.md'", ws_a.path().display())));
+    assert_eq!(
+        command.metadata["command"],
+        json!(format!(
+            "/bin/bash -lc 'cat > {}/a.md'",
+            ws_a.path().display()
+        ))
+    );
     assert_eq!(command.metadata["duration_ms"], json!(0));
     backend.shutdown().await.unwrap();
 }
@@ -112,8 +172,14 @@ async fn a_changed_prompt_fails_at_once_with_a_divergence_report() {
     assert!(matches!(err, AgentError::Backend(_)), "{err:?}");
     assert!(text.contains("synthetic.jsonl:"), "{text}");
     assert!(text.contains("$.params.input[0].text"), "{text}");
-    assert!(text.contains("GAMMA write") && text.contains("ALPHA write"), "{text}");
-    assert!(text.contains("re-record with: just record-fixtures"), "{text}");
+    assert!(
+        text.contains("GAMMA write") && text.contains("ALPHA write"),
+        "{text}"
+    );
+    assert!(
+        text.contains("re-record with: just record-fixtures"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -140,7 +206,10 @@ async fn replaying_twenty_times_gives_identical_results_and_files() {
         let ws_b = tempfile::tempdir().unwrap();
         let mut alpha = CodexAgentRunner::new(backend.clone(), AgentConfig::new(ws_a.path()));
         let mut beta = CodexAgentRunner::new(backend.clone(), AgentConfig::new(ws_b.path()));
-        let (a, b) = tokio::join!(alpha.turn("ALPHA write", opts()), beta.turn("BETA write", opts()));
+        let (a, b) = tokio::join!(
+            alpha.turn("ALPHA write", opts()),
+            beta.turn("BETA write", opts())
+        );
         let a2 = alpha.turn("ALPHA again", opts()).await.unwrap();
         let normalise = |text: String, ws: &Path| text.replace(&ws.display().to_string(), "WS");
         let outcome = (

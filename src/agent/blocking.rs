@@ -20,7 +20,9 @@ use std::sync::Arc;
 
 use tokio::runtime::Runtime;
 
-use super::{AgentConfig, AgentError, AgentRunner, AgentSessionFactory, AgentTurnResult, TurnOptions};
+use super::{
+    AgentConfig, AgentError, AgentRunner, AgentSessionFactory, AgentTurnResult, TurnOptions,
+};
 
 /// A session factory driven from synchronous code. It owns a small tokio runtime.
 pub struct BlockingSessionFactory {
@@ -52,13 +54,19 @@ impl BlockingSessionFactory {
                 message: format!("could not build a tokio runtime for the blocking API: {err}"),
             })?;
         let inner = runtime.block_on(start())?;
-        Ok(Self { runtime: Arc::new(runtime), inner: Arc::new(inner) })
+        Ok(Self {
+            runtime: Arc::new(runtime),
+            inner: Arc::new(inner),
+        })
     }
 
     /// A new conversation; see [`AgentSessionFactory::runner`].
     pub fn runner(&self, config: AgentConfig) -> Result<BlockingRunner, AgentError> {
         let inner = self.runtime.block_on(self.inner.runner(config))?;
-        Ok(BlockingRunner { runtime: Arc::clone(&self.runtime), inner })
+        Ok(BlockingRunner {
+            runtime: Arc::clone(&self.runtime),
+            inner,
+        })
     }
 
     /// Stops the backend; see [`AgentSessionFactory::shutdown`].
@@ -69,7 +77,11 @@ impl BlockingSessionFactory {
 
 impl BlockingRunner {
     /// Runs one turn; see [`AgentRunner::turn`].
-    pub fn turn(&mut self, prompt: &str, options: TurnOptions) -> Result<AgentTurnResult, AgentError> {
+    pub fn turn(
+        &mut self,
+        prompt: &str,
+        options: TurnOptions,
+    ) -> Result<AgentTurnResult, AgentError> {
         self.runtime.block_on(self.inner.turn(prompt, options))
     }
 }

@@ -198,7 +198,9 @@ impl AgentConfig {
         fn present(value: Option<String>) -> Option<String> {
             value.filter(|v| !v.trim().is_empty())
         }
-        fn typed<T: FromStr<Err = AgentError>>(value: Option<String>) -> Result<Option<T>, AgentError> {
+        fn typed<T: FromStr<Err = AgentError>>(
+            value: Option<String>,
+        ) -> Result<Option<T>, AgentError> {
             present(value).map(|v| v.parse()).transpose()
         }
         let working_directory =
@@ -226,8 +228,9 @@ impl AgentConfig {
             return Err(AgentError::InvalidConfig {
                 field: "working_directory",
                 value: self.working_directory.display().to_string(),
-                accepted: "a path to an existing directory (create it before starting the conversation)"
-                    .to_owned(),
+                accepted:
+                    "a path to an existing directory (create it before starting the conversation)"
+                        .to_owned(),
             });
         }
         Ok(())
@@ -316,7 +319,10 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("`sandbox`"), "{text}");
         assert!(text.contains("\"workspace\""), "{text}");
-        assert!(text.contains("read-only, workspace-write, danger-full-access"), "{text}");
+        assert!(
+            text.contains("read-only, workspace-write, danger-full-access"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -327,7 +333,9 @@ mod tests {
 
     #[test]
     fn validate_rejects_missing_directory() {
-        let err = AgentConfig::new("/definitely/not/here").validate().unwrap_err();
+        let err = AgentConfig::new("/definitely/not/here")
+            .validate()
+            .unwrap_err();
         assert!(err.to_string().contains("/definitely/not/here"), "{err}");
     }
 }

@@ -29,7 +29,9 @@ pub enum AgentError {
     },
 
     /// The backend process went away while it was needed.
-    #[error("the agent backend exited unexpectedly ({status}) {context}; stderr tail:\n{stderr_tail}")]
+    #[error(
+        "the agent backend exited unexpectedly ({status}) {context}; stderr tail:\n{stderr_tail}"
+    )]
     BackendExited {
         /// The exit status, as text (e.g. `exit status: 1`, `signal: 9 (SIGKILL)`).
         status: String,

@@ -14,7 +14,9 @@ mod error;
 mod runner;
 mod turn;
 
-pub use config::{AgentConfig, ApprovalMode, Personality, RawAgentConfig, ReasoningEffort, SandboxMode};
+pub use config::{
+    AgentConfig, ApprovalMode, Personality, RawAgentConfig, ReasoningEffort, SandboxMode,
+};
 pub use error::AgentError;
 pub use runner::{AgentRunner, AgentSessionFactory};
 pub use turn::{AgentTurnEvent, AgentTurnResult, DEFAULT_TURN_TIMEOUT, TurnOptions, kinds};

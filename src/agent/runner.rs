@@ -30,7 +30,11 @@ pub trait AgentRunner: Send {
     /// Runs one turn with `prompt` and returns what the agent did.
     ///
     /// Artifact validation is the caller's: check the files in the working directory afterwards.
-    async fn turn(&mut self, prompt: &str, options: TurnOptions) -> Result<AgentTurnResult, AgentError>;
+    async fn turn(
+        &mut self,
+        prompt: &str,
+        options: TurnOptions,
+    ) -> Result<AgentTurnResult, AgentError>;
 }
 
 /// Owns one shared backend and mints a fresh [`AgentRunner`] per conversation.

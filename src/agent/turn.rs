@@ -21,14 +21,20 @@ pub struct TurnOptions {
 
 impl Default for TurnOptions {
     fn default() -> Self {
-        Self { timeout: DEFAULT_TURN_TIMEOUT, output_schema: None }
+        Self {
+            timeout: DEFAULT_TURN_TIMEOUT,
+            output_schema: None,
+        }
     }
 }
 
 impl TurnOptions {
     /// Options with the given timeout and no output schema.
     pub fn with_timeout(timeout: Duration) -> Self {
-        Self { timeout, ..Self::default() }
+        Self {
+            timeout,
+            ..Self::default()
+        }
     }
 
     /// Sets the output schema.
@@ -81,7 +87,11 @@ pub struct AgentTurnEvent {
 impl AgentTurnEvent {
     /// An event with no metadata.
     pub fn new(kind: impl Into<String>, summary: impl Into<String>) -> Self {
-        Self { kind: kind.into(), summary: summary.into(), metadata: Map::new() }
+        Self {
+            kind: kind.into(),
+            summary: summary.into(),
+            metadata: Map::new(),
+        }
     }
 
     /// Adds one metadata field; `null` values are skipped.

@@ -36,8 +36,18 @@ impl Divergence {
         let mut paths = Vec::new();
         diff_paths("$", expected, actual, &mut paths);
         let mut report = String::new();
-        let _ = writeln!(report, "replay diverged from the cassette {}:{}", at.path.display(), at.line);
-        let _ = writeln!(report, "  conversation {}, turn {}", at.conv, turn_text(at.turn));
+        let _ = writeln!(
+            report,
+            "replay diverged from the cassette {}:{}",
+            at.path.display(),
+            at.line
+        );
+        let _ = writeln!(
+            report,
+            "  conversation {}, turn {}",
+            at.conv,
+            turn_text(at.turn)
+        );
         let _ = writeln!(report, "  differing JSON paths:");
         for path in paths.iter().take(MAX_PATHS) {
             let _ = writeln!(report, "    {path}");
@@ -49,31 +59,59 @@ impl Divergence {
         let expected_text = pretty(expected);
         let actual_text = pretty(actual);
         let diff = TextDiff::from_lines(&expected_text, &actual_text);
-        let unified = diff.unified_diff().context_radius(3).header("recorded", "sent now").to_string();
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header("recorded", "sent now")
+            .to_string();
         for line in unified.lines() {
             let _ = writeln!(report, "    {line}");
         }
-        let _ = write!(report, "  if the change is intended, re-record with: {record_command}");
+        let _ = write!(
+            report,
+            "  if the change is intended, re-record with: {record_command}"
+        );
         Self { report }
     }
 
     /// A message when the cassette expected nothing more (or something else entirely).
     pub fn unexpected(at: &Location, what: &str, actual: &Value, record_command: &str) -> Self {
         let mut report = String::new();
-        let _ = writeln!(report, "replay diverged from the cassette {}:{}", at.path.display(), at.line);
-        let _ = writeln!(report, "  conversation {}, turn {}: {what}", at.conv, turn_text(at.turn));
+        let _ = writeln!(
+            report,
+            "replay diverged from the cassette {}:{}",
+            at.path.display(),
+            at.line
+        );
+        let _ = writeln!(
+            report,
+            "  conversation {}, turn {}: {what}",
+            at.conv,
+            turn_text(at.turn)
+        );
         let _ = writeln!(report, "  sent now:");
         for line in pretty(actual).lines() {
             let _ = writeln!(report, "    {line}");
         }
-        let _ = write!(report, "  if the change is intended, re-record with: {record_command}");
+        let _ = write!(
+            report,
+            "  if the change is intended, re-record with: {record_command}"
+        );
         Self { report }
     }
 
     /// Recorded interactions nobody asked for.
-    pub fn unused(path: &std::path::Path, leftovers: &[(String, usize, String)], record_command: &str) -> Self {
+    pub fn unused(
+        path: &std::path::Path,
+        leftovers: &[(String, usize, String)],
+        record_command: &str,
+    ) -> Self {
         let mut report = String::new();
-        let _ = writeln!(report, "replay ended with recorded interactions unused in {}:", path.display());
+        let _ = writeln!(
+            report,
+            "replay ended with recorded interactions unused in {}:",
+            path.display()
+        );
         for (conv, line, what) in leftovers {
             let _ = writeln!(report, "  conversation {conv}: line {line}: {what}");
         }
@@ -135,16 +173,28 @@ mod tests {
 
     #[test]
     fn a_mismatch_report_names_file_line_conversation_paths_diff_and_command() {
-        let at = Location { path: "cassettes/x.jsonl".into(), line: 7, conv: "c2".into(), turn: Some(1) };
+        let at = Location {
+            path: "cassettes/x.jsonl".into(),
+            line: 7,
+            conv: "c2".into(),
+            turn: Some(1),
+        };
         let expected = json!({"method": "turn/start", "params": {"input": [{"type": "text", "text": "Write it"}]}});
         let actual = json!({"method": "turn/start", "params": {"input": [{"type": "text", "text": "Write it now"}]}});
         let report = Divergence::mismatch(&at, &expected, &actual, "just record-fixtures").report;
         assert!(report.contains("cassettes/x.jsonl:7"), "{report}");
         assert!(report.contains("conversation c2, turn 1"), "{report}");
         assert!(report.contains("$.params.input[0].text"), "{report}");
-        let removed = report.lines().any(|l| l.trim_start().starts_with('-') && l.contains("\"text\": \"Write it\""));
-        let added = report.lines().any(|l| l.trim_start().starts_with('+') && l.contains("\"text\": \"Write it now\""));
+        let removed = report
+            .lines()
+            .any(|l| l.trim_start().starts_with('-') && l.contains("\"text\": \"Write it\""));
+        let added = report
+            .lines()
+            .any(|l| l.trim_start().starts_with('+') && l.contains("\"text\": \"Write it now\""));
         assert!(removed && added, "{report}");
-        assert!(report.contains("re-record with: just record-fixtures"), "{report}");
+        assert!(
+            report.contains("re-record with: just record-fixtures"),
+            "{report}"
+        );
     }
 }

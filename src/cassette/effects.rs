@@ -67,7 +67,9 @@ impl Effect {
 #[non_exhaustive]
 pub enum EffectError {
     /// The path would land outside the workspace.
-    #[error("refusing workspace effect on {path:?}: {reason}. A cassette may only touch files inside the replay working directory")]
+    #[error(
+        "refusing workspace effect on {path:?}: {reason}. A cassette may only touch files inside the replay working directory"
+    )]
     UnsafePath {
         /// The path in the cassette.
         path: String,
@@ -115,13 +117,29 @@ impl Snapshot {
                     stack.push(child);
                 } else if kind.is_file() {
                     if files.len() >= MAX_FILES {
-                        tracing::warn!("workspace {} has over {MAX_FILES} files; the rest are not recorded", root.display());
+                        tracing::warn!(
+                            "workspace {} has over {MAX_FILES} files; the rest are not recorded",
+                            root.display()
+                        );
                         return Ok(Self { files });
                     }
                     let bytes = std::fs::read(root.join(&child))?;
-                    let text = String::from_utf8(bytes.clone()).ok().filter(|_| bytes.len() <= TEXT_CAP);
-                    let key = child.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                    files.insert(key, FileState { sha256: sha256_hex(&bytes), len: bytes.len() as u64, text });
+                    let text = String::from_utf8(bytes.clone())
+                        .ok()
+                        .filter(|_| bytes.len() <= TEXT_CAP);
+                    let key = child
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    files.insert(
+                        key,
+                        FileState {
+                            sha256: sha256_hex(&bytes),
+                            len: bytes.len() as u64,
+                            text,
+                        },
+                    );
                 }
             }
         }
@@ -136,8 +154,15 @@ impl Snapshot {
                 continue;
             }
             effects.push(match &state.text {
-                Some(text) => Effect::Write { path: path.clone(), text: text.clone() },
-                None => Effect::Hashed { path: path.clone(), sha256: state.sha256.clone(), len: state.len },
+                Some(text) => Effect::Write {
+                    path: path.clone(),
+                    text: text.clone(),
+                },
+                None => Effect::Hashed {
+                    path: path.clone(),
+                    sha256: state.sha256.clone(),
+                    len: state.len,
+                },
             });
         }
         for path in self.files.keys() {
@@ -152,7 +177,10 @@ impl Snapshot {
 
 /// Checks that `path` is a plain relative path and joins it to `root`.
 pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
-    let unsafe_path = |reason| EffectError::UnsafePath { path: path.to_owned(), reason };
+    let unsafe_path = |reason| EffectError::UnsafePath {
+        path: path.to_owned(),
+        reason,
+    };
     if path.is_empty() {
         return Err(unsafe_path("the path is empty"));
     }
@@ -165,7 +193,9 @@ pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
             Component::Normal(_) => {}
             Component::CurDir => return Err(unsafe_path("the path contains `.`")),
             Component::ParentDir => return Err(unsafe_path("the path contains `..`")),
-            Component::RootDir | Component::Prefix(_) => return Err(unsafe_path("the path is absolute")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(unsafe_path("the path is absolute"));
+            }
         }
     }
     Ok(root.join(relative))
@@ -179,7 +209,10 @@ pub fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> {
         .map(|effect| safe_join(root, effect.path()).map(|target| (effect, target)))
         .collect::<Result<Vec<_>, _>>()?;
     for (effect, target) in targets {
-        let io = |source| EffectError::Io { path: target.clone(), source };
+        let io = |source| EffectError::Io {
+            path: target.clone(),
+            source,
+        };
         match effect {
             Effect::Write { text, .. } => {
                 if let Some(parent) = target.parent() {
@@ -188,7 +221,9 @@ pub fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> {
                 std::fs::write(&target, text).map_err(io)?;
             }
             Effect::Hashed { path, len, .. } => {
-                tracing::warn!("{path} ({len} bytes) was recorded by hash only; replay cannot recreate it");
+                tracing::warn!(
+                    "{path} ({len} bytes) was recorded by hash only; replay cannot recreate it"
+                );
             }
             Effect::Delete { .. } => match std::fs::remove_file(&target) {
                 Err(err) if err.kind() != std::io::ErrorKind::NotFound => return Err(io(err)),
@@ -224,22 +259,42 @@ mod tests {
         std::fs::write(replay.path().join("change.md"), "old").unwrap();
         std::fs::write(replay.path().join("gone.md"), "bye").unwrap();
         apply(replay.path(), &effects).unwrap();
-        assert_eq!(std::fs::read_to_string(replay.path().join("change.md")).unwrap(), "new");
-        assert_eq!(std::fs::read_to_string(replay.path().join("sub/new.md")).unwrap(), "hello");
+        assert_eq!(
+            std::fs::read_to_string(replay.path().join("change.md")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(replay.path().join("sub/new.md")).unwrap(),
+            "hello"
+        );
         assert!(!replay.path().join("gone.md").exists());
     }
 
     #[test]
     fn paths_outside_the_workspace_are_refused_before_anything_is_written() {
         let root = tempfile::tempdir().unwrap();
-        for (path, reason) in [("../escape.md", "`..`"), ("/etc/passwd", "absolute"), ("a/../../b", "`..`"), ("", "empty")] {
+        for (path, reason) in [
+            ("../escape.md", "`..`"),
+            ("/etc/passwd", "absolute"),
+            ("a/../../b", "`..`"),
+            ("", "empty"),
+        ] {
             let effects = vec![
-                Effect::Write { path: "fine.md".into(), text: "x".into() },
-                Effect::Write { path: path.into(), text: "x".into() },
+                Effect::Write {
+                    path: "fine.md".into(),
+                    text: "x".into(),
+                },
+                Effect::Write {
+                    path: path.into(),
+                    text: "x".into(),
+                },
             ];
             let err = apply(root.path(), &effects).unwrap_err().to_string();
             assert!(err.contains(reason), "{path}: {err}");
-            assert!(!root.path().join("fine.md").exists(), "nothing is written when one path is unsafe");
+            assert!(
+                !root.path().join("fine.md").exists(),
+                "nothing is written when one path is unsafe"
+            );
         }
     }
 }

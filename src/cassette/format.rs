@@ -102,7 +102,9 @@ impl Entry {
     /// The conversation label, if the entry has one.
     pub fn conv(&self) -> Option<&str> {
         match self {
-            Self::C2s { conv, .. } | Self::S2c { conv, .. } | Self::Effects { conv, .. } => Some(conv),
+            Self::C2s { conv, .. } | Self::S2c { conv, .. } | Self::Effects { conv, .. } => {
+                Some(conv)
+            }
             Self::Exit { .. } => None,
         }
     }
@@ -126,24 +128,46 @@ impl Cassette {
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CassetteError::Missing { path: path.to_owned(), record_command: record_hint.to_owned() });
+                return Err(CassetteError::Missing {
+                    path: path.to_owned(),
+                    record_command: record_hint.to_owned(),
+                });
             }
-            Err(source) => return Err(CassetteError::Io { path: path.to_owned(), source }),
+            Err(source) => {
+                return Err(CassetteError::Io {
+                    path: path.to_owned(),
+                    source,
+                });
+            }
         };
         Self::parse(path, &text)
     }
 
     /// Parses cassette text.
     pub fn parse(path: &Path, text: &str) -> Result<Self, CassetteError> {
-        let bad = |line: usize, reason: String| CassetteError::BadLine { path: path.to_owned(), line, reason };
-        let mut lines = text.split_inclusive('\n').enumerate().map(|(i, line)| (i + 1, line));
+        let bad = |line: usize, reason: String| CassetteError::BadLine {
+            path: path.to_owned(),
+            line,
+            reason,
+        };
+        let mut lines = text
+            .split_inclusive('\n')
+            .enumerate()
+            .map(|(i, line)| (i + 1, line));
         let Some((_, first)) = lines.next() else {
-            return Err(CassetteError::Empty { path: path.to_owned() });
+            return Err(CassetteError::Empty {
+                path: path.to_owned(),
+            });
         };
         let header_value: Value = serde_json::from_str(first.trim_end())
             .map_err(|err| bad(1, format!("the header is not JSON ({err})")))?;
         if header_value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
-            return Err(bad(1, format!("the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette")));
+            return Err(bad(
+                1,
+                format!(
+                    "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
+                ),
+            ));
         }
         match header_value.get("format").and_then(Value::as_u64) {
             Some(found) if found == u64::from(FORMAT_VERSION) => {}
@@ -155,8 +179,8 @@ impl Cassette {
                 });
             }
         }
-        let header: Header =
-            serde_json::from_value(header_value).map_err(|err| bad(1, format!("the header is incomplete ({err})")))?;
+        let header: Header = serde_json::from_value(header_value)
+            .map_err(|err| bad(1, format!("the header is incomplete ({err})")))?;
         let mut entries = Vec::new();
         for (number, raw) in lines {
             let terminated = raw.ends_with('\n');
@@ -165,18 +189,31 @@ impl Cassette {
                 continue;
             }
             let entry: Entry = serde_json::from_str(line).map_err(|err| {
-                let truncated = if terminated { "" } else { "; the last line has no newline, so the file looks truncated" };
+                let truncated = if terminated {
+                    ""
+                } else {
+                    "; the last line has no newline, so the file looks truncated"
+                };
                 bad(number, format!("not a cassette entry ({err}){truncated}"))
             })?;
             if let Entry::C2s { msg, .. } | Entry::S2c { msg, .. } = &entry {
-                Message::from_value(msg.clone()).map_err(|err| bad(number, format!("`msg` is not a JSON-RPC message: {err}")))?;
+                Message::from_value(msg.clone()).map_err(|err| {
+                    bad(number, format!("`msg` is not a JSON-RPC message: {err}"))
+                })?;
             }
             if !terminated {
-                return Err(bad(number, "the last line has no newline: the file looks truncated".to_owned()));
+                return Err(bad(
+                    number,
+                    "the last line has no newline: the file looks truncated".to_owned(),
+                ));
             }
             entries.push((number, entry));
         }
-        Ok(Self { path: path.to_owned(), header, entries })
+        Ok(Self {
+            path: path.to_owned(),
+            header,
+            entries,
+        })
     }
 
     /// The cassette as text: the header and one line per entry, each ending in a newline.
@@ -195,5 +232,70 @@ impl Cassette {
         let mut copy = self.clone();
         copy.header.recorded_at.clear();
         copy.to_text()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.163.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"just record-fixtures"}"#;
+    const LINE: &str = r#"{"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","method":"initialize","params":{}}}"#;
+
+    fn parse(text: &str) -> Result<Cassette, CassetteError> {
+        Cassette::parse(Path::new("cassettes/s.jsonl"), text)
+    }
+
+    #[test]
+    fn a_well_formed_cassette_round_trips() {
+        let text = format!("{HEADER}\n{LINE}\n");
+        let cassette = parse(&text).unwrap();
+        assert_eq!(cassette.entries.len(), 1);
+        assert_eq!(cassette.entries[0].0, 2);
+        assert_eq!(cassette.to_text(), text);
+    }
+
+    #[test]
+    fn each_kind_of_damage_has_its_own_message() {
+        let cases = [
+            (String::new(), "is empty"),
+            (
+                format!("{HEADER}\n{}", &LINE[..40]),
+                "cassettes/s.jsonl:2: not a cassette entry",
+            ),
+            (format!("{HEADER}\n{LINE}"), "looks truncated"),
+            (
+                format!(
+                    "{HEADER}\n{{\"kind\":\"c2s\",\"conv\":\"x\",\"turn\":null,\"msg\":[1]}}\n"
+                ),
+                "`msg` is not a JSON-RPC message",
+            ),
+            (
+                format!("{HEADER}\n{{\"kind\":\"teleport\"}}\n"),
+                "unknown variant `teleport`",
+            ),
+            (
+                HEADER.replace("\"format\":1", "\"format\":7") + "\n",
+                "format version 7, but this prompt-diary reads version 1",
+            ),
+            ("{\"hello\":1}\n".to_owned(), "not a prompt-diary cassette"),
+            ("not json\n".to_owned(), "the header is not JSON"),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains(expected), "expected {expected:?} in: {err}");
+        }
+    }
+
+    #[test]
+    fn a_missing_cassette_names_the_record_command() {
+        let err = Cassette::load(Path::new("/no/such/cassette.jsonl"), "just record-fixtures")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("/no/such/cassette.jsonl")
+                && err.contains("Record it first with: just record-fixtures"),
+            "{err}"
+        );
     }
 }

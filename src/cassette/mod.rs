@@ -15,8 +15,8 @@ pub mod effects;
 pub mod format;
 pub mod mode;
 pub mod normalize;
-pub mod redact;
 mod recorder;
+pub mod redact;
 mod replayer;
 
 use std::path::{Path, PathBuf};
@@ -46,7 +46,9 @@ pub enum CassetteError {
         path: PathBuf,
     },
     /// The file was written by another format version.
-    #[error("the cassette {path} has format version {found}, but this prompt-diary reads version {expected}; re-record it with this version")]
+    #[error(
+        "the cassette {path} has format version {found}, but this prompt-diary reads version {expected}; re-record it with this version"
+    )]
     UnsupportedFormat {
         /// The file.
         path: PathBuf,
@@ -66,7 +68,9 @@ pub enum CassetteError {
         reason: String,
     },
     /// Recording refused to write a line that still looks like a secret.
-    #[error("refusing to write {path}: line {line} still contains {what} after redaction. Remove the secret from the traffic (or the environment) and record again")]
+    #[error(
+        "refusing to write {path}: line {line} still contains {what} after redaction. Remove the secret from the traffic (or the environment) and record again"
+    )]
     SecretDetected {
         /// The cassette that was not written.
         path: PathBuf,
@@ -135,7 +139,10 @@ pub fn write_cassette(cassette: &Cassette, overwrite: bool) -> Result<WriteOutco
             return Ok(WriteOutcome::Unchanged(path.clone()));
         }
         target = pending_path(path);
-        outcome = WriteOutcome::Pending { existing: path.clone(), pending: target.clone() };
+        outcome = WriteOutcome::Pending {
+            existing: path.clone(),
+            pending: target.clone(),
+        };
     }
     write_atomic(&target, &text)?;
     Ok(outcome)
@@ -145,10 +152,20 @@ pub fn write_cassette(cassette: &Cassette, overwrite: bool) -> Result<WriteOutco
 /// leaves a half-written file at `path`.
 pub fn write_atomic(path: &Path, text: &str) -> Result<(), CassetteError> {
     use std::io::Write as _;
-    let io = |source| CassetteError::Io { path: path.to_owned(), source };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let io = |source| CassetteError::Io {
+        path: path.to_owned(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io)?;
-    let mut file = tempfile::Builder::new().prefix(".cassette-").suffix(".tmp").tempfile_in(dir).map_err(io)?;
+    let mut file = tempfile::Builder::new()
+        .prefix(".cassette-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
     file.as_file().sync_all().map_err(io)?;
     file.persist(path).map_err(|err| io(err.error))?;

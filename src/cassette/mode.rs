@@ -28,7 +28,9 @@ impl FromStr for CassetteMode {
             "replay" => Ok(Self::Replay),
             "record" => Ok(Self::Record),
             "auto" => Ok(Self::Auto),
-            other => Err(format!("invalid {CASSETTE_MODE_ENV} value {other:?}: accepted values are replay, record, auto")),
+            other => Err(format!(
+                "invalid {CASSETTE_MODE_ENV} value {other:?}: accepted values are replay, record, auto"
+            )),
         }
     }
 }
@@ -58,12 +60,19 @@ pub enum Resolved {
 impl CassetteSettings {
     /// Settings for `path` in `mode`.
     pub fn new(path: impl Into<PathBuf>, mode: CassetteMode) -> Self {
-        Self { path: path.into(), mode, record_command: None, overwrite: false }
+        Self {
+            path: path.into(),
+            mode,
+            record_command: None,
+            overwrite: false,
+        }
     }
 
     /// The command that re-records this cassette.
     pub fn record_command(&self) -> String {
-        self.record_command.clone().unwrap_or_else(|| RecordOptions::new(&self.path).record_command)
+        self.record_command
+            .clone()
+            .unwrap_or_else(|| RecordOptions::new(&self.path).record_command)
     }
 
     /// The effective mode: `PROMPT_DIARY_CASSETTE_MODE` wins over the configured one; `auto`
@@ -71,10 +80,14 @@ impl CassetteSettings {
     /// `CI` is set.
     pub fn resolve(&self) -> Result<Resolved, CassetteError> {
         let mode = match std::env::var(CASSETTE_MODE_ENV) {
-            Ok(value) if !value.trim().is_empty() => value.parse().map_err(|reason| CassetteError::RecordingRefused {
-                path: self.path.clone(),
-                reason,
-            })?,
+            Ok(value) if !value.trim().is_empty() => {
+                value
+                    .parse()
+                    .map_err(|reason| CassetteError::RecordingRefused {
+                        path: self.path.clone(),
+                        reason,
+                    })?
+            }
             _ => self.mode,
         };
         let record = match mode {

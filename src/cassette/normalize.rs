@@ -10,10 +10,23 @@ use std::collections::HashMap;
 use serde_json::{Map, Value};
 
 /// Keys whose value is a Unix time in milliseconds.
-const TIME_MS_KEYS: &[&str] = &["emittedAtMs", "startedAtMs", "completedAtMs", "createdAtMs", "updatedAtMs"];
+const TIME_MS_KEYS: &[&str] = &[
+    "emittedAtMs",
+    "startedAtMs",
+    "completedAtMs",
+    "createdAtMs",
+    "updatedAtMs",
+];
 /// Keys whose value is a Unix time in seconds.
-const TIME_S_KEYS: &[&str] =
-    &["startedAt", "completedAt", "createdAt", "updatedAt", "recencyAt", "sectionEnteredAt", "resetsAt"];
+const TIME_S_KEYS: &[&str] = &[
+    "startedAt",
+    "completedAt",
+    "createdAt",
+    "updatedAt",
+    "recencyAt",
+    "sectionEnteredAt",
+    "resetsAt",
+];
 /// Keys whose value is a duration in milliseconds.
 const DURATION_KEYS: &[&str] = &["durationMs"];
 /// Keys whose value is an opaque, machine-specific value.
@@ -85,7 +98,8 @@ impl Scope {
                 self.paths.push((form, placeholder.to_owned()));
             }
         }
-        self.paths.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+        self.paths
+            .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
     }
 
     /// The placeholder of id `value` of `kind`, assigned on first sight (`{{turn:1}}`, ...).
@@ -106,7 +120,9 @@ impl Scope {
         match value {
             Value::Object(map) => {
                 for (key, child) in map {
-                    if let (Some((_, kind)), Some(id)) = (ID_KEYS.iter().find(|(k, _)| k == key), child.as_str()) {
+                    if let (Some((_, kind)), Some(id)) =
+                        (ID_KEYS.iter().find(|(k, _)| k == key), child.as_str())
+                    {
                         if !id.is_empty() {
                             self.bind_id(kind, id);
                         }
@@ -176,8 +192,11 @@ impl Scope {
             return out;
         }
         // Ids embedded in longer strings (e.g. a rollout path), longest first.
-        let mut embedded: Vec<(&String, &String)> =
-            self.ids.iter().filter(|(literal, _)| literal.len() >= 8 && out.contains(literal.as_str())).collect();
+        let mut embedded: Vec<(&String, &String)> = self
+            .ids
+            .iter()
+            .filter(|(literal, _)| literal.len() >= 8 && out.contains(literal.as_str()))
+            .collect();
         embedded.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(b.0)));
         for (literal, placeholder) in embedded {
             out = out.replace(literal.as_str(), placeholder);
@@ -214,8 +233,10 @@ impl Bindings {
     pub fn bind(&mut self, placeholder: &str, value: &str) {
         self.values.insert(placeholder.to_owned(), value.to_owned());
         if value.len() >= 2 && !self.reverse.iter().any(|(v, _)| v == value) {
-            self.reverse.push((value.to_owned(), placeholder.to_owned()));
-            self.reverse.sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+            self.reverse
+                .push((value.to_owned(), placeholder.to_owned()));
+            self.reverse
+                .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
         }
     }
 
@@ -247,7 +268,9 @@ impl Bindings {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
-            let Some(len) = rest[start..].find("}}") else { break };
+            let Some(len) = rest[start..].find("}}") else {
+                break;
+            };
             let placeholder = &rest[start..start + len + 2];
             out.push_str(&rest[..start]);
             let value = match self.get(placeholder) {
@@ -288,7 +311,9 @@ impl Bindings {
 }
 
 fn time_value(text: &str) -> Option<Value> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     match text {
         TIME_MS => Some(Value::from(now.as_millis() as u64)),
         TIME_S => Some(Value::from(now.as_secs())),
@@ -321,13 +346,19 @@ mod tests {
         for message in &mut messages {
             scope.normalize(message);
         }
-        assert_eq!(messages[0], json!({"id": 3, "result": {"thread": {
-            "id": "{{thread:1}}", "path": "/h/sessions/rollout-{{thread:1}}.jsonl", "createdAt": "{{time_s}}"}}}));
-        assert_eq!(messages[1], json!({"method": "item/completed", "emittedAtMs": "{{time_ms}}", "params": {
-            "threadId": "{{thread:1}}", "turnId": "{{turn:1}}",
-            "item": {"id": "{{item:1}}", "type": "commandExecution", "command": "cat {{workspace}}/a.md", "durationMs": "{{duration_ms}}", "processId": "{{pid}}"},
-            "tokenUsage": {"total": {"inputTokens": 0}}
-        }}));
+        assert_eq!(
+            messages[0],
+            json!({"id": 3, "result": {"thread": {
+            "id": "{{thread:1}}", "path": "/h/sessions/rollout-{{thread:1}}.jsonl", "createdAt": "{{time_s}}"}}})
+        );
+        assert_eq!(
+            messages[1],
+            json!({"method": "item/completed", "emittedAtMs": "{{time_ms}}", "params": {
+                "threadId": "{{thread:1}}", "turnId": "{{turn:1}}",
+                "item": {"id": "{{item:1}}", "type": "commandExecution", "command": "cat {{workspace}}/a.md", "durationMs": "{{duration_ms}}", "processId": "{{pid}}"},
+                "tokenUsage": {"total": {"inputTokens": 0}}
+            }})
+        );
     }
 
     #[test]
@@ -337,13 +368,24 @@ mod tests {
         let mut counter = 0;
         let mut fresh = |placeholder: &str| {
             counter += 1;
-            format!("fresh-{}-{counter}", placeholder.trim_matches(|c| c == '{' || c == '}').replace(':', "-"))
+            format!(
+                "fresh-{}-{counter}",
+                placeholder
+                    .trim_matches(|c| c == '{' || c == '}')
+                    .replace(':', "-")
+            )
         };
         let mut value = json!({"a": "{{thread:1}}", "b": "{{thread:1}} in {{workspace}}/x", "t": "{{duration_ms}}"});
         bindings.fill(&mut value, &mut fresh);
-        assert_eq!(value, json!({"a": "fresh-thread-1-1", "b": "fresh-thread-1-1 in /replay/ws/x", "t": 0}));
+        assert_eq!(
+            value,
+            json!({"a": "fresh-thread-1-1", "b": "fresh-thread-1-1 in /replay/ws/x", "t": 0})
+        );
         let mut sent = json!({"threadId": "fresh-thread-1-1", "cwd": "/replay/ws/sub"});
         bindings.unfill(&mut sent);
-        assert_eq!(sent, json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/sub"}));
+        assert_eq!(
+            sent,
+            json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/sub"})
+        );
     }
 }

@@ -37,11 +37,18 @@ impl RecordOptions {
     /// Options for `path`, with the scenario named after the file.
     pub fn new(path: impl Into<PathBuf>) -> Self {
         let path = path.into();
-        let scenario = path.file_stem().and_then(|s| s.to_str()).unwrap_or("cassette").to_owned();
+        let scenario = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("cassette")
+            .to_owned();
         Self {
             record_command: format!(
                 "PROMPT_DIARY_CASSETTE_MODE=record cargo test (re-records {})",
-                path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
             ),
             path,
             scenario,
@@ -53,8 +60,17 @@ impl RecordOptions {
 
 #[derive(Debug)]
 enum Raw {
-    Msg { c2s: bool, conv: usize, turn: Option<u32>, msg: Value },
-    Effects { conv: usize, turn: u32, effects: Vec<Effect> },
+    Msg {
+        c2s: bool,
+        conv: usize,
+        turn: Option<u32>,
+        msg: Value,
+    },
+    Effects {
+        conv: usize,
+        turn: u32,
+        effects: Vec<Effect>,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -98,7 +114,9 @@ impl Recorder {
     }
 
     fn conv_of_thread(&self, params: &Value) -> Option<usize> {
-        super::replayer::thread_of(params).and_then(|t| self.threads.get(t)).copied()
+        super::replayer::thread_of(params)
+            .and_then(|t| self.threads.get(t))
+            .copied()
     }
 
     /// Notes a message the client sends. Call before forwarding it (a `turn/start` snapshots the
@@ -110,7 +128,10 @@ impl Recorder {
                 let method = message.method().unwrap_or_default();
                 let conv = if method == "thread/start" {
                     let cwd = params.get("cwd").and_then(Value::as_str).map(PathBuf::from);
-                    self.convs.push(Conv { cwd, ..Conv::default() });
+                    self.convs.push(Conv {
+                        cwd,
+                        ..Conv::default()
+                    });
                     self.convs.len() - 1
                 } else {
                     self.conv_of_thread(params).unwrap_or(0)
@@ -125,11 +146,19 @@ impl Recorder {
                 }
                 conv
             }
-            MessageKind::Response => message.id().and_then(|id| self.server_requests.get(&id).copied()).unwrap_or(0),
+            MessageKind::Response => message
+                .id()
+                .and_then(|id| self.server_requests.get(&id).copied())
+                .unwrap_or(0),
             MessageKind::Notification => self.conv_of_thread(params).unwrap_or(0),
         };
         let turn = self.convs[conv].turn;
-        self.raw.push(Raw::Msg { c2s: true, conv, turn, msg: Value::Object(message.body().clone()) });
+        self.raw.push(Raw::Msg {
+            c2s: true,
+            conv,
+            turn,
+            msg: Value::Object(message.body().clone()),
+        });
     }
 
     /// Notes a message the server sent. A `turn/completed` captures the turn's workspace effects.
@@ -137,7 +166,9 @@ impl Recorder {
         let params = message.params();
         let conv = match message.kind() {
             MessageKind::Response => {
-                let Some((conv, method)) = message.id().and_then(|id| self.client_requests.remove(&id)) else {
+                let Some((conv, method)) =
+                    message.id().and_then(|id| self.client_requests.remove(&id))
+                else {
                     self.push_server(0, message);
                     return;
                 };
@@ -148,10 +179,19 @@ impl Recorder {
                         }
                     }
                     if method == "initialize" {
-                        let agent = result.get("userAgent").and_then(Value::as_str).unwrap_or_default();
-                        self.codex_version =
-                            agent.split_whitespace().next().and_then(|a| a.split_once('/')).map(|(_, v)| v.to_owned());
-                        self.codex_home = result.get("codexHome").and_then(Value::as_str).map(str::to_owned);
+                        let agent = result
+                            .get("userAgent")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        self.codex_version = agent
+                            .split_whitespace()
+                            .next()
+                            .and_then(|a| a.split_once('/'))
+                            .map(|(_, v)| v.to_owned());
+                        self.codex_home = result
+                            .get("codexHome")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned);
                     }
                 }
                 conv
@@ -167,10 +207,16 @@ impl Recorder {
         };
         if message.method() == Some("turn/completed") && conv != 0 {
             let state = &mut self.convs[conv];
-            if let (Some(before), Some(cwd), Some(turn)) = (state.before.take(), state.cwd.clone(), state.turn) {
+            if let (Some(before), Some(cwd), Some(turn)) =
+                (state.before.take(), state.cwd.clone(), state.turn)
+            {
                 let effects = before.diff(&snapshot_or_empty(&cwd));
                 if !effects.is_empty() {
-                    self.raw.push(Raw::Effects { conv, turn, effects });
+                    self.raw.push(Raw::Effects {
+                        conv,
+                        turn,
+                        effects,
+                    });
                 }
             }
         }
@@ -179,11 +225,20 @@ impl Recorder {
 
     fn push_server(&mut self, conv: usize, message: &Message) {
         let turn = self.convs[conv].turn;
-        self.raw.push(Raw::Msg { c2s: false, conv, turn, msg: Value::Object(message.body().clone()) });
+        self.raw.push(Raw::Msg {
+            c2s: false,
+            conv,
+            turn,
+            msg: Value::Object(message.body().clone()),
+        });
     }
 
     /// Builds the cassette (normalised, ordered, redacted) without writing it.
-    pub fn build(&self, exit_status: &str, stderr_tail: &[String]) -> Result<Cassette, CassetteError> {
+    pub fn build(
+        &self,
+        exit_status: &str,
+        stderr_tail: &[String],
+    ) -> Result<Cassette, CassetteError> {
         let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
         let mut sections: Vec<(String, Vec<Entry>)> = Vec::new();
         for conv in 0..self.convs.len() {
@@ -204,7 +259,11 @@ impl Recorder {
                 }
             }
             let mut ids = RequestIds::default();
-            let label = if conv == 0 { BACKEND.to_owned() } else { format!("#{conv}") };
+            let label = if conv == 0 {
+                BACKEND.to_owned()
+            } else {
+                format!("#{conv}")
+            };
             let mut entries = Vec::new();
             for raw in raws {
                 entries.push(match raw {
@@ -214,9 +273,17 @@ impl Recorder {
                         scope.normalize(&mut msg);
                         redact_value(&mut msg, home.as_deref());
                         if *c2s {
-                            Entry::C2s { conv: label.clone(), turn: *turn, msg }
+                            Entry::C2s {
+                                conv: label.clone(),
+                                turn: *turn,
+                                msg,
+                            }
                         } else {
-                            Entry::S2c { conv: label.clone(), turn: *turn, msg }
+                            Entry::S2c {
+                                conv: label.clone(),
+                                turn: *turn,
+                                msg,
+                            }
                         }
                     }
                     Raw::Effects { turn, effects, .. } => {
@@ -225,12 +292,17 @@ impl Recorder {
                             .map(|effect| match effect {
                                 Effect::Write { path, text } => Effect::Write {
                                     path: path.clone(),
-                                    text: redact::redact(&scope.substitute(text), home.as_deref()).into_owned(),
+                                    text: redact::redact(&scope.substitute(text), home.as_deref())
+                                        .into_owned(),
                                 },
                                 other => other.clone(),
                             })
                             .collect();
-                        Entry::Effects { conv: label.clone(), turn: *turn, effects }
+                        Entry::Effects {
+                            conv: label.clone(),
+                            turn: *turn,
+                            effects,
+                        }
                     }
                 });
             }
@@ -249,7 +321,11 @@ impl Recorder {
         });
         let mut entries = Vec::new();
         for (index, (_, section)) in std::iter::once(backend).chain(sections).enumerate() {
-            let label = if index == 0 { BACKEND.to_owned() } else { format!("c{index}") };
+            let label = if index == 0 {
+                BACKEND.to_owned()
+            } else {
+                format!("c{index}")
+            };
             for mut entry in section {
                 set_conv(&mut entry, &label);
                 entries.push(entry);
@@ -264,15 +340,27 @@ impl Recorder {
         }
         let tail = stderr_tail
             .iter()
-            .map(|line| redact::redact(&backend_scope.substitute(line), home.as_deref()).into_owned())
+            .map(|line| {
+                redact::redact(&backend_scope.substitute(line), home.as_deref()).into_owned()
+            })
             .collect();
-        entries.push(Entry::Exit { status: exit_status.to_owned(), stderr_tail: tail });
+        entries.push(Entry::Exit {
+            status: exit_status.to_owned(),
+            stderr_tail: tail,
+        });
         let header = Header {
             cassette: MAGIC.to_owned(),
             format: FORMAT_VERSION,
             scenario: self.options.scenario.clone(),
-            codex_version: self.codex_version.clone().unwrap_or_else(|| "unknown".to_owned()),
-            schema_fingerprint: self.options.schema_fingerprint.clone().unwrap_or_else(|| "unknown".to_owned()),
+            codex_version: self
+                .codex_version
+                .clone()
+                .unwrap_or_else(|| "unknown".to_owned()),
+            schema_fingerprint: self
+                .options
+                .schema_fingerprint
+                .clone()
+                .unwrap_or_else(|| "unknown".to_owned()),
             recorded_at: today(),
             redactions: RULES.iter().map(|r| (*r).to_owned()).collect(),
             record_command: self.options.record_command.clone(),
@@ -280,11 +368,19 @@ impl Recorder {
         let cassette = Cassette {
             path: self.options.path.clone(),
             header,
-            entries: entries.into_iter().enumerate().map(|(i, e)| (i + 2, e)).collect(),
+            entries: entries
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| (i + 2, e))
+                .collect(),
         };
         for (line, text) in cassette.to_text().lines().enumerate() {
             if let Some(what) = redact::looks_secret(text) {
-                return Err(CassetteError::SecretDetected { path: self.options.path.clone(), line: line + 1, what });
+                return Err(CassetteError::SecretDetected {
+                    path: self.options.path.clone(),
+                    line: line + 1,
+                    what,
+                });
             }
         }
         Ok(cassette)
@@ -292,7 +388,11 @@ impl Recorder {
 
     /// Builds the cassette and writes it (atomically; a differing re-recording goes to `.new`
     /// unless `overwrite` is set).
-    pub fn finish(&self, exit_status: &str, stderr_tail: &[String]) -> Result<WriteOutcome, CassetteError> {
+    pub fn finish(
+        &self,
+        exit_status: &str,
+        stderr_tail: &[String],
+    ) -> Result<WriteOutcome, CassetteError> {
         let cassette = self.build(exit_status, stderr_tail)?;
         write_cassette(&cassette, self.options.overwrite)
     }
@@ -306,7 +406,9 @@ fn raw_conv(raw: &Raw) -> usize {
 
 fn set_conv(entry: &mut Entry, label: &str) {
     match entry {
-        Entry::C2s { conv, .. } | Entry::S2c { conv, .. } | Entry::Effects { conv, .. } => *conv = label.to_owned(),
+        Entry::C2s { conv, .. } | Entry::S2c { conv, .. } | Entry::Effects { conv, .. } => {
+            *conv = label.to_owned()
+        }
         Entry::Exit { .. } => {}
     }
 }
@@ -341,7 +443,9 @@ struct RequestIds {
 
 impl RequestIds {
     fn rewrite(&mut self, c2s: bool, msg: &mut Value) {
-        let Some(map) = msg.as_object_mut() else { return };
+        let Some(map) = msg.as_object_mut() else {
+            return;
+        };
         let Some(id) = map.get("id").cloned() else {
             // `serverRequest/resolved` names a server request id.
             if let Some(request) = map.get_mut("params").and_then(|p| p.get_mut("requestId")) {
@@ -354,17 +458,27 @@ impl RequestIds {
         let is_request = map.contains_key("method");
         // Requests from the client and their responses share the client's id space.
         let client_space = is_request == c2s;
-        let table = if client_space { &mut self.client } else { &mut self.server };
+        let table = if client_space {
+            &mut self.client
+        } else {
+            &mut self.server
+        };
         let kind = if client_space { "req" } else { "sreq" };
         let next = table.len() + 1;
-        let placeholder = table.entry(id).or_insert_with(|| format!("{{{{{kind}:{next}}}}}")).clone();
+        let placeholder = table
+            .entry(id)
+            .or_insert_with(|| format!("{{{{{kind}:{next}}}}}"))
+            .clone();
         map.insert("id".into(), Value::from(placeholder));
     }
 }
 
 /// Today's date, `YYYY-MM-DD` (UTC).
 fn today() -> String {
-    let days = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() / 86_400).unwrap_or(0);
+    let days = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() / 86_400)
+        .unwrap_or(0);
     // Civil-from-days (Howard Hinnant's algorithm).
     let z = days as i64 + 719_468;
     let era = z.div_euclid(146_097);

@@ -3,7 +3,12 @@
 use std::borrow::Cow;
 
 /// The rules applied, as named in the cassette header.
-pub const RULES: &[&str] = &["openai-api-key", "bearer-token", "authorization-header", "home-directory"];
+pub const RULES: &[&str] = &[
+    "openai-api-key",
+    "bearer-token",
+    "authorization-header",
+    "home-directory",
+];
 
 /// What replaces a secret.
 pub const REDACTED: &str = "{{redacted}}";
@@ -38,7 +43,9 @@ fn replace_tokens(text: &str, prefix: &str, min: usize) -> Option<String> {
     let mut changed = false;
     while let Some(at) = rest.find(prefix) {
         let after = &rest[at + prefix.len()..];
-        let len = after.find(|c: char| !is_token_char(c)).unwrap_or(after.len());
+        let len = after
+            .find(|c: char| !is_token_char(c))
+            .unwrap_or(after.len());
         let starts_word = at == 0 || !rest[..at].ends_with(is_token_char);
         if len >= min && starts_word {
             out.push_str(&rest[..at]);
@@ -62,11 +69,17 @@ pub fn looks_secret(line: &str) -> Option<&'static str> {
     if replace_tokens(line, "sk-", 20).is_some() {
         return Some("an OpenAI-style `sk-` key");
     }
-    if replace_tokens(line, "Bearer ", 8).is_some() || replace_tokens(line, "bearer ", 8).is_some() {
+    if replace_tokens(line, "Bearer ", 8).is_some() || replace_tokens(line, "bearer ", 8).is_some()
+    {
         return Some("a bearer token");
     }
     let lower = line.to_ascii_lowercase();
-    for marker in ["\"authorization\":\"", "\"api_key\":\"", "\"apikey\":\"", "openai_api_key="] {
+    for marker in [
+        "\"authorization\":\"",
+        "\"api_key\":\"",
+        "\"apikey\":\"",
+        "openai_api_key=",
+    ] {
         if let Some(at) = lower.find(marker) {
             let value = &line[at + marker.len()..];
             if !value.starts_with(REDACTED) && !value.starts_with('"') {
@@ -85,13 +98,19 @@ mod tests {
     fn keys_tokens_and_home_are_redacted() {
         let text = "key sk-proj-ABCDEFGHIJKLMNOPQRSTUV and Authorization: Bearer abc.def.ghi123 in /home/ann/x";
         let out = redact(text, Some("/home/ann"));
-        assert_eq!(out, "key {{redacted}} and Authorization: {{redacted}} in {{home}}/x");
+        assert_eq!(
+            out,
+            "key {{redacted}} and Authorization: {{redacted}} in {{home}}/x"
+        );
         assert_eq!(looks_secret(&out), None);
     }
 
     #[test]
     fn short_or_embedded_lookalikes_are_left_alone() {
-        assert_eq!(redact("task-sk-1 and sk-short", None), "task-sk-1 and sk-short");
+        assert_eq!(
+            redact("task-sk-1 and sk-short", None),
+            "task-sk-1 and sk-short"
+        );
     }
 
     #[test]

@@ -63,7 +63,8 @@ pub struct Replayer {
 impl Replayer {
     /// A replayer for `cassette`; `record_command` is shown in divergence reports.
     pub fn new(cassette: Cassette, record_command: Option<String>) -> Self {
-        let record_command = record_command.unwrap_or_else(|| cassette.header.record_command.clone());
+        let record_command =
+            record_command.unwrap_or_else(|| cassette.header.record_command.clone());
         let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
         for (line, entry) in cassette.entries {
             let label = entry.conv().unwrap_or(BACKEND).to_owned();
@@ -108,8 +109,16 @@ impl Replayer {
 
     fn location(&self, conv: usize) -> Location {
         let c = &self.convs[conv];
-        let line = c.entries.get(c.me.cursor).map_or_else(|| c.entries.last().map_or(0, |(l, _)| *l), |(l, _)| *l);
-        Location { path: self.path.clone(), line, conv: c.label.clone(), turn: c.me.turn }
+        let line = c
+            .entries
+            .get(c.me.cursor)
+            .map_or_else(|| c.entries.last().map_or(0, |(l, _)| *l), |(l, _)| *l);
+        Location {
+            path: self.path.clone(),
+            line,
+            conv: c.label.clone(),
+            turn: c.me.turn,
+        }
     }
 
     /// Handles one client message: checks it against the cassette and queues the server's answer.
@@ -117,21 +126,28 @@ impl Replayer {
         let body = Value::Object(message.body().clone());
         let params = message.params();
         let conv = match message.kind() {
-            MessageKind::Request if message.method() == Some("thread/start") => self.bind_new_thread(&body)?,
-            MessageKind::Response => match message.id().and_then(|id| self.server_requests.remove(&id)) {
-                Some((conv, placeholder)) => {
-                    self.convs[conv].me.requests.insert(placeholder, message.id().unwrap_or(RequestId::Int(0)));
-                    conv
+            MessageKind::Request if message.method() == Some("thread/start") => {
+                self.bind_new_thread(&body)?
+            }
+            MessageKind::Response => {
+                match message.id().and_then(|id| self.server_requests.remove(&id)) {
+                    Some((conv, placeholder)) => {
+                        self.convs[conv]
+                            .me
+                            .requests
+                            .insert(placeholder, message.id().unwrap_or(RequestId::Int(0)));
+                        conv
+                    }
+                    None => {
+                        return Err(Box::new(Divergence::unexpected(
+                            &self.location(0),
+                            "a response to a server request the cassette never sent",
+                            &body,
+                            &self.record_command,
+                        )));
+                    }
                 }
-                None => {
-                    return Err(Box::new(Divergence::unexpected(
-                        &self.location(0),
-                        "a response to a server request the cassette never sent",
-                        &body,
-                        &self.record_command,
-                    )));
-                }
-            },
+            }
             _ => match thread_of(params) {
                 Some(thread) => match self.threads.get(thread) {
                     Some(conv) => *conv,
@@ -153,7 +169,11 @@ impl Replayer {
 
     /// The first unbound conversation whose `thread/start` matches, bound to this client thread.
     fn bind_new_thread(&mut self, body: &Value) -> Result<usize, ReplayError> {
-        let cwd = body.pointer("/params/cwd").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let cwd = body
+            .pointer("/params/cwd")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let mut first_unbound = None;
         for index in 1..self.convs.len() {
             let conv = &self.convs[index];
@@ -172,8 +192,16 @@ impl Replayer {
             Some(index) => {
                 let mut bindings = self.convs[index].me.bindings.clone();
                 bindings.bind(WORKSPACE, &cwd);
-                let (expected, actual) = self.convs[index].expects(0, body, &bindings).err().unwrap_or_default();
-                Divergence::mismatch(&self.location(index), &expected, &actual, &self.record_command)
+                let (expected, actual) = self.convs[index]
+                    .expects(0, body, &bindings)
+                    .err()
+                    .unwrap_or_default();
+                Divergence::mismatch(
+                    &self.location(index),
+                    &expected,
+                    &actual,
+                    &self.record_command,
+                )
             }
             None => Divergence::unexpected(
                 &self.location(0),
@@ -187,7 +215,12 @@ impl Replayer {
 
     /// Matches `body` against conversation `conv` (or one it swaps with) and advances past it.
     /// Returns the conversation that now carries this client thread.
-    fn match_and_advance(&mut self, mut conv: usize, message: &Message, body: &Value) -> Result<usize, ReplayError> {
+    fn match_and_advance(
+        &mut self,
+        mut conv: usize,
+        message: &Message,
+        body: &Value,
+    ) -> Result<usize, ReplayError> {
         let cursor = self.convs[conv].me.cursor;
         let result = self.convs[conv].expects(cursor, body, &self.convs[conv].me.bindings);
         if let Err((expected, actual)) = result {
@@ -205,16 +238,23 @@ impl Replayer {
                     conv = other;
                 }
                 None => {
-                    return Err(Box::new(Divergence::mismatch(&self.location(conv), &expected, &actual, &self.record_command)));
+                    return Err(Box::new(Divergence::mismatch(
+                        &self.location(conv),
+                        &expected,
+                        &actual,
+                        &self.record_command,
+                    )));
                 }
             }
         }
         let c = &mut self.convs[conv];
         let (_, entry) = &c.entries[c.me.cursor];
         if let Entry::C2s { msg, turn, .. } = entry {
-            if let (Some(placeholder), Some(id), MessageKind::Request) =
-                (msg.get("id").and_then(Value::as_str), message.id(), message.kind())
-            {
+            if let (Some(placeholder), Some(id), MessageKind::Request) = (
+                msg.get("id").and_then(Value::as_str),
+                message.id(),
+                message.kind(),
+            ) {
                 c.me.requests.insert(placeholder.to_owned(), id);
             }
             c.me.turn = *turn;
@@ -235,7 +275,8 @@ impl Replayer {
                 && (o.me.cursor == cursor || (o.me.cursor == 0 && o.me.thread.is_none()))
                 && o.shapes.len() > cursor
                 && o.shapes[..cursor] == self.convs[conv].shapes[..cursor]
-                && o.expects(cursor, body, &self.convs[conv].me.bindings).is_ok()
+                && o.expects(cursor, body, &self.convs[conv].me.bindings)
+                    .is_ok()
         })
     }
 
@@ -262,13 +303,17 @@ impl Replayer {
     fn emit(&mut self, conv: usize) -> Result<(), ReplayError> {
         loop {
             let c = &self.convs[conv];
-            let Some((_, entry)) = c.entries.get(c.me.cursor) else { return Ok(()) };
+            let Some((_, entry)) = c.entries.get(c.me.cursor) else {
+                return Ok(());
+            };
             let entry = entry.clone();
             match entry {
                 Entry::C2s { .. } => return Ok(()),
                 Entry::S2c { msg, .. } => {
                     let message = self.fill(conv, msg)?;
-                    if let (MessageKind::Response, Some(Ok(result))) = (message.kind(), message.outcome()) {
+                    if let (MessageKind::Response, Some(Ok(result))) =
+                        (message.kind(), message.outcome())
+                    {
                         if let Some(thread) = result.pointer("/thread/id").and_then(Value::as_str) {
                             self.threads.insert(thread.to_owned(), conv);
                             self.convs[conv].me.thread = Some(thread.to_owned());
@@ -277,10 +322,16 @@ impl Replayer {
                     self.out.push_back(message);
                 }
                 Entry::Effects { effects: list, .. } => {
-                    let workspace = self.convs[conv].me.bindings.get(WORKSPACE).map(PathBuf::from);
+                    let workspace = self.convs[conv]
+                        .me
+                        .bindings
+                        .get(WORKSPACE)
+                        .map(PathBuf::from);
                     match workspace {
                         Some(root) => effects::apply(&root, &list)?,
-                        None => tracing::warn!("effects for a conversation without a workspace are skipped"),
+                        None => tracing::warn!(
+                            "effects for a conversation without a workspace are skipped"
+                        ),
                     }
                 }
                 Entry::Exit { .. } => {}
@@ -296,7 +347,8 @@ impl Replayer {
         let codex_version = self.codex_version.clone();
         let label = self.convs[conv].label.clone();
         let next_global = &mut self.next_global;
-        let mut fresh = |placeholder: &str| fresh_value(placeholder, &codex_version, &label, next_global);
+        let mut fresh =
+            |placeholder: &str| fresh_value(placeholder, &codex_version, &label, next_global);
         let me = &mut self.convs[conv].me;
         if let Some(map) = msg.as_object_mut() {
             map.remove("id");
@@ -310,7 +362,10 @@ impl Replayer {
                 self.server_requests.insert(id.clone(), (conv, placeholder));
                 id
             } else {
-                me.requests.get(&placeholder).cloned().unwrap_or(RequestId::Int(-1))
+                me.requests
+                    .get(&placeholder)
+                    .cloned()
+                    .unwrap_or(RequestId::Int(-1))
             };
             map.insert("id".into(), id.into());
         }
@@ -327,7 +382,11 @@ impl Replayer {
     pub fn finish(&self) -> Result<(), Divergence> {
         let mut leftovers = Vec::new();
         for conv in &self.convs {
-            let rest = conv.entries.iter().skip(conv.me.cursor).find(|(_, e)| matches!(e, Entry::C2s { .. }));
+            let rest = conv
+                .entries
+                .iter()
+                .skip(conv.me.cursor)
+                .find(|(_, e)| matches!(e, Entry::C2s { .. }));
             if let Some((line, Entry::C2s { msg, .. })) = rest {
                 let what = msg.get("method").and_then(Value::as_str).map_or_else(
                     || "a response from the client".to_owned(),
@@ -336,13 +395,26 @@ impl Replayer {
                 leftovers.push((conv.label.clone(), *line, what));
             }
         }
-        if leftovers.is_empty() { Ok(()) } else { Err(Divergence::unused(&self.path, &leftovers, &self.record_command)) }
+        if leftovers.is_empty() {
+            Ok(())
+        } else {
+            Err(Divergence::unused(
+                &self.path,
+                &leftovers,
+                &self.record_command,
+            ))
+        }
     }
 }
 
 impl Conv {
     fn new(label: String) -> Self {
-        Self { label, entries: Vec::new(), shapes: Vec::new(), me: Identity::default() }
+        Self {
+            label,
+            entries: Vec::new(),
+            shapes: Vec::new(),
+            me: Identity::default(),
+        }
     }
 
     fn push(&mut self, line: usize, entry: Entry) {
@@ -368,12 +440,21 @@ impl Conv {
                 map.remove("id");
             }
         }
-        if expected == actual { Ok(()) } else { Err((expected, actual)) }
+        if expected == actual {
+            Ok(())
+        } else {
+            Err((expected, actual))
+        }
     }
 }
 
 /// A fresh value for a placeholder nobody has bound yet.
-fn fresh_value(placeholder: &str, codex_version: &str, label: &str, next_global: &mut u64) -> String {
+fn fresh_value(
+    placeholder: &str,
+    codex_version: &str,
+    label: &str,
+    next_global: &mut u64,
+) -> String {
     let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
     let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
     match kind {
@@ -391,5 +472,8 @@ fn fresh_value(placeholder: &str, codex_version: &str, label: &str, next_global:
 
 /// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).
 pub(crate) fn thread_of(params: &Value) -> Option<&str> {
-    params.get("threadId").and_then(Value::as_str).or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
+    params
+        .get("threadId")
+        .and_then(Value::as_str)
+        .or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
 }

@@ -1,5 +1,7 @@
 //! The command line: thin clap structs mapped onto library calls.
 
+mod fixtures;
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +31,10 @@ pub enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Re-record the committed cassettes (`cassettes/`) from the real Codex binary driven by the
+    /// scripted model (`fixtures/scenarios/`). A cassette that changed is written beside the old
+    /// one as `<name>.jsonl.new` for review, unless `--overwrite` is given.
+    RecordFixtures(fixtures::RecordFixtures),
 }
 
 /// Runs a parsed command line.
@@ -43,5 +49,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", bin.display());
             Ok(())
         }
+        Command::RecordFixtures(args) => runtime()?.block_on(args.run()),
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
 }

@@ -17,7 +17,8 @@ pub const REQUIRE_CODEX_ENV: &str = "PROMPT_DIARY_REQUIRE_CODEX";
 
 /// Whether a missing binary must fail the tier rather than skip it.
 pub fn conformance_required() -> bool {
-    let set = |key: &str| std::env::var(key).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    let set =
+        |key: &str| std::env::var(key).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
     set("CI") || set(REQUIRE_CODEX_ENV)
 }
 
@@ -29,7 +30,9 @@ pub fn codex_for_conformance(test: &str) -> Option<PathBuf> {
     match resolve_codex_bin(None) {
         Ok((path, _)) => Some(path),
         Err(err) if conformance_required() => {
-            panic!("the conformance tier is required here (CI or {REQUIRE_CODEX_ENV} is set) but {err}")
+            panic!(
+                "the conformance tier is required here (CI or {REQUIRE_CODEX_ENV} is set) but {err}"
+            )
         }
         Err(_) => {
             eprintln!(
@@ -59,20 +62,36 @@ impl ScriptedCodex {
     pub async fn start(scenario: Scenario, codex_bin: PathBuf) -> std::io::Result<Self> {
         let model = ScriptedModel::start(scenario).await?;
         let home = CodexHome::for_model(&model)?;
-        let workspace = tempfile::Builder::new().prefix("prompt-diary-ws-").tempdir()?;
-        Ok(Self { model, home, workspace, codex_bin })
+        let workspace = tempfile::Builder::new()
+            .prefix("prompt-diary-ws-")
+            .tempdir()?;
+        Ok(Self {
+            model,
+            home,
+            workspace,
+            codex_bin,
+        })
     }
 
     /// Loads `fixtures/scenarios/<name>.json` from `root` and starts it.
-    pub async fn from_fixture(root: &Path, name: &str, codex_bin: PathBuf) -> std::io::Result<Self> {
-        let path = root.join("fixtures").join("scenarios").join(format!("{name}.json"));
+    pub async fn from_fixture(
+        root: &Path,
+        name: &str,
+        codex_bin: PathBuf,
+    ) -> std::io::Result<Self> {
+        let path = root
+            .join("fixtures")
+            .join("scenarios")
+            .join(format!("{name}.json"));
         let scenario = Scenario::from_file(&path).map_err(std::io::Error::other)?;
         Self::start(scenario, codex_bin).await
     }
 
     /// A backend config with this binary and Codex home.
     pub fn backend_config(&self) -> CodexBackendConfig {
-        CodexBackendConfig::default().with_codex_bin(&self.codex_bin).with_codex_home(self.home.path())
+        CodexBackendConfig::default()
+            .with_codex_bin(&self.codex_bin)
+            .with_codex_home(self.home.path())
     }
 
     /// An agent config working in this workspace.
@@ -82,6 +101,8 @@ impl ScriptedCodex {
 
     /// A fresh extra workspace (for tests with several runners).
     pub fn extra_workspace(&self) -> std::io::Result<TempDir> {
-        tempfile::Builder::new().prefix("prompt-diary-ws-").tempdir()
+        tempfile::Builder::new()
+            .prefix("prompt-diary-ws-")
+            .tempdir()
     }
 }

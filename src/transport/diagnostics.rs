@@ -33,7 +33,9 @@ impl Diagnostics {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Appends one stderr line (ANSI colour codes removed, long lines cut), dropping the oldest
@@ -83,7 +85,13 @@ impl Diagnostics {
             return "(no stderr output)".to_owned();
         }
         let skip = state.lines.len().saturating_sub(n);
-        state.lines.iter().skip(skip).cloned().collect::<Vec<_>>().join("\n")
+        state
+            .lines
+            .iter()
+            .skip(skip)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 }
 
@@ -119,7 +127,10 @@ mod tests {
             diag.push_stderr_line(&format!("\u{1b}[2mline {i}\u{1b}[0m\n"));
         }
         let tail = diag.stderr_tail(2);
-        assert_eq!(tail, format!("line {}\nline {}", MAX_LINES + 8, MAX_LINES + 9));
+        assert_eq!(
+            tail,
+            format!("line {}\nline {}", MAX_LINES + 8, MAX_LINES + 9)
+        );
         assert_eq!(diag.state().lines.len(), MAX_LINES);
     }
 

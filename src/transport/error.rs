@@ -5,7 +5,9 @@
 #[non_exhaustive]
 pub enum TransportError {
     /// The server process could not be started.
-    #[error("could not start `{program}`: {source}. Check that the path is an executable Codex CLI")]
+    #[error(
+        "could not start `{program}`: {source}. Check that the path is an executable Codex CLI"
+    )]
     Spawn {
         /// The program that failed to start.
         program: String,
@@ -42,7 +44,9 @@ pub enum TransportError {
     },
 
     /// The server wrote a line longer than the cap.
-    #[error("the server wrote a line longer than {limit} bytes (the cap); the stream cannot be trusted after it")]
+    #[error(
+        "the server wrote a line longer than {limit} bytes (the cap); the stream cannot be trusted after it"
+    )]
     LineTooLong {
         /// The cap, in bytes.
         limit: usize,

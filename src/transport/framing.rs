@@ -17,7 +17,10 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
 ) -> Result<Option<String>, TransportError> {
     let mut line = Vec::new();
     loop {
-        let available = reader.fill_buf().await.map_err(|source| TransportError::Read { source })?;
+        let available = reader
+            .fill_buf()
+            .await
+            .map_err(|source| TransportError::Read { source })?;
         if available.is_empty() {
             if line.iter().all(u8::is_ascii_whitespace) {
                 return Ok(None);
@@ -42,10 +45,12 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
             break;
         }
     }
-    String::from_utf8(line).map(Some).map_err(|err| TransportError::MalformedLine {
-        reason: "not UTF-8".into(),
-        excerpt: excerpt(&String::from_utf8_lossy(err.as_bytes())),
-    })
+    String::from_utf8(line)
+        .map(Some)
+        .map_err(|err| TransportError::MalformedLine {
+            reason: "not UTF-8".into(),
+            excerpt: excerpt(&String::from_utf8_lossy(err.as_bytes())),
+        })
 }
 
 /// Reads and parses the next message; see [`read_line`].
@@ -58,11 +63,17 @@ pub async fn read_message<R: AsyncBufRead + Unpin>(
     };
     Message::parse_line(&line)
         .map(Some)
-        .map_err(|err| TransportError::MalformedLine { reason: err.to_string(), excerpt: excerpt(&line) })
+        .map_err(|err| TransportError::MalformedLine {
+            reason: err.to_string(),
+            excerpt: excerpt(&line),
+        })
 }
 
 /// Writes one message as a line and flushes.
-pub async fn write_message<W: AsyncWrite + Unpin>(writer: &mut W, message: &Message) -> std::io::Result<()> {
+pub async fn write_message<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    message: &Message,
+) -> std::io::Result<()> {
     let mut line = message.to_line().into_bytes();
     line.push(b'\n');
     writer.write_all(&line).await?;
@@ -114,7 +125,9 @@ mod tests {
     #[tokio::test]
     async fn writes_one_line_per_message() {
         let mut out = Vec::new();
-        write_message(&mut out, &Message::notification("initialized", None)).await.unwrap();
+        write_message(&mut out, &Message::notification("initialized", None))
+            .await
+            .unwrap();
         assert_eq!(out, b"{\"method\":\"initialized\"}\n");
     }
 }

@@ -81,7 +81,10 @@ impl Message {
         if let Some(params) = params {
             body.insert("params".into(), params);
         }
-        Self { kind: MessageKind::Request, body }
+        Self {
+            kind: MessageKind::Request,
+            body,
+        }
     }
 
     /// A notification from this side.
@@ -91,7 +94,10 @@ impl Message {
         if let Some(params) = params {
             body.insert("params".into(), params);
         }
-        Self { kind: MessageKind::Notification, body }
+        Self {
+            kind: MessageKind::Notification,
+            body,
+        }
     }
 
     /// A successful response.
@@ -99,21 +105,33 @@ impl Message {
         let mut body = Map::new();
         body.insert("id".into(), id.into());
         body.insert("result".into(), result);
-        Self { kind: MessageKind::Response, body }
+        Self {
+            kind: MessageKind::Response,
+            body,
+        }
     }
 
     /// An error response.
     pub fn error_response(id: RequestId, error: ErrorObject) -> Self {
         let mut body = Map::new();
         body.insert("id".into(), id.into());
-        body.insert("error".into(), serde_json::to_value(error).unwrap_or(Value::Null));
-        Self { kind: MessageKind::Response, body }
+        body.insert(
+            "error".into(),
+            serde_json::to_value(error).unwrap_or(Value::Null),
+        );
+        Self {
+            kind: MessageKind::Response,
+            body,
+        }
     }
 
     /// Classifies a JSON value as a message.
     pub fn from_value(value: Value) -> Result<Self, InvalidMessage> {
         let Value::Object(body) = value else {
-            return Err(InvalidMessage(format!("expected a JSON object, got {}", type_name(&value))));
+            return Err(InvalidMessage(format!(
+                "expected a JSON object, got {}",
+                type_name(&value)
+            )));
         };
         let has_id = body.contains_key("id");
         let method = body.get("method");
@@ -121,22 +139,40 @@ impl Message {
             (_, Some(Value::String(_))) if has_id => MessageKind::Request,
             (_, Some(Value::String(_))) => MessageKind::Notification,
             (_, Some(other)) => {
-                return Err(InvalidMessage(format!("`method` must be a string, got {}", type_name(other))));
+                return Err(InvalidMessage(format!(
+                    "`method` must be a string, got {}",
+                    type_name(other)
+                )));
             }
-            (true, None) if body.contains_key("result") || body.contains_key("error") => MessageKind::Response,
-            (true, None) => return Err(InvalidMessage("a response needs `result` or `error`".into())),
-            (false, None) => return Err(InvalidMessage("neither `method` nor `id`: not a JSON-RPC message".into())),
+            (true, None) if body.contains_key("result") || body.contains_key("error") => {
+                MessageKind::Response
+            }
+            (true, None) => {
+                return Err(InvalidMessage(
+                    "a response needs `result` or `error`".into(),
+                ));
+            }
+            (false, None) => {
+                return Err(InvalidMessage(
+                    "neither `method` nor `id`: not a JSON-RPC message".into(),
+                ));
+            }
         };
         if has_id {
-            serde_json::from_value::<RequestId>(body["id"].clone())
-                .map_err(|_| InvalidMessage(format!("`id` must be an integer or a string, got {}", body["id"])))?;
+            serde_json::from_value::<RequestId>(body["id"].clone()).map_err(|_| {
+                InvalidMessage(format!(
+                    "`id` must be an integer or a string, got {}",
+                    body["id"]
+                ))
+            })?;
         }
         Ok(Self { kind, body })
     }
 
     /// Parses one line of the wire.
     pub fn parse_line(line: &str) -> Result<Self, InvalidMessage> {
-        let value: Value = serde_json::from_str(line).map_err(|err| InvalidMessage(format!("not JSON: {err}")))?;
+        let value: Value =
+            serde_json::from_str(line).map_err(|err| InvalidMessage(format!("not JSON: {err}")))?;
         Self::from_value(value)
     }
 
@@ -152,7 +188,9 @@ impl Message {
 
     /// The id of a request or response.
     pub fn id(&self) -> Option<RequestId> {
-        self.body.get("id").and_then(|id| serde_json::from_value(id.clone()).ok())
+        self.body
+            .get("id")
+            .and_then(|id| serde_json::from_value(id.clone()).ok())
     }
 
     /// The method of a request or notification.
@@ -171,11 +209,14 @@ impl Message {
             return None;
         }
         if let Some(error) = self.body.get("error") {
-            let parsed = serde_json::from_value::<ErrorObject>(error.clone()).unwrap_or_else(|_| ErrorObject {
-                code: 0,
-                message: error.to_string(),
-                data: None,
-            });
+            let parsed =
+                serde_json::from_value::<ErrorObject>(error.clone()).unwrap_or_else(|_| {
+                    ErrorObject {
+                        code: 0,
+                        message: error.to_string(),
+                        data: None,
+                    }
+                });
             return Some(Err(parsed));
         }
         Some(Ok(self.body.get("result").unwrap_or(&Value::Null)))
@@ -210,13 +251,17 @@ mod tests {
 
     #[test]
     fn classifies_the_three_shapes_and_keeps_extra_fields() {
-        let note = Message::parse_line(r#"{"method":"turn/started","params":{"threadId":"t"},"emittedAtMs":5}"#).unwrap();
+        let note = Message::parse_line(
+            r#"{"method":"turn/started","params":{"threadId":"t"},"emittedAtMs":5}"#,
+        )
+        .unwrap();
         assert_eq!(note.kind(), MessageKind::Notification);
         assert_eq!(note.body()["emittedAtMs"], json!(5));
         let req = Message::parse_line(r#"{"id":0,"method":"item/tool/call","params":{}}"#).unwrap();
         assert_eq!(req.kind(), MessageKind::Request);
         assert_eq!(req.id(), Some(RequestId::Int(0)));
-        let resp = Message::parse_line(r#"{"id":"a","error":{"code":-32600,"message":"bad"}}"#).unwrap();
+        let resp =
+            Message::parse_line(r#"{"id":"a","error":{"code":-32600,"message":"bad"}}"#).unwrap();
         assert_eq!(resp.outcome().unwrap().unwrap_err().message, "bad");
     }
 
@@ -226,7 +271,10 @@ mod tests {
             ("[1,2]", "expected a JSON object, got an array"),
             (r#"{"x":1}"#, "neither `method` nor `id`"),
             (r#"{"id":1}"#, "needs `result` or `error`"),
-            (r#"{"id":true,"result":1}"#, "`id` must be an integer or a string"),
+            (
+                r#"{"id":true,"result":1}"#,
+                "`id` must be an integer or a string",
+            ),
             (r#"{"method":3}"#, "`method` must be a string"),
             ("{not json", "not JSON"),
         ];
@@ -238,8 +286,15 @@ mod tests {
 
     #[test]
     fn round_trips_through_a_line() {
-        let msg = Message::request(RequestId::Int(7), "thread/start", Some(json!({"cwd": "/w"})));
-        assert_eq!(msg.to_line(), r#"{"id":7,"method":"thread/start","params":{"cwd":"/w"}}"#);
+        let msg = Message::request(
+            RequestId::Int(7),
+            "thread/start",
+            Some(json!({"cwd": "/w"})),
+        );
+        assert_eq!(
+            msg.to_line(),
+            r#"{"id":7,"method":"thread/start","params":{"cwd":"/w"}}"#
+        );
         assert_eq!(Message::parse_line(&msg.to_line()).unwrap(), msg);
     }
 }

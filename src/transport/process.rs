@@ -133,7 +133,14 @@ impl ProcessTransport {
                 }
             }));
         }
-        Ok(Self { child, stdin, incoming, diagnostics, pid, tasks })
+        Ok(Self {
+            child,
+            stdin,
+            incoming,
+            diagnostics,
+            pid,
+            tasks,
+        })
     }
 
     /// Waits up to `grace` for the child to exit and records its status.
@@ -144,7 +151,8 @@ impl ProcessTransport {
                 true
             }
             Ok(Err(err)) => {
-                self.diagnostics.set_exit_status(format!("exit status unknown: {err}"));
+                self.diagnostics
+                    .set_exit_status(format!("exit status unknown: {err}"));
                 true
             }
             Err(_) => false,

@@ -23,7 +23,12 @@ pub struct RecordingTransport<T: Transport> {
 impl<T: Transport> RecordingTransport<T> {
     /// Records the traffic of `inner` with `options`.
     pub fn new(inner: T, options: RecordOptions) -> Self {
-        Self { inner, recorder: Recorder::new(options), outcome: Arc::new(Mutex::new(None)), finished: false }
+        Self {
+            inner,
+            recorder: Recorder::new(options),
+            outcome: Arc::new(Mutex::new(None)),
+            finished: false,
+        }
     }
 
     /// A handle that shows what was written once the transport has closed.
@@ -68,9 +73,14 @@ impl<T: Transport> Transport for RecordingTransport<T> {
             return Ok(());
         }
         let diagnostics = self.inner.diagnostics();
-        let status = diagnostics.exit_status().unwrap_or_else(|| "unknown".to_owned());
+        let status = diagnostics
+            .exit_status()
+            .unwrap_or_else(|| "unknown".to_owned());
         let tail = diagnostics.stderr_lines(STDERR_LINES);
-        let outcome = self.recorder.finish(&status, &tail).map_err(|err| TransportError::Other(Box::new(err)))?;
+        let outcome = self
+            .recorder
+            .finish(&status, &tail)
+            .map_err(|err| TransportError::Other(Box::new(err)))?;
         *self.outcome.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
         Ok(())
     }

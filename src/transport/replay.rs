@@ -31,7 +31,11 @@ impl ReplayTransport {
         for line in replayer.recorded_stderr() {
             diagnostics.push_stderr_line(&format!("(recorded) {line}"));
         }
-        Self { replayer, diagnostics, closed: false }
+        Self {
+            replayer,
+            diagnostics,
+            closed: false,
+        }
     }
 }
 
@@ -41,7 +45,9 @@ impl Transport for ReplayTransport {
         if self.closed {
             return Err(TransportError::Closed);
         }
-        self.replayer.client_message(&message).map_err(TransportError::Other)
+        self.replayer
+            .client_message(&message)
+            .map_err(TransportError::Other)
     }
 
     async fn recv(&mut self) -> Result<Option<Message>, TransportError> {
@@ -60,7 +66,9 @@ impl Transport for ReplayTransport {
             return Ok(());
         }
         self.diagnostics.set_exit_status("replay finished");
-        self.replayer.finish().map_err(|err| TransportError::Other(Box::new(err)))
+        self.replayer
+            .finish()
+            .map_err(|err| TransportError::Other(Box::new(err)))
     }
 
     fn diagnostics(&self) -> Diagnostics {

@@ -65,8 +65,14 @@ pub enum SessionError {
 impl SessionError {
     pub(crate) fn closed_by(err: &TransportError, status: String, stderr_tail: String) -> Self {
         match err {
-            TransportError::Other(inner) => Self::Failed { report: inner.to_string() },
-            _ => Self::Closed { reason: err.to_string(), status, stderr_tail },
+            TransportError::Other(inner) => Self::Failed {
+                report: inner.to_string(),
+            },
+            _ => Self::Closed {
+                reason: err.to_string(),
+                status,
+                stderr_tail,
+            },
         }
     }
 }

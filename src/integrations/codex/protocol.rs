@@ -102,7 +102,10 @@ pub struct ThreadStartParams {
 
 /// The thread id in a `thread/start` result (`result.thread.id`).
 pub fn started_thread_id(result: &Value) -> Option<String> {
-    result.pointer("/thread/id").and_then(Value::as_str).map(str::to_owned)
+    result
+        .pointer("/thread/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// One input of a turn.
@@ -141,7 +144,10 @@ pub struct TurnInterruptParams {
 
 /// The turn id in a `turn/start` result (`result.turn.id`).
 pub fn started_turn_id(result: &Value) -> Option<String> {
-    result.pointer("/turn/id").and_then(Value::as_str).map(str::to_owned)
+    result
+        .pointer("/turn/id")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
 }
 
 /// How a turn ended.
@@ -273,7 +279,14 @@ mod tests {
 
     #[test]
     fn thread_start_omits_unset_fields() {
-        let params = ThreadStartParams { cwd: "/w".into(), sandbox: Some("read-only".into()), ..Default::default() };
-        assert_eq!(serde_json::to_value(params).unwrap(), json!({"cwd": "/w", "sandbox": "read-only"}));
+        let params = ThreadStartParams {
+            cwd: "/w".into(),
+            sandbox: Some("read-only".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            serde_json::to_value(params).unwrap(),
+            json!({"cwd": "/w", "sandbox": "read-only"})
+        );
     }
 }

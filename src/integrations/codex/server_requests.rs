@@ -52,7 +52,11 @@ pub fn fail_closed(method: &str, params: &Value) -> Result<Value, ErrorObject> {
 }
 
 /// The answer to server request `method` under `decision`.
-pub fn answer(method: &str, params: &Value, decision: ApprovalDecision) -> Result<Value, ErrorObject> {
+pub fn answer(
+    method: &str,
+    params: &Value,
+    decision: ApprovalDecision,
+) -> Result<Value, ErrorObject> {
     let accept = decision == ApprovalDecision::Accept;
     match method {
         "item/commandExecution/requestApproval" | "item/fileChange/requestApproval" => {
@@ -64,7 +68,10 @@ pub fn answer(method: &str, params: &Value, decision: ApprovalDecision) -> Resul
         "item/permissions/requestApproval" => {
             // Granting means echoing the requested profile; declining grants nothing.
             let granted = if accept {
-                params.get("permissions").cloned().unwrap_or_else(|| json!({}))
+                params
+                    .get("permissions")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}))
             } else {
                 json!({})
             };
@@ -87,7 +94,9 @@ pub fn answer(method: &str, params: &Value, decision: ApprovalDecision) -> Resul
         })),
         "account/chatgptAuthTokens/refresh" | "attestation/generate" => Err(ErrorObject {
             code: METHOD_NOT_FOUND,
-            message: format!("prompt-diary cannot answer `{method}`: it holds no ChatGPT tokens or attestations"),
+            message: format!(
+                "prompt-diary cannot answer `{method}`: it holds no ChatGPT tokens or attestations"
+            ),
             data: None,
         }),
         other => Err(ErrorObject {
@@ -125,19 +134,30 @@ mod tests {
                     let text = value.to_string();
                     if is_approval(method) {
                         assert!(
-                            text.contains("decline") || text.contains("denied") || text.contains("\"permissions\":{}"),
+                            text.contains("decline")
+                                || text.contains("denied")
+                                || text.contains("\"permissions\":{}"),
                             "{method}: {text}"
                         );
                     }
                 }
-                Err(error) => assert!(error.message.contains(method), "{method}: {}", error.message),
+                Err(error) => assert!(
+                    error.message.contains(method),
+                    "{method}: {}",
+                    error.message
+                ),
             }
         }
     }
 
     #[test]
     fn accept_allows_commands() {
-        let reply = answer("item/commandExecution/requestApproval", &json!({}), ApprovalDecision::Accept).unwrap();
+        let reply = answer(
+            "item/commandExecution/requestApproval",
+            &json!({}),
+            ApprovalDecision::Accept,
+        )
+        .unwrap();
         assert_eq!(reply, json!({"decision": "accept"}));
     }
 

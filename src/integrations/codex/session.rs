@@ -50,7 +50,12 @@ pub type RouteFn = fn(&Value) -> Option<String>;
 type Answer = Result<(Value, Option<ThreadInbox>), SessionError>;
 
 enum Command {
-    Request { method: String, params: Option<Value>, route: Option<RouteFn>, reply: oneshot::Sender<Answer> },
+    Request {
+        method: String,
+        params: Option<Value>,
+        route: Option<RouteFn>,
+        reply: oneshot::Sender<Answer>,
+    },
     Send(Message),
     Forget(String),
     Close(oneshot::Sender<Result<(), SessionError>>),
@@ -94,11 +99,18 @@ impl RpcSession {
             deferred: Vec::new(),
         };
         tokio::spawn(actor.run());
-        Self { commands, shared, diagnostics, pid }
+        Self {
+            commands,
+            shared,
+            diagnostics,
+            pid,
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Shared> {
-        self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Why the session ended, if it has.
@@ -121,8 +133,15 @@ impl RpcSession {
     }
 
     /// Sends a request and waits up to `timeout` for its answer.
-    pub async fn request(&self, method: &str, params: Value, timeout: Duration) -> Result<Value, SessionError> {
-        self.request_inner(method, params, None, timeout).await.map(|(value, _)| value)
+    pub async fn request(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> Result<Value, SessionError> {
+        self.request_inner(method, params, None, timeout)
+            .await
+            .map(|(value, _)| value)
     }
 
     /// Sends a request whose answer names a thread, and opens that thread's inbox before any
@@ -134,7 +153,9 @@ impl RpcSession {
         route: RouteFn,
         timeout: Duration,
     ) -> Result<(Value, ThreadInbox), SessionError> {
-        let (value, inbox) = self.request_inner(method, params, Some(route), timeout).await?;
+        let (value, inbox) = self
+            .request_inner(method, params, Some(route), timeout)
+            .await?;
         let inbox = inbox.ok_or_else(|| SessionError::BadAnswer {
             method: method.to_owned(),
             message: format!("the answer names no thread id: {value}"),
@@ -152,27 +173,43 @@ impl RpcSession {
         let (reply, answer) = oneshot::channel();
         let params = (!params.is_null()).then_some(params);
         self.commands
-            .send(Command::Request { method: method.to_owned(), params, route, reply })
+            .send(Command::Request {
+                method: method.to_owned(),
+                params,
+                route,
+                reply,
+            })
             .map_err(|_| self.gone())?;
         match tokio::time::timeout(timeout, answer).await {
             Ok(Ok(answer)) => answer,
             Ok(Err(_)) => Err(self.gone()),
-            Err(_) => Err(SessionError::NoAnswer { method: method.to_owned(), after: timeout }),
+            Err(_) => Err(SessionError::NoAnswer {
+                method: method.to_owned(),
+                after: timeout,
+            }),
         }
     }
 
     /// Sends a notification.
     pub fn notify(&self, method: &str, params: Option<Value>) -> Result<(), SessionError> {
-        self.commands.send(Command::Send(Message::notification(method, params))).map_err(|_| self.gone())
+        self.commands
+            .send(Command::Send(Message::notification(method, params)))
+            .map_err(|_| self.gone())
     }
 
     /// Answers a server→client request.
-    pub fn respond(&self, id: RequestId, answer: Result<Value, ErrorObject>) -> Result<(), SessionError> {
+    pub fn respond(
+        &self,
+        id: RequestId,
+        answer: Result<Value, ErrorObject>,
+    ) -> Result<(), SessionError> {
         let message = match answer {
             Ok(result) => Message::response(id, result),
             Err(error) => Message::error_response(id, error),
         };
-        self.commands.send(Command::Send(message)).map_err(|_| self.gone())
+        self.commands
+            .send(Command::Send(message))
+            .map_err(|_| self.gone())
     }
 
     /// Stops routing to a thread's inbox; its later server requests get fail-closed answers.
@@ -256,7 +293,10 @@ impl<T: Transport> Actor<T> {
             (SessionError::ShutDown, Err(err)) => err.clone(),
             (other, _) => other,
         };
-        self.shared.lock().unwrap_or_else(|p| p.into_inner()).failure = Some(failure.clone());
+        self.shared
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .failure = Some(failure.clone());
         for (_, pending) in self.pending.drain() {
             let _ = pending.reply.send(Err(failure.clone()));
         }
@@ -269,7 +309,10 @@ impl<T: Transport> Actor<T> {
     fn closed(&self, reason: String) -> SessionError {
         SessionError::Closed {
             reason,
-            status: self.diagnostics.exit_status().unwrap_or_else(|| "exit status not known yet".to_owned()),
+            status: self
+                .diagnostics
+                .exit_status()
+                .unwrap_or_else(|| "exit status not known yet".to_owned()),
             stderr_tail: self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
         }
     }
@@ -277,18 +320,32 @@ impl<T: Transport> Actor<T> {
     fn transport_failure(&self, err: &crate::transport::TransportError) -> SessionError {
         SessionError::closed_by(
             err,
-            self.diagnostics.exit_status().unwrap_or_else(|| "exit status not known yet".to_owned()),
+            self.diagnostics
+                .exit_status()
+                .unwrap_or_else(|| "exit status not known yet".to_owned()),
             self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
         )
     }
 
     async fn handle_command(&mut self, command: Command) -> Result<(), SessionError> {
         let message = match command {
-            Command::Request { method, params, route, reply } => {
+            Command::Request {
+                method,
+                params,
+                route,
+                reply,
+            } => {
                 let id = RequestId::Int(self.next_id);
                 self.next_id += 1;
                 let message = Message::request(id.clone(), &method, params);
-                self.pending.insert(id, Pending { method, route, reply });
+                self.pending.insert(
+                    id,
+                    Pending {
+                        method,
+                        route,
+                        reply,
+                    },
+                );
                 message
             }
             Command::Send(message) => message,
@@ -322,7 +379,11 @@ impl<T: Transport> Actor<T> {
                 let method = message.method().unwrap_or_default().to_owned();
                 let params = message.params().clone();
                 let inbox = thread_of(&params).and_then(|thread| self.threads.get(thread));
-                let event = ThreadEvent::ServerRequest { id: id.clone(), method: method.clone(), params: params.clone() };
+                let event = ThreadEvent::ServerRequest {
+                    id: id.clone(),
+                    method: method.clone(),
+                    params: params.clone(),
+                };
                 if inbox.is_none_or(|inbox| inbox.send(event).is_err()) {
                     // Nobody is listening: answer fail-closed so the server never waits.
                     let answer = server_requests::fail_closed(&method, &params);
@@ -359,7 +420,11 @@ impl<T: Transport> Actor<T> {
                 });
                 Ok((result.clone(), inbox))
             }
-            Some(Err(error)) => Err(SessionError::Rejected { method: pending.method, code: error.code, message: error.message }),
+            Some(Err(error)) => Err(SessionError::Rejected {
+                method: pending.method,
+                code: error.code,
+                message: error.message,
+            }),
             None => return,
         };
         let _ = pending.reply.send(answer);
@@ -368,5 +433,8 @@ impl<T: Transport> Actor<T> {
 
 /// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).
 fn thread_of(params: &Value) -> Option<&str> {
-    params.get("threadId").and_then(Value::as_str).or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
+    params
+        .get("threadId")
+        .and_then(Value::as_str)
+        .or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
 }

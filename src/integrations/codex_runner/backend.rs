@@ -1,19 +1,24 @@
 //! [`CodexBackend`]: one `codex app-server` process (or any [`Transport`]) after the handshake.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
 use super::CodexBackendConfig;
 use super::binary::{PINNED_CODEX_VERSION, resolve_codex_bin};
-use crate::agent::AgentError;
-use crate::integrations::codex::protocol::{ClientInfo, InitializeParams, InitializeResult, methods};
-use crate::integrations::codex::{RpcSession, STDERR_TAIL_LINES, SessionError};
 use super::schema_fingerprint;
-use crate::cassette::{CassetteError, WriteOutcome, mode::Resolved};
-use crate::transport::{ProcessCommand, ProcessTransport, RecordingOutcome, RecordingTransport, ReplayTransport, Transport};
+use crate::agent::AgentError;
+use crate::cassette::{CassetteError, RecordOptions, WriteOutcome, mode::Resolved};
+use crate::integrations::codex::protocol::{
+    ClientInfo, InitializeParams, InitializeResult, methods,
+};
+use crate::integrations::codex::{RpcSession, STDERR_TAIL_LINES, SessionError};
+use crate::transport::{
+    ProcessCommand, ProcessTransport, RecordingOutcome, RecordingTransport, ReplayTransport,
+    Transport,
+};
 
 /// The name this client gives the app-server.
 pub const CLIENT_NAME: &str = "prompt-diary";
@@ -52,44 +57,72 @@ impl CodexBackend {
         let cassette_error = |err: CassetteError| AgentError::Backend(Box::new(err));
         match settings.resolve().map_err(cassette_error)? {
             Resolved::Replay => {
-                let transport = ReplayTransport::open(&settings.path, &settings.record_command()).map_err(cassette_error)?;
+                let transport = ReplayTransport::open(&settings.path, &settings.record_command())
+                    .map_err(cassette_error)?;
                 Self::start_with_transport(config, transport).await
             }
-            Resolved::Record(mut options) => {
-                let (process, bin) = Self::spawn(&config)?;
-                options.schema_fingerprint = bin.as_deref().and_then(schema_fingerprint);
-                let recording = RecordingTransport::new(process, options);
-                let outcome = recording.outcome_handle();
-                let backend = Self::start_with_transport(config, recording).await?;
-                *backend.inner.recording.lock().unwrap_or_else(|p| p.into_inner()) = Some(outcome);
-                Ok(backend)
-            }
+            Resolved::Record(options) => Self::start_recording(config, options).await,
         }
     }
 
+    /// Starts `codex app-server` live and records the session into a cassette with `options`,
+    /// written on [`shutdown`](Self::shutdown). Unlike a cassette in the config, this does not
+    /// consult `PROMPT_DIARY_CASSETTE_MODE` or `CI` (tools such as the drift check use it to record
+    /// into a temp folder).
+    pub async fn start_recording(
+        config: CodexBackendConfig,
+        mut options: RecordOptions,
+    ) -> Result<Self, AgentError> {
+        config.validate()?;
+        let (process, bin) = Self::spawn(&config)?;
+        options.schema_fingerprint = schema_fingerprint(&bin);
+        let recording = RecordingTransport::new(process, options);
+        let outcome = recording.outcome_handle();
+        let backend = Self::start_with_transport(config, recording).await?;
+        *backend
+            .inner
+            .recording
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+        Ok(backend)
+    }
+
     /// Resolves the binary and spawns `codex app-server`.
-    fn spawn(config: &CodexBackendConfig) -> Result<(ProcessTransport, Option<PathBuf>), AgentError> {
-        let (program, _source) = resolve_codex_bin(config.codex_bin.as_deref())
-            .map_err(|err| AgentError::BackendUnavailable { message: err.to_string() })?;
+    fn spawn(config: &CodexBackendConfig) -> Result<(ProcessTransport, PathBuf), AgentError> {
+        let (program, _source) = resolve_codex_bin(config.codex_bin.as_deref()).map_err(|err| {
+            AgentError::BackendUnavailable {
+                message: err.to_string(),
+            }
+        })?;
         let mut command = ProcessCommand::new(&program).args(config.app_server_args());
         if let Some(home) = &config.codex_home {
             command = command.env("CODEX_HOME", home.display().to_string());
         }
         command.env.extend(config.env.iter().cloned());
-        let transport = ProcessTransport::spawn(&command)
-            .map_err(|err| AgentError::BackendUnavailable { message: err.to_string() })?;
-        Ok((transport, Some(program)))
+        let transport =
+            ProcessTransport::spawn(&command).map_err(|err| AgentError::BackendUnavailable {
+                message: err.to_string(),
+            })?;
+        Ok((transport, program))
     }
 
     /// Completes the handshake over an already open transport (live, recording or replay).
-    pub async fn start_with_transport<T: Transport>(config: CodexBackendConfig, transport: T) -> Result<Self, AgentError> {
+    pub async fn start_with_transport<T: Transport>(
+        config: CodexBackendConfig,
+        transport: T,
+    ) -> Result<Self, AgentError> {
         config.validate()?;
         let session = RpcSession::start(transport);
         let params = InitializeParams {
-            client_info: ClientInfo { name: CLIENT_NAME.to_owned(), version: env!("CARGO_PKG_VERSION").to_owned() },
+            client_info: ClientInfo {
+                name: CLIENT_NAME.to_owned(),
+                version: env!("CARGO_PKG_VERSION").to_owned(),
+            },
         };
         let params = serde_json::to_value(params).unwrap_or(Value::Null);
-        let answer = session.request(methods::INITIALIZE, params, config.request_timeout).await;
+        let answer = session
+            .request(methods::INITIALIZE, params, config.request_timeout)
+            .await;
         let server = match answer {
             Ok(value) => serde_json::from_value::<InitializeResult>(value).unwrap_or_default(),
             Err(err) => {
@@ -111,10 +144,20 @@ impl CodexBackend {
             Some(other) => tracing::warn!(
                 "Codex {other} is not the pinned {PINNED_CODEX_VERSION}; run `prompt-diary install-codex` for the tested version"
             ),
-            None => tracing::debug!(user_agent = %server.user_agent, "no Codex version in the user agent"),
+            None => {
+                tracing::debug!(user_agent = %server.user_agent, "no Codex version in the user agent")
+            }
         }
-        let inner = Inner { session, config, server, shut_down: AtomicBool::new(false), recording: Mutex::new(None) };
-        Ok(Self { inner: Arc::new(inner) })
+        let inner = Inner {
+            session,
+            config,
+            server,
+            shut_down: AtomicBool::new(false),
+            recording: Mutex::new(None),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
     }
 
     /// The JSON-RPC session.
@@ -144,7 +187,12 @@ impl CodexBackend {
 
     /// Where the recording went, once the backend has shut down (`None` when not recording).
     pub fn recording_outcome(&self) -> Option<WriteOutcome> {
-        self.inner.recording.lock().unwrap_or_else(|p| p.into_inner()).as_ref().and_then(RecordingOutcome::get)
+        self.inner
+            .recording
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .and_then(RecordingOutcome::get)
     }
 
     /// Whether [`shutdown`](Self::shutdown) has been called.
@@ -154,7 +202,10 @@ impl CodexBackend {
 
     /// The last lines of the server's stderr.
     pub fn stderr_tail(&self) -> String {
-        self.inner.session.diagnostics().stderr_tail(STDERR_TAIL_LINES)
+        self.inner
+            .session
+            .diagnostics()
+            .stderr_tail(STDERR_TAIL_LINES)
     }
 
     /// Starts closing the server without waiting (for `Drop`).
@@ -167,22 +218,36 @@ impl CodexBackend {
     /// Runners on this backend fail with [`AgentError::ShutDown`] afterwards.
     pub async fn shutdown(&self) -> Result<(), AgentError> {
         self.inner.shut_down.store(true, Ordering::SeqCst);
-        self.inner.session.close().await.map_err(|err| session_error(err, "shutting down"))
+        self.inner
+            .session
+            .close()
+            .await
+            .map_err(|err| session_error(err, "shutting down"))
     }
 }
 
 /// Maps a session failure to the port's error, saying what was going on.
 pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
     match err {
-        SessionError::Closed { reason, status, stderr_tail } => AgentError::BackendExited {
+        SessionError::Closed {
+            reason,
+            status,
+            stderr_tail,
+        } => AgentError::BackendExited {
             status,
             context: format!("while {context}: {reason}"),
             stderr_tail,
         },
         SessionError::ShutDown => AgentError::ShutDown,
         SessionError::Failed { report } => AgentError::Backend(Box::new(BackendReport(report))),
-        SessionError::Rejected { method, code, message } => AgentError::Protocol {
-            message: format!("the app-server refused `{method}` while {context} (code {code}): {message}"),
+        SessionError::Rejected {
+            method,
+            code,
+            message,
+        } => AgentError::Protocol {
+            message: format!(
+                "the app-server refused `{method}` while {context} (code {code}): {message}"
+            ),
         },
         SessionError::NoAnswer { method, after } => AgentError::Protocol {
             message: format!(
@@ -190,7 +255,9 @@ pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
                  Raise CodexBackendConfig::request_timeout or look at its stderr"
             ),
         },
-        other => AgentError::Protocol { message: format!("{other} (while {context})") },
+        other => AgentError::Protocol {
+            message: format!("{other} (while {context})"),
+        },
     }
 }
 

@@ -51,30 +51,46 @@ pub fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
         .ok()?
         .filter_map(Result::ok)
         .map(|entry| entry.path())
-        .filter(|path| path.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("codex-")))
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("codex-"))
+        })
         .collect();
     platforms.sort();
     platforms.into_iter().find_map(|platform| {
-        let mut triples: Vec<_> =
-            std::fs::read_dir(platform.join("vendor")).ok()?.filter_map(Result::ok).map(|e| e.path()).collect();
+        let mut triples: Vec<_> = std::fs::read_dir(platform.join("vendor"))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
         triples.sort();
-        triples.into_iter().map(|triple| triple.join("bin").join("codex")).find(|bin| bin.is_file())
+        triples
+            .into_iter()
+            .map(|triple| triple.join("bin").join("codex"))
+            .find(|bin| bin.is_file())
     })
 }
 
 /// The project-local pinned binary, searched from `start` up through its ancestors.
 pub fn find_local_install(start: &Path, version: &str) -> Option<PathBuf> {
-    start.ancestors().find_map(|dir| binary_in_install(&install_dir(dir, version)))
+    start
+        .ancestors()
+        .find_map(|dir| binary_in_install(&install_dir(dir, version)))
 }
 
 /// `name` on `PATH`.
 fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|candidate| candidate.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
 }
 
 /// Resolves the Codex binary in the documented order.
-pub fn resolve_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
+pub fn resolve_codex_bin(
+    explicit: Option<&Path>,
+) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
     let mut report = String::from("no Codex CLI binary was found. Looked, in order, at:\n");
     if let Some(path) = explicit {
         if path.is_file() {
@@ -132,12 +148,16 @@ mod tests {
     fn finds_the_platform_binary_inside_an_npm_install() {
         let dir = tempfile::tempdir().unwrap();
         let prefix = install_dir(dir.path(), "9.9.9");
-        let bin_dir = prefix.join("node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin");
+        let bin_dir = prefix
+            .join("node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin");
         std::fs::create_dir_all(&bin_dir).unwrap();
         std::fs::write(bin_dir.join("codex"), "").unwrap();
         let nested = dir.path().join("a/b");
         std::fs::create_dir_all(&nested).unwrap();
-        assert_eq!(find_local_install(&nested, "9.9.9"), Some(bin_dir.join("codex")));
+        assert_eq!(
+            find_local_install(&nested, "9.9.9"),
+            Some(bin_dir.join("codex"))
+        );
         assert_eq!(find_local_install(&nested, "1.0.0"), None);
     }
 

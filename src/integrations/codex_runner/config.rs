@@ -135,13 +135,22 @@ mod tests {
     #[test]
     fn overrides_become_dash_c_arguments_before_the_subcommand() {
         let config = CodexBackendConfig::default().with_mcp_override("mcp_servers.a.command=\"x\"");
-        assert_eq!(config.app_server_args(), ["-c", "mcp_servers.a.command=\"x\"", "app-server"]);
+        assert_eq!(
+            config.app_server_args(),
+            ["-c", "mcp_servers.a.command=\"x\"", "app-server"]
+        );
     }
 
     #[test]
     fn an_override_without_equals_is_rejected_with_an_example() {
-        let err = CodexBackendConfig::default().with_mcp_override("mcp_servers.a").validate().unwrap_err();
+        let err = CodexBackendConfig::default()
+            .with_mcp_override("mcp_servers.a")
+            .validate()
+            .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("mcp_config_overrides") && text.contains("key=value"), "{text}");
+        assert!(
+            text.contains("mcp_config_overrides") && text.contains("key=value"),
+            "{text}"
+        );
     }
 }

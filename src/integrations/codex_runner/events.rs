@@ -10,7 +10,11 @@ use crate::integrations::codex::protocol::ErrorParams;
 const SUMMARY_MAX: usize = 160;
 
 fn one_line(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("");
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
     let more = text.trim().lines().count() > 1;
     match line.char_indices().nth(SUMMARY_MAX) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
@@ -43,29 +47,45 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
                 Some(code) => format!("exited {code}"),
                 None => status.to_owned(),
             };
-            AgentTurnEvent::new(kinds::COMMAND, format!("ran `{}`: {outcome}", one_line(command)))
-                .with("command", command)
-                .with("status", status)
-                .with("exit_code", exit_code)
-                .with("duration_ms", duration)
-                .with("cwd", item.get("cwd").cloned().unwrap_or(Value::Null))
-                .with("output", item.get("aggregatedOutput").cloned().unwrap_or(Value::Null))
+            AgentTurnEvent::new(
+                kinds::COMMAND,
+                format!("ran `{}`: {outcome}", one_line(command)),
+            )
+            .with("command", command)
+            .with("status", status)
+            .with("exit_code", exit_code)
+            .with("duration_ms", duration)
+            .with("cwd", item.get("cwd").cloned().unwrap_or(Value::Null))
+            .with(
+                "output",
+                item.get("aggregatedOutput").cloned().unwrap_or(Value::Null),
+            )
         }
         "fileChange" => {
-            let changes = item.get("changes").and_then(Value::as_array).cloned().unwrap_or_default();
+            let changes = item
+                .get("changes")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
             let paths: Vec<&str> = changes.iter().map(|c| str_field(c, "path")).collect();
             let kinds_: Vec<Value> = changes.iter().map(|c| change_kind(c.get("kind"))).collect();
             let status = str_field(item, "status");
-            AgentTurnEvent::new(kinds::FILE_CHANGE, format!("{status} change to {}", paths.join(", ")))
-                .with("paths", json!(paths))
-                .with("kinds", Value::Array(kinds_))
-                .with("status", status)
+            AgentTurnEvent::new(
+                kinds::FILE_CHANGE,
+                format!("{status} change to {}", paths.join(", ")),
+            )
+            .with("paths", json!(paths))
+            .with("kinds", Value::Array(kinds_))
+            .with("status", status)
         }
         "mcpToolCall" => {
             let server = str_field(item, "server");
             let tool = str_field(item, "tool");
             let status = str_field(item, "status");
-            let error = item.pointer("/error/message").cloned().unwrap_or(Value::Null);
+            let error = item
+                .pointer("/error/message")
+                .cloned()
+                .unwrap_or(Value::Null);
             let mut summary = format!("called {server}/{tool}: {status}");
             if let Some(message) = error.as_str() {
                 summary.push_str(&format!(" ({})", one_line(message)));
@@ -74,14 +94,21 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
                 .with("server", server)
                 .with("tool", tool)
                 .with("status", status)
-                .with("arguments", item.get("arguments").cloned().unwrap_or(Value::Null))
+                .with(
+                    "arguments",
+                    item.get("arguments").cloned().unwrap_or(Value::Null),
+                )
                 .with("result", item.get("result").cloned().unwrap_or(Value::Null))
                 .with("error", error)
-                .with("duration_ms", item.get("durationMs").cloned().unwrap_or(Value::Null))
+                .with(
+                    "duration_ms",
+                    item.get("durationMs").cloned().unwrap_or(Value::Null),
+                )
         }
         "webSearch" => {
             let query = str_field(item, "query");
-            AgentTurnEvent::new(kinds::WEB_SEARCH, format!("searched the web for {query:?}")).with("query", query)
+            AgentTurnEvent::new(kinds::WEB_SEARCH, format!("searched the web for {query:?}"))
+                .with("query", query)
         }
         "reasoning" => {
             let summary: Vec<&str> = item
@@ -96,7 +123,9 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
             let text = str_field(item, "text");
             AgentTurnEvent::new(kinds::PLAN, one_line(text)).with("text", text)
         }
-        other => AgentTurnEvent::new(kinds::OTHER, format!("{other} item")).with("type", other).with("item", item.clone()),
+        other => AgentTurnEvent::new(kinds::OTHER, format!("{other} item"))
+            .with("type", other)
+            .with("item", item.clone()),
     };
     Some(event)
 }
@@ -111,8 +140,16 @@ fn change_kind(kind: Option<&Value>) -> Value {
 
 /// The event for an `error` notification: an error, or a retry announcement.
 pub fn error_event(params: &ErrorParams) -> AgentTurnEvent {
-    let kind = if params.will_retry { kinds::RETRY } else { kinds::ERROR };
-    let prefix = if params.will_retry { "retrying after: " } else { "" };
+    let kind = if params.will_retry {
+        kinds::RETRY
+    } else {
+        kinds::ERROR
+    };
+    let prefix = if params.will_retry {
+        "retrying after: "
+    } else {
+        ""
+    };
     AgentTurnEvent::new(kind, format!("{prefix}{}", one_line(&params.error.message)))
         .with("message", params.error.message.as_str())
         .with("category", params.error.category())
@@ -120,26 +157,73 @@ pub fn error_event(params: &ErrorParams) -> AgentTurnEvent {
 }
 
 /// The event for a server→client request the runner answered.
-pub fn server_request_event(method: &str, params: &Value, decision: ApprovalDecision, approval: bool) -> AgentTurnEvent {
+pub fn server_request_event(
+    method: &str,
+    params: &Value,
+    decision: ApprovalDecision,
+    approval: bool,
+) -> AgentTurnEvent {
     let subject = params
         .get("command")
-        .and_then(|c| c.as_str().map(str::to_owned).or_else(|| c.as_array().map(|parts| {
-            parts.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(" ")
-        })))
-        .or_else(|| params.get("reason").and_then(Value::as_str).map(str::to_owned))
-        .or_else(|| params.get("message").and_then(Value::as_str).map(str::to_owned))
+        .and_then(|c| {
+            c.as_str().map(str::to_owned).or_else(|| {
+                c.as_array().map(|parts| {
+                    parts
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                })
+            })
+        })
+        .or_else(|| {
+            params
+                .get("reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .or_else(|| {
+            params
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
         .unwrap_or_default();
     let (kind, summary) = if approval {
-        let verb = if decision == ApprovalDecision::Accept { "accepted" } else { "declined" };
-        (kinds::APPROVAL, format!("{verb} {method}: {}", one_line(&subject)))
+        let verb = if decision == ApprovalDecision::Accept {
+            "accepted"
+        } else {
+            "declined"
+        };
+        (
+            kinds::APPROVAL,
+            format!("{verb} {method}: {}", one_line(&subject)),
+        )
     } else {
         (kinds::OTHER, format!("answered {method} with a refusal"))
     };
     AgentTurnEvent::new(kind, summary.trim_end_matches(": ").to_owned())
         .with("method", method)
-        .with("decision", if approval { Value::from(decision.as_str()) } else { Value::Null })
-        .with("subject", if subject.is_empty() { Value::Null } else { Value::from(subject) })
-        .with("item_id", params.get("itemId").cloned().unwrap_or(Value::Null))
+        .with(
+            "decision",
+            if approval {
+                Value::from(decision.as_str())
+            } else {
+                Value::Null
+            },
+        )
+        .with(
+            "subject",
+            if subject.is_empty() {
+                Value::Null
+            } else {
+                Value::from(subject)
+            },
+        )
+        .with(
+            "item_id",
+            params.get("itemId").cloned().unwrap_or(Value::Null),
+        )
 }
 
 #[cfg(test)]
@@ -154,7 +238,10 @@ mod tests {
         }))
         .unwrap();
         assert_eq!(event.kind, "command");
-        assert_eq!(event.summary, "ran `/bin/bash -lc 'printf x > a.md'`: exited 0");
+        assert_eq!(
+            event.summary,
+            "ran `/bin/bash -lc 'printf x > a.md'`: exited 0"
+        );
         assert_eq!(event.metadata["exit_code"], 0);
         assert_eq!(event.metadata["duration_ms"], 12);
     }
@@ -180,7 +267,9 @@ mod tests {
 
     #[test]
     fn long_agent_messages_get_a_one_line_summary() {
-        let event = item_event(&json!({"type": "agentMessage", "id": "m", "text": "Done.\nMore detail."})).unwrap();
+        let event =
+            item_event(&json!({"type": "agentMessage", "id": "m", "text": "Done.\nMore detail."}))
+                .unwrap();
         assert_eq!(event.summary, "Done. …");
         assert_eq!(event.metadata["text"], "Done.\nMore detail.");
     }

@@ -31,7 +31,10 @@ impl CodexAgentSessionFactory {
         let default = backend.config().clone();
         let mut backends = HashMap::new();
         backends.insert(default.clone(), backend);
-        Self { default, backends: Mutex::new(backends) }
+        Self {
+            default,
+            backends: Mutex::new(backends),
+        }
     }
 
     /// The backend for `config`: the running one if the config is equal, else a new process.

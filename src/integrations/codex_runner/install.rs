@@ -11,14 +11,18 @@ use super::binary::{binary_in_install, install_dir};
 #[non_exhaustive]
 pub enum InstallError {
     /// npm is not installed or could not be started.
-    #[error("could not run `npm` ({source}). Install Node.js and npm (e.g. `apt-get install nodejs npm`), then run this again")]
+    #[error(
+        "could not run `npm` ({source}). Install Node.js and npm (e.g. `apt-get install nodejs npm`), then run this again"
+    )]
     NpmMissing {
         /// The OS error.
         #[source]
         source: std::io::Error,
     },
     /// npm ran but failed.
-    #[error("`{command}` failed ({status}). npm said:\n{output}\nCheck your network access to the npm registry and run it again")]
+    #[error(
+        "`{command}` failed ({status}). npm said:\n{output}\nCheck your network access to the npm registry and run it again"
+    )]
     NpmFailed {
         /// The command line.
         command: String,
@@ -28,8 +32,10 @@ pub enum InstallError {
         output: String,
     },
     /// npm succeeded but no binary for this platform appeared.
-    #[error("npm installed @openai/codex@{version} into {dir} but no `codex` binary for this platform is there \
-             (looked for node_modules/@openai/codex-*/vendor/*/bin/codex). This platform may not be supported")]
+    #[error(
+        "npm installed @openai/codex@{version} into {dir} but no `codex` binary for this platform is there \
+             (looked for node_modules/@openai/codex-*/vendor/*/bin/codex). This platform may not be supported"
+    )]
     NoBinary {
         /// The version installed.
         version: String,
@@ -41,15 +47,26 @@ pub enum InstallError {
 /// Installs `@openai/codex@<version>` under `root` (see [`install_dir`]) unless it is already
 /// there, and returns the binary's path. `progress` receives one line per step and every line npm
 /// prints.
-pub fn install_codex(root: &Path, version: &str, mut progress: impl FnMut(&str)) -> Result<PathBuf, InstallError> {
+pub fn install_codex(
+    root: &Path,
+    version: &str,
+    mut progress: impl FnMut(&str),
+) -> Result<PathBuf, InstallError> {
     let dir = install_dir(root, version);
     if let Some(bin) = binary_in_install(&dir) {
         progress(&format!("Codex {version} is already installed"));
         return Ok(bin);
     }
     let package = format!("@openai/codex@{version}");
-    let args = ["install", "--prefix", &dir.display().to_string(), &package, "--no-audit", "--no-fund"]
-        .map(str::to_owned);
+    let args = [
+        "install",
+        "--prefix",
+        &dir.display().to_string(),
+        &package,
+        "--no-audit",
+        "--no-fund",
+    ]
+    .map(str::to_owned);
     let command = format!("npm {}", args.join(" "));
     progress(&format!("installing {package} into {} ...", dir.display()));
     progress(&format!("$ {command}"));
@@ -63,7 +80,14 @@ pub fn install_codex(root: &Path, version: &str, mut progress: impl FnMut(&str))
     let mut output = Vec::new();
     let stderr = child.stderr.take();
     let stderr_lines = std::thread::spawn(move || {
-        stderr.map(|s| BufReader::new(s).lines().map_while(Result::ok).collect::<Vec<_>>()).unwrap_or_default()
+        stderr
+            .map(|s| {
+                BufReader::new(s)
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
     });
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -71,17 +95,25 @@ pub fn install_codex(root: &Path, version: &str, mut progress: impl FnMut(&str))
             output.push(line);
         }
     }
-    let status = child.wait().map_err(|source| InstallError::NpmMissing { source })?;
+    let status = child
+        .wait()
+        .map_err(|source| InstallError::NpmMissing { source })?;
     for line in stderr_lines.join().unwrap_or_default() {
         progress(&format!("  npm: {line}"));
         output.push(line);
     }
     if !status.success() {
         let tail: Vec<_> = output.iter().rev().take(20).rev().cloned().collect();
-        return Err(InstallError::NpmFailed { command, status: status.to_string(), output: tail.join("\n") });
+        return Err(InstallError::NpmFailed {
+            command,
+            status: status.to_string(),
+            output: tail.join("\n"),
+        });
     }
-    let bin = binary_in_install(&dir)
-        .ok_or_else(|| InstallError::NoBinary { version: version.to_owned(), dir: dir.display().to_string() })?;
+    let bin = binary_in_install(&dir).ok_or_else(|| InstallError::NoBinary {
+        version: version.to_owned(),
+        dir: dir.display().to_string(),
+    })?;
     progress(&format!("installed Codex {version}: {}", bin.display()));
     Ok(bin)
 }

@@ -19,14 +19,14 @@ mod install;
 mod runner;
 mod schema;
 
+pub use crate::integrations::codex::ApprovalDecision;
 pub use backend::{BackendReport, CLIENT_NAME, CodexBackend};
 pub use binary::{
-    BinaryNotFound, BinarySource, CODEX_BIN_ENV, LOCAL_INSTALL_DIR, PINNED_CODEX_VERSION, binary_in_install,
-    find_local_install, install_dir, resolve_codex_bin,
+    BinaryNotFound, BinarySource, CODEX_BIN_ENV, LOCAL_INSTALL_DIR, PINNED_CODEX_VERSION,
+    binary_in_install, find_local_install, install_dir, resolve_codex_bin,
 };
 pub use config::{CodexBackendConfig, DEFAULT_REQUEST_TIMEOUT};
 pub use factory::CodexAgentSessionFactory;
 pub use install::{InstallError, install_codex, project_root};
 pub use runner::{CodexAgentRunner, SETTLE_GRACE};
 pub use schema::schema_fingerprint;
-pub use crate::integrations::codex::ApprovalDecision;

@@ -10,12 +10,16 @@ use tokio::time::Instant;
 use super::CodexBackend;
 use super::backend::session_error;
 use super::events;
-use crate::agent::{AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, TurnOptions, kinds};
-use crate::integrations::codex::protocol::{
-    self, CompletedTurn, ErrorParams, ItemParams, ThreadStartParams, TurnCompletedParams, TurnInterruptParams,
-    TurnStartParams, TurnStatus, UserInput, methods,
+use crate::agent::{
+    AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, TurnOptions, kinds,
 };
-use crate::integrations::codex::{ApprovalDecision, SessionError, ThreadEvent, ThreadInbox, server_requests};
+use crate::integrations::codex::protocol::{
+    self, CompletedTurn, ErrorParams, ItemParams, ThreadStartParams, TurnCompletedParams,
+    TurnInterruptParams, TurnStartParams, TurnStatus, UserInput, methods,
+};
+use crate::integrations::codex::{
+    ApprovalDecision, SessionError, ThreadEvent, ThreadInbox, server_requests,
+};
 
 /// How long an interrupted or abandoned turn may take to settle.
 pub const SETTLE_GRACE: Duration = Duration::from_secs(5);
@@ -58,7 +62,13 @@ struct TurnState {
 
 impl TurnState {
     fn new(turn_id: String) -> Self {
-        Self { turn_id, events: Vec::new(), assistant_text: String::new(), running: None, recent: VecDeque::new() }
+        Self {
+            turn_id,
+            events: Vec::new(),
+            assistant_text: String::new(),
+            running: None,
+            recent: VecDeque::new(),
+        }
     }
 
     fn push(&mut self, event: AgentTurnEvent) {
@@ -73,7 +83,13 @@ impl TurnState {
 impl CodexAgentRunner {
     /// A conversation on `backend` with `config`. Nothing is sent until the first turn.
     pub fn new(backend: CodexBackend, config: AgentConfig) -> Self {
-        Self { backend, config, approvals: ApprovalDecision::Decline, thread: None, unsettled: None }
+        Self {
+            backend,
+            config,
+            approvals: ApprovalDecision::Decline,
+            thread: None,
+            unsettled: None,
+        }
     }
 
     /// How this runner answers approval requests (fail-closed [`ApprovalDecision::Decline`] by
@@ -117,13 +133,20 @@ impl CodexAgentRunner {
             base_instructions: config.base_instructions.clone(),
             developer_instructions: config.developer_instructions.clone(),
             personality: config.personality.map(|p| p.as_str().to_owned()),
-            config: config.reasoning_effort.map(|e| serde_json::json!({ "model_reasoning_effort": e.as_str() })),
+            config: config
+                .reasoning_effort
+                .map(|e| serde_json::json!({ "model_reasoning_effort": e.as_str() })),
         };
         let params = serde_json::to_value(params).unwrap_or(Value::Null);
         let (result, inbox) = self
             .backend
             .session()
-            .request_routed(methods::THREAD_START, params, protocol::started_thread_id, self.request_timeout())
+            .request_routed(
+                methods::THREAD_START,
+                params,
+                protocol::started_thread_id,
+                self.request_timeout(),
+            )
             .await
             .map_err(|err| session_error(err, "starting the conversation (thread/start)"))?;
         // The route already extracted it, so this cannot miss.
@@ -133,7 +156,12 @@ impl CodexAgentRunner {
     }
 
     /// Answers a server request the way this runner is configured to, and describes it.
-    fn answer_server_request(&self, id: crate::transport::RequestId, method: &str, params: &Value) -> AgentTurnEvent {
+    fn answer_server_request(
+        &self,
+        id: crate::transport::RequestId,
+        method: &str,
+        params: &Value,
+    ) -> AgentTurnEvent {
         let approval = server_requests::is_approval(method);
         let answer = server_requests::answer(method, params, self.approvals);
         if let Err(err) = self.backend.session().respond(id, answer) {
@@ -145,20 +173,31 @@ impl CodexAgentRunner {
     /// Settles a turn that was abandoned or whose interrupt did not finish: interrupts it if it
     /// is known and drains this thread's inbox until it completes, within [`SETTLE_GRACE`].
     async fn settle(&mut self) -> Result<(), AgentError> {
-        let Some(mut unsettled) = self.unsettled.take() else { return Ok(()) };
-        let Some(thread) = self.thread.as_mut() else { return Ok(()) };
+        let Some(mut unsettled) = self.unsettled.take() else {
+            return Ok(());
+        };
+        let Some(thread) = self.thread.as_mut() else {
+            return Ok(());
+        };
         let session = self.backend.session().clone();
         let deadline = Instant::now() + SETTLE_GRACE;
         let mut interrupted = false;
         loop {
             if let (Some(turn_id), false) = (&unsettled.turn_id, interrupted) {
                 interrupted = true;
-                let params = TurnInterruptParams { thread_id: thread.id.clone(), turn_id: turn_id.clone() };
+                let params = TurnInterruptParams {
+                    thread_id: thread.id.clone(),
+                    turn_id: turn_id.clone(),
+                };
                 let params = serde_json::to_value(params).unwrap_or(Value::Null);
                 let budget = deadline.saturating_duration_since(Instant::now());
                 // Interrupting a turn that already ended may never be answered: bounded, and
                 // the outcome does not matter (turn/completed decides).
-                let _ = tokio::time::timeout(budget, session.request(methods::TURN_INTERRUPT, params, budget)).await;
+                let _ = tokio::time::timeout(
+                    budget,
+                    session.request(methods::TURN_INTERRUPT, params, budget),
+                )
+                .await;
             }
             let next = match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
                 Ok(Some(event)) => event,
@@ -201,25 +240,43 @@ impl CodexAgentRunner {
         match self.backend.session().failure() {
             Some(err) => session_error(err, context),
             None if self.backend.is_shut_down() => AgentError::ShutDown,
-            None => AgentError::Protocol { message: format!("the conversation's event stream ended while {context}") },
+            None => AgentError::Protocol {
+                message: format!("the conversation's event stream ended while {context}"),
+            },
         }
     }
 
-    async fn run_turn(&mut self, prompt: &str, options: TurnOptions) -> Result<AgentTurnResult, AgentError> {
+    async fn run_turn(
+        &mut self,
+        prompt: &str,
+        options: TurnOptions,
+    ) -> Result<AgentTurnResult, AgentError> {
         let deadline = Instant::now() + options.timeout;
         self.check_open()?;
         self.settle().await?;
         self.ensure_thread().await?;
-        let thread_id = self.thread.as_ref().map(|t| t.id.clone()).unwrap_or_default();
+        let thread_id = self
+            .thread
+            .as_ref()
+            .map(|t| t.id.clone())
+            .unwrap_or_default();
         self.unsettled = Some(Unsettled::default());
         let params = TurnStartParams {
             thread_id: thread_id.clone(),
-            input: vec![UserInput::Text { text: prompt.to_owned() }],
+            input: vec![UserInput::Text {
+                text: prompt.to_owned(),
+            }],
             output_schema: options.output_schema.clone(),
         };
         let params = serde_json::to_value(params).unwrap_or(Value::Null);
-        let budget = self.request_timeout().min(deadline.saturating_duration_since(Instant::now()));
-        let started = self.backend.session().request(methods::TURN_START, params, budget).await;
+        let budget = self
+            .request_timeout()
+            .min(deadline.saturating_duration_since(Instant::now()));
+        let started = self
+            .backend
+            .session()
+            .request(methods::TURN_START, params, budget)
+            .await;
         let result = match started {
             Ok(result) => result,
             Err(err) => {
@@ -233,11 +290,15 @@ impl CodexAgentRunner {
         let turn_id = protocol::started_turn_id(&result).ok_or_else(|| AgentError::Protocol {
             message: format!("`turn/start` answered without a turn id: {result}"),
         })?;
-        self.unsettled = Some(Unsettled { turn_id: Some(turn_id.clone()) });
+        self.unsettled = Some(Unsettled {
+            turn_id: Some(turn_id.clone()),
+        });
         let mut state = TurnState::new(turn_id);
         let completed = loop {
             let Some(thread) = self.thread.as_mut() else {
-                return Err(AgentError::Protocol { message: "the conversation has no thread".to_owned() });
+                return Err(AgentError::Protocol {
+                    message: "the conversation has no thread".to_owned(),
+                });
             };
             let next = match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
                 Ok(Some(event)) => event,
@@ -262,7 +323,10 @@ impl CodexAgentRunner {
 
     /// Interrupts the timed-out turn, settles it within the grace period, and builds the error.
     async fn time_out(&mut self, timeout: Duration, state: TurnState) -> AgentError {
-        let running = state.running.clone().unwrap_or_else(|| "waiting for the model".to_owned());
+        let running = state
+            .running
+            .clone()
+            .unwrap_or_else(|| "waiting for the model".to_owned());
         // `unsettled` holds the turn id; settle interrupts it and waits for turn/completed. If
         // that fails the next turn settles again.
         let settled = self.settle().await;
@@ -279,7 +343,11 @@ impl CodexAgentRunner {
 }
 
 /// Folds one notification into the turn; returns the completed turn when it is the last one.
-fn fold_notification(state: &mut TurnState, method: &str, params: Value) -> Result<Option<CompletedTurn>, AgentError> {
+fn fold_notification(
+    state: &mut TurnState,
+    method: &str,
+    params: Value,
+) -> Result<Option<CompletedTurn>, AgentError> {
     if protocol::turn_id_of(&params).is_some_and(|id| id != state.turn_id) {
         return Ok(None); // another turn's leftovers
     }
@@ -290,12 +358,20 @@ fn fold_notification(state: &mut TurnState, method: &str, params: Value) -> Resu
             }
         }
         methods::ITEM_COMPLETED => {
-            let item = serde_json::from_value::<ItemParams>(params)
-                .map_err(|err| AgentError::Protocol { message: format!("malformed item/completed: {err}") })?;
+            let item = serde_json::from_value::<ItemParams>(params).map_err(|err| {
+                AgentError::Protocol {
+                    message: format!("malformed item/completed: {err}"),
+                }
+            })?;
             state.running = None;
             if let Some(event) = events::item_event(&item.item) {
                 if event.kind == kinds::AGENT_MESSAGE {
-                    state.assistant_text = item.item.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+                    state.assistant_text = item
+                        .item
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
                 }
                 state.push(event);
             }
@@ -306,8 +382,11 @@ fn fold_notification(state: &mut TurnState, method: &str, params: Value) -> Resu
             }
         }
         methods::TURN_COMPLETED => {
-            let done = serde_json::from_value::<TurnCompletedParams>(params)
-                .map_err(|err| AgentError::Protocol { message: format!("malformed turn/completed: {err}") })?;
+            let done = serde_json::from_value::<TurnCompletedParams>(params).map_err(|err| {
+                AgentError::Protocol {
+                    message: format!("malformed turn/completed: {err}"),
+                }
+            })?;
             return Ok(Some(done.turn));
         }
         _ => {}
@@ -320,7 +399,10 @@ fn describe_running(item: &Value) -> Option<String> {
     let kind = item.get("type").and_then(Value::as_str)?;
     Some(match kind {
         "commandExecution" => {
-            format!("running the command `{}`", item.get("command").and_then(Value::as_str).unwrap_or("?"))
+            format!(
+                "running the command `{}`",
+                item.get("command").and_then(Value::as_str).unwrap_or("?")
+            )
         }
         "mcpToolCall" => format!(
             "calling the MCP tool {}/{}",
@@ -337,16 +419,24 @@ fn describe_running(item: &Value) -> Option<String> {
 /// The turn's outcome from its `turn/completed`.
 fn finish(state: TurnState, turn: CompletedTurn) -> Result<AgentTurnResult, AgentError> {
     match turn.status {
-        TurnStatus::Completed => Ok(AgentTurnResult { assistant_text: state.assistant_text, events: state.events }),
+        TurnStatus::Completed => Ok(AgentTurnResult {
+            assistant_text: state.assistant_text,
+            events: state.events,
+        }),
         status => {
             let last_error = state.events.iter().rev().find(|e| e.kind == kinds::ERROR);
             let (message, details) = match (turn.error, last_error) {
                 (Some(error), _) => (error.message.clone(), error.category()),
                 (None, Some(event)) => (event.summary.clone(), None),
-                (None, None) => (format!("the turn ended with status {status:?} and no error message"), None),
+                (None, None) => (
+                    format!("the turn ended with status {status:?} and no error message"),
+                    None,
+                ),
             };
             let details = match status {
-                TurnStatus::Interrupted => Some(details.map_or("interrupted".to_owned(), |d| format!("interrupted; {d}"))),
+                TurnStatus::Interrupted => {
+                    Some(details.map_or("interrupted".to_owned(), |d| format!("interrupted; {d}")))
+                }
                 _ => details,
             };
             Err(AgentError::TurnFailed { message, details })
@@ -356,7 +446,11 @@ fn finish(state: TurnState, turn: CompletedTurn) -> Result<AgentTurnResult, Agen
 
 #[async_trait]
 impl AgentRunner for CodexAgentRunner {
-    async fn turn(&mut self, prompt: &str, options: TurnOptions) -> Result<AgentTurnResult, AgentError> {
+    async fn turn(
+        &mut self,
+        prompt: &str,
+        options: TurnOptions,
+    ) -> Result<AgentTurnResult, AgentError> {
         self.run_turn(prompt, options).await
     }
 }

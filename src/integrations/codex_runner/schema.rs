@@ -30,7 +30,13 @@ pub fn schema_fingerprint(codex_bin: &Path) -> Option<String> {
         hasher.update(&bytes);
     }
     let digest = hasher.finalize();
-    Some(format!("sha256:{}", digest.iter().map(|b| format!("{b:02x}")).collect::<String>()))
+    Some(format!(
+        "sha256:{}",
+        digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    ))
 }
 
 fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
@@ -39,7 +45,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) -> std::io
         if path.is_dir() {
             collect(root, &path, out)?;
         } else {
-            let name = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+            let name = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
             out.push((name, std::fs::read(&path)?));
         }
     }

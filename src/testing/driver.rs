@@ -1,0 +1,282 @@
+//! Client scripts: what the client side of a scenario does (runners, prompts, options), so the
+//! same script drives a live recording and its offline replay.
+//!
+//! A scenario file may carry a `client` section beside the model's `conversations`:
+//!
+//! ```json
+//! "client": {
+//!   "concurrent": false,
+//!   "mcp_config_overrides": [],
+//!   "runners": [
+//!     {"approval_mode": "untrusted", "files": {"seed.md": "..."},
+//!      "turns": [{"prompt": "Write artifact.md", "timeout_secs": 60, "output_schema": null}]}
+//!   ]
+//! }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::agent::{
+    AgentConfig, AgentError, AgentRunner, AgentTurnResult, RawAgentConfig, TurnOptions,
+};
+use crate::integrations::codex_runner::{CodexAgentRunner, CodexBackend};
+
+/// The client side of a scenario.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientScript {
+    /// Run the runners at once (each runner's turns stay in order).
+    #[serde(default)]
+    pub concurrent: bool,
+    /// `-c key=value` overrides for the backend. `{fixtures}` is replaced by the fixtures folder.
+    #[serde(default)]
+    pub mcp_config_overrides: Vec<String>,
+    /// One entry per conversation.
+    pub runners: Vec<RunnerScript>,
+}
+
+/// One conversation of a client script.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerScript {
+    /// `untrusted` | `on-request` | `never`.
+    #[serde(default)]
+    pub approval_mode: Option<String>,
+    /// `read-only` | `workspace-write` | `danger-full-access`.
+    #[serde(default)]
+    pub sandbox: Option<String>,
+    /// Files written into the workspace before the first turn.
+    #[serde(default)]
+    pub files: BTreeMap<String, String>,
+    /// The turns, in order.
+    pub turns: Vec<TurnScript>,
+}
+
+/// One turn of a runner script.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TurnScript {
+    /// The prompt.
+    pub prompt: String,
+    /// The turn's timeout in seconds (default 60).
+    #[serde(default = "default_timeout")]
+    pub timeout_secs: u64,
+    /// An output schema for the turn.
+    #[serde(default)]
+    pub output_schema: Option<Value>,
+}
+
+fn default_timeout() -> u64 {
+    60
+}
+
+/// What one turn produced, comparable between live and replay runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum TurnOutcome {
+    /// The turn succeeded.
+    Ok(AgentTurnResult),
+    /// The turn failed; the error's kind and its backend-independent message.
+    Err {
+        /// `turn_failed`, `timeout`, ...
+        kind: String,
+        /// The message without machine-specific parts (stderr tails).
+        message: String,
+    },
+}
+
+/// What one runner produced, with its workspace files afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunnerOutcome {
+    /// Each turn's outcome.
+    pub turns: Vec<TurnOutcome>,
+    /// Every text file in the workspace after the last turn.
+    pub files: BTreeMap<String, String>,
+}
+
+impl ClientScript {
+    /// The `client` section of a scenario file, if it has one.
+    pub fn from_scenario_file(path: &Path) -> std::io::Result<Option<Self>> {
+        let text = std::fs::read_to_string(path)?;
+        let value: Value = serde_json::from_str(&text).map_err(std::io::Error::other)?;
+        match value.get("client") {
+            None => Ok(None),
+            Some(client) => serde_json::from_value(client.clone())
+                .map(Some)
+                .map_err(|err| {
+                    std::io::Error::other(format!(
+                        "{}: the `client` section is invalid: {err}",
+                        path.display()
+                    ))
+                }),
+        }
+    }
+
+    /// The backend overrides with `{fixtures}` expanded to `fixtures_dir`.
+    pub fn overrides(&self, fixtures_dir: &Path) -> Vec<String> {
+        let dir = fixtures_dir.display().to_string();
+        self.mcp_config_overrides
+            .iter()
+            .map(|o| o.replace("{fixtures}", &dir))
+            .collect()
+    }
+
+    /// Runs the script on `backend`, one workspace per runner (seed files are written first).
+    pub async fn run(
+        &self,
+        backend: &CodexBackend,
+        workspaces: &[PathBuf],
+    ) -> Result<Vec<RunnerOutcome>, AgentError> {
+        assert_eq!(
+            workspaces.len(),
+            self.runners.len(),
+            "one workspace per runner"
+        );
+        let mut runners = Vec::new();
+        for (script, workspace) in self.runners.iter().zip(workspaces) {
+            for (name, text) in &script.files {
+                let path = workspace.join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|e| AgentError::Protocol {
+                        message: e.to_string(),
+                    })?;
+                }
+                std::fs::write(&path, text).map_err(|e| AgentError::Protocol {
+                    message: e.to_string(),
+                })?;
+            }
+            let config = AgentConfig::parse(RawAgentConfig {
+                working_directory: Some(workspace.display().to_string()),
+                approval_mode: script.approval_mode.clone(),
+                sandbox: script.sandbox.clone(),
+                ..RawAgentConfig::default()
+            })?;
+            runners.push((
+                CodexAgentRunner::new(backend.clone(), config),
+                script.clone(),
+                workspace.clone(),
+            ));
+        }
+        let mut outcomes = Vec::new();
+        if self.concurrent {
+            let mut tasks = tokio::task::JoinSet::new();
+            for (index, (runner, script, workspace)) in runners.into_iter().enumerate() {
+                tasks.spawn(async move { (index, run_runner(runner, &script, &workspace).await) });
+            }
+            let mut indexed = Vec::new();
+            while let Some(joined) = tasks.join_next().await {
+                let (index, outcome) = joined.map_err(|e| AgentError::Protocol {
+                    message: e.to_string(),
+                })?;
+                indexed.push((index, outcome));
+            }
+            indexed.sort_by_key(|(index, _)| *index);
+            outcomes.extend(indexed.into_iter().map(|(_, o)| o));
+        } else {
+            for (runner, script, workspace) in runners {
+                outcomes.push(run_runner(runner, &script, &workspace).await);
+            }
+        }
+        Ok(outcomes)
+    }
+}
+
+async fn run_runner(
+    mut runner: CodexAgentRunner,
+    script: &RunnerScript,
+    workspace: &Path,
+) -> RunnerOutcome {
+    let mut turns = Vec::new();
+    for turn in &script.turns {
+        let mut options = TurnOptions::with_timeout(Duration::from_secs(turn.timeout_secs));
+        options.output_schema = turn.output_schema.clone();
+        turns.push(match runner.turn(&turn.prompt, options).await {
+            Ok(result) => TurnOutcome::Ok(result),
+            Err(err) => outcome_of_error(&err),
+        });
+    }
+    let outcome = RunnerOutcome {
+        turns,
+        files: text_files(workspace),
+    };
+    outcome.without_path(workspace)
+}
+
+/// An error as a comparable outcome.
+pub fn outcome_of_error(err: &AgentError) -> TurnOutcome {
+    let (kind, message) = match err {
+        AgentError::TurnFailed { message, details } => (
+            "turn_failed",
+            format!("{message} ({})", details.as_deref().unwrap_or("-")),
+        ),
+        AgentError::Timeout {
+            timeout, running, ..
+        } => ("timeout", format!("after {timeout:?} while {running}")),
+        AgentError::BackendExited { .. } => ("backend_exited", String::new()),
+        other => ("other", other.to_string()),
+    };
+    TurnOutcome::Err {
+        kind: kind.to_owned(),
+        message,
+    }
+}
+
+/// Every UTF-8 file under `root`, by relative path.
+pub fn text_files(root: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(text) = std::fs::read_to_string(&path) {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap_or(&path)
+                    .display()
+                    .to_string();
+                files.insert(rel, text);
+            }
+        }
+    }
+    files
+}
+
+impl RunnerOutcome {
+    /// The outcome with `workspace` replaced by `{{workspace}}` everywhere, so live and replay
+    /// runs in different folders compare equal.
+    pub fn without_path(&self, workspace: &Path) -> RunnerOutcome {
+        let text = serde_json::to_string(self).unwrap_or_default();
+        let mut replaced = text.replace(&workspace.display().to_string(), "{{workspace}}");
+        if let Ok(canonical) = std::fs::canonicalize(workspace) {
+            replaced = replaced.replace(&canonical.display().to_string(), "{{workspace}}");
+        }
+        let value: Value = serde_json::from_str(&replaced).unwrap_or(Value::Null);
+        RunnerOutcome::from_value(&value).unwrap_or_else(|| self.clone())
+    }
+
+    fn from_value(value: &Value) -> Option<RunnerOutcome> {
+        let turns = value.get("turns")?.as_array()?.iter().map(|turn| {
+            if let Some(ok) = turn.get("Ok") {
+                serde_json::from_value(ok.clone()).ok().map(TurnOutcome::Ok)
+            } else {
+                let err = turn.get("Err")?;
+                Some(TurnOutcome::Err {
+                    kind: err.get("kind")?.as_str()?.to_owned(),
+                    message: err.get("message")?.as_str()?.to_owned(),
+                })
+            }
+        });
+        let turns = turns.collect::<Option<Vec<_>>>()?;
+        let files = serde_json::from_value(value.get("files")?.clone()).ok()?;
+        Some(RunnerOutcome { turns, files })
+    }
+}

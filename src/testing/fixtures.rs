@@ -1,0 +1,147 @@
+//! Committed fixtures: scenario files with a client script, their cassettes, and how to record
+//! and replay them.
+
+use std::path::{Path, PathBuf};
+
+use super::driver::{ClientScript, RunnerOutcome};
+use super::{CodexHome, Scenario, ScriptedModel};
+use crate::agent::AgentError;
+use crate::cassette::{RecordOptions, WriteOutcome};
+use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
+use crate::transport::ReplayTransport;
+
+/// The command that re-records every committed cassette.
+pub const RECORD_FIXTURES_COMMAND: &str = "cargo run -- record-fixtures";
+
+/// One scenario with a client script.
+#[derive(Debug, Clone)]
+pub struct Fixture {
+    /// The scenario name (file stem).
+    pub name: String,
+    /// `fixtures/scenarios/<name>.json`.
+    pub scenario_path: PathBuf,
+    /// `cassettes/<name>.jsonl`.
+    pub cassette_path: PathBuf,
+    /// What the client does.
+    pub client: ClientScript,
+    fixtures_dir: PathBuf,
+}
+
+/// Every fixture under `root` (the project folder) that has a client script, by name.
+pub fn list(root: &Path) -> std::io::Result<Vec<Fixture>> {
+    let fixtures_dir = root.join("fixtures");
+    let mut fixtures = Vec::new();
+    for entry in std::fs::read_dir(fixtures_dir.join("scenarios"))? {
+        let path = entry?.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let Some(client) = ClientScript::from_scenario_file(&path)? else {
+            continue;
+        };
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        fixtures.push(Fixture {
+            cassette_path: root.join("cassettes").join(format!("{name}.jsonl")),
+            scenario_path: path,
+            name,
+            client,
+            fixtures_dir: fixtures_dir.clone(),
+        });
+    }
+    fixtures.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(fixtures)
+}
+
+/// The fixture called `name` under `root`.
+pub fn find(root: &Path, name: &str) -> std::io::Result<Fixture> {
+    list(root)?
+        .into_iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                format!("no fixture {name:?} with a client script in fixtures/scenarios"),
+            )
+        })
+}
+
+/// Fresh temp workspaces, one per runner of the fixture.
+pub fn workspaces(count: usize) -> std::io::Result<Vec<tempfile::TempDir>> {
+    (0..count)
+        .map(|_| {
+            tempfile::Builder::new()
+                .prefix("prompt-diary-ws-")
+                .tempdir()
+        })
+        .collect()
+}
+
+impl Fixture {
+    fn backend_config(&self) -> CodexBackendConfig {
+        let mut config = CodexBackendConfig::default();
+        config.mcp_config_overrides = self.client.overrides(&self.fixtures_dir);
+        config
+    }
+
+    /// Records the fixture from the real binary driven by the scripted model into `out`
+    /// (overwriting a differing file when `overwrite`, else writing `.new`). Returns what was
+    /// written and what the client saw.
+    pub async fn record(
+        &self,
+        codex_bin: &Path,
+        out: &Path,
+        overwrite: bool,
+    ) -> Result<(WriteOutcome, Vec<RunnerOutcome>), AgentError> {
+        let io = |err: std::io::Error| AgentError::BackendUnavailable {
+            message: err.to_string(),
+        };
+        let scenario = Scenario::from_file(&self.scenario_path).map_err(|e| {
+            AgentError::BackendUnavailable {
+                message: e.to_string(),
+            }
+        })?;
+        let model = ScriptedModel::start(scenario).await.map_err(io)?;
+        let home = CodexHome::for_model(&model).map_err(io)?;
+        let config = self
+            .backend_config()
+            .with_codex_bin(codex_bin)
+            .with_codex_home(home.path());
+        let mut options = RecordOptions::new(out);
+        options.scenario = self.name.clone();
+        options.record_command = RECORD_FIXTURES_COMMAND.to_owned();
+        options.overwrite = overwrite;
+        let backend = CodexBackend::start_recording(config, options).await?;
+        let dirs = workspaces(self.client.runners.len()).map_err(io)?;
+        let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
+        let outcomes = self.client.run(&backend, &paths).await?;
+        backend.shutdown().await?;
+        model.shutdown().await;
+        let outcome = backend
+            .recording_outcome()
+            .ok_or_else(|| AgentError::Protocol {
+                message: "the recording was not written".to_owned(),
+            })?;
+        Ok((outcome, outcomes))
+    }
+
+    /// Replays the fixture's cassette (or `cassette` if given) offline and returns what the
+    /// client saw. Unused recorded interactions are an error.
+    pub async fn replay(&self, cassette: Option<&Path>) -> Result<Vec<RunnerOutcome>, AgentError> {
+        let path = cassette.unwrap_or(&self.cassette_path);
+        let transport = ReplayTransport::open(path, RECORD_FIXTURES_COMMAND)
+            .map_err(|e| AgentError::Backend(Box::new(e)))?;
+        let backend = CodexBackend::start_with_transport(self.backend_config(), transport).await?;
+        let dirs =
+            workspaces(self.client.runners.len()).map_err(|e| AgentError::BackendUnavailable {
+                message: e.to_string(),
+            })?;
+        let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
+        let outcomes = self.client.run(&backend, &paths).await?;
+        backend.shutdown().await?;
+        Ok(outcomes)
+    }
+}
