@@ -227,11 +227,35 @@ impl Cassette {
         out
     }
 
-    /// The text with the recording date blanked, for comparing re-recordings.
+    /// The form two recordings are compared in: the recording date blanked, and the server lines
+    /// between two client lines sorted. The server races notifications within such a block
+    /// (replay sends each block at once anyway), so their order is not part of what a cassette
+    /// means.
     pub fn comparable_text(&self) -> String {
-        let mut copy = self.clone();
-        copy.header.recorded_at.clear();
-        copy.to_text()
+        let mut header = self.header.clone();
+        header.recorded_at.clear();
+        let mut out = serde_json::to_string(&header).unwrap_or_default();
+        out.push('\n');
+        let mut block: Vec<String> = Vec::new();
+        let flush = |block: &mut Vec<String>, out: &mut String| {
+            block.sort();
+            for line in block.drain(..) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        };
+        for (_, entry) in &self.entries {
+            let line = serde_json::to_string(entry).unwrap_or_default();
+            if matches!(entry, Entry::C2s { .. }) {
+                flush(&mut block, &mut out);
+                out.push_str(&line);
+                out.push('\n');
+            } else {
+                block.push(line);
+            }
+        }
+        flush(&mut block, &mut out);
+        out
     }
 }
 

@@ -167,6 +167,13 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), CassetteError> {
         .tempfile_in(dir)
         .map_err(io)?;
     file.write_all(text.as_bytes()).map_err(io)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io)?;
+    }
     file.as_file().sync_all().map_err(io)?;
     file.persist(path).map_err(|err| io(err.error))?;
     Ok(())

@@ -169,6 +169,13 @@ impl Scope {
                 if child.is_string() || child.is_number() {
                     *child = Value::from(*placeholder);
                 }
+            } else if key == "path"
+                && child
+                    .as_str()
+                    .is_some_and(|p| p.contains("/sessions/") && p.contains("rollout-"))
+            {
+                // The session file's name carries the start time.
+                *child = Value::from("{{rollout_path}}");
             } else if ZEROED_SUBTREES.contains(&key) {
                 zero_numbers(child);
             } else {

@@ -252,7 +252,11 @@ impl Recorder {
             if let Some(home) = &home {
                 scope.bind_path(home, HOME);
             }
-            let raws: Vec<&Raw> = self.raw.iter().filter(|r| raw_conv(r) == conv).collect();
+            let raws: Vec<&Raw> = self
+                .raw
+                .iter()
+                .filter(|r| self.final_conv(r) == conv)
+                .collect();
             for raw in &raws {
                 if let Raw::Msg { msg, .. } = raw {
                     scope.learn(msg);
@@ -306,6 +310,7 @@ impl Recorder {
                     }
                 });
             }
+            canonical_order(&mut entries, conv == 0);
             if conv == 0 || !entries.is_empty() {
                 sections.push((label, entries));
             }
@@ -315,8 +320,10 @@ impl Recorder {
         sections.sort_by_cached_key(|(_, entries)| {
             entries
                 .iter()
-                .filter(|e| matches!(e, Entry::C2s { .. }))
-                .map(|e| serde_json::to_string(e).unwrap_or_default())
+                .filter_map(|e| match e {
+                    Entry::C2s { msg, .. } => Some(msg.to_string()),
+                    _ => None,
+                })
                 .collect::<Vec<_>>()
         });
         let mut entries = Vec::new();
@@ -341,6 +348,7 @@ impl Recorder {
         let tail = stderr_tail
             .iter()
             .map(|line| {
+                let line = strip_timestamp(line);
                 redact::redact(&backend_scope.substitute(line), home.as_deref()).into_owned()
             })
             .collect();
@@ -398,9 +406,98 @@ impl Recorder {
     }
 }
 
-fn raw_conv(raw: &Raw) -> usize {
-    match raw {
-        Raw::Msg { conv, .. } | Raw::Effects { conv, .. } => *conv,
+/// Notifications the server emits on its own schedule, racing with the client's next message.
+/// Their position is made canonical so re-recordings compare equal; replay emits them early,
+/// which no client can tell from live.
+const UNORDERED: &[&str] = &["thread/started", "mcpServer/startupStatus/updated"];
+
+fn notification_method(entry: &Entry) -> Option<&str> {
+    match entry {
+        Entry::S2c { msg, .. } if msg.get("id").is_none() => {
+            msg.get("method").and_then(Value::as_str)
+        }
+        _ => None,
+    }
+}
+
+/// Backend section: every notification moves to the end (after the handshake), grouped by
+/// method. Conversation: the racing notifications move right after the `thread/start` response.
+fn canonical_order(entries: &mut Vec<Entry>, backend: bool) {
+    let floats = |entry: &Entry| match notification_method(entry) {
+        Some(method) => backend || UNORDERED.contains(&method),
+        None => false,
+    };
+    let (mut moved, kept): (Vec<Entry>, Vec<Entry>) =
+        std::mem::take(entries).into_iter().partition(floats);
+    moved.sort_by(|a, b| notification_method(a).cmp(&notification_method(b)));
+    let at = if backend {
+        kept.len()
+    } else {
+        kept.iter()
+            .position(
+                |e| matches!(e, Entry::S2c { msg, .. } if msg.pointer("/result/thread").is_some()),
+            )
+            .map_or(0, |i| i + 1)
+    };
+    let mut kept = kept;
+    let tail = kept.split_off(at);
+    let anchor_turn = kept.last().and_then(|e| match e {
+        Entry::C2s { turn, .. } | Entry::S2c { turn, .. } => *turn,
+        _ => None,
+    });
+    for entry in &mut moved {
+        if let Entry::S2c { turn, .. } = entry {
+            *turn = anchor_turn;
+        }
+    }
+    kept.extend(moved);
+    kept.extend(tail);
+    *entries = responses_first(kept);
+}
+
+/// Puts the response to the latest client request right after that request: the server races
+/// it with notifications the same request caused.
+fn responses_first(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    // (index just past the request and the responses already moved there, request id)
+    let mut open: Option<(usize, Value)> = None;
+    for entry in entries {
+        match &entry {
+            Entry::C2s { msg, .. } => {
+                open = match (msg.get("method"), msg.get("id")) {
+                    (Some(_), Some(id)) => Some((out.len() + 1, id.clone())),
+                    _ => None,
+                };
+            }
+            Entry::S2c { msg, .. } if msg.get("method").is_none() => {
+                if let Some((at, id)) = &mut open {
+                    if msg.get("id") == Some(id) {
+                        out.insert(*at, entry);
+                        open = None;
+                        continue;
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.push(entry);
+    }
+    out
+}
+
+impl Recorder {
+    /// The conversation of a raw entry, looking again at thread-scoped messages that arrived
+    /// before their thread's `thread/start` response named the thread.
+    fn final_conv(&self, raw: &Raw) -> usize {
+        match raw {
+            Raw::Msg { conv: 0, msg, .. } => msg
+                .get("params")
+                .and_then(super::replayer::thread_of)
+                .and_then(|t| self.threads.get(t))
+                .copied()
+                .unwrap_or(0),
+            Raw::Msg { conv, .. } | Raw::Effects { conv, .. } => *conv,
+        }
     }
 }
 
@@ -490,4 +587,21 @@ fn today() -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     format!("{year:04}-{month:02}-{day:02}")
+}
+
+/// Removes a leading RFC 3339 timestamp (as Codex's log lines have) from a stderr line.
+fn strip_timestamp(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let looks_dated = bytes.len() > 20
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[10] == b'T';
+    if !looks_dated {
+        return line;
+    }
+    match line.find(' ') {
+        Some(end) => line[end..].trim_start(),
+        None => line,
+    }
 }

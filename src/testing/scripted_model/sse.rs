@@ -37,7 +37,8 @@ fn output_item(reply: &Reply, conversation: usize, n: usize) -> Option<Value> {
     Some(match reply {
         Reply::Message(text) => message(text.clone()),
         Reply::Json(value) => message(value.to_string()),
-        Reply::Shell(cmd) => call(SHELL_TOOL.to_owned(), json!({ "cmd": cmd })),
+        // `login: false`: no profile scripts, so output does not depend on the machine.
+        Reply::Shell(cmd) => call(SHELL_TOOL.to_owned(), json!({ "cmd": cmd, "login": false })),
         Reply::McpTool {
             server,
             tool,
