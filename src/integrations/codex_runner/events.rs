@@ -220,10 +220,6 @@ pub fn server_request_event(
                 Value::from(subject)
             },
         )
-        .with(
-            "item_id",
-            params.get("itemId").cloned().unwrap_or(Value::Null),
-        )
 }
 
 #[cfg(test)]

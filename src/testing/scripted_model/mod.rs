@@ -31,7 +31,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 pub use scenario::{ConversationScript, Reply, Scenario, ScenarioError};
-pub use sse::{SHELL_TOOL, mcp_function_name};
+pub use sse::{SHELL_TOOL, mcp_namespace};
 
 /// One request the model received.
 #[derive(Debug, Clone, PartialEq)]

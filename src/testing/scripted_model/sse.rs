@@ -7,9 +7,9 @@ use super::scenario::Reply;
 /// The function name Codex 0.163.0 gives its shell tool.
 pub const SHELL_TOOL: &str = "exec_command";
 
-/// The function name Codex gives tool `tool` of MCP server `server`.
-pub fn mcp_function_name(server: &str, tool: &str) -> String {
-    format!("mcp__{server}__{tool}")
+/// The tool namespace under which Codex 0.163.0 offers the tools of MCP server `server`.
+pub fn mcp_namespace(server: &str) -> String {
+    format!("mcp__{server}")
 }
 
 /// One `event: <type>` / `data: <json>` pair.
@@ -39,11 +39,13 @@ fn output_item(reply: &Reply, conversation: usize, n: usize) -> Option<Value> {
         Reply::Json(value) => message(value.to_string()),
         // `login: false`: no profile scripts, so output does not depend on the machine.
         Reply::Shell(cmd) => call(SHELL_TOOL.to_owned(), json!({ "cmd": cmd, "login": false })),
-        Reply::McpTool {
-            server,
-            tool,
-            arguments,
-        } => call(mcp_function_name(server, tool), arguments.clone()),
+        Reply::McpTool { server, tool, arguments } => {
+            // Codex offers MCP tools as a `namespace` tool (`mcp__<server>`) holding the server's
+            // tools; a call names both.
+            let mut item = call(tool.clone(), arguments.clone());
+            item["namespace"] = Value::from(mcp_namespace(server));
+            item
+        }
         Reply::HttpError { .. } | Reply::Stall(_) => return None,
     })
 }
