@@ -226,3 +226,31 @@ async fn replaying_twenty_times_gives_identical_results_and_files() {
         }
     }
 }
+
+#[tokio::test]
+async fn secrets_in_the_traffic_are_redacted_and_a_leftover_secret_stops_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret.jsonl");
+    let mut rec = Recorder::new(RecordOptions::new(&path));
+    handshake(&mut rec);
+    rec.server_message(&msg(json!({"method": "warning", "params": {"message": "key sk-proj-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345 and Authorization: Bearer abcdefghijk12345"}})));
+    let text = rec.build("exit status: 0", &[]).unwrap().to_text();
+    assert!(
+        !text.contains("sk-proj-ABCDEF") && !text.contains("abcdefghijk12345"),
+        "{text}"
+    );
+    assert!(
+        text.contains("key {{redacted}} and Authorization: {{redacted}}"),
+        "{text}"
+    );
+
+    rec.server_message(&msg(
+        json!({"method": "warning", "params": {"headers": {"authorization": "opaque-token"}}}),
+    ));
+    let err = rec.finish("exit status: 0", &[]).unwrap_err().to_string();
+    assert!(
+        err.contains("refusing to write") && err.contains("an authorization or API key field"),
+        "{err}"
+    );
+    assert!(!path.exists(), "nothing was written");
+}

@@ -79,8 +79,16 @@ impl CassetteSettings {
     /// becomes replay or record depending on whether the file exists; recording is refused when
     /// `CI` is set.
     pub fn resolve(&self) -> Result<Resolved, CassetteError> {
-        let mode = match std::env::var(CASSETTE_MODE_ENV) {
-            Ok(value) if !value.trim().is_empty() => {
+        self.resolve_with(|key| std::env::var(key).ok())
+    }
+
+    /// [`resolve`](Self::resolve) with the environment read through `env`.
+    pub fn resolve_with(
+        &self,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Resolved, CassetteError> {
+        let mode = match env(CASSETTE_MODE_ENV) {
+            Some(value) if !value.trim().is_empty() => {
                 value
                     .parse()
                     .map_err(|reason| CassetteError::RecordingRefused {
@@ -98,7 +106,7 @@ impl CassetteSettings {
         if !record {
             return Ok(Resolved::Replay);
         }
-        if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") {
+        if env("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false") {
             return Err(CassetteError::RecordingRefused {
                 path: self.path.clone(),
                 reason: "CI is set, and CI never records; record locally and commit the cassette (CI replays it)".into(),
@@ -108,5 +116,70 @@ impl CassetteSettings {
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;
         Ok(Resolved::Record(options))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |key| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| (*v).to_owned())
+        }
+    }
+
+    #[test]
+    fn the_environment_overrides_the_configured_mode() {
+        let settings = CassetteSettings::new("/nonexistent/c.jsonl", CassetteMode::Replay);
+        let resolved = settings
+            .resolve_with(env(&[(CASSETTE_MODE_ENV, "record")]))
+            .unwrap();
+        assert!(matches!(resolved, Resolved::Record(_)));
+        assert_eq!(settings.resolve_with(env(&[])).unwrap(), Resolved::Replay);
+    }
+
+    #[test]
+    fn auto_records_only_a_missing_cassette() {
+        let dir = tempfile::tempdir().unwrap();
+        let existing = dir.path().join("there.jsonl");
+        std::fs::write(&existing, "").unwrap();
+        let auto = |path: &std::path::Path| {
+            CassetteSettings::new(path, CassetteMode::Auto).resolve_with(env(&[]))
+        };
+        assert_eq!(auto(&existing).unwrap(), Resolved::Replay);
+        assert!(matches!(
+            auto(&dir.path().join("missing.jsonl")).unwrap(),
+            Resolved::Record(_)
+        ));
+    }
+
+    #[test]
+    fn ci_never_records() {
+        let settings = CassetteSettings::new("/nonexistent/c.jsonl", CassetteMode::Record);
+        let err = settings
+            .resolve_with(env(&[("CI", "true")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("refusing to record") && err.contains("CI never records"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_bad_mode_names_the_variable_and_the_accepted_values() {
+        let settings = CassetteSettings::new("/nonexistent/c.jsonl", CassetteMode::Replay);
+        let err = settings
+            .resolve_with(env(&[(CASSETTE_MODE_ENV, "sometimes")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("PROMPT_DIARY_CASSETTE_MODE") && err.contains("replay, record, auto"),
+            "{err}"
+        );
     }
 }

@@ -109,15 +109,16 @@ impl Replayer {
 
     fn location(&self, conv: usize) -> Location {
         let c = &self.convs[conv];
-        let line = c
-            .entries
-            .get(c.me.cursor)
-            .map_or_else(|| c.entries.last().map_or(0, |(l, _)| *l), |(l, _)| *l);
+        let (line, turn) = match c.entries.get(c.me.cursor) {
+            Some((line, Entry::C2s { turn, .. } | Entry::S2c { turn, .. })) => (*line, *turn),
+            Some((line, _)) => (*line, c.me.turn),
+            None => (c.entries.last().map_or(0, |(l, _)| *l), c.me.turn),
+        };
         Location {
             path: self.path.clone(),
             line,
             conv: c.label.clone(),
-            turn: c.me.turn,
+            turn,
         }
     }
 

@@ -39,7 +39,11 @@ fn output_item(reply: &Reply, conversation: usize, n: usize) -> Option<Value> {
         Reply::Json(value) => message(value.to_string()),
         // `login: false`: no profile scripts, so output does not depend on the machine.
         Reply::Shell(cmd) => call(SHELL_TOOL.to_owned(), json!({ "cmd": cmd, "login": false })),
-        Reply::McpTool { server, tool, arguments } => {
+        Reply::McpTool {
+            server,
+            tool,
+            arguments,
+        } => {
             // Codex offers MCP tools as a `namespace` tool (`mcp__<server>`) holding the server's
             // tools; a call names both.
             let mut item = call(tool.clone(), arguments.clone());

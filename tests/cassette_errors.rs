@@ -1,0 +1,109 @@
+//! Damaged or outdated cassettes: each kind of damage gets its own clear error.
+
+use std::path::{Path, PathBuf};
+
+use prompt_diary::cassette::CassetteMode;
+use prompt_diary::testing::fixtures;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A copy of a committed cassette, changed by `edit`, replayed; returns the error text.
+async fn replay_edited(name: &str, edit: impl FnOnce(String) -> String) -> String {
+    let fixture = fixtures::find(Path::new(ROOT), name).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(format!("{name}.jsonl"));
+    let text = std::fs::read_to_string(&fixture.cassette_path).unwrap();
+    std::fs::write(&copy, edit(text)).unwrap();
+    match fixture.replay(Some(&copy)).await {
+        Ok(outcome) => panic!("replay of the edited cassette succeeded: {outcome:?}"),
+        Err(err) => err.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn a_changed_prompt_is_a_divergence_with_paths_diff_and_command() {
+    let err = replay_edited("tool_artifact", |t| {
+        t.replace(
+            "Write artifact.md with a title",
+            "Write artifact.md with a heading",
+        )
+    })
+    .await;
+    assert!(err.contains("replay diverged from the cassette"), "{err}");
+    assert!(err.contains("tool_artifact.jsonl:"), "{err}");
+    assert!(err.contains("conversation c1, turn 0"), "{err}");
+    assert!(err.contains("$.params.input[0].text"), "{err}");
+    assert!(
+        err.contains("-") && err.contains("with a heading") && err.contains("with a title"),
+        "{err}"
+    );
+    assert!(
+        err.contains("re-record with: cargo run -- record-fixtures"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_truncated_file_says_it_looks_truncated() {
+    let err = replay_edited("single_turn", |t| t[..t.len() - 40].to_owned()).await;
+    assert!(err.contains("single_turn.jsonl:"), "{err}");
+    assert!(err.contains("looks truncated"), "{err}");
+}
+
+#[tokio::test]
+async fn a_corrupted_line_names_its_line_number() {
+    let err = replay_edited("single_turn", |t| {
+        let mut lines: Vec<String> = t.lines().map(str::to_owned).collect();
+        lines[4] = lines[4].replacen('{', "{{", 1);
+        lines.join("\n") + "\n"
+    })
+    .await;
+    assert!(
+        err.contains("single_turn.jsonl:5: not a cassette entry"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_cassette_from_another_format_version_asks_for_a_re_record() {
+    let err = replay_edited("single_turn", |t| {
+        t.replacen("\"format\":1", "\"format\":2", 1)
+    })
+    .await;
+    assert!(
+        err.contains("has format version 2, but this prompt-diary reads version 1; re-record it"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_cassette_in_replay_mode_names_the_command_that_records_it() {
+    let path = PathBuf::from(ROOT).join("cassettes/never_recorded.jsonl");
+    let config = prompt_diary::integrations::codex_runner::CodexBackendConfig::default()
+        .with_cassette(&path, CassetteMode::Replay);
+    let err = prompt_diary::integrations::codex_runner::CodexBackend::start(config)
+        .await
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("no cassette at") && err.contains("never_recorded.jsonl"),
+        "{err}"
+    );
+    assert!(
+        err.contains("Record it first with: PROMPT_DIARY_CASSETTE_MODE=record cargo test"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_cassette_that_writes_outside_the_workspace_is_refused() {
+    let err = replay_edited("tool_artifact", |t| {
+        t.replace("\"path\":\"artifact.md\"", "\"path\":\"../escape.md\"")
+    })
+    .await;
+    assert!(
+        err.contains("refusing workspace effect on \"../escape.md\""),
+        "{err}"
+    );
+}
