@@ -356,7 +356,7 @@ mod tests {
         assert_eq!(
             messages[0],
             json!({"id": 3, "result": {"thread": {
-            "id": "{{thread:1}}", "path": "/h/sessions/rollout-{{thread:1}}.jsonl", "createdAt": "{{time_s}}"}}})
+            "id": "{{thread:1}}", "path": "{{rollout_path}}", "createdAt": "{{time_s}}"}}})
         );
         assert_eq!(
             messages[1],
