@@ -9,8 +9,10 @@ use serde_json::{Map, Value};
 pub const DEFAULT_TURN_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Options for one turn. Turn-level because repair turns may need other limits or schemas.
+///
+/// Build it with struct update syntax, as the port's users do:
+/// `TurnOptions { timeout: Duration::from_secs(30), ..Default::default() }`.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub struct TurnOptions {
     /// How long the turn may run before it is interrupted and reported as a timeout.
     pub timeout: Duration,
