@@ -47,6 +47,7 @@ pub mod cassette;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod integrations;
+pub mod shim;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod transport;

@@ -166,8 +166,11 @@ impl Scope {
             } else if DURATION_KEYS.contains(&key) && child.is_number() {
                 *child = Value::from(DURATION);
             } else if let Some((_, placeholder)) = OPAQUE_KEYS.iter().find(|(k, _)| *k == key) {
-                if child.is_string() || child.is_number() {
+                // Keep the JSON type: a number becomes a `_number` placeholder replayed as a number.
+                if child.is_string() {
                     *child = Value::from(*placeholder);
+                } else if child.is_number() {
+                    *child = Value::from(placeholder.replace("}}", "_number}}"));
                 }
             } else if key == "path"
                 && child
@@ -325,7 +328,8 @@ fn time_value(text: &str) -> Option<Value> {
         TIME_MS => Some(Value::from(now.as_millis() as u64)),
         TIME_S => Some(Value::from(now.as_secs())),
         DURATION => Some(Value::from(0)),
-        "{{pid}}" => Some(Value::from(std::process::id())),
+        "{{pid_number}}" => Some(Value::from(std::process::id())),
+        other if other.starts_with("{{") && other.ends_with("_number}}") => Some(Value::from(0)),
         _ => None,
     }
 }

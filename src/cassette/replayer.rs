@@ -465,6 +465,7 @@ fn fresh_value(
         }
         "user_agent" => format!("prompt-diary/{codex_version} (replay)"),
         "installation" => "replay-installation".to_owned(),
+        "pid" => std::process::id().to_string(),
         _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
         _ if placeholder == HOME => "/replay/home".to_owned(),
         _ => format!("{label}-{kind}-{number}"),

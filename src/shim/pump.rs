@@ -1,0 +1,116 @@
+//! Moving messages between the client's stdio and a transport.
+
+use tokio::io::{AsyncRead, AsyncWrite, BufReader};
+use tokio::sync::mpsc;
+
+use crate::transport::framing::{self, DEFAULT_MAX_LINE};
+use crate::transport::{ErrorObject, Message, MessageKind, Transport, TransportError};
+
+/// The JSON-RPC error code the shim answers a diverging request with.
+pub const DIVERGED: i64 = -32099;
+
+/// How a shim session ended.
+#[derive(Debug)]
+pub enum ShimOutcome {
+    /// The client closed stdin and everything was in order.
+    Clean,
+    /// The server (real Codex) went away first.
+    ServerExited(String),
+    /// A transport failure: a divergence, unused interactions, a recording that could not be
+    /// written. The report was printed to stderr.
+    Failed(String),
+}
+
+impl ShimOutcome {
+    /// The process exit code for this outcome.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Self::Clean => 0,
+            Self::ServerExited(_) | Self::Failed(_) => 1,
+        }
+    }
+}
+
+/// Passes client messages from `input` to `transport` and server messages back to `output` until
+/// the client closes its input (or `stop` resolves, e.g. on SIGTERM), then closes the transport
+/// (which writes a recording, or checks a replay was used up).
+pub async fn pump<T, R, W, S>(mut transport: T, input: R, mut output: W, stop: S) -> ShimOutcome
+where
+    T: Transport,
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin,
+    S: std::future::Future<Output = ()>,
+{
+    tokio::pin!(stop);
+    // A reader task, so a partly read line is never lost to `select!`.
+    let (tx, mut from_client) = mpsc::channel::<Result<Message, TransportError>>(256);
+    let reader = tokio::spawn(async move {
+        let mut input = BufReader::new(input);
+        loop {
+            let next = framing::read_message(&mut input, DEFAULT_MAX_LINE).await;
+            let stop = !matches!(next, Ok(Some(_)));
+            let item = match next {
+                Ok(Some(message)) => Ok(message),
+                Ok(None) => break,
+                Err(err) => Err(err),
+            };
+            if tx.send(item).await.is_err() || stop {
+                break;
+            }
+        }
+    });
+    let outcome = loop {
+        tokio::select! {
+            () = &mut stop => break ShimOutcome::Clean,
+            from = from_client.recv() => match from {
+                None => break ShimOutcome::Clean,
+                Some(Err(err)) => {
+                    let report = format!("the client sent a line that is not a JSON-RPC message: {err}");
+                    eprintln!("prompt-diary shim: {report}");
+                    break ShimOutcome::Failed(report);
+                }
+                Some(Ok(message)) => {
+                    let id = (message.kind() == MessageKind::Request).then(|| message.id()).flatten();
+                    if let Err(err) = transport.send(message).await {
+                        let report = err.to_string();
+                        eprintln!("prompt-diary shim: {report}");
+                        if let Some(id) = id {
+                            let error = ErrorObject { code: DIVERGED, message: report.clone(), data: None };
+                            let _ = framing::write_message(&mut output, &Message::error_response(id, error)).await;
+                        }
+                        break ShimOutcome::Failed(report);
+                    }
+                }
+            },
+            incoming = transport.recv() => match incoming {
+                Ok(Some(message)) => {
+                    if framing::write_message(&mut output, &message).await.is_err() {
+                        break ShimOutcome::Clean; // the client is gone
+                    }
+                }
+                Ok(None) => {
+                    let status = transport.diagnostics().exit_status().unwrap_or_else(|| "unknown".to_owned());
+                    break ShimOutcome::ServerExited(status);
+                }
+                Err(err) => {
+                    let report = err.to_string();
+                    eprintln!("prompt-diary shim: {report}");
+                    break ShimOutcome::Failed(report);
+                }
+            },
+        }
+    };
+    reader.abort();
+    match transport.close().await {
+        Err(err) if matches!(outcome, ShimOutcome::Clean) => {
+            let report = err.to_string();
+            eprintln!("prompt-diary shim: {report}");
+            ShimOutcome::Failed(report)
+        }
+        Err(err) => {
+            eprintln!("prompt-diary shim: {err}");
+            outcome
+        }
+        Ok(()) => outcome,
+    }
+}

@@ -1,0 +1,148 @@
+//! The official Python SDK (`openai-codex==0.163.0`) records and replays through the shim.
+//!
+//! Needs the project's Python environment (`bash scripts/python-env.sh` creates
+//! `.prompt-diary/venv`) and, for recording, the pinned Codex. Skipped with a message when either
+//! is missing, unless `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use prompt_diary::testing::conformance::{
+    ScriptedCodex, codex_for_conformance, conformance_required,
+};
+use serde_json::Value;
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
+const FIRST: &str = "Write artifact.md describing the plan.";
+const REPAIR: &str = "artifact.md does not exist. Write it now.";
+
+fn python() -> Option<PathBuf> {
+    let python = PathBuf::from(ROOT).join(".prompt-diary/venv/bin/python");
+    if python.is_file() {
+        return Some(python);
+    }
+    let how =
+        "create it with `bash scripts/python-env.sh` (a venv with openai-codex==0.163.0 from PyPI)";
+    if conformance_required() {
+        panic!(
+            "the Python SDK tier is required here but {} is missing; {how}",
+            python.display()
+        );
+    }
+    eprintln!("SKIPPED Python SDK test: no {}; {how}", python.display());
+    None
+}
+
+/// Runs the SDK script; returns (exit code, parsed stdout, stderr). Bounded in time.
+async fn run_sdk(
+    python: &Path,
+    workspace: &Path,
+    first: &str,
+    env: &[(&str, String)],
+) -> (i32, Value, String) {
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(PathBuf::from(ROOT).join("tests/python/sdk_roundtrip.py"))
+        .args([SHIM, &workspace.display().to_string(), first, REPAIR])
+        .env_remove("CI")
+        .env_remove("CODEX_HOME")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = tokio::time::timeout(Duration::from_secs(120), command.output())
+        .await
+        .expect("the SDK run finished within 120 s")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    let value = serde_json::from_str(stdout.trim())
+        .unwrap_or_else(|err| panic!("SDK output is not JSON ({err}): {stdout}\nstderr: {stderr}"));
+    (output.status.code().unwrap_or(-1), value, stderr)
+}
+
+/// The output with the run's workspace path replaced, so two runs compare.
+fn portable(value: &Value, workspace: &Path) -> Value {
+    serde_json::from_str(
+        &value
+            .to_string()
+            .replace(&workspace.display().to_string(), "{{workspace}}"),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_python_sdk_records_and_replays_through_the_shim() {
+    let Some(python) = python() else { return };
+    let Some(bin) = codex_for_conformance("the_python_sdk_records_and_replays_through_the_shim")
+    else {
+        return;
+    };
+    let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "sdk_repair", bin.clone())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("sdk_repair.jsonl");
+    let cassette_env = ("PROMPT_DIARY_CASSETTE", cassette.display().to_string());
+
+    let record_ws = codex.workspace.path().to_path_buf();
+    let (code, live, stderr) = run_sdk(
+        &python,
+        &record_ws,
+        FIRST,
+        &[
+            cassette_env.clone(),
+            ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
+            ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
+            ("CODEX_HOME", codex.home.path().display().to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "recording failed: {live}\n{stderr}");
+    assert_eq!(
+        live["turns"][0]["final_response"],
+        "I have planned the artifact."
+    );
+    assert_eq!(live["turns"][0]["artifact_exists"], false);
+    assert_eq!(
+        live["turns"][1]["final_response"],
+        "artifact.md is written now."
+    );
+    assert_eq!(live["files"]["artifact.md"], "# Artifact\n\nrepaired\n");
+    assert!(cassette.exists());
+    codex.model.shutdown().await; // the model is gone for the replay
+
+    let replay_ws = tempfile::tempdir().unwrap();
+    let replay_env = [
+        cassette_env.clone(),
+        ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
+        ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".into()),
+    ];
+    let (code, replayed, stderr) = run_sdk(&python, replay_ws.path(), FIRST, &replay_env).await;
+    assert_eq!(code, 0, "replay failed: {replayed}\n{stderr}");
+    assert_eq!(
+        portable(&replayed, replay_ws.path()),
+        portable(&live, &record_ws)
+    );
+
+    let diverge_ws = tempfile::tempdir().unwrap();
+    let (code, failed, stderr) = run_sdk(
+        &python,
+        diverge_ws.path(),
+        "Write something else.",
+        &replay_env,
+    )
+    .await;
+    // (The SDK keeps the shim's stderr to itself; tests/shim.rs checks the shim's own exit.)
+    assert_eq!(code, 3, "the SDK call failed: {failed}\n{stderr}");
+    let error = failed["error"].as_str().unwrap();
+    assert!(
+        error.contains("replay diverged from the cassette"),
+        "{error}"
+    );
+    assert!(error.contains("$.params.input[0].text"), "{error}");
+}
