@@ -15,6 +15,8 @@ use super::{Diagnostics, Message, Transport, TransportError};
 
 /// How long a closing server may take to exit on its own before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(3);
+/// How long a server whose output closed may take to exit before it is reported as still running.
+const EOF_GRACE: Duration = Duration::from_millis(500);
 /// How many parsed messages may wait for the session layer before the reader pauses.
 const INCOMING_QUEUE: usize = 1024;
 
@@ -183,8 +185,12 @@ impl Transport for ProcessTransport {
         match self.incoming.recv().await {
             Some(item) => item.map(Some),
             None => {
-                // Output closed: the process is exiting. Give it a moment so the status is known.
-                self.reap(EXIT_GRACE).await;
+                // Output closed: the process is most likely exiting. Give it a moment so the
+                // status is known; `close` kills it if it is not.
+                if !self.reap(EOF_GRACE).await {
+                    self.diagnostics
+                        .set_exit_status("still running, but its stdout is closed");
+                }
                 Ok(None)
             }
         }

@@ -281,6 +281,8 @@ impl<T: Transport> Actor<T> {
                 },
             }
         };
+        // Fail everything waiting first: closing may take a while (bounded wait, then kill).
+        self.fail_all(&failure);
         let close_result = match self.transport.close().await {
             Ok(()) => Ok(()),
             Err(err) => {
@@ -288,11 +290,16 @@ impl<T: Transport> Actor<T> {
                 Err(self.transport_failure(&err))
             }
         };
-        let failure = match (failure, &close_result) {
-            (SessionError::Closed { reason, .. }, _) => self.closed(reason),
-            (SessionError::ShutDown, Err(err)) => err.clone(),
-            (other, _) => other,
-        };
+        if let (SessionError::ShutDown, Err(err)) = (&failure, &close_result) {
+            self.fail_all(err);
+        }
+        if let Some(done) = closed_reply {
+            let _ = done.send(close_result);
+        }
+    }
+
+    /// Records why the session ended and fails every pending request and thread inbox.
+    fn fail_all(&mut self, failure: &SessionError) {
         self.shared
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -301,9 +308,6 @@ impl<T: Transport> Actor<T> {
             let _ = pending.reply.send(Err(failure.clone()));
         }
         self.threads.clear();
-        if let Some(done) = closed_reply {
-            let _ = done.send(close_result);
-        }
     }
 
     fn closed(&self, reason: String) -> SessionError {
