@@ -80,6 +80,7 @@ struct State {
 
 struct Shared {
     state: Mutex<State>,
+    keep_bodies: std::sync::atomic::AtomicBool,
     arrived: Notify,
     stalls: watch::Sender<u64>,
     shutdown: watch::Sender<bool>,
@@ -118,6 +119,7 @@ impl ScriptedModel {
                 scripts,
                 ..State::default()
             }),
+            keep_bodies: std::sync::atomic::AtomicBool::new(true),
             arrived: Notify::new(),
             stalls: watch::channel(0).0,
             shutdown: watch::channel(false).0,
@@ -139,6 +141,14 @@ impl ScriptedModel {
     /// The base URL to configure as the provider's `base_url`: `http://127.0.0.1:PORT/v1`.
     pub fn base_url(&self) -> String {
         format!("http://127.0.0.1:{}/v1", self.port)
+    }
+
+    /// Whether [`requests`](Self::requests) keeps request bodies (on by default). Long soaks turn
+    /// it off so the model's own log does not grow with every conversation's history.
+    pub fn keep_request_bodies(&self, keep: bool) {
+        self.shared
+            .keep_bodies
+            .store(keep, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// Every model request received so far, in arrival order.
@@ -347,10 +357,15 @@ fn next_reply(shared: &Shared, key: &str, body: &Value) -> Result<(usize, usize,
             index
         }
     };
-    state.requests.push(RecordedRequest {
-        conversation,
-        body: body.clone(),
-    });
+    let body = if shared
+        .keep_bodies
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        body.clone()
+    } else {
+        Value::Null
+    };
+    state.requests.push(RecordedRequest { conversation, body });
     let script = &mut state.scripts[conversation];
     let n = script.next;
     let Some(reply) = script.script.replies.get(n).cloned() else {
