@@ -176,3 +176,51 @@ async fn the_shim_explains_a_missing_cassette_setting_and_other_subcommands() {
     let version = run(&["--version"]);
     assert!(String::from_utf8_lossy(&version.stdout).contains("0.163.0 (prompt-diary shim)"));
 }
+
+#[tokio::test]
+async fn killing_the_recorder_mid_session_never_replaces_a_good_cassette() {
+    let Some(bin) =
+        codex_for_conformance("killing_the_recorder_mid_session_never_replaces_a_good_cassette")
+    else {
+        return;
+    };
+    let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "tool_artifact", bin.clone())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("good.jsonl");
+    let good = std::fs::read(PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl")).unwrap();
+    std::fs::write(&cassette, &good).unwrap();
+    let mut config = shim_backend_config(&cassette, "record")
+        .with_env("PROMPT_DIARY_CODEX_BIN", bin.display().to_string())
+        .with_codex_home(codex.home.path());
+    config.request_timeout = Duration::from_secs(10);
+    let backend = CodexBackend::start(config).await.unwrap();
+    let mut runner = CodexAgentRunner::new(backend.clone(), codex.agent_config());
+    runner
+        .turn("Write artifact.md with a title and one line.", opts())
+        .await
+        .unwrap();
+    let recorder = backend.pid().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-9", &recorder.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = backend.shutdown().await;
+    assert_eq!(
+        std::fs::read(&cassette).unwrap(),
+        good,
+        "the good cassette is untouched"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no .new and no half-written file: {leftovers:?}"
+    );
+}

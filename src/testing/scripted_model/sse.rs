@@ -1,18 +1,27 @@
 //! The Responses API streaming events for one scripted reply.
+//!
+//! Every id is derived from the conversation index and the reply's number within it
+//! (`resp_0_1`, `msg_0_1`, `fc_0_1`, `call_0_1` for conversation 0's first reply), so a stream is
+//! byte-for-byte the same on every run, and ids never collide between conversations.
 
 use serde_json::{Value, json};
 
 use super::scenario::Reply;
 
-/// The function name Codex 0.163.0 gives its shell tool.
+/// The function name Codex 0.163.0 gives its shell tool (arguments `{"cmd": "...", ...}`).
 pub const SHELL_TOOL: &str = "exec_command";
 
-/// The tool namespace under which Codex 0.163.0 offers the tools of MCP server `server`.
+/// The tool namespace under which Codex 0.163.0 offers the tools of MCP server `server`
+/// (`mcp__<server>`, a `{"type": "namespace"}` entry of the request's `tools`); a call names the
+/// namespace and the tool separately.
 pub fn mcp_namespace(server: &str) -> String {
     format!("mcp__{server}")
 }
 
-/// One `event: <type>` / `data: <json>` pair.
+/// The token usage every completed response reports.
+const USAGE: (u64, u64) = (10, 5);
+
+/// One `event: <type>` / `data: <json>` pair; `data` gets the `type` field too.
 fn event(kind: &str, mut data: Value) -> String {
     if let Some(map) = data.as_object_mut() {
         map.insert("type".into(), Value::from(kind));
@@ -28,33 +37,32 @@ fn output_item(reply: &Reply, conversation: usize, n: usize) -> Option<Value> {
             "content": [{"type": "output_text", "text": text, "annotations": []}]
         })
     };
-    let call = |name: String, arguments: Value| {
+    let call = |name: &str, arguments: &Value| {
         json!({
-            "type": "function_call", "id": format!("fc_{conversation}_{n}"), "call_id": format!("call_{conversation}_{n}"),
+            "type": "function_call", "id": format!("fc_{conversation}_{n}"),
+            "call_id": format!("call_{conversation}_{n}"),
             "name": name, "arguments": arguments.to_string()
         })
     };
     Some(match reply {
-        Reply::Message(text) => message(text.clone()),
-        Reply::Json(value) => message(value.to_string()),
-        // `login: false`: no profile scripts, so output does not depend on the machine.
-        Reply::Shell(cmd) => call(SHELL_TOOL.to_owned(), json!({ "cmd": cmd, "login": false })),
+        Reply::Message { text } => message(text.clone()),
+        Reply::Json { value } => message(value.to_string()),
+        // `login: false`: no profile scripts, so a command's output does not depend on the machine.
+        Reply::Shell { cmd } => call(SHELL_TOOL, &json!({ "cmd": cmd, "login": false })),
         Reply::McpTool {
             server,
             tool,
             arguments,
         } => {
-            // Codex offers MCP tools as a `namespace` tool (`mcp__<server>`) holding the server's
-            // tools; a call names both.
-            let mut item = call(tool.clone(), arguments.clone());
+            let mut item = call(tool, arguments);
             item["namespace"] = Value::from(mcp_namespace(server));
             item
         }
-        Reply::HttpError { .. } | Reply::Stall(_) => return None,
+        Reply::HttpError { .. } | Reply::Stall => return None,
     })
 }
 
-/// The start of every stream.
+/// `response.created`: the start of every stream.
 pub fn created(conversation: usize, n: usize) -> String {
     event(
         "response.created",
@@ -62,7 +70,7 @@ pub fn created(conversation: usize, n: usize) -> String {
     )
 }
 
-/// The rest of the stream for `reply`: the item, then completion.
+/// The rest of the stream for `reply`: the output item (added, done), then `response.completed`.
 pub fn body(reply: &Reply, conversation: usize, n: usize) -> String {
     let mut out = String::new();
     if let Some(item) = output_item(reply, conversation, n) {
@@ -75,11 +83,13 @@ pub fn body(reply: &Reply, conversation: usize, n: usize) -> String {
             json!({ "output_index": 0, "item": item }),
         ));
     }
+    let (input, output) = USAGE;
     out.push_str(&event(
         "response.completed",
         json!({ "response": { "id": format!("resp_{conversation}_{n}"),
-            "usage": { "input_tokens": 10, "output_tokens": 5, "total_tokens": 15,
-                       "input_tokens_details": { "cached_tokens": 0 }, "output_tokens_details": { "reasoning_tokens": 0 } } } }),
+            "usage": { "input_tokens": input, "output_tokens": output, "total_tokens": input + output,
+                       "input_tokens_details": { "cached_tokens": 0 },
+                       "output_tokens_details": { "reasoning_tokens": 0 } } } }),
     ));
     out
 }
