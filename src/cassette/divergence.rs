@@ -35,19 +35,7 @@ impl Divergence {
     pub fn mismatch(at: &Location, expected: &Value, actual: &Value, record_command: &str) -> Self {
         let mut paths = Vec::new();
         diff_paths("$", expected, actual, &mut paths);
-        let mut report = String::new();
-        let _ = writeln!(
-            report,
-            "replay diverged from the cassette {}:{}",
-            at.path.display(),
-            at.line
-        );
-        let _ = writeln!(
-            report,
-            "  conversation {}, turn {}",
-            at.conv,
-            turn_text(at.turn)
-        );
+        let mut report = at.heading("");
         let _ = writeln!(report, "  differing JSON paths:");
         for path in paths.iter().take(MAX_PATHS) {
             let _ = writeln!(report, "    {path}");
@@ -67,32 +55,20 @@ impl Divergence {
         for line in unified.lines() {
             let _ = writeln!(report, "    {line}");
         }
-        let _ = write!(
-            report,
-            "  if the change is intended, re-record with: {record_command}"
-        );
-        Self { report }
+        Self::finish(report, record_command)
     }
 
     /// A message when the cassette expected nothing more (or something else entirely).
     pub fn unexpected(at: &Location, what: &str, actual: &Value, record_command: &str) -> Self {
-        let mut report = String::new();
-        let _ = writeln!(
-            report,
-            "replay diverged from the cassette {}:{}",
-            at.path.display(),
-            at.line
-        );
-        let _ = writeln!(
-            report,
-            "  conversation {}, turn {}: {what}",
-            at.conv,
-            turn_text(at.turn)
-        );
+        let mut report = at.heading(&format!(": {what}"));
         let _ = writeln!(report, "  sent now:");
         for line in pretty(actual).lines() {
             let _ = writeln!(report, "    {line}");
         }
+        Self::finish(report, record_command)
+    }
+
+    fn finish(mut report: String, record_command: &str) -> Self {
         let _ = write!(
             report,
             "  if the change is intended, re-record with: {record_command}"
@@ -120,6 +96,19 @@ impl Divergence {
             "  the code under test did less than when the cassette was recorded; if that is intended, re-record with: {record_command}"
         );
         Self { report }
+    }
+}
+
+impl Location {
+    /// The first two lines of a report: where, and in which conversation and turn.
+    fn heading(&self, detail: &str) -> String {
+        format!(
+            "replay diverged from the cassette {}:{}\n  conversation {}, turn {}{detail}\n",
+            self.path.display(),
+            self.line,
+            self.conv,
+            turn_text(self.turn)
+        )
     }
 }
 

@@ -1,10 +1,9 @@
 //! Moving messages between the client's stdio and a transport.
 
-use tokio::io::{AsyncRead, AsyncWrite, BufReader};
-use tokio::sync::mpsc;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::transport::framing::{self, DEFAULT_MAX_LINE};
-use crate::transport::{ErrorObject, Message, MessageKind, Transport, TransportError};
+use crate::transport::{ErrorObject, Message, MessageKind, Transport};
 
 /// The JSON-RPC error code the shim answers a diverging request with.
 pub const DIVERGED: i64 = -32099;
@@ -42,23 +41,7 @@ where
     S: std::future::Future<Output = ()>,
 {
     tokio::pin!(stop);
-    // A reader task, so a partly read line is never lost to `select!`.
-    let (tx, mut from_client) = mpsc::channel::<Result<Message, TransportError>>(256);
-    let reader = tokio::spawn(async move {
-        let mut input = BufReader::new(input);
-        loop {
-            let next = framing::read_message(&mut input, DEFAULT_MAX_LINE).await;
-            let stop = !matches!(next, Ok(Some(_)));
-            let item = match next {
-                Ok(Some(message)) => Ok(message),
-                Ok(None) => break,
-                Err(err) => Err(err),
-            };
-            if tx.send(item).await.is_err() || stop {
-                break;
-            }
-        }
-    });
+    let (mut from_client, reader) = framing::spawn_reader(input, DEFAULT_MAX_LINE, 256);
     let outcome = loop {
         tokio::select! {
             () = &mut stop => break ShimOutcome::Clean,

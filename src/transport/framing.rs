@@ -2,7 +2,9 @@
 //!
 //! Kept apart from processes so it is tested on in-memory buffers.
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 use super::{Message, TransportError};
 
@@ -67,6 +69,34 @@ pub async fn read_message<R: AsyncBufRead + Unpin>(
             reason: err.to_string(),
             excerpt: excerpt(&line),
         })
+}
+
+/// Messages read by [`spawn_reader`], ending with the first error if there is one.
+pub type Incoming = mpsc::Receiver<Result<Message, TransportError>>;
+
+/// Spawns a task that reads messages from `input` into a bounded channel until end of input or the
+/// first error (which is sent too). Receiving from the channel is cancel-safe, unlike reading a
+/// line directly inside `select!`.
+pub fn spawn_reader<R>(input: R, max_len: usize, capacity: usize) -> (Incoming, JoinHandle<()>)
+where
+    R: AsyncRead + Unpin + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel(capacity);
+    let task = tokio::spawn(async move {
+        let mut reader = BufReader::with_capacity(64 * 1024, input);
+        loop {
+            let item = match read_message(&mut reader, max_len).await {
+                Ok(Some(message)) => Ok(message),
+                Ok(None) => break,
+                Err(err) => Err(err),
+            };
+            let failed = item.is_err();
+            if tx.send(item).await.is_err() || failed {
+                break;
+            }
+        }
+    });
+    (rx, task)
 }
 
 /// Writes one message as a line and flushes.

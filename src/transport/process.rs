@@ -105,26 +105,16 @@ impl ProcessTransport {
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
         let diagnostics = Diagnostics::new();
-        let (tx, incoming) = mpsc::channel(INCOMING_QUEUE);
         let mut tasks = Vec::new();
-        if let Some(stdout) = stdout {
-            let max_line = command.max_line;
-            tasks.push(tokio::spawn(async move {
-                let mut reader = BufReader::with_capacity(64 * 1024, stdout);
-                loop {
-                    let next = framing::read_message(&mut reader, max_line).await;
-                    let stop = !matches!(next, Ok(Some(_)));
-                    let item = match next {
-                        Ok(Some(message)) => Ok(message),
-                        Ok(None) => break,
-                        Err(err) => Err(err),
-                    };
-                    if tx.send(item).await.is_err() || stop {
-                        break;
-                    }
-                }
-            }));
-        }
+        let incoming = match stdout {
+            Some(stdout) => {
+                let (incoming, task) =
+                    framing::spawn_reader(stdout, command.max_line, INCOMING_QUEUE);
+                tasks.push(task);
+                incoming
+            }
+            None => mpsc::channel(1).1,
+        };
         if let Some(stderr) = stderr {
             let diag = diagnostics.clone();
             tasks.push(tokio::spawn(async move {
