@@ -46,6 +46,8 @@ pub mod agent;
 pub mod cassette;
 #[cfg(feature = "cli")]
 pub mod cli;
+pub mod cmds;
+pub mod generate;
 pub mod integrations;
 pub mod shim;
 #[cfg(feature = "test-util")]

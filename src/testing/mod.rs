@@ -1,12 +1,15 @@
 //! Test support (feature `test-util`): the scripted local model, Codex homes pointing at it,
-//! client scripts, committed fixtures, and conformance-tier helpers.
+//! client scripts, committed fixtures, conformance-tier helpers, and the scripted
+//! [`FakeAgentSessionFactory`] for phase tests.
 
 pub mod codex_home;
 pub mod conformance;
 pub mod driver;
+pub mod fake_factory;
 pub mod fixtures;
 pub mod processes;
 pub mod scripted_model;
 
 pub use codex_home::CodexHome;
+pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeTurn};
 pub use scripted_model::{RecordedRequest, Scenario, ScriptedModel};

@@ -1,0 +1,6 @@
+//! Composition roots: where concrete adapters are wired into the code that uses the port.
+//!
+//! - [`generate`]: builds the generation workflow on one Codex session factory. It is the only
+//!   module that names both [`crate::generate`] and [`crate::integrations`].
+
+pub mod generate;

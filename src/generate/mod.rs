@@ -1,0 +1,36 @@
+//! Generation phases: the library's real users, built on the neutral port ([`crate::agent`])
+//! and nothing else.
+//!
+//! - [`agent_retry`]: [`run_agent_turn_with_resume`](agent_retry::run_agent_turn_with_resume),
+//!   the artifact-aware repair loop on one runner.
+//! - [`ArtifactVerdict`] / [`ResumeContext`]: what a check says and what a resume prompt is
+//!   built from.
+//! - [`PhaseSpec`] / [`AgentPhase`]: an agent phase declares its artifact, prompt, check and
+//!   resume prompt; `AgentPhase` runs it on a runner from its session factory.
+//! - An example diary workflow: [`OutlineSpec`] (`outline.md`), [`DraftSpec`] (`draft.md` with
+//!   front matter), [`ReviewSpec`] (`review.md` with a verdict) and the deterministic
+//!   [`RenderPhase`] (`entry.html`), run by [`GenerationWorkflow`], entries concurrently.
+//!
+//! This module never names the Codex adapter, transports or cassettes (a test scans its files);
+//! the composition root `cmds::generate` wires a concrete session factory in.
+
+pub mod agent_retry;
+mod draft;
+mod entry;
+mod error;
+mod outline;
+mod phase;
+mod render;
+mod review;
+mod verdict;
+mod workflow;
+
+pub use draft::{Draft, DraftSpec, parse_draft};
+pub use entry::EntryRequest;
+pub use error::GenerateError;
+pub use outline::{MIN_OUTLINE_ITEMS, OutlineSpec, check_outline};
+pub use phase::{AgentPhase, PhaseReport, PhaseSettings, PhaseSpec, resume_prompt};
+pub use render::{RENDERED_FILE, RenderPhase, Rendered, render_html};
+pub use review::{Review, ReviewSpec, parse_review};
+pub use verdict::{ArtifactVerdict, ResumeContext};
+pub use workflow::{EntryReport, GenerationWorkflow};
