@@ -7,6 +7,7 @@ use clap::Args;
 use similar::TextDiff;
 
 use crate::cassette::{Cassette, WriteOutcome};
+use crate::cmds::generate::fixture as workflow;
 use crate::integrations::codex_runner::{project_root, resolve_codex_bin};
 use crate::testing::fixtures;
 
@@ -31,16 +32,18 @@ pub struct RecordFixtures {
 impl RecordFixtures {
     /// Runs the command.
     pub async fn run(self) -> anyhow::Result<()> {
-        let root = match self.dir {
+        let root = match self.dir.clone() {
             Some(dir) => dir,
             None => project_root(&std::env::current_dir()?),
         };
         let (codex_bin, _) = resolve_codex_bin(None)?;
         let mut all = fixtures::list(&root)
             .with_context(|| format!("reading {}/fixtures/scenarios", root.display()))?;
+        let with_workflow =
+            self.only.is_empty() || self.only.iter().any(|n| n == workflow::WORKFLOW_FIXTURE);
         if !self.only.is_empty() {
             all.retain(|f| self.only.contains(&f.name));
-            if all.is_empty() {
+            if all.is_empty() && !with_workflow {
                 bail!(
                     "no fixture named {:?} in {}/fixtures/scenarios",
                     self.only,
@@ -86,6 +89,9 @@ impl RecordFixtures {
                 }
             }
         }
+        if with_workflow && self.record_workflow(&root, &codex_bin, scratch.path()).await? {
+            drifted.push(workflow::WORKFLOW_FIXTURE.to_owned());
+        }
         if !drifted.is_empty() {
             bail!(
                 "{} cassette(s) drifted from the pinned Codex and the scripted model: {}. Re-record with `cargo run -- record-fixtures`, review the .new files, and commit",
@@ -94,6 +100,48 @@ impl RecordFixtures {
             );
         }
         Ok(())
+    }
+}
+
+impl RecordFixtures {
+    /// Records the generation workflow fixture (`cmds::generate::fixture`); with `--check`, into
+    /// `scratch`, comparing cassette and rendered pages with the committed ones. Returns whether
+    /// it drifted.
+    async fn record_workflow(
+        &self,
+        root: &std::path::Path,
+        codex_bin: &std::path::Path,
+        scratch: &std::path::Path,
+    ) -> anyhow::Result<bool> {
+        let name = workflow::WORKFLOW_FIXTURE;
+        eprintln!("[workflow] recording {name} ...");
+        let committed = workflow::cassette_path(root);
+        let out = match self.check {
+            true => scratch.join(format!("{name}.jsonl")),
+            false => committed.clone(),
+        };
+        let (outcome, run) = workflow::record_workflow(root, codex_bin, &out, self.overwrite || self.check)
+            .await
+            .with_context(|| format!("recording fixture {name}"))?;
+        let expected = workflow::WorkflowRun::expected(root).ok();
+        if !self.check {
+            run.write_expected(root)?;
+            eprintln!("  {outcome:?}; rendered pages in {}", workflow::expected_dir(root).display());
+            return Ok(false);
+        }
+        let mut drifted = false;
+        if let Some(diff) = drift(&committed, &out)? {
+            eprintln!("  DRIFT: {} differs from a fresh recording:\n{diff}", committed.display());
+            drifted = true;
+        }
+        if expected.as_ref() != Some(&run) {
+            eprintln!("  DRIFT: the rendered pages differ from {}", workflow::expected_dir(root).display());
+            drifted = true;
+        }
+        if !drifted {
+            eprintln!("  ok: matches {} and the expected pages", committed.display());
+        }
+        Ok(drifted)
     }
 }
 

@@ -32,7 +32,7 @@ pub fn resume_prompt(artifact: &str, context: &ResumeContext<'_>) -> String {
         prompt.push_str(&format!("The previous turn did not finish: {failure}.\n"));
     }
     prompt.push_str(&format!(
-        "{artifact} still needs work:\n{}\nFix {artifact} in place; keep everything that is already right.",
+        "{artifact} still needs work:\n{}\nWrite or fix {artifact} in the working directory; keep what is already right.",
         context.findings_list()
     ));
     prompt

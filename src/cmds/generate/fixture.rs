@@ -1,0 +1,196 @@
+//! The workflow fixture (feature `test-util`): the diary workflow recorded from the real pinned
+//! Codex driven by the scripted model (`fixtures/scenarios/diary_workflow.json`) into
+//! `cassettes/diary_workflow.jsonl`, and replayed from it offline. The rendered pages are
+//! committed under `fixtures/expected/diary_workflow/`.
+//!
+//! [`record_workflow`] is used by the conformance test and by `cargo run -- record-fixtures`
+//! (which also drift-checks the cassette); [`replay_workflow`] by the offline replay test.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::build_generation_workflow;
+use super::wire_generation_workflow;
+use crate::agent::{AgentError, TurnOptions};
+use crate::cassette::{CassetteMode, CassetteSettings, RecordOptions, WriteOutcome};
+use crate::generate::{EntryRequest, GenerateError, PhaseSettings};
+use crate::integrations::codex_runner::{
+    CodexAgentSessionFactory, CodexBackend, CodexBackendConfig,
+};
+use crate::testing::fixtures::RECORD_FIXTURES_COMMAND;
+use crate::testing::{CodexHome, Scenario, ScriptedModel};
+
+/// The fixture's name: scenario, cassette and expected-output folder.
+pub const WORKFLOW_FIXTURE: &str = "diary_workflow";
+
+/// The entries the fixture generates: (slug, topic). Dated [`WORKFLOW_DATE`].
+pub const WORKFLOW_ENTRIES: &[(&str, &str)] = &[
+    ("morning-walk", "a walk along the river at dawn"),
+    ("rainy-evening", "an evening of rain and a good book"),
+];
+
+/// The date of every fixture entry.
+pub const WORKFLOW_DATE: &str = "2026-11-24";
+
+/// `fixtures/scenarios/diary_workflow.json` under `root`.
+pub fn scenario_path(root: &Path) -> PathBuf {
+    root.join("fixtures/scenarios")
+        .join(format!("{WORKFLOW_FIXTURE}.json"))
+}
+
+/// `cassettes/diary_workflow.jsonl` under `root`.
+pub fn cassette_path(root: &Path) -> PathBuf {
+    root.join("cassettes")
+        .join(format!("{WORKFLOW_FIXTURE}.jsonl"))
+}
+
+/// `fixtures/expected/diary_workflow/` under `root`: one `<slug>.html` per entry.
+pub fn expected_dir(root: &Path) -> PathBuf {
+    root.join("fixtures/expected").join(WORKFLOW_FIXTURE)
+}
+
+/// The phase settings of the fixture: three attempts, one minute per turn.
+pub fn workflow_settings() -> PhaseSettings {
+    PhaseSettings {
+        max_attempts: 3,
+        turn_options: TurnOptions::with_timeout(Duration::from_secs(60)),
+    }
+}
+
+/// Recording or replaying the workflow fixture failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkflowFixtureError {
+    /// The scripted model, Codex home or workspaces could not be set up.
+    #[error("setting up the workflow fixture failed: {0}")]
+    Setup(String),
+    /// The backend failed (start, shutdown, a replay divergence, unused recorded interactions).
+    #[error("the agent backend failed: {0}")]
+    Agent(#[from] AgentError),
+    /// An entry could not be generated.
+    #[error("generating an entry failed: {0}")]
+    Generate(#[from] GenerateError),
+    /// The scripted model had replies nobody asked for: the workflow sent fewer turns than the
+    /// scenario scripts.
+    #[error(
+        "the scripted model has unused replies ({}); the workflow and fixtures/scenarios/{WORKFLOW_FIXTURE}.json disagree",
+        .0.join("; ")
+    )]
+    UnusedReplies(Vec<String>),
+}
+
+/// What one run of the fixture produced: each entry's rendered page, by slug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkflowRun {
+    /// slug → `entry.html`.
+    pub rendered: BTreeMap<String, String>,
+}
+
+impl WorkflowRun {
+    /// The committed expected pages under `root`, as a run.
+    pub fn expected(root: &Path) -> std::io::Result<WorkflowRun> {
+        let mut rendered = BTreeMap::new();
+        for (slug, _) in WORKFLOW_ENTRIES {
+            let path = expected_dir(root).join(format!("{slug}.html"));
+            rendered.insert((*slug).to_owned(), std::fs::read_to_string(path)?);
+        }
+        Ok(WorkflowRun { rendered })
+    }
+
+    /// Writes the pages as the expected output under `root`.
+    pub fn write_expected(&self, root: &Path) -> std::io::Result<()> {
+        let dir = expected_dir(root);
+        std::fs::create_dir_all(&dir)?;
+        for (slug, html) in &self.rendered {
+            std::fs::write(dir.join(format!("{slug}.html")), html)?;
+        }
+        Ok(())
+    }
+}
+
+/// Generates every fixture entry with the workflow on `factory`, in fresh temp workspaces.
+async fn run_entries(
+    workflow: &crate::generate::GenerationWorkflow,
+) -> Result<WorkflowRun, WorkflowFixtureError> {
+    let mut dirs = Vec::new();
+    let mut entries = Vec::new();
+    for (slug, topic) in WORKFLOW_ENTRIES {
+        let dir = tempfile::Builder::new()
+            .prefix("prompt-diary-ws-")
+            .tempdir()
+            .map_err(|e| WorkflowFixtureError::Setup(e.to_string()))?;
+        entries.push(EntryRequest::new(*slug, *topic, WORKFLOW_DATE, dir.path()));
+        dirs.push(dir);
+    }
+    let mut rendered = BTreeMap::new();
+    for result in workflow.run_entries(entries).await {
+        let report = result?;
+        rendered.insert(report.slug, report.rendered.html);
+    }
+    Ok(WorkflowRun { rendered })
+}
+
+/// Records the workflow fixture from the real binary `codex_bin` driven by the scripted model
+/// into `out` (a differing file is replaced when `overwrite`, else written as `.new`). Unlike a
+/// cassette in a backend config, this records even where `CI` is set (the drift check records
+/// into a temp folder).
+///
+/// # Errors
+/// See [`WorkflowFixtureError`].
+pub async fn record_workflow(
+    root: &Path,
+    codex_bin: &Path,
+    out: &Path,
+    overwrite: bool,
+) -> Result<(WriteOutcome, WorkflowRun), WorkflowFixtureError> {
+    let setup = |e: &dyn std::fmt::Display| WorkflowFixtureError::Setup(e.to_string());
+    let scenario = Scenario::from_file(&scenario_path(root)).map_err(|e| setup(&e))?;
+    let model = ScriptedModel::start(scenario).await.map_err(|e| setup(&e))?;
+    let home = CodexHome::for_model(&model).map_err(|e| setup(&e))?;
+    let config = CodexBackendConfig::default()
+        .with_codex_bin(codex_bin)
+        .with_codex_home(home.path());
+    let mut options = RecordOptions::new(out);
+    options.scenario = WORKFLOW_FIXTURE.to_owned();
+    options.record_command = RECORD_FIXTURES_COMMAND.to_owned();
+    options.overwrite = overwrite;
+    let backend = CodexBackend::start_recording(config, options).await?;
+    let factory = CodexAgentSessionFactory::with_backend(backend.clone());
+    let workflow = wire_generation_workflow(std::sync::Arc::new(factory), workflow_settings());
+    let run = run_entries(&workflow).await;
+    let stopped = workflow.shutdown().await;
+    let unused = model.unused_replies();
+    model.shutdown().await;
+    let run = run?;
+    stopped?;
+    if !unused.is_empty() {
+        return Err(WorkflowFixtureError::UnusedReplies(unused));
+    }
+    let outcome = backend.recording_outcome().ok_or_else(|| {
+        WorkflowFixtureError::Setup("the recording was not written".to_owned())
+    })?;
+    Ok((outcome, run))
+}
+
+/// Replays the workflow fixture offline from `cassette` (the committed one when `None`) through
+/// the composition root, with no Codex binary, network or key.
+///
+/// # Errors
+/// See [`WorkflowFixtureError`]; a divergence from the cassette, or recorded interactions left
+/// unused, is [`WorkflowFixtureError::Agent`].
+pub async fn replay_workflow(
+    root: &Path,
+    cassette: Option<&Path>,
+) -> Result<WorkflowRun, WorkflowFixtureError> {
+    let path = cassette.map_or_else(|| cassette_path(root), Path::to_path_buf);
+    let mut settings = CassetteSettings::new(path, CassetteMode::Replay);
+    settings.record_command = Some(RECORD_FIXTURES_COMMAND.to_owned());
+    let backend = CodexBackendConfig::default().with_cassette_settings(settings);
+    let workflow = build_generation_workflow(backend, workflow_settings()).await?;
+    let run = run_entries(&workflow).await;
+    let stopped = workflow.shutdown().await;
+    let run = run?;
+    stopped?;
+    Ok(run)
+}
