@@ -149,7 +149,7 @@ pub enum ResumeError {
 
 /// Whether the loop may send another turn on the same runner after `err`: only for a failed
 /// turn or a timeout (the runner stays usable after those). A backend that exited or was shut
-/// down, could not start, broke the protocol or diverged from its cassette is not resumed.
+/// down, could not start, broke the protocol or diverged from its recording is not resumed.
 pub fn is_resumable(err: &AgentError) -> bool {
     err.runner_still_usable()
 }

@@ -11,8 +11,8 @@
 //!   front matter), [`ReviewSpec`] (`review.md` with a verdict) and the deterministic
 //!   [`RenderPhase`] (`entry.html`), run by [`GenerationWorkflow`], entries concurrently.
 //!
-//! This module never names the Codex adapter, transports or cassettes (a test scans its files);
-//! the composition root `cmds::generate` wires a concrete session factory in.
+//! This module depends on [`crate::agent`] only, never on a concrete backend (a test scans its
+//! files); the composition root `cmds::generate` wires a concrete session factory in.
 
 pub mod agent_retry;
 mod draft;
