@@ -30,6 +30,8 @@
 //! ```
 //!
 //! Layers, top to bottom (each knows nothing of the ones below the next):
+//! - [`cmds::generate`]: the composition root wiring one session factory into the phases.
+//! - [`generate`]: generation phases and the artifact-aware repair loop, on the port only.
 //! - [`agent`]: the port (config, turn options, results and events, runner and factory traits).
 //! - [`integrations::codex_runner`]: the Codex adapter (threads, turns, approvals, timeouts).
 //! - [`integrations::codex`]: the JSON-RPC session (ids, routing by thread, server requests).

@@ -19,12 +19,18 @@ async fn runners_follow_their_scripts_in_mint_order_and_write_files() {
     let mut two = factory.runner(AgentConfig::new(dir.path())).await.unwrap();
     let result = one.turn("p1", TurnOptions::default()).await.unwrap();
     assert_eq!(result.assistant_text, "first");
-    assert_eq!(std::fs::read_to_string(dir.path().join("a/b.md")).unwrap(), "B");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a/b.md")).unwrap(),
+        "B"
+    );
     let err = two
         .turn("p2", TurnOptions::with_timeout(Duration::from_secs(7)))
         .await
         .unwrap_err();
-    assert!(err.to_string().starts_with("the turn timed out after 7s"), "{err}");
+    assert!(
+        err.to_string().starts_with("the turn timed out after 7s"),
+        "{err}"
+    );
     assert_eq!(factory.configs(), [config, AgentConfig::new(dir.path())]);
     assert_eq!(factory.prompts(), [vec!["p1"], vec!["p2"]]);
     factory.verify().unwrap();
@@ -33,15 +39,26 @@ async fn runners_follow_their_scripts_in_mint_order_and_write_files() {
 #[tokio::test]
 async fn unused_turns_and_unscripted_requests_are_reported() {
     let dir = tempfile::tempdir().unwrap();
-    let factory = FakeAgentSessionFactory::new()
-        .with_runner(FakeRunner::new().turn(FakeTurn::reply("a")).turn(FakeTurn::reply("b")));
+    let factory = FakeAgentSessionFactory::new().with_runner(
+        FakeRunner::new()
+            .turn(FakeTurn::reply("a"))
+            .turn(FakeTurn::reply("b")),
+    );
     let mut runner = factory.runner(AgentConfig::new(dir.path())).await.unwrap();
     runner.turn("p1", TurnOptions::default()).await.unwrap();
-    let extra = factory.runner(AgentConfig::new(dir.path())).await.err().unwrap();
-    assert!(extra.to_string().contains("no scripted runner is left"), "{extra}");
+    let extra = factory
+        .runner(AgentConfig::new(dir.path()))
+        .await
+        .err()
+        .unwrap();
+    assert!(
+        extra.to_string().contains("no scripted runner is left"),
+        "{extra}"
+    );
     let err = factory.verify().unwrap_err().to_string();
     assert!(
-        err.contains("runner 2 (working in") && err.contains("scripted runner 1 left 1 scripted turn(s) unused"),
+        err.contains("runner 2 (working in")
+            && err.contains("scripted runner 1 left 1 scripted turn(s) unused"),
         "{err}"
     );
 }
@@ -59,9 +76,16 @@ async fn a_turn_past_its_script_is_an_error_naming_the_prompt() {
     let dir = tempfile::tempdir().unwrap();
     let factory = FakeAgentSessionFactory::new().with_runner(FakeRunner::new());
     let mut runner = factory.runner(AgentConfig::new(dir.path())).await.unwrap();
-    let err = runner.turn("one more", TurnOptions::default()).await.unwrap_err();
+    let err = runner
+        .turn("one more", TurnOptions::default())
+        .await
+        .unwrap_err();
     assert!(matches!(err, AgentError::Protocol { .. }));
-    assert!(err.to_string().contains("no scripted turn left for the prompt \"one more\""), "{err}");
+    assert!(
+        err.to_string()
+            .contains("no scripted turn left for the prompt \"one more\""),
+        "{err}"
+    );
     assert!(factory.verify().is_err());
 }
 
@@ -78,7 +102,10 @@ async fn rendezvous_turns_overlap_and_are_counted() {
         a.turn("a", TurnOptions::default()),
         b.turn("b", TurnOptions::default())
     );
-    assert_eq!((ra.unwrap().assistant_text, rb.unwrap().assistant_text), ("1".into(), "2".into()));
+    assert_eq!(
+        (ra.unwrap().assistant_text, rb.unwrap().assistant_text),
+        ("1".into(), "2".into())
+    );
     assert_eq!(factory.max_concurrent_turns(), 2);
     factory.verify().unwrap();
 }
@@ -92,7 +119,11 @@ async fn a_rendezvous_nobody_else_reaches_fails_in_bounded_time() {
         .with_runner(FakeRunner::new().turn(FakeTurn::reply("1").rendezvous(gate)));
     let mut a = factory.runner(AgentConfig::new(dir.path())).await.unwrap();
     let err = a.turn("alone", TurnOptions::default()).await.unwrap_err();
-    assert!(err.to_string().contains("the turns did not run concurrently"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the turns did not run concurrently"),
+        "{err}"
+    );
     assert_eq!(factory.max_concurrent_turns(), 1);
     factory.verify().unwrap();
 }
@@ -103,7 +134,13 @@ async fn after_shutdown_runners_and_turns_fail_with_shut_down() {
     let factory = FakeAgentSessionFactory::new().with_runner(FakeRunner::new());
     let mut runner = factory.runner(AgentConfig::new(dir.path())).await.unwrap();
     factory.shutdown().await.unwrap();
-    assert!(matches!(runner.turn("p", TurnOptions::default()).await, Err(AgentError::ShutDown)));
-    assert!(matches!(factory.runner(AgentConfig::new(dir.path())).await, Err(AgentError::ShutDown)));
+    assert!(matches!(
+        runner.turn("p", TurnOptions::default()).await,
+        Err(AgentError::ShutDown)
+    ));
+    assert!(matches!(
+        factory.runner(AgentConfig::new(dir.path())).await,
+        Err(AgentError::ShutDown)
+    ));
     factory.verify().unwrap();
 }

@@ -36,8 +36,8 @@ async fn a_backend_that_is_gone_stops_the_loop_at_once(
 ) {
     assert!(!is_resumable(&error));
     let dir = tempfile::tempdir().unwrap();
-    let factory = FakeAgentSessionFactory::new()
-        .with_runner(FakeRunner::new().turn(FakeTurn::error(error)));
+    let factory =
+        FakeAgentSessionFactory::new().with_runner(FakeRunner::new().turn(FakeTurn::error(error)));
     let mut runner = runner(&factory, dir.path()).await;
     let err = run_agent_turn_with_resume(
         runner.as_mut(),
@@ -54,7 +54,9 @@ async fn a_backend_that_is_gone_stops_the_loop_at_once(
             && text.contains(expected),
         "{text}"
     );
-    assert!(matches!(err, ResumeError::Unresumable { attempt: 1, ref turns, .. } if turns.is_empty()));
+    assert!(
+        matches!(err, ResumeError::Unresumable { attempt: 1, ref turns, .. } if turns.is_empty())
+    );
     assert_eq!(factory.prompts(), [vec!["Write notes.md".to_owned()]]);
     factory.verify().unwrap();
 }
@@ -87,7 +89,10 @@ async fn a_complete_artifact_after_a_failed_turn_needs_no_resume() {
     .await
     .unwrap();
     assert_eq!(outcome.attempts.len(), 1);
-    assert!(matches!(outcome.attempts[0].outcome, Err(AgentError::Timeout { .. })));
+    assert!(matches!(
+        outcome.attempts[0].outcome,
+        Err(AgentError::Timeout { .. })
+    ));
     assert!(outcome.verdict.is_complete());
     factory.verify().unwrap();
 }

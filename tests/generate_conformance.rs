@@ -11,7 +11,9 @@ const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 #[tokio::test]
 async fn diary_workflow_live_renders_the_committed_pages_and_replays_to_them() {
-    let Some(bin) = codex_for_conformance("diary_workflow_live_renders_the_committed_pages_and_replays_to_them") else {
+    let Some(bin) = codex_for_conformance(
+        "diary_workflow_live_renders_the_committed_pages_and_replays_to_them",
+    ) else {
         return;
     };
     let root = Path::new(ROOT);
@@ -19,7 +21,14 @@ async fn diary_workflow_live_renders_the_committed_pages_and_replays_to_them() {
     let out = scratch.path().join("diary_workflow.jsonl");
     let (written, live) = record_workflow(root, &bin, &out, false).await.unwrap();
     assert_eq!(written, WriteOutcome::Written(out.clone()));
-    assert_eq!(live, WorkflowRun::expected(root).unwrap(), "live output differs from the committed pages");
+    assert_eq!(
+        live,
+        WorkflowRun::expected(root).unwrap(),
+        "live output differs from the committed pages"
+    );
     let replayed = replay_workflow(root, Some(&out)).await.unwrap();
-    assert_eq!(replayed, live, "the fresh recording replays to what was rendered live");
+    assert_eq!(
+        replayed, live,
+        "the fresh recording replays to what was rendered live"
+    );
 }

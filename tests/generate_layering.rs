@@ -26,7 +26,11 @@ fn violations(text: &str) -> Vec<String> {
         let lower = line.to_lowercase();
         for word in FORBIDDEN {
             if lower.contains(word) {
-                found.push(format!("line {}: names `{word}`: {}", number + 1, line.trim()));
+                found.push(format!(
+                    "line {}: names `{word}`: {}",
+                    number + 1,
+                    line.trim()
+                ));
             }
         }
         // `codex` as (part of) a module path: `codex::`, `codex_runner::`, `::codex...`.
@@ -41,7 +45,11 @@ fn violations(text: &str) -> Vec<String> {
                 .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
                 .map_or(0, |n| n + 1);
             if after.starts_with("::") || before[..ident_start].trim_end().ends_with("::") {
-                found.push(format!("line {}: names a `codex` module path: {}", number + 1, line.trim()));
+                found.push(format!(
+                    "line {}: names a `codex` module path: {}",
+                    number + 1,
+                    line.trim()
+                ));
             }
             rest = &rest[ident_end..];
         }
@@ -53,7 +61,11 @@ fn violations(text: &str) -> Vec<String> {
 fn generate_names_no_backend_module() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generate");
     let files = rust_files(&root);
-    assert!(files.len() >= 5, "expected the generate module's files under {}", root.display());
+    assert!(
+        files.len() >= 5,
+        "expected the generate module's files under {}",
+        root.display()
+    );
     let mut report = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
@@ -79,5 +91,10 @@ fn the_scan_catches_each_forbidden_name() {
     let found = violations(bad);
     assert_eq!(found.len(), 8, "{found:#?}");
     assert!(found[1].contains("`codex` module path"), "{found:#?}");
-    assert!(violations("// Generation runs on any backend, Codex included.\nuse crate::agent::AgentRunner;\n").is_empty());
+    assert!(
+        violations(
+            "// Generation runs on any backend, Codex included.\nuse crate::agent::AgentRunner;\n"
+        )
+        .is_empty()
+    );
 }

@@ -69,9 +69,21 @@ impl Phase {
             turn_options: TurnOptions::with_timeout(Duration::from_secs(5)),
         };
         match self {
-            Phase::Outline => AgentPhase::new(OutlineSpec, factory, settings).run(entry).await,
-            Phase::Draft => AgentPhase::new(DraftSpec, factory, settings).run(entry).await,
-            Phase::Review => AgentPhase::new(ReviewSpec, factory, settings).run(entry).await,
+            Phase::Outline => {
+                AgentPhase::new(OutlineSpec, factory, settings)
+                    .run(entry)
+                    .await
+            }
+            Phase::Draft => {
+                AgentPhase::new(DraftSpec, factory, settings)
+                    .run(entry)
+                    .await
+            }
+            Phase::Review => {
+                AgentPhase::new(ReviewSpec, factory, settings)
+                    .run(entry)
+                    .await
+            }
         }
     }
 }
@@ -114,14 +126,19 @@ impl Setup {
 async fn happy_path_takes_one_turn_in_the_entry_workspace(
     #[values(Phase::Outline, Phase::Draft, Phase::Review)] phase: Phase,
 ) {
-    let s = setup(vec![FakeTurn::reply("Done.").writes(phase.artifact(), phase.valid())]);
+    let s = setup(vec![
+        FakeTurn::reply("Done.").writes(phase.artifact(), phase.valid()),
+    ]);
     let report = s.run(phase).await.unwrap();
     assert_eq!(report.phase, phase.name());
     assert_eq!(report.attempts.len(), 1);
     assert_eq!(report.artifact, s.entry.workspace.join(phase.artifact()));
     assert_eq!(s.artifact_text(phase), phase.valid());
     let prompts = s.prompts();
-    assert!(prompts[0].contains("`dawn`") && prompts[0].contains(phase.artifact()), "{prompts:?}");
+    assert!(
+        prompts[0].contains("`dawn`") && prompts[0].contains(phase.artifact()),
+        "{prompts:?}"
+    );
     assert_eq!(s.factory.configs()[0].working_directory, s.entry.workspace);
     s.factory.verify().unwrap();
 }
@@ -214,7 +231,10 @@ async fn error_then_resume_on_the_same_runner(
         FakeTurn::reply("Recovered.").writes(phase.artifact(), phase.valid()),
     ]);
     let report = s.run(phase).await.unwrap();
-    assert!(matches!(report.attempts[0].outcome, Err(AgentError::TurnFailed { .. })));
+    assert!(matches!(
+        report.attempts[0].outcome,
+        Err(AgentError::TurnFailed { .. })
+    ));
     let prompts = s.prompts();
     assert!(
         prompts[1].contains("the turn failed: model overloaded (internalServerError)"),

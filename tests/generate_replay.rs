@@ -17,9 +17,9 @@ async fn diary_workflow_replays_offline_to_the_same_pages_every_run() {
         ["morning-walk", "rainy-evening"]
     );
     for run in 1..=5 {
-        let replayed = replay_workflow(root, None)
-            .await
-            .unwrap_or_else(|err| panic!("replay {run} of {}: {err}", cassette_path(root).display()));
+        let replayed = replay_workflow(root, None).await.unwrap_or_else(|err| {
+            panic!("replay {run} of {}: {err}", cassette_path(root).display())
+        });
         assert_eq!(replayed, expected, "replay {run} rendered other pages");
     }
 }
@@ -34,7 +34,10 @@ async fn the_replayed_repairs_are_the_recorded_ones() {
         r"outline.md still needs work:\n- outline.md is missing",
         r"The previous turn did not finish: the turn failed: ",
     ] {
-        assert!(text.contains(repair), "the cassette lacks the repair prompt {repair:?}");
+        assert!(
+            text.contains(repair),
+            "the cassette lacks the repair prompt {repair:?}"
+        );
     }
 }
 
@@ -42,7 +45,10 @@ async fn the_replayed_repairs_are_the_recorded_ones() {
 async fn a_missing_workflow_cassette_says_how_to_record_it() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("diary_workflow.jsonl");
-    let err = replay_workflow(Path::new(ROOT), Some(&missing)).await.unwrap_err().to_string();
+    let err = replay_workflow(Path::new(ROOT), Some(&missing))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("no cassette at") && err.contains("cargo run -- record-fixtures"),
         "{err}"

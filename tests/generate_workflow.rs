@@ -29,7 +29,11 @@ fn entry_runners(
     dir: &Path,
     gates: Option<&[Arc<Barrier>; 3]>,
 ) -> FakeAgentSessionFactory {
-    let artifacts = [("outline.md", OUTLINE), ("draft.md", DRAFT), ("review.md", REVIEW)];
+    let artifacts = [
+        ("outline.md", OUTLINE),
+        ("draft.md", DRAFT),
+        ("review.md", REVIEW),
+    ];
     artifacts
         .into_iter()
         .enumerate()
@@ -63,14 +67,30 @@ async fn entries_run_concurrently_with_one_runner_each_and_their_turns_overlap()
         let report = result.unwrap();
         let phases: Vec<&str> = report.phases.iter().map(|p| p.phase).collect();
         assert_eq!(phases, ["outline", "draft", "review"]);
-        assert!(report.rendered.html.contains("<h1>Day</h1>"), "{}", report.rendered.html);
+        assert!(
+            report.rendered.html.contains("<h1>Day</h1>"),
+            "{}",
+            report.rendered.html
+        );
     }
-    assert_eq!(factory.max_concurrent_turns(), 2, "the two entries' turns overlapped");
+    assert_eq!(
+        factory.max_concurrent_turns(),
+        2,
+        "the two entries' turns overlapped"
+    );
     assert_eq!(factory.configs().len(), 6, "one runner per phase and entry");
     for dir in [a.path(), b.path()] {
         let prompts = factory.prompts_in(dir);
-        let firsts: Vec<&str> = prompts.iter().map(|p| p[0].split(' ').next().unwrap()).collect();
-        assert_eq!(firsts, ["Outline", "Draft", "Review"], "phases in order in {}", dir.display());
+        let firsts: Vec<&str> = prompts
+            .iter()
+            .map(|p| p[0].split(' ').next().unwrap())
+            .collect();
+        assert_eq!(
+            firsts,
+            ["Outline", "Draft", "Review"],
+            "phases in order in {}",
+            dir.display()
+        );
     }
     factory.verify().unwrap();
 }
@@ -78,7 +98,11 @@ async fn entries_run_concurrently_with_one_runner_each_and_their_turns_overlap()
 #[tokio::test]
 async fn the_composition_root_gives_every_agent_phase_the_workflow_factory() {
     let dir = tempfile::tempdir().unwrap();
-    let factory = Arc::new(entry_runners(FakeAgentSessionFactory::new(), dir.path(), None));
+    let factory = Arc::new(entry_runners(
+        FakeAgentSessionFactory::new(),
+        dir.path(),
+        None,
+    ));
     let workflow = wire_generation_workflow(factory.clone(), settings());
     let as_port: Arc<dyn AgentSessionFactory> = factory.clone();
     assert!(Arc::ptr_eq(workflow.agent_factory(), &as_port));
@@ -89,7 +113,11 @@ async fn the_composition_root_gives_every_agent_phase_the_workflow_factory() {
         std::fs::read_to_string(dir.path().join("entry.html")).unwrap(),
         report.rendered.html
     );
-    assert_eq!(factory.configs().len(), 3, "all three agent phases used this factory");
+    assert_eq!(
+        factory.configs().len(),
+        3,
+        "all three agent phases used this factory"
+    );
     workflow.shutdown().await.unwrap();
     factory.verify().unwrap();
 }

@@ -89,7 +89,11 @@ impl RecordFixtures {
                 }
             }
         }
-        if with_workflow && self.record_workflow(&root, &codex_bin, scratch.path()).await? {
+        if with_workflow
+            && self
+                .record_workflow(&root, &codex_bin, scratch.path())
+                .await?
+        {
             drifted.push(workflow::WORKFLOW_FIXTURE.to_owned());
         }
         if !drifted.is_empty() {
@@ -120,26 +124,39 @@ impl RecordFixtures {
             true => scratch.join(format!("{name}.jsonl")),
             false => committed.clone(),
         };
-        let (outcome, run) = workflow::record_workflow(root, codex_bin, &out, self.overwrite || self.check)
-            .await
-            .with_context(|| format!("recording fixture {name}"))?;
+        let (outcome, run) =
+            workflow::record_workflow(root, codex_bin, &out, self.overwrite || self.check)
+                .await
+                .with_context(|| format!("recording fixture {name}"))?;
         let expected = workflow::WorkflowRun::expected(root).ok();
         if !self.check {
             run.write_expected(root)?;
-            eprintln!("  {outcome:?}; rendered pages in {}", workflow::expected_dir(root).display());
+            eprintln!(
+                "  {outcome:?}; rendered pages in {}",
+                workflow::expected_dir(root).display()
+            );
             return Ok(false);
         }
         let mut drifted = false;
         if let Some(diff) = drift(&committed, &out)? {
-            eprintln!("  DRIFT: {} differs from a fresh recording:\n{diff}", committed.display());
+            eprintln!(
+                "  DRIFT: {} differs from a fresh recording:\n{diff}",
+                committed.display()
+            );
             drifted = true;
         }
         if expected.as_ref() != Some(&run) {
-            eprintln!("  DRIFT: the rendered pages differ from {}", workflow::expected_dir(root).display());
+            eprintln!(
+                "  DRIFT: the rendered pages differ from {}",
+                workflow::expected_dir(root).display()
+            );
             drifted = true;
         }
         if !drifted {
-            eprintln!("  ok: matches {} and the expected pages", committed.display());
+            eprintln!(
+                "  ok: matches {} and the expected pages",
+                committed.display()
+            );
         }
         Ok(drifted)
     }

@@ -76,9 +76,9 @@ pub fn parse_draft(text: &str) -> Result<Draft, ArtifactVerdict> {
     let date = field("date");
     match &date {
         None => findings.push("front matter lacks `date`".to_owned()),
-        Some(date) if !is_iso_date(date) => {
-            findings.push(format!("front matter `date` is {date:?}, not a YYYY-MM-DD date"))
-        }
+        Some(date) if !is_iso_date(date) => findings.push(format!(
+            "front matter `date` is {date:?}, not a YYYY-MM-DD date"
+        )),
         Some(_) => {}
     }
     let body = body.trim();

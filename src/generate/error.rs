@@ -18,7 +18,7 @@ pub enum GenerateError {
         phase: &'static str,
         /// The factory's error.
         #[source]
-        source: AgentError,
+        source: Box<AgentError>,
     },
     /// An agent phase ended without a complete artifact.
     #[error("entry `{entry}`, {source}")]
@@ -27,7 +27,7 @@ pub enum GenerateError {
         entry: String,
         /// What the repair loop reported (the phase, the findings, the attempts).
         #[source]
-        source: ResumeError,
+        source: Box<ResumeError>,
     },
     /// The deterministic rendering phase could not read its inputs or write its output.
     #[error(
@@ -55,6 +55,6 @@ pub enum GenerateError {
     Shutdown {
         /// The factory's error.
         #[source]
-        source: AgentError,
+        source: Box<AgentError>,
     },
 }

@@ -1,8 +1,8 @@
 //! Generation phases: the library's real users, built on the neutral port ([`crate::agent`])
 //! and nothing else.
 //!
-//! - [`agent_retry`]: [`run_agent_turn_with_resume`](agent_retry::run_agent_turn_with_resume),
-//!   the artifact-aware repair loop on one runner.
+//! - [`agent_retry`]: `run_agent_turn_with_resume`, the artifact-aware repair loop on one
+//!   runner.
 //! - [`ArtifactVerdict`] / [`ResumeContext`]: what a check says and what a resume prompt is
 //!   built from.
 //! - [`PhaseSpec`] / [`AgentPhase`]: an agent phase declares its artifact, prompt, check and

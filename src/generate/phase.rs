@@ -106,7 +106,7 @@ impl<S: PhaseSpec> AgentPhase<S> {
             .map_err(|source| GenerateError::Runner {
                 entry: entry.slug.clone(),
                 phase: name,
-                source,
+                source: Box::new(source),
             })?;
         let options = ResumeOptions::new(format!("phase `{name}`"), self.settings.max_attempts)
             .with_turn_options(self.settings.turn_options.clone());
@@ -120,7 +120,7 @@ impl<S: PhaseSpec> AgentPhase<S> {
         .await
         .map_err(|source| GenerateError::Phase {
             entry: entry.slug.clone(),
-            source,
+            source: Box::new(source),
         })?;
         Ok(PhaseReport {
             phase: name,
@@ -134,9 +134,9 @@ impl<S: PhaseSpec> AgentPhase<S> {
 pub(crate) fn read_artifact(workspace: &Path, artifact: &str) -> Result<String, ArtifactVerdict> {
     match std::fs::read_to_string(workspace.join(artifact)) {
         Ok(text) => Ok(text),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(
-            ArtifactVerdict::needs_work([format!("{artifact} is missing")]),
-        ),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(ArtifactVerdict::needs_work(
+            [format!("{artifact} is missing")],
+        )),
         Err(err) => Err(ArtifactVerdict::needs_work([format!(
             "{artifact} cannot be read: {err}"
         )])),

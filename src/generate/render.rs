@@ -65,13 +65,21 @@ impl RenderPhase {
 pub fn render_html(draft: &Draft, review: &Review) -> String {
     let mut out = String::new();
     out.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    out.push_str(&format!("<title>{}</title>\n</head>\n<body>\n<article>\n", escape(&draft.title)));
+    out.push_str(&format!(
+        "<title>{}</title>\n</head>\n<body>\n<article>\n",
+        escape(&draft.title)
+    ));
     out.push_str(&format!("<h1>{}</h1>\n", escape(&draft.title)));
     out.push_str(&format!(
         "<p><time datetime=\"{0}\">{0}</time></p>\n",
         escape(&draft.date)
     ));
-    for block in draft.body.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
+    for block in draft
+        .body
+        .split("\n\n")
+        .map(str::trim)
+        .filter(|b| !b.is_empty())
+    {
         let text = block.lines().map(str::trim).collect::<Vec<_>>().join(" ");
         out.push_str(&format!("<p>{}</p>\n", escape(&text)));
     }

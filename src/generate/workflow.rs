@@ -136,6 +136,8 @@ impl GenerationWorkflow {
         self.agent_factory
             .shutdown()
             .await
-            .map_err(|source| GenerateError::Shutdown { source })
+            .map_err(|source| GenerateError::Shutdown {
+                source: Box::new(source),
+            })
     }
 }

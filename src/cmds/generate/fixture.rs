@@ -146,7 +146,9 @@ pub async fn record_workflow(
 ) -> Result<(WriteOutcome, WorkflowRun), WorkflowFixtureError> {
     let setup = |e: &dyn std::fmt::Display| WorkflowFixtureError::Setup(e.to_string());
     let scenario = Scenario::from_file(&scenario_path(root)).map_err(|e| setup(&e))?;
-    let model = ScriptedModel::start(scenario).await.map_err(|e| setup(&e))?;
+    let model = ScriptedModel::start(scenario)
+        .await
+        .map_err(|e| setup(&e))?;
     let home = CodexHome::for_model(&model).map_err(|e| setup(&e))?;
     let config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
@@ -167,9 +169,9 @@ pub async fn record_workflow(
     if !unused.is_empty() {
         return Err(WorkflowFixtureError::UnusedReplies(unused));
     }
-    let outcome = backend.recording_outcome().ok_or_else(|| {
-        WorkflowFixtureError::Setup("the recording was not written".to_owned())
-    })?;
+    let outcome = backend
+        .recording_outcome()
+        .ok_or_else(|| WorkflowFixtureError::Setup("the recording was not written".to_owned()))?;
     Ok((outcome, run))
 }
 
