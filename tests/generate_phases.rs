@@ -33,6 +33,15 @@ impl Phase {
         self.artifact().trim_end_matches(".md")
     }
 
+    /// What the phase's resume prompt reminds the agent of.
+    fn reminder(self) -> &'static str {
+        match self {
+            Phase::Outline => "It needs a `# ` title line and at least 2 `- ` list items.",
+            Phase::Draft => "holding `title: ...` and `date: 2026-11-24`, then the body.",
+            Phase::Review => "a line `Verdict: approve` or `Verdict: revise`.",
+        }
+    }
+
     fn valid(self) -> &'static str {
         match self {
             Phase::Outline => "# Dawn\n\n- mist\n- heron\n",
@@ -163,6 +172,11 @@ async fn missing_artifact_is_repaired_on_turn_2(
     assert!(
         prompts[1].contains(&format!("- {} is missing", phase.artifact())),
         "the resume prompt names the missing artifact: {:?}",
+        prompts[1]
+    );
+    assert!(
+        prompts[1].ends_with(phase.reminder()),
+        "the resume prompt ends with the phase's reminder: {:?}",
         prompts[1]
     );
     assert_eq!(s.artifact_text(phase), phase.valid());

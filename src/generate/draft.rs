@@ -1,8 +1,8 @@
 //! The `draft` phase: the agent writes `draft.md`, YAML-style front matter with `title` and
 //! `date`, then the body. [`parse_draft`] is shared with the rendering phase.
 
-use super::phase::{PhaseSpec, read_artifact};
-use super::{ArtifactVerdict, EntryRequest};
+use super::phase::{PhaseSpec, read_artifact, resume_prompt};
+use super::{ArtifactVerdict, EntryRequest, ResumeContext};
 
 /// Declares the `draft` phase.
 #[derive(Debug, Clone, Copy, Default)]
@@ -34,6 +34,15 @@ impl PhaseSpec for DraftSpec {
              `---` lines with `title: ...` and `date: {}`, then the body.",
             entry.slug, entry.date
         )
+    }
+
+    fn resume_prompt(&self, entry: &EntryRequest, context: &ResumeContext<'_>) -> String {
+        let reminder = format!(
+            "It starts with front matter between `---` lines holding `title: ...` and `date: {}`, \
+             then the body.",
+            entry.date
+        );
+        resume_prompt(self.artifact(), &reminder, context)
     }
 
     fn check(&self, entry: &EntryRequest) -> ArtifactVerdict {

@@ -1,7 +1,7 @@
 //! The `outline` phase: the agent writes `outline.md`, a `# ` title and at least two list items.
 
-use super::phase::{PhaseSpec, read_artifact};
-use super::{ArtifactVerdict, EntryRequest};
+use super::phase::{PhaseSpec, read_artifact, resume_prompt};
+use super::{ArtifactVerdict, EntryRequest, ResumeContext};
 
 /// The fewest list items an outline must have.
 pub const MIN_OUTLINE_ITEMS: usize = 2;
@@ -25,6 +25,12 @@ impl PhaseSpec for OutlineSpec {
              a `# ` title line, then at least {MIN_OUTLINE_ITEMS} `- ` list items.",
             entry.slug, entry.topic
         )
+    }
+
+    fn resume_prompt(&self, _entry: &EntryRequest, context: &ResumeContext<'_>) -> String {
+        let reminder =
+            format!("It needs a `# ` title line and at least {MIN_OUTLINE_ITEMS} `- ` list items.");
+        resume_prompt(self.artifact(), &reminder, context)
     }
 
     fn check(&self, entry: &EntryRequest) -> ArtifactVerdict {

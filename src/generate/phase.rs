@@ -19,20 +19,21 @@ pub trait PhaseSpec: Send + Sync {
     fn prompt(&self, entry: &EntryRequest) -> String;
     /// Re-reads the artifact in `entry.workspace` and says what is still wrong.
     fn check(&self, entry: &EntryRequest) -> ArtifactVerdict;
-    /// The prompt of a repair turn, from the check's findings and the previous turn's failure.
-    fn resume_prompt(&self, _entry: &EntryRequest, context: &ResumeContext<'_>) -> String {
-        resume_prompt(self.artifact(), context)
-    }
+    /// The prompt of a repair turn, from the check's findings and the previous turn's failure
+    /// (build it with [`resume_prompt`] and a phase-specific reminder).
+    fn resume_prompt(&self, entry: &EntryRequest, context: &ResumeContext<'_>) -> String;
 }
 
-/// The usual repair prompt: what went wrong, then the findings as a list, then what to do.
-pub fn resume_prompt(artifact: &str, context: &ResumeContext<'_>) -> String {
+/// The shape of a repair prompt: how the previous turn failed (if it did), the findings as a
+/// list, what to do, and the phase's `reminder` of what the artifact must hold.
+pub fn resume_prompt(artifact: &str, reminder: &str, context: &ResumeContext<'_>) -> String {
     let mut prompt = String::new();
     if let Some(failure) = context.failure {
         prompt.push_str(&format!("The previous turn did not finish: {failure}.\n"));
     }
     prompt.push_str(&format!(
-        "{artifact} still needs work:\n{}\nWrite or fix {artifact} in the working directory; keep what is already right.",
+        "{artifact} still needs work:\n{}\nWrite or fix {artifact} in the working directory; \
+         keep what is already right. {reminder}",
         context.findings_list()
     ));
     prompt

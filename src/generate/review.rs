@@ -1,8 +1,8 @@
 //! The `review` phase: the agent writes `review.md`, notes and a `Verdict: approve` or
 //! `Verdict: revise` line. [`parse_review`] is shared with the rendering phase.
 
-use super::phase::{PhaseSpec, read_artifact};
-use super::{ArtifactVerdict, EntryRequest};
+use super::phase::{PhaseSpec, read_artifact, resume_prompt};
+use super::{ArtifactVerdict, EntryRequest, ResumeContext};
 
 /// Declares the `review` phase.
 #[derive(Debug, Clone, Copy, Default)]
@@ -32,6 +32,11 @@ impl PhaseSpec for ReviewSpec {
              `Verdict: approve` or `Verdict: revise`.",
             entry.slug
         )
+    }
+
+    fn resume_prompt(&self, _entry: &EntryRequest, context: &ResumeContext<'_>) -> String {
+        let reminder = "It holds short notes and a line `Verdict: approve` or `Verdict: revise`.";
+        resume_prompt(self.artifact(), reminder, context)
     }
 
     fn check(&self, entry: &EntryRequest) -> ArtifactVerdict {
