@@ -128,13 +128,11 @@ impl RecordFixtures {
             workflow::record_workflow(root, codex_bin, &out, self.overwrite || self.check)
                 .await
                 .with_context(|| format!("recording fixture {name}"))?;
-        let expected = workflow::WorkflowRun::expected(root).ok();
         if !self.check {
-            run.write_expected(root)?;
-            eprintln!(
-                "  {outcome:?}; rendered pages in {}",
-                workflow::expected_dir(root).display()
-            );
+            eprintln!("  {outcome:?}");
+            for pending in run.write_expected(root, self.overwrite)? {
+                eprintln!("  CHANGED: review {}", pending.display());
+            }
             return Ok(false);
         }
         let mut drifted = false;
@@ -145,11 +143,8 @@ impl RecordFixtures {
             );
             drifted = true;
         }
-        if expected.as_ref() != Some(&run) {
-            eprintln!(
-                "  DRIFT: the rendered pages differ from {}",
-                workflow::expected_dir(root).display()
-            );
+        if let Some(diff) = run.diff_from_expected(root) {
+            eprintln!("  DRIFT: the rendered pages differ:\n{diff}");
             drifted = true;
         }
         if !drifted {

@@ -98,14 +98,51 @@ impl WorkflowRun {
         Ok(WorkflowRun { rendered })
     }
 
-    /// Writes the pages as the expected output under `root`.
-    pub fn write_expected(&self, root: &Path) -> std::io::Result<()> {
+    /// Writes the pages as the expected output under `root`. A page that differs from the
+    /// committed one goes beside it as `<slug>.html.new` for review, unless `overwrite`. Returns
+    /// the pending `.new` files.
+    pub fn write_expected(&self, root: &Path, overwrite: bool) -> std::io::Result<Vec<PathBuf>> {
         let dir = expected_dir(root);
         std::fs::create_dir_all(&dir)?;
+        let mut pending = Vec::new();
         for (slug, html) in &self.rendered {
-            std::fs::write(dir.join(format!("{slug}.html")), html)?;
+            let path = dir.join(format!("{slug}.html"));
+            let new = dir.join(format!("{slug}.html.new"));
+            match std::fs::read_to_string(&path) {
+                Ok(old) if old != *html && !overwrite => {
+                    std::fs::write(&new, html)?;
+                    pending.push(new);
+                }
+                _ => {
+                    std::fs::write(&path, html)?;
+                    if new.exists() {
+                        std::fs::remove_file(&new)?;
+                    }
+                }
+            }
         }
-        Ok(())
+        Ok(pending)
+    }
+
+    /// How this run's pages differ from the committed ones under `root`, as unified diffs, or
+    /// `None` when they are equal.
+    pub fn diff_from_expected(&self, root: &Path) -> Option<String> {
+        let mut report = String::new();
+        for (slug, html) in &self.rendered {
+            let path = expected_dir(root).join(format!("{slug}.html"));
+            let committed = std::fs::read_to_string(&path).unwrap_or_default();
+            if committed != *html {
+                let diff = similar::TextDiff::from_lines(&committed, html);
+                report.push_str(
+                    &diff
+                        .unified_diff()
+                        .context_radius(1)
+                        .header(&path.display().to_string(), "fresh recording")
+                        .to_string(),
+                );
+            }
+        }
+        (!report.is_empty()).then_some(report)
     }
 }
 
