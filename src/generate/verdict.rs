@@ -48,7 +48,8 @@ pub struct ResumeContext<'a> {
     pub attempt: usize,
     /// The check's findings after the previous turn.
     pub findings: &'a [String],
-    /// How the previous turn failed, as one line (see [`describe_failure`](super::describe_failure)),
+    /// How the previous turn failed, as one line (see
+    /// [`describe_failure`](super::agent_retry::describe_failure)),
     /// or `None` when it completed.
     pub failure: Option<&'a str>,
 }
