@@ -98,3 +98,30 @@ fn the_scan_catches_each_forbidden_name() {
         .is_empty()
     );
 }
+
+#[test]
+fn only_the_composition_root_names_both_generate_and_integrations() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let cmds = src.join("cmds");
+    let mut both = Vec::new();
+    for file in rust_files(&src) {
+        if file.starts_with(&cmds) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let names_generate = [
+            "crate::generate",
+            "prompt_diary::generate",
+            "super::generate",
+        ]
+        .iter()
+        .any(|path| text.contains(path));
+        if names_generate && text.contains("integrations") {
+            both.push(file.display().to_string());
+        }
+    }
+    assert!(
+        both.is_empty(),
+        "only src/cmds/ may wire generate to integrations; these files name both: {both:?}"
+    );
+}
