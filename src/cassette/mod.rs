@@ -1,6 +1,6 @@
 //! Cassettes: one recorded backend session, replayable offline.
 //!
-//! - [`format`]: the file (header + one JSON object per line) and its parser.
+//! - [`format`](mod@format): the file (header + one JSON object per line) and its parser.
 //! - [`normalize`]: volatile values ↔ placeholders.
 //! - [`redact`]: secrets and the home directory never reach a cassette.
 //! - [`effects`]: the files each turn wrote, captured and re-applied.
