@@ -6,6 +6,7 @@ pub mod conformance;
 pub mod driver;
 pub mod fixtures;
 pub mod processes;
+pub mod recording;
 pub mod scripted_model;
 
 pub use codex_home::CodexHome;
