@@ -5,6 +5,7 @@ pub mod codex_home;
 pub mod conformance;
 pub mod driver;
 pub mod fixtures;
+pub mod from_cassette;
 pub mod processes;
 pub mod recording;
 pub mod scripted_model;
