@@ -88,21 +88,27 @@ pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         Err(err) => return vec![problem(format!("could not be read ({err})"))],
     };
     let mut problems = Vec::new();
+    let mut secret_lines = Vec::new();
+    let mut secret_kind = "";
     for (index, line) in text.lines().enumerate() {
         if let Some(what) = looks_secret(line) {
-            problems.push(problem(format!(
-                "line {} contains {what}. A cassette must never hold a secret: delete the file, \
-                 revoke the secret, and re-record (recording redacts keys and tokens)",
-                index + 1
-            )));
+            secret_lines.push((index + 1).to_string());
+            secret_kind = what;
         }
+    }
+    if !secret_lines.is_empty() {
+        problems.push(problem(format!(
+            "line(s) {} contain {secret_kind}. A cassette must never hold a secret: delete the \
+             file, revoke the secret, and re-record (recording redacts keys and tokens)",
+            secret_lines.join(", ")
+        )));
     }
     let cassette = match Cassette::parse(path, &text) {
         Ok(cassette) => cassette,
         Err(err) => {
             problems.push(problem(format!(
-                "does not load: {err}. Re-record it, or accept a pending re-recording with \
-                 `prompt-diary accept`"
+                "does not load: {err} (a pending `.new` re-recording, if there is one, \
+                 replaces it with `prompt-diary accept`)"
             )));
             return problems;
         }

@@ -22,10 +22,9 @@ impl Inspect {
         let cassette = Cassette::load(&self.cassette, "prompt-diary record")?;
         let timeline = Timeline::of(&cassette);
         if self.json {
-            println!("{}", serde_json::to_string_pretty(&timeline)?);
+            super::print_out(&format!("{}\n", serde_json::to_string_pretty(&timeline)?))
         } else {
-            print!("{timeline}");
+            super::print_out(&timeline.to_string())
         }
-        Ok(())
     }
 }

@@ -22,14 +22,13 @@ impl Replay {
         eprintln!("replaying {} (offline) ...", self.cassette.display());
         match replay_cassette(&self.cassette, progress).await {
             Ok(session) => {
-                print!("{}", session.render());
                 let turns: usize = session.script.runners.iter().map(|r| r.turns.len()).sum();
-                println!(
-                    "replay matched {}: {} conversation(s), {turns} turn(s)",
+                super::print_out(&format!(
+                    "{}replay matched {}: {} conversation(s), {turns} turn(s)\n",
+                    session.render(),
                     self.cassette.display(),
                     session.outcomes.len()
-                );
-                Ok(())
+                ))
             }
             Err(CassetteReplayError::Diverged { report }) => bail!("{report}"),
             Err(other) => Err(other.into()),

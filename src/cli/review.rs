@@ -22,17 +22,22 @@ impl Review {
             println!("no pending re-recordings in {}", self.dir.display());
             return Ok(());
         }
+        let mut text = String::new();
         for item in &pending {
-            println!("== {} ({})", item.name(), item.pending.display());
-            print!("{}", item.diff()?);
+            text.push_str(&format!(
+                "== {} ({})\n",
+                item.name(),
+                item.pending.display()
+            ));
+            text.push_str(&item.diff()?);
         }
         let names: Vec<String> = pending.iter().map(|p| p.name()).collect();
-        println!(
-            "\n{} pending: accept with `prompt-diary accept {} {}`, or delete the .new files",
+        text.push_str(&format!(
+            "\n{} pending: accept with `prompt-diary accept {} {}`, or delete the .new files\n",
             pending.len(),
             self.dir.display(),
             names.join(" ")
-        );
-        Ok(())
+        ));
+        super::print_out(&text)
     }
 }

@@ -261,7 +261,7 @@ async fn run_runner(
                 result.events.len(),
                 first_line(&result.assistant_text)
             ),
-            TurnOutcome::Err { kind, .. } => format!("{at}: ended with {kind} after {took} ms"),
+            TurnOutcome::Err { kind, .. } => format!("{at}: failed ({kind}) after {took} ms"),
         });
         turns.push(outcome);
     }

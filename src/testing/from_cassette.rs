@@ -257,9 +257,7 @@ pub async fn replay_cassette(
         }
     })?;
     let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
-    let outcomes = script
-        .run_with_progress(&backend, &paths, progress)
-        .await?;
+    let outcomes = script.run_with_progress(&backend, &paths, progress).await?;
     let mut reports: Vec<String> = Vec::new();
     for (index, (runner, outcome)) in script.runners.iter().zip(&outcomes).enumerate() {
         for (number, (turn, got)) in runner.turns.iter().zip(&outcome.turns).enumerate() {

@@ -39,7 +39,9 @@ pub fn workspaces_in(dir: &Path, count: usize) -> std::io::Result<Vec<PathBuf>> 
     let dirs: Vec<PathBuf> = if count == 1 {
         vec![dir.to_path_buf()]
     } else {
-        (1..=count).map(|n| dir.join(format!("runner-{n}"))).collect()
+        (1..=count)
+            .map(|n| dir.join(format!("runner-{n}")))
+            .collect()
     };
     for dir in &dirs {
         std::fs::create_dir_all(dir)?;
