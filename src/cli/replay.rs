@@ -6,13 +6,19 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
-use crate::testing::from_cassette::{CassetteReplayError, replay_cassette};
+use crate::testing::from_cassette::{
+    CassetteReplayError, REPLAY_TURN_TIMEOUT_SECS, ReplayOptions, replay_cassette,
+};
 
 /// Arguments of `replay`.
 #[derive(Debug, Args)]
 pub struct Replay {
     /// The cassette file.
     cassette: PathBuf,
+    /// How long a turn may wait for the cassette before it counts as stuck (a damaged
+    /// cassette); turns the recording interrupted get a short budget of their own.
+    #[arg(long, default_value_t = REPLAY_TURN_TIMEOUT_SECS)]
+    turn_timeout_secs: u64,
 }
 
 impl Replay {
@@ -20,7 +26,11 @@ impl Replay {
     pub async fn run(self) -> anyhow::Result<()> {
         let progress = Arc::new(|line: &str| eprintln!("  {line}"));
         eprintln!("replaying {} (offline) ...", self.cassette.display());
-        match replay_cassette(&self.cassette, progress).await {
+        let options = ReplayOptions {
+            turn_timeout_secs: self.turn_timeout_secs,
+            progress,
+        };
+        match replay_cassette(&self.cassette, options).await {
             Ok(session) => {
                 let turns: usize = session.script.runners.iter().map(|r| r.turns.len()).sum();
                 super::print_out(&format!(

@@ -234,18 +234,54 @@ pub struct ReplayedSession {
     pub outcomes: Vec<RunnerOutcome>,
 }
 
+/// How [`replay_cassette`] runs.
+#[derive(Clone)]
+pub struct ReplayOptions {
+    /// The budget of each turn the recording did not interrupt
+    /// ([`REPLAY_TURN_TIMEOUT_SECS`] by default).
+    pub turn_timeout_secs: u64,
+    /// Told one line before and after every turn.
+    pub progress: Progress,
+}
+
+impl Default for ReplayOptions {
+    fn default() -> Self {
+        Self {
+            turn_timeout_secs: REPLAY_TURN_TIMEOUT_SECS,
+            progress: Arc::new(|_: &str| {}),
+        }
+    }
+}
+
 /// Replays the cassette at `path` offline (no binary, no network) through the Codex adapter, in
-/// fresh temp workspaces, telling `progress` about each turn.
+/// fresh temp workspaces.
 ///
 /// Fails with [`CassetteReplayError::Diverged`] and the report when a client message does not
 /// match, when recorded interactions are left unused, or when a turn ends otherwise than it did
 /// in the recording.
 pub async fn replay_cassette(
     path: &Path,
-    progress: Progress,
+    options: ReplayOptions,
 ) -> Result<ReplayedSession, CassetteReplayError> {
     let cassette = Cassette::load(path, "prompt-diary record")?;
-    let script = client_script_of(&cassette)?;
+    let mut script = client_script_of(&cassette)?;
+    let interrupted: Vec<Vec<bool>> = script
+        .runners
+        .iter()
+        .map(|r| {
+            r.turns
+                .iter()
+                .map(|t| t.timeout_secs == INTERRUPTED_TURN_TIMEOUT_SECS)
+                .collect()
+        })
+        .collect();
+    for (runner, flags) in script.runners.iter_mut().zip(&interrupted) {
+        for (turn, interrupted) in runner.turns.iter_mut().zip(flags) {
+            if !interrupted {
+                turn.timeout_secs = options.turn_timeout_secs;
+            }
+        }
+    }
     let record_command = cassette.header.record_command.clone();
     let transport = ReplayTransport::new(cassette, Some(record_command.clone()));
     let backend = CodexBackend::start_with_transport(CodexBackendConfig::default(), transport)
@@ -257,15 +293,16 @@ pub async fn replay_cassette(
         }
     })?;
     let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
-    let outcomes = script.run_with_progress(&backend, &paths, progress).await?;
+    let outcomes = script
+        .run_with_progress(&backend, &paths, options.progress)
+        .await?;
     let mut reports: Vec<String> = Vec::new();
-    for (index, (runner, outcome)) in script.runners.iter().zip(&outcomes).enumerate() {
-        for (number, (turn, got)) in runner.turns.iter().zip(&outcome.turns).enumerate() {
+    for (index, (flags, outcome)) in interrupted.iter().zip(&outcomes).enumerate() {
+        for (number, (interrupted, got)) in flags.iter().zip(&outcome.turns).enumerate() {
             let TurnOutcome::Err { kind, message } = got else {
                 continue;
             };
-            let interrupted = turn.timeout_secs == INTERRUPTED_TURN_TIMEOUT_SECS;
-            if kind == "turn_failed" || (kind == "timeout" && interrupted) {
+            if kind == "turn_failed" || (kind == "timeout" && *interrupted) {
                 continue;
             }
             let report = if kind == "other" {
@@ -307,9 +344,9 @@ fn diverged_or(err: AgentError) -> CassetteReplayError {
     }
 }
 
-/// [`replay_cassette`] without progress lines.
+/// [`replay_cassette`] with the default options (no progress lines).
 pub async fn replay_cassette_quietly(path: &Path) -> Result<ReplayedSession, CassetteReplayError> {
-    replay_cassette(path, Arc::new(|_: &str| {})).await
+    replay_cassette(path, ReplayOptions::default()).await
 }
 
 impl ReplayedSession {
