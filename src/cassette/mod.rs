@@ -23,6 +23,7 @@ mod recorder;
 pub mod redact;
 mod replayer;
 pub mod timeline;
+mod timeline_text;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
