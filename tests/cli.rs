@@ -9,6 +9,7 @@ use prompt_diary::integrations::codex_runner::{
     PINNED_CODEX_VERSION, binary_in_install, install_dir,
 };
 use prompt_diary::testing::conformance::codex_for_conformance;
+use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use rstest::rstest;
 use serde_json::Value;
 
@@ -147,6 +148,51 @@ fn record_with_a_fixture_writes_a_cassette_that_replays_and_is_unchanged_when_re
         "{}",
         stdout(&again)
     );
+}
+
+/// `record --prompt` uses whatever Codex configuration it finds (`CODEX_HOME`): here one whose
+/// model provider is the scripted model, so the live path runs for real without an account.
+#[tokio::test]
+async fn record_with_a_prompt_uses_the_codex_configuration_in_codex_home() {
+    let Some(bin) = codex_for_conformance("record_with_a_prompt") else {
+        return;
+    };
+    let scenario_path = Path::new(ROOT).join("fixtures/scenarios/single_turn.json");
+    let model = ScriptedModel::start(Scenario::from_file(&scenario_path).unwrap())
+        .await
+        .unwrap();
+    let home = CodexHome::for_model(&model).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("hello.jsonl");
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .args(["record", "--prompt", "Say hello.", "--workspace"])
+        .arg(dir.path().join("ws"))
+        .arg("--out")
+        .arg(&out)
+        .env_remove("CI")
+        .env("CODEX_HOME", home.path())
+        .env("PROMPT_DIARY_CODEX_BIN", &bin)
+        .kill_on_drop(true)
+        .output();
+    let recorded = tokio::time::timeout(std::time::Duration::from_secs(120), child)
+        .await
+        .expect("record finishes within 2 minutes")
+        .unwrap();
+    model.shutdown().await;
+    ok(&recorded);
+    assert!(
+        stderr(&recorded).contains("runner 1, turn 1/1: done in"),
+        "{}",
+        stderr(&recorded)
+    );
+    let header = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        header.contains("\"record_command\":\"prompt-diary record --prompt \\\"Say hello.\\\""),
+        "{header}"
+    );
+    let replayed = run(&["replay", out.to_str().unwrap()]);
+    ok(&replayed);
+    assert!(stdout(&replayed).contains("reply: \"Hello from the scripted model.\""));
 }
 
 #[test]

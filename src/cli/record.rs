@@ -27,7 +27,8 @@ pub struct Record {
     #[arg(long)]
     script: Option<String>,
     /// The working directory of the agent (one `runner-N` folder inside it per conversation when
-    /// the script has several); created if missing.
+    /// the script has several); created if missing. Start from an empty folder: files already
+    /// there are not in the cassette, and the agent may act differently around them.
     #[arg(long)]
     workspace: PathBuf,
     /// The cassette to write, e.g. `cassettes/NAME.jsonl`.
@@ -39,6 +40,16 @@ pub struct Record {
     /// The turn's timeout with `--prompt`, in seconds.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
+    /// With `--prompt`: the model (your Codex default when unset).
+    #[arg(long, conflicts_with = "script")]
+    model: Option<String>,
+    /// With `--prompt`: `untrusted`, `on-request` or `never` (your Codex default when unset).
+    /// Approval requests are declined, so `never` lets the agent act without asking.
+    #[arg(long, conflicts_with = "script")]
+    approval_mode: Option<String>,
+    /// With `--prompt`: `read-only`, `workspace-write` or `danger-full-access`.
+    #[arg(long, conflicts_with = "script")]
+    sandbox: Option<String>,
 }
 
 impl Record {
@@ -120,6 +131,9 @@ impl Record {
                     timeout_secs: self.timeout_secs,
                     output_schema: None,
                 }],
+                model: self.model.clone(),
+                approval_mode: self.approval_mode.clone(),
+                sandbox: self.sandbox.clone(),
                 ..RunnerScript::default()
             }],
             ..ClientScript::default()
