@@ -6,6 +6,9 @@
 //! - [`effects`]: the files each turn wrote, captured and re-applied.
 //! - [`Recorder`]: traffic → cassette. [`Replayer`]: cassette → server behaviour.
 //! - [`Divergence`]: the report when the client does something the cassette does not contain.
+//! - [`timeline`]: a cassette read as a story (`prompt-diary inspect`).
+//! - [`verify`]: checks over a folder of cassettes (`prompt-diary verify`).
+//! - [`pending`]: `.new` re-recordings waiting for review (`prompt-diary review` / `accept`).
 //!
 //! The transports that use them are [`crate::transport::RecordingTransport`] and
 //! [`crate::transport::ReplayTransport`].
@@ -15,17 +18,24 @@ pub mod effects;
 pub mod format;
 pub mod mode;
 pub mod normalize;
+pub mod pending;
 mod recorder;
 pub mod redact;
 mod replayer;
+pub mod timeline;
+mod timeline_text;
+pub mod verify;
 
 use std::path::{Path, PathBuf};
 
 pub use divergence::{Divergence, Location};
 pub use format::{Cassette, Entry, FORMAT_VERSION, Header};
-pub use mode::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};
+pub use mode::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, refuse_recording_in_ci};
+pub use pending::{PendingRecording, list_pending};
 pub use recorder::{RecordOptions, Recorder};
 pub use replayer::Replayer;
+pub use timeline::Timeline;
+pub use verify::{Expectations, VerifyReport, verify_dir};
 
 /// A cassette could not be read, written or used.
 #[derive(Debug, thiserror::Error)]

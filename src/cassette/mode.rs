@@ -1,6 +1,6 @@
 //! Choosing between recording and replaying.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use super::{CassetteError, RecordOptions};
@@ -106,17 +106,27 @@ impl CassetteSettings {
         if !record {
             return Ok(Resolved::Replay);
         }
-        if env("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false") {
-            return Err(CassetteError::RecordingRefused {
-                path: self.path.clone(),
-                reason: "CI is set, and CI never records; record locally and commit the cassette (CI replays it)".into(),
-            });
-        }
+        refuse_recording_in_ci(&self.path, &env)?;
         let mut options = RecordOptions::new(&self.path);
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;
         Ok(Resolved::Record(options))
     }
+}
+
+/// Refuses to record `path` when `CI` is set (to anything but empty, `0` or `false`): CI never
+/// records. `env` reads the environment (`|key| std::env::var(key).ok()`).
+pub fn refuse_recording_in_ci(
+    path: &Path,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<(), CassetteError> {
+    if env("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false") {
+        return Err(CassetteError::RecordingRefused {
+            path: path.to_owned(),
+            reason: "CI is set, and CI never records; record locally and commit the cassette (CI replays it)".into(),
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

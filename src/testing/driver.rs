@@ -16,6 +16,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,7 @@ use serde_json::Value;
 use crate::agent::{
     AgentConfig, AgentError, AgentRunner, AgentTurnResult, RawAgentConfig, TurnOptions,
 };
-use crate::integrations::codex_runner::{CodexAgentRunner, CodexBackend};
+use crate::integrations::codex_runner::{ApprovalDecision, CodexAgentRunner, CodexBackend};
 
 /// The client side of a scenario.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -50,6 +51,27 @@ pub struct RunnerScript {
     /// `read-only` | `workspace-write` | `danger-full-access`.
     #[serde(default)]
     pub sandbox: Option<String>,
+    /// Model name (`None`: the backend's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Model provider id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model_provider: Option<String>,
+    /// Reasoning effort (`low`, `medium`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reasoning_effort: Option<String>,
+    /// Replacement base instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_instructions: Option<String>,
+    /// Extra developer instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer_instructions: Option<String>,
+    /// `none` | `friendly` | `pragmatic`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personality: Option<String>,
+    /// How approval requests are answered: `decline` (the default) or `accept`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<String>,
     /// Files written into the workspace before the first turn.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
@@ -131,6 +153,17 @@ impl ClientScript {
         backend: &CodexBackend,
         workspaces: &[PathBuf],
     ) -> Result<Vec<RunnerOutcome>, AgentError> {
+        self.run_with_progress(backend, workspaces, Arc::new(|_: &str| {}))
+            .await
+    }
+
+    /// [`run`](Self::run), telling `progress` one line before and after every turn.
+    pub async fn run_with_progress(
+        &self,
+        backend: &CodexBackend,
+        workspaces: &[PathBuf],
+        progress: Progress,
+    ) -> Result<Vec<RunnerOutcome>, AgentError> {
         assert_eq!(
             workspaces.len(),
             self.runners.len(),
@@ -151,21 +184,38 @@ impl ClientScript {
             }
             let config = AgentConfig::parse(RawAgentConfig {
                 working_directory: Some(workspace.display().to_string()),
+                model: script.model.clone(),
+                model_provider: script.model_provider.clone(),
+                reasoning_effort: script.reasoning_effort.clone(),
                 approval_mode: script.approval_mode.clone(),
                 sandbox: script.sandbox.clone(),
-                ..RawAgentConfig::default()
+                base_instructions: script.base_instructions.clone(),
+                developer_instructions: script.developer_instructions.clone(),
+                personality: script.personality.clone(),
             })?;
-            runners.push((
-                CodexAgentRunner::new(backend.clone(), config),
-                script.clone(),
-                workspace.clone(),
-            ));
+            let approvals = match script.approvals.as_deref() {
+                None | Some("decline") => ApprovalDecision::Decline,
+                Some("accept") => ApprovalDecision::Accept,
+                Some(other) => {
+                    return Err(AgentError::InvalidConfig {
+                        field: "approvals",
+                        value: other.to_owned(),
+                        accepted: "decline, accept".to_owned(),
+                    });
+                }
+            };
+            let runner = CodexAgentRunner::new(backend.clone(), config).with_approvals(approvals);
+            runners.push((runner, script.clone(), workspace.clone()));
         }
         let mut outcomes = Vec::new();
         if self.concurrent {
             let mut tasks = tokio::task::JoinSet::new();
             for (index, (runner, script, workspace)) in runners.into_iter().enumerate() {
-                tasks.spawn(async move { (index, run_runner(runner, &script, &workspace).await) });
+                let progress = Arc::clone(&progress);
+                tasks.spawn(async move {
+                    let outcome = run_runner(runner, &script, &workspace, index, &progress).await;
+                    (index, outcome)
+                });
             }
             let mut indexed = Vec::new();
             while let Some(joined) = tasks.join_next().await {
@@ -177,8 +227,8 @@ impl ClientScript {
             indexed.sort_by_key(|(index, _)| *index);
             outcomes.extend(indexed.into_iter().map(|(_, o)| o));
         } else {
-            for (runner, script, workspace) in runners {
-                outcomes.push(run_runner(runner, &script, &workspace).await);
+            for (index, (runner, script, workspace)) in runners.into_iter().enumerate() {
+                outcomes.push(run_runner(runner, &script, &workspace, index, &progress).await);
             }
         }
         Ok(outcomes)
@@ -189,21 +239,48 @@ async fn run_runner(
     mut runner: CodexAgentRunner,
     script: &RunnerScript,
     workspace: &Path,
+    index: usize,
+    progress: &Progress,
 ) -> RunnerOutcome {
     let mut turns = Vec::new();
-    for turn in &script.turns {
+    let count = script.turns.len();
+    for (number, turn) in script.turns.iter().enumerate() {
+        let at = format!("runner {}, turn {}/{count}", index + 1, number + 1);
+        progress(&format!("{at}: {:?}", first_line(&turn.prompt)));
         let mut options = TurnOptions::with_timeout(Duration::from_secs(turn.timeout_secs));
         options.output_schema = turn.output_schema.clone();
-        turns.push(match runner.turn(&turn.prompt, options).await {
+        let started = std::time::Instant::now();
+        let outcome = match runner.turn(&turn.prompt, options).await {
             Ok(result) => TurnOutcome::Ok(result),
             Err(err) => outcome_of_error(&err),
+        };
+        let took = started.elapsed().as_millis();
+        progress(&match &outcome {
+            TurnOutcome::Ok(result) => format!(
+                "{at}: done in {took} ms, {} event(s): {:?}",
+                result.events.len(),
+                first_line(&result.assistant_text)
+            ),
+            TurnOutcome::Err { kind, .. } => format!("{at}: failed ({kind}) after {took} ms"),
         });
+        turns.push(outcome);
     }
     let outcome = RunnerOutcome {
         turns,
         files: text_files(workspace),
     };
     outcome.without_path(workspace)
+}
+
+/// Receives one progress line per turn start and end (see [`ClientScript::run_with_progress`]).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("");
+    match line.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_owned(),
+    }
 }
 
 /// An error as a comparable outcome.

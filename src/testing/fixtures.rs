@@ -3,7 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::driver::{ClientScript, RunnerOutcome};
+use std::sync::Arc;
+
+use super::driver::{ClientScript, Progress, RunnerOutcome};
+use super::recording::record_script;
 use super::{CodexHome, Scenario, ScriptedModel};
 use crate::agent::AgentError;
 use crate::cassette::{RecordOptions, WriteOutcome};
@@ -56,6 +59,42 @@ pub fn list(root: &Path) -> std::io::Result<Vec<Fixture>> {
     Ok(fixtures)
 }
 
+/// The fixture in the scenario file at `path` (which must have a `client` section). `{fixtures}`
+/// in its backend overrides stands for the folder holding `scenarios/`.
+pub fn from_scenario_file(path: &Path) -> std::io::Result<Fixture> {
+    let client = ClientScript::from_scenario_file(path)?.ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "{} has no `client` section, so there is nothing to drive: add one (see \
+                 fixtures/scenarios/single_turn.json)",
+                path.display()
+            ),
+        )
+    })?;
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let fixtures_dir = match parent.file_name().and_then(|n| n.to_str()) {
+        Some("scenarios") => parent.parent().unwrap_or(parent).to_path_buf(),
+        _ => parent.to_path_buf(),
+    };
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario")
+        .to_owned();
+    Ok(Fixture {
+        cassette_path: fixtures_dir
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("cassettes")
+            .join(format!("{name}.jsonl")),
+        scenario_path: path.to_path_buf(),
+        name,
+        client,
+        fixtures_dir,
+    })
+}
+
 /// The fixture called `name` under `root`.
 pub fn find(root: &Path, name: &str) -> std::io::Result<Fixture> {
     list(root)?
@@ -88,13 +127,33 @@ impl Fixture {
     }
 
     /// Records the fixture from the real binary driven by the scripted model into `out`
-    /// (overwriting a differing file when `overwrite`, else writing `.new`). Returns what was
-    /// written and what the client saw.
+    /// (overwriting a differing file when `overwrite`, else writing `.new`), in fresh temp
+    /// workspaces. Returns what was written and what the client saw.
     pub async fn record(
         &self,
         codex_bin: &Path,
         out: &Path,
         overwrite: bool,
+    ) -> Result<(WriteOutcome, Vec<RunnerOutcome>), AgentError> {
+        let dirs = workspaces(self.client.runners.len()).map_err(|err| {
+            AgentError::BackendUnavailable {
+                message: err.to_string(),
+            }
+        })?;
+        let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
+        self.record_in(codex_bin, out, overwrite, &paths, Arc::new(|_: &str| {}))
+            .await
+    }
+
+    /// [`record`](Self::record) in the given workspaces (one per runner), reporting each turn to
+    /// `progress`.
+    pub async fn record_in(
+        &self,
+        codex_bin: &Path,
+        out: &Path,
+        overwrite: bool,
+        workspaces: &[PathBuf],
+        progress: Progress,
     ) -> Result<(WriteOutcome, Vec<RunnerOutcome>), AgentError> {
         let io = |err: std::io::Error| AgentError::BackendUnavailable {
             message: err.to_string(),
@@ -114,18 +173,9 @@ impl Fixture {
         options.scenario = self.name.clone();
         options.record_command = RECORD_FIXTURES_COMMAND.to_owned();
         options.overwrite = overwrite;
-        let backend = CodexBackend::start_recording(config, options).await?;
-        let dirs = workspaces(self.client.runners.len()).map_err(io)?;
-        let paths: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
-        let outcomes = self.client.run(&backend, &paths).await?;
-        backend.shutdown().await?;
+        let recorded = record_script(config, options, &self.client, workspaces, progress).await;
         model.shutdown().await;
-        let outcome = backend
-            .recording_outcome()
-            .ok_or_else(|| AgentError::Protocol {
-                message: "the recording was not written".to_owned(),
-            })?;
-        Ok((outcome, outcomes))
+        recorded
     }
 
     /// Replays the fixture's cassette (or `cassette` if given) offline and returns what the

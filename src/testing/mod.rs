@@ -7,7 +7,9 @@ pub mod conformance;
 pub mod driver;
 pub mod fake_factory;
 pub mod fixtures;
+pub mod from_cassette;
 pub mod processes;
+pub mod recording;
 pub mod scripted_model;
 
 pub use codex_home::CodexHome;

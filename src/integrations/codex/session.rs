@@ -286,7 +286,13 @@ impl<T: Transport> Actor<T> {
         let close_result = match self.transport.close().await {
             Ok(()) => Ok(()),
             Err(err) => {
-                tracing::warn!("closing the transport failed: {err}");
+                // A caller waiting on close gets the error itself, and after a failure the close
+                // error is only its echo; otherwise nobody would see it.
+                if closed_reply.is_some() || !matches!(failure, SessionError::ShutDown) {
+                    tracing::debug!("closing the transport failed: {err}");
+                } else {
+                    tracing::warn!("closing the transport failed: {err}");
+                }
                 Err(self.transport_failure(&err))
             }
         };

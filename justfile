@@ -1,0 +1,49 @@
+# prompt-diary recipes. Each one is a plain cargo (or bash) command, so without `just` you can
+# copy the line under a recipe and run it as it is.
+
+# List the recipes.
+default:
+    @just --list
+
+# Install the pinned Codex CLI (0.163.0) into .prompt-diary/ with npm; prints the binary's path.
+install-codex:
+    cargo run -- install-codex
+
+# The test command the README gives (CI runs the same one, see .ci/run).
+test:
+    cargo test
+
+# Record one prompt against your own Codex (its login and config; may spend tokens) into
+# cassettes/NAME.jsonl, in a fresh workspace under target/. Opt-in; never in CI.
+record NAME PROMPT:
+    rm -rf target/record-workspaces/{{NAME}}
+    cargo run -- record --prompt {{quote(PROMPT)}} --workspace target/record-workspaces/{{NAME}} --out cassettes/{{NAME}}.jsonl
+
+# Re-record every committed cassette from the real Codex driven by the scripted local model;
+# a cassette that changed is written as cassettes/NAME.jsonl.new (see `review` and `accept`).
+record-fixtures:
+    cargo run -- record-fixtures
+
+# Show pending .new re-recordings as diffs.
+review:
+    cargo run -- review
+
+# Accept every pending .new re-recording.
+accept:
+    cargo run -- accept
+
+# Opt-in live tests against your own Codex login (real model, may spend tokens).
+live:
+    PROMPT_DIARY_LIVE=1 cargo test --test live -- --nocapture
+
+# The main job: the example generation workflow recorded live (scripted model), then replayed.
+demo:
+    cargo run --release -- demo
+
+# Benchmarks.
+bench:
+    cargo bench
+
+# What CI runs.
+ci:
+    bash .ci/run

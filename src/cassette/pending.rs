@@ -1,0 +1,114 @@
+//! Pending re-recordings: `<name>.jsonl.new` files waiting for review beside the committed
+//! cassette, listed, shown as diffs, and accepted.
+
+use std::path::{Path, PathBuf};
+
+use similar::TextDiff;
+
+use super::{Cassette, CassetteError};
+
+/// One re-recording waiting for review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRecording {
+    /// The committed cassette it would replace (it may not exist yet).
+    pub committed: PathBuf,
+    /// The `.new` file.
+    pub pending: PathBuf,
+}
+
+/// Every `*.jsonl.new` file in `dir` (not recursive), sorted by name.
+pub fn list_pending(dir: &Path) -> Result<Vec<PendingRecording>, CassetteError> {
+    let io = |source| CassetteError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if let Some(committed) = name.strip_suffix(".jsonl.new") {
+            found.push(PendingRecording {
+                committed: dir.join(format!("{committed}.jsonl")),
+                pending: path.clone(),
+            });
+        }
+    }
+    found.sort_by(|a, b| a.pending.cmp(&b.pending));
+    Ok(found)
+}
+
+impl PendingRecording {
+    /// The cassette's name (file stem of the committed file).
+    pub fn name(&self) -> String {
+        self.committed
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// A unified diff from the committed cassette to the re-recording (against nothing if there
+    /// is no committed cassette yet).
+    pub fn diff(&self) -> Result<String, CassetteError> {
+        let read = |path: &Path| match std::fs::read_to_string(path) {
+            Ok(text) => Ok(text),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+            Err(source) => Err(CassetteError::Io {
+                path: path.to_owned(),
+                source,
+            }),
+        };
+        let old = read(&self.committed)?;
+        let new = read(&self.pending)?;
+        let diff = TextDiff::from_lines(&old, &new);
+        Ok(diff
+            .unified_diff()
+            .context_radius(1)
+            .header(
+                &self.committed.display().to_string(),
+                &self.pending.display().to_string(),
+            )
+            .to_string())
+    }
+
+    /// Replaces the committed cassette with the re-recording, after checking the re-recording
+    /// parses. The `.new` file is gone afterwards.
+    pub fn accept(&self) -> Result<(), CassetteError> {
+        Cassette::load(&self.pending, "")?;
+        std::fs::rename(&self.pending, &self.committed).map_err(|source| CassetteError::Io {
+            path: self.committed.clone(),
+            source,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_new_cassette_files_are_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["a.jsonl", "a.jsonl.new", "b.jsonl.new", "notes.txt.new"] {
+            std::fs::write(dir.path().join(name), "x").unwrap();
+        }
+        let names: Vec<String> = list_pending(dir.path())
+            .unwrap()
+            .iter()
+            .map(PendingRecording::name)
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn accepting_a_damaged_recording_is_refused_and_keeps_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let committed = dir.path().join("a.jsonl");
+        std::fs::write(&committed, "old").unwrap();
+        std::fs::write(dir.path().join("a.jsonl.new"), "not json\n").unwrap();
+        let pending = list_pending(dir.path()).unwrap().remove(0);
+        let err = pending.accept().unwrap_err().to_string();
+        assert!(err.contains("a.jsonl.new:1"), "{err}");
+        assert_eq!(std::fs::read_to_string(&committed).unwrap(), "old");
+        assert!(pending.pending.exists());
+    }
+}

@@ -1,0 +1,138 @@
+//! Checking a folder of cassettes: each parses, carries the current format version, holds no
+//! secret, and was recorded by the expected Codex version and protocol schema. Pending `.new`
+//! re-recordings are listed.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::pending::{PendingRecording, list_pending};
+use super::redact::looks_secret;
+use super::{Cassette, CassetteError};
+
+/// What every cassette must have been recorded with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expectations {
+    /// The Codex version (the pinned one).
+    pub codex_version: String,
+    /// The protocol schema fingerprint of the installed binary and where that binary is, when a
+    /// binary was found; `None` skips the schema check.
+    pub schema: Option<(String, PathBuf)>,
+}
+
+/// One thing wrong with one cassette.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The cassette.
+    pub path: PathBuf,
+    /// What is wrong, where, and what to do: one paragraph.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+/// What [`verify_dir`] found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VerifyReport {
+    /// The cassettes looked at.
+    pub checked: Vec<PathBuf>,
+    /// Everything wrong with them.
+    pub problems: Vec<Problem>,
+    /// Re-recordings waiting for review.
+    pub pending: Vec<PendingRecording>,
+}
+
+impl VerifyReport {
+    /// Whether every cassette passed.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Checks every `*.jsonl` cassette in `dir` (not recursive) against `expect`.
+pub fn verify_dir(dir: &Path, expect: &Expectations) -> Result<VerifyReport, CassetteError> {
+    let io = |source| CassetteError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut checked = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().and_then(|e| e.to_str()) == Some("jsonl") && path.is_file() {
+            checked.push(path);
+        }
+    }
+    checked.sort();
+    let problems = checked
+        .iter()
+        .flat_map(|path| verify_file(path, expect))
+        .collect();
+    Ok(VerifyReport {
+        checked,
+        problems,
+        pending: list_pending(dir)?,
+    })
+}
+
+/// Checks one cassette; an empty list means it passed.
+pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
+    let problem = |message: String| Problem {
+        path: path.to_owned(),
+        message,
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) => return vec![problem(format!("could not be read ({err})"))],
+    };
+    let mut problems = Vec::new();
+    let mut secret_lines = Vec::new();
+    let mut secret_kind = "";
+    for (index, line) in text.lines().enumerate() {
+        if let Some(what) = looks_secret(line) {
+            secret_lines.push((index + 1).to_string());
+            secret_kind = what;
+        }
+    }
+    if !secret_lines.is_empty() {
+        problems.push(problem(format!(
+            "line(s) {} contain {secret_kind}. A cassette must never hold a secret: delete the \
+             file, revoke the secret, and re-record (recording redacts keys and tokens)",
+            secret_lines.join(", ")
+        )));
+    }
+    let cassette = match Cassette::parse(path, &text) {
+        Ok(cassette) => cassette,
+        Err(err) => {
+            problems.push(problem(format!(
+                "does not load: {err} (a pending `.new` re-recording, if there is one, \
+                 replaces it with `prompt-diary accept`)"
+            )));
+            return problems;
+        }
+    };
+    let header = &cassette.header;
+    if header.codex_version != expect.codex_version {
+        problems.push(problem(format!(
+            "was recorded with Codex {}, but this prompt-diary pins Codex {}. Re-record it with \
+             the pinned version: {}",
+            header.codex_version, expect.codex_version, header.record_command
+        )));
+    }
+    if let Some((fingerprint, bin)) = &expect.schema {
+        if &header.schema_fingerprint != fingerprint {
+            problems.push(problem(format!(
+                "was recorded against the protocol schema {}, but the Codex binary at {} has {}. \
+                 The protocol changed (or another Codex is installed): run `prompt-diary \
+                 install-codex`, then re-record with: {}",
+                header.schema_fingerprint,
+                bin.display(),
+                fingerprint,
+                header.record_command
+            )));
+        }
+    }
+    problems
+}

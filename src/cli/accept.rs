@@ -1,0 +1,56 @@
+//! `prompt-diary accept`: pending `.new` re-recordings replace the committed cassettes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::bail;
+use clap::Args;
+
+use crate::cassette::list_pending;
+
+/// Arguments of `accept`.
+#[derive(Debug, Args)]
+pub struct Accept {
+    /// `[DIR] [NAME...]`: the folder of cassettes (`cassettes` unless the first value is a
+    /// folder), then the cassettes to accept by name; all pending ones when no name is given.
+    targets: Vec<String>,
+}
+
+impl Accept {
+    /// Accepts, printing one line per cassette.
+    pub fn run(self) -> anyhow::Result<()> {
+        let mut targets = self.targets;
+        let dir = match targets.first() {
+            Some(first) if Path::new(first).is_dir() => PathBuf::from(targets.remove(0)),
+            _ => PathBuf::from("cassettes"),
+        };
+        let pending = list_pending(&dir)?;
+        let names: Vec<String> = pending.iter().map(|p| p.name()).collect();
+        if let Some(unknown) = targets.iter().find(|t| !names.contains(t)) {
+            bail!(
+                "no pending re-recording named {unknown:?} in {} (pending: {}). Record one with \
+                 `prompt-diary record` or `cargo run -- record-fixtures`",
+                dir.display(),
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    names.join(", ")
+                }
+            );
+        }
+        if pending.is_empty() {
+            println!("no pending re-recordings in {}", dir.display());
+        }
+        for item in pending {
+            if !targets.is_empty() && !targets.contains(&item.name()) {
+                continue;
+            }
+            item.accept()?;
+            println!(
+                "accepted {}: {} now holds the re-recording",
+                item.name(),
+                item.committed.display()
+            );
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,170 @@
+//! `prompt-diary record`: run a session and record it into a cassette, either from a scripted
+//! scenario (the real binary driven by the scripted local model) or from one prompt against the
+//! user's own Codex configuration (the live tier; never in CI).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::cassette::{RecordOptions, WriteOutcome, refuse_recording_in_ci};
+use crate::integrations::codex_runner::{CodexBackendConfig, project_root, resolve_codex_bin};
+use crate::testing::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
+use crate::testing::fixtures;
+use crate::testing::recording::{record_script, workspaces_in};
+
+/// Arguments of `record`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["prompt", "script"])))]
+pub struct Record {
+    /// One prompt for the user's own Codex (configuration and login from ~/.codex): live, may
+    /// spend tokens, refused when `CI` is set.
+    #[arg(long)]
+    prompt: Option<String>,
+    /// A fixture name (`fixtures/scenarios/<name>.json`) or a scenario file path: the real Codex
+    /// binary driven by the scripted local model.
+    #[arg(long)]
+    script: Option<String>,
+    /// The working directory of the agent (one `runner-N` folder inside it per conversation when
+    /// the script has several); created if missing. Start from an empty folder: files already
+    /// there are not in the cassette, and the agent may act differently around them.
+    #[arg(long)]
+    workspace: PathBuf,
+    /// The cassette to write, e.g. `cassettes/NAME.jsonl`.
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace a differing cassette instead of writing `<out>.new` for review.
+    #[arg(long)]
+    overwrite: bool,
+    /// The turn's timeout with `--prompt`, in seconds.
+    #[arg(long, default_value_t = 600)]
+    timeout_secs: u64,
+    /// With `--prompt`: the model (your Codex default when unset).
+    #[arg(long, conflicts_with = "script")]
+    model: Option<String>,
+    /// With `--prompt`: `untrusted`, `on-request` or `never` (your Codex default when unset).
+    /// Approval requests are declined, so `never` lets the agent act without asking.
+    #[arg(long, conflicts_with = "script")]
+    approval_mode: Option<String>,
+    /// With `--prompt`: `read-only`, `workspace-write` or `danger-full-access`.
+    #[arg(long, conflicts_with = "script")]
+    sandbox: Option<String>,
+}
+
+impl Record {
+    /// Records; progress per turn on stderr, the outcome on stdout.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let progress: Progress = Arc::new(|line: &str| eprintln!("  {line}"));
+        let (written, outcomes) = match (&self.script, &self.prompt) {
+            (Some(script), _) => self.scripted(script, progress).await?,
+            (None, Some(prompt)) => self.live(prompt, progress).await?,
+            (None, None) => anyhow::bail!("give --prompt \"...\" (live) or --script <fixture>"),
+        };
+        let failed = outcomes
+            .iter()
+            .flat_map(|o| &o.turns)
+            .filter(|t| !matches!(t, crate::testing::driver::TurnOutcome::Ok(_)))
+            .count();
+        if failed > 0 {
+            eprintln!("note: {failed} turn(s) ended with an error; the cassette records them");
+        }
+        match written {
+            WriteOutcome::Written(path) => println!("wrote {}", path.display()),
+            WriteOutcome::Unchanged(path) => {
+                println!("unchanged {} (the recording is the same)", path.display())
+            }
+            WriteOutcome::Pending { pending, .. } => println!(
+                "CHANGED: the new recording is {}; review it with `prompt-diary review {}`",
+                pending.display(),
+                parent_of(&self.out).display()
+            ),
+        }
+        Ok(())
+    }
+
+    async fn scripted(
+        &self,
+        script: &str,
+        progress: Progress,
+    ) -> anyhow::Result<(WriteOutcome, Vec<RunnerOutcome>)> {
+        let path = Path::new(script);
+        let fixture = if path.is_file() {
+            fixtures::from_scenario_file(path)?
+        } else {
+            let root = project_root(&std::env::current_dir()?);
+            fixtures::find(&root, script).with_context(|| {
+                format!(
+                    "--script {script:?} is neither a scenario file nor a fixture name in {}",
+                    root.join("fixtures/scenarios").display()
+                )
+            })?
+        };
+        let (codex_bin, _) = resolve_codex_bin(None)?;
+        let workspaces = workspaces_in(&self.workspace, fixture.client.runners.len())
+            .with_context(|| format!("creating the workspace {}", self.workspace.display()))?;
+        eprintln!(
+            "recording {} with {} and the scripted model into {} ...",
+            fixture.name,
+            codex_bin.display(),
+            self.out.display()
+        );
+        let recorded = fixture
+            .record_in(&codex_bin, &self.out, self.overwrite, &workspaces, progress)
+            .await
+            .with_context(|| format!("recording {}", fixture.scenario_path.display()))?;
+        Ok(recorded)
+    }
+
+    async fn live(
+        &self,
+        prompt: &str,
+        progress: Progress,
+    ) -> anyhow::Result<(WriteOutcome, Vec<RunnerOutcome>)> {
+        refuse_recording_in_ci(&self.out, |key| std::env::var(key).ok())?;
+        let workspaces = workspaces_in(&self.workspace, 1)
+            .with_context(|| format!("creating the workspace {}", self.workspace.display()))?;
+        let script = ClientScript {
+            runners: vec![RunnerScript {
+                turns: vec![TurnScript {
+                    prompt: prompt.to_owned(),
+                    timeout_secs: self.timeout_secs,
+                    output_schema: None,
+                }],
+                model: self.model.clone(),
+                approval_mode: self.approval_mode.clone(),
+                sandbox: self.sandbox.clone(),
+                ..RunnerScript::default()
+            }],
+            ..ClientScript::default()
+        };
+        let mut options = RecordOptions::new(&self.out);
+        options.overwrite = self.overwrite;
+        options.record_command = format!(
+            "prompt-diary record --prompt {prompt:?} --workspace {} --out {}",
+            self.workspace.display(),
+            self.out.display()
+        );
+        eprintln!(
+            "recording one live turn with your Codex configuration into {} ...",
+            self.out.display()
+        );
+        let recorded = record_script(
+            CodexBackendConfig::default(),
+            options,
+            &script,
+            &workspaces,
+            progress,
+        )
+        .await
+        .context("recording against your Codex (is it logged in? try `codex login`)")?;
+        Ok(recorded)
+    }
+}
+
+fn parent_of(path: &Path) -> PathBuf {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}

@@ -1,0 +1,47 @@
+//! `prompt-diary replay`: a cassette played offline through the Codex adapter.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::bail;
+use clap::Args;
+
+use crate::testing::from_cassette::{
+    CassetteReplayError, REPLAY_TURN_TIMEOUT_SECS, ReplayOptions, replay_cassette,
+};
+
+/// Arguments of `replay`.
+#[derive(Debug, Args)]
+pub struct Replay {
+    /// The cassette file.
+    cassette: PathBuf,
+    /// How long a turn may wait for the cassette before it counts as stuck (a damaged
+    /// cassette); turns the recording interrupted get a short budget of their own.
+    #[arg(long, default_value_t = REPLAY_TURN_TIMEOUT_SECS)]
+    turn_timeout_secs: u64,
+}
+
+impl Replay {
+    /// Replays; prints the turn results to stdout, progress and any divergence report to stderr.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let progress = Arc::new(|line: &str| eprintln!("  {line}"));
+        eprintln!("replaying {} (offline) ...", self.cassette.display());
+        let options = ReplayOptions {
+            turn_timeout_secs: self.turn_timeout_secs,
+            progress,
+        };
+        match replay_cassette(&self.cassette, options).await {
+            Ok(session) => {
+                let turns: usize = session.script.runners.iter().map(|r| r.turns.len()).sum();
+                super::print_out(&format!(
+                    "{}replay matched {}: {} conversation(s), {turns} turn(s)\n",
+                    session.render(),
+                    self.cassette.display(),
+                    session.outcomes.len()
+                ))
+            }
+            Err(CassetteReplayError::Diverged { report }) => bail!("{report}"),
+            Err(other) => Err(other.into()),
+        }
+    }
+}
