@@ -9,8 +9,10 @@
 //! | `verify` | [`verify_dir`](crate::cassette::verify_dir) |
 //! | `review`, `accept` | [`list_pending`](crate::cassette::list_pending) |
 //! | `record-fixtures` | [`fixtures`](crate::testing::fixtures) |
+//! | `demo` | [`demo_live`](crate::cmds::demo::demo_live), [`demo_replay`](crate::cmds::demo::demo_replay) |
 
 mod accept;
+mod demo;
 mod fixtures;
 mod inspect;
 mod install;
@@ -58,8 +60,10 @@ pub enum Command {
     /// scripted model (`fixtures/scenarios/`). A cassette that changed is written beside the old
     /// one as `<name>.jsonl.new` for review, unless `--overwrite` is given.
     RecordFixtures(fixtures::RecordFixtures),
-    // `demo` (the example generation workflow recorded, then replayed) comes with issue 5:
-    // `cli/demo.rs` on top of `cmds::generate::build_generation_workflow`.
+    /// The main job on an embedded default: the example generation workflow run against the
+    /// real pinned Codex (installed first if missing) driven by the scripted local model while
+    /// recording, then replayed offline; prints both sides with timings and the artifacts.
+    Demo(demo::Demo),
 }
 
 /// Runs a parsed command line.
@@ -74,6 +78,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Review(args) => args.run(),
         Command::Accept(args) => args.run(),
         Command::RecordFixtures(args) => runtime()?.block_on(args.run()),
+        Command::Demo(args) => runtime()?.block_on(args.run()),
     }
 }
 

@@ -14,7 +14,9 @@ use super::build_generation_workflow;
 use super::wire_generation_workflow;
 use crate::agent::{AgentError, TurnOptions};
 use crate::cassette::{CassetteMode, CassetteSettings, RecordOptions, WriteOutcome};
-use crate::generate::{EntryRequest, GenerateError, PhaseSettings};
+use crate::generate::{
+    EntryReport, EntryRequest, GenerateError, GenerationWorkflow, PhaseSettings,
+};
 use crate::integrations::codex_runner::{
     CodexAgentSessionFactory, CodexBackend, CodexBackendConfig,
 };
@@ -146,26 +148,51 @@ impl WorkflowRun {
     }
 }
 
-/// Generates every fixture entry with the workflow on `factory`, in fresh temp workspaces.
+/// The fixture's scenario, embedded so the demo runs from any folder. `record-fixtures` reads
+/// the file instead, so an edited scenario is recorded without a rebuild.
+pub const EMBEDDED_SCENARIO: &str = include_str!("../../../fixtures/scenarios/diary_workflow.json");
+
+impl WorkflowRun {
+    /// The rendered pages of `reports`, by slug.
+    pub fn of(reports: &[EntryReport]) -> WorkflowRun {
+        WorkflowRun {
+            rendered: reports
+                .iter()
+                .map(|r| (r.slug.clone(), r.rendered.html.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Generates every fixture entry with `workflow`, each in a fresh folder `<workspaces>/<slug>`
+/// (emptied first), and returns the entries' reports in fixture order.
 async fn run_entries(
-    workflow: &crate::generate::GenerationWorkflow,
-) -> Result<WorkflowRun, WorkflowFixtureError> {
-    let mut dirs = Vec::new();
+    workflow: &GenerationWorkflow,
+    workspaces: &Path,
+) -> Result<Vec<EntryReport>, WorkflowFixtureError> {
+    let setup = |e: std::io::Error| WorkflowFixtureError::Setup(e.to_string());
     let mut entries = Vec::new();
     for (slug, topic) in WORKFLOW_ENTRIES {
-        let dir = tempfile::Builder::new()
-            .prefix("prompt-diary-ws-")
-            .tempdir()
-            .map_err(|e| WorkflowFixtureError::Setup(e.to_string()))?;
-        entries.push(EntryRequest::new(*slug, *topic, WORKFLOW_DATE, dir.path()));
-        dirs.push(dir);
+        let dir = workspaces.join(slug);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(setup)?;
+        }
+        std::fs::create_dir_all(&dir).map_err(setup)?;
+        entries.push(EntryRequest::new(*slug, *topic, WORKFLOW_DATE, dir));
     }
-    let mut rendered = BTreeMap::new();
-    for result in workflow.run_entries(entries).await {
-        let report = result?;
-        rendered.insert(report.slug, report.rendered.html);
-    }
-    Ok(WorkflowRun { rendered })
+    workflow
+        .run_entries(entries)
+        .await
+        .into_iter()
+        .map(|result| result.map_err(WorkflowFixtureError::from))
+        .collect()
+}
+
+fn temp_workspaces() -> Result<tempfile::TempDir, WorkflowFixtureError> {
+    tempfile::Builder::new()
+        .prefix("prompt-diary-ws-")
+        .tempdir()
+        .map_err(|e| WorkflowFixtureError::Setup(e.to_string()))
 }
 
 /// Records the workflow fixture from the real binary `codex_bin` driven by the scripted model
@@ -181,8 +208,28 @@ pub async fn record_workflow(
     out: &Path,
     overwrite: bool,
 ) -> Result<(WriteOutcome, WorkflowRun), WorkflowFixtureError> {
+    let scenario = Scenario::from_file(&scenario_path(root))
+        .map_err(|e| WorkflowFixtureError::Setup(e.to_string()))?;
+    let workspaces = temp_workspaces()?;
+    let (outcome, reports) =
+        record_workflow_in(scenario, codex_bin, out, overwrite, workspaces.path()).await?;
+    Ok((outcome, WorkflowRun::of(&reports)))
+}
+
+/// Records the workflow as [`record_workflow`] does, from `scenario` (for example
+/// [`EMBEDDED_SCENARIO`]), with the entries' workspaces under `workspaces` (one folder per
+/// slug, left in place so the artifacts can be read afterwards).
+///
+/// # Errors
+/// See [`WorkflowFixtureError`].
+pub async fn record_workflow_in(
+    scenario: Scenario,
+    codex_bin: &Path,
+    out: &Path,
+    overwrite: bool,
+    workspaces: &Path,
+) -> Result<(WriteOutcome, Vec<EntryReport>), WorkflowFixtureError> {
     let setup = |e: &dyn std::fmt::Display| WorkflowFixtureError::Setup(e.to_string());
-    let scenario = Scenario::from_file(&scenario_path(root)).map_err(|e| setup(&e))?;
     let model = ScriptedModel::start(scenario)
         .await
         .map_err(|e| setup(&e))?;
@@ -197,11 +244,11 @@ pub async fn record_workflow(
     let backend = CodexBackend::start_recording(config, options).await?;
     let factory = CodexAgentSessionFactory::with_backend(backend.clone());
     let workflow = wire_generation_workflow(std::sync::Arc::new(factory), workflow_settings());
-    let run = run_entries(&workflow).await;
+    let reports = run_entries(&workflow, workspaces).await;
     let stopped = workflow.shutdown().await;
     let unused = model.unused_replies();
     model.shutdown().await;
-    let run = run?;
+    let reports = reports?;
     stopped?;
     if !unused.is_empty() {
         return Err(WorkflowFixtureError::UnusedReplies(unused));
@@ -209,7 +256,7 @@ pub async fn record_workflow(
     let outcome = backend
         .recording_outcome()
         .ok_or_else(|| WorkflowFixtureError::Setup("the recording was not written".to_owned()))?;
-    Ok((outcome, run))
+    Ok((outcome, reports))
 }
 
 /// Replays the workflow fixture offline from `cassette` (the committed one when `None`) through
@@ -223,13 +270,27 @@ pub async fn replay_workflow(
     cassette: Option<&Path>,
 ) -> Result<WorkflowRun, WorkflowFixtureError> {
     let path = cassette.map_or_else(|| cassette_path(root), Path::to_path_buf);
-    let mut settings = CassetteSettings::new(path, CassetteMode::Replay);
+    let workspaces = temp_workspaces()?;
+    let reports = replay_workflow_in(&path, workspaces.path()).await?;
+    Ok(WorkflowRun::of(&reports))
+}
+
+/// Replays the workflow from `cassette` as [`replay_workflow`] does, with the entries'
+/// workspaces under `workspaces` (one folder per slug, left in place).
+///
+/// # Errors
+/// See [`replay_workflow`].
+pub async fn replay_workflow_in(
+    cassette: &Path,
+    workspaces: &Path,
+) -> Result<Vec<EntryReport>, WorkflowFixtureError> {
+    let mut settings = CassetteSettings::new(cassette, CassetteMode::Replay);
     settings.record_command = Some(RECORD_FIXTURES_COMMAND.to_owned());
     let backend = CodexBackendConfig::default().with_cassette_settings(settings);
     let workflow = build_generation_workflow(backend, workflow_settings()).await?;
-    let run = run_entries(&workflow).await;
+    let reports = run_entries(&workflow, workspaces).await;
     let stopped = workflow.shutdown().await;
-    let run = run?;
+    let reports = reports?;
     stopped?;
-    Ok(run)
+    Ok(reports)
 }

@@ -1,0 +1,66 @@
+//! `prompt-diary demo`: the main job on an embedded default. The example diary workflow runs
+//! against the real pinned Codex driven by the scripted local model while recording, then again
+//! offline from that recording; both sides are printed side by side.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+
+use crate::cmds::demo::{DemoReport, demo_cassette, demo_live, demo_replay};
+use crate::integrations::codex_runner::{
+    PINNED_CODEX_VERSION, install_codex, project_root, resolve_codex_bin,
+};
+
+/// Arguments of `demo`.
+#[derive(Debug, Args)]
+pub struct Demo {
+    /// Where the recording and both sides' workspaces go; `target/prompt-diary-demo/` in the
+    /// project folder by default. Earlier demo output there is replaced.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+impl Demo {
+    /// Installs Codex if it is missing, then runs both sides and prints the comparison.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let root = project_root(&std::env::current_dir()?);
+        let out = self
+            .out
+            .unwrap_or_else(|| root.join("target").join("prompt-diary-demo"));
+        std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+        let codex_bin = match resolve_codex_bin(None) {
+            Ok((path, _)) => path,
+            Err(_) => {
+                eprintln!(
+                    "Codex {PINNED_CODEX_VERSION} is not installed; installing it into {} with npm (once) ...",
+                    root.join(".prompt-diary").display()
+                );
+                install_codex(&root, PINNED_CODEX_VERSION, |line| eprintln!("  {line}"))?
+            }
+        };
+        eprintln!(
+            "[1/2] live: the diary workflow (outline -> draft -> review -> render, 2 entries at once)\n      on {} with the scripted local model, recording ...",
+            codex_bin.display()
+        );
+        let live = demo_live(&codex_bin, &out).await?;
+        eprintln!(
+            "[2/2] replay: the same workflow from {}, offline ...",
+            demo_cassette(&out).display()
+        );
+        let replay = demo_replay(&out).await.context(
+            "replaying the demo's own recording failed; this is a bug, please report it with the output above",
+        )?;
+        let report = DemoReport {
+            cassette: demo_cassette(&out),
+            live,
+            replay,
+        };
+        super::print_out(&report.render())?;
+        anyhow::ensure!(
+            report.identical(),
+            "live and replay rendered different pages; see the table above"
+        );
+        Ok(())
+    }
+}
