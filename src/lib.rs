@@ -55,3 +55,8 @@ pub mod shim;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod transport;
+
+/// The README's Rust examples, compiled by `cargo test` so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
