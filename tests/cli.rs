@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use prompt_diary::integrations::codex_runner::{
     PINNED_CODEX_VERSION, binary_in_install, install_dir,
 };
-use prompt_diary::testing::conformance::codex_for_conformance;
+use prompt_diary::testing::conformance::{announce_skip, codex_for_conformance};
 use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use rstest::rstest;
 use serde_json::Value;
@@ -81,7 +81,7 @@ fn npm_available() -> bool {
 fn install_codex_prints_the_binary_and_a_second_run_finds_it_installed() {
     let installed = binary_in_install(&install_dir(Path::new(ROOT), PINNED_CODEX_VERSION));
     if installed.is_none() && !npm_available() {
-        eprintln!("SKIPPED install_codex: npm is not installed, so Codex cannot be installed");
+        announce_skip("install_codex: npm is not installed, so Codex cannot be installed");
         return;
     }
     let first = run(&["install-codex", "--dir", ROOT]);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use prompt_diary::cassette::{Cassette, RecordOptions, Timeline, WriteOutcome};
 use prompt_diary::integrations::codex_runner::{CodexBackendConfig, resolve_codex_bin};
+use prompt_diary::testing::conformance::announce_skip;
 use prompt_diary::testing::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
 use prompt_diary::testing::from_cassette::replay_cassette_quietly;
 use prompt_diary::testing::recording::record_script;
@@ -17,13 +18,15 @@ fn live_enabled(test: &str) -> bool {
     let set =
         |key: &str| std::env::var(key).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
     if !set(LIVE_ENV) {
-        eprintln!(
-            "SKIPPED live test `{test}`: set {LIVE_ENV}=1 (or run `just live`) to use your own Codex login"
-        );
+        announce_skip(&format!(
+            "live test `{test}`: set {LIVE_ENV}=1 (or run `just live`) to use your own Codex login"
+        ));
         return false;
     }
     if set("CI") {
-        eprintln!("SKIPPED live test `{test}`: CI is set, and CI never talks to a real model");
+        announce_skip(&format!(
+            "live test `{test}`: CI is set, and CI never talks to a real model"
+        ));
         return false;
     }
     true

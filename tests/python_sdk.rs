@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use prompt_diary::testing::conformance::{
-    ScriptedCodex, codex_for_conformance, conformance_required,
+    ScriptedCodex, announce_skip, codex_for_conformance, conformance_required,
 };
 use serde_json::Value;
 
@@ -31,7 +31,7 @@ fn python() -> Option<PathBuf> {
             python.display()
         );
     }
-    eprintln!("SKIPPED Python SDK test: no {}; {how}", python.display());
+    announce_skip(&format!("Python SDK test: no {}; {how}", python.display()));
     None
 }
 

@@ -35,13 +35,21 @@ pub fn codex_for_conformance(test: &str) -> Option<PathBuf> {
             )
         }
         Err(_) => {
-            eprintln!(
-                "SKIPPED conformance test `{test}`: no Codex binary. Enable the tier with \
+            announce_skip(&format!(
+                "conformance test `{test}`: no Codex binary. Enable the tier with \
                  `cargo run -- install-codex` (or `just install-codex`), or set PROMPT_DIARY_CODEX_BIN"
-            );
+            ));
             None
         }
     }
+}
+
+/// Prints `SKIPPED <what>` on the process's real stderr, past the test harness's output
+/// capture, so a skipped test is visible in a plain `cargo test` run instead of passing
+/// silently.
+pub fn announce_skip(what: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {what}");
 }
 
 /// Everything one conformance test needs: the scripted model, a Codex home pointing at it, a
