@@ -40,6 +40,10 @@ struct Identity {
 struct Conv {
     label: String,
     entries: Vec<(usize, Entry)>,
+    /// `prefix[i]` names the history `entries[..=i]`: conversations with the same id there
+    /// recorded the same entries (labels aside). Only as long as some other conversation shares
+    /// it. Computed at load, because emitted server messages are moved out, not cloned.
+    prefix: Vec<u32>,
     me: Identity,
 }
 
@@ -75,6 +79,7 @@ impl Replayer {
             };
             convs[index].push(line, entry);
         }
+        history_classes(&mut convs);
         Self {
             path: cassette.path,
             record_command,
@@ -273,7 +278,7 @@ impl Replayer {
             other != conv
                 && (o.me.cursor == cursor || (o.me.cursor == 0 && o.me.thread.is_none()))
                 && o.entries.len() > cursor
-                && same_history(&o.entries[..cursor], &self.convs[conv].entries[..cursor])
+                && same_history(o, &self.convs[conv], cursor)
                 && o.expects(cursor, body, &self.convs[conv].me.bindings)
                     .is_ok()
         })
@@ -281,6 +286,16 @@ impl Replayer {
 
     /// Exchanges the client identities of two conversations with equal histories.
     fn swap(&mut self, a: usize, b: usize) {
+        // The histories are equal up to the further cursor, but the emitted server entries were
+        // moved out: the conversation taking the earlier cursor gets the intact copies.
+        let upto = self.convs[a].me.cursor.max(self.convs[b].me.cursor);
+        if a != b && self.convs[a].me.cursor != self.convs[b].me.cursor {
+            let (low, high) = (a.min(b), a.max(b));
+            let (left, right) = self.convs.split_at_mut(high);
+            let (x, y) = (&mut left[low], &mut right[0]);
+            let upto = upto.min(x.entries.len()).min(y.entries.len());
+            x.entries[..upto].swap_with_slice(&mut y.entries[..upto]);
+        }
         let a_me = std::mem::take(&mut self.convs[a].me);
         let b_me = std::mem::replace(&mut self.convs[b].me, a_me);
         self.convs[a].me = b_me;
@@ -301,11 +316,29 @@ impl Replayer {
     /// Emits recorded server messages and applies effects up to the next client message.
     fn emit(&mut self, conv: usize) -> Result<(), ReplayError> {
         loop {
-            let c = &self.convs[conv];
-            let Some((_, entry)) = c.entries.get(c.me.cursor) else {
+            let c = &mut self.convs[conv];
+            let cursor = c.me.cursor;
+            let Some((_, entry)) = c.entries.get_mut(cursor) else {
                 return Ok(());
             };
-            let entry = entry.clone();
+            // Each server entry is emitted once: move it out instead of cloning it.
+            let entry = match entry {
+                Entry::C2s { .. } => return Ok(()),
+                Entry::S2c { msg, .. } => Entry::S2c {
+                    conv: String::new(),
+                    turn: None,
+                    msg: std::mem::take(msg),
+                },
+                Entry::Effects { effects, turn, .. } => Entry::Effects {
+                    conv: String::new(),
+                    turn: *turn,
+                    effects: std::mem::take(effects),
+                },
+                Entry::Exit { .. } => Entry::Exit {
+                    status: String::new(),
+                    stderr_tail: Vec::new(),
+                },
+            };
             match entry {
                 Entry::C2s { .. } => return Ok(()),
                 Entry::S2c { msg, .. } => {
@@ -412,6 +445,7 @@ impl Conv {
         Self {
             label,
             entries: Vec::new(),
+            prefix: Vec::new(),
             me: Identity::default(),
         }
     }
@@ -442,36 +476,81 @@ impl Conv {
     }
 }
 
-/// Whether two conversations recorded the same entries (labels and line numbers aside).
-fn same_history(a: &[(usize, Entry)], b: &[(usize, Entry)]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).all(|((_, x), (_, y))| match (x, y) {
-            (
-                Entry::C2s { turn, msg, .. },
-                Entry::C2s {
-                    turn: turn_b,
-                    msg: msg_b,
-                    ..
-                },
-            )
-            | (
-                Entry::S2c { turn, msg, .. },
-                Entry::S2c {
-                    turn: turn_b,
-                    msg: msg_b,
-                    ..
-                },
-            ) => turn == turn_b && msg == msg_b,
-            (
-                Entry::Effects { turn, effects, .. },
-                Entry::Effects {
-                    turn: turn_b,
-                    effects: effects_b,
-                    ..
-                },
-            ) => turn == turn_b && effects == effects_b,
-            (x, y) => x == y,
-        })
+/// Whether conversations `a` and `b` recorded the same first `len` entries.
+fn same_history(a: &Conv, b: &Conv, len: usize) -> bool {
+    len == 0
+        || matches!(
+            (a.prefix.get(len - 1), b.prefix.get(len - 1)),
+            (Some(x), Some(y)) if x == y
+        )
+}
+
+/// Whether two entries are the same, conversation labels aside.
+fn same_entry(x: &Entry, y: &Entry) -> bool {
+    match (x, y) {
+        (
+            Entry::C2s { turn, msg, .. },
+            Entry::C2s {
+                turn: turn_b,
+                msg: msg_b,
+                ..
+            },
+        )
+        | (
+            Entry::S2c { turn, msg, .. },
+            Entry::S2c {
+                turn: turn_b,
+                msg: msg_b,
+                ..
+            },
+        ) => turn == turn_b && msg == msg_b,
+        (
+            Entry::Effects { turn, effects, .. },
+            Entry::Effects {
+                turn: turn_b,
+                effects: effects_b,
+                ..
+            },
+        ) => turn == turn_b && effects == effects_b,
+        (x, y) => x == y,
+    }
+}
+
+/// Fills every conversation's `prefix`: conversations are split into groups with equal
+/// histories, one entry deeper at a time, until every group is alone.
+fn history_classes(convs: &mut [Conv]) {
+    let mut next = 0u32;
+    let mut groups: Vec<Vec<usize>> = vec![(0..convs.len()).collect()];
+    let mut depth = 0;
+    while !groups.is_empty() {
+        let mut refined = Vec::new();
+        for group in groups {
+            let mut parts: Vec<Vec<usize>> = Vec::new();
+            for &c in &group {
+                let Some((_, entry)) = convs[c].entries.get(depth) else {
+                    continue;
+                };
+                let same = parts
+                    .iter_mut()
+                    .find(|part| same_entry(&convs[part[0]].entries[depth].1, entry));
+                match same {
+                    Some(part) => part.push(c),
+                    None => parts.push(vec![c]),
+                }
+            }
+            for part in parts {
+                next += 1;
+                for &c in &part {
+                    convs[c].prefix.push(next);
+                }
+                if part.len() > 1 {
+                    refined.push(part);
+                }
+            }
+        }
+        groups = refined;
+        depth += 1;
+    }
 }
 
 /// A fresh value for a placeholder nobody has bound yet.
