@@ -207,6 +207,12 @@ impl Cassette {
                     "the last line has no newline: the file looks truncated".to_owned(),
                 ));
             }
+            if let Entry::Effects { effects, .. } = &entry {
+                for effect in effects {
+                    super::effects::check_path(effect.path())
+                        .map_err(|err| bad(number, err.to_string()))?;
+                }
+            }
             entries.push((number, entry));
         }
         Ok(Self {
