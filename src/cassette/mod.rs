@@ -13,6 +13,7 @@
 mod divergence;
 pub mod effects;
 pub mod format;
+mod history;
 pub mod mode;
 pub mod normalize;
 mod recorder;

@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::divergence::{Divergence, Location};
 use super::effects;
 use super::format::{BACKEND, Cassette, Entry};
+use super::history;
 use super::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -79,7 +80,12 @@ impl Replayer {
             };
             convs[index].push(line, entry);
         }
-        history_classes(&mut convs);
+        let histories: Vec<&[(usize, Entry)]> =
+            convs.iter().map(|c| c.entries.as_slice()).collect();
+        let classes = history::prefix_classes(&histories);
+        for (conv, prefix) in convs.iter_mut().zip(classes) {
+            conv.prefix = prefix;
+        }
         Self {
             path: cassette.path,
             record_command,
@@ -483,74 +489,6 @@ fn same_history(a: &Conv, b: &Conv, len: usize) -> bool {
             (a.prefix.get(len - 1), b.prefix.get(len - 1)),
             (Some(x), Some(y)) if x == y
         )
-}
-
-/// Whether two entries are the same, conversation labels aside.
-fn same_entry(x: &Entry, y: &Entry) -> bool {
-    match (x, y) {
-        (
-            Entry::C2s { turn, msg, .. },
-            Entry::C2s {
-                turn: turn_b,
-                msg: msg_b,
-                ..
-            },
-        )
-        | (
-            Entry::S2c { turn, msg, .. },
-            Entry::S2c {
-                turn: turn_b,
-                msg: msg_b,
-                ..
-            },
-        ) => turn == turn_b && msg == msg_b,
-        (
-            Entry::Effects { turn, effects, .. },
-            Entry::Effects {
-                turn: turn_b,
-                effects: effects_b,
-                ..
-            },
-        ) => turn == turn_b && effects == effects_b,
-        (x, y) => x == y,
-    }
-}
-
-/// Fills every conversation's `prefix`: conversations are split into groups with equal
-/// histories, one entry deeper at a time, until every group is alone.
-fn history_classes(convs: &mut [Conv]) {
-    let mut next = 0u32;
-    let mut groups: Vec<Vec<usize>> = vec![(0..convs.len()).collect()];
-    let mut depth = 0;
-    while !groups.is_empty() {
-        let mut refined = Vec::new();
-        for group in groups {
-            let mut parts: Vec<Vec<usize>> = Vec::new();
-            for &c in &group {
-                let Some((_, entry)) = convs[c].entries.get(depth) else {
-                    continue;
-                };
-                let same = parts
-                    .iter_mut()
-                    .find(|part| same_entry(&convs[part[0]].entries[depth].1, entry));
-                match same {
-                    Some(part) => part.push(c),
-                    None => parts.push(vec![c]),
-                }
-            }
-            for part in parts {
-                next += 1;
-                for &c in &part {
-                    convs[c].prefix.push(next);
-                }
-                if part.len() > 1 {
-                    refined.push(part);
-                }
-            }
-        }
-        groups = refined;
-        depth += 1;
-    }
 }
 
 /// A fresh value for a placeholder nobody has bound yet.
