@@ -24,7 +24,7 @@ async fn one(target_bin: &std::path::Path, turns: usize, adapter: bool) -> Measu
         codex_home: home.path().to_owned(),
     };
     let measured = if adapter {
-        workload::run_adapter(&target, 1, turns).await
+        workload::run_adapter(&target, 1, turns, None).await
     } else {
         workload::run_raw(&target, turns).await
     };

@@ -26,7 +26,7 @@ async fn one(bin: &Path, runners: usize, turns: usize) -> Measured {
         codex_bin: bin.to_owned(),
         codex_home: home.path().to_owned(),
     };
-    let measured = workload::run_adapter_in_child(&target, runners, turns).await;
+    let measured = workload::run_adapter_in_child(&target, runners, turns, None).await;
     assert_eq!(measured.turns, runners * turns, "every turn accounted for");
     assert!(model.errors().is_empty() && model.unused_replies().is_empty());
     model.shutdown().await;

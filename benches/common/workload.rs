@@ -82,8 +82,17 @@ pub struct Target {
 }
 
 /// Runs the workload through `CodexAgentRunner`: one backend, one runner per conversation, all
-/// conversations at once, each conversation's turns in order.
-pub async fn run_adapter(target: &Target, conversations: usize, turns: usize) -> Measured {
+/// conversations at once, each conversation's turns in order. With `in_flight`, at most that many
+/// turns run at a time (the others wait for a permit before they start).
+pub async fn run_adapter(
+    target: &Target,
+    conversations: usize,
+    turns: usize,
+    in_flight: Option<usize>,
+) -> Measured {
+    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(
+        in_flight.unwrap_or(tokio::sync::Semaphore::MAX_PERMITS),
+    ));
     let config = CodexBackendConfig::default()
         .with_codex_bin(&target.codex_bin)
         .with_codex_home(&target.codex_home);
@@ -99,10 +108,12 @@ pub async fn run_adapter(target: &Target, conversations: usize, turns: usize) ->
     let mut tasks = tokio::task::JoinSet::new();
     for (c, workspace) in workspaces.iter().enumerate() {
         let mut runner = CodexAgentRunner::new(backend.clone(), AgentConfig::new(workspace.path()));
+        let permits = std::sync::Arc::clone(&permits);
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(turns);
             for t in 0..turns {
                 let begun = Instant::now();
+                let _permit = permits.acquire().await.expect("the semaphore stays open");
                 let result = runner
                     .turn(&prompt(c, t), TurnOptions::with_timeout(TURN_TIMEOUT))
                     .await
@@ -249,11 +260,12 @@ pub fn child_main() {
     };
     let conversations = spec["conversations"].as_u64().expect("conversations") as usize;
     let turns = spec["turns"].as_u64().expect("turns") as usize;
+    let in_flight = spec["in_flight"].as_u64().map(|n| n as usize);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("a runtime");
-    let mut measured = runtime.block_on(run_adapter(&target, conversations, turns));
+    let mut measured = runtime.block_on(run_adapter(&target, conversations, turns, in_flight));
     drop(runtime);
     measured.client_hwm_kib = status_kib(std::process::id(), "VmHWM");
     println!("{}", serde_json::to_string(&measured).expect("JSON"));
@@ -261,10 +273,15 @@ pub fn child_main() {
 }
 
 /// Runs the adapter workload in a child process, so its peak memory is the client's alone.
-pub async fn run_adapter_in_child(target: &Target, conversations: usize, turns: usize) -> Measured {
+pub async fn run_adapter_in_child(
+    target: &Target,
+    conversations: usize,
+    turns: usize,
+    in_flight: Option<usize>,
+) -> Measured {
     let spec = json!({
         "codex_bin": target.codex_bin, "codex_home": target.codex_home,
-        "conversations": conversations, "turns": turns,
+        "conversations": conversations, "turns": turns, "in_flight": in_flight,
     });
     let exe = std::env::current_exe().expect("this bench program");
     let mut command = tokio::process::Command::new(exe);
