@@ -272,6 +272,10 @@ impl<T: Transport> Actor<T> {
                 incoming = self.transport.recv() => match incoming {
                     Ok(Some(message)) => {
                         self.route(message);
+                        // A burst already buffered (a replayed turn) is routed in one go.
+                        while let Some(message) = self.transport.ready() {
+                            self.route(message);
+                        }
                         if let Err(failure) = self.flush().await {
                             break failure;
                         }
