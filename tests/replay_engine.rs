@@ -245,7 +245,7 @@ async fn secrets_in_the_traffic_are_redacted_and_a_leftover_secret_stops_the_wri
     );
 
     rec.server_message(&msg(
-        json!({"method": "warning", "params": {"headers": {"authorization": "opaque-token"}}}),
+        json!({"method": "warning", "params": {"message": "env: OPENAI_API_KEY=opaque-token"}}),
     ));
     let err = rec.finish("exit status: 0", &[]).unwrap_err().to_string();
     assert!(

@@ -175,8 +175,9 @@ impl Snapshot {
     }
 }
 
-/// Checks that `path` is a plain relative path and joins it to `root`.
-pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
+/// Checks that `path` is a plain relative path: not empty, not absolute, no `.` or `..`, no NUL
+/// or backslash.
+pub fn check_path(path: &str) -> Result<(), EffectError> {
     let unsafe_path = |reason| EffectError::UnsafePath {
         path: path.to_owned(),
         reason,
@@ -187,8 +188,7 @@ pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
     if path.contains('\0') || path.contains('\\') {
         return Err(unsafe_path("the path contains a NUL or a backslash"));
     }
-    let relative = Path::new(path);
-    for component in relative.components() {
+    for component in Path::new(path).components() {
         match component {
             Component::Normal(_) => {}
             Component::CurDir => return Err(unsafe_path("the path contains `.`")),
@@ -198,7 +198,34 @@ pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
             }
         }
     }
-    Ok(root.join(relative))
+    Ok(())
+}
+
+/// Checks that `path` is a plain relative path and joins it to `root`.
+pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
+    check_path(path)?;
+    Ok(root.join(path))
+}
+
+/// Refuses a path that passes through (or ends at) a symbolic link already in the workspace: a
+/// link could point anywhere, and writing through it would land outside.
+fn no_symlink_on_the_way(root: &Path, path: &str) -> Result<(), EffectError> {
+    let mut at = root.to_path_buf();
+    for component in Path::new(path).components() {
+        at.push(component);
+        match std::fs::symlink_metadata(&at) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                return Err(EffectError::UnsafePath {
+                    path: path.to_owned(),
+                    reason: "it goes through a symbolic link in the workspace",
+                });
+            }
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(EffectError::Io { path: at, source }),
+        }
+    }
+    Ok(())
 }
 
 /// Applies `effects` under `root`. Every path is checked before anything is written.
@@ -206,8 +233,12 @@ pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
 pub fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> {
     let targets = effects
         .iter()
-        .map(|effect| safe_join(root, effect.path()).map(|target| (effect, target)))
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|effect| {
+            let target = safe_join(root, effect.path())?;
+            no_symlink_on_the_way(root, effect.path())?;
+            Ok((effect, target))
+        })
+        .collect::<Result<Vec<_>, EffectError>>()?;
     for (effect, target) in targets {
         let io = |source| EffectError::Io {
             path: target.clone(),

@@ -188,7 +188,7 @@ impl Cassette {
             if line.is_empty() {
                 continue;
             }
-            let entry: Entry = serde_json::from_str(line).map_err(|err| {
+            let entry = parse_entry(line).map_err(|err| {
                 let truncated = if terminated {
                     ""
                 } else {
@@ -197,7 +197,7 @@ impl Cassette {
                 bad(number, format!("not a cassette entry ({err}){truncated}"))
             })?;
             if let Entry::C2s { msg, .. } | Entry::S2c { msg, .. } = &entry {
-                Message::from_value(msg.clone()).map_err(|err| {
+                Message::classify(msg).map_err(|err| {
                     bad(number, format!("`msg` is not a JSON-RPC message: {err}"))
                 })?;
             }
@@ -206,6 +206,12 @@ impl Cassette {
                     number,
                     "the last line has no newline: the file looks truncated".to_owned(),
                 ));
+            }
+            if let Entry::Effects { effects, .. } = &entry {
+                for effect in effects {
+                    super::effects::check_path(effect.path())
+                        .map_err(|err| bad(number, err.to_string()))?;
+                }
             }
             entries.push((number, entry));
         }
@@ -257,6 +263,49 @@ impl Cassette {
         flush(&mut block, &mut out);
         out
     }
+}
+
+/// Parses one body line. Message lines, the bulk of a cassette, take a direct path (serde's
+/// internally tagged enums buffer every value twice); anything else, including every malformed
+/// line, goes through serde for its precise error.
+fn parse_entry(line: &str) -> Result<Entry, serde_json::Error> {
+    let value: Value = serde_json::from_str(line)?;
+    match message_entry(value) {
+        Ok(entry) => Ok(entry),
+        Err(value) => serde_json::from_value(value),
+    }
+}
+
+/// A well-formed `c2s`/`s2c` entry, or the value back for serde to judge.
+fn message_entry(value: Value) -> Result<Entry, Value> {
+    let Value::Object(mut map) = value else {
+        return Err(value);
+    };
+    let c2s = match map.get("kind").and_then(Value::as_str) {
+        Some("c2s") => true,
+        Some("s2c") => false,
+        _ => return Err(Value::Object(map)),
+    };
+    let turn = match map.get("turn") {
+        None | Some(Value::Null) => Some(None),
+        Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some),
+        Some(_) => None,
+    };
+    let (Some(turn), true, true) = (
+        turn,
+        matches!(map.get("conv"), Some(Value::String(_))),
+        map.contains_key("msg"),
+    ) else {
+        return Err(Value::Object(map));
+    };
+    let (Some(Value::String(conv)), Some(msg)) = (map.remove("conv"), map.remove("msg")) else {
+        return Err(Value::Object(map)); // checked above
+    };
+    Ok(if c2s {
+        Entry::C2s { conv, turn, msg }
+    } else {
+        Entry::S2c { conv, turn, msg }
+    })
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@
 mod divergence;
 pub mod effects;
 pub mod format;
+mod history;
 pub mod mode;
 pub mod normalize;
 pub mod pending;

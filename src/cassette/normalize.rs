@@ -229,8 +229,16 @@ fn zero_numbers(value: &mut Value) {
 pub struct Bindings {
     /// placeholder → value
     values: HashMap<String, String>,
-    /// value → placeholder (for normalising what the client sends)
+    /// value → placeholder (the first one bound to it), for what the client sends
+    exact: HashMap<String, String>,
+    /// The same pairs, longest value first (ties in byte order): the order in which values
+    /// inside longer strings are replaced.
     reverse: Vec<(String, String)>,
+    /// Values by their first two bytes, to find the few that can occur in a string without
+    /// searching for each one.
+    by_prefix: HashMap<[u8; 2], Vec<String>>,
+    /// Which bytes some value starts with.
+    first_bytes: [u64; 4],
 }
 
 impl Bindings {
@@ -242,11 +250,19 @@ impl Bindings {
     /// Binds `placeholder` to `value` both ways.
     pub fn bind(&mut self, placeholder: &str, value: &str) {
         self.values.insert(placeholder.to_owned(), value.to_owned());
-        if value.len() >= 2 && !self.reverse.iter().any(|(v, _)| v == value) {
+        let bytes = value.as_bytes();
+        if bytes.len() >= 2 && !self.exact.contains_key(value) {
+            self.exact.insert(value.to_owned(), placeholder.to_owned());
+            let at = self.reverse.partition_point(|(v, _)| {
+                v.len() > value.len() || (v.len() == value.len() && v.as_str() < value)
+            });
             self.reverse
-                .push((value.to_owned(), placeholder.to_owned()));
-            self.reverse
-                .sort_by(|a, b| b.0.len().cmp(&a.0.len()).then_with(|| a.0.cmp(&b.0)));
+                .insert(at, (value.to_owned(), placeholder.to_owned()));
+            self.by_prefix
+                .entry([bytes[0], bytes[1]])
+                .or_default()
+                .push(value.to_owned());
+            self.first_bytes[usize::from(bytes[0] >> 6)] |= 1 << (bytes[0] & 63);
         }
     }
 
@@ -264,7 +280,7 @@ impl Bindings {
                     *value = number;
                     return;
                 }
-                if text.contains("{{") {
+                if find_pair(text, b'{').is_some() {
                     *text = self.fill_text(text, fresh);
                 }
             }
@@ -277,8 +293,8 @@ impl Bindings {
     fn fill_text(&mut self, text: &str, fresh: &mut dyn FnMut(&str) -> String) -> String {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        while let Some(start) = rest.find("{{") {
-            let Some(len) = rest[start..].find("}}") else {
+        while let Some(start) = find_pair(rest, b'{') {
+            let Some(len) = find_pair(&rest[start..], b'}') else {
                 break;
             };
             let placeholder = &rest[start..start + len + 2];
@@ -303,12 +319,16 @@ impl Bindings {
     pub fn unfill(&self, value: &mut Value) {
         match value {
             Value::String(text) => {
-                if let Some((_, placeholder)) = self.reverse.iter().find(|(v, _)| v == text) {
+                if let Some(placeholder) = self.exact.get(text.as_str()) {
                     *text = placeholder.clone();
                     return;
                 }
+                let present = self.values_in(text);
+                if present.is_empty() {
+                    return;
+                }
                 for (literal, placeholder) in &self.reverse {
-                    if text.contains(literal.as_str()) {
+                    if present.contains(&literal.as_str()) && text.contains(literal.as_str()) {
                         *text = text.replace(literal.as_str(), placeholder);
                     }
                 }
@@ -318,9 +338,49 @@ impl Bindings {
             _ => {}
         }
     }
+
+    /// The bound values that occur in `text`.
+    fn values_in(&self, text: &str) -> Vec<&str> {
+        let bytes = text.as_bytes();
+        let mut present: Vec<&str> = Vec::new();
+        for at in 0..bytes.len().saturating_sub(1) {
+            let first = bytes[at];
+            if self.first_bytes[usize::from(first >> 6)] & (1 << (first & 63)) == 0 {
+                continue;
+            }
+            let Some(candidates) = self.by_prefix.get(&[first, bytes[at + 1]]) else {
+                continue;
+            };
+            for candidate in candidates {
+                if bytes[at..].starts_with(candidate.as_bytes())
+                    && !present.contains(&candidate.as_str())
+                {
+                    present.push(candidate);
+                }
+            }
+        }
+        present
+    }
+}
+
+/// Where `text` has two `byte`s in a row (`{{` or `}}`).
+fn find_pair(text: &str, byte: u8) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(at) = bytes[from..].iter().position(|b| *b == byte) {
+        let at = from + at;
+        if bytes.get(at + 1) == Some(&byte) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn time_value(text: &str) -> Option<Value> {
+    if !text.starts_with("{{") {
+        return None; // most strings: no clock read
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();

@@ -524,7 +524,20 @@ fn redact_value(value: &mut Value, home: Option<&str>) {
                 *text = clean;
             }
         }
-        Value::Object(map) => map.values_mut().for_each(|v| redact_value(v, home)),
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(text)
+                        if redact::is_secret_field(key)
+                            && !text.is_empty()
+                            && !text.starts_with("{{") =>
+                    {
+                        *text = redact::REDACTED.to_owned();
+                    }
+                    _ => redact_value(v, home),
+                }
+            }
+        }
         Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, home)),
         _ => {}
     }

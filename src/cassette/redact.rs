@@ -10,11 +10,38 @@ pub const RULES: &[&str] = &[
     "home-directory",
 ];
 
+/// Field names whose string values are credentials, compared in lower case without `_` or `-`
+/// (so `accessToken`, `access_token` and `ACCESS-TOKEN` all count). Their values are redacted
+/// whatever they look like.
+pub const SECRET_FIELDS: &[&str] = &[
+    "authorization",
+    "apikey",
+    "openaiapikey",
+    "xapikey",
+    "accesstoken",
+    "refreshtoken",
+    "idtoken",
+    "bearertoken",
+    "sessiontoken",
+    "clientsecret",
+    "password",
+];
+
+/// Whether a JSON field called `key` holds a credential (see [`SECRET_FIELDS`]).
+pub fn is_secret_field(key: &str) -> bool {
+    let folded: String = key
+        .chars()
+        .filter(|c| *c != '_' && *c != '-')
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    SECRET_FIELDS.contains(&folded.as_str())
+}
+
 /// What replaces a secret.
 pub const REDACTED: &str = "{{redacted}}";
 
-/// Redacts secrets in `text`: `sk-...` keys, `Bearer ...` tokens, and `home` (the user's home
-/// directory) becomes `{{home}}`.
+/// Redacts secrets in `text`: `sk-...` keys, `Bearer ...` tokens, JSON Web Tokens (`eyJ...`, as
+/// ChatGPT access and id tokens are), and `home` (the user's home directory) becomes `{{home}}`.
 pub fn redact<'a>(text: &'a str, home: Option<&str>) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(text);
     if let Some(home) = home.filter(|h| h.len() > 1) {
@@ -30,11 +57,23 @@ pub fn redact<'a>(text: &'a str, home: Option<&str>) -> Cow<'a, str> {
             out = Cow::Owned(replaced);
         }
     }
+    if let Some(replaced) = replace_tokens_in(&out, JWT_PREFIX, 20, false) {
+        out = Cow::Owned(replaced);
+    }
     out
 }
 
+/// How every JSON Web Token starts: base64url of `{"`.
+const JWT_PREFIX: &str = "eyJ";
+
 /// Replaces every `prefix` followed by at least `min` token characters.
 fn replace_tokens(text: &str, prefix: &str, min: usize) -> Option<String> {
+    replace_tokens_in(text, prefix, min, true)
+}
+
+/// As [`replace_tokens`]; `word_start` asks that the prefix not follow a token character (a JSON
+/// Web Token is found after `token=` too).
+fn replace_tokens_in(text: &str, prefix: &str, min: usize, word_start: bool) -> Option<String> {
     if !text.contains(prefix) {
         return None;
     }
@@ -46,7 +85,7 @@ fn replace_tokens(text: &str, prefix: &str, min: usize) -> Option<String> {
         let len = after
             .find(|c: char| !is_token_char(c))
             .unwrap_or(after.len());
-        let starts_word = at == 0 || !rest[..at].ends_with(is_token_char);
+        let starts_word = !word_start || at == 0 || !rest[..at].ends_with(is_token_char);
         if len >= min && starts_word {
             out.push_str(&rest[..at]);
             out.push_str(REDACTED);
@@ -73,12 +112,21 @@ pub fn looks_secret(line: &str) -> Option<&'static str> {
     {
         return Some("a bearer token");
     }
+    if replace_tokens_in(line, JWT_PREFIX, 20, false).is_some() {
+        return Some("a JSON Web Token");
+    }
     let lower = line.to_ascii_lowercase();
     for marker in [
         "\"authorization\":\"",
         "\"api_key\":\"",
         "\"apikey\":\"",
         "openai_api_key=",
+        "\"accesstoken\":\"",
+        "\"access_token\":\"",
+        "\"refreshtoken\":\"",
+        "\"refresh_token\":\"",
+        "\"idtoken\":\"",
+        "\"id_token\":\"",
     ] {
         if let Some(at) = lower.find(marker) {
             let value = &line[at + marker.len()..];

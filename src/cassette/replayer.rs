@@ -19,6 +19,7 @@ use serde_json::Value;
 use super::divergence::{Divergence, Location};
 use super::effects;
 use super::format::{BACKEND, Cassette, Entry};
+use super::history;
 use super::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -40,8 +41,10 @@ struct Identity {
 struct Conv {
     label: String,
     entries: Vec<(usize, Entry)>,
-    /// Each entry serialised without its label, to compare histories.
-    shapes: Vec<String>,
+    /// `prefix[i]` names the history `entries[..=i]`: conversations with the same id there
+    /// recorded the same entries (labels aside). Only as long as some other conversation shares
+    /// it. Computed at load, because emitted server messages are moved out, not cloned.
+    prefix: Vec<u32>,
     me: Identity,
 }
 
@@ -76,6 +79,12 @@ impl Replayer {
                 }
             };
             convs[index].push(line, entry);
+        }
+        let histories: Vec<&[(usize, Entry)]> =
+            convs.iter().map(|c| c.entries.as_slice()).collect();
+        let classes = history::prefix_classes(&histories);
+        for (conv, prefix) in convs.iter_mut().zip(classes) {
+            conv.prefix = prefix;
         }
         Self {
             path: cassette.path,
@@ -274,8 +283,8 @@ impl Replayer {
             let o = &self.convs[other];
             other != conv
                 && (o.me.cursor == cursor || (o.me.cursor == 0 && o.me.thread.is_none()))
-                && o.shapes.len() > cursor
-                && o.shapes[..cursor] == self.convs[conv].shapes[..cursor]
+                && o.entries.len() > cursor
+                && same_history(o, &self.convs[conv], cursor)
                 && o.expects(cursor, body, &self.convs[conv].me.bindings)
                     .is_ok()
         })
@@ -283,6 +292,16 @@ impl Replayer {
 
     /// Exchanges the client identities of two conversations with equal histories.
     fn swap(&mut self, a: usize, b: usize) {
+        // The histories are equal up to the further cursor, but the emitted server entries were
+        // moved out: the conversation taking the earlier cursor gets the intact copies.
+        let upto = self.convs[a].me.cursor.max(self.convs[b].me.cursor);
+        if a != b && self.convs[a].me.cursor != self.convs[b].me.cursor {
+            let (low, high) = (a.min(b), a.max(b));
+            let (left, right) = self.convs.split_at_mut(high);
+            let (x, y) = (&mut left[low], &mut right[0]);
+            let upto = upto.min(x.entries.len()).min(y.entries.len());
+            x.entries[..upto].swap_with_slice(&mut y.entries[..upto]);
+        }
         let a_me = std::mem::take(&mut self.convs[a].me);
         let b_me = std::mem::replace(&mut self.convs[b].me, a_me);
         self.convs[a].me = b_me;
@@ -303,11 +322,29 @@ impl Replayer {
     /// Emits recorded server messages and applies effects up to the next client message.
     fn emit(&mut self, conv: usize) -> Result<(), ReplayError> {
         loop {
-            let c = &self.convs[conv];
-            let Some((_, entry)) = c.entries.get(c.me.cursor) else {
+            let c = &mut self.convs[conv];
+            let cursor = c.me.cursor;
+            let Some((_, entry)) = c.entries.get_mut(cursor) else {
                 return Ok(());
             };
-            let entry = entry.clone();
+            // Each server entry is emitted once: move it out instead of cloning it.
+            let entry = match entry {
+                Entry::C2s { .. } => return Ok(()),
+                Entry::S2c { msg, .. } => Entry::S2c {
+                    conv: String::new(),
+                    turn: None,
+                    msg: std::mem::take(msg),
+                },
+                Entry::Effects { effects, turn, .. } => Entry::Effects {
+                    conv: String::new(),
+                    turn: *turn,
+                    effects: std::mem::take(effects),
+                },
+                Entry::Exit { .. } => Entry::Exit {
+                    status: String::new(),
+                    stderr_tail: Vec::new(),
+                },
+            };
             match entry {
                 Entry::C2s { .. } => return Ok(()),
                 Entry::S2c { msg, .. } => {
@@ -371,7 +408,8 @@ impl Replayer {
             map.insert("id".into(), id.into());
         }
         // `serverRequest/resolved` names the server request by its (numeric) id.
-        if let Some(request) = msg.pointer_mut("/params/requestId") {
+        let request_id = msg.get_mut("params").and_then(|p| p.get_mut("requestId"));
+        if let Some(request) = request_id {
             if let Some(number) = request.as_str().and_then(|s| s.parse::<i64>().ok()) {
                 *request = Value::from(number);
             }
@@ -413,17 +451,12 @@ impl Conv {
         Self {
             label,
             entries: Vec::new(),
-            shapes: Vec::new(),
+            prefix: Vec::new(),
             me: Identity::default(),
         }
     }
 
     fn push(&mut self, line: usize, entry: Entry) {
-        let mut shape = serde_json::to_value(&entry).unwrap_or(Value::Null);
-        if let Some(map) = shape.as_object_mut() {
-            map.remove("conv");
-        }
-        self.shapes.push(shape.to_string());
         self.entries.push((line, entry));
     }
 
@@ -447,6 +480,15 @@ impl Conv {
             Err((expected, actual))
         }
     }
+}
+
+/// Whether conversations `a` and `b` recorded the same first `len` entries.
+fn same_history(a: &Conv, b: &Conv, len: usize) -> bool {
+    len == 0
+        || matches!(
+            (a.prefix.get(len - 1), b.prefix.get(len - 1)),
+            (Some(x), Some(y)) if x == y
+        )
 }
 
 /// A fresh value for a placeholder nobody has bound yet.

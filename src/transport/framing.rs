@@ -144,6 +144,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_message_just_under_the_default_cap_is_read_whole_and_one_over_it_is_refused() {
+        let head = br#"{"method":"item/agentMessage/delta","params":{"delta":""#;
+        let tail = b"\"}}";
+        let fill = DEFAULT_MAX_LINE - head.len() - tail.len();
+        let mut input = Vec::with_capacity(2 * DEFAULT_MAX_LINE + 8);
+        input.extend_from_slice(head);
+        input.resize(head.len() + fill, b'a');
+        input.extend_from_slice(tail);
+        input.push(b'\n');
+        input.resize(input.len() + DEFAULT_MAX_LINE + 1, b'b');
+        input.push(b'\n');
+        let mut reader = BufReader::new(input.as_slice());
+        let message = read_message(&mut reader, DEFAULT_MAX_LINE)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(message.params()["delta"].as_str().unwrap().len(), fill);
+        let err = read_message(&mut reader, DEFAULT_MAX_LINE)
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("longer than 16777216 bytes"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
     async fn garbage_is_a_malformed_line_with_an_excerpt() {
         let mut reader = BufReader::new(&b"hello world\n"[..]);
         let err = read_message(&mut reader, 1024).await.unwrap_err();

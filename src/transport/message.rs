@@ -127,17 +127,29 @@ impl Message {
 
     /// Classifies a JSON value as a message.
     pub fn from_value(value: Value) -> Result<Self, InvalidMessage> {
+        let kind = Self::classify(&value)?;
+        match value {
+            Value::Object(body) => Ok(Self { kind, body }),
+            other => Err(InvalidMessage(format!(
+                "expected a JSON object, got {}",
+                type_name(&other)
+            ))),
+        }
+    }
+
+    /// Which kind of message `value` is, or why it is none, without taking it.
+    pub fn classify(value: &Value) -> Result<MessageKind, InvalidMessage> {
         let Value::Object(body) = value else {
             return Err(InvalidMessage(format!(
                 "expected a JSON object, got {}",
-                type_name(&value)
+                type_name(value)
             )));
         };
-        let has_id = body.contains_key("id");
+        let id = body.get("id");
         let method = body.get("method");
-        let kind = match (has_id, method) {
-            (_, Some(Value::String(_))) if has_id => MessageKind::Request,
-            (_, Some(Value::String(_))) => MessageKind::Notification,
+        let kind = match (id.is_some(), method) {
+            (true, Some(Value::String(_))) => MessageKind::Request,
+            (false, Some(Value::String(_))) => MessageKind::Notification,
             (_, Some(other)) => {
                 return Err(InvalidMessage(format!(
                     "`method` must be a string, got {}",
@@ -158,15 +170,16 @@ impl Message {
                 ));
             }
         };
-        if has_id {
-            serde_json::from_value::<RequestId>(body["id"].clone()).map_err(|_| {
-                InvalidMessage(format!(
-                    "`id` must be an integer or a string, got {}",
-                    body["id"]
-                ))
-            })?;
+        match id {
+            None | Some(Value::String(_)) => {}
+            Some(Value::Number(n)) if n.is_i64() => {}
+            Some(other) => {
+                return Err(InvalidMessage(format!(
+                    "`id` must be an integer or a string, got {other}"
+                )));
+            }
         }
-        Ok(Self { kind, body })
+        Ok(kind)
     }
 
     /// Parses one line of the wire.

@@ -39,6 +39,13 @@ pub trait Transport: Send + 'static {
     /// A live view of the server's diagnostics (stderr tail, exit status).
     fn diagnostics(&self) -> Diagnostics;
 
+    /// The next message if one is already waiting, without awaiting; `None` when nothing is
+    /// ready (or the transport cannot tell). Lets the session drain a burst of buffered messages
+    /// in one go; [`recv`](Transport::recv) still delivers everything.
+    fn ready(&mut self) -> Option<Message> {
+        None
+    }
+
     /// The server's process id, where there is a process.
     fn pid(&self) -> Option<u32> {
         None
@@ -61,6 +68,10 @@ impl Transport for Box<dyn Transport> {
 
     fn diagnostics(&self) -> Diagnostics {
         (**self).diagnostics()
+    }
+
+    fn ready(&mut self) -> Option<Message> {
+        (**self).ready()
     }
 
     fn pid(&self) -> Option<u32> {

@@ -74,4 +74,11 @@ impl Transport for ReplayTransport {
     fn diagnostics(&self) -> Diagnostics {
         self.diagnostics.clone()
     }
+
+    fn ready(&mut self) -> Option<Message> {
+        if self.closed {
+            return None;
+        }
+        self.replayer.next_server_message()
+    }
 }

@@ -272,6 +272,10 @@ impl<T: Transport> Actor<T> {
                 incoming = self.transport.recv() => match incoming {
                     Ok(Some(message)) => {
                         self.route(message);
+                        // A burst already buffered (a replayed turn) is routed in one go.
+                        while let Some(message) = self.transport.ready() {
+                            self.route(message);
+                        }
                         if let Err(failure) = self.flush().await {
                             break failure;
                         }
@@ -372,32 +376,42 @@ impl<T: Transport> Actor<T> {
     }
 
     fn route(&mut self, message: Message) {
-        match message.kind() {
-            MessageKind::Response => self.resolve(message),
-            MessageKind::Notification => {
-                let method = message.method().unwrap_or_default().to_owned();
-                let params = message.params().clone();
-                match thread_of(&params).and_then(|thread| self.threads.get(thread)) {
-                    Some(inbox) => {
-                        let _ = inbox.send(ThreadEvent::Notification { method, params });
-                    }
-                    None => tracing::trace!(%method, "notification for no open thread"),
+        let kind = message.kind();
+        if kind == MessageKind::Response {
+            return self.resolve(message);
+        }
+        let id = message.id();
+        // Take the message apart instead of cloning its params (the bulk of every message).
+        let mut body = message.into_body();
+        let method = match body.remove("method") {
+            Some(Value::String(method)) => method,
+            _ => String::new(),
+        };
+        let params = body.remove("params").unwrap_or(Value::Null);
+        let inbox = thread_of(&params).and_then(|thread| self.threads.get(thread));
+        match kind {
+            MessageKind::Notification => match inbox {
+                Some(inbox) => {
+                    let _ = inbox.send(ThreadEvent::Notification { method, params });
                 }
-            }
-            MessageKind::Request => {
-                let Some(id) = message.id() else { return };
-                let method = message.method().unwrap_or_default().to_owned();
-                let params = message.params().clone();
-                let inbox = thread_of(&params).and_then(|thread| self.threads.get(thread));
-                let event = ThreadEvent::ServerRequest {
-                    id: id.clone(),
-                    method: method.clone(),
-                    params: params.clone(),
+                None => tracing::trace!(%method, "notification for no open thread"),
+            },
+            _ => {
+                let Some(id) = id else { return };
+                let unanswered = match inbox {
+                    Some(inbox) => match inbox.send(ThreadEvent::ServerRequest {
+                        id: id.clone(),
+                        method,
+                        params,
+                    }) {
+                        Ok(()) => None,
+                        Err(mpsc::error::SendError(event)) => Some(event),
+                    },
+                    None => Some(ThreadEvent::ServerRequest { id, method, params }),
                 };
-                if inbox.is_none_or(|inbox| inbox.send(event).is_err()) {
+                if let Some(ThreadEvent::ServerRequest { id, method, params }) = unanswered {
                     // Nobody is listening: answer fail-closed so the server never waits.
-                    let answer = server_requests::fail_closed(&method, &params);
-                    let reply = match answer {
+                    let reply = match server_requests::fail_closed(&method, &params) {
                         Ok(result) => Message::response(id, result),
                         Err(error) => Message::error_response(id, error),
                     };
