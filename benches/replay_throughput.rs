@@ -17,6 +17,8 @@ use std::time::{Duration, Instant};
 use common::{Summary, knob, publish, table};
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::{Cassette, RecordOptions, Recorder};
+use prompt_diary::integrations::codex::protocol::started_thread_id;
+use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
@@ -196,6 +198,76 @@ async fn replay(text: &str, path: &Path, conversations: usize, turns: usize) -> 
     started.elapsed()
 }
 
+/// Parses the cassette and replays it through `ReplayTransport` and the JSON-RPC session alone
+/// (no runner): per conversation, `thread/start`, then each `turn/start` and its notifications
+/// up to `turn/completed`, every conversation at once. This is the transport and session layer
+/// the issue's target names; [`replay`] adds the runners on top.
+async fn replay_session(text: &str, path: &Path, conversations: usize, turns: usize) -> Duration {
+    let workspaces: Vec<_> = (0..conversations)
+        .map(|_| tempfile::tempdir().expect("a temp workspace"))
+        .collect();
+    let limit = Duration::from_secs(60);
+    let started = Instant::now();
+    let cassette = Cassette::parse(path, text).expect("the cassette parses");
+    let session = RpcSession::start(ReplayTransport::new(cassette, Some("bench".into())));
+    let params =
+        json!({"clientInfo": {"name": "prompt-diary", "version": env!("CARGO_PKG_VERSION")}});
+    session
+        .request("initialize", params, limit)
+        .await
+        .expect("initialize is answered");
+    session
+        .notify("initialized", None)
+        .expect("initialized is sent");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (c, ws) in workspaces.iter().enumerate() {
+        let session = session.clone();
+        let cwd = ws.path().display().to_string();
+        tasks.spawn(async move {
+            let (result, mut inbox) = session
+                .request_routed(
+                    "thread/start",
+                    json!({"cwd": cwd}),
+                    started_thread_id,
+                    limit,
+                )
+                .await
+                .unwrap_or_else(|err| panic!("conversation {c}: thread/start: {err}"));
+            let thread = started_thread_id(&result).expect("a thread id");
+            for t in 0..turns {
+                let input = json!([{"type": "text", "text": prompt(c, t)}]);
+                session
+                    .request(
+                        "turn/start",
+                        json!({"threadId": thread, "input": input}),
+                        limit,
+                    )
+                    .await
+                    .unwrap_or_else(|err| panic!("conversation {c} turn {t}: {err}"));
+                loop {
+                    match inbox.recv().await {
+                        Some(ThreadEvent::Notification { method, .. })
+                            if method == "turn/completed" =>
+                        {
+                            break;
+                        }
+                        Some(_) => {}
+                        None => panic!("conversation {c} turn {t}: the session ended"),
+                    }
+                }
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("a conversation task");
+    }
+    session
+        .close()
+        .await
+        .expect("every recorded interaction was used");
+    started.elapsed()
+}
+
 fn main() {
     let reps = knob("REPS", 5).max(1);
     let conversations = knob("CONVERSATIONS", 16).max(1);
@@ -221,14 +293,20 @@ fn main() {
     baseline(&text);
     multi.block_on(replay(&text, &path, conversations, turns));
     single.block_on(replay(&text, &path, conversations, turns));
+    single.block_on(replay_session(&text, &path, conversations, turns));
     let (mut base, mut ours_single, mut ours_multi) = (Vec::new(), Vec::new(), Vec::new());
+    let mut session_only = Vec::new();
     let mut parsed = Vec::new();
     for rep in 0..reps {
         let b = baseline(&text);
         parsed.push(lines as f64 / parse_only(&text, &path).as_secs_f64());
         let s = single.block_on(replay(&text, &path, conversations, turns));
         let m = multi.block_on(replay(&text, &path, conversations, turns));
-        eprintln!("rep {rep}: baseline {b:?}, replay current-thread {s:?}, multi-thread {m:?}");
+        let l = single.block_on(replay_session(&text, &path, conversations, turns));
+        eprintln!(
+            "rep {rep}: baseline {b:?}, replay current-thread {s:?}, multi-thread {m:?}, session layer {l:?}"
+        );
+        session_only.push(messages as f64 / l.as_secs_f64());
         base.push(lines as f64 / b.as_secs_f64());
         ours_single.push(messages as f64 / s.as_secs_f64());
         ours_multi.push(messages as f64 / m.as_secs_f64());
@@ -273,6 +351,10 @@ fn main() {
                 &ours_single,
             ),
             row("replay on a multi-thread runtime (2 workers)", &ours_multi),
+            row(
+                "replay through `ReplayTransport` + `RpcSession` only (no runners; current-thread)",
+                &session_only,
+            ),
         ],
     );
     let notes = format!(
@@ -284,8 +366,11 @@ fn main() {
          folding events in {conversations} concurrent runners; `shutdown` checks nothing was \
          left unused. The baseline parses and re-serialises the same lines into `serde_json::Value`. \
          The `Cassette::parse` row times only the first step of a replay (the whole file into \
-         entries, every message checked), so the rest of the replay costs what the two replay \
-         rows add to it.",
+         entries, every message checked), so the rest of the replay costs what the replay rows \
+         add to it. The last row drives the JSON-RPC session directly (`thread/start`, then each \
+         `turn/start` and its notifications up to `turn/completed`), without the runners' event \
+         folding: it costs the same as the full adapter, so the runners add nothing measurable; \
+         the cost is in matching, filling placeholders and routing.",
         text.len() / 1024
     );
     publish(
