@@ -18,12 +18,15 @@ fn msg(value: Value) -> Message {
 
 /// Feeds the recorder one conversation of `turns` (prompt, reply, file written) as Codex would
 /// have sent it, with volatile ids and times.
+/// One recorded turn: the prompt, the reply, and optionally a file the turn wrote (path, text).
+type ScriptedTurn<'a> = (&'a str, &'a str, Option<(&'a str, &'a str)>);
+
 fn record_conversation(
     rec: &mut Recorder,
     workspace: &Path,
     req: &mut i64,
     thread: &str,
-    turns: &[(&str, &str, Option<(&str, &str)>)],
+    turns: &[ScriptedTurn<'_>],
 ) {
     let cwd = workspace.display().to_string();
     rec.client_message(&msg(

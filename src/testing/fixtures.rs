@@ -121,9 +121,10 @@ pub fn workspaces(count: usize) -> std::io::Result<Vec<tempfile::TempDir>> {
 
 impl Fixture {
     fn backend_config(&self) -> CodexBackendConfig {
-        let mut config = CodexBackendConfig::default();
-        config.mcp_config_overrides = self.client.overrides(&self.fixtures_dir);
-        config
+        CodexBackendConfig {
+            mcp_config_overrides: self.client.overrides(&self.fixtures_dir),
+            ..CodexBackendConfig::default()
+        }
     }
 
     /// Records the fixture from the real binary driven by the scripted model into `out`
