@@ -14,7 +14,9 @@ use serde_json::Value;
 use super::effects::{Effect, Snapshot};
 use super::format::{BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC};
 use super::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
+use super::order::canonical_order;
 use super::redact::{self, RULES};
+use super::request_ids::RequestIds;
 use super::{CassetteError, WriteOutcome, write_cassette};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -275,7 +277,7 @@ impl Recorder {
                         let mut msg = msg.clone();
                         ids.rewrite(*c2s, &mut msg);
                         scope.normalize(&mut msg);
-                        redact_value(&mut msg, home.as_deref());
+                        redact::redact_json(&mut msg, home.as_deref());
                         if *c2s {
                             Entry::C2s {
                                 conv: label.clone(),
@@ -406,85 +408,6 @@ impl Recorder {
     }
 }
 
-/// Notifications the server emits on its own schedule, racing with the client's next message.
-/// Their position is made canonical so re-recordings compare equal; replay emits them early,
-/// which no client can tell from live.
-const UNORDERED: &[&str] = &["thread/started", "mcpServer/startupStatus/updated"];
-
-fn notification_method(entry: &Entry) -> Option<&str> {
-    match entry {
-        Entry::S2c { msg, .. } if msg.get("id").is_none() => {
-            msg.get("method").and_then(Value::as_str)
-        }
-        _ => None,
-    }
-}
-
-/// Backend section: every notification moves to the end (after the handshake), grouped by
-/// method. Conversation: the racing notifications move right after the `thread/start` response.
-fn canonical_order(entries: &mut Vec<Entry>, backend: bool) {
-    let floats = |entry: &Entry| match notification_method(entry) {
-        Some(method) => backend || UNORDERED.contains(&method),
-        None => false,
-    };
-    let (mut moved, kept): (Vec<Entry>, Vec<Entry>) =
-        std::mem::take(entries).into_iter().partition(floats);
-    moved.sort_by(|a, b| notification_method(a).cmp(&notification_method(b)));
-    let at = if backend {
-        kept.len()
-    } else {
-        kept.iter()
-            .position(
-                |e| matches!(e, Entry::S2c { msg, .. } if msg.pointer("/result/thread").is_some()),
-            )
-            .map_or(0, |i| i + 1)
-    };
-    let mut kept = kept;
-    let tail = kept.split_off(at);
-    let anchor_turn = kept.last().and_then(|e| match e {
-        Entry::C2s { turn, .. } | Entry::S2c { turn, .. } => *turn,
-        _ => None,
-    });
-    for entry in &mut moved {
-        if let Entry::S2c { turn, .. } = entry {
-            *turn = anchor_turn;
-        }
-    }
-    kept.extend(moved);
-    kept.extend(tail);
-    *entries = responses_first(kept);
-}
-
-/// Puts the response to the latest client request right after that request: the server races
-/// it with notifications the same request caused.
-fn responses_first(entries: Vec<Entry>) -> Vec<Entry> {
-    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
-    // (index just past the request and the responses already moved there, request id)
-    let mut open: Option<(usize, Value)> = None;
-    for entry in entries {
-        match &entry {
-            Entry::C2s { msg, .. } => {
-                open = match (msg.get("method"), msg.get("id")) {
-                    (Some(_), Some(id)) => Some((out.len() + 1, id.clone())),
-                    _ => None,
-                };
-            }
-            Entry::S2c { msg, .. } if msg.get("method").is_none() => {
-                if let Some((at, id)) = &mut open {
-                    if msg.get("id") == Some(id) {
-                        out.insert(*at, entry);
-                        open = None;
-                        continue;
-                    }
-                }
-            }
-            _ => {}
-        }
-        out.push(entry);
-    }
-    out
-}
-
 impl Recorder {
     /// The conversation of a raw entry, looking again at thread-scoped messages that arrived
     /// before their thread's `thread/start` response named the thread.
@@ -515,72 +438,6 @@ fn snapshot_or_empty(cwd: &Path) -> Snapshot {
         tracing::warn!("could not snapshot {}: {err}", cwd.display());
         Snapshot::default()
     })
-}
-
-fn redact_value(value: &mut Value, home: Option<&str>) {
-    match value {
-        Value::String(text) => {
-            if let std::borrow::Cow::Owned(clean) = redact::redact(text, home) {
-                *text = clean;
-            }
-        }
-        Value::Object(map) => {
-            for (key, v) in map.iter_mut() {
-                match v {
-                    Value::String(text)
-                        if redact::is_secret_field(key)
-                            && !text.is_empty()
-                            && !text.starts_with("{{") =>
-                    {
-                        *text = redact::REDACTED.to_owned();
-                    }
-                    _ => redact_value(v, home),
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_value(v, home)),
-        _ => {}
-    }
-}
-
-/// Request ids numbered per conversation: `{{req:n}}` for the client's, `{{sreq:n}}` for the
-/// server's.
-#[derive(Default)]
-struct RequestIds {
-    client: HashMap<Value, String>,
-    server: HashMap<Value, String>,
-}
-
-impl RequestIds {
-    fn rewrite(&mut self, c2s: bool, msg: &mut Value) {
-        let Some(map) = msg.as_object_mut() else {
-            return;
-        };
-        let Some(id) = map.get("id").cloned() else {
-            // `serverRequest/resolved` names a server request id.
-            if let Some(request) = map.get_mut("params").and_then(|p| p.get_mut("requestId")) {
-                if let Some(placeholder) = self.server.get(request) {
-                    *request = Value::from(placeholder.clone());
-                }
-            }
-            return;
-        };
-        let is_request = map.contains_key("method");
-        // Requests from the client and their responses share the client's id space.
-        let client_space = is_request == c2s;
-        let table = if client_space {
-            &mut self.client
-        } else {
-            &mut self.server
-        };
-        let kind = if client_space { "req" } else { "sreq" };
-        let next = table.len() + 1;
-        let placeholder = table
-            .entry(id)
-            .or_insert_with(|| format!("{{{{{kind}:{next}}}}}"))
-            .clone();
-        map.insert("id".into(), Value::from(placeholder));
-    }
 }
 
 /// Today's date, `YYYY-MM-DD` (UTC).

@@ -1,5 +1,6 @@
 //! Redaction: secrets and the user's home directory never reach a cassette.
 
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// The rules applied, as named in the cassette header.
@@ -136,6 +137,32 @@ pub fn looks_secret(line: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// Redacts every string in `value` (see [`redact`]) and blanks the values of secret fields
+/// ([`is_secret_field`]) that are not placeholders.
+pub(super) fn redact_json(value: &mut Value, home: Option<&str>) {
+    match value {
+        Value::String(text) => {
+            if let std::borrow::Cow::Owned(clean) = redact(text, home) {
+                *text = clean;
+            }
+        }
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                match v {
+                    Value::String(text)
+                        if is_secret_field(key) && !text.is_empty() && !text.starts_with("{{") =>
+                    {
+                        *text = REDACTED.to_owned();
+                    }
+                    _ => redact_json(v, home),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_json(v, home)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]
