@@ -23,6 +23,7 @@ mod order;
 pub mod pending;
 mod recorder;
 pub mod redact;
+mod replay_conv;
 mod replayer;
 mod request_ids;
 pub mod timeline;

@@ -20,33 +20,12 @@ use super::divergence::{Divergence, Location};
 use super::effects;
 use super::format::{BACKEND, Cassette, Entry};
 use super::history;
-use super::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
+use super::normalize::WORKSPACE;
+use super::replay_conv::{Conv, fresh_value, same_history};
 use crate::transport::{Message, MessageKind, RequestId};
 
 /// A replay failure: a divergence, or a workspace effect that could not be applied.
 pub type ReplayError = Box<dyn std::error::Error + Send + Sync>;
-
-#[derive(Debug, Default, Clone)]
-struct Identity {
-    /// The client's thread id, once known.
-    thread: Option<String>,
-    bindings: Bindings,
-    /// recorded request placeholder (`{{req:n}}`) → the client's id
-    requests: HashMap<String, RequestId>,
-    cursor: usize,
-    turn: Option<u32>,
-}
-
-#[derive(Debug)]
-struct Conv {
-    label: String,
-    entries: Vec<(usize, Entry)>,
-    /// `prefix[i]` names the history `entries[..=i]`: conversations with the same id there
-    /// recorded the same entries (labels aside). Only as long as some other conversation shares
-    /// it. Computed at load, because emitted server messages are moved out, not cloned.
-    prefix: Vec<u32>,
-    me: Identity,
-}
 
 /// Plays a cassette. Feed it what the client sends; take what the server would have sent.
 #[derive(Debug)]
@@ -443,74 +422,6 @@ impl Replayer {
                 &self.record_command,
             ))
         }
-    }
-}
-
-impl Conv {
-    fn new(label: String) -> Self {
-        Self {
-            label,
-            entries: Vec::new(),
-            prefix: Vec::new(),
-            me: Identity::default(),
-        }
-    }
-
-    fn push(&mut self, line: usize, entry: Entry) {
-        self.entries.push((line, entry));
-    }
-
-    /// Whether the client message `body` is what entry `at` recorded. On a mismatch returns
-    /// (expected, actual) as compared; `expected` is `null` when no client message is expected.
-    fn expects(&self, at: usize, body: &Value, bindings: &Bindings) -> Result<(), (Value, Value)> {
-        let Some((_, Entry::C2s { msg, .. })) = self.entries.get(at) else {
-            return Err((Value::Null, body.clone()));
-        };
-        let mut expected = msg.clone();
-        let mut actual = body.clone();
-        bindings.unfill(&mut actual);
-        for value in [&mut expected, &mut actual] {
-            if let Some(map) = value.as_object_mut() {
-                map.remove("id");
-            }
-        }
-        if expected == actual {
-            Ok(())
-        } else {
-            Err((expected, actual))
-        }
-    }
-}
-
-/// Whether conversations `a` and `b` recorded the same first `len` entries.
-fn same_history(a: &Conv, b: &Conv, len: usize) -> bool {
-    len == 0
-        || matches!(
-            (a.prefix.get(len - 1), b.prefix.get(len - 1)),
-            (Some(x), Some(y)) if x == y
-        )
-}
-
-/// A fresh value for a placeholder nobody has bound yet.
-fn fresh_value(
-    placeholder: &str,
-    codex_version: &str,
-    label: &str,
-    next_global: &mut u64,
-) -> String {
-    let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
-    let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
-    match kind {
-        "thread" | "session" => {
-            *next_global += 1;
-            format!("00000000-0000-7000-8000-{:012x}", *next_global)
-        }
-        "user_agent" => format!("prompt-diary/{codex_version} (replay)"),
-        "installation" => "replay-installation".to_owned(),
-        "pid" => std::process::id().to_string(),
-        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
-        _ if placeholder == HOME => "/replay/home".to_owned(),
-        _ => format!("{label}-{kind}-{number}"),
     }
 }
 

@@ -1,0 +1,105 @@
+//! One recorded conversation as the replayer plays it: its entries, and the client identity
+//! (thread, fresh values, request ids, cursor) currently bound to it.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::format::Entry;
+use super::normalize::{Bindings, CODEX_HOME, HOME};
+use crate::transport::RequestId;
+
+#[derive(Debug, Default, Clone)]
+pub(super) struct Identity {
+    /// The client's thread id, once known.
+    pub(super) thread: Option<String>,
+    pub(super) bindings: Bindings,
+    /// recorded request placeholder (`{{req:n}}`) → the client's id
+    pub(super) requests: HashMap<String, RequestId>,
+    pub(super) cursor: usize,
+    pub(super) turn: Option<u32>,
+}
+
+#[derive(Debug)]
+pub(super) struct Conv {
+    pub(super) label: String,
+    pub(super) entries: Vec<(usize, Entry)>,
+    /// `prefix[i]` names the history `entries[..=i]`: conversations with the same id there
+    /// recorded the same entries (labels aside). Only as long as some other conversation shares
+    /// it. Computed at load, because emitted server messages are moved out, not cloned.
+    pub(super) prefix: Vec<u32>,
+    pub(super) me: Identity,
+}
+
+impl Conv {
+    pub(super) fn new(label: String) -> Self {
+        Self {
+            label,
+            entries: Vec::new(),
+            prefix: Vec::new(),
+            me: Identity::default(),
+        }
+    }
+
+    pub(super) fn push(&mut self, line: usize, entry: Entry) {
+        self.entries.push((line, entry));
+    }
+
+    /// Whether the client message `body` is what entry `at` recorded. On a mismatch returns
+    /// (expected, actual) as compared; `expected` is `null` when no client message is expected.
+    pub(super) fn expects(
+        &self,
+        at: usize,
+        body: &Value,
+        bindings: &Bindings,
+    ) -> Result<(), (Value, Value)> {
+        let Some((_, Entry::C2s { msg, .. })) = self.entries.get(at) else {
+            return Err((Value::Null, body.clone()));
+        };
+        let mut expected = msg.clone();
+        let mut actual = body.clone();
+        bindings.unfill(&mut actual);
+        for value in [&mut expected, &mut actual] {
+            if let Some(map) = value.as_object_mut() {
+                map.remove("id");
+            }
+        }
+        if expected == actual {
+            Ok(())
+        } else {
+            Err((expected, actual))
+        }
+    }
+}
+
+/// Whether conversations `a` and `b` recorded the same first `len` entries.
+pub(super) fn same_history(a: &Conv, b: &Conv, len: usize) -> bool {
+    len == 0
+        || matches!(
+            (a.prefix.get(len - 1), b.prefix.get(len - 1)),
+            (Some(x), Some(y)) if x == y
+        )
+}
+
+/// A fresh value for a placeholder nobody has bound yet.
+pub(super) fn fresh_value(
+    placeholder: &str,
+    codex_version: &str,
+    label: &str,
+    next_global: &mut u64,
+) -> String {
+    let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
+    let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
+    match kind {
+        "thread" | "session" => {
+            *next_global += 1;
+            format!("00000000-0000-7000-8000-{:012x}", *next_global)
+        }
+        "user_agent" => format!("prompt-diary/{codex_version} (replay)"),
+        "installation" => "replay-installation".to_owned(),
+        "pid" => std::process::id().to_string(),
+        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
+        _ if placeholder == HOME => "/replay/home".to_owned(),
+        _ => format!("{label}-{kind}-{number}"),
+    }
+}
