@@ -11,7 +11,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::workload::{self, Measured, Target};
+use common::workload::{self, Measured, RunStats, Target};
 use common::{Summary, knob, publish, table};
 use prompt_diary::testing::{CodexHome, ScriptedModel};
 
@@ -72,10 +72,6 @@ async fn one(
     );
     model.shutdown().await;
     measured
-}
-
-fn mib(kib: f64) -> f64 {
-    kib / 1024.0
 }
 
 fn main() {
@@ -140,25 +136,12 @@ fn main() {
                 Summary::of(&runs.iter().map(f).collect::<Vec<_>>()).median
             };
             for (client, runs) in clients.iter().zip(&runs) {
-                let tput = Summary::of(&runs.iter().map(Measured::throughput).collect::<Vec<_>>());
-                let lat = Summary::of(
-                    &runs
-                        .iter()
-                        .flat_map(|m| m.latencies_ms.clone())
-                        .collect::<Vec<_>>(),
-                );
-                let rss = Summary::of(
-                    &runs
-                        .iter()
-                        .map(|m| mib(m.client_hwm_kib as f64))
-                        .collect::<Vec<_>>(),
-                );
-                let server = Summary::of(
-                    &runs
-                        .iter()
-                        .map(|m| mib(m.server_hwm_kib as f64))
-                        .collect::<Vec<_>>(),
-                );
+                let RunStats {
+                    throughput: tput,
+                    latency_ms: lat,
+                    client_mib: rss,
+                    server_mib: server,
+                } = RunStats::of(runs);
                 rows.push(vec![
                     name.clone(),
                     client.name(),

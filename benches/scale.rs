@@ -10,8 +10,8 @@ mod common;
 
 use std::path::Path;
 
-use common::workload::{self, Measured, Target};
-use common::{Summary, knob, publish, table};
+use common::workload::{self, Measured, RunStats, Target};
+use common::{knob, publish, table};
 use prompt_diary::testing::{CodexHome, ScriptedModel};
 
 const BENCH: &str = "scale";
@@ -66,25 +66,12 @@ fn main() {
                 }
                 runs
             };
-            let tput = Summary::of(&runs.iter().map(Measured::throughput).collect::<Vec<_>>());
-            let lat = Summary::of(
-                &runs
-                    .iter()
-                    .flat_map(|m| m.latencies_ms.clone())
-                    .collect::<Vec<_>>(),
-            );
-            let ours = Summary::of(
-                &runs
-                    .iter()
-                    .map(|m| m.client_hwm_kib as f64 / 1024.0)
-                    .collect::<Vec<_>>(),
-            );
-            let server = Summary::of(
-                &runs
-                    .iter()
-                    .map(|m| m.server_hwm_kib as f64 / 1024.0)
-                    .collect::<Vec<_>>(),
-            );
+            let RunStats {
+                throughput: tput,
+                latency_ms: lat,
+                client_mib: ours,
+                server_mib: server,
+            } = RunStats::of(&runs);
             let cost = 1000.0 / tput.median; // wall ms per turn
             let base = *base_cost.get_or_insert(cost);
             rows.push(vec![

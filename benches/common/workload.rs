@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
-use super::status_kib;
+use super::{Summary, status_kib};
 
 /// Every wait in a workload is bounded by this.
 pub const TURN_TIMEOUT: Duration = Duration::from_secs(120);
@@ -69,6 +69,36 @@ impl Measured {
     /// Turns per second.
     pub fn throughput(&self) -> f64 {
         self.turns as f64 / self.elapsed_s
+    }
+}
+
+/// Several runs of one workload, summarised.
+pub struct RunStats {
+    /// Turns per second, per run.
+    pub throughput: Summary,
+    /// Every turn's latency (ms), all runs together.
+    pub latency_ms: Summary,
+    /// The client's peak RSS (MiB), per run.
+    pub client_mib: Summary,
+    /// The app-server's peak RSS (MiB), per run.
+    pub server_mib: Summary,
+}
+
+impl RunStats {
+    /// The summaries of `runs`.
+    pub fn of(runs: &[Measured]) -> RunStats {
+        let per_run =
+            |f: &dyn Fn(&Measured) -> f64| Summary::of(&runs.iter().map(f).collect::<Vec<_>>());
+        let latencies: Vec<f64> = runs
+            .iter()
+            .flat_map(|m| m.latencies_ms.iter().copied())
+            .collect();
+        RunStats {
+            throughput: per_run(&Measured::throughput),
+            latency_ms: Summary::of(&latencies),
+            client_mib: per_run(&|m| m.client_hwm_kib as f64 / 1024.0),
+            server_mib: per_run(&|m| m.server_hwm_kib as f64 / 1024.0),
+        }
     }
 }
 
