@@ -211,3 +211,58 @@ async fn the_timeout_cassette_replays_identically_too() {
     let second = fixture.replay(None).await.unwrap();
     assert_eq!(first, second);
 }
+
+/// A copy of `name`'s cassette with `edit` applied to its text, in a temp dir.
+fn edited_cassette(
+    name: &str,
+    edit: impl FnOnce(String) -> String,
+) -> (tempfile::TempDir, std::path::PathBuf) {
+    let fixture = fixtures::find(Path::new(ROOT), name).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(format!("{name}.jsonl"));
+    let text = std::fs::read_to_string(&fixture.cassette_path).unwrap();
+    std::fs::write(&copy, edit(text)).unwrap();
+    (dir, copy)
+}
+
+#[tokio::test]
+async fn a_cassette_recorded_by_another_client_version_still_replays() {
+    let recorded_by = format!(
+        r#""clientInfo":{{"name":"prompt-diary","version":"{}"}}"#,
+        env!("CARGO_PKG_VERSION")
+    );
+    let (_dir, older) = edited_cassette("tool_artifact", |text| {
+        assert!(
+            text.contains(&recorded_by),
+            "the cassette names the client version"
+        );
+        text.replace(
+            &recorded_by,
+            r#""clientInfo":{"name":"prompt-diary","version":"0.0.1-older"}"#,
+        )
+    });
+    let fixture = fixtures::find(Path::new(ROOT), "tool_artifact").unwrap();
+    let replayed = fixture
+        .replay(Some(&older))
+        .await
+        .unwrap_or_else(|err| panic!("an upgrade must not invalidate cassettes: {err}"));
+    assert_eq!(replayed, replay("tool_artifact").await);
+}
+
+#[tokio::test]
+async fn another_client_name_in_initialize_still_diverges() {
+    let (_dir, renamed) = edited_cassette("tool_artifact", |text| {
+        text.replace(
+            r#""name":"prompt-diary","version""#,
+            r#""name":"another-client","version""#,
+        )
+    });
+    let fixture = fixtures::find(Path::new(ROOT), "tool_artifact").unwrap();
+    let err = fixture
+        .replay(Some(&renamed))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("replay diverged from the cassette"), "{err}");
+    assert!(err.contains("$.params.clientInfo.name"), "{err}");
+}

@@ -63,6 +63,7 @@ impl Conv {
             if let Some(map) = value.as_object_mut() {
                 map.remove("id");
             }
+            ignore_client_version(value);
         }
         if expected == actual {
             Ok(())
@@ -101,5 +102,20 @@ pub(super) fn fresh_value(
         _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
         _ if placeholder == HOME => "/replay/home".to_owned(),
         _ => format!("{label}-{kind}-{number}"),
+    }
+}
+
+/// What `initialize`'s `clientInfo.version` is compared as.
+const ANY_CLIENT_VERSION: &str = "{{client_version}}";
+
+/// The client's own version (`initialize`'s `params.clientInfo.version`) is not part of what a
+/// recording means: upgrading prompt-diary, or the SDK that recorded through the shim, must not
+/// invalidate every cassette. Both sides are compared with it blanked.
+fn ignore_client_version(msg: &mut Value) {
+    if msg.get("method").and_then(Value::as_str) != Some("initialize") {
+        return;
+    }
+    if let Some(version) = msg.pointer_mut("/params/clientInfo/version") {
+        *version = Value::from(ANY_CLIENT_VERSION);
     }
 }
