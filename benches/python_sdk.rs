@@ -191,9 +191,9 @@ fn main() {
          turn's start (including `thread/start`) to the last turn's end; spawn and `initialize` \
          are excluded. The SDK's async API waits for each notification on asyncio's default \
          thread pool ({pool} threads here), so at most about {pool} of its conversations make \
-         progress at once; the capped row gives ours the same limit (a semaphore around each \
-         turn), which shows how much of a difference is the concurrency policy rather than the \
-         client."
+         progress at once; the capped row gives ours the same limit \
+         (`CodexBackendConfig::max_turns_in_flight`), which shows how much of a difference is \
+         the concurrency policy rather than the client."
     );
     publish(BENCH, "3. Against the official Python SDK", &text, &notes);
 }

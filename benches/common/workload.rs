@@ -112,20 +112,20 @@ pub struct Target {
 }
 
 /// Runs the workload through `CodexAgentRunner`: one backend, one runner per conversation, all
-/// conversations at once, each conversation's turns in order. With `in_flight`, at most that many
-/// turns run at a time (the others wait for a permit before they start).
+/// conversations at once, each conversation's turns in order. With `in_flight`, the backend runs
+/// at most that many turns at a time (`CodexBackendConfig::max_turns_in_flight`).
 pub async fn run_adapter(
     target: &Target,
     conversations: usize,
     turns: usize,
     in_flight: Option<usize>,
 ) -> Measured {
-    let permits = std::sync::Arc::new(tokio::sync::Semaphore::new(
-        in_flight.unwrap_or(tokio::sync::Semaphore::MAX_PERMITS),
-    ));
-    let config = CodexBackendConfig::default()
+    let mut config = CodexBackendConfig::default()
         .with_codex_bin(&target.codex_bin)
         .with_codex_home(&target.codex_home);
+    if let Some(turns) = in_flight {
+        config = config.with_max_turns_in_flight(turns);
+    }
     let spawned = Instant::now();
     let backend = CodexBackend::start(config)
         .await
@@ -138,12 +138,10 @@ pub async fn run_adapter(
     let mut tasks = tokio::task::JoinSet::new();
     for (c, workspace) in workspaces.iter().enumerate() {
         let mut runner = CodexAgentRunner::new(backend.clone(), AgentConfig::new(workspace.path()));
-        let permits = std::sync::Arc::clone(&permits);
         tasks.spawn(async move {
             let mut latencies = Vec::with_capacity(turns);
             for t in 0..turns {
                 let begun = Instant::now();
-                let _permit = permits.acquire().await.expect("the semaphore stays open");
                 let result = runner
                     .turn(&prompt(c, t), TurnOptions::with_timeout(TURN_TIMEOUT))
                     .await

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::CodexBackendConfig;
 use super::binary::{PINNED_CODEX_VERSION, resolve_codex_bin};
@@ -37,6 +38,8 @@ struct Inner {
     server: InitializeResult,
     shut_down: AtomicBool,
     recording: Mutex<Option<RecordingOutcome>>,
+    /// One permit per turn allowed in flight (`max_turns_in_flight`), if limited.
+    turn_slots: Option<Arc<Semaphore>>,
 }
 
 impl Drop for Inner {
@@ -148,16 +151,36 @@ impl CodexBackend {
                 tracing::debug!(user_agent = %server.user_agent, "no Codex version in the user agent")
             }
         }
+        let turn_slots = config
+            .max_turns_in_flight
+            .map(|turns| Arc::new(Semaphore::new(turns)));
         let inner = Inner {
             session,
             config,
             server,
             shut_down: AtomicBool::new(false),
             recording: Mutex::new(None),
+            turn_slots,
         };
         Ok(Self {
             inner: Arc::new(inner),
         })
+    }
+
+    /// Waits until `deadline` for a turn slot when turns in flight are limited. `Ok(None)` means
+    /// no limit; `Err(())` that no slot freed up in time. The slot is held until the permit drops.
+    pub(crate) async fn turn_slot(
+        &self,
+        deadline: tokio::time::Instant,
+    ) -> Result<Option<OwnedSemaphorePermit>, ()> {
+        let Some(slots) = &self.inner.turn_slots else {
+            return Ok(None);
+        };
+        match tokio::time::timeout_at(deadline, Arc::clone(slots).acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(Some(permit)),
+            // The semaphore is never closed; a closed one would mean no slot ever frees up.
+            Ok(Err(_)) | Err(_) => Err(()),
+        }
     }
 
     /// The JSON-RPC session.

@@ -31,6 +31,12 @@ pub struct CodexBackendConfig {
     pub request_timeout: Duration,
     /// Record to, or replay from, a cassette instead of plain live traffic.
     pub cassette: Option<CassetteSettings>,
+    /// At most this many turns run at once on this app-server; further turns wait for a free
+    /// slot, and the wait counts against their own timeout. Unlimited when unset. On a small
+    /// machine the app-server, not the client, is the bottleneck: capping turns in flight keeps
+    /// throughput up and latency bounded when many runners share one backend (see
+    /// BENCHMARKS.md).
+    pub max_turns_in_flight: Option<usize>,
 }
 
 impl Default for CodexBackendConfig {
@@ -42,6 +48,7 @@ impl Default for CodexBackendConfig {
             env: Vec::new(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             cassette: None,
+            max_turns_in_flight: None,
         }
     }
 }
@@ -74,6 +81,13 @@ impl CodexBackendConfig {
     /// Sets the control request budget.
     pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = timeout;
+        self
+    }
+
+    /// Lets at most `turns` turns run at once on this app-server (see
+    /// [`max_turns_in_flight`](Self::max_turns_in_flight)).
+    pub fn with_max_turns_in_flight(mut self, turns: usize) -> Self {
+        self.max_turns_in_flight = Some(turns);
         self
     }
 
@@ -111,6 +125,13 @@ impl CodexBackendConfig {
                 field: "request_timeout",
                 value: "0s".into(),
                 accepted: "a positive duration".into(),
+            });
+        }
+        if self.max_turns_in_flight == Some(0) {
+            return Err(AgentError::InvalidConfig {
+                field: "max_turns_in_flight",
+                value: "0".into(),
+                accepted: "at least 1, or unset for no limit".into(),
             });
         }
         Ok(())

@@ -260,6 +260,12 @@ impl CodexAgentRunner {
             .as_ref()
             .map(|t| t.id.clone())
             .unwrap_or_default();
+        // Held until the turn is over (completed, failed, or timed out and settled).
+        let _slot = self
+            .backend
+            .turn_slot(deadline)
+            .await
+            .map_err(|()| self.no_turn_slot(options.timeout))?;
         self.unsettled = Some(Unsettled::default());
         let params = TurnStartParams {
             thread_id: thread_id.clone(),
@@ -319,6 +325,24 @@ impl CodexAgentRunner {
         };
         self.unsettled = None;
         finish(state, completed)
+    }
+
+    /// The timeout of a turn that never got a slot (`max_turns_in_flight`): nothing was sent.
+    fn no_turn_slot(&self, timeout: Duration) -> AgentError {
+        let limit = self
+            .backend
+            .config()
+            .max_turns_in_flight
+            .unwrap_or_default();
+        AgentError::Timeout {
+            timeout,
+            running: format!(
+                "waiting for a free turn slot (max_turns_in_flight = {limit}, all taken by other \
+                 runners' turns the whole time; nothing was sent: raise the limit or the timeout)"
+            ),
+            last_events: Vec::new(),
+            stderr_tail: self.backend.stderr_tail(),
+        }
     }
 
     /// Interrupts the timed-out turn, settles it within the grace period, and builds the error.
