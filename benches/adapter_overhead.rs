@@ -7,35 +7,20 @@
 
 mod common;
 
-use common::workload::{self, Measured, Target};
+use common::workload::{self, Measured};
 use common::{Summary, knob, publish, table};
-use prompt_diary::testing::{CodexHome, ScriptedModel};
 
 const BENCH: &str = "adapter_overhead";
 
-async fn one(target_bin: &std::path::Path, turns: usize, adapter: bool) -> Measured {
-    let model = ScriptedModel::start(workload::scenario(1, turns))
-        .await
-        .expect("the scripted model starts");
-    model.keep_request_bodies(false);
-    let home = CodexHome::for_model(&model).expect("a Codex home");
-    let target = Target {
-        codex_bin: target_bin.to_owned(),
-        codex_home: home.path().to_owned(),
-    };
-    let measured = if adapter {
-        workload::run_adapter(&target, 1, turns, None).await
-    } else {
-        workload::run_raw(&target, turns).await
-    };
-    assert!(
-        model.errors().is_empty() && model.unused_replies().is_empty(),
-        "the scripted model saw {:?}, left {:?}",
-        model.errors(),
-        model.unused_replies()
-    );
-    model.shutdown().await;
-    measured
+async fn one(bin: &std::path::Path, turns: usize, adapter: bool) -> Measured {
+    workload::against_scripted_model(bin, 1, turns, |target| async move {
+        if adapter {
+            workload::run_adapter(&target, 1, turns, None).await
+        } else {
+            workload::run_raw(&target, turns).await
+        }
+    })
+    .await
 }
 
 fn main() {

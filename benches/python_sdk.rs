@@ -11,9 +11,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::workload::{self, Measured, RunStats, Target};
+use common::workload::{self, Measured, RunStats};
 use common::{Summary, knob, publish, table};
-use prompt_diary::testing::{CodexHome, ScriptedModel};
 
 const BENCH: &str = "python_sdk";
 
@@ -45,33 +44,15 @@ async fn one(
     conversations: usize,
     turns: usize,
 ) -> Measured {
-    let model = ScriptedModel::start(workload::scenario(conversations, turns))
-        .await
-        .expect("the scripted model starts");
-    model.keep_request_bodies(false);
-    let home = CodexHome::for_model(&model).expect("a Codex home");
-    let target = Target {
-        codex_bin: bin.to_owned(),
-        codex_home: home.path().to_owned(),
-    };
-    let measured = match client {
-        Client::Sdk => workload::run_python(python, &target, conversations, turns).await,
-        Client::Ours(in_flight) => {
-            workload::run_adapter_in_child(&target, conversations, turns, in_flight).await
+    workload::against_scripted_model(bin, conversations, turns, |target| async move {
+        match client {
+            Client::Sdk => workload::run_python(python, &target, conversations, turns).await,
+            Client::Ours(in_flight) => {
+                workload::run_adapter_in_child(&target, conversations, turns, in_flight).await
+            }
         }
-    };
-    assert_eq!(
-        measured.turns,
-        conversations * turns,
-        "every turn accounted for"
-    );
-    assert!(
-        model.errors().is_empty() && model.unused_replies().is_empty(),
-        "the scripted model saw {:?}",
-        model.errors()
-    );
-    model.shutdown().await;
-    measured
+    })
+    .await
 }
 
 fn main() {

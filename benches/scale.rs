@@ -10,27 +10,16 @@ mod common;
 
 use std::path::Path;
 
-use common::workload::{self, Measured, RunStats, Target};
+use common::workload::{self, Measured, RunStats};
 use common::{knob, publish, table};
-use prompt_diary::testing::{CodexHome, ScriptedModel};
 
 const BENCH: &str = "scale";
 
 async fn one(bin: &Path, runners: usize, turns: usize) -> Measured {
-    let model = ScriptedModel::start(workload::scenario(runners, turns))
-        .await
-        .expect("the scripted model starts");
-    model.keep_request_bodies(false);
-    let home = CodexHome::for_model(&model).expect("a Codex home");
-    let target = Target {
-        codex_bin: bin.to_owned(),
-        codex_home: home.path().to_owned(),
-    };
-    let measured = workload::run_adapter_in_child(&target, runners, turns, None).await;
-    assert_eq!(measured.turns, runners * turns, "every turn accounted for");
-    assert!(model.errors().is_empty() && model.unused_replies().is_empty());
-    model.shutdown().await;
-    measured
+    workload::against_scripted_model(bin, runners, turns, |target| async move {
+        workload::run_adapter_in_child(&target, runners, turns, None).await
+    })
+    .await
 }
 
 fn main() {

@@ -14,7 +14,7 @@ use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
-use prompt_diary::testing::Scenario;
+use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -100,6 +100,44 @@ impl RunStats {
             server_mib: per_run(&|m| m.server_hwm_kib as f64 / 1024.0),
         }
     }
+}
+
+/// Starts a fresh scripted zero-delay model scripted for `conversations` × `turns`, runs `run`
+/// against it on `codex_bin`, and checks that every turn was served and the model saw no error
+/// and has no reply left.
+pub async fn against_scripted_model<F, Fut>(
+    codex_bin: &Path,
+    conversations: usize,
+    turns: usize,
+    run: F,
+) -> Measured
+where
+    F: FnOnce(Target) -> Fut,
+    Fut: std::future::Future<Output = Measured>,
+{
+    let model = ScriptedModel::start(scenario(conversations, turns))
+        .await
+        .expect("the scripted model starts");
+    model.keep_request_bodies(false);
+    let home = CodexHome::for_model(&model).expect("a Codex home");
+    let measured = run(Target {
+        codex_bin: codex_bin.to_owned(),
+        codex_home: home.path().to_owned(),
+    })
+    .await;
+    assert_eq!(
+        measured.turns,
+        conversations * turns,
+        "every turn accounted for"
+    );
+    assert!(
+        model.errors().is_empty() && model.unused_replies().is_empty(),
+        "the scripted model saw {:?}, left {:?}",
+        model.errors(),
+        model.unused_replies()
+    );
+    model.shutdown().await;
+    measured
 }
 
 /// Where the live workload runs.
