@@ -257,3 +257,43 @@ async fn secrets_in_the_traffic_are_redacted_and_a_leftover_secret_stops_the_wri
     );
     assert!(!path.exists(), "nothing was written");
 }
+
+#[tokio::test]
+async fn template_braces_in_prompts_replies_and_files_replay_verbatim() {
+    // Text that looks like a placeholder, or like the start of one, is the agent's own text:
+    // Jinja, Handlebars, Rust format strings. Replay must not read it as a placeholder.
+    let prompt = "Fill {{name}} and {{ user }} in the template; keep {{}} and {{lbrace}}.";
+    let reply = "Done: {{name}}, {{ user }}, {{}}, {{{{x}}, {{lbrace}}, {{turn:1}} and {{time_ms}}.";
+    let ws = tempfile::tempdir().unwrap();
+    // A file that names its own workspace is replayed naming the replay's workspace.
+    let file = |ws: &Path| format!("Hello {{{{name}}}}!\nformat!(\"{{{{}}}}\")\nin {}\n", ws.display());
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("braces.jsonl");
+    let mut rec = Recorder::new(RecordOptions::new(&path));
+    handshake(&mut rec);
+    let mut req = 1;
+    record_conversation(
+        &mut rec,
+        ws.path(),
+        &mut req,
+        "019a-cccc",
+        &[(prompt, reply, Some(("page.j2", &file(ws.path()))))],
+    );
+    let cassette = rec.build("exit status: 0", &[]).unwrap();
+    let text = cassette.to_text();
+    let reparsed = Cassette::parse(&path, &text).unwrap();
+    let backend = replay_backend(reparsed).await;
+    let replay_ws = tempfile::tempdir().unwrap();
+    let mut runner = CodexAgentRunner::new(backend.clone(), AgentConfig::new(replay_ws.path()));
+    let result = runner.turn(prompt, opts()).await.unwrap();
+    assert_eq!(result.assistant_text, reply, "cassette:\n{text}");
+    assert_eq!(
+        std::fs::read_to_string(replay_ws.path().join("page.j2")).unwrap(),
+        file(replay_ws.path())
+    );
+    assert!(
+        text.contains("{{workspace}}") && !text.contains(&ws.path().display().to_string()),
+        "the recorded workspace is a placeholder:\n{text}"
+    );
+    backend.shutdown().await.unwrap();
+}

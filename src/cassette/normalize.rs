@@ -5,6 +5,7 @@
 //! order of first appearance inside the scope, so a conversation normalises the same way however
 //! concurrent conversations interleaved while it was recorded.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde_json::{Map, Value};
@@ -192,7 +193,7 @@ impl Scope {
         if let Some(placeholder) = self.ids.get(text) {
             return placeholder.clone();
         }
-        let mut out = text.to_owned();
+        let mut out = escape_literals(text).into_owned();
         for (literal, placeholder) in &self.paths {
             if out.contains(literal.as_str()) {
                 out = out.replace(literal.as_str(), placeholder);
@@ -273,15 +274,20 @@ impl Bindings {
 
     /// Replaces placeholders in `value` with bound values; ids without a binding get a fresh
     /// deterministic value from `fresh`. Time placeholders become the current time, durations 0.
+    /// Text recorded as [`LBRACE`] becomes `{{` again.
     pub fn fill(&mut self, value: &mut Value, fresh: &mut dyn FnMut(&str) -> String) {
         match value {
             Value::String(text) => {
+                // Most strings hold no brace at all: one `memchr` and done.
+                if !text.contains('{') {
+                    return;
+                }
                 if let Some(number) = time_value(text) {
                     *value = number;
                     return;
                 }
-                if find_pair(text, b'{').is_some() {
-                    *text = self.fill_text(text, fresh);
+                if let Cow::Owned(filled) = self.fill_text(text, fresh) {
+                    *text = filled;
                 }
             }
             Value::Object(map) => map.values_mut().for_each(|child| self.fill(child, fresh)),
@@ -290,28 +296,33 @@ impl Bindings {
         }
     }
 
-    fn fill_text(&mut self, text: &str, fresh: &mut dyn FnMut(&str) -> String) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = find_pair(rest, b'{') {
-            let Some(len) = find_pair(&rest[start..], b'}') else {
-                break;
-            };
-            let placeholder = &rest[start..start + len + 2];
-            out.push_str(&rest[..start]);
-            let value = match self.get(placeholder) {
-                Some(value) => value.to_owned(),
-                None => {
-                    let value = fresh(placeholder);
-                    self.bind(placeholder, &value);
-                    value
-                }
-            };
-            out.push_str(&value);
-            rest = &rest[start + len + 2..];
+    /// [`fill`](Self::fill) for one piece of text (a string, or a file a turn wrote).
+    pub fn fill_text<'a>(
+        &mut self,
+        text: &'a str,
+        fresh: &mut dyn FnMut(&str) -> String,
+    ) -> Cow<'a, str> {
+        let mut out = String::new();
+        let mut copied = 0;
+        for (at, len) in placeholders(text) {
+            let placeholder = &text[at..at + len];
+            out.push_str(&text[copied..at]);
+            copied = at + len;
+            if placeholder == LBRACE {
+                out.push_str("{{");
+            } else if let Some(value) = self.values.get(placeholder) {
+                out.push_str(value);
+            } else {
+                let value = fresh(placeholder);
+                out.push_str(&value);
+                self.bind(placeholder, &value);
+            }
         }
-        out.push_str(rest);
-        out
+        if copied == 0 {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(&text[copied..]);
+        Cow::Owned(out)
     }
 
     /// Replaces bound values in what the client sent with their placeholders, so it can be
@@ -322,6 +333,10 @@ impl Bindings {
                 if let Some(placeholder) = self.exact.get(text.as_str()) {
                     *text = placeholder.clone();
                     return;
+                }
+                // Compared with the recording, where such text was escaped.
+                if let Cow::Owned(escaped) = escape_literals(text) {
+                    *text = escaped;
                 }
                 let present = self.values_in(text);
                 if present.is_empty() {
@@ -363,33 +378,89 @@ impl Bindings {
     }
 }
 
-/// Where `text` has two `byte`s in a row (`{{` or `}}`).
-fn find_pair(text: &str, byte: u8) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut from = 0;
-    while let Some(at) = bytes[from..].iter().position(|b| *b == byte) {
-        let at = from + at;
-        if bytes.get(at + 1) == Some(&byte) {
-            return Some(at);
-        }
-        from = at + 1;
+/// What literal text that reads as a placeholder starts with in a cassette: `{{lbrace}}` stands
+/// for `{{`, so an agent's `{{name}}` (a Jinja or Handlebars template, say) is recorded as
+/// `{{lbrace}}name}}` and replayed as written.
+pub const LBRACE: &str = "{{lbrace}}";
+
+/// The length of the placeholder at the start of `bytes`, if one starts there: `{{`, a name of
+/// lowercase letters and `_`, optionally `:` and a number, then `}}`. Nothing else is a
+/// placeholder, so `{{ user }}` or `{{}}` in recorded text is never filled.
+fn placeholder_len(bytes: &[u8]) -> Option<usize> {
+    let rest = bytes.strip_prefix(b"{{")?;
+    let name = rest
+        .iter()
+        .take_while(|b| b.is_ascii_lowercase() || **b == b'_')
+        .count();
+    if name == 0 {
+        return None;
     }
-    None
+    let mut end = name;
+    if rest.get(end) == Some(&b':') {
+        let digits = rest[end + 1..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits == 0 {
+            return None;
+        }
+        end += 1 + digits;
+    }
+    rest[end..].starts_with(b"}}").then_some(2 + end + 2)
 }
 
-fn time_value(text: &str) -> Option<Value> {
-    if !text.starts_with("{{") {
-        return None; // most strings: no clock read
+/// The placeholders in `text`, as (offset, length), left to right.
+fn placeholders(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(offset) = text.get(from..)?.find('{') {
+            let at = from + offset;
+            if let Some(len) = placeholder_len(&bytes[at..]) {
+                from = at + len;
+                return Some((at, len));
+            }
+            from = at + 1;
+        }
+        None
+    })
+}
+
+/// `text` with every stretch that would read as a placeholder escaped (its `{{` recorded as
+/// [`LBRACE`]); borrowed when there is none.
+pub fn escape_literals(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    for (at, _) in placeholders(text) {
+        out.push_str(&text[copied..at]);
+        out.push_str(LBRACE);
+        copied = at + 2;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// The number a whole-string time, duration or numeric placeholder stands for.
+fn time_value(text: &str) -> Option<Value> {
+    if !text.starts_with("{{") || !text.ends_with("}}") {
+        return None;
+    }
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+    };
     match text {
-        TIME_MS => Some(Value::from(now.as_millis() as u64)),
-        TIME_S => Some(Value::from(now.as_secs())),
+        TIME_MS => Some(Value::from(now().as_millis() as u64)),
+        TIME_S => Some(Value::from(now().as_secs())),
         DURATION => Some(Value::from(0)),
         "{{pid_number}}" => Some(Value::from(std::process::id())),
-        other if other.starts_with("{{") && other.ends_with("_number}}") => Some(Value::from(0)),
+        other if other.ends_with("_number}}") && placeholder_len(other.as_bytes()).is_some() => {
+            Some(Value::from(0))
+        }
         _ => None,
     }
 }
@@ -458,5 +529,38 @@ mod tests {
             sent,
             json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/sub"})
         );
+    }
+
+    #[test]
+    fn only_the_placeholder_grammar_is_a_placeholder() {
+        let found = |text: &str| -> Vec<String> {
+            placeholders(text)
+                .map(|(at, len)| text[at..at + len].to_owned())
+                .collect()
+        };
+        assert_eq!(
+            found("{{thread:12}} {{ user }} {{}} {{a:}} {{A}} {{{{x}} {{time_ms}}"),
+            ["{{thread:12}}", "{{x}}", "{{time_ms}}"]
+        );
+    }
+
+    #[test]
+    fn escaped_literals_fill_back_to_the_original_text() {
+        let mut bindings = Bindings::new();
+        bindings.bind("{{name}}", "bound");
+        let mut fresh = |p: &str| format!("fresh{p}");
+        for text in [
+            "{{name}}",
+            "{{{{x}}",
+            "{{lbrace}}",
+            "a {{ b }} {{}} }}{{",
+            "no braces",
+            "{{{{{{time_ms}}}}}}",
+        ] {
+            let escaped = escape_literals(text);
+            assert_eq!(bindings.fill_text(&escaped, &mut fresh), text, "{escaped}");
+        }
+        assert_eq!(escape_literals("{{name}}"), "{{lbrace}}name}}");
+        assert!(matches!(escape_literals("{{ x }}"), Cow::Borrowed(_)));
     }
 }

@@ -11,13 +11,14 @@
 //! the same history better, the two swap. So concurrent runners replay the same whatever order
 //! their messages arrive in.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 
 use serde_json::Value;
 
 use super::divergence::{Divergence, Location};
-use super::effects;
+use super::effects::{self, Effect};
 use super::format::{BACKEND, Cassette, Entry};
 use super::history;
 use super::normalize::WORKSPACE;
@@ -345,7 +346,7 @@ impl Replayer {
                         .get(WORKSPACE)
                         .map(PathBuf::from);
                     match workspace {
-                        Some(root) => effects::apply(&root, &list)?,
+                        Some(root) => effects::apply(&root, &self.fill_effects(conv, list))?,
                         None => tracing::warn!(
                             "effects for a conversation without a workspace are skipped"
                         ),
@@ -355,6 +356,25 @@ impl Replayer {
             }
             self.convs[conv].me.cursor += 1;
         }
+    }
+
+    /// Recorded file contents with this replay's values (the workspace path, ids) in place of
+    /// their placeholders, as the agent wrote them.
+    fn fill_effects(&mut self, conv: usize, mut list: Vec<Effect>) -> Vec<Effect> {
+        let codex_version = self.codex_version.clone();
+        let label = self.convs[conv].label.clone();
+        let next_global = &mut self.next_global;
+        let mut fresh =
+            |placeholder: &str| fresh_value(placeholder, &codex_version, &label, next_global);
+        let bindings = &mut self.convs[conv].me.bindings;
+        for effect in &mut list {
+            if let Effect::Write { text, .. } = effect {
+                if let Cow::Owned(filled) = bindings.fill_text(text, &mut fresh) {
+                    *text = filled;
+                }
+            }
+        }
+        list
     }
 
     /// A recorded server message with fresh values and the right ids.
