@@ -167,8 +167,7 @@ async fn replay(text: &str, path: &Path, conversations: usize, turns: usize) -> 
         .map(|_| tempfile::tempdir().expect("a temp workspace"))
         .collect();
     let started = Instant::now();
-    let cassette = Cassette::parse(path, text).expect("the cassette parses");
-    let transport = ReplayTransport::new(cassette, Some("bench".into()));
+    let transport = ReplayTransport::parse(path, text, "bench").expect("the cassette parses");
     let backend = CodexBackend::start_with_transport(CodexBackendConfig::default(), transport)
         .await
         .expect("the replay backend starts");
@@ -208,8 +207,9 @@ async fn replay_session(text: &str, path: &Path, conversations: usize, turns: us
         .collect();
     let limit = Duration::from_secs(60);
     let started = Instant::now();
-    let cassette = Cassette::parse(path, text).expect("the cassette parses");
-    let session = RpcSession::start(ReplayTransport::new(cassette, Some("bench".into())));
+    let session = RpcSession::start(
+        ReplayTransport::parse(path, text, "bench").expect("the cassette parses"),
+    );
     let params =
         json!({"clientInfo": {"name": "prompt-diary", "version": env!("CARGO_PKG_VERSION")}});
     session

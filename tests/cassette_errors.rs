@@ -107,3 +107,51 @@ async fn a_cassette_that_writes_outside_the_workspace_is_refused() {
         "{err}"
     );
 }
+
+/// Server lines are checked at load without being parsed into trees; the check must say what
+/// the full parse says, for every way a `msg` can fail to be a JSON-RPC message.
+#[test]
+fn the_replay_loader_rejects_every_bad_message_as_the_full_parse_does() {
+    use prompt_diary::cassette::Cassette;
+    use prompt_diary::transport::ReplayTransport;
+
+    let header = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.163.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"just record-fixtures"}"#;
+    let cases = [
+        (r#"[1]"#, "expected a JSON object, got an array"),
+        (r#"{"params":{}}"#, "neither `method` nor `id`"),
+        (r#"{"method":7}"#, "`method` must be a string"),
+        (r#"{"id":3}"#, "a response needs `result` or `error`"),
+        (
+            r#"{"id":null,"result":{}}"#,
+            "`id` must be an integer or a string",
+        ),
+        (
+            r#"{"id":1.5,"result":{}}"#,
+            "`id` must be an integer or a string",
+        ),
+    ];
+    let path = Path::new("cassettes/s.jsonl");
+    for (msg, expected) in cases {
+        for kind in ["c2s", "s2c"] {
+            let text = format!(
+                "{header}\n{{\"kind\":\"{kind}\",\"conv\":\"backend\",\"turn\":null,\"msg\":{msg}}}\n"
+            );
+            let full = Cassette::parse(path, &text).unwrap_err().to_string();
+            let replay = match ReplayTransport::parse(path, &text, "just record-fixtures") {
+                Ok(_) => panic!("{kind} {msg} loaded for replay"),
+                Err(err) => err.to_string(),
+            };
+            assert_eq!(full, replay, "{kind} {msg}");
+            assert!(
+                replay.contains("cassettes/s.jsonl:2") && replay.contains(expected),
+                "{kind} {msg}: {replay}"
+            );
+        }
+    }
+    // A response whose result is null is still a response.
+    let ok = format!(
+        "{header}\n{{\"kind\":\"s2c\",\"conv\":\"backend\",\"turn\":null,\"msg\":{{\"id\":\"{{{{req:1}}}}\",\"result\":null}}}}\n"
+    );
+    Cassette::parse(path, &ok).unwrap();
+    assert!(ReplayTransport::parse(path, &ok, "-").is_ok());
+}

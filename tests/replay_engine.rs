@@ -263,10 +263,16 @@ async fn template_braces_in_prompts_replies_and_files_replay_verbatim() {
     // Text that looks like a placeholder, or like the start of one, is the agent's own text:
     // Jinja, Handlebars, Rust format strings. Replay must not read it as a placeholder.
     let prompt = "Fill {{name}} and {{ user }} in the template; keep {{}} and {{lbrace}}.";
-    let reply = "Done: {{name}}, {{ user }}, {{}}, {{{{x}}, {{lbrace}}, {{turn:1}} and {{time_ms}}.";
+    let reply =
+        "Done: {{name}}, {{ user }}, {{}}, {{{{x}}, {{lbrace}}, {{turn:1}} and {{time_ms}}.";
     let ws = tempfile::tempdir().unwrap();
     // A file that names its own workspace is replayed naming the replay's workspace.
-    let file = |ws: &Path| format!("Hello {{{{name}}}}!\nformat!(\"{{{{}}}}\")\nin {}\n", ws.display());
+    let file = |ws: &Path| {
+        format!(
+            "Hello {{{{name}}}}!\nformat!(\"{{{{}}}}\")\nin {}\n",
+            ws.display()
+        )
+    };
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("braces.jsonl");
     let mut rec = Recorder::new(RecordOptions::new(&path));

@@ -13,8 +13,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::CassetteError;
 use super::effects::Effect;
@@ -125,99 +128,35 @@ impl Cassette {
     /// Reads and checks a cassette file. `record_hint` is the command that records it, for the
     /// error when it is missing.
     pub fn load(path: &Path, record_hint: &str) -> Result<Self, CassetteError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                return Err(CassetteError::Missing {
-                    path: path.to_owned(),
-                    record_command: record_hint.to_owned(),
-                });
-            }
-            Err(source) => {
-                return Err(CassetteError::Io {
-                    path: path.to_owned(),
-                    source,
-                });
-            }
-        };
-        Self::parse(path, &text)
+        Self::parse(path, &read(path, record_hint)?)
     }
 
     /// Parses cassette text.
     pub fn parse(path: &Path, text: &str) -> Result<Self, CassetteError> {
-        let bad = |line: usize, reason: String| CassetteError::BadLine {
-            path: path.to_owned(),
-            line,
-            reason,
-        };
-        let mut lines = text
-            .split_inclusive('\n')
-            .enumerate()
-            .map(|(i, line)| (i + 1, line));
-        let Some((_, first)) = lines.next() else {
-            return Err(CassetteError::Empty {
-                path: path.to_owned(),
-            });
-        };
-        let header_value: Value = serde_json::from_str(first.trim_end())
-            .map_err(|err| bad(1, format!("the header is not JSON ({err})")))?;
-        if header_value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
-            return Err(bad(
-                1,
-                format!(
-                    "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
-                ),
-            ));
-        }
-        match header_value.get("format").and_then(Value::as_u64) {
-            Some(found) if found == u64::from(FORMAT_VERSION) => {}
-            found => {
-                return Err(CassetteError::UnsupportedFormat {
-                    path: path.to_owned(),
-                    found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
-                    expected: FORMAT_VERSION,
-                });
-            }
-        }
-        let header: Header = serde_json::from_value(header_value)
-            .map_err(|err| bad(1, format!("the header is incomplete ({err})")))?;
-        let mut entries = Vec::new();
-        for (number, raw) in lines {
-            let terminated = raw.ends_with('\n');
-            let line = raw.trim_end();
-            if line.is_empty() {
-                continue;
-            }
-            let entry = parse_entry(line).map_err(|err| {
-                let truncated = if terminated {
-                    ""
-                } else {
-                    "; the last line has no newline, so the file looks truncated"
-                };
-                bad(number, format!("not a cassette entry ({err}){truncated}"))
-            })?;
-            if let Entry::C2s { msg, .. } | Entry::S2c { msg, .. } = &entry {
-                Message::classify(msg).map_err(|err| {
-                    bad(number, format!("`msg` is not a JSON-RPC message: {err}"))
-                })?;
-            }
-            if !terminated {
-                return Err(bad(
-                    number,
-                    "the last line has no newline: the file looks truncated".to_owned(),
-                ));
-            }
-            if let Entry::Effects { effects, .. } = &entry {
-                for effect in effects {
-                    super::effects::check_path(effect.path())
-                        .map_err(|err| bad(number, err.to_string()))?;
+        let raw = RawCassette::parse(path, text)?;
+        let mut entries = Vec::with_capacity(raw.entries.len());
+        for (number, entry) in raw.entries {
+            let entry = match entry {
+                RawEntry::Message {
+                    c2s,
+                    conv,
+                    turn,
+                    msg,
+                } => {
+                    let msg = message_value(path, number, &msg)?;
+                    if c2s {
+                        Entry::C2s { conv, turn, msg }
+                    } else {
+                        Entry::S2c { conv, turn, msg }
+                    }
                 }
-            }
+                RawEntry::Other(entry) => entry,
+            };
             entries.push((number, entry));
         }
         Ok(Self {
-            path: path.to_owned(),
-            header,
+            path: raw.path,
+            header: raw.header,
             entries,
         })
     }
@@ -265,47 +204,234 @@ impl Cassette {
     }
 }
 
-/// Parses one body line. Message lines, the bulk of a cassette, take a direct path (serde's
-/// internally tagged enums buffer every value twice); anything else, including every malformed
-/// line, goes through serde for its precise error.
-fn parse_entry(line: &str) -> Result<Entry, serde_json::Error> {
-    let value: Value = serde_json::from_str(line)?;
-    match message_entry(value) {
-        Ok(entry) => Ok(entry),
-        Err(value) => serde_json::from_value(value),
+/// Reads a cassette file's text; a missing file names the command that records it.
+pub(crate) fn read(path: &Path, record_hint: &str) -> Result<String, CassetteError> {
+    std::fs::read_to_string(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            CassetteError::Missing {
+                path: path.to_owned(),
+                record_command: record_hint.to_owned(),
+            }
+        } else {
+            CassetteError::Io {
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })
+}
+
+/// A cassette whose lines are checked but whose messages are still JSON text: the replayer
+/// parses a server message only when it sends it, so a replay builds each message's tree once,
+/// right before it is used.
+pub(crate) struct RawCassette {
+    pub(crate) path: PathBuf,
+    pub(crate) header: Header,
+    pub(crate) entries: Vec<(usize, RawEntry)>,
+}
+
+/// One body line of a [`RawCassette`].
+pub(crate) enum RawEntry {
+    /// A `c2s` or `s2c` line; `msg` is valid JSON, not yet checked to be a JSON-RPC message.
+    Message {
+        c2s: bool,
+        conv: String,
+        turn: Option<u32>,
+        msg: Box<RawValue>,
+    },
+    /// Any other line, parsed.
+    Other(Entry),
+}
+
+/// The fields of a message line, borrowed from it.
+#[derive(Deserialize)]
+struct MessageLine<'a> {
+    #[serde(borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow)]
+    conv: Option<Cow<'a, str>>,
+    turn: Option<u32>,
+    #[serde(borrow)]
+    msg: Option<&'a RawValue>,
+}
+
+impl RawCassette {
+    /// Parses cassette text: the header checked, every line checked to be an entry (and every
+    /// effect path to stay in its workspace).
+    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, CassetteError> {
+        let bad = |line: usize, reason: String| CassetteError::BadLine {
+            path: path.to_owned(),
+            line,
+            reason,
+        };
+        let mut lines = text
+            .split_inclusive('\n')
+            .enumerate()
+            .map(|(i, line)| (i + 1, line));
+        let Some((_, first)) = lines.next() else {
+            return Err(CassetteError::Empty {
+                path: path.to_owned(),
+            });
+        };
+        let header = parse_header(path, first.trim_end())?;
+        let mut entries = Vec::new();
+        for (number, raw) in lines {
+            let terminated = raw.ends_with('\n');
+            let line = raw.trim_end();
+            if line.is_empty() {
+                continue;
+            }
+            let entry = parse_entry(line).map_err(|err| {
+                let truncated = if terminated {
+                    ""
+                } else {
+                    "; the last line has no newline, so the file looks truncated"
+                };
+                bad(number, format!("not a cassette entry ({err}){truncated}"))
+            })?;
+            if !terminated {
+                return Err(bad(
+                    number,
+                    "the last line has no newline: the file looks truncated".to_owned(),
+                ));
+            }
+            if let RawEntry::Other(Entry::Effects { effects, .. }) = &entry {
+                for effect in effects {
+                    super::effects::check_path(effect.path())
+                        .map_err(|err| bad(number, err.to_string()))?;
+                }
+            }
+            entries.push((number, entry));
+        }
+        Ok(Self {
+            path: path.to_owned(),
+            header,
+            entries,
+        })
     }
 }
 
-/// A well-formed `c2s`/`s2c` entry, or the value back for serde to judge.
-fn message_entry(value: Value) -> Result<Entry, Value> {
-    let Value::Object(mut map) = value else {
-        return Err(value);
+/// Checks and reads the header line.
+fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
+    let bad = |reason: String| CassetteError::BadLine {
+        path: path.to_owned(),
+        line: 1,
+        reason,
     };
-    let c2s = match map.get("kind").and_then(Value::as_str) {
-        Some("c2s") => true,
-        Some("s2c") => false,
-        _ => return Err(Value::Object(map)),
-    };
-    let turn = match map.get("turn") {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Number(n)) => n.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some),
-        Some(_) => None,
-    };
-    let (Some(turn), true, true) = (
+    let header_value: Value = serde_json::from_str(first)
+        .map_err(|err| bad(format!("the header is not JSON ({err})")))?;
+    if header_value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
+        return Err(bad(format!(
+            "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
+        )));
+    }
+    match header_value.get("format").and_then(Value::as_u64) {
+        Some(found) if found == u64::from(FORMAT_VERSION) => {}
+        found => {
+            return Err(CassetteError::UnsupportedFormat {
+                path: path.to_owned(),
+                found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
+                expected: FORMAT_VERSION,
+            });
+        }
+    }
+    serde_json::from_value(header_value)
+        .map_err(|err| bad(format!("the header is incomplete ({err})")))
+}
+
+/// Parses one body line. Message lines, the bulk of a cassette, are read into borrowed fields
+/// with their `msg` kept as text; anything else, including every malformed line, goes through
+/// serde's `Entry` for its precise error.
+fn parse_entry(line: &str) -> Result<RawEntry, serde_json::Error> {
+    if let Ok(MessageLine {
+        kind,
+        conv: Some(conv),
         turn,
-        matches!(map.get("conv"), Some(Value::String(_))),
-        map.contains_key("msg"),
-    ) else {
-        return Err(Value::Object(map));
+        msg: Some(msg),
+    }) = serde_json::from_str::<MessageLine<'_>>(line)
+    {
+        if kind == "c2s" || kind == "s2c" {
+            return Ok(RawEntry::Message {
+                c2s: kind == "c2s",
+                conv: conv.into_owned(),
+                turn,
+                msg: msg.to_owned(),
+            });
+        }
+    }
+    serde_json::from_str(line).map(RawEntry::Other)
+}
+
+/// A message line's `msg` as JSON, checked to be a JSON-RPC message.
+pub(crate) fn message_value(
+    path: &Path,
+    line: usize,
+    msg: &RawValue,
+) -> Result<Value, CassetteError> {
+    let bad = |reason: String| CassetteError::BadLine {
+        path: path.to_owned(),
+        line,
+        reason,
     };
-    let (Some(Value::String(conv)), Some(msg)) = (map.remove("conv"), map.remove("msg")) else {
-        return Err(Value::Object(map)); // checked above
+    let value: Value = serde_json::from_str(msg.get()).map_err(|err| bad(err.to_string()))?;
+    Message::classify(&value)
+        .map_err(|err| bad(format!("`msg` is not a JSON-RPC message: {err}")))?;
+    Ok(value)
+}
+
+/// Checks that a message line's `msg` is a JSON-RPC message without building its tree: only the
+/// fields that decide its kind are read.
+pub(crate) fn check_message(path: &Path, line: usize, msg: &RawValue) -> Result<(), CassetteError> {
+    /// A field's value when the field is present, even as `null`.
+    struct Present<T>(Option<T>);
+    impl<T> Default for Present<T> {
+        fn default() -> Self {
+            Self(None)
+        }
+    }
+    impl<'de, T: Deserialize<'de>> Deserialize<'de> for Present<T> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            T::deserialize(d).map(|value| Self(Some(value)))
+        }
+    }
+    #[derive(Deserialize)]
+    struct Shape {
+        #[serde(default)]
+        id: Present<Value>,
+        #[serde(default)]
+        method: Present<Value>,
+        #[serde(default)]
+        result: Present<serde::de::IgnoredAny>,
+        #[serde(default)]
+        error: Present<serde::de::IgnoredAny>,
+    }
+    // Not an object (serde would read an array as the struct's fields in order): the full check
+    // says what it is instead.
+    let shape = match serde_json::from_str::<Shape>(msg.get()) {
+        Ok(shape) if msg.get().starts_with('{') => shape,
+        _ => return message_value(path, line, msg).map(drop),
     };
-    Ok(if c2s {
-        Entry::C2s { conv, turn, msg }
-    } else {
-        Entry::S2c { conv, turn, msg }
-    })
+    let mut fields = serde_json::Map::new();
+    for (key, value) in [("id", shape.id.0), ("method", shape.method.0)] {
+        if let Some(value) = value {
+            fields.insert(key.to_owned(), value);
+        }
+    }
+    for (key, present) in [
+        ("result", shape.result.0.is_some()),
+        ("error", shape.error.0.is_some()),
+    ] {
+        if present {
+            fields.insert(key.to_owned(), Value::Null);
+        }
+    }
+    Message::classify(&Value::Object(fields))
+        .map(drop)
+        .map_err(|err| CassetteError::BadLine {
+            path: path.to_owned(),
+            line,
+            reason: format!("`msg` is not a JSON-RPC message: {err}"),
+        })
 }
 
 #[cfg(test)]

@@ -325,6 +325,58 @@ impl Bindings {
         Cow::Owned(out)
     }
 
+    /// [`fill`](Self::fill) on a message still in its JSON text, so it is parsed only once,
+    /// after filling. A whole string that is a time or numeric placeholder becomes a number;
+    /// other placeholders become their bound values, JSON-escaped. `fresh` gives the value of an
+    /// unbound placeholder, or `None` to leave it as it is (request ids, which the caller maps).
+    pub fn fill_json(
+        &mut self,
+        json: &str,
+        fresh: &mut dyn FnMut(&str) -> Option<String>,
+    ) -> String {
+        let bytes = json.as_bytes();
+        let mut out = String::with_capacity(json.len() + 64);
+        let mut copied = 0;
+        for (at, len) in placeholders(json) {
+            let placeholder = &json[at..at + len];
+            let whole_string = at > 0
+                && bytes[at - 1] == b'"'
+                && bytes[..at - 1]
+                    .iter()
+                    .rev()
+                    .take_while(|b| **b == b'\\')
+                    .count()
+                    % 2
+                    == 0
+                && bytes.get(at + len) == Some(&b'"');
+            if whole_string {
+                if let Some(number) = time_value(placeholder) {
+                    out.push_str(&json[copied..at - 1]);
+                    out.push_str(&number.to_string());
+                    copied = at + len + 1;
+                    continue;
+                }
+            }
+            let value = if placeholder == LBRACE {
+                Some(Cow::Borrowed("{{"))
+            } else if let Some(value) = self.values.get(placeholder) {
+                Some(Cow::Owned(value.clone()))
+            } else {
+                fresh(placeholder).map(|value| {
+                    self.bind(placeholder, &value);
+                    Cow::Owned(value)
+                })
+            };
+            if let Some(value) = value {
+                out.push_str(&json[copied..at]);
+                push_json_escaped(&mut out, &value);
+                copied = at + len;
+            }
+        }
+        out.push_str(&json[copied..]);
+        out
+    }
+
     /// Replaces bound values in what the client sent with their placeholders, so it can be
     /// compared with the recording.
     pub fn unfill(&self, value: &mut Value) {
@@ -441,6 +493,16 @@ pub fn escape_literals(text: &str) -> Cow<'_, str> {
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// Appends `text` as the inside of a JSON string.
+fn push_json_escaped(out: &mut String, text: &str) {
+    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
+        out.push_str(text);
+        return;
+    }
+    let quoted = Value::from(text).to_string();
+    out.push_str(&quoted[1..quoted.len() - 1]);
 }
 
 /// The number a whole-string time, duration or numeric placeholder stands for.
@@ -562,5 +624,34 @@ mod tests {
         }
         assert_eq!(escape_literals("{{name}}"), "{{lbrace}}name}}");
         assert!(matches!(escape_literals("{{ x }}"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn fill_json_fills_text_as_fill_fills_the_tree() {
+        let mut bindings = Bindings::new();
+        bindings.bind(WORKSPACE, "C:\\ws \"quoted\"");
+        let mut fresh = |p: &str| (!p.starts_with("{{req:")).then(|| format!("new-{}", p.len()));
+        let json = r#"{"id":"{{req:1}}","t":"{{time_ms}}","d":"{{duration_ms}}","n":"{{pid_number}}","cwd":"{{workspace}}/x","e":"say \"{{time_ms}}\"","l":"{{lbrace}}name}}","f":"{{thread:1}}"}"#;
+        let filled: Value = serde_json::from_str(&bindings.fill_json(json, &mut fresh)).unwrap();
+        assert!(
+            filled["t"].as_u64().is_some_and(|t| t > 1_700_000_000_000),
+            "{filled}"
+        );
+        assert_eq!(filled["d"], json!(0));
+        assert_eq!(filled["n"], json!(std::process::id()));
+        assert_eq!(filled["cwd"], json!("C:\\ws \"quoted\"/x"));
+        assert_eq!(
+            filled["e"],
+            json!("say \"new-11\""),
+            "inside a longer string"
+        );
+        assert_eq!(filled["l"], json!("{{name}}"));
+        assert_eq!(filled["f"], json!("new-12"));
+        assert_eq!(filled["id"], json!("{{req:1}}"), "left for the caller");
+        assert_eq!(
+            bindings.get("{{thread:1}}"),
+            Some("new-12"),
+            "fresh values are bound"
+        );
     }
 }

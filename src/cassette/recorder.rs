@@ -275,8 +275,9 @@ impl Recorder {
                 entries.push(match raw {
                     Raw::Msg { c2s, turn, msg, .. } => {
                         let mut msg = msg.clone();
-                        ids.rewrite(*c2s, &mut msg);
+                        // Normalised first: the id placeholders are ours, not text to escape.
                         scope.normalize(&mut msg);
+                        ids.rewrite(*c2s, &mut msg);
                         redact::redact_json(&mut msg, home.as_deref());
                         if *c2s {
                             Entry::C2s {

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::effects::Effect;
 use super::format::Entry;
 use super::normalize::{Bindings, CODEX_HOME, HOME};
 use crate::transport::RequestId;
@@ -20,10 +21,47 @@ pub(super) struct Identity {
     pub(super) turn: Option<u32>,
 }
 
+/// One recorded line of a conversation, as the replayer keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Step {
+    /// A message from the client, compared with what the client sends.
+    Client { turn: Option<u32>, msg: Value },
+    /// A message from the server as its recorded JSON text: filled and parsed only when sent.
+    Server { turn: Option<u32>, text: Box<str> },
+    /// The files a turn changed.
+    Effects { turn: u32, effects: Vec<Effect> },
+    /// How the server ended.
+    Exit { stderr_tail: Vec<String> },
+}
+
+impl Step {
+    /// The step an entry becomes (a server message back to text).
+    pub(super) fn of(entry: Entry) -> Self {
+        match entry {
+            Entry::C2s { turn, msg, .. } => Self::Client { turn, msg },
+            Entry::S2c { turn, msg, .. } => Self::Server {
+                turn,
+                text: msg.to_string().into_boxed_str(),
+            },
+            Entry::Effects { turn, effects, .. } => Self::Effects { turn, effects },
+            Entry::Exit { stderr_tail, .. } => Self::Exit { stderr_tail },
+        }
+    }
+
+    /// The turn a message line belongs to.
+    pub(super) fn message_turn(&self) -> Option<Option<u32>> {
+        match self {
+            Self::Client { turn, .. } | Self::Server { turn, .. } => Some(*turn),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Conv {
     pub(super) label: String,
-    pub(super) entries: Vec<(usize, Entry)>,
+    /// The conversation's lines with their line numbers.
+    pub(super) entries: Vec<(usize, Step)>,
     /// `prefix[i]` names the history `entries[..=i]`: conversations with the same id there
     /// recorded the same entries (labels aside). Only as long as some other conversation shares
     /// it. Computed at load, because emitted server messages are moved out, not cloned.
@@ -41,8 +79,8 @@ impl Conv {
         }
     }
 
-    pub(super) fn push(&mut self, line: usize, entry: Entry) {
-        self.entries.push((line, entry));
+    pub(super) fn push(&mut self, line: usize, step: Step) {
+        self.entries.push((line, step));
     }
 
     /// Whether the client message `body` is what entry `at` recorded. On a mismatch returns
@@ -53,7 +91,7 @@ impl Conv {
         body: &Value,
         bindings: &Bindings,
     ) -> Result<(), (Value, Value)> {
-        let Some((_, Entry::C2s { msg, .. })) = self.entries.get(at) else {
+        let Some((_, Step::Client { msg, .. })) = self.entries.get(at) else {
             return Err((Value::Null, body.clone()));
         };
         let mut expected = msg.clone();

@@ -13,16 +13,17 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use super::CassetteError;
 use super::divergence::{Divergence, Location};
 use super::effects::{self, Effect};
-use super::format::{BACKEND, Cassette, Entry};
+use super::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use super::history;
 use super::normalize::WORKSPACE;
-use super::replay_conv::{Conv, fresh_value, same_history};
+use super::replay_conv::{Conv, Step, fresh_value, same_history};
 use crate::transport::{Message, MessageKind, RequestId};
 
 /// A replay failure: a divergence, or a workspace effect that could not be applied.
@@ -48,9 +49,72 @@ impl Replayer {
     pub fn new(cassette: Cassette, record_command: Option<String>) -> Self {
         let record_command =
             record_command.unwrap_or_else(|| cassette.header.record_command.clone());
-        let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
-        for (line, entry) in cassette.entries {
+        let steps = cassette.entries.into_iter().map(|(line, entry)| {
             let label = entry.conv().unwrap_or(BACKEND).to_owned();
+            (line, label, Step::of(entry))
+        });
+        Self::with_steps(
+            cassette.path,
+            cassette.header.codex_version,
+            record_command,
+            steps,
+        )
+    }
+
+    /// A replayer for cassette text, checked line by line as [`Cassette::parse`] checks it, whose
+    /// server messages stay text until they are sent. This is how a replay reads a cassette file:
+    /// each message's JSON tree is built once, when it is used.
+    pub fn parse(
+        path: &Path,
+        text: &str,
+        record_command: Option<String>,
+    ) -> Result<Self, CassetteError> {
+        let raw = RawCassette::parse(path, text)?;
+        let record_command = record_command.unwrap_or_else(|| raw.header.record_command.clone());
+        let mut steps = Vec::with_capacity(raw.entries.len());
+        for (line, entry) in raw.entries {
+            steps.push(match entry {
+                RawEntry::Message {
+                    c2s: true,
+                    conv,
+                    turn,
+                    msg,
+                } => {
+                    let msg = format::message_value(path, line, &msg)?;
+                    (line, conv, Step::Client { turn, msg })
+                }
+                RawEntry::Message {
+                    c2s: false,
+                    conv,
+                    turn,
+                    msg,
+                } => {
+                    format::check_message(path, line, &msg)?;
+                    let text = Box::<str>::from(msg);
+                    (line, conv, Step::Server { turn, text })
+                }
+                RawEntry::Other(entry) => {
+                    let label = entry.conv().unwrap_or(BACKEND).to_owned();
+                    (line, label, Step::of(entry))
+                }
+            });
+        }
+        Ok(Self::with_steps(
+            raw.path,
+            raw.header.codex_version,
+            record_command,
+            steps,
+        ))
+    }
+
+    fn with_steps(
+        path: PathBuf,
+        codex_version: String,
+        record_command: String,
+        steps: impl IntoIterator<Item = (usize, String, Step)>,
+    ) -> Self {
+        let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
+        for (line, label, step) in steps {
             let index = match convs.iter().position(|c| c.label == label) {
                 Some(index) => index,
                 None => {
@@ -58,18 +122,17 @@ impl Replayer {
                     convs.len() - 1
                 }
             };
-            convs[index].push(line, entry);
+            convs[index].push(line, step);
         }
-        let histories: Vec<&[(usize, Entry)]> =
-            convs.iter().map(|c| c.entries.as_slice()).collect();
+        let histories: Vec<&[(usize, Step)]> = convs.iter().map(|c| c.entries.as_slice()).collect();
         let classes = history::prefix_classes(&histories);
         for (conv, prefix) in convs.iter_mut().zip(classes) {
             conv.prefix = prefix;
         }
         Self {
-            path: cassette.path,
+            path,
             record_command,
-            codex_version: cassette.header.codex_version,
+            codex_version,
             convs,
             threads: HashMap::new(),
             server_requests: HashMap::new(),
@@ -89,8 +152,8 @@ impl Replayer {
         self.convs[0]
             .entries
             .iter()
-            .find_map(|(_, e)| match e {
-                Entry::Exit { stderr_tail, .. } => Some(stderr_tail.clone()),
+            .find_map(|(_, step)| match step {
+                Step::Exit { stderr_tail } => Some(stderr_tail.clone()),
                 _ => None,
             })
             .unwrap_or_default()
@@ -99,8 +162,7 @@ impl Replayer {
     fn location(&self, conv: usize) -> Location {
         let c = &self.convs[conv];
         let (line, turn) = match c.entries.get(c.me.cursor) {
-            Some((line, Entry::C2s { turn, .. } | Entry::S2c { turn, .. })) => (*line, *turn),
-            Some((line, _)) => (*line, c.me.turn),
+            Some((line, step)) => (*line, step.message_turn().unwrap_or(c.me.turn)),
             None => (c.entries.last().map_or(0, |(l, _)| *l), c.me.turn),
         };
         Location {
@@ -239,7 +301,7 @@ impl Replayer {
         }
         let c = &mut self.convs[conv];
         let (_, entry) = &c.entries[c.me.cursor];
-        if let Entry::C2s { msg, turn, .. } = entry {
+        if let Step::Client { msg, turn } = entry {
             if let (Some(placeholder), Some(id), MessageKind::Request) = (
                 msg.get("id").and_then(Value::as_str),
                 message.id(),
@@ -304,31 +366,16 @@ impl Replayer {
         loop {
             let c = &mut self.convs[conv];
             let cursor = c.me.cursor;
-            let Some((_, entry)) = c.entries.get_mut(cursor) else {
+            let Some((line, step)) = c.entries.get_mut(cursor) else {
                 return Ok(());
             };
-            // Each server entry is emitted once: move it out instead of cloning it.
-            let entry = match entry {
-                Entry::C2s { .. } => return Ok(()),
-                Entry::S2c { msg, .. } => Entry::S2c {
-                    conv: String::new(),
-                    turn: None,
-                    msg: std::mem::take(msg),
-                },
-                Entry::Effects { effects, turn, .. } => Entry::Effects {
-                    conv: String::new(),
-                    turn: *turn,
-                    effects: std::mem::take(effects),
-                },
-                Entry::Exit { .. } => Entry::Exit {
-                    status: String::new(),
-                    stderr_tail: Vec::new(),
-                },
-            };
-            match entry {
-                Entry::C2s { .. } => return Ok(()),
-                Entry::S2c { msg, .. } => {
-                    let message = self.fill(conv, msg)?;
+            let line = *line;
+            match step {
+                Step::Client { .. } => return Ok(()),
+                // Each server message is sent once: move its text out instead of copying it.
+                Step::Server { text, .. } => {
+                    let text = std::mem::take(text);
+                    let message = self.fill(conv, line, &text)?;
                     if let (MessageKind::Response, Some(Ok(result))) =
                         (message.kind(), message.outcome())
                     {
@@ -339,12 +386,9 @@ impl Replayer {
                     }
                     self.out.push_back(message);
                 }
-                Entry::Effects { effects: list, .. } => {
-                    let workspace = self.convs[conv]
-                        .me
-                        .bindings
-                        .get(WORKSPACE)
-                        .map(PathBuf::from);
+                Step::Effects { effects: list, .. } => {
+                    let list = std::mem::take(list);
+                    let workspace = c.me.bindings.get(WORKSPACE).map(PathBuf::from);
                     match workspace {
                         Some(root) => effects::apply(&root, &self.fill_effects(conv, list))?,
                         None => tracing::warn!(
@@ -352,7 +396,7 @@ impl Replayer {
                         ),
                     }
                 }
-                Entry::Exit { .. } => {}
+                Step::Exit { .. } => {}
             }
             self.convs[conv].me.cursor += 1;
         }
@@ -377,20 +421,39 @@ impl Replayer {
         list
     }
 
-    /// A recorded server message with fresh values and the right ids.
-    fn fill(&mut self, conv: usize, mut msg: Value) -> Result<Message, ReplayError> {
-        let id_placeholder = msg.get("id").and_then(Value::as_str).map(str::to_owned);
-        let is_request = msg.get("method").is_some();
+    /// A recorded server message (its JSON text) with fresh values and the right ids.
+    fn fill(&mut self, conv: usize, line: usize, text: &str) -> Result<Message, ReplayError> {
         let codex_version = self.codex_version.clone();
         let label = self.convs[conv].label.clone();
         let next_global = &mut self.next_global;
-        let mut fresh =
-            |placeholder: &str| fresh_value(placeholder, &codex_version, &label, next_global);
+        // Request ids are not values: the message's own id is mapped below, by position.
+        let mut fresh = |placeholder: &str| {
+            (!is_request_id(placeholder))
+                .then(|| fresh_value(placeholder, &codex_version, &label, next_global))
+        };
         let me = &mut self.convs[conv].me;
-        if let Some(map) = msg.as_object_mut() {
-            map.remove("id");
-        }
-        me.bindings.fill(&mut msg, &mut fresh);
+        let filled = me.bindings.fill_json(text, &mut fresh);
+        let mut msg: Value = serde_json::from_str(&filled).map_err(|err| {
+            Box::new(CassetteError::BadLine {
+                path: self.path.clone(),
+                line,
+                reason: format!(
+                    "the message does not parse once its placeholders are filled ({err})"
+                ),
+            }) as ReplayError
+        })?;
+        let is_request = msg.get("method").is_some();
+        let id_placeholder = match msg.as_object_mut().and_then(|map| map.remove("id")) {
+            Some(Value::String(placeholder)) => Some(placeholder),
+            Some(other) => {
+                // A literal id (a hand-written cassette): kept as it is.
+                if let Some(map) = msg.as_object_mut() {
+                    map.insert("id".into(), other);
+                }
+                None
+            }
+            None => None,
+        };
         if let (Some(placeholder), Some(map)) = (id_placeholder, msg.as_object_mut()) {
             let id = if is_request {
                 let id = RequestId::Int(self.next_server_id);
@@ -424,8 +487,8 @@ impl Replayer {
                 .entries
                 .iter()
                 .skip(conv.me.cursor)
-                .find(|(_, e)| matches!(e, Entry::C2s { .. }));
-            if let Some((line, Entry::C2s { msg, .. })) = rest {
+                .find(|(_, step)| matches!(step, Step::Client { .. }));
+            if let Some((line, Step::Client { msg, .. })) = rest {
                 let what = msg.get("method").and_then(Value::as_str).map_or_else(
                     || "a response from the client".to_owned(),
                     |m| format!("the client's `{m}` never came"),
@@ -443,6 +506,11 @@ impl Replayer {
             ))
         }
     }
+}
+
+/// Whether `placeholder` stands for a request id (`{{req:n}}`, `{{sreq:n}}`).
+fn is_request_id(placeholder: &str) -> bool {
+    placeholder.starts_with("{{req:") || placeholder.starts_with("{{sreq:")
 }
 
 /// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).

@@ -5,7 +5,7 @@ use std::path::Path;
 use async_trait::async_trait;
 
 use super::{Diagnostics, Message, Transport, TransportError};
-use crate::cassette::{Cassette, CassetteError, Replayer};
+use crate::cassette::{Cassette, CassetteError, Replayer, format};
 
 /// A transport whose server is a cassette.
 ///
@@ -20,13 +20,23 @@ pub struct ReplayTransport {
 impl ReplayTransport {
     /// Opens the cassette at `path`. `record_command` is named in errors and reports.
     pub fn open(path: &Path, record_command: &str) -> Result<Self, CassetteError> {
-        let cassette = Cassette::load(path, record_command)?;
-        Ok(Self::new(cassette, Some(record_command.to_owned())))
+        let text = format::read(path, record_command)?;
+        Self::parse(path, &text, record_command)
+    }
+
+    /// Plays cassette text (as read from `path`, which reports name). Every line is checked
+    /// first; each server message is parsed only when it is sent.
+    pub fn parse(path: &Path, text: &str, record_command: &str) -> Result<Self, CassetteError> {
+        let replayer = Replayer::parse(path, text, Some(record_command.to_owned()))?;
+        Ok(Self::with_replayer(replayer))
     }
 
     /// Plays an already parsed cassette.
     pub fn new(cassette: Cassette, record_command: Option<String>) -> Self {
-        let replayer = Replayer::new(cassette, record_command);
+        Self::with_replayer(Replayer::new(cassette, record_command))
+    }
+
+    fn with_replayer(replayer: Replayer) -> Self {
         let diagnostics = Diagnostics::new();
         for line in replayer.recorded_stderr() {
             diagnostics.push_stderr_line(&format!("(recorded) {line}"));
