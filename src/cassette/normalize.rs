@@ -382,27 +382,56 @@ impl Bindings {
     pub fn unfill(&self, value: &mut Value) {
         match value {
             Value::String(text) => {
-                if let Some(placeholder) = self.exact.get(text.as_str()) {
-                    *text = placeholder.clone();
-                    return;
-                }
-                // Compared with the recording, where such text was escaped.
-                if let Cow::Owned(escaped) = escape_literals(text) {
-                    *text = escaped;
-                }
-                let present = self.values_in(text);
-                if present.is_empty() {
-                    return;
-                }
-                for (literal, placeholder) in &self.reverse {
-                    if present.contains(&literal.as_str()) && text.contains(literal.as_str()) {
-                        *text = text.replace(literal.as_str(), placeholder);
+                let unfilled = match self.unfill_text(text) {
+                    Cow::Owned(unfilled) => unfilled,
+                    // A whole bound value is its placeholder, borrowed from the bindings.
+                    Cow::Borrowed(placeholder) if placeholder != text.as_str() => {
+                        placeholder.to_owned()
                     }
-                }
+                    Cow::Borrowed(_) => return,
+                };
+                *text = unfilled;
             }
             Value::Object(map) => map.values_mut().for_each(|child| self.unfill(child)),
             Value::Array(items) => items.iter_mut().for_each(|item| self.unfill(item)),
             _ => {}
+        }
+    }
+
+    /// [`unfill`](Self::unfill) for one string.
+    pub fn unfill_text<'a>(&'a self, text: &'a str) -> Cow<'a, str> {
+        if let Some(placeholder) = self.exact.get(text) {
+            return Cow::Borrowed(placeholder);
+        }
+        // Compared with the recording, where such text was escaped.
+        let mut text = escape_literals(text);
+        let present = self.values_in(&text);
+        for (literal, placeholder) in &self.reverse {
+            if present.contains(&literal.as_str()) && text.contains(literal.as_str()) {
+                text = Cow::Owned(text.replace(literal.as_str(), placeholder));
+            }
+        }
+        text
+    }
+
+    /// Whether `recorded` is what `sent` becomes once unfilled, without copying either.
+    pub fn unfills_to(&self, sent: &Value, recorded: &Value) -> bool {
+        match (sent, recorded) {
+            (Value::String(sent), Value::String(recorded)) => self.unfill_text(sent) == *recorded,
+            (Value::Object(sent), Value::Object(recorded)) => {
+                sent.len() == recorded.len()
+                    && sent.iter().all(|(key, vs)| {
+                        recorded.get(key).is_some_and(|vr| self.unfills_to(vs, vr))
+                    })
+            }
+            (Value::Array(sent), Value::Array(recorded)) => {
+                sent.len() == recorded.len()
+                    && sent
+                        .iter()
+                        .zip(recorded)
+                        .all(|(s, r)| self.unfills_to(s, r))
+            }
+            (sent, recorded) => sent == recorded,
         }
     }
 
@@ -653,5 +682,31 @@ mod tests {
             Some("new-12"),
             "fresh values are bound"
         );
+    }
+
+    #[test]
+    fn unfills_to_agrees_with_unfilling_a_copy() {
+        let mut bindings = Bindings::new();
+        bindings.bind(WORKSPACE, "/replay/ws");
+        bindings.bind("{{thread:1}}", "t-1");
+        let recorded = json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/a", "n": [1, "{{lbrace}}x}}"]});
+        let sent = [
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{x}}"]}),
+            json!({"threadId": "t-2", "cwd": "/replay/ws/a", "n": [1, "{{x}}"]}),
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{x}}"], "extra": 1}),
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [2, "{{x}}"]}),
+            json!({"threadId": "t-1", "cwd": "/elsewhere/a", "n": [1, "{{x}}"]}),
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{y}}"]}),
+        ];
+        let verdicts: Vec<bool> = sent
+            .iter()
+            .map(|s| bindings.unfills_to(s, &recorded))
+            .collect();
+        for (s, verdict) in sent.iter().zip(&verdicts) {
+            let mut copy = s.clone();
+            bindings.unfill(&mut copy);
+            assert_eq!(copy == recorded, *verdict, "{s}");
+        }
+        assert_eq!(verdicts, [true, false, false, false, false, false]);
     }
 }

@@ -229,6 +229,31 @@ pub struct ItemParams {
     pub turn_id: String,
 }
 
+impl ItemParams {
+    /// Takes an item notification's params apart, moving the item out (deserialising would
+    /// rebuild its whole tree, and items are the bulk of a turn).
+    pub fn from_params(params: Value) -> Result<Self, String> {
+        let Value::Object(mut map) = params else {
+            return Err(format!("the params are not an object: {params}"));
+        };
+        let mut text = |key: &str| match map.remove(key) {
+            Some(Value::String(text)) => Ok(text),
+            Some(other) => Err(format!("`{key}` is not a string: {other}")),
+            None => Err(format!("missing field `{key}`")),
+        };
+        let thread_id = text("threadId")?;
+        let turn_id = text("turnId")?;
+        let item = map
+            .remove("item")
+            .ok_or_else(|| "missing field `item`".to_owned())?;
+        Ok(Self {
+            item,
+            thread_id,
+            turn_id,
+        })
+    }
+}
+
 /// `error` notification params.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -288,5 +313,26 @@ mod tests {
             serde_json::to_value(params).unwrap(),
             json!({"cwd": "/w", "sandbox": "read-only"})
         );
+    }
+
+    #[test]
+    fn item_params_are_taken_apart_or_refused_with_the_missing_field() {
+        let params =
+            json!({"threadId": "t", "turnId": "u", "item": {"type": "agentMessage", "text": "hi"}});
+        let item = ItemParams::from_params(params).unwrap();
+        assert_eq!(
+            (
+                item.thread_id.as_str(),
+                item.turn_id.as_str(),
+                &item.item["text"]
+            ),
+            ("t", "u", &json!("hi"))
+        );
+        let err = ItemParams::from_params(json!({"threadId": "t", "item": {}})).unwrap_err();
+        assert_eq!(err, "missing field `turnId`");
+        let err =
+            ItemParams::from_params(json!({"threadId": 1, "turnId": "u", "item": {}})).unwrap_err();
+        assert_eq!(err, "`threadId` is not a string: 1");
+        assert!(ItemParams::from_params(json!([1])).is_err());
     }
 }

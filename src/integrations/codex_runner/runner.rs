@@ -377,15 +377,13 @@ fn fold_notification(
     }
     match method {
         methods::ITEM_STARTED => {
-            if let Ok(item) = serde_json::from_value::<ItemParams>(params) {
+            if let Ok(item) = ItemParams::from_params(params) {
                 state.running = describe_running(&item.item);
             }
         }
         methods::ITEM_COMPLETED => {
-            let item = serde_json::from_value::<ItemParams>(params).map_err(|err| {
-                AgentError::Protocol {
-                    message: format!("malformed item/completed: {err}"),
-                }
+            let item = ItemParams::from_params(params).map_err(|err| AgentError::Protocol {
+                message: format!("malformed item/completed: {err}"),
             })?;
             state.running = None;
             if let Some(event) = events::item_event(&item.item) {
