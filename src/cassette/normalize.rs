@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 
@@ -232,9 +234,6 @@ pub struct Bindings {
     values: HashMap<String, String>,
     /// value → placeholder (the first one bound to it), for what the client sends
     exact: HashMap<String, String>,
-    /// The same pairs, longest value first (ties in byte order): the order in which values
-    /// inside longer strings are replaced.
-    reverse: Vec<(String, String)>,
     /// Values by their first two bytes, to find the few that can occur in a string without
     /// searching for each one.
     by_prefix: HashMap<[u8; 2], Vec<String>>,
@@ -254,11 +253,6 @@ impl Bindings {
         let bytes = value.as_bytes();
         if bytes.len() >= 2 && !self.exact.contains_key(value) {
             self.exact.insert(value.to_owned(), placeholder.to_owned());
-            let at = self.reverse.partition_point(|(v, _)| {
-                v.len() > value.len() || (v.len() == value.len() && v.as_str() < value)
-            });
-            self.reverse
-                .insert(at, (value.to_owned(), placeholder.to_owned()));
             self.by_prefix
                 .entry([bytes[0], bytes[1]])
                 .or_default()
@@ -337,6 +331,7 @@ impl Bindings {
         let bytes = json.as_bytes();
         let mut out = String::with_capacity(json.len() + 64);
         let mut copied = 0;
+        let mut now = None;
         for (at, len) in placeholders(json) {
             let placeholder = &json[at..at + len];
             let whole_string = at > 0
@@ -350,27 +345,26 @@ impl Bindings {
                     == 0
                 && bytes.get(at + len) == Some(&b'"');
             if whole_string {
-                if let Some(number) = time_value(placeholder) {
+                if let Some(number) = time_number(placeholder, &mut now) {
                     out.push_str(&json[copied..at - 1]);
-                    out.push_str(&number.to_string());
+                    let _ = write!(out, "{number}");
                     copied = at + len + 1;
                     continue;
                 }
             }
-            let value = if placeholder == LBRACE {
-                Some(Cow::Borrowed("{{"))
+            if placeholder == LBRACE {
+                out.push_str(&json[copied..at]);
+                out.push_str("{{");
+                copied = at + len;
             } else if let Some(value) = self.values.get(placeholder) {
-                Some(Cow::Owned(value.clone()))
-            } else {
-                fresh(placeholder).map(|value| {
-                    self.bind(placeholder, &value);
-                    Cow::Owned(value)
-                })
-            };
-            if let Some(value) = value {
+                out.push_str(&json[copied..at]);
+                push_json_escaped(&mut out, value);
+                copied = at + len;
+            } else if let Some(value) = fresh(placeholder) {
                 out.push_str(&json[copied..at]);
                 push_json_escaped(&mut out, &value);
                 copied = at + len;
+                self.bind(placeholder, &value);
             }
         }
         out.push_str(&json[copied..]);
@@ -405,10 +399,12 @@ impl Bindings {
         }
         // Compared with the recording, where such text was escaped.
         let mut text = escape_literals(text);
-        let present = self.values_in(&text);
-        for (literal, placeholder) in &self.reverse {
-            if present.contains(&literal.as_str()) && text.contains(literal.as_str()) {
-                text = Cow::Owned(text.replace(literal.as_str(), placeholder));
+        let mut present = self.values_in(&text);
+        // Longest first (ties in byte order), so a value inside a longer one is not split.
+        present.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        for literal in present {
+            if text.contains(literal) {
+                text = Cow::Owned(text.replace(literal, &self.exact[literal]));
             }
         }
         text
@@ -536,21 +532,28 @@ fn push_json_escaped(out: &mut String, text: &str) {
 
 /// The number a whole-string time, duration or numeric placeholder stands for.
 fn time_value(text: &str) -> Option<Value> {
+    time_number(text, &mut None).map(|n| Value::from(u64::try_from(n).unwrap_or(u64::MAX)))
+}
+
+/// As [`time_value`], the clock read at most once into `now` for all of a message's times.
+fn time_number(text: &str, now: &mut Option<Duration>) -> Option<u128> {
     if !text.starts_with("{{") || !text.ends_with("}}") {
         return None;
     }
-    let now = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
+    let mut now = || {
+        *now.get_or_insert_with(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+        })
     };
     match text {
-        TIME_MS => Some(Value::from(now().as_millis() as u64)),
-        TIME_S => Some(Value::from(now().as_secs())),
-        DURATION => Some(Value::from(0)),
-        "{{pid_number}}" => Some(Value::from(std::process::id())),
+        TIME_MS => Some(now().as_millis()),
+        TIME_S => Some(u128::from(now().as_secs())),
+        DURATION => Some(0),
+        "{{pid_number}}" => Some(u128::from(std::process::id())),
         other if other.ends_with("_number}}") && placeholder_len(other.as_bytes()).is_some() => {
-            Some(Value::from(0))
+            Some(0)
         }
         _ => None,
     }
