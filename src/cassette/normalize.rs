@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
@@ -270,22 +269,36 @@ impl Bindings {
     /// deterministic value from `fresh`. Time placeholders become the current time, durations 0.
     /// Text recorded as [`LBRACE`] becomes `{{` again.
     pub fn fill(&mut self, value: &mut Value, fresh: &mut dyn FnMut(&str) -> String) {
+        self.fill_at(value, fresh, &mut None);
+    }
+
+    /// [`fill`](Self::fill), the clock read at most once into `now`.
+    fn fill_at(
+        &mut self,
+        value: &mut Value,
+        fresh: &mut dyn FnMut(&str) -> String,
+        now: &mut Option<Duration>,
+    ) {
         match value {
             Value::String(text) => {
                 // Most strings hold no brace at all: one `memchr` and done.
                 if !text.contains('{') {
                     return;
                 }
-                if let Some(number) = time_value(text) {
-                    *value = number;
+                if let Some(number) = time_number(text, now) {
+                    *value = Value::from(u64::try_from(number).unwrap_or(u64::MAX));
                     return;
                 }
                 if let Cow::Owned(filled) = self.fill_text(text, fresh) {
                     *text = filled;
                 }
             }
-            Value::Object(map) => map.values_mut().for_each(|child| self.fill(child, fresh)),
-            Value::Array(items) => items.iter_mut().for_each(|item| self.fill(item, fresh)),
+            Value::Object(map) => map
+                .values_mut()
+                .for_each(|child| self.fill_at(child, fresh, now)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|item| self.fill_at(item, fresh, now)),
             _ => {}
         }
     }
@@ -317,58 +330,6 @@ impl Bindings {
         }
         out.push_str(&text[copied..]);
         Cow::Owned(out)
-    }
-
-    /// [`fill`](Self::fill) on a message still in its JSON text, so it is parsed only once,
-    /// after filling. A whole string that is a time or numeric placeholder becomes a number;
-    /// other placeholders become their bound values, JSON-escaped. `fresh` gives the value of an
-    /// unbound placeholder, or `None` to leave it as it is (request ids, which the caller maps).
-    pub fn fill_json(
-        &mut self,
-        json: &str,
-        fresh: &mut dyn FnMut(&str) -> Option<String>,
-    ) -> String {
-        let bytes = json.as_bytes();
-        let mut out = String::with_capacity(json.len() + 64);
-        let mut copied = 0;
-        let mut now = None;
-        for (at, len) in placeholders(json) {
-            let placeholder = &json[at..at + len];
-            let whole_string = at > 0
-                && bytes[at - 1] == b'"'
-                && bytes[..at - 1]
-                    .iter()
-                    .rev()
-                    .take_while(|b| **b == b'\\')
-                    .count()
-                    % 2
-                    == 0
-                && bytes.get(at + len) == Some(&b'"');
-            if whole_string {
-                if let Some(number) = time_number(placeholder, &mut now) {
-                    out.push_str(&json[copied..at - 1]);
-                    let _ = write!(out, "{number}");
-                    copied = at + len + 1;
-                    continue;
-                }
-            }
-            if placeholder == LBRACE {
-                out.push_str(&json[copied..at]);
-                out.push_str("{{");
-                copied = at + len;
-            } else if let Some(value) = self.values.get(placeholder) {
-                out.push_str(&json[copied..at]);
-                push_json_escaped(&mut out, value);
-                copied = at + len;
-            } else if let Some(value) = fresh(placeholder) {
-                out.push_str(&json[copied..at]);
-                push_json_escaped(&mut out, &value);
-                copied = at + len;
-                self.bind(placeholder, &value);
-            }
-        }
-        out.push_str(&json[copied..]);
-        out
     }
 
     /// Replaces bound values in what the client sent with their placeholders, so it can be
@@ -520,22 +481,8 @@ pub fn escape_literals(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// Appends `text` as the inside of a JSON string.
-fn push_json_escaped(out: &mut String, text: &str) {
-    if !text.bytes().any(|b| b == b'"' || b == b'\\' || b < 0x20) {
-        out.push_str(text);
-        return;
-    }
-    let quoted = Value::from(text).to_string();
-    out.push_str(&quoted[1..quoted.len() - 1]);
-}
-
-/// The number a whole-string time, duration or numeric placeholder stands for.
-fn time_value(text: &str) -> Option<Value> {
-    time_number(text, &mut None).map(|n| Value::from(u64::try_from(n).unwrap_or(u64::MAX)))
-}
-
-/// As [`time_value`], the clock read at most once into `now` for all of a message's times.
+/// The number a whole-string time, duration or numeric placeholder stands for; the clock is read
+/// at most once into `now` for all of a message's times.
 fn time_number(text: &str, now: &mut Option<Duration>) -> Option<u128> {
     if !text.starts_with("{{") || !text.ends_with("}}") {
         return None;
@@ -656,35 +603,6 @@ mod tests {
         }
         assert_eq!(escape_literals("{{name}}"), "{{lbrace}}name}}");
         assert!(matches!(escape_literals("{{ x }}"), Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn fill_json_fills_text_as_fill_fills_the_tree() {
-        let mut bindings = Bindings::new();
-        bindings.bind(WORKSPACE, "C:\\ws \"quoted\"");
-        let mut fresh = |p: &str| (!p.starts_with("{{req:")).then(|| format!("new-{}", p.len()));
-        let json = r#"{"id":"{{req:1}}","t":"{{time_ms}}","d":"{{duration_ms}}","n":"{{pid_number}}","cwd":"{{workspace}}/x","e":"say \"{{time_ms}}\"","l":"{{lbrace}}name}}","f":"{{thread:1}}"}"#;
-        let filled: Value = serde_json::from_str(&bindings.fill_json(json, &mut fresh)).unwrap();
-        assert!(
-            filled["t"].as_u64().is_some_and(|t| t > 1_700_000_000_000),
-            "{filled}"
-        );
-        assert_eq!(filled["d"], json!(0));
-        assert_eq!(filled["n"], json!(std::process::id()));
-        assert_eq!(filled["cwd"], json!("C:\\ws \"quoted\"/x"));
-        assert_eq!(
-            filled["e"],
-            json!("say \"new-11\""),
-            "inside a longer string"
-        );
-        assert_eq!(filled["l"], json!("{{name}}"));
-        assert_eq!(filled["f"], json!("new-12"));
-        assert_eq!(filled["id"], json!("{{req:1}}"), "left for the caller");
-        assert_eq!(
-            bindings.get("{{thread:1}}"),
-            Some("new-12"),
-            "fresh values are bound"
-        );
     }
 
     #[test]

@@ -430,53 +430,50 @@ impl Replayer {
         list
     }
 
-    /// A recorded server message (its JSON text) with fresh values and the right ids.
+    /// A recorded server message (its JSON text) with fresh values and the right ids. The text is
+    /// parsed here, right before the message is used, so filling walks a tree that is still in
+    /// the cache.
     fn fill(&mut self, conv: usize, line: usize, text: &str) -> Result<Message, ReplayError> {
-        let codex_version = self.codex_version.clone();
-        let label = self.convs[conv].label.clone();
-        let next_global = &mut self.next_global;
-        // Request ids are not values: the message's own id is mapped below, by position.
-        let mut fresh = |placeholder: &str| {
-            (!is_request_id(placeholder))
-                .then(|| fresh_value(placeholder, &codex_version, &label, next_global))
-        };
-        let me = &mut self.convs[conv].me;
-        let filled = me.bindings.fill_json(text, &mut fresh);
-        let mut msg: Value = serde_json::from_str(&filled).map_err(|err| {
+        let Self {
+            codex_version,
+            convs,
+            next_global,
+            path,
+            ..
+        } = self;
+        let mut msg: Value = serde_json::from_str(text).map_err(|err| {
             Box::new(CassetteError::BadLine {
-                path: self.path.clone(),
+                path: path.clone(),
                 line,
-                reason: format!(
-                    "the message does not parse once its placeholders are filled ({err})"
-                ),
+                reason: format!("the recorded message does not parse ({err})"),
             }) as ReplayError
         })?;
+        // The message's own id is not a value: it is mapped below, by position.
+        let id = msg.as_object_mut().and_then(|map| map.remove("id"));
+        let Conv { label, me, .. } = &mut convs[conv];
+        let mut fresh =
+            |placeholder: &str| fresh_value(placeholder, codex_version, label, next_global);
+        me.bindings.fill(&mut msg, &mut fresh);
         let is_request = msg.get("method").is_some();
-        let id_placeholder = match msg.as_object_mut().and_then(|map| map.remove("id")) {
-            Some(Value::String(placeholder)) => Some(placeholder),
-            Some(other) => {
-                // A literal id (a hand-written cassette): kept as it is.
-                if let Some(map) = msg.as_object_mut() {
-                    map.insert("id".into(), other);
+        if let (Some(id), Some(map)) = (id, msg.as_object_mut()) {
+            let id = match id {
+                Value::String(placeholder) if is_request => {
+                    let id = RequestId::Int(self.next_server_id);
+                    self.next_server_id += 1;
+                    me.bindings.bind(&placeholder, &id.to_string());
+                    self.server_requests.insert(id.clone(), (conv, placeholder));
+                    id.into()
                 }
-                None
-            }
-            None => None,
-        };
-        if let (Some(placeholder), Some(map)) = (id_placeholder, msg.as_object_mut()) {
-            let id = if is_request {
-                let id = RequestId::Int(self.next_server_id);
-                self.next_server_id += 1;
-                me.bindings.bind(&placeholder, &id.to_string());
-                self.server_requests.insert(id.clone(), (conv, placeholder));
-                id
-            } else {
-                me.requests
+                Value::String(placeholder) => me
+                    .requests
                     .get(&placeholder)
                     .cloned()
                     .unwrap_or(RequestId::Int(-1))
+                    .into(),
+                // A literal id (a hand-written cassette) is kept as it is.
+                literal => literal,
             };
-            map.insert("id".into(), id.into());
+            map.insert("id".into(), id);
         }
         // `serverRequest/resolved` names the server request by its (numeric) id.
         let request_id = msg.get_mut("params").and_then(|p| p.get_mut("requestId"));
@@ -515,11 +512,6 @@ impl Replayer {
             ))
         }
     }
-}
-
-/// Whether `placeholder` stands for a request id (`{{req:n}}`, `{{sreq:n}}`).
-fn is_request_id(placeholder: &str) -> bool {
-    placeholder.starts_with("{{req:") || placeholder.starts_with("{{sreq:")
 }
 
 /// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).
