@@ -379,49 +379,6 @@ pub(crate) fn message_value(
     Ok(value)
 }
 
-/// Checks that a message line's `msg` is a JSON-RPC message without building its tree: only the
-/// fields that decide its kind are looked at, as text. Anything doubtful takes the full check,
-/// which also words the error.
-pub(crate) fn check_message(path: &Path, line: usize, msg: &RawValue) -> Result<(), CassetteError> {
-    /// Whether a field is present, even as `null`.
-    #[derive(Default)]
-    struct Present(bool);
-    impl<'de> Deserialize<'de> for Present {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            serde::de::IgnoredAny::deserialize(d).map(|_| Self(true))
-        }
-    }
-    #[derive(Deserialize)]
-    struct Shape<'a> {
-        #[serde(borrow)]
-        id: Option<&'a RawValue>,
-        #[serde(borrow)]
-        method: Option<&'a RawValue>,
-        #[serde(default)]
-        result: Present,
-        #[serde(default)]
-        error: Present,
-    }
-    let text = msg.get();
-    let fine = text.starts_with('{')
-        && serde_json::from_str::<Shape<'_>>(text).is_ok_and(|shape| {
-            let id_fine = shape.id.is_none_or(|id| {
-                let id = id.get();
-                id.starts_with('"') || id.parse::<i64>().is_ok()
-            });
-            let kind_fine = match shape.method {
-                Some(method) => method.get().starts_with('"'),
-                None => shape.id.is_some() && (shape.result.0 || shape.error.0),
-            };
-            id_fine && kind_fine
-        });
-    if fine {
-        Ok(())
-    } else {
-        message_value(path, line, msg).map(drop)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,7 @@ pub mod redact;
 mod replay_conv;
 mod replayer;
 mod request_ids;
+mod shape;
 pub mod timeline;
 mod timeline_text;
 pub mod verify;

@@ -24,6 +24,7 @@ use super::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use super::history;
 use super::normalize::WORKSPACE;
 use super::replay_conv::{Conv, Step, fresh_value, same_history};
+use super::shape;
 use crate::transport::{Message, MessageKind, RequestId};
 
 /// A replay failure: a divergence, or a workspace effect that could not be applied.
@@ -89,7 +90,7 @@ impl Replayer {
                     turn,
                     msg,
                 } => {
-                    format::check_message(path, line, &msg)?;
+                    shape::check_message(path, line, &msg)?;
                     let text = Box::<str>::from(msg);
                     (line, conv, Step::Server { turn, text })
                 }
