@@ -389,7 +389,9 @@ impl Replayer {
                     if let (MessageKind::Response, Some(Ok(result))) =
                         (message.kind(), message.outcome())
                     {
-                        if let Some(thread) = result.pointer("/thread/id").and_then(Value::as_str) {
+                        if let Some(thread) =
+                            result.get("thread").and_then(|t| t.get("id")?.as_str())
+                        {
                             self.threads.insert(thread.to_owned(), conv);
                             self.convs[conv].me.thread = Some(thread.to_owned());
                         }
@@ -520,5 +522,5 @@ pub(crate) fn thread_of(params: &Value) -> Option<&str> {
     params
         .get("threadId")
         .and_then(Value::as_str)
-        .or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
+        .or_else(|| params.get("thread")?.get("id")?.as_str())
 }

@@ -275,7 +275,7 @@ pub fn turn_id_of(params: &Value) -> Option<&str> {
     params
         .get("turnId")
         .and_then(Value::as_str)
-        .or_else(|| params.pointer("/turn/id").and_then(Value::as_str))
+        .or_else(|| params.get("turn")?.get("id")?.as_str())
 }
 
 #[cfg(test)]

@@ -460,5 +460,5 @@ fn thread_of(params: &Value) -> Option<&str> {
     params
         .get("threadId")
         .and_then(Value::as_str)
-        .or_else(|| params.pointer("/thread/id").and_then(Value::as_str))
+        .or_else(|| params.get("thread")?.get("id")?.as_str())
 }

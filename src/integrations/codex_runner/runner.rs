@@ -306,10 +306,19 @@ impl CodexAgentRunner {
                     message: "the conversation has no thread".to_owned(),
                 });
             };
-            let next = match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
-                Ok(Some(event)) => event,
-                Ok(None) => return Err(self.gone("waiting for the turn to complete")),
-                Err(_) => return Err(self.time_out(options.timeout, state).await),
+            // A burst already delivered is taken without arming the deadline's timer.
+            let ready = if Instant::now() < deadline {
+                thread.inbox.try_recv().ok()
+            } else {
+                None
+            };
+            let next = match ready {
+                Some(event) => event,
+                None => match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
+                    Ok(Some(event)) => event,
+                    Ok(None) => return Err(self.gone("waiting for the turn to complete")),
+                    Err(_) => return Err(self.time_out(options.timeout, state).await),
+                },
             };
             match next {
                 ThreadEvent::ServerRequest { id, method, params } => {
