@@ -155,3 +155,32 @@ fn the_replay_loader_rejects_every_bad_message_as_the_full_parse_does() {
     Cassette::parse(path, &ok).unwrap();
     assert!(ReplayTransport::parse(path, &ok, "-").is_ok());
 }
+
+/// A hand-edited server message that repeats a key after the ones that decide its kind loads,
+/// and is refused with the same line-numbered error when it is due.
+#[test]
+fn a_repeated_key_in_a_server_message_is_refused_when_it_is_sent() {
+    use prompt_diary::cassette::Replayer;
+    use prompt_diary::transport::Message;
+
+    let header = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.163.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"just record-fixtures"}"#;
+    let text = format!(
+        "{header}\n{}\n{}\n",
+        r#"{"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","method":"initialize","params":{}}}"#,
+        r#"{"kind":"s2c","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","result":{},"id":1.5}}"#,
+    );
+    let path = Path::new("cassettes/s.jsonl");
+    let mut replayer = Replayer::parse(path, &text, None).expect("loads: the kind looks settled");
+    let initialize =
+        Message::from_value(serde_json::json!({"id": 0, "method": "initialize", "params": {}}))
+            .unwrap();
+    let err = replayer
+        .client_message(&initialize)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("cassettes/s.jsonl:3")
+            && err.contains("`msg` is not a JSON-RPC message: `id` must be an integer or a string"),
+        "{err}"
+    );
+}

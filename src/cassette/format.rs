@@ -143,7 +143,8 @@ impl Cassette {
                     turn,
                     msg,
                 } => {
-                    let msg = message_value(path, number, &msg)?;
+                    let msg = message_value(path, number, msg)?;
+                    let conv = conv.into_owned();
                     if c2s {
                         Entry::C2s { conv, turn, msg }
                     } else {
@@ -224,20 +225,20 @@ pub(crate) fn read(path: &Path, record_hint: &str) -> Result<String, CassetteErr
 /// A cassette whose lines are checked but whose messages are still JSON text: the replayer
 /// parses a server message only when it sends it, so a replay builds each message's tree once,
 /// right before it is used.
-pub(crate) struct RawCassette {
+pub(crate) struct RawCassette<'a> {
     pub(crate) path: PathBuf,
     pub(crate) header: Header,
-    pub(crate) entries: Vec<(usize, RawEntry)>,
+    pub(crate) entries: Vec<(usize, RawEntry<'a>)>,
 }
 
 /// One body line of a [`RawCassette`].
-pub(crate) enum RawEntry {
+pub(crate) enum RawEntry<'a> {
     /// A `c2s` or `s2c` line; `msg` is valid JSON, not yet checked to be a JSON-RPC message.
     Message {
         c2s: bool,
-        conv: String,
+        conv: Cow<'a, str>,
         turn: Option<u32>,
-        msg: Box<RawValue>,
+        msg: &'a RawValue,
     },
     /// Any other line, parsed.
     Other(Entry),
@@ -255,10 +256,10 @@ struct MessageLine<'a> {
     msg: Option<&'a RawValue>,
 }
 
-impl RawCassette {
+impl<'a> RawCassette<'a> {
     /// Parses cassette text: the header checked, every line checked to be an entry (and every
     /// effect path to stay in its workspace).
-    pub(crate) fn parse(path: &Path, text: &str) -> Result<Self, CassetteError> {
+    pub(crate) fn parse(path: &Path, text: &'a str) -> Result<Self, CassetteError> {
         let bad = |line: usize, reason: String| CassetteError::BadLine {
             path: path.to_owned(),
             line,
@@ -342,7 +343,7 @@ fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
 /// Parses one body line. Message lines, the bulk of a cassette, are read into borrowed fields
 /// with their `msg` kept as text; anything else, including every malformed line, goes through
 /// serde's `Entry` for its precise error.
-fn parse_entry(line: &str) -> Result<RawEntry, serde_json::Error> {
+fn parse_entry(line: &str) -> Result<RawEntry<'_>, serde_json::Error> {
     if let Ok(MessageLine {
         kind,
         conv: Some(conv),
@@ -353,9 +354,9 @@ fn parse_entry(line: &str) -> Result<RawEntry, serde_json::Error> {
         if kind == "c2s" || kind == "s2c" {
             return Ok(RawEntry::Message {
                 c2s: kind == "c2s",
-                conv: conv.into_owned(),
+                conv,
                 turn,
-                msg: msg.to_owned(),
+                msg,
             });
         }
     }

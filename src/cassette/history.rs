@@ -2,8 +2,11 @@
 //! concurrent clients arrive in another order than they were recorded in.
 
 /// For each history, a class id per prefix length: two histories have the same id at position
-/// `i` exactly when their first `i + 1` entries are equal.
-pub(super) fn prefix_classes<T: PartialEq>(histories: &[&[(usize, T)]]) -> Vec<Vec<u32>> {
+/// `i` exactly when their first `i + 1` entries are the `same`.
+pub(super) fn prefix_classes<T>(
+    histories: &[&[(usize, T)]],
+    same: impl Fn(&T, &T) -> bool,
+) -> Vec<Vec<u32>> {
     let mut classes = vec![Vec::new(); histories.len()];
     let mut next = 0u32;
     let mut groups: Vec<Vec<usize>> = vec![(0..histories.len()).collect()];
@@ -18,7 +21,7 @@ pub(super) fn prefix_classes<T: PartialEq>(histories: &[&[(usize, T)]]) -> Vec<V
                 };
                 let same = parts
                     .iter_mut()
-                    .find(|part| histories[part[0]][depth].1 == *entry);
+                    .find(|part| same(&histories[part[0]][depth].1, entry));
                 match same {
                     Some(part) => part.push(c),
                     None => parts.push(vec![c]),
@@ -57,7 +60,7 @@ mod tests {
         let a = [c2s("x"), c2s("y"), c2s("z")];
         let b = [c2s("x"), c2s("y"), c2s("other")];
         let c = [c2s("different")];
-        let classes = prefix_classes(&[&a, &b, &c]);
+        let classes = prefix_classes(&[&a, &b, &c], |x, y| x == y);
         assert_eq!(classes[0][..2], classes[1][..2], "a and b start alike");
         assert_ne!(classes[0][2], classes[1][2], "they part at the third entry");
         assert_ne!(classes[2][0], classes[0][0]);

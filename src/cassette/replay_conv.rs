@@ -2,6 +2,7 @@
 //! (thread, fresh values, request ids, cursor) currently bound to it.
 
 use std::collections::HashMap;
+use std::ops::Range;
 
 use serde_json::{Map, Value};
 
@@ -26,25 +27,68 @@ pub(super) struct Identity {
 pub(super) enum Step {
     /// A message from the client, compared with what the client sends.
     Client { turn: Option<u32>, msg: Value },
-    /// A message from the server as its recorded JSON text: filled and parsed only when sent.
-    Server { turn: Option<u32>, text: Box<str> },
+    /// A message from the server: where its recorded JSON text lies in the replayer's
+    /// [`Source`]. Filled and parsed only when sent.
+    Server {
+        turn: Option<u32>,
+        text: Range<usize>,
+    },
     /// The files a turn changed.
     Effects { turn: u32, effects: Vec<Effect> },
     /// How the server ended.
     Exit { stderr_tail: Vec<String> },
 }
 
+/// The text of every recorded server message, in one string.
+#[derive(Debug, Default)]
+pub(super) struct Source(String);
+
+impl Source {
+    /// A copy of the cassette text: server messages are spans of it.
+    pub(super) fn new(text: &str) -> Self {
+        Self(text.to_owned())
+    }
+
+    /// Where `slice`, a slice of `text` (the text this source copied), lies in the copy.
+    pub(super) fn span_of(text: &str, slice: &str) -> Range<usize> {
+        let start = slice.as_ptr() as usize - text.as_ptr() as usize;
+        debug_assert!(start + slice.len() <= text.len(), "a slice of the text");
+        start..start + slice.len()
+    }
+
+    /// Adds `text`; returns where it lies.
+    pub(super) fn push(&mut self, text: &str) -> Range<usize> {
+        let start = self.0.len();
+        self.0.push_str(text);
+        start..self.0.len()
+    }
+
+    pub(super) fn get(&self, span: Range<usize>) -> &str {
+        &self.0[span]
+    }
+}
+
 impl Step {
-    /// The step an entry becomes (a server message back to text).
-    pub(super) fn of(entry: Entry) -> Self {
+    /// The step an entry becomes (a server message's text added to `source`).
+    pub(super) fn of(entry: Entry, source: &mut Source) -> Self {
         match entry {
             Entry::C2s { turn, msg, .. } => Self::Client { turn, msg },
             Entry::S2c { turn, msg, .. } => Self::Server {
                 turn,
-                text: msg.to_string().into_boxed_str(),
+                text: source.push(&msg.to_string()),
             },
             Entry::Effects { turn, effects, .. } => Self::Effects { turn, effects },
             Entry::Exit { stderr_tail, .. } => Self::Exit { stderr_tail },
+        }
+    }
+
+    /// Whether two steps recorded the same thing (server messages compared by text).
+    pub(super) fn same(&self, other: &Self, source: &Source) -> bool {
+        match (self, other) {
+            (Self::Server { turn, text }, Self::Server { turn: t, text: x }) => {
+                turn == t && source.get(text.clone()) == source.get(x.clone())
+            }
+            _ => self == other,
         }
     }
 
@@ -64,7 +108,7 @@ pub(super) struct Conv {
     pub(super) entries: Vec<(usize, Step)>,
     /// `prefix[i]` names the history `entries[..=i]`: conversations with the same id there
     /// recorded the same entries (labels aside). Only as long as some other conversation shares
-    /// it. Computed at load, because emitted server messages are moved out, not cloned.
+    /// it. Computed at load, because applied effects are moved out, not cloned.
     pub(super) prefix: Vec<u32>,
     pub(super) me: Identity,
 }

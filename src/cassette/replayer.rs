@@ -13,6 +13,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -23,7 +24,7 @@ use super::effects::{self, Effect};
 use super::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use super::history;
 use super::normalize::WORKSPACE;
-use super::replay_conv::{Conv, Step, fresh_value, same_history};
+use super::replay_conv::{Conv, Source, Step, fresh_value, same_history};
 use super::shape;
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -36,6 +37,8 @@ pub struct Replayer {
     path: PathBuf,
     record_command: String,
     codex_version: String,
+    /// The recorded text of the server messages.
+    source: Source,
     convs: Vec<Conv>,
     threads: HashMap<String, usize>,
     /// replay id of a server request → (conversation, recorded placeholder)
@@ -50,14 +53,20 @@ impl Replayer {
     pub fn new(cassette: Cassette, record_command: Option<String>) -> Self {
         let record_command =
             record_command.unwrap_or_else(|| cassette.header.record_command.clone());
-        let steps = cassette.entries.into_iter().map(|(line, entry)| {
-            let label = entry.conv().unwrap_or(BACKEND).to_owned();
-            (line, label, Step::of(entry))
-        });
+        let mut source = Source::default();
+        let steps: Vec<_> = cassette
+            .entries
+            .into_iter()
+            .map(|(line, entry)| {
+                let label = Cow::Owned(entry.conv().unwrap_or(BACKEND).to_owned());
+                (line, label, Step::of(entry, &mut source))
+            })
+            .collect();
         Self::with_steps(
             cassette.path,
             cassette.header.codex_version,
             record_command,
+            source,
             steps,
         )
     }
@@ -72,6 +81,8 @@ impl Replayer {
     ) -> Result<Self, CassetteError> {
         let raw = RawCassette::parse(path, text)?;
         let record_command = record_command.unwrap_or_else(|| raw.header.record_command.clone());
+        // One copy of the text; server messages are slices of it, not one allocation each.
+        let mut source = Source::new(text);
         let mut steps = Vec::with_capacity(raw.entries.len());
         for (line, entry) in raw.entries {
             steps.push(match entry {
@@ -81,7 +92,7 @@ impl Replayer {
                     turn,
                     msg,
                 } => {
-                    let msg = format::message_value(path, line, &msg)?;
+                    let msg = format::message_value(path, line, msg)?;
                     (line, conv, Step::Client { turn, msg })
                 }
                 RawEntry::Message {
@@ -90,13 +101,13 @@ impl Replayer {
                     turn,
                     msg,
                 } => {
-                    shape::check_message(path, line, &msg)?;
-                    let text = Box::<str>::from(msg);
+                    shape::check_message(path, line, msg)?;
+                    let text = Source::span_of(text, msg.get());
                     (line, conv, Step::Server { turn, text })
                 }
                 RawEntry::Other(entry) => {
-                    let label = entry.conv().unwrap_or(BACKEND).to_owned();
-                    (line, label, Step::of(entry))
+                    let label = Cow::Owned(entry.conv().unwrap_or(BACKEND).to_owned());
+                    (line, label, Step::of(entry, &mut source))
                 }
             });
         }
@@ -104,6 +115,7 @@ impl Replayer {
             raw.path,
             raw.header.codex_version,
             record_command,
+            source,
             steps,
         ))
     }
@@ -112,21 +124,22 @@ impl Replayer {
         path: PathBuf,
         codex_version: String,
         record_command: String,
-        steps: impl IntoIterator<Item = (usize, String, Step)>,
+        source: Source,
+        steps: Vec<(usize, Cow<'_, str>, Step)>,
     ) -> Self {
         let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
         for (line, label, step) in steps {
             let index = match convs.iter().position(|c| c.label == label) {
                 Some(index) => index,
                 None => {
-                    convs.push(Conv::new(label));
+                    convs.push(Conv::new(label.into_owned()));
                     convs.len() - 1
                 }
             };
             convs[index].push(line, step);
         }
         let histories: Vec<&[(usize, Step)]> = convs.iter().map(|c| c.entries.as_slice()).collect();
-        let classes = history::prefix_classes(&histories);
+        let classes = history::prefix_classes(&histories, |a, b| a.same(b, &source));
         for (conv, prefix) in convs.iter_mut().zip(classes) {
             conv.prefix = prefix;
         }
@@ -134,6 +147,7 @@ impl Replayer {
             path,
             record_command,
             codex_version,
+            source,
             convs,
             threads: HashMap::new(),
             server_requests: HashMap::new(),
@@ -344,8 +358,8 @@ impl Replayer {
 
     /// Exchanges the client identities of two conversations with equal histories.
     fn swap(&mut self, a: usize, b: usize) {
-        // The histories are equal up to the further cursor, but the emitted server entries were
-        // moved out: the conversation taking the earlier cursor gets the intact copies.
+        // The histories are equal up to the further cursor, but applied effects were moved out:
+        // the conversation taking the earlier cursor gets the intact copies.
         let upto = self.convs[a].me.cursor.max(self.convs[b].me.cursor);
         if a != b && self.convs[a].me.cursor != self.convs[b].me.cursor {
             let (low, high) = (a.min(b), a.max(b));
@@ -382,10 +396,9 @@ impl Replayer {
             let line = *line;
             match step {
                 Step::Client { .. } => return Ok(()),
-                // Each server message is sent once: move its text out instead of copying it.
                 Step::Server { text, .. } => {
-                    let text = std::mem::take(text);
-                    let message = self.fill(conv, line, &text)?;
+                    let text = text.clone();
+                    let message = self.fill(conv, line, text)?;
                     if let (MessageKind::Response, Some(Ok(result))) =
                         (message.kind(), message.outcome())
                     {
@@ -436,15 +449,21 @@ impl Replayer {
     /// A recorded server message (its JSON text) with fresh values and the right ids. The text is
     /// parsed here, right before the message is used, so filling walks a tree that is still in
     /// the cache.
-    fn fill(&mut self, conv: usize, line: usize, text: &str) -> Result<Message, ReplayError> {
+    fn fill(
+        &mut self,
+        conv: usize,
+        line: usize,
+        text: Range<usize>,
+    ) -> Result<Message, ReplayError> {
         let Self {
             codex_version,
             convs,
             next_global,
             path,
+            source,
             ..
         } = self;
-        let mut msg: Value = serde_json::from_str(text).map_err(|err| {
+        let mut msg: Value = serde_json::from_str(source.get(text)).map_err(|err| {
             Box::new(CassetteError::BadLine {
                 path: path.clone(),
                 line,
@@ -485,7 +504,13 @@ impl Replayer {
                 *request = Value::from(number);
             }
         }
-        Message::from_value(msg).map_err(|err| Box::new(err) as ReplayError)
+        Message::from_value(msg).map_err(|err| {
+            Box::new(CassetteError::BadLine {
+                path: self.path.clone(),
+                line,
+                reason: format!("`msg` is not a JSON-RPC message: {err}"),
+            }) as ReplayError
+        })
     }
 
     /// Recorded interactions nobody used, as an error.
