@@ -201,9 +201,11 @@ impl Message {
 
     /// The id of a request or response.
     pub fn id(&self) -> Option<RequestId> {
-        self.body
-            .get("id")
-            .and_then(|id| serde_json::from_value(id.clone()).ok())
+        match self.body.get("id")? {
+            Value::Number(n) => n.as_i64().map(RequestId::Int),
+            Value::String(s) => Some(RequestId::Str(s.clone())),
+            _ => None,
+        }
     }
 
     /// The method of a request or notification.

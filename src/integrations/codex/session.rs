@@ -382,12 +382,14 @@ impl<T: Transport> Actor<T> {
         }
         let id = message.id();
         // Take the message apart instead of cloning its params (the bulk of every message).
-        let mut body = message.into_body();
-        let method = match body.remove("method") {
-            Some(Value::String(method)) => method,
-            _ => String::new(),
-        };
-        let params = body.remove("params").unwrap_or(Value::Null);
+        let (mut method, mut params) = (String::new(), Value::Null);
+        for (key, value) in message.into_body() {
+            match (key.as_str(), value) {
+                ("method", Value::String(text)) => method = text,
+                ("params", value) => params = value,
+                _ => {}
+            }
+        }
         let inbox = thread_of(&params).and_then(|thread| self.threads.get(thread));
         match kind {
             MessageKind::Notification => match inbox {
