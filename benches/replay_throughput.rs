@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use common::{Summary, knob, publish, table};
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
-use prompt_diary::cassette::{Cassette, RecordOptions, Recorder};
+use prompt_diary::cassette::{RecordOptions, Recorder};
 use prompt_diary::integrations::codex::protocol::started_thread_id;
 use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
 use prompt_diary::integrations::codex_runner::{
@@ -152,12 +152,13 @@ fn baseline(text: &str) -> Duration {
     started.elapsed()
 }
 
-/// Only parses the text into a `Cassette` (the first step of every replay).
-fn parse_only(text: &str, path: &Path) -> Duration {
+/// Only loads the text for replay (the first step of every replay): every line checked, the
+/// client messages parsed, the server messages kept as text.
+fn load_only(text: &str, path: &Path) -> Duration {
     let started = Instant::now();
-    let cassette = Cassette::parse(path, text).expect("the cassette parses");
+    let transport = ReplayTransport::parse(path, text, "bench").expect("the cassette loads");
     let elapsed = started.elapsed();
-    drop(std::hint::black_box(cassette));
+    drop(std::hint::black_box(transport));
     elapsed
 }
 
@@ -299,7 +300,7 @@ fn main() {
     let mut parsed = Vec::new();
     for rep in 0..reps {
         let b = baseline(&text);
-        parsed.push(lines as f64 / parse_only(&text, &path).as_secs_f64());
+        parsed.push(lines as f64 / load_only(&text, &path).as_secs_f64());
         let s = single.block_on(replay(&text, &path, conversations, turns));
         let m = multi.block_on(replay(&text, &path, conversations, turns));
         let l = single.block_on(replay_session(&text, &path, conversations, turns));
@@ -342,7 +343,10 @@ fn main() {
                 String::new(),
             ],
             {
-                let mut parse = row("of which: `Cassette::parse` alone", &parsed);
+                let mut parse = row(
+                    "of which: loading the cassette (`ReplayTransport::parse`) alone",
+                    &parsed,
+                );
                 parse[3] = "(a part, not a path)".into();
                 parse
             },
@@ -361,16 +365,16 @@ fn main() {
         "The cassette: {messages} messages ({lines} lines, {} KiB) in {conversations} \
          conversations of {turns} turns, made with `Recorder` from Codex-shaped traffic (11 \
          messages a turn: `turn/start`, its answer, status, `turn/started`, user and agent items, \
-         token usage, `turn/completed`). A replay run covers everything a test pays: parsing the \
-         text into a `Cassette`, matching every client message, binding fresh ids, routing, and \
-         folding events in {conversations} concurrent runners; `shutdown` checks nothing was \
-         left unused. The baseline parses and re-serialises the same lines into `serde_json::Value`. \
-         The `Cassette::parse` row times only the first step of a replay (the whole file into \
-         entries, every message checked), so the rest of the replay costs what the replay rows \
-         add to it. The last row drives the JSON-RPC session directly (`thread/start`, then each \
-         `turn/start` and its notifications up to `turn/completed`), without the runners' event \
-         folding: it costs the same as the full adapter, so the runners add nothing measurable; \
-         the cost is in matching, filling placeholders and routing.",
+         token usage, `turn/completed`). A replay run covers everything a test pays: loading the \
+         text (every line checked; server messages kept as text), matching every client message, \
+         parsing each server message when it is due and filling its placeholders, binding fresh \
+         ids, routing, and folding events in {conversations} concurrent runners; `shutdown` \
+         checks nothing was left unused. The baseline parses and re-serialises the same lines \
+         into `serde_json::Value`. The loading row times only the first step of a replay, so the \
+         rest costs what the replay rows add to it. The session-layer row drives `RpcSession` \
+         directly (`thread/start`, then each `turn/start` and its notifications up to \
+         `turn/completed`): the transport and session layer the target names, without the \
+         runners' event folding, which the adapter rows add.",
         text.len() / 1024
     );
     publish(

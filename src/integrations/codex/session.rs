@@ -438,13 +438,18 @@ impl<T: Transport> Actor<T> {
             return;
         };
         let answer = match message.outcome() {
-            Some(Ok(result)) => {
-                let inbox = pending.route.and_then(|route| route(result)).map(|thread| {
-                    let (tx, rx) = mpsc::unbounded_channel();
-                    self.threads.insert(thread, tx);
-                    rx
-                });
-                Ok((result.clone(), inbox))
+            Some(Ok(_)) => {
+                // Moved out, not copied: a `thread/start` answer carries the whole thread.
+                let result = message.into_body().remove("result").unwrap_or(Value::Null);
+                let inbox = pending
+                    .route
+                    .and_then(|route| route(&result))
+                    .map(|thread| {
+                        let (tx, rx) = mpsc::unbounded_channel();
+                        self.threads.insert(thread, tx);
+                        rx
+                    });
+                Ok((result, inbox))
             }
             Some(Err(error)) => Err(SessionError::Rejected {
                 method: pending.method,

@@ -253,8 +253,15 @@ impl CodexAgentRunner {
     ) -> Result<AgentTurnResult, AgentError> {
         let deadline = Instant::now() + options.timeout;
         self.check_open()?;
-        self.settle().await?;
-        self.ensure_thread().await?;
+        // Steps off the common path, and the request below, are boxed so that each turn's own
+        // future stays under 1 KiB: bigger allocations make the system allocator consolidate
+        // its free lists, which showed in the replay profile.
+        if self.unsettled.is_some() {
+            Box::pin(self.settle()).await?;
+        }
+        if self.thread.is_none() {
+            Box::pin(self.ensure_thread()).await?;
+        }
         let thread_id = self
             .thread
             .as_ref()
@@ -278,11 +285,12 @@ impl CodexAgentRunner {
         let budget = self
             .request_timeout()
             .min(deadline.saturating_duration_since(Instant::now()));
-        let started = self
-            .backend
-            .session()
-            .request(methods::TURN_START, params, budget)
-            .await;
+        let started = Box::pin(
+            self.backend
+                .session()
+                .request(methods::TURN_START, params, budget),
+        )
+        .await;
         let result = match started {
             Ok(result) => result,
             Err(err) => {
@@ -317,7 +325,7 @@ impl CodexAgentRunner {
                 None => match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
                     Ok(Some(event)) => event,
                     Ok(None) => return Err(self.gone("waiting for the turn to complete")),
-                    Err(_) => return Err(self.time_out(options.timeout, state).await),
+                    Err(_) => return Err(Box::pin(self.time_out(options.timeout, state)).await),
                 },
             };
             match next {
