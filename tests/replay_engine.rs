@@ -303,3 +303,75 @@ async fn template_braces_in_prompts_replies_and_files_replay_verbatim() {
     );
     backend.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_thread_can_ask_for_only_the_notifications_it_folds() {
+    use prompt_diary::integrations::codex::protocol::started_thread_id;
+    use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("only.jsonl");
+    let mut rec = Recorder::new(RecordOptions::new(&path));
+    handshake(&mut rec);
+    let ws = tempfile::tempdir().unwrap();
+    let cwd = ws.path().display().to_string();
+    let thread = "019a-dddd";
+    rec.client_message(&msg(
+        json!({"id": 1, "method": "thread/start", "params": {"cwd": cwd}}),
+    ));
+    rec.server_message(&msg(json!({"id": 1, "result": {"thread": {"id": thread}}})));
+    rec.server_message(&msg(
+        json!({"method": "thread/started", "params": {"thread": {"id": thread}}}),
+    ));
+    rec.client_message(&msg(
+        json!({"id": 2, "method": "turn/start", "params": {"threadId": thread, "input": []}}),
+    ));
+    rec.server_message(&msg(
+        json!({"id": 2, "result": {"turn": {"id": "t1", "status": "inProgress", "items": []}}}),
+    ));
+    for method in [
+        "thread/status/changed",
+        "item/agentMessage/delta",
+        "item/completed",
+        "thread/tokenUsage/updated",
+        "turn/completed",
+    ] {
+        rec.server_message(&msg(
+            json!({"method": method, "params": {"threadId": thread, "turnId": "t1"}}),
+        ));
+    }
+    let cassette = rec.build("exit status: 0", &[]).unwrap();
+
+    let session = RpcSession::start(ReplayTransport::new(cassette, None));
+    let limit = Duration::from_secs(5);
+    let init =
+        json!({"clientInfo": {"name": "prompt-diary", "version": env!("CARGO_PKG_VERSION")}});
+    session.request("initialize", init, limit).await.unwrap();
+    session.notify("initialized", None).unwrap();
+    let replay_ws = tempfile::tempdir().unwrap();
+    let params = json!({"cwd": replay_ws.path().display().to_string()});
+    let (result, mut inbox) = session
+        .request_routed("thread/start", params, started_thread_id, limit)
+        .await
+        .unwrap();
+    let id = started_thread_id(&result).unwrap();
+    session.deliver_only(&id, &["item/completed", "turn/completed"]);
+    session
+        .request("turn/start", json!({"threadId": id, "input": []}), limit)
+        .await
+        .unwrap();
+    let mut delivered = Vec::new();
+    while let Some(ThreadEvent::Notification { method, .. }) = inbox.recv().await {
+        let done = method == "turn/completed";
+        delivered.push(method);
+        if done {
+            break;
+        }
+    }
+    // `thread/started` came with the thread/start answer, before the choice took effect.
+    assert_eq!(
+        delivered,
+        ["thread/started", "item/completed", "turn/completed"]
+    );
+    session.close().await.unwrap();
+}

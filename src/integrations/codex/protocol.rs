@@ -18,6 +18,8 @@ pub mod methods {
     pub const TURN_START: &str = "turn/start";
     /// Interrupt a running turn.
     pub const TURN_INTERRUPT: &str = "turn/interrupt";
+    /// A turn began (its id, before any item).
+    pub const TURN_STARTED: &str = "turn/started";
     /// A turn ended (last message of a turn).
     pub const TURN_COMPLETED: &str = "turn/completed";
     /// An item began.

@@ -58,6 +58,7 @@ enum Command {
     },
     Send(Message),
     Forget(String),
+    Only(String, &'static [&'static str]),
     Close(oneshot::Sender<Result<(), SessionError>>),
 }
 
@@ -217,6 +218,16 @@ impl RpcSession {
         let _ = self.commands.send(Command::Forget(thread_id.to_owned()));
     }
 
+    /// Delivers only this thread's notifications of these `methods` and drops the rest (status
+    /// and token-usage updates, streamed deltas) in the session, for an inbox that folds no
+    /// others: they then cost neither a channel send nor a wake-up. Server requests are always
+    /// delivered; notifications routed before this takes effect are delivered too.
+    pub fn deliver_only(&self, thread_id: &str, methods: &'static [&'static str]) {
+        let _ = self
+            .commands
+            .send(Command::Only(thread_id.to_owned(), methods));
+    }
+
     /// Asks the session to close the server without waiting (for `Drop`).
     pub fn close_now(&self) {
         let (done, _wait) = oneshot::channel();
@@ -240,6 +251,19 @@ impl RpcSession {
     }
 }
 
+/// Where one thread's events go.
+struct Inbox {
+    tx: mpsc::UnboundedSender<ThreadEvent>,
+    /// The notification methods delivered, when not all are.
+    only: Option<&'static [&'static str]>,
+}
+
+impl Inbox {
+    fn wants(&self, method: &str) -> bool {
+        self.only.is_none_or(|only| only.contains(&method))
+    }
+}
+
 struct Actor<T> {
     transport: T,
     commands: mpsc::UnboundedReceiver<Command>,
@@ -247,7 +271,7 @@ struct Actor<T> {
     diagnostics: Diagnostics,
     next_id: i64,
     pending: HashMap<RequestId, Pending>,
-    threads: HashMap<String, mpsc::UnboundedSender<ThreadEvent>>,
+    threads: HashMap<String, Inbox>,
     /// Fail-closed answers to server requests nobody listens for, written after routing.
     deferred: Vec<Message>,
 }
@@ -367,6 +391,12 @@ impl<T: Transport> Actor<T> {
                 self.threads.remove(&thread);
                 return Ok(());
             }
+            Command::Only(thread, methods) => {
+                if let Some(inbox) = self.threads.get_mut(&thread) {
+                    inbox.only = Some(methods);
+                }
+                return Ok(());
+            }
             Command::Close(_) => return Ok(()),
         };
         match self.transport.send(message).await {
@@ -393,15 +423,16 @@ impl<T: Transport> Actor<T> {
         let inbox = thread_of(&params).and_then(|thread| self.threads.get(thread));
         match kind {
             MessageKind::Notification => match inbox {
+                Some(inbox) if !inbox.wants(&method) => {}
                 Some(inbox) => {
-                    let _ = inbox.send(ThreadEvent::Notification { method, params });
+                    let _ = inbox.tx.send(ThreadEvent::Notification { method, params });
                 }
                 None => tracing::trace!(%method, "notification for no open thread"),
             },
             _ => {
                 let Some(id) = id else { return };
                 let unanswered = match inbox {
-                    Some(inbox) => match inbox.send(ThreadEvent::ServerRequest {
+                    Some(inbox) => match inbox.tx.send(ThreadEvent::ServerRequest {
                         id: id.clone(),
                         method,
                         params,
@@ -446,7 +477,7 @@ impl<T: Transport> Actor<T> {
                     .and_then(|route| route(&result))
                     .map(|thread| {
                         let (tx, rx) = mpsc::unbounded_channel();
-                        self.threads.insert(thread, tx);
+                        self.threads.insert(thread, Inbox { tx, only: None });
                         rx
                     });
                 Ok((result, inbox))

@@ -151,6 +151,10 @@ impl CodexAgentRunner {
             .map_err(|err| session_error(err, "starting the conversation (thread/start)"))?;
         // The route already extracted it, so this cannot miss.
         let id = protocol::started_thread_id(&result).unwrap_or_default();
+        // Status, token-usage and streamed-delta notifications are dropped in the session.
+        self.backend
+            .session()
+            .deliver_only(&id, FOLDED_NOTIFICATIONS);
         self.thread = Some(Conversation { id, inbox });
         Ok(())
     }
@@ -223,7 +227,7 @@ impl CodexAgentRunner {
                     let _ = session.respond(id, answer);
                 }
                 ThreadEvent::Notification { method, params } => {
-                    if method == "turn/started" && unsettled.turn_id.is_none() {
+                    if method == methods::TURN_STARTED && unsettled.turn_id.is_none() {
                         unsettled.turn_id = protocol::turn_id_of(&params).map(str::to_owned);
                     } else if method == methods::TURN_COMPLETED {
                         let done = protocol::turn_id_of(&params);
@@ -382,6 +386,16 @@ impl CodexAgentRunner {
         }
     }
 }
+
+/// The notifications a runner folds (and `turn/started`, which settling an abandoned turn reads);
+/// the session drops the others for its threads.
+const FOLDED_NOTIFICATIONS: &[&str] = &[
+    methods::ITEM_STARTED,
+    methods::ITEM_COMPLETED,
+    methods::ERROR,
+    methods::TURN_STARTED,
+    methods::TURN_COMPLETED,
+];
 
 /// Folds one notification into the turn; returns the completed turn when it is the last one.
 fn fold_notification(
