@@ -45,7 +45,7 @@ pub(super) fn prefix_classes<T>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::replay_conv::Step;
+    use super::super::replay_conv::{Source, Step};
     use super::*;
     use serde_json::json;
 
@@ -60,7 +60,7 @@ mod tests {
         let a = [c2s("x"), c2s("y"), c2s("z")];
         let b = [c2s("x"), c2s("y"), c2s("other")];
         let c = [c2s("different")];
-        let classes = prefix_classes(&[&a, &b, &c], |x, y| x == y);
+        let classes = prefix_classes(&[&a, &b, &c], |x, y| x.same(y, &Source::default()));
         assert_eq!(classes[0][..2], classes[1][..2], "a and b start alike");
         assert_ne!(classes[0][2], classes[1][2], "they part at the third entry");
         assert_ne!(classes[2][0], classes[0][0]);

@@ -368,15 +368,10 @@ impl Bindings {
     pub fn unfill(&self, value: &mut Value) {
         match value {
             Value::String(text) => {
-                let unfilled = match self.unfill_text(text) {
-                    Cow::Owned(unfilled) => unfilled,
-                    // A whole bound value is its placeholder, borrowed from the bindings.
-                    Cow::Borrowed(placeholder) if placeholder != text.as_str() => {
-                        placeholder.to_owned()
-                    }
-                    Cow::Borrowed(_) => return,
-                };
-                *text = unfilled;
+                let unfilled = self.unfill_text(text);
+                if unfilled != text.as_str() {
+                    *text = unfilled.into_owned();
+                }
             }
             Value::Object(map) => map.values_mut().for_each(|child| self.unfill(child)),
             Value::Array(items) => items.iter_mut().for_each(|item| self.unfill(item)),
@@ -497,7 +492,7 @@ fn placeholders(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 
 /// `text` with every stretch that would read as a placeholder escaped (its `{{` recorded as
 /// [`LBRACE`]); borrowed when there is none.
-pub fn escape_literals(text: &str) -> Cow<'_, str> {
+fn escape_literals(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
     for (at, _) in placeholders(text) {

@@ -23,7 +23,7 @@ use super::divergence::{Divergence, Location};
 use super::effects::{self, Effect};
 use super::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use super::history;
-use super::normalize::WORKSPACE;
+use super::normalize::{Bindings, WORKSPACE};
 use super::replay_conv::{Conv, Source, Step, fresh_value, same_history};
 use super::shape;
 use crate::transport::{Message, MessageKind, RequestId};
@@ -102,8 +102,8 @@ impl Replayer {
                     msg,
                 } => {
                     shape::check_message(path, line, msg)?;
-                    let text = Source::span_of(text, msg.get());
-                    (line, conv, Step::Server { turn, text })
+                    let span = Source::span_of(text, msg.get());
+                    (line, conv, Step::Server { turn, text: span })
                 }
                 RawEntry::Other(entry) => {
                     let label = Cow::Owned(entry.conv().unwrap_or(BACKEND).to_owned());
@@ -430,12 +430,7 @@ impl Replayer {
     /// Recorded file contents with this replay's values (the workspace path, ids) in place of
     /// their placeholders, as the agent wrote them.
     fn fill_effects(&mut self, conv: usize, mut list: Vec<Effect>) -> Vec<Effect> {
-        let codex_version = self.codex_version.clone();
-        let label = self.convs[conv].label.clone();
-        let next_global = &mut self.next_global;
-        let mut fresh =
-            |placeholder: &str| fresh_value(placeholder, &codex_version, &label, next_global);
-        let bindings = &mut self.convs[conv].me.bindings;
+        let (bindings, mut fresh) = self.filler(conv);
         for effect in &mut list {
             if let Effect::Write { text, .. } = effect {
                 if let Cow::Owned(filled) = bindings.fill_text(text, &mut fresh) {
@@ -444,6 +439,21 @@ impl Replayer {
             }
         }
         list
+    }
+
+    /// Conversation `conv`'s bindings, and where its unbound placeholders get fresh values.
+    fn filler(&mut self, conv: usize) -> (&mut Bindings, impl FnMut(&str) -> String + '_) {
+        let Self {
+            codex_version,
+            convs,
+            next_global,
+            ..
+        } = self;
+        let Conv { label, me, .. } = &mut convs[conv];
+        let label = &*label;
+        let fresh =
+            move |placeholder: &str| fresh_value(placeholder, codex_version, label, next_global);
+        (&mut me.bindings, fresh)
     }
 
     /// A recorded server message (its JSON text) with fresh values and the right ids. The text is
@@ -455,27 +465,20 @@ impl Replayer {
         line: usize,
         text: Range<usize>,
     ) -> Result<Message, ReplayError> {
-        let Self {
-            codex_version,
-            convs,
-            next_global,
-            path,
-            source,
-            ..
-        } = self;
-        let mut msg: Value = serde_json::from_str(source.get(text)).map_err(|err| {
+        let mut msg: Value = serde_json::from_str(self.source.get(text)).map_err(|err| {
             Box::new(CassetteError::BadLine {
-                path: path.clone(),
+                path: self.path.clone(),
                 line,
                 reason: format!("the recorded message does not parse ({err})"),
             }) as ReplayError
         })?;
         // The message's own id is not a value: it is mapped below, by position.
         let id = msg.as_object_mut().and_then(|map| map.remove("id"));
-        let Conv { label, me, .. } = &mut convs[conv];
-        let mut fresh =
-            |placeholder: &str| fresh_value(placeholder, codex_version, label, next_global);
-        me.bindings.fill(&mut msg, &mut fresh);
+        {
+            let (bindings, mut fresh) = self.filler(conv);
+            bindings.fill(&mut msg, &mut fresh);
+        }
+        let me = &mut self.convs[conv].me;
         let is_request = msg.get("method").is_some();
         if let (Some(id), Some(map)) = (id, msg.as_object_mut()) {
             let id = match id {
