@@ -16,13 +16,14 @@ use std::time::{Duration, Instant};
 
 use common::{Summary, knob, publish, table};
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
+use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::cassette::{RecordOptions, Recorder};
 use prompt_diary::integrations::codex::protocol::started_thread_id;
 use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
-use prompt_diary::transport::{Message, ReplayTransport};
+use prompt_diary::transport::Message;
 use serde_json::{Value, json};
 
 const BENCH: &str = "replay_throughput";

@@ -49,6 +49,8 @@ pub mod cassette;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod cmds;
+pub mod codex_bin;
+pub mod connect;
 pub mod generate;
 pub mod integrations;
 pub mod shim;

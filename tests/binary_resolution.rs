@@ -2,9 +2,8 @@
 //! environment and working directory, which no other test may share.
 
 use prompt_diary::agent::AgentError;
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentSessionFactory, CodexBackendConfig, resolve_codex_bin,
-};
+use prompt_diary::codex_bin::resolve_codex_bin;
+use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
 
 #[tokio::test]
 async fn no_binary_anywhere_names_the_resolution_order_and_the_install_command() {

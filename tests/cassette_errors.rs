@@ -113,7 +113,7 @@ async fn a_cassette_that_writes_outside_the_workspace_is_refused() {
 #[test]
 fn the_replay_loader_rejects_every_bad_message_as_the_full_parse_does() {
     use prompt_diary::cassette::Cassette;
-    use prompt_diary::transport::ReplayTransport;
+    use prompt_diary::cassette::ReplayTransport;
 
     let header = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.163.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"just record-fixtures"}"#;
     let cases = [

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::Cassette;
+use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
-use prompt_diary::transport::ReplayTransport;
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

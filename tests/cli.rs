@@ -5,9 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use prompt_diary::integrations::codex_runner::{
-    PINNED_CODEX_VERSION, binary_in_install, install_dir,
-};
+use prompt_diary::codex_bin::{PINNED_CODEX_VERSION, installed_binary};
 use prompt_diary::testing::conformance::{announce_skip, codex_for_conformance};
 use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use rstest::rstest;
@@ -79,7 +77,7 @@ fn npm_available() -> bool {
 
 #[test]
 fn install_codex_prints_the_binary_and_a_second_run_finds_it_installed() {
-    let installed = binary_in_install(&install_dir(Path::new(ROOT), PINNED_CODEX_VERSION));
+    let installed = installed_binary(Path::new(ROOT), PINNED_CODEX_VERSION);
     if installed.is_none() && !npm_available() {
         announce_skip("install_codex: npm is not installed, so Codex cannot be installed");
         return;

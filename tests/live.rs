@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use prompt_diary::cassette::{Cassette, RecordOptions, Timeline, WriteOutcome};
-use prompt_diary::integrations::codex_runner::{CodexBackendConfig, resolve_codex_bin};
+use prompt_diary::codex_bin::resolve_codex_bin;
+use prompt_diary::integrations::codex_runner::CodexBackendConfig;
 use prompt_diary::testing::conformance::announce_skip;
 use prompt_diary::testing::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
 use prompt_diary::testing::from_cassette::replay_cassette_quietly;

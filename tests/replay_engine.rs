@@ -5,11 +5,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
+use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::cassette::{Cassette, RecordOptions, Recorder};
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
-use prompt_diary::transport::{Message, ReplayTransport};
+use prompt_diary::transport::Message;
 use serde_json::{Value, json};
 
 fn msg(value: Value) -> Message {

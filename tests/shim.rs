@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
+use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
-use prompt_diary::transport::ReplayTransport;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");

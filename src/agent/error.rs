@@ -1,5 +1,6 @@
 //! [`AgentError`]: everything a turn or a backend can fail with, as seen through the port.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An error from the agent port.
@@ -79,13 +80,41 @@ pub enum AgentError {
     #[error("the agent backend has been shut down; create a new session factory to run more turns")]
     ShutDown,
 
-    /// A backend-specific failure (for example a replay that diverged from its cassette). The
-    /// message is the backend's full report.
+    /// A backend failure with a typed error of its own, for example a replay that diverged from
+    /// its cassette (`prompt_diary::cassette::Divergence`), recorded interactions the code under
+    /// test never asked for (`cassette::UnusedInteractions`), or a cassette that could not be
+    /// loaded (`cassette::CassetteError`). Match it with `downcast_ref` on the error inside, or
+    /// with [`AgentError::backend_error`]. The message is the backend's full report.
     #[error(transparent)]
-    Backend(Box<dyn std::error::Error + Send + Sync + 'static>),
+    Backend(Arc<dyn std::error::Error + Send + Sync + 'static>),
 }
 
 impl AgentError {
+    /// The backend's typed error of type `E`, if this is a [`Backend`](Self::Backend) failure
+    /// that holds one (itself or anywhere in its `source()` chain).
+    ///
+    /// ```
+    /// # use prompt_diary::agent::AgentError;
+    /// # fn check(err: &AgentError) {
+    /// if let Some(divergence) = err.backend_error::<prompt_diary::cassette::Divergence>() {
+    ///     eprintln!("diverged at line {} of {}", divergence.line, divergence.cassette.display());
+    /// }
+    /// # }
+    /// ```
+    pub fn backend_error<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        let Self::Backend(inner) = self else {
+            return None;
+        };
+        let mut current: Option<&(dyn std::error::Error + 'static)> = Some(&**inner);
+        while let Some(err) = current {
+            if let Some(found) = err.downcast_ref::<E>() {
+                return Some(found);
+            }
+            current = err.source();
+        }
+        None
+    }
+
     /// Whether the same runner may be used for another turn after this error.
     pub fn runner_still_usable(&self) -> bool {
         matches!(self, Self::TurnFailed { .. } | Self::Timeout { .. })

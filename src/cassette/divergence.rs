@@ -10,16 +10,39 @@ use similar::TextDiff;
 const MAX_PATHS: usize = 20;
 
 /// The client did something the cassette does not contain.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// It reaches the caller typed: from the adapter's `AgentError::Backend` with
+/// `downcast_ref::<Divergence>()`, from the stand-in's stderr as its [`report`](Self::report).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{report}")]
+#[non_exhaustive]
 pub struct Divergence {
-    /// The full, readable report.
-    pub report: String,
+    /// The cassette file.
+    pub cassette: PathBuf,
+    /// The 1-based line of the recorded message the client's message was held against (0 when
+    /// the cassette expected nothing more).
+    pub line: usize,
+    /// The conversation's label in the cassette (`c1`, `c2`, ..., or `backend`).
+    pub conversation: String,
+    /// The turn index within the conversation, `None` before the first turn.
+    pub turn: Option<u32>,
+    /// The JSON paths where the sent message differs from the recorded one (empty when there was
+    /// no recorded message to compare with).
+    pub paths: Vec<String>,
+    /// The recorded message, normalised (`None` when the cassette expected nothing here).
+    pub recorded: Option<Value>,
+    /// The message the client sent, normalised.
+    pub sent: Value,
+    /// A unified diff, recorded against sent (empty without a recorded message).
+    pub diff: String,
+    /// The command that re-records the cassette.
+    pub record_command: String,
+    report: String,
 }
 
 /// Where in the cassette the expectation lives.
 #[derive(Debug, Clone)]
-pub struct Location {
+pub(crate) struct Location {
     /// The cassette file.
     pub path: PathBuf,
     /// The line of the expected message (0 when there is none).
@@ -32,7 +55,12 @@ pub struct Location {
 
 impl Divergence {
     /// A message that differs from the one expected.
-    pub fn mismatch(at: &Location, expected: &Value, actual: &Value, record_command: &str) -> Self {
+    pub(crate) fn mismatch(
+        at: &Location,
+        expected: &Value,
+        actual: &Value,
+        record_command: &str,
+    ) -> Self {
         let mut paths = Vec::new();
         diff_paths("$", expected, actual, &mut paths);
         let mut report = at.heading("");
@@ -46,40 +74,114 @@ impl Divergence {
         let _ = writeln!(report, "  diff (- recorded, + sent now):");
         let expected_text = pretty(expected);
         let actual_text = pretty(actual);
-        let diff = TextDiff::from_lines(&expected_text, &actual_text);
-        let unified = diff
+        let diff = TextDiff::from_lines(&expected_text, &actual_text)
             .unified_diff()
             .context_radius(3)
             .header("recorded", "sent now")
             .to_string();
-        for line in unified.lines() {
+        for line in diff.lines() {
             let _ = writeln!(report, "    {line}");
         }
-        Self::finish(report, record_command)
+        Self::finish(
+            at,
+            paths,
+            Some(expected),
+            actual,
+            diff,
+            report,
+            record_command,
+        )
     }
 
     /// A message when the cassette expected nothing more (or something else entirely).
-    pub fn unexpected(at: &Location, what: &str, actual: &Value, record_command: &str) -> Self {
+    pub(crate) fn unexpected(
+        at: &Location,
+        what: &str,
+        actual: &Value,
+        record_command: &str,
+    ) -> Self {
         let mut report = at.heading(&format!(": {what}"));
         let _ = writeln!(report, "  sent now:");
         for line in pretty(actual).lines() {
             let _ = writeln!(report, "    {line}");
         }
-        Self::finish(report, record_command)
+        Self::finish(
+            at,
+            Vec::new(),
+            None,
+            actual,
+            String::new(),
+            report,
+            record_command,
+        )
     }
 
-    fn finish(mut report: String, record_command: &str) -> Self {
+    fn finish(
+        at: &Location,
+        paths: Vec<String>,
+        recorded: Option<&Value>,
+        sent: &Value,
+        diff: String,
+        mut report: String,
+        record_command: &str,
+    ) -> Self {
         let _ = write!(
             report,
             "  if the change is intended, re-record with: {record_command}"
         );
-        Self { report }
+        Self {
+            cassette: at.path.clone(),
+            line: at.line,
+            conversation: at.conv.clone(),
+            turn: at.turn,
+            paths,
+            recorded: recorded.cloned(),
+            sent: sent.clone(),
+            diff,
+            record_command: record_command.to_owned(),
+            report,
+        }
     }
 
-    /// Recorded interactions nobody asked for.
-    pub fn unused(
+    /// The whole readable report: where, what differs, the diff and the command that re-records.
+    pub fn report(&self) -> &str {
+        &self.report
+    }
+}
+
+/// Replay ended with recorded interactions that the client never asked for: the code under test
+/// did less than when the cassette was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{report}")]
+#[non_exhaustive]
+pub struct UnusedInteractions {
+    /// The cassette file.
+    pub cassette: PathBuf,
+    /// One per conversation left unfinished: its label, the line of the first client message that
+    /// never came, and what that message was.
+    pub leftovers: Vec<Leftover>,
+    /// The command that re-records the cassette.
+    pub record_command: String,
+    report: String,
+}
+
+/// One conversation a replay left unfinished.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Leftover {
+    /// The conversation's label in the cassette.
+    pub conversation: String,
+    /// The 1-based line of the first recorded client message that never came.
+    pub line: usize,
+    /// What it was (`the client's `turn/start` never came`).
+    pub what: String,
+}
+
+impl UnusedInteractions {
+    /// The report for `leftovers` (conversation, line, what) in the cassette at `path`.
+    pub(crate) fn new(
         path: &std::path::Path,
-        leftovers: &[(String, usize, String)],
+        leftovers: Vec<(String, usize, String)>,
         record_command: &str,
     ) -> Self {
         let mut report = String::new();
@@ -88,14 +190,31 @@ impl Divergence {
             "replay ended with recorded interactions unused in {}:",
             path.display()
         );
-        for (conv, line, what) in leftovers {
+        for (conv, line, what) in &leftovers {
             let _ = writeln!(report, "  conversation {conv}: line {line}: {what}");
         }
         let _ = write!(
             report,
             "  the code under test did less than when the cassette was recorded; if that is intended, re-record with: {record_command}"
         );
-        Self { report }
+        Self {
+            cassette: path.to_owned(),
+            leftovers: leftovers
+                .into_iter()
+                .map(|(conversation, line, what)| Leftover {
+                    conversation,
+                    line,
+                    what,
+                })
+                .collect(),
+            record_command: record_command.to_owned(),
+            report,
+        }
+    }
+
+    /// The whole readable report.
+    pub fn report(&self) -> &str {
+        &self.report
     }
 }
 
@@ -123,7 +242,7 @@ fn pretty(value: &Value) -> String {
 }
 
 /// Collects the JSON paths where `a` and `b` differ.
-pub fn diff_paths(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
+pub(crate) fn diff_paths(at: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let mut keys: Vec<&String> = x.keys().chain(y.keys()).collect();
@@ -170,7 +289,11 @@ mod tests {
         };
         let expected = json!({"method": "turn/start", "params": {"input": [{"type": "text", "text": "Write it"}]}});
         let actual = json!({"method": "turn/start", "params": {"input": [{"type": "text", "text": "Write it now"}]}});
-        let report = Divergence::mismatch(&at, &expected, &actual, "just record-fixtures").report;
+        let divergence = Divergence::mismatch(&at, &expected, &actual, "just record-fixtures");
+        assert_eq!(divergence.line, 7);
+        assert_eq!(divergence.conversation, "c2");
+        assert_eq!(divergence.paths, ["$.params.input[0].text"]);
+        let report = divergence.report().to_owned();
         assert!(report.contains("cassettes/x.jsonl:7"), "{report}");
         assert!(report.contains("conversation c2, turn 1"), "{report}");
         assert!(report.contains("$.params.input[0].text"), "{report}");

@@ -10,8 +10,11 @@
 //! - [`verify`]: checks over a folder of cassettes (`prompt-diary verify`).
 //! - [`pending`]: `.new` re-recordings waiting for review (`prompt-diary review` / `accept`).
 //!
-//! The transports that use them are [`crate::transport::RecordingTransport`] and
-//! [`crate::transport::ReplayTransport`].
+//! - [`RecordingTransport`]: a decorator recording any [`Transport`](crate::transport::Transport).
+//! - [`ReplayTransport`]: a transport whose server is a cassette.
+//!
+//! This module knows the transport trait and the wire message, never Codex processes: which
+//! transport a session gets is decided by [`crate::connect`].
 
 mod divergence;
 pub mod effects;
@@ -22,7 +25,9 @@ pub mod normalize;
 mod order;
 pub mod pending;
 mod recorder;
+mod recording;
 pub mod redact;
+mod replay;
 mod replay_conv;
 mod replayer;
 mod request_ids;
@@ -33,11 +38,15 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 
-pub use divergence::{Divergence, Location};
+pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use format::{Cassette, Entry, FORMAT_VERSION, Header};
-pub use mode::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, refuse_recording_in_ci};
+pub use mode::{
+    CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, Resolved, refuse_recording_in_ci,
+};
 pub use pending::{PendingRecording, list_pending};
 pub use recorder::{RecordOptions, Recorder};
+pub use recording::{RecordingOutcome, RecordingTransport};
+pub use replay::ReplayTransport;
 pub use replayer::Replayer;
 pub use timeline::Timeline;
 pub use verify::{Expectations, VerifyReport, verify_dir};

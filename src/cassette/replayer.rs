@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::CassetteError;
-use super::divergence::{Divergence, Location};
+use super::divergence::{Divergence, Location, UnusedInteractions};
 use super::effects::{self, Effect};
 use super::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use super::history;
@@ -517,7 +517,7 @@ impl Replayer {
     }
 
     /// Recorded interactions nobody used, as an error.
-    pub fn finish(&self) -> Result<(), Divergence> {
+    pub fn finish(&self) -> Result<(), UnusedInteractions> {
         let mut leftovers = Vec::new();
         for conv in &self.convs {
             let rest = conv
@@ -536,9 +536,9 @@ impl Replayer {
         if leftovers.is_empty() {
             Ok(())
         } else {
-            Err(Divergence::unused(
+            Err(UnusedInteractions::new(
                 &self.path,
-                &leftovers,
+                leftovers,
                 &self.record_command,
             ))
         }

@@ -8,9 +8,7 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::cmds::demo::{DemoReport, demo_cassette, demo_live, demo_replay};
-use crate::integrations::codex_runner::{
-    PINNED_CODEX_VERSION, install_codex, project_root, resolve_codex_bin,
-};
+use crate::codex_bin::{PINNED_CODEX_VERSION, install_codex, project_root, resolve_codex_bin};
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]

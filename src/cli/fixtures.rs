@@ -8,7 +8,7 @@ use similar::TextDiff;
 
 use crate::cassette::{Cassette, WriteOutcome};
 use crate::cmds::generate::fixture as workflow;
-use crate::integrations::codex_runner::{project_root, resolve_codex_bin};
+use crate::codex_bin::{project_root, resolve_codex_bin};
 use crate::testing::fixtures;
 
 /// Arguments of `record-fixtures`.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::integrations::codex_runner::{PINNED_CODEX_VERSION, install_codex, project_root};
+use crate::codex_bin::{PINNED_CODEX_VERSION, install_codex, project_root};
 
 /// Arguments of `install-codex`.
 #[derive(Debug, Args)]

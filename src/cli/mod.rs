@@ -2,7 +2,7 @@
 //!
 //! | command | library call |
 //! |---|---|
-//! | `install-codex` | [`install_codex`](crate::integrations::codex_runner::install_codex) |
+//! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
 //! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), [`record_script`](crate::testing::recording::record_script) |
 //! | `replay` | [`replay_cassette`](crate::testing::from_cassette::replay_cassette) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline) |

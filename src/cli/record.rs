@@ -9,7 +9,8 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::cassette::{RecordOptions, WriteOutcome, refuse_recording_in_ci};
-use crate::integrations::codex_runner::{CodexBackendConfig, project_root, resolve_codex_bin};
+use crate::codex_bin::{project_root, resolve_codex_bin};
+use crate::integrations::codex_runner::CodexBackendConfig;
 use crate::testing::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
 use crate::testing::fixtures;
 use crate::testing::recording::{record_script, workspaces_in};

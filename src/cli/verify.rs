@@ -7,9 +7,7 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::cassette::{Expectations, verify_dir};
-use crate::integrations::codex_runner::{
-    PINNED_CODEX_VERSION, resolve_codex_bin, schema_fingerprint,
-};
+use crate::codex_bin::{PINNED_CODEX_VERSION, resolve_codex_bin, schema_fingerprint};
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]

@@ -12,8 +12,13 @@ pub enum Invocation {
     Version,
 }
 
+/// A command line the stand-in does not serve; the message says which part and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UnsupportedArgs(String);
+
 /// Parses a client's arguments (without the program name).
-pub fn parse(args: &[String]) -> Result<Invocation, String> {
+pub fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
     let mut iter = args.iter().peekable();
     let mut saw_app_server = false;
     while let Some(arg) = iter.next() {
@@ -21,10 +26,14 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "--version" | "-V" if !saw_app_server => return Ok(Invocation::Version),
             "-c" | "--config" => {
                 let Some(value) = iter.next() else {
-                    return Err(format!("`{arg}` needs a `key=value` argument"));
+                    return Err(UnsupportedArgs(format!(
+                        "`{arg}` needs a `key=value` argument"
+                    )));
                 };
                 if !value.contains('=') {
-                    return Err(format!("`{arg} {value}`: expected `key=value`"));
+                    return Err(UnsupportedArgs(format!(
+                        "`{arg} {value}`: expected `key=value`"
+                    )));
                 }
             }
             other
@@ -34,34 +43,40 @@ pub fn parse(args: &[String]) -> Result<Invocation, String> {
             "--listen" if saw_app_server => match iter.next().map(String::as_str) {
                 Some("stdio://") => {}
                 Some(other) => {
-                    return Err(format!(
+                    return Err(UnsupportedArgs(format!(
                         "the prompt-diary shim serves stdio only; `--listen {other}` is not supported"
+                    )));
+                }
+                None => {
+                    return Err(UnsupportedArgs(
+                        "`--listen` needs a value (stdio://)".to_owned(),
                     ));
                 }
-                None => return Err("`--listen` needs a value (stdio://)".to_owned()),
             },
             other if other.starts_with("--listen=") => {
                 if other != "--listen=stdio://" {
-                    return Err(format!(
+                    return Err(UnsupportedArgs(format!(
                         "the prompt-diary shim serves stdio only; `{other}` is not supported"
-                    ));
+                    )));
                 }
             }
             other if !saw_app_server => {
-                return Err(format!(
+                return Err(UnsupportedArgs(format!(
                     "the prompt-diary shim only stands in for `codex app-server`; got `{other}`. \
                      Run the real Codex for other subcommands"
-                ));
+                )));
             }
             other => {
-                return Err(format!(
+                return Err(UnsupportedArgs(format!(
                     "unsupported `app-server` option `{other}` in the prompt-diary shim"
-                ));
+                )));
             }
         }
     }
     if !saw_app_server {
-        return Err("no subcommand: the prompt-diary shim serves `codex app-server`".to_owned());
+        return Err(UnsupportedArgs(
+            "no subcommand: the prompt-diary shim serves `codex app-server`".to_owned(),
+        ));
     }
     Ok(Invocation::AppServer {
         args: args.to_vec(),
@@ -96,14 +111,18 @@ mod tests {
 
     #[test]
     fn refuses_other_subcommands_and_transports_with_the_reason() {
-        let err = parse(&strings(&["exec", "hi"])).unwrap_err();
+        let err = parse(&strings(&["exec", "hi"])).unwrap_err().to_string();
         assert!(
             err.contains("only stands in for `codex app-server`"),
             "{err}"
         );
-        let err = parse(&strings(&["app-server", "--listen", "ws://127.0.0.1:1"])).unwrap_err();
+        let err = parse(&strings(&["app-server", "--listen", "ws://127.0.0.1:1"]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("serves stdio only"), "{err}");
-        let err = parse(&strings(&["-c", "novalue", "app-server"])).unwrap_err();
+        let err = parse(&strings(&["-c", "novalue", "app-server"]))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("expected `key=value`"), "{err}");
     }
 }

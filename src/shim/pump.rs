@@ -3,7 +3,7 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::transport::framing::{self, DEFAULT_MAX_LINE};
-use crate::transport::{ErrorObject, Message, MessageKind, Transport};
+use crate::transport::{ErrorObject, Message, MessageKind, Transport, TransportError};
 
 /// The JSON-RPC error code the shim answers a diverging request with.
 pub const DIVERGED: i64 = -32099;
@@ -15,9 +15,10 @@ pub enum ShimOutcome {
     Clean,
     /// The server (real Codex) went away first.
     ServerExited(String),
-    /// A transport failure: a divergence, unused interactions, a recording that could not be
-    /// written. The report was printed to stderr.
-    Failed(String),
+    /// A failure: a divergence, unused interactions, a recording that could not be written, a
+    /// line from the client that is not JSON-RPC. The report was printed to stderr; the typed
+    /// error inside (`TransportError::Other`) downcasts to `cassette::Divergence` and friends.
+    Failed(TransportError),
 }
 
 impl ShimOutcome {
@@ -48,9 +49,8 @@ where
             from = from_client.recv() => match from {
                 None => break ShimOutcome::Clean,
                 Some(Err(err)) => {
-                    let report = format!("the client sent a line that is not a JSON-RPC message: {err}");
-                    eprintln!("prompt-diary shim: {report}");
-                    break ShimOutcome::Failed(report);
+                    eprintln!("prompt-diary shim: the client sent a line that is not a JSON-RPC message: {err}");
+                    break ShimOutcome::Failed(err);
                 }
                 Some(Ok(message)) => {
                     let id = (message.kind() == MessageKind::Request).then(|| message.id()).flatten();
@@ -58,10 +58,10 @@ where
                         let report = err.to_string();
                         eprintln!("prompt-diary shim: {report}");
                         if let Some(id) = id {
-                            let error = ErrorObject { code: DIVERGED, message: report.clone(), data: None };
+                            let error = ErrorObject { code: DIVERGED, message: report, data: None };
                             let _ = framing::write_message(&mut output, &Message::error_response(id, error)).await;
                         }
-                        break ShimOutcome::Failed(report);
+                        break ShimOutcome::Failed(err);
                     }
                 }
             },
@@ -76,9 +76,8 @@ where
                     break ShimOutcome::ServerExited(status);
                 }
                 Err(err) => {
-                    let report = err.to_string();
-                    eprintln!("prompt-diary shim: {report}");
-                    break ShimOutcome::Failed(report);
+                    eprintln!("prompt-diary shim: {err}");
+                    break ShimOutcome::Failed(err);
                 }
             },
         }
@@ -86,9 +85,8 @@ where
     reader.abort();
     match transport.close().await {
         Err(err) if matches!(outcome, ShimOutcome::Clean) => {
-            let report = err.to_string();
-            eprintln!("prompt-diary shim: {report}");
-            ShimOutcome::Failed(report)
+            eprintln!("prompt-diary shim: {err}");
+            ShimOutcome::Failed(err)
         }
         Err(err) => {
             eprintln!("prompt-diary shim: {err}");

@@ -10,7 +10,8 @@ use tempfile::TempDir;
 
 use super::{CodexHome, Scenario, ScriptedModel};
 use crate::agent::AgentConfig;
-use crate::integrations::codex_runner::{CodexBackendConfig, resolve_codex_bin};
+use crate::codex_bin::resolve_codex_bin;
+use crate::integrations::codex_runner::CodexBackendConfig;
 
 /// The environment variable that makes the conformance tier mandatory outside CI.
 pub const REQUIRE_CODEX_ENV: &str = "PROMPT_DIARY_REQUIRE_CODEX";

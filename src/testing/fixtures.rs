@@ -9,9 +9,9 @@ use super::driver::{ClientScript, Progress, RunnerOutcome};
 use super::recording::record_script;
 use super::{CodexHome, Scenario, ScriptedModel};
 use crate::agent::AgentError;
+use crate::cassette::ReplayTransport;
 use crate::cassette::{RecordOptions, WriteOutcome};
 use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
-use crate::transport::ReplayTransport;
 
 /// The command that re-records every committed cassette.
 pub const RECORD_FIXTURES_COMMAND: &str = "cargo run -- record-fixtures";
@@ -184,7 +184,7 @@ impl Fixture {
     pub async fn replay(&self, cassette: Option<&Path>) -> Result<Vec<RunnerOutcome>, AgentError> {
         let path = cassette.unwrap_or(&self.cassette_path);
         let transport = ReplayTransport::open(path, RECORD_FIXTURES_COMMAND)
-            .map_err(|e| AgentError::Backend(Box::new(e)))?;
+            .map_err(|e| AgentError::Backend(std::sync::Arc::new(e)))?;
         let backend = CodexBackend::start_with_transport(self.backend_config(), transport).await?;
         let dirs =
             workspaces(self.client.runners.len()).map_err(|e| AgentError::BackendUnavailable {

@@ -12,10 +12,10 @@ use serde_json::Value;
 
 use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnOutcome, TurnScript};
 use crate::agent::AgentError;
+use crate::cassette::ReplayTransport;
 use crate::cassette::format::BACKEND;
 use crate::cassette::{Cassette, CassetteError, Entry};
 use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
-use crate::transport::ReplayTransport;
 
 /// How long a replayed turn may take before it counts as stuck. Replay answers at once, so
 /// only a damaged cassette (a turn that never completes) waits this long.

@@ -1,16 +1,15 @@
 //! How JSON-RPC messages move between the adapter and a server.
 //!
 //! [`Transport`] is the seam below the session layer: the live [`ProcessTransport`] talks to a
-//! child `codex app-server`; recording and replay transports implement the same trait, so nothing
-//! above this module knows which one it holds.
+//! child process; the cassette layer's recording and replay transports implement the same trait,
+//! so nothing above this module knows which one it holds. This module knows nothing of cassettes
+//! or of Codex beyond line-delimited JSON-RPC framing.
 
 mod diagnostics;
 mod error;
 pub mod framing;
 mod message;
 mod process;
-mod recording;
-mod replay;
 
 use async_trait::async_trait;
 
@@ -18,8 +17,6 @@ pub use diagnostics::Diagnostics;
 pub use error::TransportError;
 pub use message::{ErrorObject, InvalidMessage, Message, MessageKind, RequestId};
 pub use process::{ProcessCommand, ProcessTransport};
-pub use recording::{RecordingOutcome, RecordingTransport};
-pub use replay::ReplayTransport;
 
 /// A bidirectional stream of JSON-RPC messages with a server.
 ///

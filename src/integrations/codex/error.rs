@@ -1,5 +1,6 @@
 //! [`SessionError`]: failures of the JSON-RPC session with the app-server.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::transport::TransportError;
@@ -49,13 +50,12 @@ pub enum SessionError {
         message: String,
     },
 
-    /// The transport failed for a reason of its own (for example a replay that diverged from its
-    /// cassette, or a recording that could not be written). The report says what and what to do.
-    #[error("{report}")]
-    Failed {
-        /// The transport's full report.
-        report: String,
-    },
+    /// The transport failed with a typed error of its own (for example a replay that diverged
+    /// from its cassette, `prompt_diary::cassette::Divergence`, or a recording that could not be
+    /// written). Shared, because every waiter on the session fails with it; downcast it to read
+    /// its fields. Its message says what happened and what to do.
+    #[error(transparent)]
+    Failed(Arc<dyn std::error::Error + Send + Sync + 'static>),
 
     /// The session was shut down on purpose.
     #[error("the session has been shut down")]
@@ -63,12 +63,10 @@ pub enum SessionError {
 }
 
 impl SessionError {
-    pub(crate) fn closed_by(err: &TransportError, status: String, stderr_tail: String) -> Self {
+    pub(crate) fn closed_by(err: TransportError, status: String, stderr_tail: String) -> Self {
         match err {
-            TransportError::Other(inner) => Self::Failed {
-                report: inner.to_string(),
-            },
-            _ => Self::Closed {
+            TransportError::Other(inner) => Self::Failed(Arc::from(inner)),
+            err => Self::Closed {
                 reason: err.to_string(),
                 status,
                 stderr_tail,

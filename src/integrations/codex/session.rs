@@ -245,7 +245,7 @@ impl RpcSession {
             }
         }
         match self.failure() {
-            Some(SessionError::Failed { report }) => Err(SessionError::Failed { report }),
+            Some(failure @ SessionError::Failed(_)) => Err(failure),
             _ => Ok(()),
         }
     }
@@ -305,7 +305,7 @@ impl<T: Transport> Actor<T> {
                         }
                     }
                     Ok(None) => break self.closed("the app-server closed its output (it exited)".to_owned()),
-                    Err(err) => break self.transport_failure(&err),
+                    Err(err) => break self.transport_failure(err),
                 },
             }
         };
@@ -321,7 +321,7 @@ impl<T: Transport> Actor<T> {
                 } else {
                     tracing::warn!("closing the transport failed: {err}");
                 }
-                Err(self.transport_failure(&err))
+                Err(self.transport_failure(err))
             }
         };
         if let (SessionError::ShutDown, Err(err)) = (&failure, &close_result) {
@@ -355,7 +355,7 @@ impl<T: Transport> Actor<T> {
         }
     }
 
-    fn transport_failure(&self, err: &crate::transport::TransportError) -> SessionError {
+    fn transport_failure(&self, err: crate::transport::TransportError) -> SessionError {
         SessionError::closed_by(
             err,
             self.diagnostics
@@ -401,7 +401,7 @@ impl<T: Transport> Actor<T> {
         };
         match self.transport.send(message).await {
             Ok(()) => Ok(()),
-            Err(err) => Err(self.transport_failure(&err)),
+            Err(err) => Err(self.transport_failure(err)),
         }
     }
 

@@ -1,6 +1,5 @@
 //! [`CodexBackend`]: one `codex app-server` process (or any [`Transport`]) after the handshake.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -8,18 +7,15 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::CodexBackendConfig;
-use super::binary::{PINNED_CODEX_VERSION, resolve_codex_bin};
-use super::schema_fingerprint;
 use crate::agent::AgentError;
-use crate::cassette::{CassetteError, RecordOptions, WriteOutcome, mode::Resolved};
+use crate::cassette::{RecordOptions, RecordingOutcome, WriteOutcome};
+use crate::codex_bin::PINNED_CODEX_VERSION;
+use crate::connect::{self, ConnectError, Connection};
 use crate::integrations::codex::protocol::{
     ClientInfo, InitializeParams, InitializeResult, methods,
 };
 use crate::integrations::codex::{RpcSession, STDERR_TAIL_LINES, SessionError};
-use crate::transport::{
-    ProcessCommand, ProcessTransport, RecordingOutcome, RecordingTransport, ReplayTransport,
-    Transport,
-};
+use crate::transport::Transport;
 
 /// The name this client gives the app-server.
 pub const CLIENT_NAME: &str = "prompt-diary";
@@ -50,22 +46,13 @@ impl Drop for Inner {
 
 impl CodexBackend {
     /// Starts the backend: `codex app-server` live, the same while recording a cassette, or a
-    /// cassette replay (no binary needed), as the config's cassette settings say.
+    /// cassette replay (no binary needed), as the config's cassette settings say. The choice is
+    /// [`connect::open`]'s; the backend talks to whatever it opened the same way.
     pub async fn start(config: CodexBackendConfig) -> Result<Self, AgentError> {
         config.validate()?;
-        let Some(settings) = config.cassette.clone() else {
-            let (process, _) = Self::spawn(&config)?;
-            return Self::start_with_transport(config, process).await;
-        };
-        let cassette_error = |err: CassetteError| AgentError::Backend(Box::new(err));
-        match settings.resolve().map_err(cassette_error)? {
-            Resolved::Replay => {
-                let transport = ReplayTransport::open(&settings.path, &settings.record_command())
-                    .map_err(cassette_error)?;
-                Self::start_with_transport(config, transport).await
-            }
-            Resolved::Record(options) => Self::start_recording(config, options).await,
-        }
+        let connection =
+            connect::open(&config.endpoint(), config.cassette.as_ref()).map_err(connect_error)?;
+        Self::start_with_connection(config, connection).await
     }
 
     /// Starts `codex app-server` live and records the session into a cassette with `options`,
@@ -74,39 +61,26 @@ impl CodexBackend {
     /// into a temp folder).
     pub async fn start_recording(
         config: CodexBackendConfig,
-        mut options: RecordOptions,
+        options: RecordOptions,
     ) -> Result<Self, AgentError> {
         config.validate()?;
-        let (process, bin) = Self::spawn(&config)?;
-        options.schema_fingerprint = schema_fingerprint(&bin);
-        let recording = RecordingTransport::new(process, options);
-        let outcome = recording.outcome_handle();
-        let backend = Self::start_with_transport(config, recording).await?;
+        let connection = connect::record(&config.endpoint(), options).map_err(connect_error)?;
+        Self::start_with_connection(config, connection).await
+    }
+
+    async fn start_with_connection(
+        config: CodexBackendConfig,
+        connection: Connection,
+    ) -> Result<Self, AgentError> {
+        tracing::debug!(mode = connection.mode(), "app-server connection opened");
+        let outcome = connection.recording_outcome();
+        let backend = Self::start_with_transport(config, connection).await?;
         *backend
             .inner
             .recording
             .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(outcome);
+            .unwrap_or_else(|p| p.into_inner()) = outcome;
         Ok(backend)
-    }
-
-    /// Resolves the binary and spawns `codex app-server`.
-    fn spawn(config: &CodexBackendConfig) -> Result<(ProcessTransport, PathBuf), AgentError> {
-        let (program, _source) = resolve_codex_bin(config.codex_bin.as_deref()).map_err(|err| {
-            AgentError::BackendUnavailable {
-                message: err.to_string(),
-            }
-        })?;
-        let mut command = ProcessCommand::new(&program).args(config.app_server_args());
-        if let Some(home) = &config.codex_home {
-            command = command.env("CODEX_HOME", home.display().to_string());
-        }
-        command.env.extend(config.env.iter().cloned());
-        let transport =
-            ProcessTransport::spawn(&command).map_err(|err| AgentError::BackendUnavailable {
-                message: err.to_string(),
-            })?;
-        Ok((transport, program))
     }
 
     /// Completes the handshake over an already open transport (live, recording or replay).
@@ -262,7 +236,7 @@ pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
             stderr_tail,
         },
         SessionError::ShutDown => AgentError::ShutDown,
-        SessionError::Failed { report } => AgentError::Backend(Box::new(BackendReport(report))),
+        SessionError::Failed(inner) => AgentError::Backend(inner),
         SessionError::Rejected {
             method,
             code,
@@ -284,7 +258,13 @@ pub(crate) fn session_error(err: SessionError, context: &str) -> AgentError {
     }
 }
 
-/// A backend failure that is only a report (a replay divergence, a recording that failed).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct BackendReport(pub String);
+/// Maps a failure to open the connection to the port's error: a cassette problem stays typed
+/// (`AgentError::Backend` holding the `CassetteError`), the rest says the backend is unavailable.
+fn connect_error(err: ConnectError) -> AgentError {
+    match err {
+        ConnectError::Cassette(err) => AgentError::Backend(Arc::new(err)),
+        other => AgentError::BackendUnavailable {
+            message: other.to_string(),
+        },
+    }
+}

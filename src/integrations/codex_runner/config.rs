@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::agent::AgentError;
 use crate::cassette::{CassetteMode, CassetteSettings};
+use crate::connect::Endpoint;
 
 /// How long control requests (`initialize`, `thread/start`, `turn/start`, `turn/interrupt`) may
 /// take before the app-server is considered stuck.
@@ -20,8 +21,8 @@ pub struct CodexBackendConfig {
     /// MCP server setup and MCP tool policy, as Codex `-c key=value` overrides (TOML values), e.g.
     /// `mcp_servers.docs.command="docs-mcp"`.
     pub mcp_config_overrides: Vec<String>,
-    /// An explicit Codex binary; see [`resolve_codex_bin`](super::resolve_codex_bin) for the
-    /// order used when unset.
+    /// An explicit Codex binary; see [`resolve_codex_bin`](crate::codex_bin::resolve_codex_bin)
+    /// for the order used when unset.
     pub codex_bin: Option<PathBuf>,
     /// `CODEX_HOME` for the process; the user's own Codex home when unset.
     pub codex_home: Option<PathBuf>,
@@ -146,6 +147,21 @@ impl CodexBackendConfig {
         }
         args.push("app-server".to_owned());
         args
+    }
+
+    /// The process [`connect`](crate::connect) starts for a live or recording backend: the
+    /// binary, [`app_server_args`](Self::app_server_args), `CODEX_HOME` and the extra environment.
+    pub(crate) fn endpoint(&self) -> Endpoint {
+        let mut env = Vec::with_capacity(self.env.len() + 1);
+        if let Some(home) = &self.codex_home {
+            env.push(("CODEX_HOME".to_owned(), home.display().to_string()));
+        }
+        env.extend(self.env.iter().cloned());
+        Endpoint {
+            codex_bin: self.codex_bin.clone(),
+            args: self.app_server_args(),
+            env,
+        }
     }
 }
 

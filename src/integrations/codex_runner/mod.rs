@@ -7,26 +7,18 @@
 //! - [`CodexAgentSessionFactory`]: the [`AgentSessionFactory`](crate::agent::AgentSessionFactory)
 //!   phases hold; one process per distinct backend config.
 //!
-//! The adapter speaks through a [`Transport`](crate::transport::Transport) and never asks which
-//! one it holds.
+//! The adapter asks [`crate::connect`] for a transport (live, recording or replay, as the config's
+//! cassette settings say) and never asks which one it holds. Finding and installing the Codex
+//! binary is [`crate::codex_bin`]'s job.
 
 mod backend;
-mod binary;
 mod config;
 mod events;
 mod factory;
-mod install;
 mod runner;
-mod schema;
 
 pub use crate::integrations::codex::ApprovalDecision;
-pub use backend::{BackendReport, CLIENT_NAME, CodexBackend};
-pub use binary::{
-    BinaryNotFound, BinarySource, CODEX_BIN_ENV, LOCAL_INSTALL_DIR, PINNED_CODEX_VERSION,
-    binary_in_install, find_local_install, install_dir, resolve_codex_bin,
-};
+pub use backend::{CLIENT_NAME, CodexBackend};
 pub use config::{CodexBackendConfig, DEFAULT_REQUEST_TIMEOUT};
 pub use factory::CodexAgentSessionFactory;
-pub use install::{InstallError, install_codex, project_root};
 pub use runner::{CodexAgentRunner, SETTLE_GRACE};
-pub use schema::schema_fingerprint;

@@ -4,8 +4,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Diagnostics, Message, Transport, TransportError};
-use crate::cassette::{RecordOptions, Recorder, WriteOutcome};
+use super::{RecordOptions, Recorder, WriteOutcome};
+use crate::transport::{Diagnostics, Message, Transport, TransportError};
 
 /// How many stderr lines a cassette keeps.
 const STDERR_LINES: usize = 20;

@@ -1,7 +1,7 @@
 //! Finding the Codex CLI, and installing the pinned version into the project.
 //!
 //! Resolution order, first match wins:
-//! 1. the explicit path in [`CodexBackendConfig::codex_bin`](super::CodexBackendConfig::codex_bin);
+//! 1. the explicit path (the adapter's `CodexBackendConfig::codex_bin`);
 //! 2. the `PROMPT_DIARY_CODEX_BIN` environment variable;
 //! 3. the project-local pinned install (`prompt-diary install-codex`), found under
 //!    `.prompt-diary/codex/<version>/` in the current directory or one of its ancestors;
@@ -17,7 +17,7 @@ pub const PINNED_CODEX_VERSION: &str = "0.163.0";
 pub const CODEX_BIN_ENV: &str = "PROMPT_DIARY_CODEX_BIN";
 
 /// Where project-local installs live, relative to the project root.
-pub const LOCAL_INSTALL_DIR: &str = ".prompt-diary/codex";
+pub(crate) const LOCAL_INSTALL_DIR: &str = ".prompt-diary/codex";
 
 /// Where a binary was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,14 +38,14 @@ pub enum BinarySource {
 pub struct BinaryNotFound(String);
 
 /// The install folder of `version` under the project `root`.
-pub fn install_dir(root: &Path, version: &str) -> PathBuf {
+pub(crate) fn install_dir(root: &Path, version: &str) -> PathBuf {
     root.join(LOCAL_INSTALL_DIR).join(version)
 }
 
 /// The `codex` executable inside an npm install at `prefix`, if there is one.
 ///
 /// npm puts the platform build at `node_modules/@openai/codex-<platform>/vendor/<triple>/bin/codex`.
-pub fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
+pub(crate) fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
     let scope = prefix.join("node_modules").join("@openai");
     let mut platforms: Vec<_> = std::fs::read_dir(&scope)
         .ok()?
@@ -73,10 +73,16 @@ pub fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
 }
 
 /// The project-local pinned binary, searched from `start` up through its ancestors.
-pub fn find_local_install(start: &Path, version: &str) -> Option<PathBuf> {
+pub(crate) fn find_local_install(start: &Path, version: &str) -> Option<PathBuf> {
     start
         .ancestors()
         .find_map(|dir| binary_in_install(&install_dir(dir, version)))
+}
+
+/// The binary of the project-local install of `version` under the project `root`, if it is
+/// installed (what `prompt-diary install-codex --dir ROOT` made).
+pub fn installed_binary(root: &Path, version: &str) -> Option<PathBuf> {
+    binary_in_install(&install_dir(root, version))
 }
 
 /// `name` on `PATH`.

@@ -4,8 +4,8 @@ use std::path::Path;
 
 use async_trait::async_trait;
 
-use super::{Diagnostics, Message, Transport, TransportError};
-use crate::cassette::{Cassette, CassetteError, Replayer, format};
+use super::{Cassette, CassetteError, Replayer, format};
+use crate::transport::{Diagnostics, Message, Transport, TransportError};
 
 /// A transport whose server is a cassette.
 ///

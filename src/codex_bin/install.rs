@@ -4,7 +4,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::binary::{binary_in_install, install_dir};
+use super::resolve::{binary_in_install, install_dir};
 
 /// Installing Codex failed.
 #[derive(Debug, thiserror::Error)]

@@ -1,0 +1,23 @@
+//! The Codex CLI binary: which one to run, installing the pinned version into the project, and
+//! the fingerprint of the protocol schema it speaks.
+//!
+//! - [`resolve_codex_bin`]: an explicit path, `PROMPT_DIARY_CODEX_BIN`, the project-local install,
+//!   then `codex` on `PATH`; a missing binary is a [`BinaryNotFound`] naming the command that
+//!   installs it.
+//! - [`install_codex`]: `npm install` of [`PINNED_CODEX_VERSION`] under `.prompt-diary/codex/`.
+//! - [`schema_fingerprint`]: a hash of `codex app-server generate-json-schema`, written into every
+//!   cassette header so a protocol change is noticed.
+//!
+//! Nothing here knows of sessions, cassettes or the adapter; the transport opener
+//! ([`crate::connect`]), the adapter, the stand-in and the command line all use it.
+
+mod install;
+mod resolve;
+mod schema;
+
+pub use install::{InstallError, install_codex, project_root};
+pub use resolve::{
+    BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, installed_binary,
+    resolve_codex_bin,
+};
+pub use schema::schema_fingerprint;

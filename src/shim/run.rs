@@ -1,0 +1,87 @@
+//! [`run`]: the stand-in's main, from arguments and environment to an exit code.
+
+use std::path::PathBuf;
+
+use super::args::{Invocation, UnsupportedArgs, parse};
+use super::pump::pump;
+use crate::cassette::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};
+use crate::codex_bin::{CODEX_BIN_ENV, PINNED_CODEX_VERSION};
+use crate::connect::{self, ConnectError, Endpoint};
+
+/// The environment variable naming the cassette.
+pub const CASSETTE_ENV: &str = "PROMPT_DIARY_CASSETTE";
+
+/// The command shown in reports as the way to re-record through the stand-in.
+const RECORD_HINT: &str = "run the client again with PROMPT_DIARY_CASSETTE_MODE=record";
+
+/// Why the stand-in could not serve a client at all (before any traffic).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ShimError {
+    /// The client's command line is not one the stand-in serves.
+    #[error(transparent)]
+    Args(#[from] UnsupportedArgs),
+    /// `PROMPT_DIARY_CASSETTE` is not set.
+    #[error(
+        "set {CASSETTE_ENV} to the cassette to replay or record (and {CASSETTE_MODE_ENV}=replay|record|auto; {CODEX_BIN_ENV} names the real Codex used to record)"
+    )]
+    NoCassette,
+    /// The cassette could not be replayed, or the real Codex could not be started to record.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+}
+
+/// Runs the stand-in with `args` (without the program name) on this process's stdio and returns
+/// the exit code: 0 for a clean session, 1 when the session failed (the report is on stderr), 2
+/// when it could not start.
+pub async fn run(args: Vec<String>) -> i32 {
+    match serve(args).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("prompt-diary shim: {err}");
+            2
+        }
+    }
+}
+
+async fn serve(args: Vec<String>) -> Result<i32, ShimError> {
+    let args = match parse(&args)? {
+        Invocation::Version => {
+            println!("codex-cli {PINNED_CODEX_VERSION} (prompt-diary shim)");
+            return Ok(0);
+        }
+        Invocation::AppServer { args } => args,
+    };
+    let path = std::env::var_os(CASSETTE_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .ok_or(ShimError::NoCassette)?;
+    let mut settings = CassetteSettings::new(&path, CassetteMode::Replay);
+    settings.record_command = Some(RECORD_HINT.to_owned());
+    // Recording runs the real Codex with the client's own arguments; the binary resolves as
+    // usual (`PROMPT_DIARY_CODEX_BIN` first, since no explicit path is given).
+    let endpoint = Endpoint {
+        codex_bin: None,
+        args,
+        env: Vec::new(),
+    };
+    let connection = connect::open(&endpoint, Some(&settings))?;
+    // Clients such as the Python SDK close stdin and send SIGTERM at once: finish the cassette
+    // either way.
+    let terminated = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    let outcome = pump(
+        connection,
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        terminated,
+    )
+    .await;
+    Ok(outcome.exit_code())
+}

@@ -1,0 +1,324 @@
+//! The layers of DESIGN.md and docs/architecture.md, checked on the source: every `crate::` path
+//! a file names must point to its own layer or to one the table lets it use. The arrows go one
+//! way; the transport knows nothing of cassettes or Codex, the cassette nothing of processes, the
+//! adapter asks the opener (`connect`) for a transport, and nothing outside the test kit, the
+//! command line and the composition roots names the test kit.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Module path prefix → layer, longest prefix first.
+const LAYERS: &[(&str, &str)] = &[
+    ("integrations::codex_runner", "adapter"),
+    ("integrations::codex", "session"),
+    ("integrations", "integrations"),
+    ("transport", "transport"),
+    ("cassette", "cassette"),
+    ("codex_bin", "codex_bin"),
+    ("connect", "connect"),
+    ("agent", "agent"),
+    ("generate", "generate"),
+    ("cmds", "cmds"),
+    ("cli", "cli"),
+    ("shim", "shim"),
+    ("testing", "testing"),
+];
+
+/// Which layers each layer may name (besides itself). `*` is any; an entry `layer:Item` allows
+/// only that item of the layer.
+const ALLOWED: &[(&str, &[&str])] = &[
+    ("transport", &[]),
+    ("codex_bin", &[]),
+    ("agent", &[]),
+    ("cassette", &["transport"]),
+    ("connect", &["transport", "cassette", "codex_bin"]),
+    ("session", &["transport"]),
+    (
+        "adapter",
+        &[
+            "agent",
+            "session",
+            "connect",
+            "codex_bin",
+            "integrations",
+            "transport:Transport",
+            "transport:RequestId",
+            "cassette:CassetteSettings",
+            "cassette:CassetteMode",
+            "cassette:RecordOptions",
+            "cassette:WriteOutcome",
+            "cassette:RecordingOutcome",
+        ],
+    ),
+    ("integrations", &[]),
+    ("generate", &["agent"]),
+    ("shim", &["transport", "cassette", "connect", "codex_bin"]),
+    (
+        "cmds",
+        &[
+            "agent",
+            "generate",
+            "adapter",
+            "integrations",
+            "cassette",
+            "codex_bin",
+            "testing",
+        ],
+    ),
+    ("testing", &["*"]),
+    ("cli", &["*"]),
+];
+
+fn layer_of_module(path: &str) -> Option<&'static str> {
+    LAYERS
+        .iter()
+        .find(|(prefix, _)| path == *prefix || path.starts_with(&format!("{prefix}::")))
+        .map(|(_, layer)| *layer)
+}
+
+/// The module path of a source file (`src/integrations/codex/session.rs` → `integrations::codex::session`).
+fn module_of_file(src: &Path, file: &Path) -> String {
+    let rel = file.strip_prefix(src).unwrap().with_extension("");
+    let parts: Vec<String> = rel
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .filter(|p| p != "mod")
+        .collect();
+    parts.join("::")
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The code of `text` without comments and string literals' contents (a rough lexer: enough
+/// for `use` statements and paths).
+fn code_only(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines() {
+        let mut in_string = false;
+        let mut prev = '\0';
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            if !in_string && c == '/' && chars.peek() == Some(&'/') {
+                break;
+            }
+            if c == '"' && prev != '\\' {
+                in_string = !in_string;
+            }
+            if !in_string {
+                out.push(c);
+            }
+            prev = c;
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Expands a use tree (`a::{b, c::{d, e}}`) into full paths.
+fn expand(prefix: &str, tree: &str, out: &mut Vec<String>) {
+    let tree = tree.trim();
+    if let Some(open) = tree.find('{') {
+        let head = tree[..open].trim().trim_end_matches("::");
+        let inner = &tree[open + 1..tree.rfind('}').unwrap_or(tree.len())];
+        let base = join(prefix, head);
+        let mut depth = 0;
+        let mut start = 0;
+        for (i, c) in inner.char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => depth -= 1,
+                ',' if depth == 0 => {
+                    expand(&base, &inner[start..i], out);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        expand(&base, &inner[start..], out);
+    } else if !tree.is_empty() {
+        let path = tree.split(" as ").next().unwrap_or(tree).trim();
+        out.push(join(prefix, path));
+    }
+}
+
+fn join(prefix: &str, tail: &str) -> String {
+    match (prefix.is_empty(), tail.is_empty()) {
+        (true, _) => tail.to_owned(),
+        (_, true) => prefix.to_owned(),
+        _ => format!("{prefix}::{tail}"),
+    }
+}
+
+/// Every `crate::...` path the code names: `use crate::...;` trees and inline paths.
+fn crate_paths(code: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    let mut rest = code;
+    while let Some(at) = rest.find("crate::") {
+        let before = rest[..at].chars().last();
+        let tail = &rest[at + "crate::".len()..];
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+            rest = tail;
+            continue;
+        }
+        let is_use = rest[..at].trim_end().ends_with("use");
+        let end = if is_use {
+            tail.find(';').unwrap_or(tail.len())
+        } else {
+            tail.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':'))
+                .unwrap_or(tail.len())
+        };
+        expand("", &tail[..end], &mut paths);
+        rest = &tail[end..];
+    }
+    paths.retain(|p| !p.is_empty());
+    paths
+}
+
+/// Whether `from` may name `path` (a module path in the crate).
+fn allowed(from: &str, path: &str) -> bool {
+    let Some(to) = layer_of_module(path) else {
+        return true; // the crate root itself
+    };
+    if to == from {
+        return true;
+    }
+    let rules = ALLOWED
+        .iter()
+        .find(|(layer, _)| *layer == from)
+        .map_or(&[][..], |(_, rules)| *rules);
+    rules.iter().any(|rule| match rule.split_once(':') {
+        None => *rule == "*" || *rule == to,
+        Some((layer, item)) => layer == to && path.rsplit("::").next() == Some(item),
+    })
+}
+
+/// The findings for one file of module `module`, one line each.
+fn violations(module: &str, text: &str) -> Vec<String> {
+    let Some(from) = layer_of_module(module) else {
+        return Vec::new(); // lib.rs, main.rs and the binaries are the crate's roots
+    };
+    let mut found = BTreeSet::new();
+    for path in crate_paths(&code_only(text)) {
+        if !allowed(from, &path) {
+            found.insert(format!(
+                "the {from} layer names `crate::{path}` ({} layer)",
+                layer_of_module(&path).unwrap_or("?")
+            ));
+        }
+    }
+    found.into_iter().collect()
+}
+
+#[test]
+fn every_arrow_points_down_the_layer_table() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut report = Vec::new();
+    let files = rust_files(&src);
+    assert!(
+        files.len() > 60,
+        "expected the crate's sources under {}",
+        src.display()
+    );
+    for file in files {
+        let module = module_of_file(&src, &file);
+        let text = std::fs::read_to_string(&file).unwrap();
+        for finding in violations(&module, &text) {
+            report.push(format!("{}: {finding}", file.display()));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "layering broken (see the table in docs/architecture.md):\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_scan_reads_use_trees_and_inline_paths() {
+    let text = "use crate::cassette::{Divergence, format::{self, Header}};\n\
+                // use crate::testing::Ignored;\n\
+                let s = \"crate::testing::InAString\";\n\
+                fn f() -> crate::transport::Message { todo!() }\n";
+    assert_eq!(
+        crate_paths(&code_only(text)),
+        [
+            "cassette::Divergence",
+            "cassette::format::self",
+            "cassette::format::Header",
+            "transport::Message",
+        ]
+    );
+}
+
+#[test]
+fn each_kind_of_wrong_arrow_is_caught() {
+    let cases = [
+        (
+            "transport::framing",
+            "use crate::cassette::Cassette;",
+            "the transport layer names `crate::cassette::Cassette`",
+        ),
+        (
+            "cassette::replay",
+            "use crate::integrations::codex::RpcSession;",
+            "the cassette layer names `crate::integrations::codex::RpcSession`",
+        ),
+        (
+            "integrations::codex_runner::backend",
+            "use crate::cassette::ReplayTransport;",
+            "the adapter layer names `crate::cassette::ReplayTransport`",
+        ),
+        (
+            "integrations::codex_runner::backend",
+            "use crate::transport::ProcessTransport;",
+            "the adapter layer names `crate::transport::ProcessTransport`",
+        ),
+        (
+            "integrations::codex::session",
+            "use crate::integrations::codex_runner::CodexBackend;",
+            "the session layer names",
+        ),
+        (
+            "generate::draft",
+            "use crate::integrations::codex_runner::CodexBackend;",
+            "the generate layer names",
+        ),
+        (
+            "shim::run",
+            "use crate::integrations::codex_runner::CodexAgentRunner;",
+            "the shim layer names",
+        ),
+        (
+            "connect::open",
+            "use crate::testing::ScriptedModel;",
+            "the connect layer names `crate::testing::ScriptedModel`",
+        ),
+    ];
+    for (module, text, expected) in cases {
+        let found = violations(module, text);
+        assert!(
+            found.iter().any(|f| f.contains(expected)),
+            "{module}: {text}: {found:?}"
+        );
+    }
+    assert!(
+        violations(
+            "integrations::codex_runner::backend",
+            "use crate::cassette::CassetteSettings;"
+        )
+        .is_empty()
+    );
+    assert!(violations("cli::record", "use crate::testing::ScriptedModel;").is_empty());
+}
