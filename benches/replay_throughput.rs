@@ -18,7 +18,7 @@ use common::{Summary, knob, publish, table};
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::cassette::{RecordOptions, Recorder};
-use prompt_diary::integrations::codex::protocol::started_thread_id;
+use prompt_diary::integrations::codex::requests::started_thread_id;
 use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
@@ -220,6 +220,7 @@ async fn replay_session(text: &str, path: &Path, conversations: usize, turns: us
         .expect("initialize is answered");
     session
         .notify("initialized", None)
+        .await
         .expect("initialized is sent");
     let mut tasks = tokio::task::JoinSet::new();
     for (c, ws) in workspaces.iter().enumerate() {

@@ -103,8 +103,11 @@ proptest! {
         let text = committed("tool_artifact");
         let mut cut = cut % text.len();
         while !text.is_char_boundary(cut) { cut -= 1; }
-        if cut < text.len() {
-            prop_assert!(Cassette::parse(Path::new("fuzz.jsonl"), &text[..cut]).is_err() || text[..cut].ends_with('\n'));
+        // A cut at a line boundary (just before or after a newline) leaves whole lines, which
+        // is a shorter cassette, not a damaged one.
+        let at_line_boundary = text[..cut].ends_with('\n') || text[cut..].starts_with('\n');
+        if cut < text.len() && !at_line_boundary {
+            prop_assert!(Cassette::parse(Path::new("fuzz.jsonl"), &text[..cut]).is_err());
         }
     }
 }

@@ -307,7 +307,7 @@ async fn template_braces_in_prompts_replies_and_files_replay_verbatim() {
 
 #[tokio::test]
 async fn a_thread_can_ask_for_only_the_notifications_it_folds() {
-    use prompt_diary::integrations::codex::protocol::started_thread_id;
+    use prompt_diary::integrations::codex::requests::started_thread_id;
     use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
 
     let dir = tempfile::tempdir().unwrap();
@@ -348,7 +348,7 @@ async fn a_thread_can_ask_for_only_the_notifications_it_folds() {
     let init =
         json!({"clientInfo": {"name": "prompt-diary", "version": env!("CARGO_PKG_VERSION")}});
     session.request("initialize", init, limit).await.unwrap();
-    session.notify("initialized", None).unwrap();
+    session.notify("initialized", None).await.unwrap();
     let replay_ws = tempfile::tempdir().unwrap();
     let params = json!({"cwd": replay_ws.path().display().to_string()});
     let (result, mut inbox) = session

@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+use prompt_diary::integrations::codex::requests::{
+    THREAD_START_FIELDS, TURN_INTERRUPT_FIELDS, TURN_START_FIELDS,
+};
 use prompt_diary::integrations::codex::server_requests;
 use prompt_diary::testing::conformance::codex_for_conformance;
 use serde_json::Value;
@@ -70,31 +73,21 @@ fn the_typed_subset_matches_the_pinned_schema() {
             .cloned()
             .collect::<Vec<_>>()
     };
-    for field in [
-        "cwd",
-        "model",
-        "modelProvider",
-        "approvalPolicy",
-        "sandbox",
-        "baseInstructions",
-        "developerInstructions",
-        "personality",
-        "config",
-    ] {
+    for field in THREAD_START_FIELDS {
         assert!(
-            fields("ThreadStartParams").contains(&field.to_owned()),
+            fields("ThreadStartParams").contains(&(*field).to_owned()),
             "ThreadStartParams lacks {field}"
         );
     }
-    for field in ["threadId", "input", "outputSchema"] {
+    for field in TURN_START_FIELDS {
         assert!(
-            fields("TurnStartParams").contains(&field.to_owned()),
+            fields("TurnStartParams").contains(&(*field).to_owned()),
             "TurnStartParams lacks {field}"
         );
     }
-    for field in ["threadId", "turnId"] {
+    for field in TURN_INTERRUPT_FIELDS {
         assert!(
-            fields("TurnInterruptParams").contains(&field.to_owned()),
+            fields("TurnInterruptParams").contains(&(*field).to_owned()),
             "TurnInterruptParams lacks {field}"
         );
     }

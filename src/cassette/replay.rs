@@ -85,6 +85,10 @@ impl Transport for ReplayTransport {
         self.diagnostics.clone()
     }
 
+    fn awaiting_client(&self) -> bool {
+        !self.closed && self.replayer.awaiting_client()
+    }
+
     fn ready(&mut self) -> Option<Message> {
         if self.closed {
             return None;

@@ -516,6 +516,12 @@ impl Replayer {
         })
     }
 
+    /// Whether every server message due so far has been taken: the recorded server sends
+    /// nothing more until the client sends its next message.
+    pub fn awaiting_client(&self) -> bool {
+        self.out.is_empty()
+    }
+
     /// Recorded interactions nobody used, as an error.
     pub fn finish(&self) -> Result<(), UnusedInteractions> {
         let mut leftovers = Vec::new();

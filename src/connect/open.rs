@@ -151,6 +151,14 @@ impl Transport for Connection {
         }
     }
 
+    fn awaiting_client(&self) -> bool {
+        match self {
+            Self::Live(t) => t.awaiting_client(),
+            Self::Recording(t) => t.awaiting_client(),
+            Self::Replay(t) => t.awaiting_client(),
+        }
+    }
+
     fn pid(&self) -> Option<u32> {
         match self {
             Self::Live(t) => t.pid(),

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnOutcome, TurnScript};
@@ -15,6 +16,7 @@ use crate::agent::AgentError;
 use crate::cassette::ReplayTransport;
 use crate::cassette::format::BACKEND;
 use crate::cassette::{Cassette, CassetteError, Entry};
+use crate::integrations::codex::requests::{THREAD_START_FIELDS, ThreadStartParams};
 use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
 
 /// How long a replayed turn may take before it counts as stuck. Replay answers at once, so
@@ -23,19 +25,6 @@ pub const REPLAY_TURN_TIMEOUT_SECS: u64 = 30;
 /// The timeout given to a turn the recording interrupted (its time ran out while recording):
 /// replay waits this long, then interrupts as the recording did.
 pub const INTERRUPTED_TURN_TIMEOUT_SECS: u64 = 1;
-
-/// The `thread/start` params the Codex adapter sends, and the runner settings they come from.
-const THREAD_KEYS: &[&str] = &[
-    "cwd",
-    "model",
-    "modelProvider",
-    "approvalPolicy",
-    "sandbox",
-    "baseInstructions",
-    "developerInstructions",
-    "personality",
-    "config",
-];
 
 /// A cassette that cannot be replayed, or a replay that did not match.
 #[derive(Debug, thiserror::Error)]
@@ -178,22 +167,28 @@ fn echoed_prompts(cassette: &Cassette) -> HashMap<(String, Option<u32>), String>
 }
 
 fn thread_settings(runner: &mut RunnerScript, params: &Value) -> Result<(), String> {
-    let map = params.as_object().cloned().unwrap_or_default();
-    if let Some(key) = map.keys().find(|k| !THREAD_KEYS.contains(&k.as_str())) {
+    let unknown = params.as_object().and_then(|map| {
+        map.keys()
+            .find(|key| !THREAD_START_FIELDS.contains(&key.as_str()))
+    });
+    if let Some(key) = unknown {
         return Err(format!(
             "its `thread/start` carries `{key}`, which the Codex adapter never sends"
         ));
     }
-    let text = |key: &str| map.get(key).and_then(Value::as_str).map(str::to_owned);
-    runner.model = text("model");
-    runner.model_provider = text("modelProvider");
-    runner.approval_mode = text("approvalPolicy");
-    runner.sandbox = text("sandbox");
-    runner.base_instructions = text("baseInstructions");
-    runner.developer_instructions = text("developerInstructions");
-    runner.personality = text("personality");
-    runner.reasoning_effort = map
-        .get("config")
+    // The adapter's own params type.
+    let params = ThreadStartParams::deserialize(params)
+        .map_err(|err| format!("its `thread/start` is not one the Codex adapter sends ({err})"))?;
+    runner.model = params.model;
+    runner.model_provider = params.model_provider;
+    runner.approval_mode = params.approval_policy;
+    runner.sandbox = params.sandbox;
+    runner.base_instructions = params.base_instructions;
+    runner.developer_instructions = params.developer_instructions;
+    runner.personality = params.personality;
+    runner.reasoning_effort = params
+        .config
+        .as_ref()
         .and_then(|c| c.get("model_reasoning_effort"))
         .and_then(Value::as_str)
         .map(str::to_owned);

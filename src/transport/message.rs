@@ -1,8 +1,10 @@
-//! [`Message`]: one JSON-RPC message as it crosses the wire, kept as JSON.
+//! [`Message`]: one JSON-RPC message as it crosses the wire: an enum of the four shapes, each
+//! kept as the JSON it was.
 //!
 //! The app-server speaks JSON-RPC 2.0 in shape without the `"jsonrpc"` field, one object per line.
-//! This layer only classifies messages (request, response, notification); typed params live in
-//! the session layer above, so fields a newer Codex adds pass through untouched.
+//! This layer only classifies messages (request, notification, response, error response); typed
+//! params and results live in the session layer above, so fields a newer Codex adds pass through
+//! untouched.
 
 use std::fmt;
 
@@ -65,11 +67,143 @@ pub struct ErrorObject {
 #[error("{0}")]
 pub struct InvalidMessage(String);
 
-/// One JSON-RPC message, classified, with every field it carried (e.g. `emittedAtMs`) kept.
+/// One JSON-RPC message, by shape. Each variant keeps every field the message carried (e.g.
+/// `emittedAtMs`), so what a newer Codex adds passes through and is recorded untouched; typed
+/// params and results live in the session layer above.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Message {
-    kind: MessageKind,
+pub enum Message {
+    /// `{id, method, params?}`: expects a response.
+    Request(Request),
+    /// `{method, params?}`: no response.
+    Notification(Notification),
+    /// `{id, result}`.
+    Response(Response),
+    /// `{id, error}`.
+    ErrorResponse(ErrorResponse),
+}
+
+/// A request: an id, a method and its params.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
     body: Map<String, Value>,
+}
+
+/// A notification: a method and its params.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    body: Map<String, Value>,
+}
+
+/// A successful response: the id it answers and its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    body: Map<String, Value>,
+}
+
+/// An error response: the id it answers and its error object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorResponse {
+    body: Map<String, Value>,
+}
+
+/// The id in a body that [`Message::classify`] accepted as having one.
+fn id_of(body: &Map<String, Value>) -> Option<RequestId> {
+    match body.get("id")? {
+        Value::Number(n) => n.as_i64().map(RequestId::Int),
+        Value::String(s) => Some(RequestId::Str(s.clone())),
+        _ => None,
+    }
+}
+
+fn method_of(body: &Map<String, Value>) -> &str {
+    body.get("method")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+}
+
+/// Takes `method` and `params` out of a body without copying them.
+fn take_call(mut body: Map<String, Value>) -> (String, Value) {
+    let method = match body.remove("method") {
+        Some(Value::String(method)) => method,
+        _ => String::new(),
+    };
+    (method, body.remove("params").unwrap_or(Value::Null))
+}
+
+impl Request {
+    /// Its id.
+    pub fn id(&self) -> RequestId {
+        id_of(&self.body).unwrap_or(RequestId::Int(0))
+    }
+
+    /// Its method.
+    pub fn method(&self) -> &str {
+        method_of(&self.body)
+    }
+
+    /// Its params (`Null` when absent).
+    pub fn params(&self) -> &Value {
+        self.body.get("params").unwrap_or(&Value::Null)
+    }
+
+    /// Id, method and params, moved out.
+    pub fn into_parts(self) -> (RequestId, String, Value) {
+        let id = self.id();
+        let (method, params) = take_call(self.body);
+        (id, method, params)
+    }
+}
+
+impl Notification {
+    /// Its method.
+    pub fn method(&self) -> &str {
+        method_of(&self.body)
+    }
+
+    /// Its params (`Null` when absent).
+    pub fn params(&self) -> &Value {
+        self.body.get("params").unwrap_or(&Value::Null)
+    }
+
+    /// Method and params, moved out.
+    pub fn into_parts(self) -> (String, Value) {
+        take_call(self.body)
+    }
+}
+
+impl Response {
+    /// The id of the request it answers.
+    pub fn id(&self) -> RequestId {
+        id_of(&self.body).unwrap_or(RequestId::Int(0))
+    }
+
+    /// Its result.
+    pub fn result(&self) -> &Value {
+        self.body.get("result").unwrap_or(&Value::Null)
+    }
+
+    /// The result, moved out.
+    pub fn into_result(mut self) -> Value {
+        self.body.remove("result").unwrap_or(Value::Null)
+    }
+}
+
+impl ErrorResponse {
+    /// The id of the request it answers.
+    pub fn id(&self) -> RequestId {
+        id_of(&self.body).unwrap_or(RequestId::Int(0))
+    }
+
+    /// Its error object; one that is not `{code, message, data?}` is read as code 0 with the
+    /// whole value as its message.
+    pub fn error(&self) -> ErrorObject {
+        let raw = self.body.get("error").unwrap_or(&Value::Null);
+        ErrorObject::deserialize(raw).unwrap_or_else(|_| ErrorObject {
+            code: 0,
+            message: raw.to_string(),
+            data: None,
+        })
+    }
 }
 
 impl Message {
@@ -81,10 +215,7 @@ impl Message {
         if let Some(params) = params {
             body.insert("params".into(), params);
         }
-        Self {
-            kind: MessageKind::Request,
-            body,
-        }
+        Self::Request(Request { body })
     }
 
     /// A notification from this side.
@@ -94,10 +225,7 @@ impl Message {
         if let Some(params) = params {
             body.insert("params".into(), params);
         }
-        Self {
-            kind: MessageKind::Notification,
-            body,
-        }
+        Self::Notification(Notification { body })
     }
 
     /// A successful response.
@@ -105,36 +233,40 @@ impl Message {
         let mut body = Map::new();
         body.insert("id".into(), id.into());
         body.insert("result".into(), result);
-        Self {
-            kind: MessageKind::Response,
-            body,
-        }
+        Self::Response(Response { body })
     }
 
     /// An error response.
     pub fn error_response(id: RequestId, error: ErrorObject) -> Self {
+        let mut object = Map::new();
+        object.insert("code".into(), error.code.into());
+        object.insert("message".into(), error.message.into());
+        if let Some(data) = error.data {
+            object.insert("data".into(), data);
+        }
         let mut body = Map::new();
         body.insert("id".into(), id.into());
-        body.insert(
-            "error".into(),
-            serde_json::to_value(error).unwrap_or(Value::Null),
-        );
-        Self {
-            kind: MessageKind::Response,
-            body,
-        }
+        body.insert("error".into(), Value::Object(object));
+        Self::ErrorResponse(ErrorResponse { body })
     }
 
     /// Classifies a JSON value as a message.
     pub fn from_value(value: Value) -> Result<Self, InvalidMessage> {
         let kind = Self::classify(&value)?;
-        match value {
-            Value::Object(body) => Ok(Self { kind, body }),
-            other => Err(InvalidMessage(format!(
+        let Value::Object(body) = value else {
+            return Err(InvalidMessage(format!(
                 "expected a JSON object, got {}",
-                type_name(&other)
-            ))),
-        }
+                type_name(&value)
+            )));
+        };
+        Ok(match kind {
+            MessageKind::Request => Self::Request(Request { body }),
+            MessageKind::Notification => Self::Notification(Notification { body }),
+            MessageKind::Response if body.contains_key("error") => {
+                Self::ErrorResponse(ErrorResponse { body })
+            }
+            MessageKind::Response => Self::Response(Response { body }),
+        })
     }
 
     /// Which kind of message `value` is, or why it is none, without taking it.
@@ -191,60 +323,74 @@ impl Message {
 
     /// The message as one line of compact JSON, without the newline.
     pub fn to_line(&self) -> String {
-        serde_json::to_string(&self.body).unwrap_or_default()
+        // A map of JSON values always serialises.
+        serde_json::to_string(self.body()).unwrap_or_default()
     }
 
-    /// Request, response or notification.
+    /// Request, response (either kind) or notification.
     pub fn kind(&self) -> MessageKind {
-        self.kind
+        match self {
+            Self::Request(_) => MessageKind::Request,
+            Self::Notification(_) => MessageKind::Notification,
+            Self::Response(_) | Self::ErrorResponse(_) => MessageKind::Response,
+        }
     }
 
     /// The id of a request or response.
     pub fn id(&self) -> Option<RequestId> {
-        match self.body.get("id")? {
-            Value::Number(n) => n.as_i64().map(RequestId::Int),
-            Value::String(s) => Some(RequestId::Str(s.clone())),
-            _ => None,
+        match self {
+            Self::Request(r) => Some(r.id()),
+            Self::Response(r) => Some(r.id()),
+            Self::ErrorResponse(r) => Some(r.id()),
+            Self::Notification(_) => None,
         }
     }
 
     /// The method of a request or notification.
     pub fn method(&self) -> Option<&str> {
-        self.body.get("method").and_then(Value::as_str)
+        match self {
+            Self::Request(r) => Some(r.method()),
+            Self::Notification(n) => Some(n.method()),
+            Self::Response(_) | Self::ErrorResponse(_) => None,
+        }
     }
 
-    /// The params of a request or notification (`Null` when absent).
+    /// The params of a request or notification (`Null` when absent or for a response).
     pub fn params(&self) -> &Value {
-        self.body.get("params").unwrap_or(&Value::Null)
+        match self {
+            Self::Request(r) => r.params(),
+            Self::Notification(n) => n.params(),
+            Self::Response(_) | Self::ErrorResponse(_) => &Value::Null,
+        }
     }
 
     /// The outcome of a response: its `result`, or its `error` object.
     pub fn outcome(&self) -> Option<Result<&Value, ErrorObject>> {
-        if self.kind != MessageKind::Response {
-            return None;
+        match self {
+            Self::Response(r) => Some(Ok(r.result())),
+            Self::ErrorResponse(e) => Some(Err(e.error())),
+            Self::Request(_) | Self::Notification(_) => None,
         }
-        if let Some(error) = self.body.get("error") {
-            let parsed =
-                serde_json::from_value::<ErrorObject>(error.clone()).unwrap_or_else(|_| {
-                    ErrorObject {
-                        code: 0,
-                        message: error.to_string(),
-                        data: None,
-                    }
-                });
-            return Some(Err(parsed));
-        }
-        Some(Ok(self.body.get("result").unwrap_or(&Value::Null)))
     }
 
-    /// The whole message as a JSON object.
+    /// The whole message as the JSON object that crossed the wire.
     pub fn body(&self) -> &Map<String, Value> {
-        &self.body
+        match self {
+            Self::Request(Request { body })
+            | Self::Notification(Notification { body })
+            | Self::Response(Response { body })
+            | Self::ErrorResponse(ErrorResponse { body }) => body,
+        }
     }
 
     /// Consumes the message into its JSON object.
     pub fn into_body(self) -> Map<String, Value> {
-        self.body
+        match self {
+            Self::Request(Request { body })
+            | Self::Notification(Notification { body })
+            | Self::Response(Response { body })
+            | Self::ErrorResponse(ErrorResponse { body }) => body,
+        }
     }
 }
 
@@ -277,7 +423,13 @@ mod tests {
         assert_eq!(req.id(), Some(RequestId::Int(0)));
         let resp =
             Message::parse_line(r#"{"id":"a","error":{"code":-32600,"message":"bad"}}"#).unwrap();
+        let Message::ErrorResponse(error) = &resp else {
+            panic!("not an error response: {resp:?}");
+        };
+        assert_eq!(error.error().code, -32600);
         assert_eq!(resp.outcome().unwrap().unwrap_err().message, "bad");
+        let ok = Message::parse_line(r#"{"id":1,"result":{"x":1}}"#).unwrap();
+        assert!(matches!(&ok, Message::Response(r) if r.result()["x"] == json!(1)));
     }
 
     #[test]
@@ -311,5 +463,42 @@ mod tests {
             r#"{"id":7,"method":"thread/start","params":{"cwd":"/w"}}"#
         );
         assert_eq!(Message::parse_line(&msg.to_line()).unwrap(), msg);
+        let error = Message::error_response(
+            RequestId::Int(3),
+            ErrorObject {
+                code: -32601,
+                message: "no".into(),
+                data: None,
+            },
+        );
+        assert_eq!(
+            error.to_line(),
+            r#"{"error":{"code":-32601,"message":"no"},"id":3}"#
+        );
+    }
+
+    #[test]
+    fn parts_move_out_of_requests_and_notifications() {
+        let Message::Request(request) = Message::request(
+            RequestId::Str("r".into()),
+            "item/tool/call",
+            Some(json!({"threadId": "t"})),
+        ) else {
+            panic!("not a request");
+        };
+        assert_eq!(request.method(), "item/tool/call");
+        let (id, method, params) = request.into_parts();
+        assert_eq!(
+            (id, method.as_str(), params),
+            (
+                RequestId::Str("r".into()),
+                "item/tool/call",
+                json!({"threadId": "t"})
+            )
+        );
+        let Message::Notification(note) = Message::notification("initialized", None) else {
+            panic!("not a notification");
+        };
+        assert_eq!(note.into_parts(), ("initialized".to_owned(), Value::Null));
     }
 }

@@ -15,7 +15,10 @@ use async_trait::async_trait;
 
 pub use diagnostics::Diagnostics;
 pub use error::TransportError;
-pub use message::{ErrorObject, InvalidMessage, Message, MessageKind, RequestId};
+pub use message::{
+    ErrorObject, ErrorResponse, InvalidMessage, Message, MessageKind, Notification, Request,
+    RequestId, Response,
+};
 pub use process::{ProcessCommand, ProcessTransport};
 
 /// A bidirectional stream of JSON-RPC messages with a server.
@@ -41,6 +44,14 @@ pub trait Transport: Send + 'static {
     /// in one go; [`recv`](Transport::recv) still delivers everything.
     fn ready(&mut self) -> Option<Message> {
         None
+    }
+
+    /// Whether the server will send nothing until the client sends again: true for a replay
+    /// whose recorded server messages are all out. A live server never promises that (the
+    /// default, `false`). Lets the session see a stalled replay at once, so a recorded timeout
+    /// replays without waiting wall-clock time.
+    fn awaiting_client(&self) -> bool {
+        false
     }
 
     /// The server's process id, where there is a process.
@@ -69,6 +80,10 @@ impl Transport for Box<dyn Transport> {
 
     fn ready(&mut self) -> Option<Message> {
         (**self).ready()
+    }
+
+    fn awaiting_client(&self) -> bool {
+        (**self).awaiting_client()
     }
 
     fn pid(&self) -> Option<u32> {

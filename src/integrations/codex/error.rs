@@ -50,6 +50,17 @@ pub enum SessionError {
         message: String,
     },
 
+    /// A request's params could not be encoded as JSON (a bug: please report it).
+    #[error(
+        "could not encode the params of `{method}`: {message}; this is a bug in prompt-diary, please report it"
+    )]
+    Encode {
+        /// The request's method.
+        method: String,
+        /// What serde said.
+        message: String,
+    },
+
     /// The transport failed with a typed error of its own (for example a replay that diverged
     /// from its cassette, `prompt_diary::cassette::Divergence`, or a recording that could not be
     /// written). Shared, because every waiter on the session fails with it; downcast it to read

@@ -3,11 +3,17 @@
 //!
 //! Nothing here knows how bytes move; that is [`crate::transport`]'s job.
 
+mod actor;
 mod error;
+#[cfg(test)]
+mod flood_tests;
+mod inbox;
 pub mod protocol;
+pub mod requests;
 pub mod server_requests;
 mod session;
 
 pub use error::SessionError;
+pub use inbox::{ThreadEvent, ThreadInbox};
 pub use server_requests::ApprovalDecision;
-pub use session::{RouteFn, RpcSession, STDERR_TAIL_LINES, ThreadEvent, ThreadInbox};
+pub use session::{RouteFn, RpcSession, STDERR_TAIL_LINES};

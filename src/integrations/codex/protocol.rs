@@ -1,9 +1,10 @@
-//! The typed subset of the app-server protocol the adapter reads and writes.
+//! The typed subset of what the app-server sends that the adapter reads: method names, turn and
+//! item notifications. The requests the client sends are in [`super::requests`].
 //!
-//! Unknown fields are ignored on the way in and nothing is sent that the pinned schema does not
-//! list (checked by the conformance test `schema_subset`).
+//! Unknown fields are ignored on the way in (checked against the pinned schema by the
+//! conformance test `schema_subset`).
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
 
 /// Method names.
@@ -30,126 +31,6 @@ pub mod methods {
     pub const ERROR: &str = "error";
     /// A server request was resolved.
     pub const SERVER_REQUEST_RESOLVED: &str = "serverRequest/resolved";
-}
-
-/// `initialize` params.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InitializeParams {
-    /// Who we are.
-    pub client_info: ClientInfo,
-}
-
-/// The client's name and version.
-#[derive(Debug, Clone, Serialize)]
-pub struct ClientInfo {
-    /// Client name.
-    pub name: String,
-    /// Client version.
-    pub version: String,
-}
-
-/// `initialize` result (the fields we use).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InitializeResult {
-    /// e.g. `prompt-diary/0.163.0 (Debian 12.0.0; x86_64) ...`
-    #[serde(default)]
-    pub user_agent: String,
-    /// The server's Codex home.
-    #[serde(default)]
-    pub codex_home: Option<String>,
-}
-
-impl InitializeResult {
-    /// The Codex version in the user agent (`NAME/VERSION ...`).
-    pub fn codex_version(&self) -> Option<&str> {
-        let first = self.user_agent.split_whitespace().next()?;
-        let (_, version) = first.split_once('/')?;
-        (!version.is_empty()).then_some(version)
-    }
-}
-
-/// `thread/start` params.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ThreadStartParams {
-    /// The conversation's working directory.
-    pub cwd: String,
-    /// Model name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-    /// Model provider id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model_provider: Option<String>,
-    /// `untrusted` | `on-request` | `never`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub approval_policy: Option<String>,
-    /// `read-only` | `workspace-write` | `danger-full-access`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sandbox: Option<String>,
-    /// Replaces the base instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub base_instructions: Option<String>,
-    /// Developer instructions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub developer_instructions: Option<String>,
-    /// `none` | `friendly` | `pragmatic`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub personality: Option<String>,
-    /// Config overrides for this thread (e.g. `model_reasoning_effort`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub config: Option<Value>,
-}
-
-/// The thread id in a `thread/start` result (`result.thread.id`).
-pub fn started_thread_id(result: &Value) -> Option<String> {
-    result
-        .pointer("/thread/id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-}
-
-/// One input of a turn.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
-pub enum UserInput {
-    /// Plain text.
-    Text {
-        /// The text.
-        text: String,
-    },
-}
-
-/// `turn/start` params.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TurnStartParams {
-    /// The conversation.
-    pub thread_id: String,
-    /// The prompt.
-    pub input: Vec<UserInput>,
-    /// JSON Schema for the final message.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub output_schema: Option<Value>,
-}
-
-/// `turn/interrupt` params.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TurnInterruptParams {
-    /// The conversation.
-    pub thread_id: String,
-    /// The turn to stop.
-    pub turn_id: String,
-}
-
-/// The turn id in a `turn/start` result (`result.turn.id`).
-pub fn started_turn_id(result: &Value) -> Option<String> {
-    result
-        .pointer("/turn/id")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 /// How a turn ended.
@@ -286,35 +167,12 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn reads_the_codex_version_from_the_user_agent() {
-        let result: InitializeResult = serde_json::from_value(json!({
-            "userAgent": "prompt-diary/0.163.0 (Debian 12.0.0; x86_64) xterm",
-            "codexHome": "/h", "platformOs": "linux", "somethingNew": 1
-        }))
-        .unwrap();
-        assert_eq!(result.codex_version(), Some("0.163.0"));
-    }
-
-    #[test]
     fn tolerates_unknown_statuses_and_fields() {
         let done: TurnCompletedParams = serde_json::from_value(json!({
             "threadId": "t", "turn": {"id": "u", "status": "paused", "items": [], "newField": true}
         }))
         .unwrap();
         assert_eq!(done.turn.status, TurnStatus::Unknown);
-    }
-
-    #[test]
-    fn thread_start_omits_unset_fields() {
-        let params = ThreadStartParams {
-            cwd: "/w".into(),
-            sandbox: Some("read-only".into()),
-            ..Default::default()
-        };
-        assert_eq!(
-            serde_json::to_value(params).unwrap(),
-            json!({"cwd": "/w", "sandbox": "read-only"})
-        );
     }
 
     #[test]

@@ -1,82 +1,61 @@
 //! [`RpcSession`]: one JSON-RPC conversation with a server over any [`Transport`].
 //!
-//! A single task owns the transport. It writes what the handles queue, matches responses to
-//! pending requests by id, and routes notifications and server→client requests to the inbox of
-//! the thread named in their `params.threadId`. A thread's inbox is created atomically with the
-//! response that names the thread, so no early notification is lost.
+//! A single task ([`super::actor`]) owns the transport. It writes what the handles queue,
+//! matches responses to pending requests by id, and routes notifications and server→client
+//! requests to the inbox of the thread named in their `params.threadId`. A thread's inbox is
+//! created atomically with the response that names the thread, so no early notification is lost.
+//! Every queue has a cap: handles wait for room in the command queue, and a thread whose runner
+//! is slow gets a bounded backlog, past which the session stops reading the server.
 
-use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Notify, mpsc, oneshot, watch};
 
 use super::SessionError;
-use super::server_requests;
-use crate::transport::{Diagnostics, ErrorObject, Message, MessageKind, RequestId, Transport};
+use super::actor::{Actor, Command, Quiet, Shared};
+use super::inbox::ThreadInbox;
+use super::requests::ClientRequest;
+use crate::transport::{Diagnostics, ErrorObject, Message, RequestId, Transport};
 
 /// How many stderr lines go into error messages.
 pub const STDERR_TAIL_LINES: usize = 20;
 
-/// Something that arrived for one thread.
-#[derive(Debug, Clone)]
-pub enum ThreadEvent {
-    /// A notification (`item/completed`, `turn/completed`, `error`, ...).
-    Notification {
-        /// Its method.
-        method: String,
-        /// Its params.
-        params: Value,
-    },
-    /// A request from the server that must be answered with [`RpcSession::respond`].
-    ServerRequest {
-        /// The server's id for it.
-        id: RequestId,
-        /// Its method.
-        method: String,
-        /// Its params.
-        params: Value,
-    },
-}
-
-/// The receiving end of one thread's events. `None` from `recv` means the session ended; ask
-/// [`RpcSession::failure`] why.
-pub type ThreadInbox = mpsc::UnboundedReceiver<ThreadEvent>;
+/// How many commands (requests, answers, notifications) may wait for the session task.
+const COMMAND_CAPACITY: usize = 256;
 
 /// Extracts the thread id from a response's result, to open that thread's inbox.
 pub type RouteFn = fn(&Value) -> Option<String>;
 
-type Answer = Result<(Value, Option<ThreadInbox>), SessionError>;
+pub(crate) type Answer = Result<(Value, Option<ThreadInbox>), SessionError>;
 
-enum Command {
-    Request {
-        method: String,
-        params: Option<Value>,
-        route: Option<RouteFn>,
-        reply: oneshot::Sender<Answer>,
-    },
-    Send(Message),
-    Forget(String),
-    Only(String, &'static [&'static str]),
-    Close(oneshot::Sender<Result<(), SessionError>>),
+fn encode<R: ClientRequest>(params: &R::Params) -> Result<Value, SessionError> {
+    serde_json::to_value(params).map_err(|err| SessionError::Encode {
+        method: R::METHOD.to_owned(),
+        message: err.to_string(),
+    })
 }
 
-struct Pending {
-    method: String,
-    route: Option<RouteFn>,
-    reply: oneshot::Sender<Answer>,
-}
-
-#[derive(Default)]
-struct Shared {
-    failure: Option<SessionError>,
+fn decode<R: ClientRequest>(result: Value) -> Result<R::Result, SessionError> {
+    serde_json::from_value(result).map_err(|err| SessionError::BadAnswer {
+        method: R::METHOD.to_owned(),
+        message: format!(
+            "the result does not read as the protocol's `{}` answer: {err}",
+            R::METHOD
+        ),
+    })
 }
 
 /// A handle on the session; cheap to clone. When the last handle drops, the server is closed.
 #[derive(Clone)]
 pub struct RpcSession {
-    commands: mpsc::UnboundedSender<Command>,
+    commands: mpsc::Sender<Command>,
+    /// Commands queued so far; the task counts the ones it handled (see [`Self::stalled`]).
+    enqueued: Arc<AtomicU64>,
+    closing: Arc<Notify>,
+    quiet: watch::Receiver<Quiet>,
     shared: Arc<Mutex<Shared>>,
     diagnostics: Diagnostics,
     pid: Option<u32>,
@@ -85,23 +64,25 @@ pub struct RpcSession {
 impl RpcSession {
     /// Starts the session task over `transport`.
     pub fn start<T: Transport>(transport: T) -> Self {
-        let (commands, rx) = mpsc::unbounded_channel();
+        let (commands, rx) = mpsc::channel(COMMAND_CAPACITY);
+        let (quiet_tx, quiet) = watch::channel(Quiet::default());
         let shared = Arc::new(Mutex::new(Shared::default()));
+        let closing = Arc::new(Notify::new());
         let diagnostics = transport.diagnostics();
         let pid = transport.pid();
-        let actor = Actor {
+        let actor = Actor::new(
             transport,
-            commands: rx,
-            shared: Arc::clone(&shared),
-            diagnostics: diagnostics.clone(),
-            next_id: 0,
-            pending: HashMap::new(),
-            threads: HashMap::new(),
-            deferred: Vec::new(),
-        };
+            rx,
+            Arc::clone(&closing),
+            quiet_tx,
+            Arc::clone(&shared),
+        );
         tokio::spawn(actor.run());
         Self {
             commands,
+            enqueued: Arc::new(AtomicU64::new(0)),
+            closing,
+            quiet,
             shared,
             diagnostics,
             pid,
@@ -131,6 +112,49 @@ impl RpcSession {
     /// The server's process id, where there is a process.
     pub fn pid(&self) -> Option<u32> {
         self.pid
+    }
+
+    /// Queues a command, waiting for room; counts it for [`Self::stalled`].
+    async fn queue(&self, command: Command) -> Result<(), SessionError> {
+        self.enqueued.fetch_add(1, Ordering::AcqRel);
+        self.commands.send(command).await.map_err(|_| self.gone())
+    }
+
+    /// Queues a command if there is room now (for callers that cannot wait, such as `Drop`).
+    fn try_queue(&self, command: Command) {
+        self.enqueued.fetch_add(1, Ordering::AcqRel);
+        if let Err(err) = self.commands.try_send(command) {
+            // Undo the count: the task will never handle it.
+            self.enqueued.fetch_sub(1, Ordering::AcqRel);
+            tracing::debug!("session command not queued: {err}");
+        }
+    }
+
+    /// Sends the typed request `R` and waits up to `timeout` for its typed answer. A result that
+    /// does not read as `R::Result` is [`SessionError::BadAnswer`] naming the method.
+    pub async fn call<R: ClientRequest>(
+        &self,
+        params: &R::Params,
+        timeout: Duration,
+    ) -> Result<R::Result, SessionError> {
+        let value = self
+            .request(R::METHOD, encode::<R>(params)?, timeout)
+            .await?;
+        decode::<R>(value)
+    }
+
+    /// [`call`](Self::call) for a request whose answer names a thread (`route` finds it): that
+    /// thread's inbox is opened before any later message is routed.
+    pub async fn call_routed<R: ClientRequest>(
+        &self,
+        params: &R::Params,
+        route: RouteFn,
+        timeout: Duration,
+    ) -> Result<(R::Result, ThreadInbox), SessionError> {
+        let (value, inbox) = self
+            .request_routed(R::METHOD, encode::<R>(params)?, route, timeout)
+            .await?;
+        Ok((decode::<R>(value)?, inbox))
     }
 
     /// Sends a request and waits up to `timeout` for its answer.
@@ -173,17 +197,18 @@ impl RpcSession {
     ) -> Answer {
         let (reply, answer) = oneshot::channel();
         let params = (!params.is_null()).then_some(params);
-        self.commands
-            .send(Command::Request {
-                method: method.to_owned(),
-                params,
-                route,
-                reply,
-            })
-            .map_err(|_| self.gone())?;
-        match tokio::time::timeout(timeout, answer).await {
-            Ok(Ok(answer)) => answer,
-            Ok(Err(_)) => Err(self.gone()),
+        let command = Command::Request {
+            method: method.to_owned(),
+            params,
+            route,
+            reply,
+        };
+        let asked = async {
+            self.queue(command).await?;
+            answer.await.map_err(|_| self.gone())?
+        };
+        match tokio::time::timeout(timeout, asked).await {
+            Ok(answer) => answer,
             Err(_) => Err(SessionError::NoAnswer {
                 method: method.to_owned(),
                 after: timeout,
@@ -192,14 +217,13 @@ impl RpcSession {
     }
 
     /// Sends a notification.
-    pub fn notify(&self, method: &str, params: Option<Value>) -> Result<(), SessionError> {
-        self.commands
-            .send(Command::Send(Message::notification(method, params)))
-            .map_err(|_| self.gone())
+    pub async fn notify(&self, method: &str, params: Option<Value>) -> Result<(), SessionError> {
+        self.queue(Command::Send(Message::notification(method, params)))
+            .await
     }
 
     /// Answers a server→client request.
-    pub fn respond(
+    pub async fn respond(
         &self,
         id: RequestId,
         answer: Result<Value, ErrorObject>,
@@ -208,14 +232,14 @@ impl RpcSession {
             Ok(result) => Message::response(id, result),
             Err(error) => Message::error_response(id, error),
         };
-        self.commands
-            .send(Command::Send(message))
-            .map_err(|_| self.gone())
+        self.queue(Command::Send(message)).await
     }
 
     /// Stops routing to a thread's inbox; its later server requests get fail-closed answers.
+    /// (Should the command queue be full, the inbox is dropped when the session next finds its
+    /// runner gone, with the same effect.)
     pub fn forget_thread(&self, thread_id: &str) {
-        let _ = self.commands.send(Command::Forget(thread_id.to_owned()));
+        self.try_queue(Command::Forget(thread_id.to_owned()));
     }
 
     /// Delivers only this thread's notifications of these `methods` and drops the rest (status
@@ -223,15 +247,30 @@ impl RpcSession {
     /// others: they then cost neither a channel send nor a wake-up. Server requests are always
     /// delivered; notifications routed before this takes effect are delivered too.
     pub fn deliver_only(&self, thread_id: &str, methods: &'static [&'static str]) {
-        let _ = self
-            .commands
-            .send(Command::Only(thread_id.to_owned(), methods));
+        self.try_queue(Command::Only(thread_id.to_owned(), methods));
+    }
+
+    /// Resolves once the server will send nothing more until a client message is sent: every
+    /// queued command has been handled, every inbox is delivered, and the transport says it is
+    /// waiting for the client (a replay whose recorded server messages are all out). A live
+    /// server never says so, and then this never resolves. A runner waiting for events takes
+    /// this as its deadline: a replayed turn that timed out when it was recorded times out at
+    /// once instead of waiting wall-clock time.
+    pub async fn stalled(&self) {
+        let mut quiet = self.quiet.clone();
+        let ended = quiet
+            .wait_for(|q| q.idle && q.handled >= self.enqueued.load(Ordering::Acquire))
+            .await
+            .is_err();
+        if ended {
+            // The session ended; its inboxes close, which the caller sees first.
+            std::future::pending::<()>().await;
+        }
     }
 
     /// Asks the session to close the server without waiting (for `Drop`).
     pub fn close_now(&self) {
-        let (done, _wait) = oneshot::channel();
-        let _ = self.commands.send(Command::Close(done));
+        self.closing.notify_one();
     }
 
     /// Closes the server (stdin close, bounded wait, kill) and waits until it is done. Fails
@@ -239,7 +278,7 @@ impl RpcSession {
     /// recording that could not be written).
     pub async fn close(&self) -> Result<(), SessionError> {
         let (done, wait) = oneshot::channel();
-        if self.commands.send(Command::Close(done)).is_ok() {
+        if self.commands.send(Command::Close(done)).await.is_ok() {
             if let Ok(result) = wait.await {
                 return result;
             }
@@ -249,254 +288,4 @@ impl RpcSession {
             _ => Ok(()),
         }
     }
-}
-
-/// Where one thread's events go.
-struct Inbox {
-    tx: mpsc::UnboundedSender<ThreadEvent>,
-    /// The notification methods delivered, when not all are.
-    only: Option<&'static [&'static str]>,
-}
-
-impl Inbox {
-    fn wants(&self, method: &str) -> bool {
-        self.only.is_none_or(|only| only.contains(&method))
-    }
-}
-
-struct Actor<T> {
-    transport: T,
-    commands: mpsc::UnboundedReceiver<Command>,
-    shared: Arc<Mutex<Shared>>,
-    diagnostics: Diagnostics,
-    next_id: i64,
-    pending: HashMap<RequestId, Pending>,
-    threads: HashMap<String, Inbox>,
-    /// Fail-closed answers to server requests nobody listens for, written after routing.
-    deferred: Vec<Message>,
-}
-
-impl<T: Transport> Actor<T> {
-    async fn run(mut self) {
-        let mut closed_reply = None;
-        let failure = loop {
-            tokio::select! {
-                command = self.commands.recv() => match command {
-                    Some(Command::Close(done)) => {
-                        closed_reply = Some(done);
-                        break SessionError::ShutDown;
-                    }
-                    Some(command) => {
-                        if let Err(failure) = self.handle_command(command).await {
-                            break failure;
-                        }
-                    }
-                    None => break SessionError::ShutDown,
-                },
-                incoming = self.transport.recv() => match incoming {
-                    Ok(Some(message)) => {
-                        self.route(message);
-                        // A burst already buffered (a replayed turn) is routed in one go.
-                        while let Some(message) = self.transport.ready() {
-                            self.route(message);
-                        }
-                        if let Err(failure) = self.flush().await {
-                            break failure;
-                        }
-                    }
-                    Ok(None) => break self.closed("the app-server closed its output (it exited)".to_owned()),
-                    Err(err) => break self.transport_failure(err),
-                },
-            }
-        };
-        // Fail everything waiting first: closing may take a while (bounded wait, then kill).
-        self.fail_all(&failure);
-        let close_result = match self.transport.close().await {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                // A caller waiting on close gets the error itself, and after a failure the close
-                // error is only its echo; otherwise nobody would see it.
-                if closed_reply.is_some() || !matches!(failure, SessionError::ShutDown) {
-                    tracing::debug!("closing the transport failed: {err}");
-                } else {
-                    tracing::warn!("closing the transport failed: {err}");
-                }
-                Err(self.transport_failure(err))
-            }
-        };
-        if let (SessionError::ShutDown, Err(err)) = (&failure, &close_result) {
-            self.fail_all(err);
-        }
-        if let Some(done) = closed_reply {
-            let _ = done.send(close_result);
-        }
-    }
-
-    /// Records why the session ended and fails every pending request and thread inbox.
-    fn fail_all(&mut self, failure: &SessionError) {
-        self.shared
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .failure = Some(failure.clone());
-        for (_, pending) in self.pending.drain() {
-            let _ = pending.reply.send(Err(failure.clone()));
-        }
-        self.threads.clear();
-    }
-
-    fn closed(&self, reason: String) -> SessionError {
-        SessionError::Closed {
-            reason,
-            status: self
-                .diagnostics
-                .exit_status()
-                .unwrap_or_else(|| "exit status not known yet".to_owned()),
-            stderr_tail: self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
-        }
-    }
-
-    fn transport_failure(&self, err: crate::transport::TransportError) -> SessionError {
-        SessionError::closed_by(
-            err,
-            self.diagnostics
-                .exit_status()
-                .unwrap_or_else(|| "exit status not known yet".to_owned()),
-            self.diagnostics.stderr_tail(STDERR_TAIL_LINES),
-        )
-    }
-
-    async fn handle_command(&mut self, command: Command) -> Result<(), SessionError> {
-        let message = match command {
-            Command::Request {
-                method,
-                params,
-                route,
-                reply,
-            } => {
-                let id = RequestId::Int(self.next_id);
-                self.next_id += 1;
-                let message = Message::request(id.clone(), &method, params);
-                self.pending.insert(
-                    id,
-                    Pending {
-                        method,
-                        route,
-                        reply,
-                    },
-                );
-                message
-            }
-            Command::Send(message) => message,
-            Command::Forget(thread) => {
-                self.threads.remove(&thread);
-                return Ok(());
-            }
-            Command::Only(thread, methods) => {
-                if let Some(inbox) = self.threads.get_mut(&thread) {
-                    inbox.only = Some(methods);
-                }
-                return Ok(());
-            }
-            Command::Close(_) => return Ok(()),
-        };
-        match self.transport.send(message).await {
-            Ok(()) => Ok(()),
-            Err(err) => Err(self.transport_failure(err)),
-        }
-    }
-
-    fn route(&mut self, message: Message) {
-        let kind = message.kind();
-        if kind == MessageKind::Response {
-            return self.resolve(message);
-        }
-        let id = message.id();
-        // Take the message apart instead of cloning its params (the bulk of every message).
-        let (mut method, mut params) = (String::new(), Value::Null);
-        for (key, value) in message.into_body() {
-            match (key.as_str(), value) {
-                ("method", Value::String(text)) => method = text,
-                ("params", value) => params = value,
-                _ => {}
-            }
-        }
-        let inbox = thread_of(&params).and_then(|thread| self.threads.get(thread));
-        match kind {
-            MessageKind::Notification => match inbox {
-                Some(inbox) if !inbox.wants(&method) => {}
-                Some(inbox) => {
-                    let _ = inbox.tx.send(ThreadEvent::Notification { method, params });
-                }
-                None => tracing::trace!(%method, "notification for no open thread"),
-            },
-            _ => {
-                let Some(id) = id else { return };
-                let unanswered = match inbox {
-                    Some(inbox) => match inbox.tx.send(ThreadEvent::ServerRequest {
-                        id: id.clone(),
-                        method,
-                        params,
-                    }) {
-                        Ok(()) => None,
-                        Err(mpsc::error::SendError(event)) => Some(event),
-                    },
-                    None => Some(ThreadEvent::ServerRequest { id, method, params }),
-                };
-                if let Some(ThreadEvent::ServerRequest { id, method, params }) = unanswered {
-                    // Nobody is listening: answer fail-closed so the server never waits.
-                    let reply = match server_requests::fail_closed(&method, &params) {
-                        Ok(result) => Message::response(id, result),
-                        Err(error) => Message::error_response(id, error),
-                    };
-                    self.deferred.push(reply);
-                }
-            }
-        }
-    }
-
-    /// Writes the answers `route` queued.
-    async fn flush(&mut self) -> Result<(), SessionError> {
-        for message in std::mem::take(&mut self.deferred) {
-            self.handle_command(Command::Send(message)).await?;
-        }
-        Ok(())
-    }
-
-    fn resolve(&mut self, message: Message) {
-        let Some(id) = message.id() else { return };
-        let Some(pending) = self.pending.remove(&id) else {
-            tracing::debug!(%id, "response to no pending request");
-            return;
-        };
-        let answer = match message.outcome() {
-            Some(Ok(_)) => {
-                // Moved out, not copied: a `thread/start` answer carries the whole thread.
-                let result = message.into_body().remove("result").unwrap_or(Value::Null);
-                let inbox = pending
-                    .route
-                    .and_then(|route| route(&result))
-                    .map(|thread| {
-                        let (tx, rx) = mpsc::unbounded_channel();
-                        self.threads.insert(thread, Inbox { tx, only: None });
-                        rx
-                    });
-                Ok((result, inbox))
-            }
-            Some(Err(error)) => Err(SessionError::Rejected {
-                method: pending.method,
-                code: error.code,
-                message: error.message,
-            }),
-            None => return,
-        };
-        let _ = pending.reply.send(answer);
-    }
-}
-
-/// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).
-fn thread_of(params: &Value) -> Option<&str> {
-    params
-        .get("threadId")
-        .and_then(Value::as_str)
-        .or_else(|| params.get("thread")?.get("id")?.as_str())
 }

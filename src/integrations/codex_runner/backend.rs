@@ -3,7 +3,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::CodexBackendConfig;
@@ -11,8 +10,9 @@ use crate::agent::AgentError;
 use crate::cassette::{RecordOptions, RecordingOutcome, WriteOutcome};
 use crate::codex_bin::PINNED_CODEX_VERSION;
 use crate::connect::{self, ConnectError, Connection};
-use crate::integrations::codex::protocol::{
-    ClientInfo, InitializeParams, InitializeResult, methods,
+use crate::integrations::codex::protocol::methods;
+use crate::integrations::codex::requests::{
+    ClientInfo, Initialize, InitializeParams, InitializeResult,
 };
 use crate::integrations::codex::{RpcSession, STDERR_TAIL_LINES, SessionError};
 use crate::transport::Transport;
@@ -96,12 +96,15 @@ impl CodexBackend {
                 version: env!("CARGO_PKG_VERSION").to_owned(),
             },
         };
-        let params = serde_json::to_value(params).unwrap_or(Value::Null);
         let answer = session
-            .request(methods::INITIALIZE, params, config.request_timeout)
+            .call::<Initialize>(&params, config.request_timeout)
             .await;
         let server = match answer {
-            Ok(value) => serde_json::from_value::<InitializeResult>(value).unwrap_or_default(),
+            Ok(server) => server,
+            Err(err @ SessionError::BadAnswer { .. }) => {
+                let _ = session.close().await;
+                return Err(session_error(err, "completing the handshake"));
+            }
             Err(err) => {
                 let _ = session.close().await;
                 let tail = session.diagnostics().stderr_tail(STDERR_TAIL_LINES);
@@ -113,7 +116,7 @@ impl CodexBackend {
                 });
             }
         };
-        if let Err(err) = session.notify(methods::INITIALIZED, None) {
+        if let Err(err) = session.notify(methods::INITIALIZED, None).await {
             return Err(session_error(err, "sending `initialized`"));
         }
         match server.codex_version() {

@@ -14,11 +14,14 @@ use crate::agent::{
     AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, TurnOptions, kinds,
 };
 use crate::integrations::codex::protocol::{
-    self, CompletedTurn, ErrorParams, ItemParams, ThreadStartParams, TurnCompletedParams,
-    TurnInterruptParams, TurnStartParams, TurnStatus, UserInput, methods,
+    self, CompletedTurn, ErrorParams, ItemParams, TurnCompletedParams, TurnStatus, methods,
+};
+use crate::integrations::codex::requests::{
+    ThreadStart, ThreadStartParams, TurnInterrupt, TurnInterruptParams, TurnStart, TurnStartParams,
+    UserInput, started_thread_id,
 };
 use crate::integrations::codex::{
-    ApprovalDecision, SessionError, ThreadEvent, ThreadInbox, server_requests,
+    ApprovalDecision, RpcSession, SessionError, ThreadEvent, ThreadInbox, server_requests,
 };
 
 /// How long an interrupted or abandoned turn may take to settle.
@@ -137,20 +140,13 @@ impl CodexAgentRunner {
                 .reasoning_effort
                 .map(|e| serde_json::json!({ "model_reasoning_effort": e.as_str() })),
         };
-        let params = serde_json::to_value(params).unwrap_or(Value::Null);
-        let (result, inbox) = self
+        let (started, inbox) = self
             .backend
             .session()
-            .request_routed(
-                methods::THREAD_START,
-                params,
-                protocol::started_thread_id,
-                self.request_timeout(),
-            )
+            .call_routed::<ThreadStart>(&params, started_thread_id, self.request_timeout())
             .await
             .map_err(|err| session_error(err, "starting the conversation (thread/start)"))?;
-        // The route already extracted it, so this cannot miss.
-        let id = protocol::started_thread_id(&result).unwrap_or_default();
+        let id = started.thread.id;
         // Status, token-usage and streamed-delta notifications are dropped in the session.
         self.backend
             .session()
@@ -160,7 +156,7 @@ impl CodexAgentRunner {
     }
 
     /// Answers a server request the way this runner is configured to, and describes it.
-    fn answer_server_request(
+    async fn answer_server_request(
         &self,
         id: crate::transport::RequestId,
         method: &str,
@@ -168,7 +164,7 @@ impl CodexAgentRunner {
     ) -> AgentTurnEvent {
         let approval = server_requests::is_approval(method);
         let answer = server_requests::answer(method, params, self.approvals);
-        if let Err(err) = self.backend.session().respond(id, answer) {
+        if let Err(err) = self.backend.session().respond(id, answer).await {
             tracing::debug!("could not answer {method}: {err}");
         }
         events::server_request_event(method, params, self.approvals, approval)
@@ -193,17 +189,14 @@ impl CodexAgentRunner {
                     thread_id: thread.id.clone(),
                     turn_id: turn_id.clone(),
                 };
-                let params = serde_json::to_value(params).unwrap_or(Value::Null);
                 let budget = deadline.saturating_duration_since(Instant::now());
                 // Interrupting a turn that already ended may never be answered: bounded, and
                 // the outcome does not matter (turn/completed decides).
-                let _ = tokio::time::timeout(
-                    budget,
-                    session.request(methods::TURN_INTERRUPT, params, budget),
-                )
-                .await;
+                let _ =
+                    tokio::time::timeout(budget, session.call::<TurnInterrupt>(&params, budget))
+                        .await;
             }
-            let next = match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
+            let next = match next_event(&mut thread.inbox, &session, deadline).await {
                 Ok(Some(event)) => event,
                 Ok(None) => return Err(self.gone("settling an earlier turn")),
                 Err(_) if unsettled.turn_id.is_none() => {
@@ -224,7 +217,7 @@ impl CodexAgentRunner {
             match next {
                 ThreadEvent::ServerRequest { id, method, params } => {
                     let answer = server_requests::fail_closed(&method, &params);
-                    let _ = session.respond(id, answer);
+                    let _ = session.respond(id, answer).await;
                 }
                 ThreadEvent::Notification { method, params } => {
                     if method == methods::TURN_STARTED && unsettled.turn_id.is_none() {
@@ -285,18 +278,12 @@ impl CodexAgentRunner {
             }],
             output_schema: options.output_schema.clone(),
         };
-        let params = serde_json::to_value(params).unwrap_or(Value::Null);
         let budget = self
             .request_timeout()
             .min(deadline.saturating_duration_since(Instant::now()));
-        let started = Box::pin(
-            self.backend
-                .session()
-                .request(methods::TURN_START, params, budget),
-        )
-        .await;
-        let result = match started {
-            Ok(result) => result,
+        let started = Box::pin(self.backend.session().call::<TurnStart>(&params, budget)).await;
+        let started = match started {
+            Ok(started) => started,
             Err(err) => {
                 if matches!(err, SessionError::Rejected { .. }) {
                     self.unsettled = None; // refused: no turn is running
@@ -305,9 +292,7 @@ impl CodexAgentRunner {
                 return Err(session_error(err, "starting a turn (turn/start)"));
             }
         };
-        let turn_id = protocol::started_turn_id(&result).ok_or_else(|| AgentError::Protocol {
-            message: format!("`turn/start` answered without a turn id: {result}"),
-        })?;
+        let turn_id = started.turn.id;
         self.unsettled = Some(Unsettled {
             turn_id: Some(turn_id.clone()),
         });
@@ -326,7 +311,8 @@ impl CodexAgentRunner {
             };
             let next = match ready {
                 Some(event) => event,
-                None => match tokio::time::timeout_at(deadline, thread.inbox.recv()).await {
+                None => match next_event(&mut thread.inbox, self.backend.session(), deadline).await
+                {
                     Ok(Some(event)) => event,
                     Ok(None) => return Err(self.gone("waiting for the turn to complete")),
                     Err(_) => return Err(Box::pin(self.time_out(options.timeout, state)).await),
@@ -334,7 +320,7 @@ impl CodexAgentRunner {
             };
             match next {
                 ThreadEvent::ServerRequest { id, method, params } => {
-                    let event = self.answer_server_request(id, &method, &params);
+                    let event = Box::pin(self.answer_server_request(id, &method, &params)).await;
                     state.push(event);
                 }
                 ThreadEvent::Notification { method, params } => {
@@ -384,6 +370,25 @@ impl CodexAgentRunner {
             last_events: state.recent.into_iter().collect(),
             stderr_tail: self.backend.stderr_tail(),
         }
+    }
+}
+
+/// The deadline passed, or the server stalled (see [`next_event`]).
+struct Expired;
+
+/// The thread's next event, waiting until `deadline`, or until the session says the server will
+/// send nothing more before the client speaks (a replay whose recorded turn timed out here):
+/// waiting longer could only end at the deadline, so it ends now.
+async fn next_event(
+    inbox: &mut ThreadInbox,
+    session: &RpcSession,
+    deadline: Instant,
+) -> Result<Option<ThreadEvent>, Expired> {
+    tokio::select! {
+        biased;
+        event = inbox.recv() => Ok(event),
+        () = session.stalled() => Err(Expired),
+        () = tokio::time::sleep_until(deadline) => Err(Expired),
     }
 }
 
