@@ -1,10 +1,19 @@
-//! Folding app-server items into neutral [`AgentTurnEvent`]s.
+//! Folding a turn's notifications into neutral [`AgentTurnEvent`]s and its [`AgentTurnResult`]:
+//! items become events, `turn/completed` ends the turn, and what was running is kept for timeout
+//! messages.
+
+use std::collections::VecDeque;
 
 use serde_json::{Value, json};
 
-use crate::agent::{AgentTurnEvent, kinds};
+use crate::agent::{AgentError, AgentTurnEvent, AgentTurnResult, kinds};
 use crate::integrations::codex::ApprovalDecision;
-use crate::integrations::codex::protocol::ErrorParams;
+use crate::integrations::codex::protocol::{
+    self, CompletedTurn, ErrorParams, ItemParams, TurnCompletedParams, TurnStatus, methods,
+};
+
+/// How many recent event summaries a timeout error shows.
+const LAST_EVENTS: usize = 5;
 
 /// The longest summary line.
 const SUMMARY_MAX: usize = 160;
@@ -220,6 +229,135 @@ pub fn server_request_event(
                 Value::from(subject)
             },
         )
+}
+
+/// What one turn has seen so far.
+pub(super) struct TurnState {
+    pub(super) turn_id: String,
+    pub(super) events: Vec<AgentTurnEvent>,
+    pub(super) assistant_text: String,
+    pub(super) running: Option<String>,
+    pub(super) recent: VecDeque<String>,
+}
+
+impl TurnState {
+    pub(super) fn new(turn_id: String) -> Self {
+        Self {
+            turn_id,
+            events: Vec::new(),
+            assistant_text: String::new(),
+            running: None,
+            recent: VecDeque::new(),
+        }
+    }
+
+    pub(super) fn push(&mut self, event: AgentTurnEvent) {
+        if self.recent.len() == LAST_EVENTS {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(event.summary.clone());
+        self.events.push(event);
+    }
+}
+
+/// Folds one notification into the turn; returns the completed turn when it is the last one.
+pub(super) fn fold_notification(
+    state: &mut TurnState,
+    method: &str,
+    params: Value,
+) -> Result<Option<CompletedTurn>, AgentError> {
+    if protocol::turn_id_of(&params).is_some_and(|id| id != state.turn_id) {
+        return Ok(None); // another turn's leftovers
+    }
+    match method {
+        methods::ITEM_STARTED => {
+            if let Ok(item) = ItemParams::from_params(params) {
+                state.running = describe_running(&item.item);
+            }
+        }
+        methods::ITEM_COMPLETED => {
+            let item = ItemParams::from_params(params).map_err(|err| AgentError::Protocol {
+                message: format!("malformed item/completed: {err}"),
+            })?;
+            state.running = None;
+            if let Some(event) = item_event(&item.item) {
+                if event.kind == kinds::AGENT_MESSAGE {
+                    state.assistant_text = item
+                        .item
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                }
+                state.push(event);
+            }
+        }
+        methods::ERROR => {
+            if let Ok(error) = serde_json::from_value::<ErrorParams>(params) {
+                state.push(error_event(&error));
+            }
+        }
+        methods::TURN_COMPLETED => {
+            let done = serde_json::from_value::<TurnCompletedParams>(params).map_err(|err| {
+                AgentError::Protocol {
+                    message: format!("malformed turn/completed: {err}"),
+                }
+            })?;
+            return Ok(Some(done.turn));
+        }
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// What an in-progress item is doing, for timeout messages.
+fn describe_running(item: &Value) -> Option<String> {
+    let kind = item.get("type").and_then(Value::as_str)?;
+    Some(match kind {
+        "commandExecution" => {
+            format!(
+                "running the command `{}`",
+                item.get("command").and_then(Value::as_str).unwrap_or("?")
+            )
+        }
+        "mcpToolCall" => format!(
+            "calling the MCP tool {}/{}",
+            item.get("server").and_then(Value::as_str).unwrap_or("?"),
+            item.get("tool").and_then(Value::as_str).unwrap_or("?")
+        ),
+        "agentMessage" => "writing a message".to_owned(),
+        "reasoning" => "reasoning".to_owned(),
+        "userMessage" => return None,
+        other => format!("working on a {other} item"),
+    })
+}
+
+/// The turn's outcome from its `turn/completed`.
+pub(super) fn finish(state: TurnState, turn: CompletedTurn) -> Result<AgentTurnResult, AgentError> {
+    match turn.status {
+        TurnStatus::Completed => Ok(AgentTurnResult {
+            assistant_text: state.assistant_text,
+            events: state.events,
+        }),
+        status => {
+            let last_error = state.events.iter().rev().find(|e| e.kind == kinds::ERROR);
+            let (message, details) = match (turn.error, last_error) {
+                (Some(error), _) => (error.message.clone(), error.category()),
+                (None, Some(event)) => (event.summary.clone(), None),
+                (None, None) => (
+                    format!("the turn ended with status {status:?} and no error message"),
+                    None,
+                ),
+            };
+            let details = match status {
+                TurnStatus::Interrupted => {
+                    Some(details.map_or("interrupted".to_owned(), |d| format!("interrupted; {d}")))
+                }
+                _ => details,
+            };
+            Err(AgentError::TurnFailed { message, details })
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,5 @@
 //! [`CodexAgentRunner`]: one conversation (one app-server thread) on a [`CodexBackend`].
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -9,13 +8,11 @@ use tokio::time::Instant;
 
 use super::CodexBackend;
 use super::backend::session_error;
-use super::events;
+use super::events::{self, TurnState, finish, fold_notification};
 use crate::agent::{
-    AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, TurnOptions, kinds,
+    AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, TurnOptions,
 };
-use crate::integrations::codex::protocol::{
-    self, CompletedTurn, ErrorParams, ItemParams, TurnCompletedParams, TurnStatus, methods,
-};
+use crate::integrations::codex::protocol::{self, methods};
 use crate::integrations::codex::requests::{
     ThreadStart, ThreadStartParams, TurnInterrupt, TurnInterruptParams, TurnStart, TurnStartParams,
     UserInput, started_thread_id,
@@ -26,9 +23,6 @@ use crate::integrations::codex::{
 
 /// How long an interrupted or abandoned turn may take to settle.
 pub const SETTLE_GRACE: Duration = Duration::from_secs(5);
-
-/// How many recent event summaries a timeout error shows.
-const LAST_EVENTS: usize = 5;
 
 /// One conversation with Codex. The first turn starts an app-server thread; later turns continue
 /// it. Built by [`CodexAgentSessionFactory`](super::CodexAgentSessionFactory) or directly with
@@ -52,35 +46,6 @@ struct Conversation {
 struct Unsettled {
     /// The turn id, once known.
     turn_id: Option<String>,
-}
-
-/// What one turn has seen so far.
-struct TurnState {
-    turn_id: String,
-    events: Vec<AgentTurnEvent>,
-    assistant_text: String,
-    running: Option<String>,
-    recent: VecDeque<String>,
-}
-
-impl TurnState {
-    fn new(turn_id: String) -> Self {
-        Self {
-            turn_id,
-            events: Vec::new(),
-            assistant_text: String::new(),
-            running: None,
-            recent: VecDeque::new(),
-        }
-    }
-
-    fn push(&mut self, event: AgentTurnEvent) {
-        if self.recent.len() == LAST_EVENTS {
-            self.recent.pop_front();
-        }
-        self.recent.push_back(event.summary.clone());
-        self.events.push(event);
-    }
 }
 
 impl CodexAgentRunner {
@@ -401,106 +366,6 @@ const FOLDED_NOTIFICATIONS: &[&str] = &[
     methods::TURN_STARTED,
     methods::TURN_COMPLETED,
 ];
-
-/// Folds one notification into the turn; returns the completed turn when it is the last one.
-fn fold_notification(
-    state: &mut TurnState,
-    method: &str,
-    params: Value,
-) -> Result<Option<CompletedTurn>, AgentError> {
-    if protocol::turn_id_of(&params).is_some_and(|id| id != state.turn_id) {
-        return Ok(None); // another turn's leftovers
-    }
-    match method {
-        methods::ITEM_STARTED => {
-            if let Ok(item) = ItemParams::from_params(params) {
-                state.running = describe_running(&item.item);
-            }
-        }
-        methods::ITEM_COMPLETED => {
-            let item = ItemParams::from_params(params).map_err(|err| AgentError::Protocol {
-                message: format!("malformed item/completed: {err}"),
-            })?;
-            state.running = None;
-            if let Some(event) = events::item_event(&item.item) {
-                if event.kind == kinds::AGENT_MESSAGE {
-                    state.assistant_text = item
-                        .item
-                        .get("text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned();
-                }
-                state.push(event);
-            }
-        }
-        methods::ERROR => {
-            if let Ok(error) = serde_json::from_value::<ErrorParams>(params) {
-                state.push(events::error_event(&error));
-            }
-        }
-        methods::TURN_COMPLETED => {
-            let done = serde_json::from_value::<TurnCompletedParams>(params).map_err(|err| {
-                AgentError::Protocol {
-                    message: format!("malformed turn/completed: {err}"),
-                }
-            })?;
-            return Ok(Some(done.turn));
-        }
-        _ => {}
-    }
-    Ok(None)
-}
-
-/// What an in-progress item is doing, for timeout messages.
-fn describe_running(item: &Value) -> Option<String> {
-    let kind = item.get("type").and_then(Value::as_str)?;
-    Some(match kind {
-        "commandExecution" => {
-            format!(
-                "running the command `{}`",
-                item.get("command").and_then(Value::as_str).unwrap_or("?")
-            )
-        }
-        "mcpToolCall" => format!(
-            "calling the MCP tool {}/{}",
-            item.get("server").and_then(Value::as_str).unwrap_or("?"),
-            item.get("tool").and_then(Value::as_str).unwrap_or("?")
-        ),
-        "agentMessage" => "writing a message".to_owned(),
-        "reasoning" => "reasoning".to_owned(),
-        "userMessage" => return None,
-        other => format!("working on a {other} item"),
-    })
-}
-
-/// The turn's outcome from its `turn/completed`.
-fn finish(state: TurnState, turn: CompletedTurn) -> Result<AgentTurnResult, AgentError> {
-    match turn.status {
-        TurnStatus::Completed => Ok(AgentTurnResult {
-            assistant_text: state.assistant_text,
-            events: state.events,
-        }),
-        status => {
-            let last_error = state.events.iter().rev().find(|e| e.kind == kinds::ERROR);
-            let (message, details) = match (turn.error, last_error) {
-                (Some(error), _) => (error.message.clone(), error.category()),
-                (None, Some(event)) => (event.summary.clone(), None),
-                (None, None) => (
-                    format!("the turn ended with status {status:?} and no error message"),
-                    None,
-                ),
-            };
-            let details = match status {
-                TurnStatus::Interrupted => {
-                    Some(details.map_or("interrupted".to_owned(), |d| format!("interrupted; {d}")))
-                }
-                _ => details,
-            };
-            Err(AgentError::TurnFailed { message, details })
-        }
-    }
-}
 
 #[async_trait]
 impl AgentRunner for CodexAgentRunner {
