@@ -15,15 +15,18 @@
 //! The transports that use them are [`crate::transport::RecordingTransport`] and
 //! [`crate::transport::ReplayTransport`].
 
+mod bindings;
 mod divergence;
 pub mod effects;
 mod error;
+mod fnv;
 pub mod format;
 mod history;
 pub mod mode;
 pub mod normalize;
 mod order;
 pub mod pending;
+mod placeholder;
 mod recorder;
 pub mod redact;
 mod replay_conv;
