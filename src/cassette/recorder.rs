@@ -6,17 +6,16 @@
 //! own scope, orders conversations by content (so concurrent recordings come out the same), redacts,
 //! refuses any line that still looks secret, and writes atomically.
 
+mod assemble;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::effects::{Effect, Snapshot};
-use super::format::{BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC};
-use super::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
+use super::format::Cassette;
 use super::order::canonical_order;
-use super::redact::{self, RULES};
-use super::request_ids::RequestIds;
 use super::{CassetteError, WriteOutcome, write_cassette};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -236,164 +235,40 @@ impl Recorder {
     }
 
     /// Builds the cassette (normalised, ordered, redacted) without writing it.
+    ///
+    /// A pipeline of steps (each a function in `recorder/assemble.rs`): per conversation, its
+    /// captured lines, its scope (paths, then ids), its entries and their canonical order; then
+    /// the conversations in content order, the exit line, the header and line numbers, and a
+    /// last refusal of anything that still looks secret.
     pub fn build(
         &self,
         exit_status: &str,
         stderr_tail: &[String],
     ) -> Result<Cassette, CassetteError> {
         let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
-        let mut sections: Vec<(String, Vec<Entry>)> = Vec::new();
+        let home = home.as_deref();
+        let mut sections = Vec::new();
         for conv in 0..self.convs.len() {
-            let mut scope = Scope::new();
-            if let Some(cwd) = &self.convs[conv].cwd {
-                scope.bind_path(&cwd.display().to_string(), WORKSPACE);
-            }
-            if let Some(codex_home) = &self.codex_home {
-                scope.bind_path(codex_home, CODEX_HOME);
-            }
-            if let Some(home) = &home {
-                scope.bind_path(home, HOME);
-            }
-            let raws: Vec<&Raw> = self
-                .raw
-                .iter()
-                .filter(|r| self.final_conv(r) == conv)
-                .collect();
-            for raw in &raws {
-                if let Raw::Msg { msg, .. } = raw {
-                    scope.learn(msg);
-                }
-            }
-            let mut ids = RequestIds::default();
-            let label = if conv == 0 {
-                BACKEND.to_owned()
-            } else {
-                format!("#{conv}")
-            };
-            let mut entries = Vec::new();
-            for raw in raws {
-                entries.push(match raw {
-                    Raw::Msg { c2s, turn, msg, .. } => {
-                        let mut msg = msg.clone();
-                        // Normalised first: the id placeholders are ours, not text to escape.
-                        scope.normalize(&mut msg);
-                        ids.rewrite(*c2s, &mut msg);
-                        redact::redact_json(&mut msg, home.as_deref());
-                        if *c2s {
-                            Entry::C2s {
-                                conv: label.clone(),
-                                turn: *turn,
-                                msg,
-                            }
-                        } else {
-                            Entry::S2c {
-                                conv: label.clone(),
-                                turn: *turn,
-                                msg,
-                            }
-                        }
-                    }
-                    Raw::Effects { turn, effects, .. } => {
-                        let effects = effects
-                            .iter()
-                            .map(|effect| match effect {
-                                Effect::Write { path, text } => Effect::Write {
-                                    path: path.clone(),
-                                    text: redact::redact(&scope.substitute(text), home.as_deref())
-                                        .into_owned(),
-                                },
-                                other => other.clone(),
-                            })
-                            .collect();
-                        Entry::Effects {
-                            conv: label.clone(),
-                            turn: *turn,
-                            effects,
-                        }
-                    }
-                });
-            }
+            let captured = self.captured(conv);
+            let mut scope = self.path_scope(self.convs[conv].cwd.as_deref(), home);
+            assemble::learn_ids(&mut scope, &captured);
+            let label = assemble::section_label(conv);
+            let mut entries = assemble::entries(&captured, &scope, &label, home);
             canonical_order(&mut entries, conv == 0);
             if conv == 0 || !entries.is_empty() {
-                sections.push((label, entries));
+                sections.push(entries);
             }
         }
-        // Conversations in content order, so scheduling does not change the file.
-        let backend = sections.remove(0);
-        sections.sort_by_cached_key(|(_, entries)| {
-            entries
-                .iter()
-                .filter_map(|e| match e {
-                    Entry::C2s { msg, .. } => Some(msg.to_string()),
-                    _ => None,
-                })
-                .collect::<Vec<_>>()
-        });
-        let mut entries = Vec::new();
-        for (index, (_, section)) in std::iter::once(backend).chain(sections).enumerate() {
-            let label = if index == 0 {
-                BACKEND.to_owned()
-            } else {
-                format!("c{index}")
-            };
-            for mut entry in section {
-                set_conv(&mut entry, &label);
-                entries.push(entry);
-            }
-        }
-        let mut backend_scope = Scope::new();
-        if let Some(codex_home) = &self.codex_home {
-            backend_scope.bind_path(codex_home, CODEX_HOME);
-        }
-        if let Some(home) = &home {
-            backend_scope.bind_path(home, HOME);
-        }
-        let tail = stderr_tail
-            .iter()
-            .map(|line| {
-                let line = strip_timestamp(line);
-                redact::redact(&backend_scope.substitute(line), home.as_deref()).into_owned()
-            })
-            .collect();
-        entries.push(Entry::Exit {
-            status: exit_status.to_owned(),
-            stderr_tail: tail,
-        });
-        let header = Header {
-            cassette: MAGIC.to_owned(),
-            format: FORMAT_VERSION,
-            scenario: self.options.scenario.clone(),
-            codex_version: self
-                .codex_version
-                .clone()
-                .unwrap_or_else(|| "unknown".to_owned()),
-            schema_fingerprint: self
-                .options
-                .schema_fingerprint
-                .clone()
-                .unwrap_or_else(|| "unknown".to_owned()),
-            recorded_at: today(),
-            redactions: RULES.iter().map(|r| (*r).to_owned()).collect(),
-            record_command: self.options.record_command.clone(),
-        };
-        let cassette = Cassette {
-            path: self.options.path.clone(),
-            header,
-            entries: entries
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| (i + 2, e))
-                .collect(),
-        };
-        for (line, text) in cassette.to_text().lines().enumerate() {
-            if let Some(what) = redact::looks_secret(text) {
-                return Err(CassetteError::SecretDetected {
-                    path: self.options.path.clone(),
-                    line: line + 1,
-                    what,
-                });
-            }
-        }
+        let mut entries = assemble::in_content_order(sections);
+        let backend_scope = self.path_scope(None, home);
+        entries.push(assemble::exit(
+            exit_status,
+            stderr_tail,
+            &backend_scope,
+            home,
+        ));
+        let cassette = assemble::numbered(self.options.path.clone(), self.header(), entries);
+        assemble::refuse_secrets(&cassette)?;
         Ok(cassette)
     }
 
@@ -409,70 +284,9 @@ impl Recorder {
     }
 }
 
-impl Recorder {
-    /// The conversation of a raw entry, looking again at thread-scoped messages that arrived
-    /// before their thread's `thread/start` response named the thread.
-    fn final_conv(&self, raw: &Raw) -> usize {
-        match raw {
-            Raw::Msg { conv: 0, msg, .. } => msg
-                .get("params")
-                .and_then(super::replayer::thread_of)
-                .and_then(|t| self.threads.get(t))
-                .copied()
-                .unwrap_or(0),
-            Raw::Msg { conv, .. } | Raw::Effects { conv, .. } => *conv,
-        }
-    }
-}
-
-fn set_conv(entry: &mut Entry, label: &str) {
-    match entry {
-        Entry::C2s { conv, .. } | Entry::S2c { conv, .. } | Entry::Effects { conv, .. } => {
-            *conv = label.to_owned()
-        }
-        Entry::Exit { .. } => {}
-    }
-}
-
 fn snapshot_or_empty(cwd: &Path) -> Snapshot {
     Snapshot::take(cwd).unwrap_or_else(|err| {
         tracing::warn!("could not snapshot {}: {err}", cwd.display());
         Snapshot::default()
     })
-}
-
-/// Today's date, `YYYY-MM-DD` (UTC).
-fn today() -> String {
-    let days = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() / 86_400)
-        .unwrap_or(0);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Removes a leading RFC 3339 timestamp (as Codex's log lines have) from a stderr line.
-fn strip_timestamp(line: &str) -> &str {
-    let bytes = line.as_bytes();
-    let looks_dated = bytes.len() > 20
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && bytes[4] == b'-'
-        && bytes[7] == b'-'
-        && bytes[10] == b'T';
-    if !looks_dated {
-        return line;
-    }
-    match line.find(' ') {
-        Some(end) => line[end..].trim_start(),
-        None => line,
-    }
 }

@@ -1,0 +1,74 @@
+//! [`CassetteError`]: what can go wrong reading, writing or using a cassette.
+
+use std::path::PathBuf;
+
+/// A cassette could not be read, written or used.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CassetteError {
+    /// Replay was asked for a cassette that does not exist.
+    #[error("no cassette at {path}. Record it first with: {record_command}")]
+    Missing {
+        /// The path looked at.
+        path: PathBuf,
+        /// The command that records it.
+        record_command: String,
+    },
+    /// The file is empty.
+    #[error("the cassette {path} is empty (not even a header line); re-record it")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file was written by another format version.
+    #[error(
+        "the cassette {path} has format version {found}, but this prompt-diary reads version {expected}; re-record it with this version"
+    )]
+    UnsupportedFormat {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: String,
+        /// The version supported.
+        expected: u32,
+    },
+    /// One line cannot be parsed.
+    #[error("{path}:{line}: {reason}")]
+    BadLine {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line number.
+        line: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Recording refused to write a line that still looks like a secret.
+    #[error(
+        "refusing to write {path}: line {line} still contains {what} after redaction. Remove the secret from the traffic (or the environment) and record again"
+    )]
+    SecretDetected {
+        /// The cassette that was not written.
+        path: PathBuf,
+        /// The line that looks secret.
+        line: usize,
+        /// What it looks like.
+        what: &'static str,
+    },
+    /// Recording is not allowed here.
+    #[error("refusing to record {path}: {reason}")]
+    RecordingRefused {
+        /// The cassette.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// Reading or writing failed.
+    #[error("could not access the cassette {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
