@@ -241,6 +241,9 @@ async fn a_stalled_model_times_out_within_the_grace_and_the_next_turn_works() {
 #[tokio::test]
 async fn approval_requests_are_declined_and_the_turn_finishes() {
     let codex = scripted!("approval_declined");
+    // The fixture's client script has a second turn (answered in text, recorded in its
+    // cassette); this test runs only the first, so the last reply stays unserved.
+    codex.model.expect_all_served(false);
     let factory = CodexAgentSessionFactory::start(codex.backend_config())
         .await
         .unwrap();
@@ -432,6 +435,8 @@ async fn no_codex_process_remains_after_shutdown_or_drop() {
 #[tokio::test]
 async fn an_app_server_killed_mid_turn_is_a_typed_error_with_the_exit_status() {
     let codex = scripted!("timeout_resume");
+    // The app-server is killed during the stall: the reply after it is never asked for.
+    codex.model.expect_all_served(false);
     let factory = CodexAgentSessionFactory::start(codex.backend_config())
         .await
         .unwrap();

@@ -300,6 +300,8 @@ async fn many_concurrent_conversations_each_get_their_own_script() {
 #[tokio::test]
 async fn an_exhausted_script_answers_500_and_says_so() {
     let model = ScriptedModel::start(fixture("text_reply")).await.unwrap();
+    // The test asks for one reply more than the script has, to see it refused.
+    model.expect_no_errors(false);
     assert_eq!(
         post(&model, Some("t"), &request_body("Say hello."))
             .await
@@ -331,6 +333,9 @@ async fn an_unmatched_conversation_answers_500_and_says_so() {
     ]})))
     .await
     .unwrap();
+    // The test sends a conversation no script matches, to see it refused; ALPHA never comes.
+    model.expect_no_errors(false);
+    model.expect_all_served(false);
     let response = post(&model, Some("t"), &request_body("GAMMA: hi")).await;
     assert_eq!(response.status, 500);
     assert!(
@@ -396,6 +401,8 @@ async fn unused_replies_lists_what_was_not_served() {
     ]})))
     .await
     .unwrap();
+    // The test leaves replies unserved to see them listed.
+    model.expect_all_served(false);
     post(&model, Some("t"), &request_body("hi")).await;
     assert_eq!(
         model.unused_replies(),
@@ -470,6 +477,8 @@ async fn shutdown_ends_stalls_and_closes_the_port() {
     let model = ScriptedModel::start(fixture("stall")).await.unwrap();
     let address = addr(&model);
     let (mut stream, _) = start_stalled(&model).await;
+    // The test shuts the model down mid-stall: the reply after the stall is never asked for.
+    model.expect_all_served(false);
     model.shutdown().await;
     read_to_close(&mut stream).await;
     assert!(
@@ -481,6 +490,8 @@ async fn shutdown_ends_stalls_and_closes_the_port() {
 #[tokio::test]
 async fn other_paths_get_404_and_are_not_recorded() {
     let model = ScriptedModel::start(fixture("text_reply")).await.unwrap();
+    // The test makes no model call at all: only requests to other paths.
+    model.expect_all_served(false);
     let models = exchange(&model, b"GET /v1/models HTTP/1.1\r\nhost: x\r\n\r\n").await;
     assert_eq!(models.status, 404);
     let error: Value = serde_json::from_str(&models.body).expect("a JSON body");
@@ -504,6 +515,8 @@ async fn other_paths_get_404_and_are_not_recorded() {
 #[tokio::test]
 async fn chunked_bodies_are_read_and_bad_requests_are_refused_and_reported() {
     let model = ScriptedModel::start(fixture("text_reply")).await.unwrap();
+    // The test sends malformed requests on purpose, to see them refused and reported.
+    model.expect_no_errors(false);
     let body = request_body("Say hello.").to_string();
     let (a, b) = body.split_at(10);
     let chunked = format!(
@@ -634,6 +647,8 @@ fn a_missing_scenario_file_names_the_path() {
 #[tokio::test]
 async fn codex_home_points_codex_at_the_model() {
     let model = ScriptedModel::start(fixture("text_reply")).await.unwrap();
+    // The test only reads the config written for the model; nothing calls it.
+    model.expect_all_served(false);
     let home = CodexHome::for_model(&model).unwrap();
     let config = std::fs::read_to_string(home.path().join("config.toml")).unwrap();
     for line in [

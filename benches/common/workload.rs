@@ -130,13 +130,10 @@ where
         conversations * turns,
         "every turn accounted for"
     );
-    assert!(
-        model.errors().is_empty() && model.unused_replies().is_empty(),
-        "the scripted model saw {:?}, left {:?}",
-        model.errors(),
-        model.unused_replies()
-    );
-    model.shutdown().await;
+    // Every reply served, every request answered.
+    if let Err(mismatch) = model.finish().await {
+        panic!("{mismatch}");
+    }
     measured
 }
 

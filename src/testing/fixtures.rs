@@ -148,6 +148,12 @@ impl Fixture {
 
     /// [`record`](Self::record) in the given workspaces (one per runner), reporting each turn to
     /// `progress`.
+    ///
+    /// # Errors
+    /// The recording's error, else a
+    /// [`ScenarioMismatch`](super::scripted_model::ScenarioMismatch) (as
+    /// [`AgentError::Backend`]) when the client left scripted replies unserved or made model
+    /// calls the scenario does not script.
     pub async fn record_in(
         &self,
         codex_bin: &Path,
@@ -175,8 +181,12 @@ impl Fixture {
         options.record_command = RECORD_FIXTURES_COMMAND.to_owned();
         options.overwrite = overwrite;
         let recorded = record_script(config, options, &self.client, workspaces, progress).await;
-        model.shutdown().await;
-        recorded
+        // A fixture whose client leaves replies unserved (or asks for unscripted ones) is wrong:
+        // an error here, after the recording's own error if it has one.
+        let followed = model.finish().await;
+        let recorded = recorded?;
+        followed.map_err(|mismatch| AgentError::Backend(Box::new(mismatch)))?;
+        Ok(recorded)
     }
 
     /// Replays the fixture's cassette (or `cassette` if given) offline and returns what the

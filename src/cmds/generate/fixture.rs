@@ -21,6 +21,7 @@ use crate::integrations::codex_runner::{
     CodexAgentSessionFactory, CodexBackend, CodexBackendConfig,
 };
 use crate::testing::fixtures::RECORD_FIXTURES_COMMAND;
+use crate::testing::scripted_model::ScenarioMismatch;
 use crate::testing::{CodexHome, Scenario, ScriptedModel};
 
 /// The fixture's name: scenario, cassette and expected-output folder.
@@ -73,13 +74,10 @@ pub enum WorkflowFixtureError {
     /// An entry could not be generated.
     #[error("generating an entry failed: {0}")]
     Generate(#[from] GenerateError),
-    /// The scripted model had replies nobody asked for: the workflow sent fewer turns than the
-    /// scenario scripts.
-    #[error(
-        "the scripted model has unused replies ({}); the workflow and fixtures/scenarios/{WORKFLOW_FIXTURE}.json disagree",
-        .0.join("; ")
-    )]
-    UnusedReplies(Vec<String>),
+    /// The workflow did not follow the scenario: the scripted model had replies nobody asked
+    /// for (fewer turns than scripted) or requests it could not answer (more or other turns).
+    #[error("the workflow and fixtures/scenarios/{WORKFLOW_FIXTURE}.json disagree: {0}")]
+    ScenarioMismatch(#[from] ScenarioMismatch),
 }
 
 /// What one run of the fixture produced: each entry's rendered page, by slug.
@@ -246,13 +244,10 @@ pub async fn record_workflow_in(
     let workflow = wire_generation_workflow(std::sync::Arc::new(factory), workflow_settings());
     let reports = run_entries(&workflow, workspaces).await;
     let stopped = workflow.shutdown().await;
-    let unused = model.unused_replies();
-    model.shutdown().await;
+    let followed = model.finish().await;
     let reports = reports?;
     stopped?;
-    if !unused.is_empty() {
-        return Err(WorkflowFixtureError::UnusedReplies(unused));
-    }
+    followed?;
     let outcome = backend
         .recording_outcome()
         .ok_or_else(|| WorkflowFixtureError::Setup("the recording was not written".to_owned()))?;
