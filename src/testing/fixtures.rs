@@ -185,7 +185,7 @@ impl Fixture {
         // an error here, after the recording's own error if it has one.
         let followed = model.finish().await;
         let recorded = recorded?;
-        followed.map_err(|mismatch| AgentError::Backend(Box::new(mismatch)))?;
+        followed.map_err(|mismatch| AgentError::Backend(std::sync::Arc::new(mismatch)))?;
         Ok(recorded)
     }
 
