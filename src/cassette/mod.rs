@@ -53,7 +53,7 @@ pub use pending::{PendingRecording, list_pending};
 pub use recorder::{RecordOptions, Recorder};
 pub use recording::{RecordingOutcome, RecordingTransport};
 pub use replay::ReplayTransport;
-pub use replayer::Replayer;
+pub use replayer::{ReplayError, Replayer};
 pub use timeline::Timeline;
 pub use verify::{Expectations, VerifyReport, verify_dir};
 pub use write::{WriteOutcome, pending_path, write_atomic, write_cassette};

@@ -57,7 +57,7 @@ impl Transport for ReplayTransport {
         }
         self.replayer
             .client_message(&message)
-            .map_err(TransportError::Other)
+            .map_err(|err| TransportError::Other(err.into_inner()))
     }
 
     async fn recv(&mut self) -> Result<Option<Message>, TransportError> {

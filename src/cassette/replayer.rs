@@ -25,14 +25,47 @@ use serde_json::Value;
 
 use super::CassetteError;
 use super::divergence::{Divergence, Location, UnusedInteractions};
+use super::effects::EffectError;
 use super::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use super::history;
 use super::replay_conv::{Conv, Source, Step};
 use super::shape;
 use crate::transport::{Message, MessageKind, RequestId};
 
-/// A replay failure: a divergence, or a workspace effect that could not be applied.
-pub type ReplayError = Box<dyn std::error::Error + Send + Sync>;
+/// Why a replay cannot go on. Each variant holds the cassette layer's own typed error;
+/// [`ReplayTransport`](super::ReplayTransport) hands that error itself up the stack, so callers
+/// downcast it to [`Divergence`], [`CassetteError`] or [`EffectError`].
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplayError {
+    /// The client sent something the cassette does not contain.
+    #[error(transparent)]
+    Diverged(Box<Divergence>),
+    /// A recorded server message could not be sent (a line damaged by hand).
+    #[error(transparent)]
+    Cassette(#[from] CassetteError),
+    /// A recorded workspace effect could not be applied.
+    #[error(transparent)]
+    Effect(#[from] EffectError),
+}
+
+impl From<Divergence> for ReplayError {
+    fn from(divergence: Divergence) -> Self {
+        Self::Diverged(Box::new(divergence))
+    }
+}
+
+impl ReplayError {
+    /// The typed error inside, boxed as itself (not as a `ReplayError`), so a downcast to
+    /// `Divergence` finds it.
+    pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync> {
+        match self {
+            Self::Diverged(divergence) => divergence,
+            Self::Cassette(err) => Box::new(err),
+            Self::Effect(err) => Box::new(err),
+        }
+    }
+}
 
 /// Plays a cassette. Feed it what the client sends; take what the server would have sent.
 #[derive(Debug)]
@@ -211,7 +244,7 @@ impl Replayer {
                         conv
                     }
                     None => {
-                        return Err(Box::new(Divergence::unexpected(
+                        return Err(ReplayError::from(Divergence::unexpected(
                             &self.location(0),
                             "a response to a server request the cassette never sent",
                             &body(),
@@ -224,7 +257,7 @@ impl Replayer {
                 Some(thread) => match self.threads.get(thread) {
                     Some(conv) => *conv,
                     None => {
-                        return Err(Box::new(Divergence::unexpected(
+                        return Err(ReplayError::from(Divergence::unexpected(
                             &self.location(0),
                             "a message for a thread the cassette never started",
                             &body(),

@@ -58,7 +58,7 @@ impl Replayer {
                 &self.record_command,
             ),
         };
-        Err(Box::new(report))
+        Err(report.into())
     }
 
     /// Matches `body` against conversation `conv` (or one it swaps with) and advances past it.
@@ -80,7 +80,7 @@ impl Replayer {
         if let Err((expected, actual)) = result {
             let body = &Value::Object(sent.clone());
             if expected.is_null() {
-                return Err(Box::new(Divergence::unexpected(
+                return Err(ReplayError::from(Divergence::unexpected(
                     &self.location(conv),
                     "the cassette expected nothing more from the client in this conversation",
                     body,
@@ -93,7 +93,7 @@ impl Replayer {
                     conv = other;
                 }
                 None => {
-                    return Err(Box::new(Divergence::mismatch(
+                    return Err(ReplayError::from(Divergence::mismatch(
                         &self.location(conv),
                         &expected,
                         &actual,

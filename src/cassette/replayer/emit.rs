@@ -96,11 +96,11 @@ impl Replayer {
         text: Range<usize>,
     ) -> Result<Message, ReplayError> {
         let mut msg: Value = serde_json::from_str(self.source.get(text)).map_err(|err| {
-            Box::new(CassetteError::BadLine {
+            ReplayError::Cassette(CassetteError::BadLine {
                 path: self.path.clone(),
                 line,
                 reason: format!("the recorded message does not parse ({err})"),
-            }) as ReplayError
+            })
         })?;
         // The message's own id is not a value: it is mapped below, by position.
         let id = msg.as_object_mut().and_then(|map| map.remove("id"));
@@ -138,11 +138,11 @@ impl Replayer {
             }
         }
         Message::from_value(msg).map_err(|err| {
-            Box::new(CassetteError::BadLine {
+            ReplayError::Cassette(CassetteError::BadLine {
                 path: self.path.clone(),
                 line,
                 reason: format!("`msg` is not a JSON-RPC message: {err}"),
-            }) as ReplayError
+            })
         })
     }
 }
