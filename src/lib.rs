@@ -29,14 +29,24 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Layers, top to bottom (each knows nothing of the ones below the next):
-//! - [`cmds::generate`]: the composition root wiring one session factory into the phases.
+//! Every public module, in one line each (top to bottom; `docs/architecture.md` has the layer
+//! table that `tests/layering.rs` enforces):
+//! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls.
+//! - [`cmds`]: composition roots: the generation workflow wired to a Codex session factory, the
+//!   demo.
 //! - [`generate`]: generation phases and the artifact-aware repair loop, on the port only.
-//! - [`agent`]: the port (config, turn options, results and events, runner and factory traits).
-//! - [`integrations::codex_runner`]: the Codex adapter (threads, turns, approvals, timeouts).
-//! - [`integrations::codex`]: the JSON-RPC session (ids, routing by thread, server requests).
-//! - [`transport`]: how messages move ([`transport::ProcessTransport`] for a live process).
-//! - `testing` (feature `test-util`): the scripted local model and conformance helpers.
+//! - [`agent`]: the neutral port: config, turn options, results and events, runner and factory
+//!   traits, `AgentError`.
+//! - [`integrations`]: backends behind the port; [`integrations::codex_runner`] is the Codex
+//!   adapter (threads, turns, approvals, timeouts).
+//! - [`cassette`]: record and replay: the file, normalisation, typed divergences, the recording
+//!   and replay transports, timelines, checks.
+//! - [`codex_bin`]: finding, installing and fingerprinting the Codex CLI.
+//! - [`transport`]: how messages move: the `Transport` trait, the `Message` enum,
+//!   `ProcessTransport`.
+//! - [`shim`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
+//! - [`testing`] (feature `test-util`): the scripted local model, fixtures and their drift
+//!   check, `FakeAgentSessionFactory`, conformance helpers.
 //!
 //! The Codex binary is found in this order: `CodexBackendConfig::codex_bin`, the
 //! `PROMPT_DIARY_CODEX_BIN` environment variable, the project-local install made by
@@ -50,7 +60,7 @@ pub mod cassette;
 pub mod cli;
 pub mod cmds;
 pub mod codex_bin;
-pub mod connect;
+mod connect;
 pub mod generate;
 pub mod integrations;
 pub mod shim;

@@ -307,8 +307,8 @@ async fn template_braces_in_prompts_replies_and_files_replay_verbatim() {
 
 #[tokio::test]
 async fn a_thread_can_ask_for_only_the_notifications_it_folds() {
-    use prompt_diary::integrations::codex::requests::started_thread_id;
-    use prompt_diary::integrations::codex::{RpcSession, ThreadEvent};
+    use prompt_diary::testing::session::started_thread_id;
+    use prompt_diary::testing::session::{RpcSession, ThreadEvent};
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("only.jsonl");

@@ -26,11 +26,6 @@ pub struct Bindings {
 }
 
 impl Bindings {
-    /// Empty bindings.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
     /// Binds `placeholder` to `value` both ways.
     pub fn bind(&mut self, placeholder: &str, value: &str) {
         self.values.insert(placeholder.to_owned(), value.to_owned());
@@ -232,7 +227,7 @@ mod tests {
 
     #[test]
     fn fill_binds_fresh_values_consistently_and_unfill_reverses_them() {
-        let mut bindings = Bindings::new();
+        let mut bindings = Bindings::default();
         bindings.bind(WORKSPACE, "/replay/ws");
         let mut counter = 0;
         let mut fresh = |placeholder: &str| {
@@ -260,7 +255,7 @@ mod tests {
 
     #[test]
     fn escaped_literals_fill_back_to_the_original_text() {
-        let mut bindings = Bindings::new();
+        let mut bindings = Bindings::default();
         bindings.bind("{{name}}", "bound");
         let mut fresh = |p: &str| format!("fresh{p}");
         for text in [
@@ -278,7 +273,7 @@ mod tests {
 
     #[test]
     fn unfills_to_agrees_with_unfilling_a_copy() {
-        let mut bindings = Bindings::new();
+        let mut bindings = Bindings::default();
         bindings.bind(WORKSPACE, "/replay/ws");
         bindings.bind("{{thread:1}}", "t-1");
         let recorded = json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/a", "n": [1, "{{lbrace}}x}}"]});

@@ -37,7 +37,7 @@ pub enum Effect {
         /// The whole content.
         text: String,
     },
-    /// The file was created or changed; it is binary or over [`TEXT_CAP`], so only its hash is kept.
+    /// The file was created or changed; it is binary or over the text cap (64 KiB), so only its hash is kept.
     Hashed {
         /// Relative path.
         path: String,

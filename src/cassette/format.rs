@@ -33,7 +33,7 @@ pub const BACKEND: &str = "backend";
 /// The first line of a cassette.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {
-    /// Always [`MAGIC`].
+    /// Always `"prompt-diary"`.
     pub cassette: String,
     /// The format version ([`FORMAT_VERSION`]).
     pub format: u32,
@@ -49,16 +49,6 @@ pub struct Header {
     pub redactions: Vec<String>,
     /// The command that re-records this cassette.
     pub record_command: String,
-}
-
-/// Which way a message went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Client to server.
-    C2s,
-    /// Server to client.
-    S2c,
 }
 
 /// One body line.

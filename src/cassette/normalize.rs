@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 
 pub use super::bindings::Bindings;
 use super::placeholder::escape_literals;
-pub use super::placeholder::{CODEX_HOME, DURATION, HOME, LBRACE, TIME_MS, TIME_S, WORKSPACE};
+pub use super::placeholder::{CODEX_HOME, DURATION, HOME, TIME_MS, TIME_S, WORKSPACE};
 
 /// Keys whose value is a Unix time in milliseconds.
 const TIME_MS_KEYS: &[&str] = &[

@@ -44,7 +44,7 @@ pub enum InstallError {
     },
 }
 
-/// Installs `@openai/codex@<version>` under `root` (see [`install_dir`]) unless it is already
+/// Installs `@openai/codex@<version>` under `root` (in `.prompt-diary/codex/<version>/`) unless it is already
 /// there, and returns the binary's path. `progress` receives one line per step and every line npm
 /// prints.
 pub fn install_codex(

@@ -9,7 +9,7 @@
 //!   cassette header so a protocol change is noticed.
 //!
 //! Nothing here knows of sessions, cassettes or the adapter; the transport opener
-//! ([`crate::connect`]), the adapter, the stand-in and the command line all use it.
+//! (`connect`), the adapter, the stand-in and the command line all use it.
 
 mod install;
 mod resolve;

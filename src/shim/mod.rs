@@ -9,13 +9,12 @@
 //! Recording spawns the real Codex with the same arguments and passes traffic through unchanged,
 //! through the library's [`RecordingTransport`](crate::cassette::RecordingTransport). Replay serves
 //! the cassette through [`ReplayTransport`](crate::cassette::ReplayTransport), both opened by
-//! [`crate::connect`]: a divergence is reported on stderr and as a JSON-RPC error to the request
+//! the crate's transport opener (`connect`): a divergence is reported on stderr and as a JSON-RPC error to the request
 //! that diverged, and the shim exits non-zero.
 
 mod args;
 mod pump;
 mod run;
 
-pub use args::{Invocation, UnsupportedArgs, parse};
-pub use pump::{ShimOutcome, pump};
+pub use args::UnsupportedArgs;
 pub use run::{CASSETTE_ENV, ShimError, run};

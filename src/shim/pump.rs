@@ -3,7 +3,7 @@
 use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::transport::framing::{self, DEFAULT_MAX_LINE};
-use crate::transport::{ErrorObject, Message, MessageKind, Transport, TransportError};
+use crate::transport::{ErrorObject, Message, MessageKind, Transport};
 
 /// The JSON-RPC error code the shim answers a diverging request with.
 pub const DIVERGED: i64 = -32099;
@@ -16,9 +16,9 @@ pub enum ShimOutcome {
     /// The server (real Codex) went away first.
     ServerExited(String),
     /// A failure: a divergence, unused interactions, a recording that could not be written, a
-    /// line from the client that is not JSON-RPC. The report was printed to stderr; the typed
-    /// error inside (`TransportError::Other`) downcasts to `cassette::Divergence` and friends.
-    Failed(TransportError),
+    /// line from the client that is not JSON-RPC. The report was printed to stderr when it
+    /// happened.
+    Failed,
 }
 
 impl ShimOutcome {
@@ -26,7 +26,7 @@ impl ShimOutcome {
     pub fn exit_code(&self) -> i32 {
         match self {
             Self::Clean => 0,
-            Self::ServerExited(_) | Self::Failed(_) => 1,
+            Self::ServerExited(_) | Self::Failed => 1,
         }
     }
 }
@@ -50,7 +50,7 @@ where
                 None => break ShimOutcome::Clean,
                 Some(Err(err)) => {
                     eprintln!("prompt-diary shim: the client sent a line that is not a JSON-RPC message: {err}");
-                    break ShimOutcome::Failed(err);
+                    break ShimOutcome::Failed;
                 }
                 Some(Ok(message)) => {
                     let id = (message.kind() == MessageKind::Request).then(|| message.id()).flatten();
@@ -61,7 +61,7 @@ where
                             let error = ErrorObject { code: DIVERGED, message: report, data: None };
                             let _ = framing::write_message(&mut output, &Message::error_response(id, error)).await;
                         }
-                        break ShimOutcome::Failed(err);
+                        break ShimOutcome::Failed;
                     }
                 }
             },
@@ -77,7 +77,7 @@ where
                 }
                 Err(err) => {
                     eprintln!("prompt-diary shim: {err}");
-                    break ShimOutcome::Failed(err);
+                    break ShimOutcome::Failed;
                 }
             },
         }
@@ -86,7 +86,7 @@ where
     match transport.close().await {
         Err(err) if matches!(outcome, ShimOutcome::Clean) => {
             eprintln!("prompt-diary shim: {err}");
-            ShimOutcome::Failed(err)
+            ShimOutcome::Failed
         }
         Err(err) => {
             eprintln!("prompt-diary shim: {err}");

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::args::{Invocation, UnsupportedArgs, parse};
-use super::pump::pump;
+use super::pump::{ShimOutcome, pump};
 use crate::cassette::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};
 use crate::codex_bin::{CODEX_BIN_ENV, PINNED_CODEX_VERSION};
 use crate::connect::{self, ConnectError, Endpoint};
@@ -83,5 +83,8 @@ async fn serve(args: Vec<String>) -> Result<i32, ShimError> {
         terminated,
     )
     .await;
+    if let ShimOutcome::ServerExited(status) = &outcome {
+        eprintln!("prompt-diary shim: the real Codex exited before the client was done ({status})");
+    }
     Ok(outcome.exit_code())
 }

@@ -115,3 +115,10 @@ impl ScriptedCodex {
             .tempdir()
     }
 }
+
+/// What the schema folder `dir` (written by `codex app-server generate-json-schema --out DIR`)
+/// lacks of the typed protocol subset the adapter speaks: methods it sends or reads, params
+/// fields it sends, server requests it cannot answer. One line each; empty when all is there.
+pub fn protocol_subset_problems(dir: &Path) -> Vec<String> {
+    crate::integrations::codex::subset_problems(dir)
+}

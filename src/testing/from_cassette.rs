@@ -13,8 +13,8 @@ use serde_json::Value;
 
 use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnOutcome, TurnScript};
 use crate::agent::AgentError;
+use crate::cassette::BACKEND;
 use crate::cassette::ReplayTransport;
-use crate::cassette::format::BACKEND;
 use crate::cassette::{Cassette, CassetteError, Entry};
 use crate::integrations::codex::requests::{THREAD_START_FIELDS, ThreadStartParams};
 use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};

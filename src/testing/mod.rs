@@ -11,6 +11,7 @@ pub mod from_cassette;
 pub mod processes;
 pub mod recording;
 pub mod scripted_model;
+pub mod session;
 
 pub use codex_home::CodexHome;
 pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeTurn};

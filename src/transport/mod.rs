@@ -7,7 +7,7 @@
 
 mod diagnostics;
 mod error;
-pub mod framing;
+pub(crate) mod framing;
 mod message;
 mod process;
 

@@ -12,8 +12,10 @@ pub mod protocol;
 pub mod requests;
 pub mod server_requests;
 mod session;
+mod subset;
 
 pub use error::SessionError;
 pub use inbox::{ThreadEvent, ThreadInbox};
 pub use server_requests::ApprovalDecision;
-pub use session::{RouteFn, RpcSession, STDERR_TAIL_LINES};
+pub use session::{RpcSession, STDERR_TAIL_LINES};
+pub(crate) use subset::problems as subset_problems;

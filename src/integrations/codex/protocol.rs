@@ -60,9 +60,6 @@ pub struct TurnError {
     /// Error category, e.g. `internalServerError` (a string or an object).
     #[serde(default)]
     pub codex_error_info: Option<Value>,
-    /// More detail, when Codex has it.
-    #[serde(default)]
-    pub additional_details: Option<Value>,
 }
 
 impl TurnError {
@@ -81,8 +78,6 @@ impl TurnError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CompletedTurn {
-    /// Turn id.
-    pub id: String,
     /// How it ended.
     pub status: TurnStatus,
     /// Why it failed, when it did.
@@ -94,22 +89,16 @@ pub struct CompletedTurn {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TurnCompletedParams {
-    /// The conversation.
-    pub thread_id: String,
     /// The turn.
     pub turn: CompletedTurn,
 }
 
-/// `item/started` and `item/completed` params.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// `item/started` and `item/completed` params: the item (the thread and turn it names are
+/// checked to be there, and routed by before).
+#[derive(Debug, Clone)]
 pub struct ItemParams {
     /// The item, kept as JSON (see [`crate::integrations::codex_runner`]'s event folding).
     pub item: Value,
-    /// The conversation.
-    pub thread_id: String,
-    /// The turn.
-    pub turn_id: String,
 }
 
 impl ItemParams {
@@ -124,16 +113,12 @@ impl ItemParams {
             Some(other) => Err(format!("`{key}` is not a string: {other}")),
             None => Err(format!("missing field `{key}`")),
         };
-        let thread_id = text("threadId")?;
-        let turn_id = text("turnId")?;
+        text("threadId")?;
+        text("turnId")?;
         let item = map
             .remove("item")
             .ok_or_else(|| "missing field `item`".to_owned())?;
-        Ok(Self {
-            item,
-            thread_id,
-            turn_id,
-        })
+        Ok(Self { item })
     }
 }
 
@@ -146,11 +131,6 @@ pub struct ErrorParams {
     /// Whether Codex will retry by itself.
     #[serde(default)]
     pub will_retry: bool,
-    /// The conversation.
-    pub thread_id: String,
-    /// The turn.
-    #[serde(default)]
-    pub turn_id: String,
 }
 
 /// The `turnId` of a notification's or request's params, if any.
@@ -180,14 +160,7 @@ mod tests {
         let params =
             json!({"threadId": "t", "turnId": "u", "item": {"type": "agentMessage", "text": "hi"}});
         let item = ItemParams::from_params(params).unwrap();
-        assert_eq!(
-            (
-                item.thread_id.as_str(),
-                item.turn_id.as_str(),
-                &item.item["text"]
-            ),
-            ("t", "u", &json!("hi"))
-        );
+        assert_eq!(item.item["text"], json!("hi"));
         let err = ItemParams::from_params(json!({"threadId": "t", "item": {}})).unwrap_err();
         assert_eq!(err, "missing field `turnId`");
         let err =

@@ -100,9 +100,6 @@ pub struct InitializeResult {
     /// e.g. `prompt-diary/0.163.0 (Debian 12.0.0; x86_64) ...`
     #[serde(default)]
     pub user_agent: String,
-    /// The server's Codex home.
-    #[serde(default)]
-    pub codex_home: Option<String>,
 }
 
 impl InitializeResult {

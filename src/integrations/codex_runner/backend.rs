@@ -47,7 +47,7 @@ impl Drop for Inner {
 impl CodexBackend {
     /// Starts the backend: `codex app-server` live, the same while recording a cassette, or a
     /// cassette replay (no binary needed), as the config's cassette settings say. The choice is
-    /// [`connect::open`]'s; the backend talks to whatever it opened the same way.
+    /// the transport opener's (`connect::open`); the backend talks to whatever it opened the same way.
     pub async fn start(config: CodexBackendConfig) -> Result<Self, AgentError> {
         config.validate()?;
         let connection =

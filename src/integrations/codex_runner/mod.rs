@@ -7,7 +7,7 @@
 //! - [`CodexAgentSessionFactory`]: the [`AgentSessionFactory`](crate::agent::AgentSessionFactory)
 //!   phases hold; one process per distinct backend config.
 //!
-//! The adapter asks [`crate::connect`] for a transport (live, recording or replay, as the config's
+//! The adapter asks the crate's transport opener (`connect`) for a transport (live, recording or replay, as the config's
 //! cassette settings say) and never asks which one it holds. Finding and installing the Codex
 //! binary is [`crate::codex_bin`]'s job.
 
