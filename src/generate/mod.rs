@@ -25,12 +25,12 @@ mod review;
 mod verdict;
 mod workflow;
 
-pub use draft::{Draft, DraftSpec, parse_draft};
+pub use draft::{Draft, DraftSpec};
 pub use entry::EntryRequest;
 pub use error::GenerateError;
-pub use outline::{MIN_OUTLINE_ITEMS, OutlineSpec, check_outline};
-pub use phase::{AgentPhase, PhaseReport, PhaseSettings, PhaseSpec, resume_prompt};
-pub use render::{RENDERED_FILE, RenderPhase, Rendered, render_html};
-pub use review::{Review, ReviewSpec, parse_review};
+pub use outline::OutlineSpec;
+pub use phase::{AgentPhase, PhaseReport, PhaseSettings, PhaseSpec};
+pub use render::{RENDERED_FILE, RenderPhase, Rendered};
+pub use review::{Review, ReviewSpec};
 pub use verdict::{ArtifactVerdict, ResumeContext};
 pub use workflow::{EntryReport, GenerationWorkflow};

@@ -10,6 +10,7 @@ mod error;
 pub(crate) mod framing;
 mod message;
 mod process;
+mod shapes;
 
 use async_trait::async_trait;
 

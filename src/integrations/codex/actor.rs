@@ -57,13 +57,16 @@ pub(crate) struct Actor<T> {
     diagnostics: Diagnostics,
     next_id: i64,
     handled: u64,
-    published_idle: bool,
+    /// The command count last published as idle.
+    published: Option<u64>,
     pending: HashMap<RequestId, Pending>,
     threads: HashMap<String, Inbox>,
     /// Events waiting in backlogs, across threads.
     backlogged: usize,
     /// Fail-closed answers to server requests nobody listens for, written after routing.
     deferred: Vec<Message>,
+    /// Answers to the client's requests, handed over after the burst they came in.
+    answers: Vec<(oneshot::Sender<Answer>, Answer)>,
 }
 
 impl<T: Transport> Actor<T> {
@@ -84,11 +87,12 @@ impl<T: Transport> Actor<T> {
             diagnostics,
             next_id: 0,
             handled: 0,
-            published_idle: false,
+            published: None,
             pending: HashMap::new(),
             threads: HashMap::new(),
             backlogged: 0,
             deferred: Vec::new(),
+            answers: Vec::new(),
         }
     }
 
@@ -124,6 +128,12 @@ impl<T: Transport> Actor<T> {
                         while self.backlogged < BACKLOG_CAPACITY {
                             let Some(message) = self.transport.ready() else { break };
                             self.route(message);
+                        }
+                        // Events first, then answers: a runner woken by its answer finds the
+                        // events that came with it already in its inbox.
+                        self.flush_backlogs();
+                        for (reply, answer) in self.answers.drain(..) {
+                            let _ = reply.send(answer);
                         }
                         if let Err(failure) = self.flush().await {
                             break failure;
@@ -161,20 +171,20 @@ impl<T: Transport> Actor<T> {
     /// Tells waiting runners whether the server now waits for the client. Only a transport
     /// that can say so (a replay) ever publishes anything.
     fn publish_quiet(&mut self) {
-        let idle =
-            self.backlogged == 0 && self.commands.is_empty() && self.transport.awaiting_client();
-        if !idle && !self.published_idle {
+        // Only "idle as of `handled` commands" is ever published: a stale one names fewer
+        // commands than were queued since, which waiters read as not idle.
+        if self.published == Some(self.handled) {
             return;
         }
-        self.published_idle = idle;
-        let now = Quiet {
+        let idle =
+            self.backlogged == 0 && self.commands.is_empty() && self.transport.awaiting_client();
+        if !idle {
+            return;
+        }
+        self.published = Some(self.handled);
+        self.quiet.send_replace(Quiet {
             handled: self.handled,
             idle,
-        };
-        self.quiet.send_if_modified(|quiet| {
-            let changed = *quiet != now;
-            *quiet = now;
-            changed
         });
     }
 
@@ -282,7 +292,7 @@ impl<T: Transport> Actor<T> {
         let unanswered = match inbox {
             Some(inbox) => {
                 let before = inbox.backlog_len();
-                let delivered = inbox.deliver(event);
+                let delivered = inbox.stage(event);
                 self.backlogged += inbox.backlog_len() - before;
                 match delivered {
                     Delivered::Queued | Delivered::Dropped => None,
@@ -377,7 +387,7 @@ impl<T: Transport> Actor<T> {
                 message: error.message,
             }),
         };
-        let _ = pending.reply.send(answer);
+        self.answers.push((pending.reply, answer));
     }
 }
 

@@ -41,7 +41,8 @@ pub enum ThreadEvent {
 /// [`RpcSession::failure`](super::RpcSession::failure) why.
 pub type ThreadInbox = mpsc::Receiver<ThreadEvent>;
 
-/// The session task's end of one thread's inbox.
+/// The session task's end of one thread's inbox: events are staged in a backlog and moved into
+/// the channel as it has room.
 pub(crate) struct Inbox {
     tx: mpsc::Sender<ThreadEvent>,
     /// The notification methods delivered, when not all are.
@@ -52,7 +53,7 @@ pub(crate) struct Inbox {
 
 /// What delivering an event did.
 pub(crate) enum Delivered {
-    /// In the channel, or waiting in the backlog.
+    /// Waiting in the backlog for the next flush.
     Queued,
     /// Not wanted (filtered by [`Inbox::only`]).
     Dropped,
@@ -77,8 +78,10 @@ impl Inbox {
         self.only = Some(methods);
     }
 
-    /// Queues `event`, in order behind any backlog.
-    pub(crate) fn deliver(&mut self, event: ThreadEvent) -> Delivered {
+    /// Stages `event` behind any backlog; [`flush`](Self::flush) hands it to the runner. The
+    /// session stages a whole burst, then flushes it, so a runner wakes once per burst instead
+    /// of once per event.
+    pub(crate) fn stage(&mut self, event: ThreadEvent) -> Delivered {
         if let ThreadEvent::Notification { method, .. } = &event {
             if self
                 .only
@@ -87,21 +90,11 @@ impl Inbox {
                 return Delivered::Dropped;
             }
         }
-        if !self.backlog.is_empty() {
-            if self.tx.is_closed() {
-                return Delivered::Closed(event);
-            }
-            self.backlog.push_back(event);
-            return Delivered::Queued;
+        if self.tx.is_closed() {
+            return Delivered::Closed(event);
         }
-        match self.tx.try_send(event) {
-            Ok(()) => Delivered::Queued,
-            Err(mpsc::error::TrySendError::Full(event)) => {
-                self.backlog.push_back(event);
-                Delivered::Queued
-            }
-            Err(mpsc::error::TrySendError::Closed(event)) => Delivered::Closed(event),
-        }
+        self.backlog.push_back(event);
+        Delivered::Queued
     }
 
     /// Moves what fits from the backlog into the channel; returns how many moved. A closed
