@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use prompt_diary::agent::{AgentTurnResult, kinds};
+use prompt_diary::agent::{AgentTurnResult, EventKind};
 use prompt_diary::testing::driver::{RunnerOutcome, TurnOutcome};
 use prompt_diary::testing::fixtures;
 use serde_json::json;
@@ -25,8 +25,8 @@ fn ok(outcome: &TurnOutcome) -> &AgentTurnResult {
     }
 }
 
-fn kinds_of(result: &AgentTurnResult) -> Vec<&str> {
-    result.events.iter().map(|e| e.kind.as_str()).collect()
+fn kinds_of(result: &AgentTurnResult) -> Vec<EventKind> {
+    result.events.iter().map(|e| e.kind).collect()
 }
 
 fn files(pairs: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
@@ -41,7 +41,7 @@ async fn single_turn() {
     let out = replay("single_turn").await;
     let result = ok(&out[0].turns[0]);
     assert_eq!(result.assistant_text, "Hello from the scripted model.");
-    assert_eq!(kinds_of(result), [kinds::AGENT_MESSAGE]);
+    assert_eq!(kinds_of(result), [EventKind::AgentMessage]);
     assert!(out[0].files.is_empty());
 }
 
@@ -50,7 +50,10 @@ async fn tool_use_writes_the_artifact() {
     let out = replay("tool_artifact").await;
     let result = ok(&out[0].turns[0]);
     assert_eq!(result.assistant_text, "Wrote artifact.md.");
-    assert_eq!(kinds_of(result), [kinds::COMMAND, kinds::AGENT_MESSAGE]);
+    assert_eq!(
+        kinds_of(result),
+        [EventKind::Command, EventKind::AgentMessage]
+    );
     let command = &result.events[0].metadata;
     assert_eq!(
         command["command"],
@@ -75,10 +78,13 @@ async fn missing_artifact_is_repaired_on_the_second_turn() {
     let out = replay("repair_missing_artifact").await;
     let first = ok(&out[0].turns[0]);
     assert_eq!(first.assistant_text, "I have planned the outline.");
-    assert_eq!(kinds_of(first), [kinds::AGENT_MESSAGE]);
+    assert_eq!(kinds_of(first), [EventKind::AgentMessage]);
     let second = ok(&out[0].turns[1]);
     assert_eq!(second.assistant_text, "outline.md is written now.");
-    assert_eq!(kinds_of(second), [kinds::COMMAND, kinds::AGENT_MESSAGE]);
+    assert_eq!(
+        kinds_of(second),
+        [EventKind::Command, EventKind::AgentMessage]
+    );
     assert_eq!(
         out[0].files,
         files(&[("outline.md", "# Outline\n\n1. Intro\n2. Body\n")])
@@ -142,7 +148,11 @@ async fn approval_declined_then_a_turn_that_works_without_it() {
     let first = ok(&out[0].turns[0]);
     assert_eq!(
         kinds_of(first),
-        [kinds::APPROVAL, kinds::COMMAND, kinds::AGENT_MESSAGE]
+        [
+            EventKind::Approval,
+            EventKind::Command,
+            EventKind::AgentMessage
+        ]
     );
     assert_eq!(first.events[0].metadata["decision"], json!("decline"));
     assert_eq!(first.events[1].metadata["status"], json!("declined"));
@@ -178,7 +188,7 @@ async fn mcp_tool_call_through_the_echo_server() {
     let result = ok(&out[0].turns[0]);
     assert_eq!(
         kinds_of(result),
-        [kinds::MCP_TOOL_CALL, kinds::AGENT_MESSAGE]
+        [EventKind::McpToolCall, EventKind::AgentMessage]
     );
     let call = &result.events[0];
     assert_eq!(call.summary, "called echo/echo: completed");

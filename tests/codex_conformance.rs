@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use prompt_diary::agent::{AgentError, AgentSessionFactory, ApprovalMode, TurnOptions, kinds};
+use prompt_diary::agent::{AgentError, AgentSessionFactory, ApprovalMode, EventKind, TurnOptions};
 use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
@@ -58,7 +58,7 @@ async fn single_text_turn_returns_the_model_reply() {
     let result = runner.turn("Say hello.", short(60)).await.unwrap();
     let expected = "Hello from the scripted model.";
     assert_eq!(result.assistant_text, expected);
-    let messages: Vec<_> = result.events_of(kinds::AGENT_MESSAGE).collect();
+    let messages: Vec<_> = result.events_of(EventKind::AgentMessage).collect();
     assert_eq!(messages.len(), 1, "{:?}", result.events);
     assert_eq!(messages[0].metadata["text"], json!(expected));
     factory.shutdown().await.unwrap();
@@ -81,7 +81,7 @@ async fn shell_tool_call_writes_the_artifact_and_reports_the_command() {
         .expect("artifact written");
     assert_eq!(artifact, "# Artifact\n\nwritten by the agent\n");
     let command = result
-        .events_of(kinds::COMMAND)
+        .events_of(EventKind::Command)
         .next()
         .expect("a command event");
     assert!(
@@ -253,7 +253,7 @@ async fn approval_requests_are_declined_and_the_turn_finishes() {
     let mut runner = factory.runner(config).await.unwrap();
     let result = runner.turn("Write denied.md.", short(60)).await.unwrap();
     let approval = result
-        .events_of(kinds::APPROVAL)
+        .events_of(EventKind::Approval)
         .next()
         .expect("an approval event");
     assert_eq!(approval.metadata["decision"], json!("decline"));
@@ -263,7 +263,7 @@ async fn approval_requests_are_declined_and_the_turn_finishes() {
         "the declined command ran"
     );
     let command = result
-        .events_of(kinds::COMMAND)
+        .events_of(EventKind::Command)
         .next()
         .expect("the declined command item");
     assert_eq!(command.metadata["status"], json!("declined"));

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use prompt_diary::testing::scripted_model::Reply;
+use prompt_diary::testing::Reply;
 use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use rstest::rstest;
 use serde_json::{Value, json};

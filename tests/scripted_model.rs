@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use prompt_diary::testing::scripted_model::{SHELL_TOOL, mcp_namespace};
+use prompt_diary::testing::{SHELL_TOOL, mcp_namespace};
 use prompt_diary::testing::{Scenario, ScriptedModel};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -7,7 +7,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::Duration;
 
-use prompt_diary::testing::scripted_model::ScenarioMismatch;
+use prompt_diary::testing::ScenarioMismatch;
 use prompt_diary::testing::{Scenario, ScriptedModel};
 use rstest::rstest;
 use serde_json::json;

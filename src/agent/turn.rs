@@ -46,30 +46,58 @@ impl TurnOptions {
     }
 }
 
-/// Well-known values of [`AgentTurnEvent::kind`].
-pub mod kinds {
+/// What kind of thing an [`AgentTurnEvent`] is. Serialised as snake case (`agent_message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EventKind {
     /// A message from the agent.
-    pub const AGENT_MESSAGE: &str = "agent_message";
+    AgentMessage,
     /// A shell command the agent ran (or tried to run).
-    pub const COMMAND: &str = "command";
+    Command,
     /// Files the agent created, changed or deleted through its patch tool.
-    pub const FILE_CHANGE: &str = "file_change";
+    FileChange,
     /// A call to a tool of an MCP server.
-    pub const MCP_TOOL_CALL: &str = "mcp_tool_call";
+    McpToolCall,
     /// A web search.
-    pub const WEB_SEARCH: &str = "web_search";
+    WebSearch,
     /// A reasoning summary.
-    pub const REASONING: &str = "reasoning";
+    Reasoning,
     /// A plan the agent laid out.
-    pub const PLAN: &str = "plan";
+    Plan,
     /// The backend asked for an approval and the runner answered.
-    pub const APPROVAL: &str = "approval";
+    Approval,
     /// An error reported during the turn.
-    pub const ERROR: &str = "error";
+    Error,
     /// The backend is retrying after an error.
-    pub const RETRY: &str = "retry";
+    Retry,
     /// Any other completed item, named in the metadata's `type`.
-    pub const OTHER: &str = "other";
+    Other,
+}
+
+impl EventKind {
+    /// The snake-case name (`agent_message`, `command`, ...), as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AgentMessage => "agent_message",
+            Self::Command => "command",
+            Self::FileChange => "file_change",
+            Self::McpToolCall => "mcp_tool_call",
+            Self::WebSearch => "web_search",
+            Self::Reasoning => "reasoning",
+            Self::Plan => "plan",
+            Self::Approval => "approval",
+            Self::Error => "error",
+            Self::Retry => "retry",
+            Self::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
 }
 
 /// One thing that happened during a turn: a completed item, an approval, an error.
@@ -78,8 +106,8 @@ pub mod kinds {
 /// `command`, `exit_code`, `duration_ms`, `status`; for a file change: `paths`; and so on).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentTurnEvent {
-    /// What kind of event this is; see [`kinds`].
-    pub kind: String,
+    /// What kind of event this is.
+    pub kind: EventKind,
     /// One readable line.
     pub summary: String,
     /// Structured fields, in a stable (sorted) order.
@@ -88,9 +116,9 @@ pub struct AgentTurnEvent {
 
 impl AgentTurnEvent {
     /// An event with no metadata.
-    pub fn new(kind: impl Into<String>, summary: impl Into<String>) -> Self {
+    pub fn new(kind: EventKind, summary: impl Into<String>) -> Self {
         Self {
-            kind: kind.into(),
+            kind,
             summary: summary.into(),
             metadata: Map::new(),
         }
@@ -117,7 +145,7 @@ pub struct AgentTurnResult {
 
 impl AgentTurnResult {
     /// The events of one kind, in order.
-    pub fn events_of<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a AgentTurnEvent> + 'a {
+    pub fn events_of(&self, kind: EventKind) -> impl Iterator<Item = &AgentTurnEvent> + '_ {
         self.events.iter().filter(move |event| event.kind == kind)
     }
 }

@@ -29,7 +29,7 @@ pub use draft::{Draft, DraftSpec};
 pub use entry::EntryRequest;
 pub use error::GenerateError;
 pub use outline::OutlineSpec;
-pub use phase::{AgentPhase, PhaseReport, PhaseSettings, PhaseSpec};
+pub use phase::{AgentPhase, PhaseReport, PhaseSettings, PhaseSpec, resume_prompt};
 pub use render::{RENDERED_FILE, RenderPhase, Rendered};
 pub use review::{Review, ReviewSpec};
 pub use verdict::{ArtifactVerdict, ResumeContext};

@@ -63,7 +63,16 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A scripted [`AgentSessionFactory`]; see the [module docs](self).
+/// A scripted [`AgentSessionFactory`] for phase tests that never starts Codex.
+///
+/// Each runner it mints follows a script ([`FakeRunner`]) of turns ([`FakeTurn`]): a result, an
+/// error or a timeout, plus files to write into the runner's working directory when the turn
+/// runs. Scripts are handed out in the order runners are minted (optionally only to runners in a
+/// given working directory). The factory records every [`AgentConfig`] and prompt it receives,
+/// the most turns it saw in flight at once, and fails the test if scripted turns were left unused:
+/// [`verify`](FakeAgentSessionFactory::verify) reports it, and dropping the factory panics (unless
+/// the thread is already panicking or `verify` already reported it). To prove that turns overlap
+/// without sleeping, give them a shared [`tokio::sync::Barrier`] ([`FakeTurn::rendezvous`]).
 #[derive(Debug)]
 pub struct FakeAgentSessionFactory {
     state: Arc<Mutex<State>>,
@@ -97,7 +106,7 @@ impl FakeAgentSessionFactory {
         self
     }
 
-    /// How long a turn waits at its rendezvous gate before failing ([`DEFAULT_GATE_TIMEOUT`]).
+    /// How long a turn waits at its rendezvous gate before failing (10 s by default).
     pub fn with_gate_timeout(mut self, timeout: Duration) -> Self {
         self.gate_timeout = timeout;
         self

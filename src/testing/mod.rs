@@ -1,18 +1,27 @@
-//! Test support (feature `test-util`): the scripted local model, Codex homes pointing at it,
-//! client scripts, committed fixtures, conformance-tier helpers, and the scripted
-//! [`FakeAgentSessionFactory`] for phase tests.
+//! Test support (feature `test-util`).
+//!
+//! At the root: the scripted local model ([`ScriptedModel`], scripted by a [`Scenario`] of
+//! [`Reply`]s, verified on drop), a [`CodexHome`] pointing Codex at it, and the scripted
+//! [`FakeAgentSessionFactory`] for phase tests. The modules hold the rest: [`conformance`]
+//! (finding the pinned Codex, skipping or failing a tier), [`driver`] and [`recording`] (client
+//! scripts run through the adapter), [`fixtures`] (the committed cassettes and their drift
+//! check), [`from_cassette`] (a cassette's client read back and replayed), [`processes`] (no
+//! orphan checks) and [`session`] (the JSON-RPC session below the adapter).
 
-pub mod codex_home;
+pub(crate) mod codex_home;
 pub mod conformance;
 pub mod driver;
-pub mod fake_factory;
+pub(crate) mod fake_factory;
 pub mod fixtures;
 pub mod from_cassette;
 pub mod processes;
 pub mod recording;
-pub mod scripted_model;
+pub(crate) mod scripted_model;
 pub mod session;
 
 pub use codex_home::CodexHome;
-pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeTurn};
-pub use scripted_model::{RecordedRequest, Scenario, ScriptedModel};
+pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeScriptError, FakeTurn};
+pub use scripted_model::{
+    ConversationScript, RecordedRequest, Reply, SHELL_TOOL, Scenario, ScenarioError,
+    ScenarioMismatch, ScriptedModel, mcp_namespace,
+};

@@ -2,4 +2,4 @@
 //! (the adapter is the way to use it otherwise).
 
 pub use crate::integrations::codex::requests::started_thread_id;
-pub use crate::integrations::codex::{RpcSession, SessionError, ThreadEvent, ThreadInbox};
+pub use crate::integrations::codex::{RpcSession, SessionError, ThreadEvent};

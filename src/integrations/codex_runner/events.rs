@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use serde_json::{Value, json};
 
-use crate::agent::{AgentError, AgentTurnEvent, AgentTurnResult, kinds};
+use crate::agent::{AgentError, AgentTurnEvent, AgentTurnResult, EventKind};
 use crate::integrations::codex::ApprovalDecision;
 use crate::integrations::codex::protocol::{
     self, CompletedTurn, ErrorParams, ItemParams, TurnCompletedParams, TurnStatus, methods,
@@ -43,7 +43,7 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
         "userMessage" | "hookPrompt" => return None,
         "agentMessage" => {
             let text = str_field(item, "text");
-            AgentTurnEvent::new(kinds::AGENT_MESSAGE, one_line(text))
+            AgentTurnEvent::new(EventKind::AgentMessage, one_line(text))
                 .with("text", text)
                 .with("phase", item.get("phase").cloned().unwrap_or(Value::Null))
         }
@@ -57,7 +57,7 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
                 None => status.to_owned(),
             };
             AgentTurnEvent::new(
-                kinds::COMMAND,
+                EventKind::Command,
                 format!("ran `{}`: {outcome}", one_line(command)),
             )
             .with("command", command)
@@ -80,7 +80,7 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
             let kinds_: Vec<Value> = changes.iter().map(|c| change_kind(c.get("kind"))).collect();
             let status = str_field(item, "status");
             AgentTurnEvent::new(
-                kinds::FILE_CHANGE,
+                EventKind::FileChange,
                 format!("{status} change to {}", paths.join(", ")),
             )
             .with("paths", json!(paths))
@@ -99,7 +99,7 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
             if let Some(message) = error.as_str() {
                 summary.push_str(&format!(" ({})", one_line(message)));
             }
-            AgentTurnEvent::new(kinds::MCP_TOOL_CALL, summary)
+            AgentTurnEvent::new(EventKind::McpToolCall, summary)
                 .with("server", server)
                 .with("tool", tool)
                 .with("status", status)
@@ -116,8 +116,11 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
         }
         "webSearch" => {
             let query = str_field(item, "query");
-            AgentTurnEvent::new(kinds::WEB_SEARCH, format!("searched the web for {query:?}"))
-                .with("query", query)
+            AgentTurnEvent::new(
+                EventKind::WebSearch,
+                format!("searched the web for {query:?}"),
+            )
+            .with("query", query)
         }
         "reasoning" => {
             let summary: Vec<&str> = item
@@ -126,13 +129,13 @@ pub fn item_event(item: &Value) -> Option<AgentTurnEvent> {
                 .map(|parts| parts.iter().filter_map(Value::as_str).collect())
                 .unwrap_or_default();
             let text = summary.join("\n");
-            AgentTurnEvent::new(kinds::REASONING, one_line(&text)).with("summary", text)
+            AgentTurnEvent::new(EventKind::Reasoning, one_line(&text)).with("summary", text)
         }
         "plan" => {
             let text = str_field(item, "text");
-            AgentTurnEvent::new(kinds::PLAN, one_line(text)).with("text", text)
+            AgentTurnEvent::new(EventKind::Plan, one_line(text)).with("text", text)
         }
-        other => AgentTurnEvent::new(kinds::OTHER, format!("{other} item"))
+        other => AgentTurnEvent::new(EventKind::Other, format!("{other} item"))
             .with("type", other)
             .with("item", item.clone()),
     };
@@ -150,9 +153,9 @@ fn change_kind(kind: Option<&Value>) -> Value {
 /// The event for an `error` notification: an error, or a retry announcement.
 pub fn error_event(params: &ErrorParams) -> AgentTurnEvent {
     let kind = if params.will_retry {
-        kinds::RETRY
+        EventKind::Retry
     } else {
-        kinds::ERROR
+        EventKind::Error
     };
     let prefix = if params.will_retry {
         "retrying after: "
@@ -205,11 +208,14 @@ pub fn server_request_event(
             "declined"
         };
         (
-            kinds::APPROVAL,
+            EventKind::Approval,
             format!("{verb} {method}: {}", one_line(&subject)),
         )
     } else {
-        (kinds::OTHER, format!("answered {method} with a refusal"))
+        (
+            EventKind::Other,
+            format!("answered {method} with a refusal"),
+        )
     };
     AgentTurnEvent::new(kind, summary.trim_end_matches(": ").to_owned())
         .with("method", method)
@@ -281,7 +287,7 @@ pub(super) fn fold_notification(
             })?;
             state.running = None;
             if let Some(event) = item_event(&item.item) {
-                if event.kind == kinds::AGENT_MESSAGE {
+                if event.kind == EventKind::AgentMessage {
                     state.assistant_text = item
                         .item
                         .get("text")
@@ -340,7 +346,11 @@ pub(super) fn finish(state: TurnState, turn: CompletedTurn) -> Result<AgentTurnR
             events: state.events,
         }),
         status => {
-            let last_error = state.events.iter().rev().find(|e| e.kind == kinds::ERROR);
+            let last_error = state
+                .events
+                .iter()
+                .rev()
+                .find(|e| e.kind == EventKind::Error);
             let (message, details) = match (turn.error, last_error) {
                 (Some(error), _) => (error.message.clone(), error.category()),
                 (None, Some(event)) => (event.summary.clone(), None),
@@ -371,7 +381,7 @@ mod tests {
             "status": "completed", "exitCode": 0, "durationMs": 12, "cwd": "/w", "aggregatedOutput": ""
         }))
         .unwrap();
-        assert_eq!(event.kind, "command");
+        assert_eq!(event.kind, EventKind::Command);
         assert_eq!(
             event.summary,
             "ran `/bin/bash -lc 'printf x > a.md'`: exited 0"
@@ -395,7 +405,7 @@ mod tests {
     fn user_messages_are_not_events_and_unknown_items_are_kept() {
         assert!(item_event(&json!({"type": "userMessage", "id": "u", "content": []})).is_none());
         let other = item_event(&json!({"type": "imageView", "id": "i", "path": "p.png"})).unwrap();
-        assert_eq!(other.kind, "other");
+        assert_eq!(other.kind, EventKind::Other);
         assert_eq!(other.metadata["type"], "imageView");
     }
 

@@ -43,7 +43,6 @@ mod sse;
 mod state;
 mod verify;
 
-pub use http::{MAX_BODY, MAX_HEADERS};
 pub use routing::RecordedRequest;
 pub use scenario::{ConversationScript, Reply, Scenario, ScenarioError};
 pub use server::ScriptedModel;
