@@ -30,7 +30,7 @@ pub fn pending_path(path: &Path) -> PathBuf {
 }
 
 /// Writes `cassette` atomically (temp file + rename). If a cassette is already at its path and
-/// differs after normalisation, the new one goes to [`pending_path`] unless `overwrite` is set.
+/// differs after normalisation, the new one goes to `<path>.new` unless `overwrite` is set.
 pub fn write_cassette(cassette: &Cassette, overwrite: bool) -> Result<WriteOutcome, CassetteError> {
     let path = &cassette.path;
     let text = cassette.to_text();

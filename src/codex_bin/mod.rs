@@ -15,7 +15,8 @@ mod install;
 mod resolve;
 mod schema;
 
-pub use install::{InstallError, install_codex, project_root};
+pub(crate) use install::project_root;
+pub use install::{InstallError, install_codex};
 pub use resolve::{
     BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, installed_binary,
     resolve_codex_bin,

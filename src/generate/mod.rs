@@ -30,7 +30,7 @@ pub use entry::EntryRequest;
 pub use error::GenerateError;
 pub use outline::OutlineSpec;
 pub use phase::{AgentPhase, PhaseReport, PhaseSettings, PhaseSpec, resume_prompt};
-pub use render::{RENDERED_FILE, RenderPhase, Rendered};
+pub use render::RenderPhase;
 pub use review::{Review, ReviewSpec};
 pub use verdict::{ArtifactVerdict, ResumeContext};
 pub use workflow::{EntryReport, GenerationWorkflow};

@@ -24,7 +24,7 @@ pub struct Rendered {
 }
 
 impl RenderPhase {
-    /// Renders the entry's draft and review into [`RENDERED_FILE`].
+    /// Renders the entry's draft and review into `entry.html`.
     ///
     /// # Errors
     /// [`GenerateError::Render`] when an input is missing or invalid, or the output cannot be

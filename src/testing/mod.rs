@@ -22,6 +22,6 @@ pub mod session;
 pub use codex_home::CodexHome;
 pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeScriptError, FakeTurn};
 pub use scripted_model::{
-    ConversationScript, RecordedRequest, Reply, SHELL_TOOL, Scenario, ScenarioError,
-    ScenarioMismatch, ScriptedModel, mcp_namespace,
+    ConversationScript, RecordedRequest, Reply, Scenario, ScenarioError, ScenarioMismatch,
+    ScriptedModel,
 };

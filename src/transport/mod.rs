@@ -1,6 +1,6 @@
 //! How JSON-RPC messages move between the adapter and a server.
 //!
-//! [`Transport`] is the seam below the session layer: the live [`ProcessTransport`] talks to a
+//! [`Transport`] is the seam below the session layer: the live process transport talks to a
 //! child process; the cassette layer's recording and replay transports implement the same trait,
 //! so nothing above this module knows which one it holds. This module knows nothing of cassettes
 //! or of Codex beyond line-delimited JSON-RPC framing.
@@ -20,7 +20,7 @@ pub use message::{
     ErrorObject, ErrorResponse, InvalidMessage, Message, MessageKind, Notification, Request,
     RequestId, Response,
 };
-pub use process::{ProcessCommand, ProcessTransport};
+pub(crate) use process::{ProcessCommand, ProcessTransport};
 
 /// A bidirectional stream of JSON-RPC messages with a server.
 ///

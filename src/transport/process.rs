@@ -59,12 +59,6 @@ impl ProcessCommand {
         self.args.extend(args.into_iter().map(Into::into));
         self
     }
-
-    /// Sets one environment variable.
-    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((key.into(), value.into()));
-        self
-    }
 }
 
 /// A server running as a child process, spoken to over its stdin/stdout.

@@ -18,7 +18,7 @@ mod factory;
 mod runner;
 
 pub use crate::integrations::codex::ApprovalDecision;
-pub use backend::{CLIENT_NAME, CodexBackend};
+pub use backend::CodexBackend;
 pub use config::{CodexBackendConfig, DEFAULT_REQUEST_TIMEOUT};
 pub use factory::CodexAgentSessionFactory;
-pub use runner::{CodexAgentRunner, SETTLE_GRACE};
+pub use runner::CodexAgentRunner;

@@ -46,5 +46,4 @@ mod verify;
 pub use routing::RecordedRequest;
 pub use scenario::{ConversationScript, Reply, Scenario, ScenarioError};
 pub use server::ScriptedModel;
-pub use sse::{SHELL_TOOL, mcp_namespace};
 pub use verify::ScenarioMismatch;

@@ -58,7 +58,7 @@ pub enum Reply {
         /// The message text.
         text: String,
     },
-    /// A call of Codex's shell tool ([`SHELL_TOOL`](super::SHELL_TOOL)) running this command line
+    /// A call of Codex's shell tool (`exec_command`) running this command line
     /// in the thread's working directory. JSON: `{"shell": "printf x > a.md"}`.
     Shell {
         /// The command line (run by Codex as `bash -c <cmd>`).
@@ -84,7 +84,7 @@ pub enum Reply {
     /// client hanging up; the connection then closes. JSON: `{"stall": true}`.
     Stall,
     /// A call of a tool of an MCP server, under the name Codex offers it to the model (see
-    /// [`mcp_namespace`](super::mcp_namespace)).
+    /// `mcp__<server>`).
     /// JSON: `{"mcp_tool": {"server": "s", "tool": "t", "arguments": {}}}`.
     McpTool {
         /// The MCP server's name in the Codex config (`mcp_servers.<server>`).
