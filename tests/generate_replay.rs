@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use prompt_diary::cmds::generate::fixture::{WorkflowRun, cassette_path, replay_workflow};
+use prompt_diary::testing::fixtures::workflow::{WorkflowRun, cassette_path, replay_workflow};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -1,14 +1,19 @@
 //! The command line: thin clap structs mapped onto library calls, one file per command.
 //!
+//! The split in one sentence: `cli` parses arguments and prints what the library returns;
+//! [`cmds`](crate::cmds) wires concrete backends into the code that uses the port; everything
+//! else (recording, replaying, fixtures and their drift check) is library code the tests call
+//! the same way.
+//!
 //! | command | library call |
 //! |---|---|
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
-//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), [`record_script`](crate::testing::recording::record_script) |
+//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), [`record_prompt`](crate::testing::recording::record_prompt) |
 //! | `replay` | [`replay_cassette`](crate::testing::from_cassette::replay_cassette) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline) |
 //! | `verify` | [`verify_dir`](crate::cassette::verify_dir) |
 //! | `review`, `accept` | [`list_pending`](crate::cassette::list_pending) |
-//! | `record-fixtures` | [`fixtures`](crate::testing::fixtures) |
+//! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
 //! | `demo` | [`demo_live`](crate::cmds::demo::demo_live), [`demo_replay`](crate::cmds::demo::demo_replay) |
 
 mod accept;

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::{RecordOptions, WriteOutcome, refuse_recording_in_ci};
+use crate::cassette::WriteOutcome;
 use crate::codex_bin::{project_root, resolve_codex_bin};
 use crate::integrations::codex_runner::CodexBackendConfig;
-use crate::testing::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
+use crate::testing::driver::{Progress, RunnerOutcome};
 use crate::testing::fixtures;
-use crate::testing::recording::{record_script, workspaces_in};
+use crate::testing::recording::{PromptRecording, record_prompt, workspaces_in};
 
 /// Arguments of `record`.
 #[derive(Debug, Args)]
@@ -122,39 +122,21 @@ impl Record {
         prompt: &str,
         progress: Progress,
     ) -> anyhow::Result<(WriteOutcome, Vec<RunnerOutcome>)> {
-        refuse_recording_in_ci(&self.out, |key| std::env::var(key).ok())?;
-        let workspaces = workspaces_in(&self.workspace, 1)
-            .with_context(|| format!("creating the workspace {}", self.workspace.display()))?;
-        let script = ClientScript {
-            runners: vec![RunnerScript {
-                turns: vec![TurnScript {
-                    prompt: prompt.to_owned(),
-                    timeout_secs: self.timeout_secs,
-                    output_schema: None,
-                }],
-                model: self.model.clone(),
-                approval_mode: self.approval_mode.clone(),
-                sandbox: self.sandbox.clone(),
-                ..RunnerScript::default()
-            }],
-            ..ClientScript::default()
-        };
-        let mut options = RecordOptions::new(&self.out);
-        options.overwrite = self.overwrite;
-        options.record_command = format!(
-            "prompt-diary record --prompt {prompt:?} --workspace {} --out {}",
-            self.workspace.display(),
-            self.out.display()
-        );
+        let mut recording = PromptRecording::new(prompt);
+        recording.timeout_secs = self.timeout_secs;
+        recording.model = self.model.clone();
+        recording.approval_mode = self.approval_mode.clone();
+        recording.sandbox = self.sandbox.clone();
         eprintln!(
             "recording one live turn with your Codex configuration into {} ...",
             self.out.display()
         );
-        let recorded = record_script(
+        let recorded = record_prompt(
             CodexBackendConfig::default(),
-            options,
-            &script,
-            &workspaces,
+            &recording,
+            &self.out,
+            self.overwrite,
+            &self.workspace,
             progress,
         )
         .await

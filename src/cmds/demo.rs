@@ -9,13 +9,13 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use super::generate::fixture::{
-    EMBEDDED_SCENARIO, WORKFLOW_FIXTURE, WorkflowFixtureError, WorkflowRun, record_workflow_in,
-    replay_workflow_in,
-};
 use crate::agent::AgentError;
 use crate::generate::{EntryReport, PhaseReport};
 use crate::testing::Scenario;
+use crate::testing::fixtures::workflow::{
+    EMBEDDED_SCENARIO, WORKFLOW_FIXTURE, WorkflowFixtureError, WorkflowRun, record_workflow_in,
+    replay_workflow_in,
+};
 
 /// One side of the demo: how long it took, what each entry did, and where its files are.
 #[derive(Debug)]

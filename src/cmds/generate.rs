@@ -22,9 +22,6 @@
 //! # Ok(()) }
 //! ```
 
-#[cfg(feature = "test-util")]
-pub mod fixture;
-
 use std::sync::Arc;
 
 use crate::agent::{AgentError, AgentSessionFactory};

@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use super::driver::{ClientScript, Progress, RunnerOutcome};
+use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
 use crate::agent::AgentError;
-use crate::cassette::{RecordOptions, WriteOutcome};
+use crate::cassette::{RecordOptions, WriteOutcome, refuse_recording_in_ci};
 use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
 
 /// Starts `codex app-server` with `config`, runs `script` on it (one workspace per runner),
@@ -47,4 +47,81 @@ pub fn workspaces_in(dir: &Path, count: usize) -> std::io::Result<Vec<PathBuf>> 
         std::fs::create_dir_all(dir)?;
     }
     Ok(dirs)
+}
+
+/// One prompt recorded against a Codex backend config (`prompt-diary record --prompt`: the
+/// user's own Codex, live).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct PromptRecording {
+    /// The prompt of the one turn.
+    pub prompt: String,
+    /// The turn's timeout, in seconds.
+    pub timeout_secs: u64,
+    /// The model; the Codex default when unset.
+    pub model: Option<String>,
+    /// `untrusted`, `on-request` or `never`; the Codex default when unset.
+    pub approval_mode: Option<String>,
+    /// `read-only`, `workspace-write` or `danger-full-access`; the Codex default when unset.
+    pub sandbox: Option<String>,
+}
+
+impl PromptRecording {
+    /// `prompt` with a ten-minute timeout and the Codex defaults.
+    pub fn new(prompt: impl Into<String>) -> Self {
+        Self {
+            prompt: prompt.into(),
+            timeout_secs: 600,
+            model: None,
+            approval_mode: None,
+            sandbox: None,
+        }
+    }
+
+    /// The client script: one runner, one turn.
+    pub fn script(&self) -> ClientScript {
+        ClientScript {
+            runners: vec![RunnerScript {
+                turns: vec![TurnScript {
+                    prompt: self.prompt.clone(),
+                    timeout_secs: self.timeout_secs,
+                    output_schema: None,
+                }],
+                model: self.model.clone(),
+                approval_mode: self.approval_mode.clone(),
+                sandbox: self.sandbox.clone(),
+                ..RunnerScript::default()
+            }],
+            ..ClientScript::default()
+        }
+    }
+}
+
+/// Records `recording` with `config` into `out` (a differing cassette waits as `.new` unless
+/// `overwrite`), the agent working in `workspace`. Refused when `CI` is set: CI never records.
+pub async fn record_prompt(
+    config: CodexBackendConfig,
+    recording: &PromptRecording,
+    out: &Path,
+    overwrite: bool,
+    workspace: &Path,
+    progress: Progress,
+) -> Result<(WriteOutcome, Vec<RunnerOutcome>), AgentError> {
+    refuse_recording_in_ci(out, |key| std::env::var(key).ok())
+        .map_err(|err| AgentError::Backend(std::sync::Arc::new(err)))?;
+    let workspaces = workspaces_in(workspace, 1).map_err(|err| AgentError::BackendUnavailable {
+        message: format!(
+            "could not create the workspace {}: {err}",
+            workspace.display()
+        ),
+    })?;
+    let mut options = RecordOptions::new(out);
+    options.overwrite = overwrite;
+    options.record_command = format!(
+        "prompt-diary record --prompt {:?} --workspace {} --out {}",
+        recording.prompt,
+        workspace.display(),
+        out.display()
+    );
+    record_script(config, options, &recording.script(), &workspaces, progress).await
 }
