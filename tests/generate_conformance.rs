@@ -5,7 +5,7 @@ use std::path::Path;
 
 use prompt_diary::cassette::WriteOutcome;
 use prompt_diary::testing::conformance::codex_for_conformance;
-use prompt_diary::testing::fixtures::workflow::{WorkflowRun, record_workflow, replay_workflow};
+use prompt_diary::testing::fixtures::{WorkflowRun, record_workflow, replay_workflow};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

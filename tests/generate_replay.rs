@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use prompt_diary::testing::fixtures::workflow::{WorkflowRun, cassette_path, replay_workflow};
+use prompt_diary::testing::fixtures::{
+    WorkflowRun, replay_workflow, workflow_cassette_path as cassette_path,
+};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -19,4 +19,4 @@ pub use config::{
 };
 pub use error::AgentError;
 pub use runner::{AgentRunner, AgentSessionFactory};
-pub use turn::{AgentTurnEvent, AgentTurnResult, DEFAULT_TURN_TIMEOUT, EventKind, TurnOptions};
+pub use turn::{AgentTurnEvent, AgentTurnResult, EventKind, TurnOptions};

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The default budget of one turn: ten minutes.
-pub const DEFAULT_TURN_TIMEOUT: Duration = Duration::from_secs(600);
+pub(crate) const DEFAULT_TURN_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// Options for one turn. Turn-level because repair turns may need other limits or schemas.
 ///

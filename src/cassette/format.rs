@@ -26,7 +26,7 @@ use crate::transport::Message;
 /// The magic value of the header's `cassette` field.
 pub const MAGIC: &str = "prompt-diary";
 /// The cassette format this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub(crate) const FORMAT_VERSION: u32 = 1;
 /// The conversation label of connection-level lines (handshake, thread-less notifications).
 pub const BACKEND: &str = "backend";
 
@@ -35,7 +35,7 @@ pub const BACKEND: &str = "backend";
 pub struct Header {
     /// Always `"prompt-diary"`.
     pub cassette: String,
-    /// The format version ([`FORMAT_VERSION`]).
+    /// The format version (1 for this prompt-diary).
     pub format: u32,
     /// The scenario's name.
     pub scenario: String,

@@ -9,9 +9,9 @@
 //! - [`Divergence`], [`UnusedInteractions`], [`ReplayError`], [`CassetteError`], [`EffectError`]:
 //!   what can go wrong, typed, each saying what to do.
 //! - [`Timeline`]: a cassette read as a story (`prompt-diary inspect`).
-//! - [`verify_dir`]: checks over a folder of cassettes (`prompt-diary verify`).
 //! - [`write_cassette`]: atomic writes; a re-recording that differs waits beside the cassette as
-//!   a [`PendingRecording`] (`prompt-diary review` / `accept`).
+//!   `<name>.jsonl.new` (`prompt-diary review` / `accept`; `prompt-diary verify` checks a
+//!   folder).
 //!
 //! - [`RecordingTransport`]: a decorator recording any [`Transport`](crate::transport::Transport).
 //! - [`ReplayTransport`]: a transport whose server is a cassette.
@@ -48,15 +48,16 @@ pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub use error::CassetteError;
 pub(crate) use format::BACKEND;
-pub use format::{Cassette, Entry, FORMAT_VERSION, Header};
+pub use format::{Cassette, Entry, Header};
 pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;
 pub use mode::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};
-pub use pending::{PendingRecording, list_pending};
+pub(crate) use pending::list_pending;
 pub use recorder::{RecordOptions, Recorder};
-pub use recording::{RecordingOutcome, RecordingTransport};
+pub(crate) use recording::RecordingOutcome;
+pub use recording::RecordingTransport;
 pub use replay::ReplayTransport;
 pub use replayer::{ReplayError, Replayer};
 pub use timeline::{ConversationView, ExitView, Timeline, TimelineEvent, TurnView};
-pub use verify::{Expectations, Problem, VerifyReport, verify_dir};
+pub(crate) use verify::{Expectations, verify_dir};
 pub use write::{WriteOutcome, write_cassette};

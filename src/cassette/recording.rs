@@ -32,7 +32,7 @@ impl<T: Transport> RecordingTransport<T> {
     }
 
     /// A handle that shows what was written once the transport has closed.
-    pub fn outcome_handle(&self) -> RecordingOutcome {
+    pub(crate) fn outcome_handle(&self) -> RecordingOutcome {
         RecordingOutcome(Arc::clone(&self.outcome))
     }
 }

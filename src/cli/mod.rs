@@ -8,15 +8,16 @@
 //! | command | library call |
 //! |---|---|
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
-//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), [`record_prompt`](crate::testing::recording::record_prompt) |
+//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), `testing::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::testing::from_cassette::replay_cassette) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline) |
-//! | `verify` | [`verify_dir`](crate::cassette::verify_dir) |
-//! | `review`, `accept` | [`list_pending`](crate::cassette::list_pending) |
+//! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
+//! | `review`, `accept` | `cassette::list_pending` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
-//! | `demo` | [`demo_live`](crate::cmds::demo::demo_live), [`demo_replay`](crate::cmds::demo::demo_replay) |
+//! | `demo` | `cmds::demo::demo_live`, `demo_replay` (crate-private) |
 
 mod accept;
+mod app;
 mod demo;
 mod fixtures;
 mod inspect;
@@ -26,96 +27,5 @@ mod replay;
 mod review;
 mod verify;
 
-use clap::{Parser, Subcommand};
-
-/// prompt-diary: run Codex behind a neutral port, and record/replay its traffic.
-#[derive(Debug, Parser)]
-#[command(name = "prompt-diary", version, about)]
-pub struct Cli {
-    /// Show debug logs on stderr (`RUST_LOG` chooses finer filters).
-    #[arg(long, short, global = true)]
-    pub verbose: bool,
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// The subcommands.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Install the pinned Codex CLI into the project (`.prompt-diary/codex/<version>/`) and print
-    /// the binary's path. Does nothing if it is already there.
-    InstallCodex(install::InstallCodex),
-    /// Run a session and record it into a cassette: `--script` drives the real Codex with the
-    /// scripted local model, `--prompt` uses your own Codex configuration (live, never in CI).
-    Record(record::Record),
-    /// Replay a cassette offline through the Codex adapter and print the turn results; exits
-    /// non-zero with the divergence report if the replay does not match.
-    Replay(replay::Replay),
-    /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
-    Inspect(inspect::Inspect),
-    /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
-    /// matches the pinned Codex and its protocol schema. Lists pending `.new` re-recordings.
-    Verify(verify::Verify),
-    /// Show pending `.new` re-recordings as diffs against the committed cassettes.
-    Review(review::Review),
-    /// Replace committed cassettes with their pending `.new` re-recordings.
-    Accept(accept::Accept),
-    /// Re-record the committed cassettes (`cassettes/`) from the real Codex binary driven by the
-    /// scripted model (`fixtures/scenarios/`). A cassette that changed is written beside the old
-    /// one as `<name>.jsonl.new` for review, unless `--overwrite` is given.
-    RecordFixtures(fixtures::RecordFixtures),
-    /// The main job on an embedded default: the example generation workflow run against the
-    /// real pinned Codex (installed first if missing) driven by the scripted local model while
-    /// recording, then replayed offline; prints both sides with timings and the artifacts.
-    Demo(demo::Demo),
-}
-
-/// Runs a parsed command line.
-pub fn run(cli: Cli) -> anyhow::Result<()> {
-    init_logging(cli.verbose);
-    match cli.command {
-        Command::InstallCodex(args) => args.run(),
-        Command::Record(args) => runtime()?.block_on(args.run()),
-        Command::Replay(args) => runtime()?.block_on(args.run()),
-        Command::Inspect(args) => args.run(),
-        Command::Verify(args) => args.run(),
-        Command::Review(args) => args.run(),
-        Command::Accept(args) => args.run(),
-        Command::RecordFixtures(args) => runtime()?.block_on(args.run()),
-        Command::Demo(args) => runtime()?.block_on(args.run()),
-    }
-}
-
-/// `tracing` logs on stderr: `RUST_LOG` when set, else debug logs of this crate with
-/// `--verbose`, else warnings only.
-fn init_logging(verbose: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = match std::env::var("RUST_LOG") {
-        Ok(spec) if !spec.trim().is_empty() => EnvFilter::new(spec),
-        _ if verbose => EnvFilter::new("warn,prompt_diary=debug"),
-        _ => EnvFilter::new("warn"),
-    };
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(verbose)
-        .try_init();
-}
-
-/// Writes `text` to stdout; a closed pipe (`prompt-diary review | head`) is not an error.
-fn print_out(text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
-        _ => Ok(()),
-    }
-}
-
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
-}
+use app::print_out;
+pub use app::{Cli, Command, run};

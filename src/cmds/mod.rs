@@ -6,9 +6,9 @@
 //!
 //! - [`generate`]: builds the generation workflow on one Codex session factory. It is the only
 //!   module that names both [`crate::generate`] and [`crate::integrations`].
-//! - `demo` (feature `test-util`): the workflow recorded live against the scripted model, then
-//!   replayed, for `prompt-diary demo`.
+//! - `demo` (crate-private, feature `test-util`): the workflow recorded live against the
+//!   scripted model, then replayed, for `prompt-diary demo`.
 
 #[cfg(feature = "test-util")]
-pub mod demo;
+pub(crate) mod demo;
 pub mod generate;

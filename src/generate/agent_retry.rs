@@ -156,7 +156,7 @@ pub fn is_resumable(err: &AgentError) -> bool {
 
 /// One deterministic line saying how a turn failed, for resume prompts. Unlike the error's
 /// `Display`, it leaves out the backend's stderr tail.
-pub fn describe_failure(err: &AgentError) -> String {
+pub(crate) fn describe_failure(err: &AgentError) -> String {
     match err {
         AgentError::Timeout {
             timeout, running, ..

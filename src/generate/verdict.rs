@@ -48,9 +48,8 @@ pub struct ResumeContext<'a> {
     pub attempt: usize,
     /// The check's findings after the previous turn.
     pub findings: &'a [String],
-    /// How the previous turn failed, as one line (see
-    /// [`describe_failure`](super::agent_retry::describe_failure)),
-    /// or `None` when it completed.
+    /// How the previous turn failed, as one line (the error's kind and message), or `None` when
+    /// it completed.
     pub failure: Option<&'a str>,
 }
 

@@ -14,7 +14,7 @@ use crate::codex_bin::resolve_codex_bin;
 use crate::integrations::codex_runner::CodexBackendConfig;
 
 /// The environment variable that makes the conformance tier mandatory outside CI.
-pub const REQUIRE_CODEX_ENV: &str = "PROMPT_DIARY_REQUIRE_CODEX";
+pub(crate) const REQUIRE_CODEX_ENV: &str = "PROMPT_DIARY_REQUIRE_CODEX";
 
 /// Whether a missing binary must fail the tier rather than skip it.
 pub fn conformance_required() -> bool {

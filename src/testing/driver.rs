@@ -284,7 +284,7 @@ fn first_line(text: &str) -> String {
 }
 
 /// An error as a comparable outcome.
-pub fn outcome_of_error(err: &AgentError) -> TurnOutcome {
+pub(crate) fn outcome_of_error(err: &AgentError) -> TurnOutcome {
     let (kind, message) = match err {
         AgentError::TurnFailed { message, details } => (
             "turn_failed",
@@ -303,7 +303,7 @@ pub fn outcome_of_error(err: &AgentError) -> TurnOutcome {
 }
 
 /// Every UTF-8 file under `root`, by relative path.
-pub fn text_files(root: &Path) -> BTreeMap<String, String> {
+pub(crate) fn text_files(root: &Path) -> BTreeMap<String, String> {
     let mut files = BTreeMap::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {

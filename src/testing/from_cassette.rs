@@ -21,7 +21,7 @@ use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
 
 /// How long a replayed turn may take before it counts as stuck. Replay answers at once, so
 /// only a damaged cassette (a turn that never completes) waits this long.
-pub const REPLAY_TURN_TIMEOUT_SECS: u64 = 30;
+pub(crate) const REPLAY_TURN_TIMEOUT_SECS: u64 = 30;
 /// The timeout given to a turn the recording interrupted (its time ran out while recording):
 /// replay waits this long, then interrupts as the recording did.
 pub const INTERRUPTED_TURN_TIMEOUT_SECS: u64 = 1;
@@ -233,7 +233,7 @@ pub struct ReplayedSession {
 #[derive(Clone)]
 pub struct ReplayOptions {
     /// The budget of each turn the recording did not interrupt
-    /// ([`REPLAY_TURN_TIMEOUT_SECS`] by default).
+    /// (30 s by default).
     pub turn_timeout_secs: u64,
     /// Told one line before and after every turn.
     pub progress: Progress,

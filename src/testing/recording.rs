@@ -35,7 +35,7 @@ pub async fn record_script(
 
 /// The working directories for `count` runners under `dir`: `dir` itself for one runner,
 /// `dir/runner-1`, `dir/runner-2`, ... for several. They are created if missing.
-pub fn workspaces_in(dir: &Path, count: usize) -> std::io::Result<Vec<PathBuf>> {
+pub(crate) fn workspaces_in(dir: &Path, count: usize) -> std::io::Result<Vec<PathBuf>> {
     let dirs: Vec<PathBuf> = if count == 1 {
         vec![dir.to_path_buf()]
     } else {
@@ -53,7 +53,7 @@ pub fn workspaces_in(dir: &Path, count: usize) -> std::io::Result<Vec<PathBuf>> 
 /// user's own Codex, live).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
-pub struct PromptRecording {
+pub(crate) struct PromptRecording {
     /// The prompt of the one turn.
     pub prompt: String,
     /// The turn's timeout, in seconds.
@@ -99,7 +99,7 @@ impl PromptRecording {
 
 /// Records `recording` with `config` into `out` (a differing cassette waits as `.new` unless
 /// `overwrite`), the agent working in `workspace`. Refused when `CI` is set: CI never records.
-pub async fn record_prompt(
+pub(crate) async fn record_prompt(
     config: CodexBackendConfig,
     recording: &PromptRecording,
     out: &Path,

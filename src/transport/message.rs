@@ -148,7 +148,7 @@ impl Message {
     }
 
     /// Which kind of message `value` is, or why it is none, without taking it.
-    pub fn classify(value: &Value) -> Result<MessageKind, InvalidMessage> {
+    pub(crate) fn classify(value: &Value) -> Result<MessageKind, InvalidMessage> {
         let Value::Object(body) = value else {
             return Err(InvalidMessage(format!(
                 "expected a JSON object, got {}",
@@ -206,7 +206,7 @@ impl Message {
     }
 
     /// Request, response (either kind) or notification.
-    pub fn kind(&self) -> MessageKind {
+    pub(crate) fn kind(&self) -> MessageKind {
         match self {
             Self::Request(_) => MessageKind::Request,
             Self::Notification(_) => MessageKind::Notification,

@@ -16,9 +16,9 @@ use async_trait::async_trait;
 
 pub use diagnostics::Diagnostics;
 pub use error::TransportError;
+pub(crate) use message::MessageKind;
 pub use message::{
-    ErrorObject, ErrorResponse, InvalidMessage, Message, MessageKind, Notification, Request,
-    RequestId, Response,
+    ErrorObject, ErrorResponse, InvalidMessage, Message, Notification, Request, RequestId, Response,
 };
 pub(crate) use process::{ProcessCommand, ProcessTransport};
 

@@ -252,10 +252,10 @@ impl Scenario {
     ///
     /// ```
     /// use prompt_diary::testing::Scenario;
-    /// use prompt_diary::testing::scripted_model::Reply;
+    /// use prompt_diary::testing::Reply;
     /// let scenario = Scenario::from_json(r#"{"name": "hi", "conversations": [{"replies": [{"message": "Hello."}]}]}"#)?;
     /// assert_eq!(scenario.conversations[0].replies, [Reply::Message { text: "Hello.".into() }]);
-    /// # Ok::<(), prompt_diary::testing::scripted_model::ScenarioError>(())
+    /// # Ok::<(), prompt_diary::testing::ScenarioError>(())
     /// ```
     ///
     /// # Errors
