@@ -85,6 +85,10 @@ impl Transport for ReplayTransport {
         self.diagnostics.clone()
     }
 
+    fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
+        self.replayer.deliver_only(thread_id, methods);
+    }
+
     fn awaiting_client(&self) -> bool {
         !self.closed && self.replayer.awaiting_client()
     }

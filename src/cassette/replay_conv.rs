@@ -20,6 +20,8 @@ pub(super) struct Identity {
     pub(super) requests: HashMap<String, RequestId>,
     pub(super) cursor: usize,
     pub(super) turn: Option<u32>,
+    /// The notification methods the client still wants on this thread (all when `None`).
+    pub(super) only: Option<&'static [&'static str]>,
 }
 
 /// One recorded line of a conversation, as the replayer keeps it. (Not `PartialEq`: two server
@@ -33,6 +35,8 @@ pub(super) enum Step {
     Server {
         turn: Option<u32>,
         text: Range<usize>,
+        /// Where its method lies in the source, when it is a notification.
+        notification: Option<Range<usize>>,
     },
     /// The files a turn changed.
     Effects { turn: u32, effects: Vec<Effect> },
@@ -67,6 +71,11 @@ impl Source {
     pub(super) fn get(&self, span: Range<usize>) -> &str {
         &self.0[span]
     }
+
+    /// How long the text is.
+    pub(super) fn len(&self) -> usize {
+        self.0.len()
+    }
 }
 
 impl Step {
@@ -74,10 +83,16 @@ impl Step {
     pub(super) fn of(entry: Entry, source: &mut Source) -> Self {
         match entry {
             Entry::C2s { turn, msg, .. } => Self::Client { turn, msg },
-            Entry::S2c { turn, msg, .. } => Self::Server {
-                turn,
-                text: source.push(&msg.to_string()),
-            },
+            Entry::S2c { turn, msg, .. } => {
+                let text = source.push(&msg.to_string());
+                let notification = super::shape::notification_method(source.get(text.clone()))
+                    .map(|method| Source::span_of(source.get(0..source.len()), method));
+                Self::Server {
+                    turn,
+                    text,
+                    notification,
+                }
+            }
             Entry::Effects { turn, effects, .. } => Self::Effects { turn, effects },
             Entry::Exit { stderr_tail, .. } => Self::Exit { stderr_tail },
         }
@@ -87,9 +102,12 @@ impl Step {
     pub(super) fn same(&self, other: &Self, source: &Source) -> bool {
         match (self, other) {
             (Self::Client { turn, msg }, Self::Client { turn: t, msg: m }) => turn == t && msg == m,
-            (Self::Server { turn, text }, Self::Server { turn: t, text: x }) => {
-                turn == t && source.get(text.clone()) == source.get(x.clone())
-            }
+            (
+                Self::Server { turn, text, .. },
+                Self::Server {
+                    turn: t, text: x, ..
+                },
+            ) => turn == t && source.get(text.clone()) == source.get(x.clone()),
             (
                 Self::Effects { turn, effects },
                 Self::Effects {

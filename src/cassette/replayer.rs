@@ -139,7 +139,17 @@ impl Replayer {
                 } => {
                     shape::check_message(path, line, msg)?;
                     let span = Source::span_of(text, msg.get());
-                    (line, conv, Step::Server { turn, text: span })
+                    let notification = shape::notification_method(msg.get())
+                        .map(|method| Source::span_of(text, method));
+                    (
+                        line,
+                        conv,
+                        Step::Server {
+                            turn,
+                            text: span,
+                            notification,
+                        },
+                    )
                 }
                 RawEntry::Other(entry) => {
                     let label = Cow::Owned(entry.conv().unwrap_or(BACKEND).to_owned());
@@ -270,6 +280,15 @@ impl Replayer {
         };
         let conv = self.match_and_advance(conv, message)?;
         self.emit(conv)
+    }
+
+    /// From now on, sends only notifications of these `methods` on the client's thread
+    /// `thread_id` (server requests and responses always): the client said it drops the rest, so
+    /// they are neither parsed nor filled.
+    pub fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
+        if let Some(&conv) = self.threads.get(thread_id) {
+            self.convs[conv].me.only = Some(methods);
+        }
     }
 
     /// Whether every server message due so far has been taken: the recorded server sends

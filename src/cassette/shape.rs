@@ -76,6 +76,42 @@ fn surely_a_message(json: &str) -> bool {
     }
 }
 
+/// The method of `json` (a valid JSON message written with sorted keys) when it is a
+/// notification (a `method`, no `id`), read without building its tree; `None` for anything else
+/// or anything doubtful (keys out of order, escapes in the method).
+pub(crate) fn notification_method(json: &str) -> Option<&str> {
+    let mut scan = Scan {
+        bytes: json.as_bytes(),
+        at: 0,
+    };
+    if !scan.eat(b'{') {
+        return None;
+    }
+    let mut previous: &[u8] = b"";
+    loop {
+        let key = scan.key()?;
+        if key <= previous || key > b"method".as_slice() {
+            return None; // out of order, or past where `method` would be
+        }
+        previous = key;
+        let value = scan.value()?;
+        match key {
+            b"id" => return None,
+            b"method" => {
+                let inner = value.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+                if inner.contains(&b'\\') {
+                    return None;
+                }
+                return std::str::from_utf8(inner).ok();
+            }
+            _ => {}
+        }
+        if !scan.eat(b',') {
+            return None;
+        }
+    }
+}
+
 /// A cursor over JSON text already known to be valid.
 struct Scan<'a> {
     bytes: &'a [u8],
@@ -167,6 +203,24 @@ impl<'a> Scan<'a> {
 mod tests {
     use super::*;
     use crate::transport::Message;
+
+    #[test]
+    fn a_notification_method_is_read_and_anything_else_is_none() {
+        let cases = [
+            (
+                r#"{"emittedAtMs":"{{time_ms}}","method":"item/completed","params":{"id":1}}"#,
+                Some("item/completed"),
+            ),
+            (r#"{"method":"turn/started"}"#, Some("turn/started")),
+            (r#"{"id":3,"method":"item/tool/call","params":{}}"#, None),
+            (r#"{"id":3,"result":{}}"#, None),
+            (r#"{"params":{},"method":"x"}"#, None),
+            (r#"{"method":"a\/b"}"#, None),
+        ];
+        for (json, expected) in cases {
+            assert_eq!(notification_method(json), expected, "{json}");
+        }
+    }
 
     /// The quick judgement never says "surely" where the full check refuses.
     #[test]

@@ -151,6 +151,14 @@ impl Transport for Connection {
         }
     }
 
+    fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
+        match self {
+            Self::Live(t) => t.deliver_only(thread_id, methods),
+            Self::Recording(t) => t.deliver_only(thread_id, methods),
+            Self::Replay(t) => t.deliver_only(thread_id, methods),
+        }
+    }
+
     fn awaiting_client(&self) -> bool {
         match self {
             Self::Live(t) => t.awaiting_client(),

@@ -47,6 +47,13 @@ pub trait Transport: Send + 'static {
         None
     }
 
+    /// A hint: the client drops this thread's notifications of other methods than `methods`
+    /// (server requests and responses it always takes), so a transport may skip producing them.
+    /// A live process cannot, and ignores it (the default).
+    fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
+        let _ = (thread_id, methods);
+    }
+
     /// Whether the server will send nothing until the client sends again: true for a replay
     /// whose recorded server messages are all out. A live server never promises that (the
     /// default, `false`). Lets the session see a stalled replay at once, so a recorded timeout
@@ -81,6 +88,10 @@ impl Transport for Box<dyn Transport> {
 
     fn ready(&mut self) -> Option<Message> {
         (**self).ready()
+    }
+
+    fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
+        (**self).deliver_only(thread_id, methods);
     }
 
     fn awaiting_client(&self) -> bool {

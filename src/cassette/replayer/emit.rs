@@ -26,6 +26,13 @@ impl Replayer {
             let line = *line;
             match step {
                 Step::Client { .. } => return Ok(()),
+                Step::Server {
+                    notification: Some(method),
+                    ..
+                } if c
+                    .me
+                    .only
+                    .is_some_and(|only| !only.contains(&self.source.get(method.clone()))) => {}
                 Step::Server { text, .. } => {
                     let text = text.clone();
                     let message = self.fill(conv, line, text)?;

@@ -255,6 +255,7 @@ impl<T: Transport> Actor<T> {
                 if let Some(inbox) = self.threads.get_mut(&thread) {
                     inbox.only(methods);
                 }
+                self.transport.deliver_only(&thread, methods);
                 return Ok(());
             }
             Command::Close(_) => return Ok(()),
