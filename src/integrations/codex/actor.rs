@@ -129,9 +129,11 @@ impl<T: Transport> Actor<T> {
                             let Some(message) = self.transport.ready() else { break };
                             self.route(message);
                         }
-                        // Events first, then answers: a runner woken by its answer finds the
-                        // events that came with it already in its inbox.
-                        self.flush_backlogs();
+                        // Answers after the burst: a runner woken by its answer finds the events
+                        // that came with it already in its inbox, and wakes once.
+                        if self.backlogged > 0 {
+                            self.flush_backlogs();
+                        }
                         for (reply, answer) in self.answers.drain(..) {
                             let _ = reply.send(answer);
                         }
@@ -293,7 +295,7 @@ impl<T: Transport> Actor<T> {
         let unanswered = match inbox {
             Some(inbox) => {
                 let before = inbox.backlog_len();
-                let delivered = inbox.stage(event);
+                let delivered = inbox.deliver(event);
                 self.backlogged += inbox.backlog_len() - before;
                 match delivered {
                     Delivered::Queued | Delivered::Dropped => None,

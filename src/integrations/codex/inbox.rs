@@ -41,8 +41,8 @@ pub enum ThreadEvent {
 /// [`RpcSession::failure`](super::RpcSession::failure) why.
 pub type ThreadInbox = mpsc::Receiver<ThreadEvent>;
 
-/// The session task's end of one thread's inbox: events are staged in a backlog and moved into
-/// the channel as it has room.
+/// The session task's end of one thread's inbox: a bounded channel, and a backlog for what does
+/// not fit yet.
 pub(crate) struct Inbox {
     tx: mpsc::Sender<ThreadEvent>,
     /// The notification methods delivered, when not all are.
@@ -53,7 +53,7 @@ pub(crate) struct Inbox {
 
 /// What delivering an event did.
 pub(crate) enum Delivered {
-    /// Waiting in the backlog for the next flush.
+    /// In the channel, or waiting in the backlog.
     Queued,
     /// Not wanted (filtered by [`Inbox::only`]).
     Dropped,
@@ -78,10 +78,9 @@ impl Inbox {
         self.only = Some(methods);
     }
 
-    /// Stages `event` behind any backlog; [`flush`](Self::flush) hands it to the runner. The
-    /// session stages a whole burst, then flushes it, so a runner wakes once per burst instead
-    /// of once per event.
-    pub(crate) fn stage(&mut self, event: ThreadEvent) -> Delivered {
+    /// Hands `event` to the runner, in order behind any backlog; it waits in the backlog while
+    /// the channel is full.
+    pub(crate) fn deliver(&mut self, event: ThreadEvent) -> Delivered {
         if let ThreadEvent::Notification { method, .. } = &event {
             if self
                 .only
@@ -90,11 +89,21 @@ impl Inbox {
                 return Delivered::Dropped;
             }
         }
-        if self.tx.is_closed() {
-            return Delivered::Closed(event);
+        if !self.backlog.is_empty() {
+            if self.tx.is_closed() {
+                return Delivered::Closed(event);
+            }
+            self.backlog.push_back(event);
+            return Delivered::Queued;
         }
-        self.backlog.push_back(event);
-        Delivered::Queued
+        match self.tx.try_send(event) {
+            Ok(()) => Delivered::Queued,
+            Err(mpsc::error::TrySendError::Full(event)) => {
+                self.backlog.push_back(event);
+                Delivered::Queued
+            }
+            Err(mpsc::error::TrySendError::Closed(event)) => Delivered::Closed(event),
+        }
     }
 
     /// Moves what fits from the backlog into the channel; returns how many moved. A closed
