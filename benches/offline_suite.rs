@@ -3,8 +3,8 @@
 //! do), and the wall time of the replay tests under `cargo test` (with `hyperfine` when it is
 //! installed, timed here otherwise).
 //!
-//! Knobs: `PROMPT_DIARY_BENCH_REPS` (replays per cassette, default 10; cassettes slower than 1 s,
-//! i.e. those that wait for a turn timeout by design, get 2), `PROMPT_DIARY_BENCH_SUITE_RUNS`
+//! Knobs: `PROMPT_DIARY_BENCH_REPS` (replays per cassette, default 10; a cassette slower than 1 s
+//! gets 2), `PROMPT_DIARY_BENCH_SUITE_RUNS`
 //! (timed `cargo test` runs, default 3; 0 skips them).
 
 mod common;
@@ -147,7 +147,8 @@ fn main() {
                  `ReplayTransport`, run the fixture's client script (fresh temp workspaces), and \
                  `shutdown` (which fails on unused interactions). The `cargo test` wall time \
                  includes cargo's freshness check and the debug-profile test binaries; the tests \
-                 inside a binary run in parallel, so its wall time is close to its slowest test \
-                 (the two timeout-cassette tests wait for their 2 s turn budget by design).";
+                 inside a binary run in parallel, so its wall time is close to its slowest test. \
+                 A cassette whose turn timed out while recording replays its timeout at once (no \
+                 wall-clock wait), so it costs what the others cost.";
     publish(BENCH, "5. Offline suite cost", &text, notes);
 }
