@@ -2,7 +2,9 @@
 //! a file names must point to its own layer or to one the table lets it use. The arrows go one
 //! way; the transport knows nothing of cassettes or Codex, the cassette nothing of processes, the
 //! adapter asks the opener (`connect`) for a transport, and nothing outside the test kit, the
-//! command line and the composition roots names the test kit.
+//! command line and the composition roots names the test kit. `src/generate/` is held to more:
+//! it may not even name a backend, and only the composition roots (and the test kit) name both
+//! the phases and the integrations.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -321,4 +323,116 @@ fn each_kind_of_wrong_arrow_is_caught() {
         .is_empty()
     );
     assert!(violations("cli::record", "use crate::testing::ScriptedModel;").is_empty());
+}
+
+/// Names `src/generate/` must not contain, even in comments: it depends on the port only.
+const GENERATE_FORBIDDEN: &[&str] = &["integrations", "transport", "cassette"];
+
+/// What in `text` breaks the layering, one line per finding (`line N: ...`).
+fn generate_violations(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let lower = line.to_lowercase();
+        for word in GENERATE_FORBIDDEN {
+            if lower.contains(word) {
+                found.push(format!(
+                    "line {}: names `{word}`: {}",
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+        // `codex` as (part of) a module path: `codex::`, `codex_runner::`, `::codex...`.
+        let mut rest = lower.as_str();
+        while let Some(at) = rest.find("codex") {
+            let before = &rest[..at];
+            let ident_end = rest[at..]
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(rest.len(), |n| at + n);
+            let after = rest[ident_end..].trim_start();
+            let ident_start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |n| n + 1);
+            if after.starts_with("::") || before[..ident_start].trim_end().ends_with("::") {
+                found.push(format!(
+                    "line {}: names a `codex` module path: {}",
+                    number + 1,
+                    line.trim()
+                ));
+            }
+            rest = &rest[ident_end..];
+        }
+    }
+    found
+}
+
+#[test]
+fn generate_names_no_backend_module() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/generate");
+    let files = rust_files(&root);
+    assert!(
+        files.len() >= 5,
+        "expected the generate module's files under {}",
+        root.display()
+    );
+    let mut report = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for finding in generate_violations(&text) {
+            report.push(format!("{}: {finding}", file.display()));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "src/generate must depend only on prompt_diary::agent; move the wiring to \
+         src/cmds/generate.rs:\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_generate_scan_catches_each_forbidden_name() {
+    let bad = "use crate::integrations::codex_runner::CodexBackendConfig;\n\
+               use crate::cassette::CassetteMode;\n\
+               use crate::transport::ReplayTransport;\n\
+               use crate::integrations::Codex :: x;\n\
+               let x = super::codex::session();\n";
+    let found = generate_violations(bad);
+    assert_eq!(found.len(), 8, "{found:#?}");
+    assert!(found[1].contains("`codex` module path"), "{found:#?}");
+    assert!(
+        generate_violations(
+            "// Generation runs on any backend, Codex included.\nuse crate::agent::AgentRunner;\n"
+        )
+        .is_empty()
+    );
+}
+
+#[test]
+fn only_the_composition_root_names_both_generate_and_integrations() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let cmds = src.join("cmds");
+    // The test kit may use every layer (its workflow fixture records the composed workflow).
+    let testing = src.join("testing");
+    let mut both = Vec::new();
+    for file in rust_files(&src) {
+        if file.starts_with(&cmds) || file.starts_with(&testing) {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        let names_generate = [
+            "crate::generate",
+            "prompt_diary::generate",
+            "super::generate",
+        ]
+        .iter()
+        .any(|path| text.contains(path));
+        if names_generate && text.contains("integrations") {
+            both.push(file.display().to_string());
+        }
+    }
+    assert!(
+        both.is_empty(),
+        "only src/cmds/ (and the test kit) may wire generate to integrations; these files name both: {both:?}"
+    );
 }
