@@ -24,7 +24,8 @@ record NAME PROMPT:
 record-fixtures:
     cargo run -- record-fixtures
 
-# Show pending .new re-recordings as diffs.
+# Show pending .new re-recordings by meaning (what the agent did, then protocol fields);
+# `cargo run -- review --raw` shows line diffs.
 review:
     cargo run -- review
 

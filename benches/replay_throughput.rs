@@ -21,7 +21,6 @@ use prompt_diary::cassette::{RecordOptions, Recorder};
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
-use prompt_diary::testing::session::started_thread_id;
 use prompt_diary::testing::session::{RpcSession, ThreadEvent};
 use prompt_diary::transport::Message;
 use serde_json::{Value, json};
@@ -385,4 +384,9 @@ fn main() {
         &text_out,
         &notes,
     );
+}
+
+/// The thread id in a `thread/start` answer (`result.thread.id`).
+fn started_thread_id(result: &serde_json::Value) -> Option<String> {
+    Some(result.pointer("/thread/id")?.as_str()?.to_owned())
 }

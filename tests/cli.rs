@@ -384,7 +384,7 @@ fn verify_fails_with_a_paragraph_naming_the_problem(
 }
 
 #[test]
-fn review_shows_a_pending_re_recording_as_a_diff_and_accept_replaces_the_cassette() {
+fn review_shows_a_pending_re_recording_by_meaning_or_as_a_diff_and_accept_replaces_the_cassette() {
     let (dir, path) = edited_copy("single_turn", str::to_owned);
     let committed = std::fs::read_to_string(&path).unwrap();
     let rerecorded = committed.replace("Hello from the scripted model.", "Hello, re-recorded.");
@@ -397,7 +397,27 @@ fn review_shows_a_pending_re_recording_as_a_diff_and_accept_replaces_the_cassett
         "{}",
         stdout(&verify)
     );
+    // By meaning: what the agent did comes first, and here it changed.
     let review = run(&["review", dir_arg]);
+    ok(&review);
+    let meaning = stdout(&review);
+    assert!(meaning.contains("what the agent did: CHANGED"), "{meaning}");
+    assert!(
+        meaning
+            .lines()
+            .any(|l| l.trim_start().starts_with("- ")
+                && l.contains("Hello from the scripted model.")),
+        "{meaning}"
+    );
+    assert!(
+        meaning
+            .lines()
+            .any(|l| l.trim_start().starts_with("+ ") && l.contains("Hello, re-recorded.")),
+        "{meaning}"
+    );
+    assert!(meaning.contains("protocol shape: unchanged"), "{meaning}");
+    // `--raw`: the unified line diff.
+    let review = run(&["review", "--raw", dir_arg]);
     ok(&review);
     let diff = stdout(&review);
     assert!(

@@ -307,7 +307,6 @@ async fn template_braces_in_prompts_replies_and_files_replay_verbatim() {
 
 #[tokio::test]
 async fn a_thread_can_ask_for_only_the_notifications_it_folds() {
-    use prompt_diary::testing::session::started_thread_id;
     use prompt_diary::testing::session::{RpcSession, ThreadEvent};
 
     let dir = tempfile::tempdir().unwrap();
@@ -375,4 +374,9 @@ async fn a_thread_can_ask_for_only_the_notifications_it_folds() {
         ["thread/started", "item/completed", "turn/completed"]
     );
     session.close().await.unwrap();
+}
+
+/// The thread id in a `thread/start` answer (`result.thread.id`).
+fn started_thread_id(result: &serde_json::Value) -> Option<String> {
+    Some(result.pointer("/thread/id")?.as_str()?.to_owned())
 }

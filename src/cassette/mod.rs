@@ -9,6 +9,8 @@
 //! - [`Divergence`], [`UnusedInteractions`], [`ReplayError`], [`CassetteError`], [`EffectError`]:
 //!   what can go wrong, typed, each saying what to do.
 //! - [`Timeline`]: a cassette read as a story (`prompt-diary inspect`).
+//! - [`Meaning`]: a re-recording compared with its cassette by meaning (`prompt-diary review`):
+//!   what the agent did first, then protocol fields gained or lost, each said once.
 //! - [`write_cassette`]: atomic writes; a re-recording that differs waits beside the cassette as
 //!   `<name>.jsonl.new` (`prompt-diary review` / `accept`; `prompt-diary verify` checks a
 //!   folder).
@@ -26,6 +28,7 @@ mod error;
 mod fnv;
 mod format;
 mod history;
+mod meaning;
 mod mode;
 mod normalize;
 mod order;
@@ -49,6 +52,7 @@ pub use effects::{Effect, EffectError};
 pub use error::CassetteError;
 pub(crate) use format::BACKEND;
 pub use format::{Cassette, Entry, Header};
+pub use meaning::{Meaning, ShapeChange};
 pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;
 pub use mode::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};

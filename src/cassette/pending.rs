@@ -70,6 +70,17 @@ impl PendingRecording {
             .to_string())
     }
 
+    /// The re-recording compared with the committed cassette by meaning; `None` when there is
+    /// no committed cassette yet.
+    pub fn meaning(&self) -> Result<Option<super::Meaning>, CassetteError> {
+        if !self.committed.exists() {
+            return Ok(None);
+        }
+        let committed = Cassette::load(&self.committed, "")?;
+        let pending = Cassette::load(&self.pending, "")?;
+        Ok(Some(super::Meaning::of(&committed, &pending)))
+    }
+
     /// Replaces the committed cassette with the re-recording, after checking the re-recording
     /// parses. The `.new` file is gone afterwards.
     pub fn accept(&self) -> Result<(), CassetteError> {

@@ -1,4 +1,5 @@
-//! `prompt-diary review`: pending `.new` re-recordings as diffs against the committed cassettes.
+//! `prompt-diary review`: pending `.new` re-recordings against the committed cassettes, by
+//! meaning ([`Meaning`](crate::cassette::Meaning)) or, with `--raw`, as unified diffs.
 
 use std::path::PathBuf;
 
@@ -12,10 +13,14 @@ pub struct Review {
     /// The folder of cassettes.
     #[arg(default_value = "cassettes")]
     dir: PathBuf,
+    /// Show unified line diffs instead of the changes by meaning.
+    #[arg(long)]
+    raw: bool,
 }
 
 impl Review {
-    /// Prints one unified diff per pending re-recording.
+    /// Prints, per pending re-recording, what changed by meaning (what the agent did, then the
+    /// protocol's shape), or its unified diff with `--raw`.
     pub fn run(self) -> anyhow::Result<()> {
         let pending = list_pending(&self.dir)?;
         if pending.is_empty() {
@@ -29,7 +34,13 @@ impl Review {
                 item.name(),
                 item.pending.display()
             ));
-            text.push_str(&item.diff()?);
+            match (self.raw, item.meaning()?) {
+                (false, Some(meaning)) => text.push_str(&meaning.to_string()),
+                (false, None) => {
+                    text.push_str("a new cassette (nothing committed to compare with)\n")
+                }
+                (true, _) => text.push_str(&item.diff()?),
+            }
         }
         let names: Vec<String> = pending.iter().map(|p| p.name()).collect();
         text.push_str(&format!(

@@ -9,7 +9,7 @@ use crate::connect::Endpoint;
 
 /// How long control requests (`initialize`, `thread/start`, `turn/start`, `turn/interrupt`) may
 /// take before the app-server is considered stuck.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Backend-level configuration: everything that needs its own app-server process.
 ///
@@ -28,7 +28,8 @@ pub struct CodexBackendConfig {
     pub codex_home: Option<PathBuf>,
     /// Extra environment variables for the process.
     pub env: Vec<(String, String)>,
-    /// The budget of each control request; see [`DEFAULT_REQUEST_TIMEOUT`].
+    /// The budget of each control request (`initialize`, `thread/start`, `turn/start`,
+    /// `turn/interrupt`): 30 s by default.
     pub request_timeout: Duration,
     /// Record to, or replay from, a cassette instead of plain live traffic.
     pub cassette: Option<CassetteSettings>,

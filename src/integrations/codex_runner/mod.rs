@@ -19,6 +19,6 @@ mod runner;
 
 pub use crate::integrations::codex::ApprovalDecision;
 pub use backend::CodexBackend;
-pub use config::{CodexBackendConfig, DEFAULT_REQUEST_TIMEOUT};
+pub use config::CodexBackendConfig;
 pub use factory::CodexAgentSessionFactory;
 pub use runner::CodexAgentRunner;
