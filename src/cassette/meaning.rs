@@ -73,28 +73,42 @@ impl Meaning {
             .filter(|kind| !new_shapes.contains_key(*kind))
             .cloned()
             .collect();
-        // Kinds in both, grouped by the same (gained, lost) change.
-        let mut grouped: BTreeMap<Change, (Vec<String>, usize)> = BTreeMap::new();
-        for (kind, (new_paths, count)) in &new_shapes {
+        // Each field change, with every kind (present in both) that shares it.
+        let mut by_field: BTreeMap<(bool, String), Vec<String>> = BTreeMap::new();
+        for (kind, (new_paths, _)) in &new_shapes {
             let Some((old_paths, _)) = old_shapes.get(kind) else {
                 continue;
             };
-            let gained: Vec<String> = new_paths.difference(old_paths).cloned().collect();
-            let lost: Vec<String> = old_paths.difference(new_paths).cloned().collect();
-            if gained.is_empty() && lost.is_empty() {
-                continue;
+            for path in new_paths.difference(old_paths) {
+                by_field
+                    .entry((true, path.clone()))
+                    .or_default()
+                    .push(kind.clone());
             }
-            let group = grouped.entry((gained, lost)).or_default();
-            group.0.push(kind.clone());
-            group.1 += count;
+            for path in old_paths.difference(new_paths) {
+                by_field
+                    .entry((false, path.clone()))
+                    .or_default()
+                    .push(kind.clone());
+            }
+        }
+        // Fields grouped by the kinds that share them, so each change is said once.
+        let mut grouped: BTreeMap<Vec<String>, Change> = BTreeMap::new();
+        for ((gained, path), kinds) in by_field {
+            let change = grouped.entry(kinds).or_default();
+            if gained {
+                change.0.push(path);
+            } else {
+                change.1.push(path);
+            }
         }
         let shape = grouped
             .into_iter()
-            .map(|((gained, lost), (kinds, lines))| ShapeChange {
+            .map(|(kinds, (gained, lost))| ShapeChange {
+                lines: kinds.iter().map(|k| new_shapes[k].1).sum(),
                 kinds,
                 gained,
                 lost,
-                lines,
             })
             .collect();
         Self {
@@ -145,9 +159,10 @@ impl fmt::Display for Meaning {
                 if !change.lost.is_empty() {
                     parts.push(format!("lost {}", quoted(&change.lost)));
                 }
+                let plural = if change.lines == 1 { "" } else { "s" };
                 writeln!(
                     f,
-                    "  {kinds}: {} ({} lines)",
+                    "  {kinds}: {} ({} line{plural})",
                     parts.join("; "),
                     change.lines
                 )?;
@@ -318,7 +333,11 @@ mod tests {
         let upgraded = text.replace("\"item\":{", "\"item\":{\"startedAtMs\":\"{{time_ms}}\",");
         let meaning = Meaning::of(&old, &parse(&upgraded));
         assert!(meaning.agent.is_empty(), "{meaning}");
-        assert_eq!(meaning.shape.len(), 1, "{meaning}");
+        assert_eq!(
+            meaning.shape.len(),
+            1,
+            "one change for every kind: {meaning}"
+        );
         let change = &meaning.shape[0];
         assert_eq!(change.gained, ["item.startedAtMs"]);
         assert!(
