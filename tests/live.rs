@@ -9,7 +9,7 @@ use prompt_diary::codex_bin::resolve_codex_bin;
 use prompt_diary::integrations::codex_runner::CodexBackendConfig;
 use prompt_diary::testing::conformance::announce_skip;
 use prompt_diary::testing::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
-use prompt_diary::testing::from_cassette::replay_cassette_quietly;
+use prompt_diary::testing::from_cassette::{ReplayOptions, replay_cassette};
 use prompt_diary::testing::recording::record_script;
 
 /// The opt-in switch.
@@ -85,7 +85,7 @@ async fn a_live_turn_writes_a_file_and_its_recording_replays_offline() {
             .turns()
             .any(|t| t.files.iter().any(|f| f.path() == "hello.md"))
     );
-    let replayed = replay_cassette_quietly(&out)
+    let replayed = replay_cassette(&out, ReplayOptions::default())
         .await
         .expect("the live recording replays");
     assert_eq!(replayed.outcomes[0].files.get("hello.md"), Some(&hello));

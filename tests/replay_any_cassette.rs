@@ -8,7 +8,7 @@ use prompt_diary::testing::driver::TurnOutcome;
 use prompt_diary::testing::fixtures;
 use prompt_diary::testing::from_cassette::{
     CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, client_script_of,
-    replay_cassette, replay_cassette_quietly,
+    replay_cassette,
 };
 use rstest::rstest;
 
@@ -23,7 +23,7 @@ fn cassette(name: &str) -> PathBuf {
 #[tokio::test]
 async fn every_committed_cassette_replays_to_what_its_fixture_replay_gives() {
     for fixture in fixtures::list(Path::new(ROOT)).unwrap() {
-        let derived = replay_cassette_quietly(&fixture.cassette_path)
+        let derived = replay_cassette(&fixture.cassette_path, ReplayOptions::default())
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", fixture.name));
         let scripted = fixture.replay(None).await.unwrap();

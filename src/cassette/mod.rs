@@ -15,7 +15,8 @@
 //!   `<name>.jsonl.new` (`prompt-diary review` / `accept`; `prompt-diary verify` checks a
 //!   folder).
 //!
-//! - [`RecordingTransport`]: a decorator recording any [`Transport`](crate::transport::Transport).
+//! - `RecordingTransport` (crate-private): a decorator recording any transport; a recording
+//!   backend is started with `CodexBackend::start_recording` or a cassette in `record` mode.
 //! - [`ReplayTransport`]: a transport whose server is a cassette.
 //!
 //! This module knows the transport trait and the wire message, never Codex processes: which
@@ -53,13 +54,13 @@ pub use error::CassetteError;
 pub(crate) use format::BACKEND;
 pub use format::{Cassette, Entry, Header};
 pub use meaning::{Meaning, ShapeChange};
+pub(crate) use mode::CASSETTE_MODE_ENV;
 pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;
-pub use mode::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};
+pub use mode::{CassetteMode, CassetteSettings};
 pub(crate) use pending::list_pending;
 pub use recorder::{RecordOptions, Recorder};
-pub(crate) use recording::RecordingOutcome;
-pub use recording::RecordingTransport;
+pub(crate) use recording::{RecordingOutcome, RecordingTransport};
 pub use replay::ReplayTransport;
 pub use replayer::{ReplayError, Replayer};
 pub use timeline::{ConversationView, ExitView, Timeline, TimelineEvent, TurnView};

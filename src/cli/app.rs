@@ -26,6 +26,11 @@ pub enum Command {
     /// Replay a cassette offline through the Codex adapter and print the turn results; exits
     /// non-zero with the divergence report if the replay does not match.
     Replay(super::replay::Replay),
+    /// Re-record cassettes offline on any Codex (`--codex-bin`, default the pinned one): the
+    /// model's side is derived from the cassette and played by the scripted local model, the
+    /// client's side is read back from it. No account, key or network. A cassette that changed is
+    /// written beside it as `<name>.jsonl.new` (see `review`).
+    Rerecord(super::rerecord::Rerecord),
     /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
     Inspect(super::inspect::Inspect),
     /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
@@ -52,6 +57,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::InstallCodex(args) => args.run(),
         Command::Record(args) => runtime()?.block_on(args.run()),
         Command::Replay(args) => runtime()?.block_on(args.run()),
+        Command::Rerecord(args) => runtime()?.block_on(args.run()),
         Command::Inspect(args) => args.run(),
         Command::Verify(args) => args.run(),
         Command::Review(args) => args.run(),

@@ -13,6 +13,7 @@
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review`, `accept` | `cassette::list_pending` (crate-private) |
+//! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::testing::derive::rerecord_cassette) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
 //! | `demo` | `cmds::demo::demo_live`, `demo_replay` (crate-private) |
 
@@ -24,6 +25,7 @@ mod inspect;
 mod install;
 mod record;
 mod replay;
+mod rerecord;
 mod review;
 mod verify;
 

@@ -7,7 +7,7 @@
 //! - `PROMPT_DIARY_CODEX_BIN`: the real Codex used when recording (else the usual resolution).
 //!
 //! Recording spawns the real Codex with the same arguments and passes traffic through unchanged,
-//! through the library's [`RecordingTransport`](crate::cassette::RecordingTransport). Replay serves
+//! through the library's recording transport. Replay serves
 //! the cassette through [`ReplayTransport`](crate::cassette::ReplayTransport), both opened by
 //! the crate's transport opener (`connect`): a divergence is reported on stderr and as a JSON-RPC error to the request
 //! that diverged, and the shim exits non-zero.

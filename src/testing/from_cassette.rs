@@ -339,11 +339,6 @@ fn diverged_or(err: AgentError) -> CassetteReplayError {
     }
 }
 
-/// [`replay_cassette`] with the default options (no progress lines).
-pub async fn replay_cassette_quietly(path: &Path) -> Result<ReplayedSession, CassetteReplayError> {
-    replay_cassette(path, ReplayOptions::default()).await
-}
-
 impl ReplayedSession {
     /// The turn results as readable text: per conversation and turn, the prompt, the outcome,
     /// the events and the agent's reply, then the files in the workspace afterwards.

@@ -10,6 +10,7 @@
 
 pub(crate) mod codex_home;
 pub mod conformance;
+pub mod derive;
 pub mod driver;
 pub(crate) mod fake_factory;
 pub mod fixtures;
