@@ -24,6 +24,12 @@ record NAME PROMPT:
 record-fixtures:
     cargo run -- record-fixtures
 
+# Move to another Codex without an account: install VERSION (or `latest`), compare protocol
+# schemas, re-record every cassette offline on it; then `just review` and accept with
+# `cargo run -- upgrade-codex --to VERSION --accept`.
+upgrade-codex VERSION:
+    cargo run -- upgrade-codex --to {{VERSION}}
+
 # Show pending .new re-recordings by meaning (what the agent did, then protocol fields);
 # `cargo run -- review --raw` shows line diffs.
 review:

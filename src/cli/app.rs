@@ -31,6 +31,10 @@ pub enum Command {
     /// client's side is read back from it. No account, key or network. A cassette that changed is
     /// written beside it as `<name>.jsonl.new` (see `review`).
     Rerecord(super::rerecord::Rerecord),
+    /// Move to another Codex (`--to VERSION` or `latest`) without an account: install it, compare
+    /// its protocol schema with the pinned one's, re-record every cassette in DIR offline on it,
+    /// and say what to review; `--accept` then accepts the re-recordings and moves the pin.
+    UpgradeCodex(super::upgrade::UpgradeCodex),
     /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
     Inspect(super::inspect::Inspect),
     /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
@@ -58,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Record(args) => runtime()?.block_on(args.run()),
         Command::Replay(args) => runtime()?.block_on(args.run()),
         Command::Rerecord(args) => runtime()?.block_on(args.run()),
+        Command::UpgradeCodex(args) => runtime()?.block_on(args.run()),
         Command::Inspect(args) => args.run(),
         Command::Verify(args) => args.run(),
         Command::Review(args) => args.run(),

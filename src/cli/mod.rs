@@ -14,6 +14,7 @@
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review`, `accept` | `cassette::list_pending` (crate-private) |
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::testing::derive::rerecord_cassette) |
+//! | `upgrade-codex --to VERSION [--accept] [DIR]` | `testing::upgrade` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
 //! | `demo` | `cmds::demo::demo_live`, `demo_replay` (crate-private) |
 
@@ -27,6 +28,7 @@ mod record;
 mod replay;
 mod rerecord;
 mod review;
+mod upgrade;
 mod verify;
 
 use app::print_out;

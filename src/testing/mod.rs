@@ -19,6 +19,7 @@ pub mod processes;
 pub mod recording;
 pub(crate) mod scripted_model;
 pub mod session;
+pub(crate) mod upgrade;
 
 pub use codex_home::CodexHome;
 pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeScriptError, FakeTurn};

@@ -10,12 +10,15 @@ mod flood_tests;
 mod inbox;
 pub mod protocol;
 pub mod requests;
+mod schema_diff;
 pub mod server_requests;
 mod session;
 mod subset;
 
 pub use error::SessionError;
 pub use inbox::{ThreadEvent, ThreadInbox};
+pub(crate) use schema_diff::SchemaDiff;
+pub(crate) use schema_diff::compare as compare_schemas;
 pub use server_requests::ApprovalDecision;
 pub use session::{RpcSession, STDERR_TAIL_LINES};
 pub(crate) use subset::problems as subset_problems;

@@ -11,7 +11,7 @@ use super::requests::{THREAD_START_FIELDS, TURN_INTERRUPT_FIELDS, TURN_START_FIE
 use super::server_requests;
 
 /// The client requests the adapter sends.
-const CLIENT_REQUESTS: &[&str] = &[
+pub(crate) const CLIENT_REQUESTS: &[&str] = &[
     methods::INITIALIZE,
     methods::THREAD_START,
     methods::TURN_START,
@@ -19,7 +19,7 @@ const CLIENT_REQUESTS: &[&str] = &[
 ];
 
 /// The server notifications the adapter reads.
-const SERVER_NOTIFICATIONS: &[&str] = &[
+pub(crate) const SERVER_NOTIFICATIONS: &[&str] = &[
     methods::TURN_COMPLETED,
     methods::TURN_STARTED,
     methods::ITEM_STARTED,
