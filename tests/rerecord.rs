@@ -32,6 +32,7 @@ fn copy(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 #[case::timeout("timeout_resume")]
 #[case::concurrent("concurrent_runners")]
 #[case::workflow("diary_workflow")]
+#[case::realistic_stream("realistic_stream")]
 #[tokio::test]
 async fn a_committed_cassette_re_records_offline_unchanged(#[case] name: &str) {
     let Some(bin) = codex_for_conformance(&format!("rerecord {name}")) else {

@@ -337,7 +337,17 @@ fn item_summary(item: &Value) -> Option<(&'static str, String)> {
             ("mcp_tool_call", summary)
         }
         "webSearch" => ("web_search", format!("searched for {:?}", text("query"))),
-        "reasoning" => ("reasoning", "reasoned".to_owned()),
+        "reasoning" => {
+            let summary: Vec<&str> = item
+                .get("summary")
+                .and_then(Value::as_array)
+                .map(|parts| parts.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            match summary.is_empty() {
+                true => ("reasoning", "reasoned".to_owned()),
+                false => ("reasoning", clip(&summary.join(" "))),
+            }
+        }
         "plan" => ("plan", clip(text("text"))),
         other => ("other", format!("{other} item")),
     })

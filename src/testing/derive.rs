@@ -17,7 +17,9 @@ use serde_json::Value;
 use super::driver::ClientScript;
 use super::from_cassette::{CassetteReplayError, client_script_of};
 use super::recording::record_script;
-use super::{CodexHome, ConversationScript, Reply, Scenario, ScenarioMismatch, ScriptedModel};
+use super::{
+    CodexHome, ConversationScript, Reply, Scenario, ScenarioMismatch, ScriptedModel, Streaming,
+};
 use crate::agent::AgentError;
 use crate::cassette::{BACKEND, Cassette, CassetteError, Entry, RecordOptions, WriteOutcome};
 use crate::integrations::codex_runner::CodexBackendConfig;
@@ -50,6 +52,8 @@ impl Underivable {
 pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
     let mut convs: Vec<Conv> = Vec::new();
     let mut underivable = Vec::new();
+    // The longest streamed delta: the chunk size the model streamed in, if it did.
+    let mut delta_chars: Option<usize> = None;
     for (line, entry) in &cassette.entries {
         let (label, msg, c2s) = match entry {
             Entry::C2s { conv, msg, .. } => (conv, msg, true),
@@ -80,8 +84,19 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
                         .map(str::to_owned);
                 }
             }
+            (false, Some("item/agentMessage/delta" | "item/reasoning/summaryTextDelta")) => {
+                let len = params["delta"].as_str().map_or(0, |d| d.chars().count());
+                delta_chars = Some(delta_chars.unwrap_or(0).max(len));
+            }
             (false, Some("item/completed")) => match reply_of_item(&params["item"], conv.schema) {
-                Ok(Some(reply)) => conv.replies.push(reply),
+                Ok(Some(reply @ Reply::Reasoning { .. })) => conv.reasoning.push(reply),
+                Ok(Some(reply)) if conv.reasoning.is_empty() => conv.replies.push(reply),
+                Ok(Some(reply)) => {
+                    // Reasoning leads to the message or call of the same response.
+                    let mut items = std::mem::take(&mut conv.reasoning);
+                    items.push(reply);
+                    conv.replies.push(Reply::Response { items });
+                }
                 Ok(None) => {}
                 Err(what) => underivable.push((*line, what)),
             },
@@ -117,6 +132,11 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
                 replies: conv.replies,
             })
             .collect(),
+        // Token counts are normalised out of cassettes, so only the deltas' size is known.
+        stream: Streaming {
+            delta_chars,
+            usage: None,
+        },
     })
 }
 
@@ -128,6 +148,8 @@ struct Conv {
     schema: bool,
     /// Whether the current turn's model call failed (its interrupt is not a stall).
     failed: bool,
+    /// Reasoning items waiting for the message or call they lead to.
+    reasoning: Vec<Reply>,
     replies: Vec<Reply>,
 }
 
@@ -138,6 +160,7 @@ impl Conv {
             first_prompt: None,
             schema: false,
             failed: false,
+            reasoning: Vec::new(),
             replies: Vec::new(),
         }
     }
@@ -167,6 +190,16 @@ fn reply_of_item(item: &Value, schema: bool) -> Result<Option<Reply>, String> {
                 .ok_or_else(|| format!("a command run other than through `bash -c`: {command}"))?;
             Reply::Shell { cmd }
         }
+        "reasoning" => Reply::Reasoning {
+            summary: match item.get("summary") {
+                Some(Value::Array(parts)) => parts
+                    .iter()
+                    .map(|p| p.as_str().or_else(|| p.get("text")?.as_str()).unwrap_or(""))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                _ => String::new(),
+            },
+        },
         "mcpToolCall" => Reply::McpTool {
             server: text("server").unwrap_or_default(),
             tool: text("tool").unwrap_or_default(),
@@ -305,6 +338,10 @@ fn scenario_uses_mcp(scenario: &Scenario) -> bool {
         .conversations
         .iter()
         .flat_map(|c| &c.replies)
+        .flat_map(|r| match r {
+            Reply::Response { items } => items.iter().collect::<Vec<_>>(),
+            other => vec![other],
+        })
         .any(|r| matches!(r, Reply::McpTool { .. }))
 }
 
@@ -355,6 +392,7 @@ mod tests {
             "validation_feedback",
             "concurrent_runners",
             "mcp_tool_call",
+            "realistic_stream",
         ] {
             let derived = scenario_of(&committed(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
             let mut expected = fixture(name);
@@ -371,6 +409,10 @@ mod tests {
                     .collect::<Vec<_>>()
             };
             assert_eq!(replies(&got), replies(&expected), "{name}");
+            assert_eq!(
+                got.stream.delta_chars, expected.stream.delta_chars,
+                "{name}"
+            );
         }
     }
 

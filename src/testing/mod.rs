@@ -25,5 +25,5 @@ pub use codex_home::CodexHome;
 pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeScriptError, FakeTurn};
 pub use scripted_model::{
     ConversationScript, RecordedRequest, Reply, Scenario, ScenarioError, ScenarioMismatch,
-    ScriptedModel,
+    ScriptedModel, Streaming,
 };

@@ -91,7 +91,7 @@ pub(super) async fn serve(stream: TcpStream, shared: Arc<Shared>) {
             let events = format!(
                 "{}{}",
                 sse::created(conversation, n),
-                sse::body(&reply, conversation, n)
+                sse::body(&reply, conversation, n, &shared.stream)
             );
             match http::start_stream(&mut write).await {
                 Ok(()) => write.write_all(events.as_bytes()).await,

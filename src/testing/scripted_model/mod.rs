@@ -44,6 +44,6 @@ mod state;
 mod verify;
 
 pub use routing::RecordedRequest;
-pub use scenario::{ConversationScript, Reply, Scenario, ScenarioError};
+pub use scenario::{ConversationScript, Reply, Scenario, ScenarioError, Streaming};
 pub use server::ScriptedModel;
 pub use verify::ScenarioMismatch;

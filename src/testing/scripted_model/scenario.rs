@@ -31,6 +31,29 @@ pub struct Scenario {
     pub name: String,
     /// One script per conversation (Codex thread) the scenario expects.
     pub conversations: Vec<ConversationScript>,
+    /// How responses stream, as a real model's do (deltas, token usage); plain when left out.
+    #[serde(default, skip_serializing_if = "Streaming::is_plain")]
+    pub stream: Streaming,
+}
+
+/// How the scripted model streams its responses. Left out, every response is its output items
+/// whole and reports 10 input and 5 output tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Streaming {
+    /// Stream message text and reasoning summaries in deltas of this many characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delta_chars: Option<usize>,
+    /// The input and output tokens every response reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<(u64, u64)>,
+}
+
+impl Streaming {
+    /// Whether this is the default, plain stream.
+    pub fn is_plain(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// The replies of one conversation, served in order, one per model request.
@@ -94,6 +117,18 @@ pub enum Reply {
         /// The tool's arguments (an object; `{}` when left out).
         arguments: Value,
     },
+    /// A reasoning item with this summary (before the message or call it leads to, in one
+    /// `response`). JSON: `{"reasoning": "summary"}`.
+    Reasoning {
+        /// The reasoning summary.
+        summary: String,
+    },
+    /// Several output items in one response, in order (for example reasoning, then a message).
+    /// JSON: `{"response": [{"reasoning": "..."}, {"message": "..."}]}`.
+    Response {
+        /// The items: messages, JSON, shell or MCP calls, reasoning.
+        items: Vec<Reply>,
+    },
 }
 
 impl Reply {
@@ -111,6 +146,15 @@ impl Reply {
                 tool,
                 arguments,
             } => format!("mcp_tool {server}/{tool} {arguments}"),
+            Self::Reasoning { summary } => format!("reasoning {summary:?}"),
+            Self::Response { items } => format!(
+                "response [{}]",
+                items
+                    .iter()
+                    .map(Self::describe)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 }
@@ -134,6 +178,8 @@ enum WireReply {
         #[serde(default = "empty_object")]
         arguments: Value,
     },
+    Reasoning(String),
+    Response(Vec<Reply>),
 }
 
 fn empty_object() -> Value {
@@ -165,6 +211,25 @@ impl TryFrom<WireReply> for Reply {
                         .to_owned(),
                 );
             }
+            WireReply::Reasoning(summary) => Self::Reasoning { summary },
+            WireReply::Response(items) => {
+                if let Some(bad) = items.iter().find(|item| {
+                    matches!(
+                        item,
+                        Self::HttpError { .. } | Self::Stall | Self::Response { .. }
+                    )
+                }) {
+                    return Err(format!(
+                        "a `response` holds output items (message, json, shell, mcp_tool, \
+                         reasoning), not {}",
+                        bad.describe()
+                    ));
+                }
+                if items.is_empty() {
+                    return Err("a `response` needs at least one item".to_owned());
+                }
+                Self::Response { items }
+            }
             WireReply::McpTool {
                 server,
                 tool,
@@ -193,6 +258,8 @@ impl From<Reply> for WireReply {
             Reply::Json { value } => Self::Json(value),
             Reply::HttpError { status, body } => Self::HttpError { status, body },
             Reply::Stall => Self::Stall(true),
+            Reply::Reasoning { summary } => Self::Reasoning(summary),
+            Reply::Response { items } => Self::Response(items),
             Reply::McpTool {
                 server,
                 tool,

@@ -45,7 +45,10 @@ impl ScriptedModel {
     pub async fn start(scenario: Scenario) -> std::io::Result<ScriptedModel> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let port = listener.local_addr()?.port();
-        let shared = Arc::new(Shared::new(Scripts::new(scenario.conversations)));
+        let shared = Arc::new(Shared::new(
+            Scripts::new(scenario.conversations),
+            scenario.stream,
+        ));
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
         Ok(Self {
             shared,

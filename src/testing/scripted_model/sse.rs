@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::scenario::Reply;
+use super::scenario::{Reply, Streaming};
 
 /// The function name Codex 0.163.0 gives its shell tool (arguments `{"cmd": "...", ...}`).
 pub const SHELL_TOOL: &str = "exec_command";
@@ -29,18 +29,24 @@ fn event(kind: &str, mut data: Value) -> String {
     format!("event: {kind}\ndata: {data}\n\n")
 }
 
-/// The output item for a reply (`None` for replies that are not streams).
-fn output_item(reply: &Reply, conversation: usize, n: usize) -> Option<Value> {
+/// The output item for a reply (`None` for replies that are not one item), its id suffixed with
+/// `_i` for the `i`-th item of a multi-item response after the first.
+fn output_item(reply: &Reply, conversation: usize, n: usize, i: usize) -> Option<Value> {
+    let suffix = if i == 0 {
+        String::new()
+    } else {
+        format!("_{i}")
+    };
     let message = |text: String| {
         json!({
-            "type": "message", "role": "assistant", "id": format!("msg_{conversation}_{n}"),
+            "type": "message", "role": "assistant", "id": format!("msg_{conversation}_{n}{suffix}"),
             "content": [{"type": "output_text", "text": text, "annotations": []}]
         })
     };
     let call = |name: &str, arguments: &Value| {
         json!({
-            "type": "function_call", "id": format!("fc_{conversation}_{n}"),
-            "call_id": format!("call_{conversation}_{n}"),
+            "type": "function_call", "id": format!("fc_{conversation}_{n}{suffix}"),
+            "call_id": format!("call_{conversation}_{n}{suffix}"),
             "name": name, "arguments": arguments.to_string()
         })
     };
@@ -58,7 +64,11 @@ fn output_item(reply: &Reply, conversation: usize, n: usize) -> Option<Value> {
             item["namespace"] = Value::from(mcp_namespace(server));
             item
         }
-        Reply::HttpError { .. } | Reply::Stall => return None,
+        Reply::Reasoning { summary } => json!({
+            "type": "reasoning", "id": format!("rs_{conversation}_{n}{suffix}"),
+            "summary": [{"type": "summary_text", "text": summary}]
+        }),
+        Reply::HttpError { .. } | Reply::Stall | Reply::Response { .. } => return None,
     })
 }
 
@@ -70,20 +80,79 @@ pub fn created(conversation: usize, n: usize) -> String {
     )
 }
 
-/// The rest of the stream for `reply`: the output item (added, done), then `response.completed`.
-pub fn body(reply: &Reply, conversation: usize, n: usize) -> String {
+/// `text` in pieces of at most `size` characters.
+fn pieces(text: &str, size: usize) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .chunks(size.max(1))
+        .map(|c| c.iter().collect())
+        .collect()
+}
+
+/// The deltas of one item while it streams: message text, or a reasoning summary.
+fn deltas(item: &Value, output_index: usize, size: usize) -> String {
+    let id = item["id"].clone();
     let mut out = String::new();
-    if let Some(item) = output_item(reply, conversation, n) {
+    match item["type"].as_str() {
+        Some("message") => {
+            let text = item
+                .pointer("/content/0/text")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            for delta in pieces(text, size) {
+                out.push_str(&event(
+                    "response.output_text.delta",
+                    json!({"item_id": id, "output_index": output_index, "content_index": 0, "delta": delta}),
+                ));
+            }
+        }
+        Some("reasoning") => {
+            let text = item
+                .pointer("/summary/0/text")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            out.push_str(&event(
+                "response.reasoning_summary_part.added",
+                json!({"item_id": id, "output_index": output_index, "summary_index": 0,
+                       "part": {"type": "summary_text", "text": ""}}),
+            ));
+            for delta in pieces(text, size) {
+                out.push_str(&event(
+                    "response.reasoning_summary_text.delta",
+                    json!({"item_id": id, "output_index": output_index, "summary_index": 0, "delta": delta}),
+                ));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The rest of the stream for `reply`: each output item (added, deltas when `stream` asks for
+/// them, done), then `response.completed` with the token usage.
+pub fn body(reply: &Reply, conversation: usize, n: usize, stream: &Streaming) -> String {
+    let items: Vec<&Reply> = match reply {
+        Reply::Response { items } => items.iter().collect(),
+        other => vec![other],
+    };
+    let mut out = String::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let Some(item) = output_item(item, conversation, n, index) else {
+            continue;
+        };
         out.push_str(&event(
             "response.output_item.added",
-            json!({ "output_index": 0, "item": item }),
+            json!({ "output_index": index, "item": item }),
         ));
+        if let Some(size) = stream.delta_chars {
+            out.push_str(&deltas(&item, index, size));
+        }
         out.push_str(&event(
             "response.output_item.done",
-            json!({ "output_index": 0, "item": item }),
+            json!({ "output_index": index, "item": item }),
         ));
     }
-    let (input, output) = USAGE;
+    let (input, output) = stream.usage.unwrap_or(USAGE);
     out.push_str(&event(
         "response.completed",
         json!({ "response": { "id": format!("resp_{conversation}_{n}"),

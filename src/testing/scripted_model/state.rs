@@ -7,7 +7,7 @@ use std::sync::{Mutex, MutexGuard};
 use tokio::sync::{Notify, watch};
 
 use super::routing::RecordedRequest;
-use super::scenario::Scripts;
+use super::scenario::{Scripts, Streaming};
 
 /// The mutable part, behind one lock.
 #[derive(Debug, Default)]
@@ -28,10 +28,12 @@ pub(super) struct Shared {
     pub(super) stalls: watch::Sender<u64>,
     /// Set to stop the accept loop and every connection.
     pub(super) shutdown: watch::Sender<bool>,
+    /// How responses stream.
+    pub(super) stream: Streaming,
 }
 
 impl Shared {
-    pub(super) fn new(scripts: Scripts) -> Self {
+    pub(super) fn new(scripts: Scripts, stream: Streaming) -> Self {
         Self {
             state: Mutex::new(State {
                 scripts,
@@ -41,6 +43,7 @@ impl Shared {
             arrived: Notify::new(),
             stalls: watch::channel(0).0,
             shutdown: watch::channel(false).0,
+            stream,
         }
     }
 
