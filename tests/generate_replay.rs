@@ -4,9 +4,7 @@
 
 use std::path::Path;
 
-use prompt_diary::testing::fixtures::{
-    WorkflowRun, replay_workflow, workflow_cassette_path as cassette_path,
-};
+use prompt_diary::testing::fixtures::{WorkflowRun, replay_workflow};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -55,4 +53,9 @@ async fn a_missing_workflow_cassette_says_how_to_record_it() {
         err.contains("no cassette at") && err.contains("cargo run -- record-fixtures"),
         "{err}"
     );
+}
+
+/// The workflow fixture's committed cassette.
+fn cassette_path(root: &Path) -> std::path::PathBuf {
+    root.join("cassettes/diary_workflow.jsonl")
 }
