@@ -33,6 +33,9 @@ fn copy(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 #[case::concurrent("concurrent_runners")]
 #[case::workflow("diary_workflow")]
 #[case::realistic_stream("realistic_stream")]
+#[case::mcp_tool_call("mcp_tool_call")]
+#[case::repair("repair_missing_artifact")]
+#[case::validation("validation_feedback")]
 #[tokio::test]
 async fn a_committed_cassette_re_records_offline_unchanged(#[case] name: &str) {
     let Some(bin) = codex_for_conformance(&format!("rerecord {name}")) else {
@@ -47,11 +50,16 @@ async fn a_committed_cassette_re_records_offline_unchanged(#[case] name: &str) {
 }
 
 #[tokio::test]
-async fn a_cassette_that_needs_mcp_servers_is_refused_with_the_way_out() {
-    let Some(bin) = codex_for_conformance("rerecord mcp_tool_call") else {
+async fn a_cassette_calling_mcp_tools_without_its_servers_in_the_header_is_refused() {
+    let Some(bin) = codex_for_conformance("rerecord mcp_tool_call without overrides") else {
         return;
     };
     let (_dir, path) = copy("mcp_tool_call");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let header_end = text.find('\n').unwrap();
+    let mut header: serde_json::Value = serde_json::from_str(&text[..header_end]).unwrap();
+    header.as_object_mut().unwrap().remove("backend_overrides");
+    std::fs::write(&path, format!("{header}{}", &text[header_end..])).unwrap();
     let err = rerecord_cassette(&path, &bin).await.unwrap_err();
     assert!(
         matches!(err, RerecordError::NeedsBackendConfig(_)),

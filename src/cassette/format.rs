@@ -49,6 +49,10 @@ pub struct Header {
     pub redactions: Vec<String>,
     /// The command that re-records this cassette.
     pub record_command: String,
+    /// The `-c` overrides the app-server was started with (MCP servers), as the client gave
+    /// them (`{fixtures}` standing for the project's `fixtures/` folder); left out when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub backend_overrides: Vec<String>,
 }
 
 /// One body line.

@@ -32,6 +32,9 @@ pub struct RecordOptions {
     pub overwrite: bool,
     /// The protocol schema fingerprint of the Codex binary, if known.
     pub schema_fingerprint: Option<String>,
+    /// The `-c` overrides the backend was started with, kept in the header so the cassette can
+    /// be re-recorded offline (`{fixtures}` may stand for the fixtures folder).
+    pub backend_overrides: Vec<String>,
 }
 
 impl RecordOptions {
@@ -55,6 +58,7 @@ impl RecordOptions {
             scenario,
             overwrite: false,
             schema_fingerprint: None,
+            backend_overrides: Vec::new(),
         }
     }
 }

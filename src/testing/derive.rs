@@ -277,9 +277,10 @@ pub enum RerecordError {
     /// The client's side cannot be read back (not adapter traffic).
     #[error(transparent)]
     Client(#[from] CassetteReplayError),
-    /// The client's side needs backend settings a cassette does not keep (MCP servers).
+    /// The recording called MCP tools, but its header names no MCP server overrides (an older
+    /// cassette).
     #[error(
-        "{0} was recorded with MCP server overrides, which a cassette does not keep; re-record it with its fixture (`cargo run -- record-fixtures`)"
+        "{0} calls MCP tools but its header keeps no MCP server overrides (recorded before they were kept); re-record it once with its fixture (`cargo run -- record-fixtures`)"
     )]
     NeedsBackendConfig(PathBuf),
     /// Recording failed, or the new Codex did not follow the derived scenario.
@@ -302,9 +303,22 @@ pub async fn rerecord_cassette(
 ) -> Result<WriteOutcome, RerecordError> {
     let cassette = Cassette::load(path, "")?;
     let scenario = scenario_of(&cassette)?;
-    let client: ClientScript = client_script_of(&cassette)?;
-    if !client.mcp_config_overrides.is_empty() || scenario_uses_mcp(&scenario) {
+    let mut client: ClientScript = client_script_of(&cassette)?;
+    client.mcp_config_overrides = cassette.header.backend_overrides.clone();
+    if client.mcp_config_overrides.is_empty() && scenario_uses_mcp(&scenario) {
         return Err(RerecordError::NeedsBackendConfig(path.to_owned()));
+    }
+    // `{fixtures}` in the overrides: the fixtures folder of the project holding the cassette,
+    // else of the project the command runs in.
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let root_of =
+        |dir: &Path| crate::codex_bin::project_root(&std::path::absolute(dir).unwrap_or_default());
+    let mut fixtures = root_of(folder).join("fixtures");
+    if !fixtures.is_dir() {
+        fixtures = root_of(Path::new(".")).join("fixtures");
     }
     let record = |source: AgentError| RerecordError::Record {
         path: path.to_owned(),
@@ -319,12 +333,14 @@ pub async fn rerecord_cassette(
     let home = CodexHome::for_model(&model).map_err(setup)?;
     let dirs = super::fixtures::workspaces(client.runners.len()).map_err(setup)?;
     let workspaces: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
-    let config = CodexBackendConfig::default()
+    let mut config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
         .with_codex_home(home.path());
+    config.mcp_config_overrides = client.overrides(&fixtures);
     let mut options = RecordOptions::new(path);
     options.scenario = cassette.header.scenario.clone();
     options.record_command = cassette.header.record_command.clone();
+    options.backend_overrides = cassette.header.backend_overrides.clone();
     let progress = std::sync::Arc::new(|_: &str| {});
     let recorded = record_script(config, options, &client, &workspaces, progress).await;
     let followed: Result<(), ScenarioMismatch> = model.finish().await;

@@ -69,6 +69,7 @@ impl Recorder {
             recorded_at: today(),
             redactions: RULES.iter().map(|r| (*r).to_owned()).collect(),
             record_command: self.options.record_command.clone(),
+            backend_overrides: self.options.backend_overrides.clone(),
         }
     }
 }
