@@ -22,3 +22,4 @@ pub use resolve::{
     resolve_codex_bin,
 };
 pub use schema::schema_fingerprint;
+pub(crate) use schema::write_schema;

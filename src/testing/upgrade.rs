@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use super::derive::{RerecordError, RerecordSummary, rerecord_cassette};
 use crate::cassette::{CassetteError, WriteOutcome, list_pending};
-use crate::codex_bin::{InstallError, PINNED_CODEX_VERSION, install_codex};
+use crate::codex_bin::{InstallError, PINNED_CODEX_VERSION, install_codex, write_schema};
 use crate::integrations::codex::{SchemaDiff, compare_schemas};
 
 /// Where the pin lives, relative to the project root.
@@ -174,23 +174,10 @@ pub(crate) fn accept_upgrade(
 
 /// The protocol schema `bin` writes, in a temp folder.
 fn schema_of(bin: &Path) -> Result<tempfile::TempDir, UpgradeError> {
-    let error = |reason: String| UpgradeError::Schema {
+    write_schema(bin).map_err(|err| UpgradeError::Schema {
         bin: bin.to_owned(),
-        reason,
-    };
-    let dir = tempfile::tempdir().map_err(|err| error(err.to_string()))?;
-    let status = Command::new(bin)
-        .args(["app-server", "generate-json-schema", "--out"])
-        .arg(dir.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|err| error(err.to_string()))?;
-    if !status.success() {
-        return Err(error(status.to_string()));
-    }
-    Ok(dir)
+        reason: err.to_string(),
+    })
 }
 
 #[cfg(test)]
