@@ -39,6 +39,10 @@ review:
 accept:
     cargo run -- accept
 
+# Write a cassette as a self-contained HTML page (CASSETTE.html beside it) and print its path.
+view CASSETTE:
+    cargo run -- view {{CASSETTE}}
+
 # Opt-in live tests against your own Codex login (real model, may spend tokens).
 live:
     PROMPT_DIARY_LIVE=1 cargo test --test live -- --nocapture

@@ -67,6 +67,7 @@ pub mod shim;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod transport;
+mod view;
 
 /// The README's Rust examples, compiled by `cargo test` so they stay true.
 #[cfg(doctest)]

@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("cli", "cli"),
     ("shim", "shim"),
     ("testing", "testing"),
+    ("view", "view"),
 ];
 
 /// Which layers each layer may name (besides itself). `*` is any; an entry `layer:Item` allows
@@ -68,6 +69,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("testing", &["*"]),
+    ("view", &["cassette", "transport"]),
     ("cli", &["*"]),
 ];
 

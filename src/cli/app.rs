@@ -35,6 +35,10 @@ pub enum Command {
     /// its protocol schema with the pinned one's, re-record every cassette in DIR offline on it,
     /// and say what to review; `--accept` then accepts the re-recordings and moves the pin.
     UpgradeCodex(super::upgrade::UpgradeCodex),
+    /// Write a cassette as one self-contained HTML page (CSS and script inline, nothing fetched;
+    /// opens from disk): conversations as lanes, turns as collapsible blocks, every event linked
+    /// to its cassette line, a filter by kind and a search. Prints the page's path.
+    View(super::view::View),
     /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
     Inspect(super::inspect::Inspect),
     /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
@@ -63,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Replay(args) => runtime()?.block_on(args.run()),
         Command::Rerecord(args) => runtime()?.block_on(args.run()),
         Command::UpgradeCodex(args) => runtime()?.block_on(args.run()),
+        Command::View(args) => args.run(),
         Command::Inspect(args) => args.run(),
         Command::Verify(args) => args.run(),
         Command::Review(args) => args.run(),

@@ -15,6 +15,7 @@
 //! | `review`, `accept` | `cassette::list_pending` (crate-private) |
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::testing::derive::rerecord_cassette) |
 //! | `upgrade-codex --to VERSION [--accept] [DIR]` | `testing::upgrade` (crate-private) |
+//! | `view CASSETTE [-o FILE]` | `view::render` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
 //! | `demo` | `cmds::demo::demo_live`, `demo_replay` (crate-private) |
 
@@ -30,6 +31,7 @@ mod rerecord;
 mod review;
 mod upgrade;
 mod verify;
+mod view;
 
 use app::print_out;
 pub use app::{Cli, Command, run};

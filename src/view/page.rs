@@ -1,0 +1,245 @@
+//! One self-contained HTML page for a cassette: CSS and script inline, nothing fetched, every
+//! text from the cassette escaped. Conversations are lanes side by side, turns collapsible
+//! blocks, every event linked to its cassette line with the raw line one click away, a filter by
+//! kind and a text search.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use crate::cassette::{Cassette, Effect, Timeline};
+
+/// The page's style and script (no network, works from `file://`).
+const STYLE: &str = include_str!("page.css");
+const SCRIPT: &str = include_str!("page.js");
+
+/// Escapes text for HTML element content and quoted attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The page for `cassette`.
+pub(crate) fn render(cassette: &Cassette) -> String {
+    let timeline = Timeline::of(cassette);
+    let header = &timeline.header;
+    let raw = |line: usize| -> String {
+        cassette
+            .entries
+            .iter()
+            .find(|(l, _)| *l == line)
+            .and_then(|(_, entry)| serde_json::to_string(entry).ok())
+            .unwrap_or_default()
+    };
+    let mut kinds = BTreeSet::new();
+    let mut lanes = String::new();
+    for conversation in &timeline.conversations {
+        let _ = write!(
+            lanes,
+            "<section class=\"lane\"><h2>conversation {} <a class=\"line\" href=\"#L{}\">line {}</a></h2>",
+            escape(&conversation.label),
+            conversation.line,
+            conversation.line
+        );
+        if !conversation.settings.is_empty() {
+            let settings = serde_json::Value::Object(conversation.settings.clone()).to_string();
+            let _ = write!(lanes, "<p class=\"settings\">{}</p>", escape(&settings));
+        }
+        for turn in &conversation.turns {
+            let status = turn.status.as_deref().unwrap_or("never completed");
+            let _ = write!(
+                lanes,
+                "<details class=\"turn\" data-status=\"{status}\"><summary>turn {} · {} \
+                 <a class=\"line\" href=\"#L{}\">line {}</a></summary>",
+                turn.index,
+                escape(status),
+                turn.line,
+                turn.line,
+                status = escape(status)
+            );
+            let _ = write!(
+                lanes,
+                "<div class=\"block\" data-kind=\"prompt\"><b>prompt</b><pre>{}</pre>{}</div>",
+                escape(&turn.prompt),
+                raw_line(turn.line, &raw(turn.line))
+            );
+            for event in &turn.events {
+                kinds.insert(event.kind.clone());
+                let _ = write!(
+                    lanes,
+                    "<div class=\"block\" data-kind=\"{kind}\"><b>{kind}</b> <span>{}</span> \
+                     <a class=\"line\" href=\"#L{line}\">line {line}</a>{}</div>",
+                    escape(&event.summary),
+                    raw_line(event.line, &raw(event.line)),
+                    kind = escape(&event.kind),
+                    line = event.line
+                );
+            }
+            for file in &turn.files {
+                kinds.insert("file".to_owned());
+                let _ = write!(
+                    lanes,
+                    "<div class=\"block\" data-kind=\"file\">{}</div>",
+                    file_block(file)
+                );
+            }
+            if let Some(error) = &turn.error {
+                let _ = write!(
+                    lanes,
+                    "<div class=\"block error\" data-kind=\"error\"><b>error</b> {}</div>",
+                    escape(error)
+                );
+            }
+            lanes.push_str("</details>");
+        }
+        lanes.push_str("</section>");
+    }
+    let filters: String = std::iter::once("prompt".to_owned())
+        .chain(kinds)
+        .map(|kind| {
+            format!(
+                "<label><input type=\"checkbox\" class=\"kind\" value=\"{k}\" checked> {k}</label>",
+                k = escape(&kind)
+            )
+        })
+        .collect();
+    let lines: String = cassette
+        .entries
+        .iter()
+        .map(|(line, entry)| {
+            let text = serde_json::to_string(entry).unwrap_or_default();
+            format!(
+                "<div id=\"L{line}\"><span class=\"n\">{line}</span> {}</div>",
+                escape(&text)
+            )
+        })
+        .collect();
+    let exit = timeline
+        .exit
+        .as_ref()
+        .map(|exit| format!("<p>server exit: {}</p>", escape(&exit.status)))
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <title>{title}</title><style>{STYLE}</style></head><body>\
+         <header><h1>{title}</h1><table>\
+         <tr><th>scenario</th><td>{scenario}</td></tr>\
+         <tr><th>Codex</th><td>{codex}</td></tr>\
+         <tr><th>protocol schema</th><td>{schema}</td></tr>\
+         <tr><th>recorded</th><td>{date}</td></tr>\
+         <tr><th>re-record with</th><td><code>{command}</code></td></tr></table>{exit}</header>\
+         <nav><input id=\"search\" type=\"search\" placeholder=\"search\"> {filters} \
+         <button id=\"expand\">expand all</button></nav>\
+         <main class=\"lanes\">{lanes}</main>\
+         <details class=\"raw\"><summary>all cassette lines</summary><div class=\"lines\">{lines}</div></details>\
+         <script>{SCRIPT}</script></body></html>\n",
+        title = escape(&cassette.path.display().to_string()),
+        scenario = escape(&header.scenario),
+        codex = escape(&header.codex_version),
+        schema = escape(&header.schema_fingerprint),
+        date = escape(&header.recorded_at),
+        command = escape(&header.record_command),
+    )
+}
+
+/// The raw cassette line behind a block, one click away.
+fn raw_line(line: usize, text: &str) -> String {
+    if text.is_empty() {
+        return String::new();
+    }
+    format!(
+        "<details class=\"rawline\"><summary>line {line} as recorded</summary><pre>{}</pre></details>",
+        escape(text)
+    )
+}
+
+fn file_block(file: &Effect) -> String {
+    match file {
+        Effect::Write { path, text } => format!(
+            "<b>file</b> wrote {}<pre>{}</pre>",
+            escape(path),
+            escape(text)
+        ),
+        Effect::Hashed { path, len, .. } => {
+            format!(
+                "<b>file</b> wrote {} ({len} bytes, binary or large)",
+                escape(path)
+            )
+        }
+        Effect::Delete { path } => format!("<b>file</b> deleted {}", escape(path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn committed(name: &str) -> (String, Cassette) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("cassettes/{name}.jsonl"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cassette = Cassette::parse(&path, &text).unwrap();
+        (text, cassette)
+    }
+
+    #[test]
+    fn the_page_shows_the_prompt_the_reply_the_command_and_the_file() {
+        let (_, cassette) = committed("tool_artifact");
+        let page = render(&cassette);
+        assert!(
+            page.contains("Write artifact.md with a title and one line."),
+            "prompt"
+        );
+        assert!(page.contains("Wrote artifact.md."), "reply");
+        assert!(page.contains("exit code 0"), "command");
+        assert!(page.contains("written by the agent"), "file contents");
+        assert!(page.contains("re-record with"), "header");
+    }
+
+    #[test]
+    fn nothing_is_fetched_from_the_network() {
+        for name in ["tool_artifact", "mcp_tool_call", "realistic_stream"] {
+            let page = render(&committed(name).1);
+            assert!(
+                !page.contains("http://") && !page.contains("https://"),
+                "{name}"
+            );
+            assert!(!page.contains(" src="), "{name}: no external resources");
+        }
+    }
+
+    #[test]
+    fn text_from_the_cassette_is_escaped_and_runs_nothing() {
+        let (text, _) = committed("single_turn");
+        let hostile = text.replace(
+            "Say hello.",
+            "<script>alert(1)</script></textarea><img onerror=x>",
+        );
+        let path = Path::new("hostile.jsonl");
+        let page = render(&Cassette::parse(path, &hostile).unwrap());
+        assert!(
+            !page.contains("<script>alert(1)"),
+            "a script tag from the cassette"
+        );
+        assert!(
+            !page.contains("</textarea>"),
+            "a closing tag from the cassette"
+        );
+        assert!(!page.contains("<img"), "an element from the cassette");
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert_eq!(
+            page.matches("<script>").count(),
+            1,
+            "only the page's own script"
+        );
+    }
+}
