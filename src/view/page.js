@@ -21,6 +21,13 @@
   // A small session opens whole; a large one opens turn by turn.
   if (turns.length <= 40) for (const t of turns) t.open = true;
   search.addEventListener("input", apply);
+  // `page.html#search=word` opens the page already searched (shareable, and what the browser
+  // test drives).
+  const wanted = new URLSearchParams(location.hash.slice(1)).get("search");
+  if (wanted) {
+    search.value = wanted;
+    apply();
+  }
   for (const k of kinds) k.addEventListener("change", apply);
   document.getElementById("expand").addEventListener("click", () => {
     const open = !turns.every((t) => t.open);
