@@ -176,3 +176,59 @@ fn text_from_the_cassette_shows_as_text_and_runs_nothing() {
         console_errors(&log)
     );
 }
+
+#[test]
+fn a_divergence_page_marks_where_the_replay_left_the_cassette() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("tool_artifact.jsonl");
+    // The server's echo of the prompt is edited, the recorded `turn/start` is not: the replayed
+    // client sends the echoed prompt, which the recording did not.
+    let committed =
+        std::fs::read_to_string(Path::new(ROOT).join("cassettes/tool_artifact.jsonl")).unwrap();
+    let mut text = String::new();
+    for line in committed.lines() {
+        if line.contains("\"userMessage\"") {
+            text.push_str(&line.replace("with a title", "with a heading"));
+        } else {
+            text.push_str(line);
+        }
+        text.push('\n');
+    }
+    std::fs::write(&cassette, text).unwrap();
+    let out = dir.path().join("divergence.html");
+    let replay = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .args([
+            "replay",
+            cassette.to_str().unwrap(),
+            "--html",
+            out.to_str().unwrap(),
+        ])
+        .env_remove("CI")
+        .env("PROMPT_DIARY_DIVERGENCE_HTML", dir.path().join("left"))
+        .output()
+        .unwrap();
+    assert!(!replay.status.success(), "the edited cassette diverges");
+    // The test kit's replay also left its page where the environment asked.
+    assert!(
+        dir.path()
+            .join("left/tool_artifact.divergence.html")
+            .is_file()
+    );
+    let (dom, log) = load(&chromium, &format!("file://{}", out.display()));
+    assert!(dom.contains("replay diverged at"), "the divergence panel");
+    assert!(dom.contains("$.params.input[0].text"), "the differing path");
+    assert!(
+        dom.contains("with a heading") && dom.contains("with a title"),
+        "both sides"
+    );
+    assert!(
+        dom.contains("class=\"turn diverged\""),
+        "the turn is marked"
+    );
+    assert!(
+        console_errors(&log).is_empty(),
+        "{:?}",
+        console_errors(&log)
+    );
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
+use crate::cassette::{Cassette, write_atomic};
 use crate::testing::from_cassette::{
     CassetteReplayError, REPLAY_TURN_TIMEOUT_SECS, ReplayOptions, replay_cassette,
 };
@@ -19,6 +20,9 @@ pub struct Replay {
     /// cassette); turns the recording interrupted get a short budget of their own.
     #[arg(long, default_value_t = REPLAY_TURN_TIMEOUT_SECS)]
     turn_timeout_secs: u64,
+    /// On a divergence, write the cassette's viewer page with the divergence marked here.
+    #[arg(long)]
+    html: Option<PathBuf>,
 }
 
 impl Replay {
@@ -40,7 +44,14 @@ impl Replay {
                     session.outcomes.len()
                 ))
             }
-            Err(CassetteReplayError::Diverged { report }) => bail!("{report}"),
+            Err(CassetteReplayError::Diverged { report, divergence }) => {
+                if let (Some(out), Some(divergence)) = (&self.html, divergence) {
+                    let cassette = Cassette::load(&self.cassette, "")?;
+                    write_atomic(out, &crate::view::render_divergence(&cassette, &divergence))?;
+                    eprintln!("divergence page: {}", out.display());
+                }
+                bail!("{report}")
+            }
             Err(other) => Err(other.into()),
         }
     }

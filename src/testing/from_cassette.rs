@@ -15,7 +15,7 @@ use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnOut
 use crate::agent::AgentError;
 use crate::cassette::BACKEND;
 use crate::cassette::ReplayTransport;
-use crate::cassette::{Cassette, CassetteError, Entry};
+use crate::cassette::{Cassette, CassetteError, Divergence, Entry};
 use crate::integrations::codex::requests::{THREAD_START_FIELDS, ThreadStartParams};
 use crate::integrations::codex_runner::{CodexBackend, CodexBackendConfig};
 
@@ -55,6 +55,8 @@ pub enum CassetteReplayError {
     Diverged {
         /// Every distinct report, one paragraph each.
         report: String,
+        /// The first divergence, typed, when the replay stopped on one.
+        divergence: Option<Box<Divergence>>,
     },
     /// The backend could not start on the cassette.
     #[error(transparent)]
@@ -317,22 +319,62 @@ pub async fn replay_cassette(
         }
     }
     let closed = backend.shutdown().await;
+    // A divergence fails the whole session, so shutting down hands it back typed.
+    let divergence = closed
+        .as_ref()
+        .err()
+        .and_then(AgentError::backend_error::<Divergence>)
+        .cloned()
+        .map(Box::new);
     if reports.is_empty() {
         if let Err(err) = closed {
             reports.push(err.to_string());
         }
     }
     if !reports.is_empty() {
+        if let (Some(divergence), Some(dir)) = (&divergence, divergence_page_dir()) {
+            leave_divergence_page(path, divergence, &dir);
+        }
         return Err(CassetteReplayError::Diverged {
             report: reports.join("\n\n"),
+            divergence,
         });
     }
     Ok(ReplayedSession { script, outcomes })
 }
 
+/// The environment variable naming a folder where a replay that diverges leaves its viewer page
+/// (`<cassette>.divergence.html`), so a CI failure leaves a page a reviewer opens.
+pub(crate) const DIVERGENCE_HTML_ENV: &str = "PROMPT_DIARY_DIVERGENCE_HTML";
+
+fn divergence_page_dir() -> Option<PathBuf> {
+    std::env::var_os(DIVERGENCE_HTML_ENV)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+}
+
+/// Writes the divergence page of `cassette` into `dir`; a failure to write is only logged (the
+/// divergence itself is the error that matters).
+fn leave_divergence_page(path: &Path, divergence: &Divergence, dir: &Path) {
+    let Ok(cassette) = Cassette::load(path, "") else {
+        return;
+    };
+    let name = path.file_stem().map_or_else(
+        || "cassette".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let page = dir.join(format!("{name}.divergence.html"));
+    let html = crate::view::render_divergence(&cassette, divergence);
+    match std::fs::create_dir_all(dir).and_then(|()| std::fs::write(&page, html)) {
+        Ok(()) => eprintln!("divergence page: {}", page.display()),
+        Err(err) => tracing::warn!("could not write {}: {err}", page.display()),
+    }
+}
+
 fn diverged_or(err: AgentError) -> CassetteReplayError {
     match err {
         AgentError::Backend(report) => CassetteReplayError::Diverged {
+            divergence: report.downcast_ref::<Divergence>().cloned().map(Box::new),
             report: report.to_string(),
         },
         other => CassetteReplayError::Agent(other),

@@ -4,4 +4,4 @@
 
 mod page;
 
-pub(crate) use page::render;
+pub(crate) use page::{render, render_divergence};

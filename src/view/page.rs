@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::cassette::{Cassette, Effect, Timeline};
+use crate::cassette::{Cassette, Divergence, Effect, Timeline};
 
 /// The page's style and script (no network, works from `file://`).
 const STYLE: &str = include_str!("page.css");
@@ -30,6 +30,52 @@ pub(crate) fn escape(text: &str) -> String {
 
 /// The page for `cassette`.
 pub(crate) fn render(cassette: &Cassette) -> String {
+    render_with(cassette, None)
+}
+
+/// The page for `cassette` with `divergence` marked: a panel first (where, the differing JSON
+/// paths, recorded and sent side by side, the diff), and the turn it happened in opened and
+/// outlined.
+pub(crate) fn render_divergence(cassette: &Cassette, divergence: &Divergence) -> String {
+    render_with(cassette, Some(divergence))
+}
+
+fn divergence_panel(divergence: &Divergence) -> String {
+    let pretty =
+        |value: &serde_json::Value| serde_json::to_string_pretty(value).unwrap_or_default();
+    let paths: String = divergence
+        .paths
+        .iter()
+        .map(|path| format!("<li><code>{}</code></li>", escape(path)))
+        .collect();
+    let turn = divergence.turn.map_or_else(
+        || "before the first turn".to_owned(),
+        |t| format!("turn {t}"),
+    );
+    format!(
+        "<section class=\"divergence\"><h2>replay diverged at <a href=\"#L{line}\">line {line}</a>: \
+         conversation {conv}, {turn}</h2><p>differing JSON paths:</p><ul>{paths}</ul>\
+         <div class=\"sides\"><div><b>recorded</b><pre>{recorded}</pre></div>\
+         <div><b>sent now</b><pre>{sent}</pre></div></div>\
+         <details><summary>diff</summary><pre>{diff}</pre></details>\
+         <p>if the change is intended, re-record with <code>{command}</code></p></section>",
+        line = divergence.line,
+        conv = escape(&divergence.conversation),
+        turn = escape(&turn),
+        recorded = escape(
+            &divergence
+                .recorded
+                .as_ref()
+                .map(pretty)
+                .unwrap_or_else(|| "(nothing expected)".to_owned())
+        ),
+        sent = escape(&pretty(&divergence.sent)),
+        diff = escape(&divergence.diff),
+        command = escape(&divergence.record_command),
+    )
+}
+
+fn render_with(cassette: &Cassette, divergence: Option<&Divergence>) -> String {
     let timeline = Timeline::of(cassette);
     let header = &timeline.header;
     let raw = |line: usize| -> String {
@@ -56,10 +102,15 @@ pub(crate) fn render(cassette: &Cassette) -> String {
         }
         for turn in &conversation.turns {
             let status = turn.status.as_deref().unwrap_or("never completed");
+            let diverged = divergence.is_some_and(|d| {
+                d.conversation == conversation.label && d.turn == Some(turn.index)
+            });
             let _ = write!(
                 lanes,
-                "<details class=\"turn\" data-status=\"{status}\"><summary>turn {} · {} \
+                "<details class=\"turn{}\" data-status=\"{status}\"{}><summary>turn {} · {} \
                  <a class=\"line\" href=\"#L{}\">line {}</a></summary>",
+                if diverged { " diverged" } else { "" },
+                if diverged { " open" } else { "" },
                 turn.index,
                 escape(status),
                 turn.line,
@@ -137,12 +188,13 @@ pub(crate) fn render(cassette: &Cassette) -> String {
          <tr><th>protocol schema</th><td>{schema}</td></tr>\
          <tr><th>recorded</th><td>{date}</td></tr>\
          <tr><th>re-record with</th><td><code>{command}</code></td></tr></table>{exit}</header>\
-         <nav><input id=\"search\" type=\"search\" placeholder=\"search\"> {filters} \
+         {panel}<nav><input id=\"search\" type=\"search\" placeholder=\"search\"> {filters} \
          <button id=\"expand\">expand all</button></nav>\
          <main class=\"lanes\">{lanes}</main>\
          <details class=\"raw\"><summary>all cassette lines</summary><div class=\"lines\">{lines}</div></details>\
          <script>{SCRIPT}</script></body></html>\n",
         title = escape(&cassette.path.display().to_string()),
+        panel = divergence.map(divergence_panel).unwrap_or_default(),
         scenario = escape(&header.scenario),
         codex = escape(&header.codex_version),
         schema = escape(&header.schema_fingerprint),
