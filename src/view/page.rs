@@ -12,8 +12,23 @@ use crate::cassette::{Cassette, Divergence, Effect, Timeline};
 const STYLE: &str = include_str!("page.css");
 const SCRIPT: &str = include_str!("page.js");
 
-/// Escapes text for HTML element content and quoted attribute values.
+/// Escapes text for HTML element content: `&`, `<` and `>` (quotes are harmless there, and JSON
+/// is full of them).
 pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Escapes text for a double-quoted attribute value.
+pub(crate) fn escape_attr(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 16);
     for c in text.chars() {
         match c {
@@ -78,14 +93,6 @@ fn divergence_panel(divergence: &Divergence) -> String {
 fn render_with(cassette: &Cassette, divergence: Option<&Divergence>) -> String {
     let timeline = Timeline::of(cassette);
     let header = &timeline.header;
-    let raw = |line: usize| -> String {
-        cassette
-            .entries
-            .iter()
-            .find(|(l, _)| *l == line)
-            .and_then(|(_, entry)| serde_json::to_string(entry).ok())
-            .unwrap_or_default()
-    };
     let mut kinds = BTreeSet::new();
     let mut lanes = String::new();
     for conversation in &timeline.conversations {
@@ -115,23 +122,21 @@ fn render_with(cassette: &Cassette, divergence: Option<&Divergence>) -> String {
                 escape(status),
                 turn.line,
                 turn.line,
-                status = escape(status)
+                status = escape_attr(status)
             );
             let _ = write!(
                 lanes,
-                "<div class=\"block\" data-kind=\"prompt\"><b>prompt</b><pre>{}</pre>{}</div>",
-                escape(&turn.prompt),
-                raw_line(turn.line, &raw(turn.line))
+                "<div class=\"block\" data-kind=\"prompt\"><b>prompt</b><pre>{}</pre></div>",
+                escape(&turn.prompt)
             );
             for event in &turn.events {
                 kinds.insert(event.kind.clone());
                 let _ = write!(
                     lanes,
                     "<div class=\"block\" data-kind=\"{kind}\"><b>{kind}</b> <span>{}</span> \
-                     <a class=\"line\" href=\"#L{line}\">line {line}</a>{}</div>",
+                     <a class=\"line\" href=\"#L{line}\">line {line}</a></div>",
                     escape(&event.summary),
-                    raw_line(event.line, &raw(event.line)),
-                    kind = escape(&event.kind),
+                    kind = escape_attr(&event.kind),
                     line = event.line
                 );
             }
@@ -158,8 +163,9 @@ fn render_with(cassette: &Cassette, divergence: Option<&Divergence>) -> String {
         .chain(kinds)
         .map(|kind| {
             format!(
-                "<label><input type=\"checkbox\" class=\"kind\" value=\"{k}\" checked> {k}</label>",
-                k = escape(&kind)
+                "<label><input type=\"checkbox\" class=\"kind\" value=\"{}\" checked> {}</label>",
+                escape_attr(&kind),
+                escape(&kind)
             )
         })
         .collect();
@@ -200,17 +206,6 @@ fn render_with(cassette: &Cassette, divergence: Option<&Divergence>) -> String {
         schema = escape(&header.schema_fingerprint),
         date = escape(&header.recorded_at),
         command = escape(&header.record_command),
-    )
-}
-
-/// The raw cassette line behind a block, one click away.
-fn raw_line(line: usize, text: &str) -> String {
-    if text.is_empty() {
-        return String::new();
-    }
-    format!(
-        "<details class=\"rawline\"><summary>line {line} as recorded</summary><pre>{}</pre></details>",
-        escape(text)
     )
 }
 
@@ -293,5 +288,13 @@ mod tests {
             1,
             "only the page's own script"
         );
+    }
+
+    #[test]
+    fn a_large_cassettes_page_is_at_most_one_and_a_half_times_its_size() {
+        // Small cassettes carry the page's fixed style and script (about 4 KiB) on top.
+        let (text, cassette) = committed("diary_workflow");
+        let ratio = render(&cassette).len() as f64 / text.len() as f64;
+        assert!(ratio <= 1.5, "the page is {ratio:.2} times the cassette");
     }
 }
