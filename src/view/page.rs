@@ -27,20 +27,9 @@ pub(crate) fn escape(text: &str) -> String {
     out
 }
 
-/// Escapes text for a double-quoted attribute value.
+/// Escapes text for a double-quoted attribute value: [`escape`] and the quotes.
 pub(crate) fn escape_attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            other => out.push(other),
-        }
-    }
-    out
+    escape(text).replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 /// The page for `cassette`.
