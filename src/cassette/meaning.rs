@@ -49,7 +49,8 @@ pub struct ShapeChange {
 impl Meaning {
     /// Compares the committed cassette `old` with the re-recording `new`.
     pub fn of(old: &Cassette, new: &Cassette) -> Self {
-        let (old_facts, new_facts) = (facts(&Timeline::of(old)), facts(&Timeline::of(new)));
+        let timeline = Timeline::of(new);
+        let (old_facts, new_facts) = (facts(&Timeline::of(old)), facts(&timeline));
         let old_text = old_facts.join("\n") + "\n";
         let new_text = new_facts.join("\n") + "\n";
         let agent = TextDiff::from_lines(&old_text, &new_text)
@@ -60,7 +61,6 @@ impl Meaning {
                 ChangeTag::Insert => Some(format!("+ {}", change.value().trim_end())),
             })
             .collect();
-        let timeline = Timeline::of(new);
         let turns = (timeline.conversations.len(), timeline.turns().count());
         let (old_shapes, new_shapes) = (shapes(old), shapes(new));
         let appeared = new_shapes
