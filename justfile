@@ -5,7 +5,7 @@
 default:
     @just --list
 
-# Install the pinned Codex CLI (0.163.0) into .prompt-diary/ with npm; prints the binary's path.
+# Install the pinned Codex CLI (PINNED_CODEX_VERSION in src/codex_bin/resolve.rs) into .prompt-diary/ with npm; prints the binary's path.
 install-codex:
     cargo run -- install-codex
 
@@ -29,6 +29,11 @@ record-fixtures:
 # `cargo run -- upgrade-codex --to VERSION --accept`.
 upgrade-codex VERSION:
     cargo run -- upgrade-codex --to {{VERSION}}
+
+# Prove another Codex version: install it and run the conformance tier (real binary, scripted
+# model, the stand-in, the Python SDK) against it. See docs/compatibility.md.
+compat VERSION:
+    bin=$(cargo run --quiet -- install-codex --version {{VERSION}}) && PROMPT_DIARY_CODEX_BIN=$bin PROMPT_DIARY_REQUIRE_CODEX=1 cargo test --test codex_conformance --test generate_conformance --test schema_subset --test shim --test python_sdk
 
 # Show pending .new re-recordings by meaning (what the agent did, then protocol fields);
 # `cargo run -- review --raw` shows line diffs.

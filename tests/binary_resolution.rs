@@ -2,7 +2,7 @@
 //! environment and working directory, which no other test may share.
 
 use prompt_diary::agent::AgentError;
-use prompt_diary::codex_bin::resolve_codex_bin;
+use prompt_diary::codex_bin::{PINNED_CODEX_VERSION, resolve_codex_bin};
 use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
 
 #[tokio::test]
@@ -32,7 +32,9 @@ async fn no_binary_anywhere_names_the_resolution_order_and_the_install_command()
     }
     assert!(err.contains("prompt-diary install-codex"), "{err}");
     assert!(
-        err.contains("npm install --prefix .prompt-diary/codex/0.163.0 @openai/codex@0.163.0"),
+        err.contains(&format!(
+            "npm install --prefix .prompt-diary/codex/{PINNED_CODEX_VERSION} @openai/codex@{PINNED_CODEX_VERSION}"
+        )),
         "{err}"
     );
 

@@ -91,7 +91,9 @@ fn install_codex_prints_the_binary_and_a_second_run_finds_it_installed() {
     ok(&second);
     assert_eq!(stdout(&second).trim(), bin, "the same binary");
     assert!(
-        stderr(&second).contains("Codex 0.163.0 is already installed"),
+        stderr(&second).contains(&format!(
+            "Codex {PINNED_CODEX_VERSION} is already installed"
+        )),
         "{}",
         stderr(&second)
     );
@@ -292,7 +294,7 @@ fn inspect_shows_conversations_turns_events_and_files() {
     ok(&out);
     let text = stdout(&out);
     for part in [
-        "scenario approval_declined · format 1 · Codex 0.163.0",
+        &format!("scenario approval_declined · format 1 · Codex {PINNED_CODEX_VERSION}"),
         "conversation c1 (line 9): {\"approvalPolicy\":\"untrusted\"}",
         "prompt: Write denied.md.",
         "answered item/commandExecution/requestApproval: decline",
@@ -319,7 +321,7 @@ fn inspect_json_is_a_machine_readable_timeline() {
     ]);
     ok(&out);
     let doc: Value = serde_json::from_str(&stdout(&out)).expect("valid JSON");
-    assert_eq!(doc["header"]["codex_version"], "0.163.0");
+    assert_eq!(doc["header"]["codex_version"], PINNED_CODEX_VERSION);
     assert_eq!(doc["header"]["format"], 1);
     let turns = doc["conversations"][0]["turns"].as_array().unwrap();
     assert_eq!(turns.len(), 2);
@@ -368,8 +370,12 @@ fn verify_passes_on_the_committed_cassettes() {
     "has format version 0, but this prompt-diary reads version 1"
 )]
 #[case::other_codex(
-    |t: &str| t.replacen("\"codex_version\":\"0.163.0\"", "\"codex_version\":\"0.99.0\"", 1),
-    "was recorded with Codex 0.99.0, but this prompt-diary pins Codex 0.163.0"
+    |t: &str| t.replacen(
+        &format!("\"codex_version\":\"{PINNED_CODEX_VERSION}\""),
+        "\"codex_version\":\"0.99.0\"",
+        1,
+    ),
+    "was recorded with Codex 0.99.0, but this prompt-diary pins Codex 0."
 )]
 fn verify_fails_with_a_paragraph_naming_the_problem(
     #[case] edit: fn(&str) -> String,

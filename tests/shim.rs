@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::ReplayTransport;
+use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
 use prompt_diary::integrations::codex_runner::{
     CodexAgentRunner, CodexBackend, CodexBackendConfig,
 };
@@ -174,7 +175,10 @@ async fn the_shim_explains_a_missing_cassette_setting_and_other_subcommands() {
         String::from_utf8_lossy(&other.stderr).contains("only stands in for `codex app-server`")
     );
     let version = run(&["--version"]);
-    assert!(String::from_utf8_lossy(&version.stdout).contains("0.163.0 (prompt-diary shim)"));
+    assert!(
+        String::from_utf8_lossy(&version.stdout)
+            .contains(&format!("{PINNED_CODEX_VERSION} (prompt-diary shim)"))
+    );
 }
 
 #[tokio::test]

@@ -330,7 +330,7 @@ mod tests {
     #[test]
     fn a_field_added_to_every_item_is_said_once_and_the_agent_reads_unchanged() {
         let (text, old) = committed("tool_artifact");
-        let upgraded = text.replace("\"item\":{", "\"item\":{\"startedAtMs\":\"{{time_ms}}\",");
+        let upgraded = text.replace("\"item\":{", "\"item\":{\"queuedAtMs\":\"{{time_ms}}\",");
         let meaning = Meaning::of(&old, &parse(&upgraded));
         assert!(meaning.agent.is_empty(), "{meaning}");
         assert_eq!(
@@ -339,7 +339,7 @@ mod tests {
             "one change for every kind: {meaning}"
         );
         let change = &meaning.shape[0];
-        assert_eq!(change.gained, ["item.startedAtMs"]);
+        assert_eq!(change.gained, ["item.queuedAtMs"]);
         assert!(
             change.kinds.contains(&"item/completed".to_owned()),
             "{meaning}"
@@ -350,12 +350,8 @@ mod tests {
         );
         assert!(change.lines >= 2);
         let shown = meaning.to_string();
-        assert!(shown.contains("gained `item.startedAtMs`"), "{shown}");
-        assert_eq!(
-            shown.matches("startedAtMs").count(),
-            1,
-            "said once: {shown}"
-        );
+        assert!(shown.contains("gained `item.queuedAtMs`"), "{shown}");
+        assert_eq!(shown.matches("queuedAtMs").count(), 1, "said once: {shown}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The Codex CLI version this crate is built and tested against.
-pub const PINNED_CODEX_VERSION: &str = "0.163.0";
+pub const PINNED_CODEX_VERSION: &str = "0.171.0";
 
 /// The environment variable naming a Codex binary.
 pub const CODEX_BIN_ENV: &str = "PROMPT_DIARY_CODEX_BIN";

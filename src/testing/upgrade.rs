@@ -15,6 +15,14 @@ use crate::integrations::codex::{SchemaDiff, compare_schemas};
 /// Where the pin lives, relative to the project root.
 const PIN_FILE: &str = "src/codex_bin/resolve.rs";
 
+/// The project's text files that name the pinned version for people to read (relative to the
+/// root; a missing one is skipped), and the words that precede the version where it means the
+/// pin. Other mentions (an SDK's own version, history) do not follow the pin.
+const PIN_MENTIONS: (&[&str], &[&str]) = (
+    &["README.md", "justfile", "docs/compatibility.md"],
+    &["Codex ", "codex/", "@openai/codex@", "pinned Codex CLI, "],
+);
+
 /// What an upgrade found.
 #[derive(Debug)]
 pub(crate) struct UpgradeReport {
@@ -169,7 +177,32 @@ pub(crate) fn accept_upgrade(
     }
     let new = format!("pub const PINNED_CODEX_VERSION: &str = \"{version}\";");
     std::fs::write(&file, text.replace(&old, &new)).map_err(|err| pin_error(err.to_string()))?;
+    move_pin_mentions(root, version).map_err(|(file, err)| UpgradeError::Pin {
+        file,
+        reason: err.to_string(),
+    })?;
     Ok(pending.len())
+}
+
+/// Rewrites `Codex OLD`, `codex/OLD`, ... to the new version in the files people read.
+fn move_pin_mentions(root: &Path, version: &str) -> Result<(), (PathBuf, std::io::Error)> {
+    let (files, prefixes) = PIN_MENTIONS;
+    for name in files {
+        let file = root.join(name);
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let moved = prefixes.iter().fold(text.clone(), |text, prefix| {
+            text.replace(
+                &format!("{prefix}{PINNED_CODEX_VERSION}"),
+                &format!("{prefix}{version}"),
+            )
+        });
+        if moved != text {
+            std::fs::write(&file, moved).map_err(|err| (file.clone(), err))?;
+        }
+    }
+    Ok(())
 }
 
 /// The protocol schema `bin` writes, in a temp folder.
@@ -196,6 +229,11 @@ mod tests {
             ),
         )
         .unwrap();
+        let readme = format!(
+            "installs Codex {PINNED_CODEX_VERSION} into .prompt-diary/codex/{PINNED_CODEX_VERSION}; \
+             the SDK is openai-codex=={PINNED_CODEX_VERSION}\n"
+        );
+        std::fs::write(root.path().join("README.md"), &readme).unwrap();
         let dir = root.path().join("cassettes");
         std::fs::create_dir_all(&dir).unwrap();
         let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes/single_turn.jsonl");
@@ -215,6 +253,14 @@ mod tests {
             std::fs::read_to_string(&pin)
                 .unwrap()
                 .contains("pub const PINNED_CODEX_VERSION: &str = \"9.9.9\";")
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("README.md")).unwrap(),
+            format!(
+                "installs Codex 9.9.9 into .prompt-diary/codex/9.9.9; \
+                 the SDK is openai-codex=={PINNED_CODEX_VERSION}\n"
+            ),
+            "the pin's mentions move, the SDK's version stays"
         );
         let err = accept_upgrade(root.path(), "9.9.10", &dir)
             .unwrap_err()
