@@ -8,15 +8,21 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use prompt_diary::cassette::{Cassette, Meaning, WriteOutcome};
+use prompt_diary::codex_bin::installed_binary;
 use prompt_diary::testing::conformance::{
     ScriptedCodex, announce_skip, codex_for_conformance, conformance_required,
 };
+use prompt_diary::testing::derive::rerecord_cassette;
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
 const FIRST: &str = "Write artifact.md describing the plan.";
 const REPAIR: &str = "artifact.md does not exist. Write it now.";
+/// The Codex a stand-in cassette is re-recorded on: another version than the pinned one (the
+/// previous pin). CI installs it (`.ci/run`).
+const OTHER_CODEX: &str = "0.163.0";
 
 fn python() -> Option<PathBuf> {
     let python = PathBuf::from(ROOT).join(".prompt-diary/venv/bin/python");
@@ -145,4 +151,93 @@ async fn the_python_sdk_records_and_replays_through_the_shim() {
         "{error}"
     );
     assert!(error.contains("$.params.input[0].text"), "{error}");
+}
+
+/// The other Codex version, installed project-locally; `None` (with a message) when it is not
+/// there and the tier is not required.
+fn other_codex() -> Option<PathBuf> {
+    if let Some(bin) = installed_binary(Path::new(ROOT), OTHER_CODEX) {
+        return Some(bin);
+    }
+    let how = format!("install it with `cargo run -- install-codex --version {OTHER_CODEX}`");
+    if conformance_required() {
+        panic!(
+            "re-recording on Codex {OTHER_CODEX} is required here but it is not installed; {how}"
+        );
+    }
+    announce_skip(&format!(
+        "re-recording on Codex {OTHER_CODEX}: not installed; {how}"
+    ));
+    None
+}
+
+/// A cassette the Python SDK recorded through the stand-in is re-recorded offline on another
+/// Codex version from nothing but itself (no scenario file: the model's side is derived, the
+/// SDK's messages are sent again), reads unchanged by meaning, and the SDK replays it to the same
+/// results and files.
+#[tokio::test]
+async fn a_python_sdk_cassette_rerecords_on_another_codex_and_replays_through_the_sdk() {
+    let Some(python) = python() else { return };
+    let Some(bin) = codex_for_conformance("a_python_sdk_cassette_rerecords_on_another_codex")
+    else {
+        return;
+    };
+    let Some(other) = other_codex() else { return };
+    let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "sdk_repair", bin.clone())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("sdk_repair.jsonl");
+    let record_ws = codex.workspace.path().to_path_buf();
+    let (code, live, stderr) = run_sdk(
+        &python,
+        &record_ws,
+        FIRST,
+        &[
+            ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
+            ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
+            ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
+            ("CODEX_HOME", codex.home.path().display().to_string()),
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "recording failed: {live}\n{stderr}");
+    codex.model.shutdown().await;
+
+    let outcome = rerecord_cassette(&cassette, &other)
+        .await
+        .unwrap_or_else(|err| panic!("re-recording on Codex {OTHER_CODEX} failed: {err}"));
+    let WriteOutcome::Pending { pending, .. } = outcome else {
+        panic!("another Codex version records another header: {outcome:?}");
+    };
+    let before = Cassette::load(&cassette, "").unwrap();
+    let after = Cassette::load(&pending, "").unwrap();
+    assert_eq!(after.header.codex_version, OTHER_CODEX);
+    let meaning = Meaning::of(&before, &after);
+    assert!(
+        meaning.agent.is_empty(),
+        "what the agent did must not change: {meaning}"
+    );
+    std::fs::rename(&pending, &cassette).unwrap();
+
+    let replay_ws = tempfile::tempdir().unwrap();
+    let (code, replayed, stderr) = run_sdk(
+        &python,
+        replay_ws.path(),
+        FIRST,
+        &[
+            ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
+            ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
+            ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".into()),
+        ],
+    )
+    .await;
+    assert_eq!(
+        code, 0,
+        "replaying the re-recording failed: {replayed}\n{stderr}"
+    );
+    assert_eq!(
+        portable(&replayed, replay_ws.path()),
+        portable(&live, &record_ws)
+    );
 }

@@ -48,6 +48,7 @@ mod timeline_text;
 mod verify;
 mod write;
 
+pub(crate) use bindings::Bindings;
 pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub use error::CassetteError;
@@ -59,6 +60,7 @@ pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;
 pub use mode::{CassetteMode, CassetteSettings};
 pub(crate) use pending::list_pending;
+pub(crate) use placeholder::WORKSPACE;
 pub use recorder::{RecordOptions, Recorder};
 pub(crate) use recording::{RecordingOutcome, RecordingTransport};
 pub use replay::ReplayTransport;

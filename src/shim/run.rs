@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::args::{Invocation, UnsupportedArgs, parse};
 use super::pump::{ShimOutcome, pump};
-use crate::cassette::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings};
+use crate::cassette::{CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, Resolved};
 use crate::codex_bin::{CODEX_BIN_ENV, PINNED_CODEX_VERSION};
 use crate::connect::{self, ConnectError, Endpoint};
 
@@ -65,7 +65,15 @@ async fn serve(args: Vec<String>) -> Result<i32, ShimError> {
         args,
         env: Vec::new(),
     };
-    let connection = connect::open(&endpoint, Some(&settings))?;
+    // A recording keeps the client's `-c` values in its header, so `rerecord` can start another
+    // Codex the same way.
+    let connection = match settings.resolve().map_err(ConnectError::from)? {
+        Resolved::Record(mut options) => {
+            options.backend_overrides = config_values(&endpoint.args);
+            connect::record(&endpoint, options)?
+        }
+        Resolved::Replay => connect::open(&endpoint, Some(&settings))?,
+    };
     // Clients such as the Python SDK close stdin and send SIGTERM at once: finish the cassette
     // either way.
     let terminated = async {
@@ -87,4 +95,35 @@ async fn serve(args: Vec<String>) -> Result<i32, ShimError> {
         eprintln!("prompt-diary shim: the real Codex exited before the client was done ({status})");
     }
     Ok(outcome.exit_code())
+}
+
+/// The values of the `-c`/`--config` options in a client's command line, in order.
+fn config_values(args: &[String]) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "-c" || arg == "--config" {
+            values.extend(iter.next().cloned());
+        } else if let Some(value) = arg.strip_prefix("--config=") {
+            values.push(value.to_owned());
+        } else if let Some(value) = arg.strip_prefix("-c").filter(|v| !v.is_empty()) {
+            values.push(value.to_owned());
+        }
+    }
+    values
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_values_are_taken_from_every_spelling() {
+        let args: Vec<String> = ["-c", "a=1", "--config", "b=2", "--config=c=3", "-cd=4"]
+            .into_iter()
+            .chain(["app-server", "--listen", "stdio://"])
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(config_values(&args), ["a=1", "b=2", "c=3", "d=4"]);
+    }
 }

@@ -9,20 +9,12 @@
 //! error an `http_error`, a turn that ran out of time a `stall`. What the scripted model cannot
 //! produce (reasoning, patches, web searches, other items) is reported by line, not guessed.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::driver::ClientScript;
-use super::from_cassette::{CassetteReplayError, client_script_of};
-use super::recording::record_script;
-use super::{
-    CodexHome, ConversationScript, Reply, Scenario, ScenarioMismatch, ScriptedModel, Streaming,
-};
-use crate::agent::AgentError;
-use crate::cassette::{BACKEND, Cassette, CassetteError, Entry, RecordOptions, WriteOutcome};
-use crate::integrations::codex_runner::CodexBackendConfig;
+use super::{ConversationScript, Reply, Scenario, Streaming};
+use crate::cassette::{BACKEND, Cassette, Entry};
 
 /// What a cassette holds that the scripted model cannot play back: `(line, what)` pairs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -264,126 +256,13 @@ fn unwrap_shell(command: &str) -> Option<String> {
     Some(out)
 }
 
-/// Why a cassette could not be re-recorded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RerecordError {
-    /// The cassette could not be read.
-    #[error(transparent)]
-    Cassette(#[from] CassetteError),
-    /// The model's side cannot be derived.
-    #[error(transparent)]
-    Underivable(#[from] Underivable),
-    /// The client's side cannot be read back (not adapter traffic).
-    #[error(transparent)]
-    Client(#[from] CassetteReplayError),
-    /// The recording called MCP tools, but its header names no MCP server overrides (an older
-    /// cassette).
-    #[error(
-        "{0} calls MCP tools but its header keeps no MCP server overrides (recorded before they were kept); re-record it once with its fixture (`cargo run -- record-fixtures`)"
-    )]
-    NeedsBackendConfig(PathBuf),
-    /// Recording failed, or the new Codex did not follow the derived scenario.
-    #[error("re-recording {path}: {source}")]
-    Record {
-        /// The cassette.
-        path: PathBuf,
-        /// What failed.
-        #[source]
-        source: AgentError,
-    },
-}
-
-/// Re-records the cassette at `path` offline with the Codex at `codex_bin`: the derived scenario
-/// plays the model, the cassette's client side drives the adapter. A cassette that comes out the
-/// same after normalisation is left alone; a different one is written beside it as `.new`.
-pub async fn rerecord_cassette(
-    path: &Path,
-    codex_bin: &Path,
-) -> Result<WriteOutcome, RerecordError> {
-    let cassette = Cassette::load(path, "")?;
-    let scenario = scenario_of(&cassette)?;
-    let mut client: ClientScript = client_script_of(&cassette)?;
-    client.mcp_config_overrides = cassette.header.backend_overrides.clone();
-    if client.mcp_config_overrides.is_empty() && scenario_uses_mcp(&scenario) {
-        return Err(RerecordError::NeedsBackendConfig(path.to_owned()));
-    }
-    // `{fixtures}` in the overrides: the fixtures folder of the project holding the cassette,
-    // else of the project the command runs in.
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let root_of =
-        |dir: &Path| crate::codex_bin::project_root(&std::path::absolute(dir).unwrap_or_default());
-    let mut fixtures = root_of(folder).join("fixtures");
-    if !fixtures.is_dir() {
-        fixtures = root_of(Path::new(".")).join("fixtures");
-    }
-    let record = |source: AgentError| RerecordError::Record {
-        path: path.to_owned(),
-        source,
-    };
-    let setup = |err: std::io::Error| {
-        record(AgentError::BackendUnavailable {
-            message: err.to_string(),
-        })
-    };
-    let model = ScriptedModel::start(scenario).await.map_err(setup)?;
-    let home = CodexHome::for_model(&model).map_err(setup)?;
-    let dirs = super::fixtures::workspaces(client.runners.len()).map_err(setup)?;
-    let workspaces: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
-    let mut config = CodexBackendConfig::default()
-        .with_codex_bin(codex_bin)
-        .with_codex_home(home.path());
-    config.mcp_config_overrides = client.overrides(&fixtures);
-    let mut options = RecordOptions::new(path);
-    options.scenario = cassette.header.scenario.clone();
-    options.record_command = cassette.header.record_command.clone();
-    options.backend_overrides = cassette.header.backend_overrides.clone();
-    let progress = std::sync::Arc::new(|_: &str| {});
-    let recorded = record_script(config, options, &client, &workspaces, progress).await;
-    let followed: Result<(), ScenarioMismatch> = model.finish().await;
-    let (outcome, _) = recorded.map_err(record)?;
-    followed.map_err(|mismatch| record(AgentError::Backend(std::sync::Arc::new(mismatch))))?;
-    Ok(outcome)
-}
-
-fn scenario_uses_mcp(scenario: &Scenario) -> bool {
-    scenario
-        .conversations
-        .iter()
-        .flat_map(|c| &c.replies)
-        .flat_map(|r| match r {
-            Reply::Response { items } => items.iter().collect::<Vec<_>>(),
-            other => vec![other],
-        })
-        .any(|r| matches!(r, Reply::McpTool { .. }))
-}
-
-impl fmt::Display for RerecordSummary<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Ok(WriteOutcome::Unchanged(path)) => write!(f, "unchanged {}", path.display()),
-            Ok(WriteOutcome::Written(path)) => write!(f, "wrote {}", path.display()),
-            Ok(WriteOutcome::Pending { pending, .. }) => {
-                write!(
-                    f,
-                    "CHANGED: review {} (prompt-diary review)",
-                    pending.display()
-                )
-            }
-            Err(err) => write!(f, "FAILED: {err}"),
-        }
-    }
-}
-
-/// One summary line for a [`rerecord_cassette`] outcome.
-pub(crate) struct RerecordSummary<'a>(pub(crate) &'a Result<WriteOutcome, RerecordError>);
+pub(crate) use super::rerecord::RerecordSummary;
+pub use super::rerecord::{RerecordError, rerecord_cassette};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn committed(name: &str) -> Cassette {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("cassettes/{name}.jsonl"));
