@@ -369,4 +369,24 @@ mod tests {
         assert_eq!(bindings.get("{{turn:1}}"), Some("u-live"));
         assert_eq!(bindings.get("{{workspace}}"), None, "only ids bind");
     }
+
+    #[test]
+    fn a_placeholder_no_live_answer_bound_is_named_with_its_line() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes/single_turn.jsonl");
+        let cassette = Cassette::load(&path, "").unwrap();
+        let mut client = RawClient::new(&cassette);
+        client.line = 7;
+        let params = serde_json::json!({"threadId": "{{thread:1}}", "text": "hi"});
+        let err = client.fill(Some(&params)).unwrap_err();
+        assert_eq!(err.line, 7);
+        assert!(
+            err.reason
+                .contains("the client sends {{thread:1}}, but no live answer bound it"),
+            "{}",
+            err.reason
+        );
+        client.bindings.bind("{{thread:1}}", "t-live");
+        let filled = client.fill(Some(&params)).unwrap().unwrap();
+        assert_eq!(filled["threadId"], "t-live");
+    }
 }
