@@ -1,7 +1,81 @@
 //! Seeing a session: a cassette as one self-contained HTML page (`prompt-diary view`), read
-//! through the cassette's [`Timeline`](crate::cassette::Timeline). The page opens from disk in any
-//! browser and fetches nothing.
+//! through the cassette's [`Timeline`](crate::cassette::Timeline).
+//!
+//! The page opens from disk (`file://`) in any browser and loads nothing: its CSS and script are
+//! inline and a Content-Security-Policy forbids every fetch and lets only its own script run. It
+//! shows the header (Codex version, protocol schema, scenario, recording date, the command that
+//! re-records), each conversation as a lane, turns as collapsible blocks (prompt, agent
+//! messages, reasoning, commands with output and exit codes, file changes and the files each
+//! turn wrote with a diff where it rewrote one, MCP tool calls, approvals and the answer sent,
+//! errors, retries, interrupts, durations), every block linked to its cassette line with the raw
+//! line one click away, a filter by kind and a text search.
+//!
+//! The cassette is embedded once, as its lines (every `<`, `>`, `&`, U+2028 and U+2029 a JSON
+//! escape, so no text of the cassette can end the block it sits in), beside a small index of
+//! conversations, turns and events; the script draws a turn's body only when it is opened and
+//! shows long lanes a page of turns at a time, so a cassette of 100,000 lines opens in well
+//! under two seconds (BENCHMARKS.md, `view_scale`).
+//!
+//! A failed replay is shown with its [`Divergence`] marked ([`render_divergence`]), a pending
+//! `.new` re-recording with the committed cassette it would replace and the change by meaning
+//! ([`render_pending`]).
 
+mod escape;
+mod model;
 mod page;
 
-pub(crate) use page::{render, render_divergence};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::cassette::{Cassette, Divergence};
+
+/// What a page marks besides the cassette.
+#[derive(Default)]
+struct Marks<'a> {
+    /// A replay's divergence: the turn where it happened opens with both messages.
+    divergence: Option<&'a Divergence>,
+    /// The page is of a pending re-recording.
+    pending: Option<&'a PendingNote>,
+}
+
+/// A pending `.new` re-recording as its page names it: the committed cassette it would replace,
+/// and what changed, by meaning (the text `review` prints).
+#[derive(Debug, Serialize)]
+pub(crate) struct PendingNote {
+    /// The committed cassette.
+    pub(crate) committed: PathBuf,
+    /// The change by meaning; `None` for a cassette with nothing committed yet.
+    pub(crate) meaning: Option<String>,
+    /// The command that accepts the re-recording.
+    pub(crate) accept: String,
+}
+
+/// The page of `cassette`.
+pub(crate) fn render(cassette: &Cassette) -> String {
+    page::render(cassette, &Marks::default())
+}
+
+/// The page of `cassette` with `divergence` marked: a banner first (where), and the turn it
+/// happened in opened, the recorded and the sent message side by side with the differing JSON
+/// paths highlighted, the diff, and the command that re-records.
+pub(crate) fn render_divergence(cassette: &Cassette, divergence: &Divergence) -> String {
+    let marks = Marks {
+        divergence: Some(divergence),
+        ..Marks::default()
+    };
+    page::render(cassette, &marks)
+}
+
+/// The page of a pending re-recording `cassette`, with a banner naming the committed cassette
+/// it would replace, the change by meaning and how to accept it.
+pub(crate) fn render_pending(cassette: &Cassette, note: &PendingNote) -> String {
+    let marks = Marks {
+        pending: Some(note),
+        ..Marks::default()
+    };
+    page::render(cassette, &marks)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,187 @@
+//! The page without a browser: self-contained, escaped, faithful to the cassette, small. The
+//! browser tier (`tests/view_browser.rs`) opens the same pages in headless Chromium.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::page::SCRIPT_BLOCKS;
+use super::{PendingNote, render, render_pending};
+use crate::cassette::{Cassette, Timeline};
+
+const COMMITTED: [&str; 12] = [
+    "approval_declined",
+    "concurrent_runners",
+    "diary_workflow",
+    "mcp_tool_call",
+    "model_error_retry",
+    "realistic_stream",
+    "repair_missing_artifact",
+    "single_turn",
+    "structured_output_turn",
+    "timeout_resume",
+    "tool_artifact",
+    "validation_feedback",
+];
+
+fn text_of(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("cassettes/{name}.jsonl"));
+    std::fs::read_to_string(path).unwrap()
+}
+
+fn committed(name: &str) -> Cassette {
+    Cassette::parse(
+        Path::new(&format!("cassettes/{name}.jsonl")),
+        &text_of(name),
+    )
+    .unwrap()
+}
+
+/// The text between `<script ... id="ID">` and the next `</script>`.
+fn block<'a>(html: &'a str, id: &str) -> &'a str {
+    let open = format!("id=\"{id}\">");
+    let start = html.find(&open).unwrap() + open.len();
+    let len = html[start..].find("</script>").unwrap();
+    &html[start..start + len]
+}
+
+fn model(html: &str) -> Value {
+    serde_json::from_str(block(html, "pd-model")).unwrap()
+}
+
+/// `tool_artifact` with `evil` in its prompt (the client's and the server's echo), in the file
+/// the turn wrote, and in the scenario name.
+fn with_evil_text(evil: &str) -> Cassette {
+    let quoted = serde_json::to_string(evil).unwrap();
+    let inner = &quoted[1..quoted.len() - 1];
+    let text = text_of("tool_artifact")
+        .replace("Write artifact.md with a title and one line.", inner)
+        .replace("written by the agent\\n\"", &format!("{inner}\\n\""));
+    let mut cassette = Cassette::parse(Path::new("evil.jsonl"), &text).unwrap();
+    cassette.header.scenario = evil.to_owned();
+    cassette
+}
+
+#[test]
+fn every_committed_cassette_gives_a_page_that_loads_nothing() {
+    for name in COMMITTED {
+        let html = render(&committed(name));
+        assert!(html.starts_with("<!DOCTYPE html>"), "{name}");
+        assert!(
+            !html.contains("http://") && !html.contains("https://"),
+            "{name}: the page holds an address"
+        );
+        for attr in [
+            "src=", "href=", "url(", "@import", "<link", "<iframe", "<img",
+        ] {
+            assert!(!html.contains(attr), "{name}: the page names {attr}");
+        }
+        assert!(
+            html.contains("Content-Security-Policy\" content=\"default-src 'none';"),
+            "{name}: the policy forbids every fetch"
+        );
+        assert_eq!(html.matches("<script").count(), SCRIPT_BLOCKS, "{name}");
+    }
+}
+
+#[test]
+fn addresses_in_the_cassette_do_not_become_addresses_in_the_page() {
+    let mut cassette =
+        with_evil_text("see https://example.invalid/x.js and http://example.invalid/y.css");
+    cassette.header.record_command = "curl https://example.invalid/record".into();
+    let html = render(&cassette);
+    assert!(!html.contains("https://") && !html.contains("http://"));
+    // Still there for a reader: as an escape the browser's JSON parser and HTML parser undo.
+    assert!(html.contains("https:\\/\\/example.invalid/x.js"));
+    assert!(html.contains("curl https:&#47;&#47;example.invalid/record"));
+}
+
+#[test]
+fn the_embedded_lines_are_the_cassette_lines_and_the_index_has_a_lane_per_conversation() {
+    let file = text_of("concurrent_runners");
+    let html = render(&committed("concurrent_runners"));
+    let embedded: Vec<&str> = block(&html, "pd-lines").lines().collect();
+    let original: Vec<&str> = file.lines().collect();
+    assert_eq!(embedded.len(), original.len());
+    for (got, want) in embedded.iter().zip(&original) {
+        let got: Value = serde_json::from_str(got).unwrap();
+        let want: Value = serde_json::from_str(want).unwrap();
+        assert_eq!(got, want);
+    }
+    let timeline = Timeline::of(&committed("concurrent_runners"));
+    let lanes = model(&html)["lanes"].as_array().unwrap().clone();
+    assert_eq!(lanes.len(), timeline.conversations.len(), "a lane a runner");
+    assert!(lanes.len() > 1);
+    for (lane, conversation) in lanes.iter().zip(&timeline.conversations) {
+        assert_eq!(lane["label"], conversation.label.as_str());
+        assert_eq!(
+            lane["turns"].as_array().unwrap().len(),
+            conversation.turns.len()
+        );
+    }
+}
+
+#[test]
+fn the_index_links_every_event_to_its_cassette_line() {
+    let cassette = committed("tool_artifact");
+    let html = render(&cassette);
+    let turn = &model(&html)["lanes"][0]["turns"][0];
+    let timeline = Timeline::of(&cassette);
+    let events = &timeline.conversations[0].turns[0].events;
+    let indexed = turn["ev"].as_array().unwrap();
+    assert_eq!(indexed.len(), events.len());
+    for (got, event) in indexed.iter().zip(events) {
+        assert_eq!(got, &json!([event.line, event.kind, event.summary]));
+    }
+    assert!(indexed.iter().any(|e| e[1] == "command"), "{turn}");
+    assert_eq!(turn["files"].as_array().unwrap().len(), 1, "the files line");
+}
+
+#[test]
+fn script_and_textarea_in_a_prompt_a_file_or_the_header_stay_text() {
+    let evil = "</textarea><script>window.pwned=1</script><!-- & \u{2028}";
+    let html = render(&with_evil_text(evil));
+    assert!(
+        !html.contains("<script>window"),
+        "a cassette text opened a script"
+    );
+    assert!(!html.contains("</textarea>"));
+    assert!(!html.contains("<!--"));
+    assert_eq!(html.matches("<script").count(), SCRIPT_BLOCKS);
+    assert_eq!(html.matches("</script>").count(), SCRIPT_BLOCKS);
+    assert!(html.contains("<h1>&lt;/textarea&gt;&lt;script&gt;window.pwned=1"));
+    // The embedded text is escaped and means the same once parsed.
+    let lines = block(&html, "pd-lines");
+    assert!(lines.contains("\\u003c/textarea\\u003e\\u003cscript\\u003ewindow.pwned=1"));
+    let prompt = lines.lines().find(|l| l.contains("turn/start")).unwrap();
+    let value: Value = serde_json::from_str(prompt).unwrap();
+    assert_eq!(value["msg"]["params"]["input"][0]["text"], evil);
+    let files = lines.lines().find(|l| l.contains("\"effects\"")).unwrap();
+    let value: Value = serde_json::from_str(files).unwrap();
+    assert!(value["effects"][0]["text"].as_str().unwrap().contains(evil));
+}
+
+#[test]
+fn a_large_cassettes_page_is_at_most_one_and_a_half_times_its_size() {
+    // Small cassettes carry the page's fixed style and script (about 24 KiB) on top.
+    let text = text_of("diary_workflow");
+    let ratio = render(&committed("diary_workflow")).len() as f64 / text.len() as f64;
+    assert!(ratio <= 1.5, "the page is {ratio:.2} times the cassette");
+}
+
+#[test]
+fn a_pending_re_recording_names_the_cassette_it_would_replace() {
+    let note = PendingNote {
+        committed: "cassettes/single_turn.jsonl".into(),
+        meaning: Some("what the agent did: unchanged\n".into()),
+        accept: "prompt-diary accept cassettes single_turn".into(),
+    };
+    let html = render_pending(&committed("single_turn"), &note);
+    let pending = model(&html)["pending"].clone();
+    assert_eq!(pending["committed"], "cassettes/single_turn.jsonl");
+    assert_eq!(pending["meaning"], "what the agent did: unchanged\n");
+    assert_eq!(
+        pending["accept"],
+        "prompt-diary accept cassettes single_turn"
+    );
+}
