@@ -44,9 +44,10 @@ review:
 accept:
     cargo run -- accept
 
-# Write a cassette as a self-contained HTML page (CASSETTE.html beside it) and print its path.
+# Write a cassette as one self-contained HTML page (target/view/NAME.html) and open it (without
+# a desktop browser, its path is printed).
 view CASSETTE:
-    cargo run -- view {{CASSETTE}}
+    cargo run -- view {{CASSETTE}} -o target/view/{{file_stem(CASSETTE)}}.html --open
 
 # Opt-in live tests against your own Codex login (real model, may spend tokens).
 live:

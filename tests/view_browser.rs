@@ -1,234 +1,328 @@
-//! Browser tier: the page `prompt-diary view` writes, opened from `file://` in headless Chromium
-//! (Debian's package, installed by `scripts/browser-env.sh`). The DOM after the page's own
-//! script ran is read back: the prompt, reply, command and file contents are there, a search
-//! given in the URL hides what does not match, text from the cassette stays text, and the
-//! console shows no error. In CI (or with `PROMPT_DIARY_REQUIRE_BROWSER=1`) a missing Chromium
-//! fails; elsewhere the test says it skipped and how to enable it.
+//! Browser tier: the pages `prompt-diary view`, `replay --html` and `review --html` write, opened
+//! from `file://` in Debian's headless Chromium driven by npm's playwright-core
+//! (`scripts/browser/drive.js`; both installed by `bash scripts/browser-env.sh`). Each test
+//! expands a turn, searches for a word, checks what a reader must see is visible, and that the
+//! console shows no error, the page asked for nothing and no dialog opened. In CI (or with
+//! `PROMPT_DIARY_REQUIRE_BROWSER=1`) a missing browser fails; elsewhere the tests say they
+//! skipped and how to enable them.
+//!
+//! Every check waits for a selector or a condition with a bounded timeout; nothing sleeps.
+//! `PROMPT_DIARY_UPDATE_SCREENSHOTS=1` copies the screenshots the tests take to `docs/`.
+
+#[path = "support/browser.rs"]
+mod browser;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::sync::Mutex;
 
-use prompt_diary::testing::conformance::announce_skip;
+use browser::{Browser, browser_for_tests};
+use serde_json::{Value, json};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
-fn chromium() -> Option<PathBuf> {
-    let found = std::env::var_os("PROMPT_DIARY_CHROMIUM")
-        .map(PathBuf::from)
-        .or_else(|| Some(PathBuf::from("/usr/bin/chromium")))
-        .filter(|path| path.is_file());
-    let required = std::env::var("PROMPT_DIARY_REQUIRE_BROWSER").is_ok_and(|v| v == "1")
-        || std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    if found.is_none() && required {
-        panic!("Chromium is required here but missing: run `bash scripts/browser-env.sh`");
-    }
-    if found.is_none() {
-        announce_skip(
-            "browser tests: no Chromium; run `bash scripts/browser-env.sh` (or set PROMPT_DIARY_CHROMIUM)",
-        );
-    }
-    found
+/// One Chromium at a time: the machine may have two cores shared with builds.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn committed(name: &str) -> String {
+    std::fs::read_to_string(Path::new(ROOT).join(format!("cassettes/{name}.jsonl"))).unwrap()
 }
 
-/// Writes the page of `cassette` into `dir` with the `prompt-diary` binary.
-fn page(cassette: &Path, dir: &Path) -> PathBuf {
-    let out = dir.join("page.html");
-    let status = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
-        .args([
-            "view",
-            cassette.to_str().unwrap(),
-            "-o",
-            out.to_str().unwrap(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    out
-}
-
-/// The DOM after the page's script ran, and what Chromium logged (console messages included).
-/// Bounded: Chromium is stopped after 60 s.
-fn load(chromium: &Path, url: &str) -> (String, String) {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new("timeout")
-        .arg("60")
-        .arg(chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-            "--dump-dom",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg(url)
+/// Runs `prompt-diary` in `cwd` (so the pages name their cassettes by relative paths).
+fn prompt_diary(cwd: &Path, args: &[&Path]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("CI")
+        .env_remove("PROMPT_DIARY_DIVERGENCE_HTML")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Writes `text` as `dir/NAME.jsonl` and its page with `prompt-diary view`.
+fn page_of(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let cassette = dir.join(format!("{name}.jsonl"));
+    std::fs::write(&cassette, text).unwrap();
+    let page = dir.join(format!("{name}.html"));
+    let out = prompt_diary(
+        dir,
+        &[
+            Path::new("view"),
+            Path::new(&format!("{name}.jsonl")),
+            Path::new("-o"),
+            &page,
+        ],
+    );
     assert!(
         out.status.success(),
-        "chromium: {}",
+        "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    page
 }
 
-fn console_errors(log: &str) -> Vec<&str> {
-    log.lines()
-        .filter(|line| {
-            line.contains("CONSOLE") && (line.contains("Uncaught") || line.contains("rror"))
-        })
-        .collect()
+fn drive(browser: &Browser, plan: Value) -> Value {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let mut plan = plan;
+    plan["timeout"] = json!(30_000);
+    let report = browser.drive(&plan).unwrap_or_else(|err| panic!("{err}"));
+    for key in ["consoleErrors", "pageErrors", "dialogs", "requests"] {
+        assert_eq!(report[key], json!([]), "{key}: {report}");
+    }
+    report
+}
+
+fn assert_visible(report: &Value) {
+    let visible = report["visible"].as_object().unwrap();
+    assert!(!visible.is_empty(), "{report}");
+    for (text, seen) in visible {
+        assert_eq!(seen, &json!(true), "not visible: {text:?} ({report})");
+    }
+}
+
+/// The screenshot `name` the driver takes, copied to `docs/NAME` when
+/// `PROMPT_DIARY_UPDATE_SCREENSHOTS=1`.
+fn screenshot(name: &str) -> PathBuf {
+    let shot = Path::new(ROOT).join("target/view-browser").join(name);
+    std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(&shot);
+    shot
+}
+
+fn keep_screenshot(shot: &Path, name: &str) {
+    assert!(shot.is_file(), "no screenshot at {}", shot.display());
+    if std::env::var("PROMPT_DIARY_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        std::fs::copy(shot, Path::new(ROOT).join("docs").join(name)).unwrap();
+    }
+}
+
+/// `tool_artifact` as committed, with the command's output filled in: the recorded command
+/// redirects into a file, so Codex sent no output for it.
+fn tool_artifact_with_output() -> String {
+    let text = committed("tool_artifact");
+    let edited = text.replacen(
+        "\"aggregatedOutput\":null,\"command\":\"/bin/bash",
+        "\"aggregatedOutput\":\"bytes written: 33\\n\",\"command\":\"/bin/bash",
+        2,
+    );
+    assert_ne!(edited, text, "the command line changed shape");
+    edited
 }
 
 #[test]
-fn a_cassette_page_shows_prompt_reply_command_and_file_and_searches() {
-    let Some(chromium) = chromium() else { return };
+fn a_committed_cassette_opens_from_disk_expands_and_finds_a_word() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let page = page(
-        &Path::new(ROOT).join("cassettes/tool_artifact.jsonl"),
-        dir.path(),
+    let page = page_of(dir.path(), "tool_artifact", &tool_artifact_with_output());
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "details.turn"}, {"search": "artifact"}],
+            "expect": [
+                "Write artifact.md with a title and one line.",
+                "Wrote artifact.md.",
+                "bytes written: 33",
+                "written by the agent",
+                "exit code",
+                "0.163.0",
+            ],
+        }),
     );
-    let (dom, log) = load(&chromium, &format!("file://{}", page.display()));
-    for shown in [
-        "Write artifact.md with a title and one line.",
-        "Wrote artifact.md.",
-        "exit code 0",
-        "written by the agent",
-    ] {
-        assert!(dom.contains(shown), "{shown:?} missing from the page");
-    }
-    assert!(
-        dom.contains("class=\"turn\" data-status=\"completed\" open"),
-        "the turn is expanded"
-    );
-    assert!(
-        console_errors(&log).is_empty(),
-        "{:?}",
-        console_errors(&log)
-    );
+    assert_visible(&report);
+    let status = report["status"].as_str().unwrap();
+    assert!(status.contains("in 1 turns"), "{report}");
+}
 
-    // A search in the URL: the turns of other conversations hide, the match stays.
-    let page = page_of("concurrent_runners", dir.path());
-    let (dom, log) = load(
-        &chromium,
-        &format!("file://{}#search=three", page.display()),
+#[test]
+fn concurrent_runners_show_as_lanes_and_a_raw_line_is_one_click_away() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("concurrent_runners.html");
+    let cassette = Path::new("cassettes/concurrent_runners.jsonl");
+    let out = prompt_diary(
+        Path::new(ROOT),
+        &[Path::new("view"), cassette, Path::new("-o"), &page],
     );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shot = screenshot("view.png");
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [
+                {"expand": "#lanes .lane:nth-child(1) details.turn"},
+                {"expand": "#lanes .lane:nth-child(2) details.turn"},
+                {"raw": "#lanes .lane:nth-child(1) .body .ev.k-prompt button.ln"},
+            ],
+            "expect": ["RUNNER-1: write out.md", "done 2", "\"method\":\"turn/start\""],
+            "probe": "[document.querySelectorAll('#lanes .lane').length, \
+                       getComputedStyle(document.getElementById('lanes')).display]",
+            "screenshot": shot,
+        }),
+    );
+    assert_visible(&report);
     assert_eq!(
-        dom.matches("class=\"turn hidden\"").count(),
-        3,
-        "three turns hidden"
+        report["probe"],
+        json!([4, "flex"]),
+        "four lanes side by side"
     );
-    assert!(dom.contains("RUNNER-3"), "the matching conversation stays");
-    assert!(
-        console_errors(&log).is_empty(),
-        "{:?}",
-        console_errors(&log)
-    );
-}
-
-fn page_of(name: &str, dir: &Path) -> PathBuf {
-    let sub = dir.join(name);
-    std::fs::create_dir_all(&sub).unwrap();
-    page(
-        &Path::new(ROOT).join(format!("cassettes/{name}.jsonl")),
-        &sub,
-    )
+    keep_screenshot(&shot, "view.png");
 }
 
 #[test]
-fn text_from_the_cassette_shows_as_text_and_runs_nothing() {
-    let Some(chromium) = chromium() else { return };
+fn the_kind_filter_hides_a_kind() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(Path::new(ROOT).join("cassettes/single_turn.jsonl"))
-        .unwrap()
-        .replace(
-            "Say hello.",
-            "<script>document.title='pwned'</script></textarea><b id=injected>x</b>",
-        );
-    let cassette = dir.path().join("hostile.jsonl");
-    std::fs::write(&cassette, text).unwrap();
-    let page = page(&cassette, dir.path());
-    let (dom, log) = load(&chromium, &format!("file://{}", page.display()));
-    assert!(
-        !dom.contains("<title>pwned"),
-        "a script from the cassette ran"
+    let page = page_of(dir.path(), "tool_artifact", &committed("tool_artifact"));
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "details.turn"}, {"uncheck": "message"}],
+            "expect": ["written by the agent"],
+            "expectHidden": ["Wrote artifact.md."],
+        }),
     );
-    assert!(
-        !dom.contains("id=\"injected\""),
-        "markup from the cassette became an element"
-    );
-    assert!(
-        dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"),
-        "shown as text"
-    );
-    assert!(
-        console_errors(&log).is_empty(),
-        "{:?}",
-        console_errors(&log)
+    assert_visible(&report);
+    assert_eq!(
+        report["hidden"]["Wrote artifact.md."],
+        json!(true),
+        "{report}"
     );
 }
 
 #[test]
-fn a_divergence_page_marks_where_the_replay_left_the_cassette() {
-    let Some(chromium) = chromium() else { return };
+fn script_and_textarea_from_the_cassette_show_as_text_and_run_nothing() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
-    let cassette = dir.path().join("tool_artifact.jsonl");
-    // The server's echo of the prompt is edited, the recorded `turn/start` is not: the replayed
+    let evil = "</textarea><script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">";
+    let quoted = serde_json::to_string(evil).unwrap();
+    let inner = &quoted[1..quoted.len() - 1];
+    let text = committed("tool_artifact")
+        .replace("Write artifact.md with a title and one line.", inner)
+        .replace("written by the agent\\n\"", &format!("{inner}\\n\""));
+    let page = page_of(dir.path(), "tool_artifact", &text);
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "details.turn"}, {"search": "pwned"}],
+            "expect": ["<script>window.pwned=1</script>"],
+            "probe": "[typeof window.pwned, document.querySelectorAll('script').length, \
+                       document.querySelectorAll('textarea, img').length, \
+                       Array.from(document.querySelectorAll('pre.file')).map(e => e.textContent)]",
+        }),
+    );
+    assert_visible(&report);
+    assert_eq!(
+        report["probe"],
+        json!(["undefined", 3, 0, [format!("# Artifact\n\n{evil}\n")]]),
+        "the file shows the markup as text: {report}"
+    );
+}
+
+#[test]
+fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The recorded `turn/start` is edited, the server's echo of the prompt is not: the replayed
     // client sends the echoed prompt, which the recording did not.
-    let committed =
-        std::fs::read_to_string(Path::new(ROOT).join("cassettes/tool_artifact.jsonl")).unwrap();
-    let mut text = String::new();
-    for line in committed.lines() {
-        if line.contains("\"userMessage\"") {
-            text.push_str(&line.replace("with a title", "with a heading"));
-        } else {
-            text.push_str(line);
-        }
-        text.push('\n');
-    }
-    std::fs::write(&cassette, text).unwrap();
-    let out = dir.path().join("divergence.html");
-    let replay = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
-        .args([
-            "replay",
-            cassette.to_str().unwrap(),
-            "--html",
-            out.to_str().unwrap(),
-        ])
-        .env_remove("CI")
-        .env("PROMPT_DIARY_DIVERGENCE_HTML", dir.path().join("left"))
-        .output()
-        .unwrap();
-    assert!(!replay.status.success(), "the edited cassette diverges");
-    // The test kit's replay also left its page where the environment asked.
-    assert!(
-        dir.path()
-            .join("left/tool_artifact.divergence.html")
-            .is_file()
+    let edited = tool_artifact_with_output().replacen(
+        "\"input\":[{\"text\":\"Write artifact.md with a title and one line.\"",
+        "\"input\":[{\"text\":\"Write artifact.md with a heading and one line.\"",
+        1,
     );
-    let (dom, log) = load(&chromium, &format!("file://{}", out.display()));
-    assert!(dom.contains("replay diverged at"), "the divergence panel");
-    assert!(dom.contains("$.params.input[0].text"), "the differing path");
-    assert!(
-        dom.contains("with a heading") && dom.contains("with a title"),
-        "both sides"
+    let cassette = dir.path().join("tool_artifact.jsonl");
+    std::fs::write(&cassette, edited).unwrap();
+    let page = dir.path().join("divergence.html");
+    let out = prompt_diary(
+        dir.path(),
+        &[
+            Path::new("replay"),
+            Path::new("tool_artifact.jsonl"),
+            Path::new("--html"),
+            &page,
+        ],
+    );
+    assert!(!out.status.success(), "the edited cassette diverges");
+    let shot = screenshot("divergence.png");
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "details.turn.diverged"}, {"search": "artifact"}],
+            "expect": [
+                "The replay diverged: conversation c1, turn 0",
+                "The replay diverged here",
+                "\"text\": \"Write artifact.md with a heading and one line.\",",
+                "\"text\": \"Write artifact.md with a title and one line.\",",
+                "$.params.input[0].text",
+                "Wrote artifact.md.",
+                "bytes written: 33",
+                "written by the agent",
+            ],
+            "probe": "Array.from(document.querySelectorAll('.divergence .hlp')).map(e => e.textContent.trim())",
+            "screenshot": shot,
+        }),
+    );
+    assert_visible(&report);
+    assert_eq!(
+        report["probe"],
+        json!([
+            "\"text\": \"Write artifact.md with a heading and one line.\",",
+            "\"text\": \"Write artifact.md with a title and one line.\","
+        ]),
+        "the differing path is highlighted on both sides: {report}"
+    );
+    keep_screenshot(&shot, "divergence.png");
+}
+
+#[test]
+fn a_pending_re_recording_page_from_review_html_says_what_changed() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text = committed("tool_artifact");
+    std::fs::write(dir.path().join("tool_artifact.jsonl"), &text).unwrap();
+    let rerecorded = text.replace("written by the agent", "written again by the agent");
+    std::fs::write(dir.path().join("tool_artifact.jsonl.new"), rerecorded).unwrap();
+    let out = prompt_diary(
+        dir.path(),
+        &[Path::new("review"), Path::new("."), Path::new("--html")],
     );
     assert!(
-        dom.contains("class=\"turn diverged\""),
-        "the turn is marked"
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    assert!(
-        console_errors(&log).is_empty(),
-        "{:?}",
-        console_errors(&log)
+    let report = drive(
+        &browser,
+        json!({
+            "page": dir.path().join("tool_artifact.jsonl.new.html"),
+            "steps": [{"expand": "details.turn"}, {"search": "again"}],
+            "expect": [
+                "A pending re-recording of",
+                "what the agent did: CHANGED",
+                "written again by the agent",
+                "Write artifact.md with a title and one line.",
+            ],
+        }),
     );
+    assert_visible(&report);
 }

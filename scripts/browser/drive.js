@@ -31,7 +31,10 @@ async function open(browser, plan, report) {
 async function step(page, s, timeout) {
   if (s.expand) {
     const turn = page.locator(s.expand).first();
-    await turn.locator('summary').click({ timeout });
+    // A turn the page opened by itself (a divergence's) stays open.
+    if (!(await turn.evaluate((d) => d.open, null, { timeout }))) {
+      await turn.locator('summary').click({ timeout });
+    }
     await turn.locator('.body').waitFor({ state: 'visible', timeout });
   } else if (s.search !== undefined) {
     await page.fill('#q', s.search, { timeout });

@@ -59,7 +59,7 @@ pub(crate) use mode::CASSETTE_MODE_ENV;
 pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;
 pub use mode::{CassetteMode, CassetteSettings};
-pub(crate) use pending::list_pending;
+pub(crate) use pending::{PendingRecording, list_pending};
 pub(crate) use placeholder::WORKSPACE;
 pub use recorder::{RecordOptions, Recorder};
 pub(crate) use recording::{RecordingOutcome, RecordingTransport};

@@ -38,6 +38,22 @@ pub fn list_pending(dir: &Path) -> Result<Vec<PendingRecording>, CassetteError> 
 }
 
 impl PendingRecording {
+    /// The pending re-recording named by `path`: a `NAME.jsonl.new` file, or the committed
+    /// `NAME.jsonl` it would replace. `None` for any other name.
+    pub(crate) fn named(path: &Path) -> Option<Self> {
+        let text = path.to_str()?;
+        if let Some(committed) = text.strip_suffix(".new").filter(|c| c.ends_with(".jsonl")) {
+            return Some(Self {
+                committed: PathBuf::from(committed),
+                pending: path.to_owned(),
+            });
+        }
+        text.ends_with(".jsonl").then(|| Self {
+            committed: path.to_owned(),
+            pending: PathBuf::from(format!("{text}.new")),
+        })
+    }
+
     /// The cassette's name (file stem of the committed file).
     pub fn name(&self) -> String {
         self.committed

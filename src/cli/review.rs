@@ -1,28 +1,56 @@
 //! `prompt-diary review`: pending `.new` re-recordings against the committed cassettes, by
-//! meaning ([`Meaning`](crate::cassette::Meaning)) or, with `--raw`, as unified diffs.
+//! meaning ([`Meaning`](crate::cassette::Meaning)) or, with `--raw`, as unified diffs; with
+//! `--html`, each also as the viewer's page beside it.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::list_pending;
+use crate::cassette::{PendingRecording, list_pending, write_atomic};
 
 /// Arguments of `review`.
 #[derive(Debug, Args)]
 pub struct Review {
-    /// The folder of cassettes.
+    /// The folder of cassettes, or one re-recording (`NAME.jsonl.new`, or the committed
+    /// `NAME.jsonl` beside it).
     #[arg(default_value = "cassettes")]
     dir: PathBuf,
     /// Show unified line diffs instead of the changes by meaning.
     #[arg(long)]
     raw: bool,
+    /// Also write each pending re-recording as the viewer's page beside it
+    /// (`NAME.jsonl.new.html`): the re-recorded session, with the committed cassette it would
+    /// replace and the change by meaning on top.
+    #[arg(long)]
+    html: bool,
 }
 
 impl Review {
     /// Prints, per pending re-recording, what changed by meaning (what the agent did, then the
     /// protocol's shape), or its unified diff with `--raw`.
     pub fn run(self) -> anyhow::Result<()> {
-        let pending = list_pending(&self.dir)?;
+        let (dir, pending) = if self.dir.is_file() {
+            let Some(item) = PendingRecording::named(&self.dir) else {
+                anyhow::bail!(
+                    "{} is neither a folder nor a cassette (NAME.jsonl or NAME.jsonl.new)",
+                    self.dir.display()
+                );
+            };
+            let dir = item
+                .committed
+                .parent()
+                .map(PathBuf::from)
+                .unwrap_or_default();
+            let pending = if item.pending.is_file() {
+                vec![item]
+            } else {
+                Vec::new()
+            };
+            (dir, pending)
+        } else {
+            (self.dir.clone(), list_pending(&self.dir)?)
+        };
         if pending.is_empty() {
             println!("no pending re-recordings in {}", self.dir.display());
             return Ok(());
@@ -34,19 +62,27 @@ impl Review {
                 item.name(),
                 item.pending.display()
             ));
-            match (self.raw, item.meaning()?) {
-                (false, Some(meaning)) => text.push_str(&meaning.to_string()),
+            let meaning = item.meaning()?.map(|m| m.to_string());
+            match (self.raw, &meaning) {
+                (false, Some(meaning)) => text.push_str(meaning),
                 (false, None) => {
                     text.push_str("a new cassette (nothing committed to compare with)\n")
                 }
                 (true, _) => text.push_str(&item.diff()?),
+            }
+            if self.html {
+                let accept = format!("prompt-diary accept {} {}", dir.display(), item.name());
+                let (page, html) = crate::view::pending_page(item, meaning, accept)?;
+                write_atomic(&page, &html)
+                    .with_context(|| format!("writing {}", page.display()))?;
+                text.push_str(&format!("the re-recording as a page: {}\n", page.display()));
             }
         }
         let names: Vec<String> = pending.iter().map(|p| p.name()).collect();
         text.push_str(&format!(
             "\n{} pending: accept with `prompt-diary accept {} {}`, or delete the .new files\n",
             pending.len(),
-            self.dir.display(),
+            dir.display(),
             names.join(" ")
         ));
         super::print_out(&text)

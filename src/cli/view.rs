@@ -1,6 +1,6 @@
 //! `prompt-diary view`: a cassette as one self-contained HTML page (`view::render`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
@@ -15,6 +15,9 @@ pub struct View {
     /// Where to write the page (default: the cassette's path with `.html`).
     #[arg(short = 'o', long = "out")]
     out: Option<PathBuf>,
+    /// Open the page in the desktop's browser (`xdg-open`); without one, the path is printed.
+    #[arg(long)]
+    open: bool,
 }
 
 impl View {
@@ -26,6 +29,27 @@ impl View {
             .unwrap_or_else(|| self.cassette.with_extension("html"));
         write_atomic(&out, &crate::view::render(&cassette))
             .with_context(|| format!("writing {}", out.display()))?;
-        super::print_out(&format!("{}\n", out.display()))
+        super::print_out(&format!("{}\n", out.display()))?;
+        if self.open {
+            open(&out);
+        }
+        Ok(())
+    }
+}
+
+/// Opens `page` with `xdg-open`, or says how to open it.
+fn open(page: &Path) {
+    let opened = std::process::Command::new("xdg-open")
+        .arg(page)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !opened {
+        let shown = std::path::absolute(page).unwrap_or_else(|_| page.to_owned());
+        eprintln!(
+            "could not open it with xdg-open; open this file in a browser: {}",
+            shown.display()
+        );
     }
 }

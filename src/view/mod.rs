@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cassette::{Cassette, Divergence};
+use crate::cassette::{Cassette, CassetteError, Divergence, PendingRecording};
 
 /// What a page marks besides the cassette.
 #[derive(Default)]
@@ -75,6 +75,25 @@ pub(crate) fn render_pending(cassette: &Cassette, note: &PendingNote) -> String 
         ..Marks::default()
     };
     page::render(cassette, &marks)
+}
+
+/// The page of the pending re-recording `item` and where it goes: beside the `.new` file, its
+/// name with `.html` added (`NAME.jsonl.new.html`). `meaning` is the change as `review` says it
+/// (`None` when nothing is committed yet), `accept` the command that accepts it.
+pub(crate) fn pending_page(
+    item: &PendingRecording,
+    meaning: Option<String>,
+    accept: String,
+) -> Result<(PathBuf, String), CassetteError> {
+    let cassette = Cassette::load(&item.pending, "")?;
+    let note = PendingNote {
+        committed: item.committed.clone(),
+        meaning,
+        accept,
+    };
+    let mut page = item.pending.clone().into_os_string();
+    page.push(".html");
+    Ok((PathBuf::from(page), render_pending(&cassette, &note)))
 }
 
 #[cfg(test)]
