@@ -12,10 +12,10 @@
 //! | `replay` | [`replay_cassette`](crate::testing::from_cassette::replay_cassette) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
-//! | `review`, `accept` | `cassette::list_pending` (crate-private) |
+//! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::testing::derive::rerecord_cassette) |
 //! | `upgrade-codex --to VERSION [--accept] [DIR]` | `testing::upgrade` (crate-private) |
-//! | `view CASSETTE [-o FILE]` | `view::render` (crate-private) |
+//! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
 //! | `demo` | `cmds::demo::demo_live`, `demo_replay` (crate-private) |
 

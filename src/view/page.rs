@@ -40,10 +40,10 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
 
     let mut out = String::with_capacity(size + model_json.len() + SCRIPT.len() + 8192);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; \
-         script-src 'sha256-{}'; style-src 'sha256-{}'; img-src data:\">\n",
+         script-src 'sha256-{}'; style-src 'sha256-{}'; img-src data:\">",
         escape::base64(&Sha256::digest(SCRIPT.as_bytes())),
         escape::base64(&Sha256::digest(STYLE.as_bytes())),
     );
