@@ -96,18 +96,31 @@ fn keep_screenshot(shot: &Path, name: &str) {
     }
 }
 
-/// `tool_artifact` as committed, with the command's output filled in: the recorded command
-/// redirects into a file, so Codex sent no output for it.
-fn tool_artifact_with_output() -> String {
-    let text = committed("tool_artifact");
-    let edited = text.replacen(
-        "\"aggregatedOutput\":null,\"command\":\"/bin/bash",
-        "\"aggregatedOutput\":\"bytes written: 33\\n\",\"command\":\"/bin/bash",
-        2,
+/// The page of the committed `cassettes/NAME.jsonl`, written by `prompt-diary view` in the
+/// project's folder (so the page names the cassette by its relative path).
+fn committed_page(dir: &Path, name: &str) -> PathBuf {
+    let page = dir.join(format!("{name}.html"));
+    let cassette = format!("cassettes/{name}.jsonl");
+    let out = prompt_diary(
+        Path::new(ROOT),
+        &[
+            Path::new("view"),
+            Path::new(&cassette),
+            Path::new("-o"),
+            &page,
+        ],
     );
-    assert_ne!(edited, text, "the command line changed shape");
-    edited
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    page
 }
+
+/// Lists the visible `pre.file` blocks' texts (the files the open turns wrote).
+const VISIBLE_FILES: &str = "Array.from(document.querySelectorAll('pre.file')).filter(e => \
+    e.offsetParent !== null).map(e => e.textContent)";
 
 #[test]
 fn a_committed_cassette_opens_from_disk_expands_and_finds_a_word() {
@@ -115,25 +128,39 @@ fn a_committed_cassette_opens_from_disk_expands_and_finds_a_word() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let page = page_of(dir.path(), "tool_artifact", &tool_artifact_with_output());
+    let page = committed_page(dir.path(), "concurrent_runners");
     let report = drive(
         &browser,
         json!({
             "page": page,
-            "steps": [{"expand": "details.turn"}, {"search": "artifact"}],
+            "steps": [
+                {"expand": "#lanes .lane:nth-child(3) details.turn"},
+                {"search": "three"},
+            ],
             "expect": [
-                "Write artifact.md with a title and one line.",
-                "Wrote artifact.md.",
-                "bytes written: 33",
-                "written by the agent",
+                "RUNNER-3: write out.md",
+                "done 3",
+                "6 out.md",
                 "exit code",
                 "0.163.0",
             ],
+            "expectHidden": ["done 1"],
+            "probe": VISIBLE_FILES,
         }),
     );
     assert_visible(&report);
     let status = report["status"].as_str().unwrap();
     assert!(status.contains("in 1 turns"), "{report}");
+    assert_eq!(
+        report["hidden"]["done 1"],
+        json!(true),
+        "other turns hide: {report}"
+    );
+    assert_eq!(
+        report["probe"],
+        json!(["three\n"]),
+        "the file's contents: {report}"
+    );
 }
 
 #[test]
@@ -240,15 +267,72 @@ fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    // The recorded `turn/start` is edited, the server's echo of the prompt is not: the replayed
-    // client sends the echoed prompt, which the recording did not.
-    let edited = tool_artifact_with_output().replacen(
+    // The second runner's recorded `turn/start` is edited, the server's echo of its prompt is
+    // not: the replayed client sends the echoed prompt, which the recording did not.
+    let text = committed("concurrent_runners");
+    let edited = text.replacen(
+        "\"input\":[{\"text\":\"RUNNER-2: write out.md\"",
+        "\"input\":[{\"text\":\"RUNNER-2: write out.md twice\"",
+        1,
+    );
+    assert_ne!(edited, text);
+    std::fs::write(dir.path().join("concurrent_runners.jsonl"), edited).unwrap();
+    let page = dir.path().join("divergence.html");
+    let out = prompt_diary(
+        dir.path(),
+        &[
+            Path::new("replay"),
+            Path::new("concurrent_runners.jsonl"),
+            Path::new("--html"),
+            &page,
+        ],
+    );
+    assert!(!out.status.success(), "the edited cassette diverges");
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "details.turn.diverged"}, {"search": "two"}],
+            "expect": [
+                "The replay diverged: conversation c2, turn 0",
+                "The replay diverged here",
+                "\"text\": \"RUNNER-2: write out.md twice\",",
+                "\"text\": \"RUNNER-2: write out.md\",",
+                "$.params.input[0].text",
+                "done 2",
+                "4 out.md",
+            ],
+            "probe": format!("[Array.from(document.querySelectorAll('.divergence .hlp')).map(e => \
+                e.textContent.trim()), {VISIBLE_FILES}]"),
+        }),
+    );
+    assert_visible(&report);
+    assert_eq!(
+        report["probe"],
+        json!([
+            [
+                "\"text\": \"RUNNER-2: write out.md twice\",",
+                "\"text\": \"RUNNER-2: write out.md\","
+            ],
+            ["two\n"]
+        ]),
+        "the differing path is highlighted on both sides, the file shown: {report}"
+    );
+}
+
+/// The screenshot of a divergence for the README: one conversation, so the page is wide.
+#[test]
+fn a_single_conversation_divergence_page_for_the_readme() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let edited = committed("tool_artifact").replacen(
         "\"input\":[{\"text\":\"Write artifact.md with a title and one line.\"",
         "\"input\":[{\"text\":\"Write artifact.md with a heading and one line.\"",
         1,
     );
-    let cassette = dir.path().join("tool_artifact.jsonl");
-    std::fs::write(&cassette, edited).unwrap();
+    std::fs::write(dir.path().join("tool_artifact.jsonl"), edited).unwrap();
     let page = dir.path().join("divergence.html");
     let out = prompt_diary(
         dir.path(),
@@ -265,30 +349,15 @@ fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
         &browser,
         json!({
             "page": page,
-            "steps": [{"expand": "details.turn.diverged"}, {"search": "artifact"}],
             "expect": [
                 "The replay diverged: conversation c1, turn 0",
-                "The replay diverged here",
                 "\"text\": \"Write artifact.md with a heading and one line.\",",
-                "\"text\": \"Write artifact.md with a title and one line.\",",
-                "$.params.input[0].text",
                 "Wrote artifact.md.",
-                "bytes written: 33",
-                "written by the agent",
             ],
-            "probe": "Array.from(document.querySelectorAll('.divergence .hlp')).map(e => e.textContent.trim())",
             "screenshot": shot,
         }),
     );
     assert_visible(&report);
-    assert_eq!(
-        report["probe"],
-        json!([
-            "\"text\": \"Write artifact.md with a heading and one line.\",",
-            "\"text\": \"Write artifact.md with a title and one line.\","
-        ]),
-        "the differing path is highlighted on both sides: {report}"
-    );
     keep_screenshot(&shot, "divergence.png");
 }
 
