@@ -17,6 +17,7 @@ use std::process::{Command, Output};
 use std::sync::Mutex;
 
 use browser::{Browser, browser_for_tests};
+use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
 use serde_json::{Value, json};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -142,7 +143,7 @@ fn a_committed_cassette_opens_from_disk_expands_and_finds_a_word() {
                 "done 3",
                 "6 out.md",
                 "exit code",
-                "0.163.0",
+                PINNED_CODEX_VERSION,
             ],
             "expectHidden": ["done 1"],
             "probe": VISIBLE_FILES,

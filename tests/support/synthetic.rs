@@ -1,4 +1,4 @@
-//! Synthetic sessions for the viewer's scale test and bench: traffic shaped like Codex 0.163.0's
+//! Synthetic sessions for the viewer's scale test and bench: traffic shaped like the pinned Codex's
 //! (turns with reasoning, a command and its output, a file the agent writes, a reply, now and
 //! then an approval and a retried error), recorded through the crate's own [`Recorder`] with
 //! real workspace effects. Shared by `tests/view.rs` and `benches/view_scale.rs`.
@@ -8,6 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use prompt_diary::cassette::{Cassette, CassetteError, RecordOptions, Recorder};
+use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
 use prompt_diary::transport::Message;
 
 /// About how many cassette lines one synthetic turn takes.
@@ -25,7 +26,7 @@ pub fn session(dir: &Path, conversations: usize, turns: usize) -> Result<Cassett
     rec.client_message(&msg(json!({"id": 0, "method": "initialize", "params":
         {"clientInfo": {"name": "prompt-diary", "version": env!("CARGO_PKG_VERSION")}}})));
     rec.server_message(&msg(json!({"id": 0, "result": {"userAgent":
-        "prompt-diary/0.163.0 (Debian 12.0.0; x86_64) xterm", "codexHome": "/tmp/codex-home-synthetic",
+        format!("prompt-diary/{PINNED_CODEX_VERSION} (Debian 12.0.0; x86_64) xterm"), "codexHome": "/tmp/codex-home-synthetic",
         "platformFamily": "unix", "platformOs": "linux"}})));
     rec.client_message(&msg(json!({"method": "initialized"})));
     let mut req = 1;
