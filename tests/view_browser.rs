@@ -262,6 +262,16 @@ fn script_and_textarea_from_the_cassette_show_as_text_and_run_nothing() {
     );
 }
 
+/// The divergence a page marks, from its embedded index.
+fn marked_divergence(page: &Path) -> Value {
+    let html = std::fs::read_to_string(page).unwrap();
+    let open = "id=\"pd-model\">";
+    let start = html.find(open).unwrap() + open.len();
+    let len = html[start..].find("</script>").unwrap();
+    let model: Value = serde_json::from_str(&html[start..start + len]).unwrap();
+    model["divergence"].clone()
+}
+
 #[test]
 fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
     let Some(browser) = browser_for_tests("view_browser") else {
@@ -269,7 +279,9 @@ fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
     };
     let dir = tempfile::tempdir().unwrap();
     // The second runner's recorded `turn/start` is edited, the server's echo of its prompt is
-    // not: the replayed client sends the echoed prompt, which the recording did not.
+    // not: the replayed client sends the echoed prompt, which the recording did not. Four
+    // runners start at once and their threads look alike, so the replay may compare the
+    // unmatched prompt with another runner's conversation; the page marks the one it names.
     let text = committed("concurrent_runners");
     let edited = text.replacen(
         "\"input\":[{\"text\":\"RUNNER-2: write out.md\"",
@@ -289,19 +301,32 @@ fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
         ],
     );
     assert!(!out.status.success(), "the edited cassette diverges");
+    let marked = marked_divergence(&page);
+    let conv = marked["conversation"].as_str().unwrap().to_owned();
+    let recorded = marked["recorded"]["params"]["input"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        marked["sent"]["params"]["input"][0]["text"],
+        "RUNNER-2: write out.md"
+    );
+    let k: usize = conv.trim_start_matches('c').parse().unwrap();
+    assert!((1..=4).contains(&k), "{marked}");
+    let word = ["one", "two", "three", "four"][k - 1];
     let report = drive(
         &browser,
         json!({
             "page": page,
-            "steps": [{"expand": "details.turn.diverged"}, {"search": "two"}],
+            "steps": [{"expand": "details.turn.diverged"}, {"search": format!("RUNNER-{k}")}],
             "expect": [
-                "The replay diverged: conversation c2, turn 0",
+                format!("The replay diverged: conversation {conv}, turn 0"),
                 "The replay diverged here",
-                "\"text\": \"RUNNER-2: write out.md twice\",",
+                format!("\"text\": \"{recorded}\","),
                 "\"text\": \"RUNNER-2: write out.md\",",
                 "$.params.input[0].text",
-                "done 2",
-                "4 out.md",
+                format!("done {k}"),
+                format!("{} out.md", word.len() + 1),
             ],
             "probe": format!("[Array.from(document.querySelectorAll('.divergence .hlp')).map(e => \
                 e.textContent.trim()), {VISIBLE_FILES}]"),
@@ -312,10 +337,10 @@ fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
         report["probe"],
         json!([
             [
-                "\"text\": \"RUNNER-2: write out.md twice\",",
+                format!("\"text\": \"{recorded}\","),
                 "\"text\": \"RUNNER-2: write out.md\","
             ],
-            ["two\n"]
+            [format!("{word}\n")]
         ]),
         "the differing path is highlighted on both sides, the file shown: {report}"
     );
