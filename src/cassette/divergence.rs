@@ -6,6 +6,9 @@ use std::path::PathBuf;
 use serde_json::Value;
 use similar::TextDiff;
 
+/// How an exec cassette's location names its run (`exec run 2 (a `codex exec` invocation)`).
+pub(crate) const EXEC_RUN: &str = "exec run ";
+
 /// How many differing paths a report lists.
 const MAX_PATHS: usize = 20;
 
@@ -221,6 +224,14 @@ impl UnusedInteractions {
 impl Location {
     /// The first two lines of a report: where, and in which conversation and turn.
     fn heading(&self, detail: &str) -> String {
+        if self.conv.starts_with(EXEC_RUN) {
+            return format!(
+                "replay diverged from the cassette {}:{}\n  {}{detail}\n",
+                self.path.display(),
+                self.line,
+                self.conv
+            );
+        }
         format!(
             "replay diverged from the cassette {}:{}\n  conversation {}, turn {}{detail}\n",
             self.path.display(),

@@ -330,6 +330,13 @@ fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
             });
         }
     }
+    if header_value.get("kind").and_then(Value::as_str) == Some(super::exec_format::EXEC_KIND) {
+        return Err(bad(
+            "this is an exec cassette (recorded from `codex exec`): replay it by running `codex exec` \
+             through prompt-diary-codex"
+                .to_owned(),
+        ));
+    }
     serde_json::from_value(header_value)
         .map_err(|err| bad(format!("the header is incomplete ({err})")))
 }

@@ -17,7 +17,11 @@
 //!
 //! - `RecordingTransport` (crate-private): a decorator recording any transport; a recording
 //!   backend is started with `CodexBackend::start_recording` or a cassette in `record` mode.
+//!
 //! - [`ReplayTransport`]: a transport whose server is a cassette.
+//!
+//! - Exec cassettes (crate-private): the `codex exec` runs of one thread, recorded and replayed
+//!   by the stand-in (`exec_format`, `exec_call`, `exec_recorder`, `exec_replayer`).
 //!
 //! This module knows the transport trait and the wire message, never Codex processes: which
 //! transport a session gets is decided by the crate's opener (`connect`).
@@ -26,6 +30,10 @@ mod bindings;
 mod divergence;
 mod effects;
 mod error;
+mod exec_call;
+mod exec_format;
+mod exec_recorder;
+mod exec_replayer;
 mod fnv;
 mod format;
 mod history;
@@ -51,6 +59,16 @@ mod write;
 pub(crate) use bindings::Bindings;
 pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
+pub(crate) use effects::{Snapshot, apply as apply_effects};
+pub(crate) use exec_call::ExecArg;
+pub(crate) use exec_format::StdoutLine;
+pub(crate) use exec_recorder::{
+    ExecCapture, record_run as record_exec_run, recording_knows_thread,
+};
+pub(crate) use exec_replayer::{
+    ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
+    fresh_value as exec_fresh_value,
+};
 pub use error::CassetteError;
 pub(crate) use format::BACKEND;
 pub use format::{Cassette, Entry, Header};

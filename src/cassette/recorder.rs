@@ -8,6 +8,8 @@
 
 mod assemble;
 
+pub(crate) use assemble::today;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -8,6 +8,8 @@ pub enum Invocation {
         /// Every argument as given, to pass on to the real Codex when recording.
         args: Vec<String>,
     },
+    /// `[-c k=v]... exec ...`: a `codex exec` run.
+    Exec(super::exec_args::ExecArgs),
     /// `--version` / `-V`.
     Version,
 }
@@ -17,8 +19,17 @@ pub enum Invocation {
 #[error("{0}")]
 pub struct UnsupportedArgs(String);
 
+impl UnsupportedArgs {
+    pub(crate) fn new(reason: String) -> Self {
+        Self(reason)
+    }
+}
+
 /// Parses a client's arguments (without the program name).
 pub fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
+    if let Some(at) = super::exec_args::exec_position(args) {
+        return super::exec_args::parse(args, at).map(Invocation::Exec);
+    }
     let mut iter = args.iter().peekable();
     let mut saw_app_server = false;
     while let Some(arg) = iter.next() {
@@ -62,7 +73,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
             }
             other if !saw_app_server => {
                 return Err(UnsupportedArgs(format!(
-                    "the prompt-diary shim only stands in for `codex app-server`; got `{other}`. \
+                    "the prompt-diary shim only stands in for `codex app-server` and `codex exec`; got `{other}`. \
                      Run the real Codex for other subcommands"
                 )));
             }
@@ -75,7 +86,7 @@ pub fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
     }
     if !saw_app_server {
         return Err(UnsupportedArgs(
-            "no subcommand: the prompt-diary shim serves `codex app-server`".to_owned(),
+            "no subcommand: the prompt-diary shim serves `codex app-server` and `codex exec`".to_owned(),
         ));
     }
     Ok(Invocation::AppServer {
@@ -111,9 +122,9 @@ mod tests {
 
     #[test]
     fn refuses_other_subcommands_and_transports_with_the_reason() {
-        let err = parse(&strings(&["exec", "hi"])).unwrap_err().to_string();
+        let err = parse(&strings(&["login"])).unwrap_err().to_string();
         assert!(
-            err.contains("only stands in for `codex app-server`"),
+            err.contains("only stands in for `codex app-server` and `codex exec`"),
             "{err}"
         );
         let err = parse(&strings(&["app-server", "--listen", "ws://127.0.0.1:1"]))

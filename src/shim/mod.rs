@@ -1,5 +1,6 @@
-//! A drop-in `codex` stand-in: any Codex client that launches `codex app-server` on stdio can
-//! launch this instead, and its session is recorded to, or replayed from, a cassette.
+//! A drop-in `codex` stand-in: any Codex client that launches `codex app-server` on stdio, or
+//! runs `codex exec` (the TypeScript SDK, shell scripts), can launch this instead, and its
+//! session is recorded to, or replayed from, a cassette.
 //!
 //! Configured by environment, because clients pass their environment to the child:
 //! - `PROMPT_DIARY_CASSETTE`: the cassette file (required);
@@ -11,8 +12,18 @@
 //! the cassette through [`ReplayTransport`](crate::cassette::ReplayTransport), both opened by
 //! the crate's transport opener (`connect`): a divergence is reported on stderr and as a JSON-RPC error to the request
 //! that diverged, and the shim exits non-zero.
+//!
+//! `codex exec` runs are recorded by running the real Codex with the same command line and
+//! stdin, passing its output through line by line, and appending the run to an exec cassette;
+//! replay matches each run by content (command line, stdin, output schema), prints the recorded
+//! events with fresh ids, applies the workspace effects and exits with the recorded status. See
+//! `docs/cassette-format.md`.
 
 mod args;
+mod exec_args;
+mod exec_record;
+mod exec_replay;
+mod exec_run;
 mod pump;
 mod run;
 

@@ -29,6 +29,12 @@ pub enum ShimError {
     /// The cassette could not be replayed, or the real Codex could not be started to record.
     #[error(transparent)]
     Connect(#[from] ConnectError),
+    /// An exec cassette could not be read, or recording was refused.
+    #[error(transparent)]
+    Cassette(#[from] crate::cassette::CassetteError),
+    /// A `codex exec` run could not start: its stdin, its schema file or the real Codex.
+    #[error("{0}")]
+    Exec(String),
 }
 
 /// Runs the stand-in with `args` (without the program name) on this process's stdio and returns
@@ -51,6 +57,7 @@ async fn serve(args: Vec<String>) -> Result<i32, ShimError> {
             return Ok(0);
         }
         Invocation::AppServer { args } => args,
+        Invocation::Exec(exec) => return super::exec_run::run_exec(exec).await,
     };
     let path = std::env::var_os(CASSETTE_ENV)
         .filter(|p| !p.is_empty())

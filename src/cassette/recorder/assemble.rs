@@ -234,7 +234,7 @@ fn set_conv(entry: &mut Entry, label: &str) {
 }
 
 /// Today's date, `YYYY-MM-DD` (UTC).
-fn today() -> String {
+pub(crate) fn today() -> String {
     let days = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
