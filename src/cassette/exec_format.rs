@@ -142,7 +142,10 @@ impl ExecHeader {
             scenario: scenario.to_owned(),
             codex_version: codex_version.to_owned(),
             recorded_at,
-            redactions: super::redact::RULES.iter().map(|r| (*r).to_owned()).collect(),
+            redactions: super::redact::RULES
+                .iter()
+                .map(|r| (*r).to_owned())
+                .collect(),
             record_command: String::new(),
         }
     }
@@ -179,26 +182,53 @@ impl ExecCassette {
                 continue;
             }
             if !raw.ends_with('\n') {
-                return Err(bad(number, "the last line has no newline: the file looks truncated".into()));
+                return Err(bad(
+                    number,
+                    "the last line has no newline: the file looks truncated".into(),
+                ));
             }
             let parsed: Line = serde_json::from_str(line)
                 .map_err(|err| bad(number, format!("not an exec cassette entry ({err})")))?;
             match (parsed, open.as_mut()) {
-                (Line::Invocation { args, stdin, output_schema }, None) => {
+                (
+                    Line::Invocation {
+                        args,
+                        stdin,
+                        output_schema,
+                    },
+                    None,
+                ) => {
                     open = Some(ExecInvocation {
                         line: number,
-                        call: ExecCall { args, stdin, output_schema },
+                        call: ExecCall {
+                            args,
+                            stdin,
+                            output_schema,
+                        },
                         stdout: Vec::new(),
                         effects: Vec::new(),
                         last_message: None,
-                        exit: ExecExit { code: None, status: String::new(), stderr_tail: Vec::new() },
+                        exit: ExecExit {
+                            code: None,
+                            status: String::new(),
+                            stderr_tail: Vec::new(),
+                        },
                     });
                 }
                 (Line::Invocation { .. }, Some(run)) => {
-                    return Err(bad(number, format!("a new invocation before the `exit` line of the one at line {}", run.line)));
+                    return Err(bad(
+                        number,
+                        format!(
+                            "a new invocation before the `exit` line of the one at line {}",
+                            run.line
+                        ),
+                    ));
                 }
                 (_, None) => {
-                    return Err(bad(number, "a run's line before its `invocation` line".into()));
+                    return Err(bad(
+                        number,
+                        "a run's line before its `invocation` line".into(),
+                    ));
                 }
                 (Line::Stdout { json }, Some(run)) => run.stdout.push(StdoutLine::Json(json)),
                 (Line::StdoutText { text }, Some(run)) => run.stdout.push(StdoutLine::Text(text)),
@@ -209,15 +239,32 @@ impl ExecCassette {
                     run.effects.extend(effects);
                 }
                 (Line::LastMessage { text }, Some(run)) => run.last_message = Some(text),
-                (Line::Exit { code, status, stderr_tail }, Some(_)) => {
+                (
+                    Line::Exit {
+                        code,
+                        status,
+                        stderr_tail,
+                    },
+                    Some(_),
+                ) => {
                     let mut run = open.take().unwrap_or_else(|| unreachable!());
-                    run.exit = ExecExit { code, status, stderr_tail };
+                    run.exit = ExecExit {
+                        code,
+                        status,
+                        stderr_tail,
+                    };
                     invocations.push(run);
                 }
             }
         }
         if let Some(run) = open {
-            return Err(bad(last, format!("the invocation at line {} has no `exit` line: the file looks truncated", run.line)));
+            return Err(bad(
+                last,
+                format!(
+                    "the invocation at line {} has no `exit` line: the file looks truncated",
+                    run.line
+                ),
+            ));
         }
         Ok(Self {
             path: path.to_owned(),
@@ -227,7 +274,7 @@ impl ExecCassette {
     }
 
     /// The cassette as text, each line ending in a newline; invocation line numbers are updated.
-    pub(crate) fn to_text(&mut self) -> String {
+    pub(crate) fn render(&mut self) -> String {
         let mut out = serde_json::to_string(&self.header).unwrap_or_default();
         out.push('\n');
         let mut number = 1;
@@ -239,28 +286,42 @@ impl ExecCassette {
         };
         for run in &mut self.invocations {
             let call = run.call.clone();
-            run.line = push(&mut out, &Line::Invocation {
-                args: call.args,
-                stdin: call.stdin,
-                output_schema: call.output_schema,
-            });
+            run.line = push(
+                &mut out,
+                &Line::Invocation {
+                    args: call.args,
+                    stdin: call.stdin,
+                    output_schema: call.output_schema,
+                },
+            );
             for line in &run.stdout {
-                push(&mut out, &match line {
-                    StdoutLine::Json(json) => Line::Stdout { json: json.clone() },
-                    StdoutLine::Text(text) => Line::StdoutText { text: text.clone() },
-                });
+                push(
+                    &mut out,
+                    &match line {
+                        StdoutLine::Json(json) => Line::Stdout { json: json.clone() },
+                        StdoutLine::Text(text) => Line::StdoutText { text: text.clone() },
+                    },
+                );
             }
             if !run.effects.is_empty() {
-                push(&mut out, &Line::Effects { effects: run.effects.clone() });
+                push(
+                    &mut out,
+                    &Line::Effects {
+                        effects: run.effects.clone(),
+                    },
+                );
             }
             if let Some(text) = &run.last_message {
                 push(&mut out, &Line::LastMessage { text: text.clone() });
             }
-            push(&mut out, &Line::Exit {
-                code: run.exit.code,
-                status: run.exit.status.clone(),
-                stderr_tail: run.exit.stderr_tail.clone(),
-            });
+            push(
+                &mut out,
+                &Line::Exit {
+                    code: run.exit.code,
+                    status: run.exit.status.clone(),
+                    stderr_tail: run.exit.stderr_tail.clone(),
+                },
+            );
         }
         out
     }
@@ -269,7 +330,7 @@ impl ExecCassette {
     pub(crate) fn comparable_text(&self) -> String {
         let mut copy = self.clone();
         copy.header.recorded_at.clear();
-        copy.to_text()
+        copy.render()
     }
 }
 
@@ -305,4 +366,52 @@ fn parse_header(path: &Path, first: &str) -> Result<ExecHeader, CassetteError> {
         ));
     }
     serde_json::from_value(value).map_err(|err| bad(format!("the header is incomplete ({err})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.163.0","recorded_at":"2026-01-01","redactions":[],"record_command":"r"}"#;
+    const RUN: &str = r#"{"kind":"invocation","args":["exec","--json","-"],"stdin":"hi","output_schema":null}
+{"kind":"stdout","json":{"thread_id":"{{thread:1}}","type":"thread.started"}}
+{"kind":"effects","effects":[{"op":"write","path":"a.md","text":"x"}]}
+{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
+"#;
+
+    fn parse(text: &str) -> Result<ExecCassette, CassetteError> {
+        ExecCassette::parse(Path::new("c.jsonl"), text)
+    }
+
+    #[test]
+    fn an_exec_cassette_round_trips() {
+        let text = format!("{HEADER}\n{RUN}");
+        let mut cassette = parse(&text).unwrap();
+        assert_eq!(cassette.invocations.len(), 1);
+        assert_eq!(cassette.invocations[0].line, 2);
+        assert_eq!(cassette.render(), text);
+    }
+
+    #[test]
+    fn a_parent_path_in_effects_a_truncated_run_and_an_app_server_cassette_are_refused() {
+        let escape = format!("{HEADER}\n{}", RUN.replace("a.md", "../a.md"));
+        let err = parse(&escape).unwrap_err().to_string();
+        assert!(err.contains("c.jsonl:4") && err.contains("`..`"), "{err}");
+        let truncated = format!(
+            "{HEADER}\n{}",
+            RUN.lines().take(2).collect::<Vec<_>>().join("\n") + "\n"
+        );
+        let err = parse(&truncated).unwrap_err().to_string();
+        assert!(err.contains("has no `exit` line"), "{err}");
+        let app_server = HEADER.replace(",\"kind\":\"exec\"", "") + "\n";
+        let err = parse(&app_server).unwrap_err().to_string();
+        assert!(
+            err.contains("app-server cassette, not an exec one"),
+            "{err}"
+        );
+        let err = crate::cassette::Cassette::parse(Path::new("c.jsonl"), &format!("{HEADER}\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("this is an exec cassette"), "{err}");
+    }
 }

@@ -108,7 +108,7 @@ pub(crate) fn record_run(
         new_cassette(options, capture)
     };
     cassette.invocations.push(invocation);
-    let text = cassette.to_text();
+    let text = cassette.render();
     for (index, line) in text.lines().enumerate() {
         if let Some(what) = looks_secret(line) {
             return Err(CassetteError::SecretDetected {
@@ -185,9 +185,17 @@ fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Se
     let parsed: Vec<Option<Value>> = capture
         .stdout
         .iter()
-        .map(|line| serde_json::from_str::<Value>(line).ok().filter(Value::is_object))
+        .map(|line| {
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .filter(Value::is_object)
+        })
         .collect();
-    if let Some(ExecArg::Thread(id)) = capture.args.iter().find(|a| matches!(a, ExecArg::Thread(_))) {
+    if let Some(ExecArg::Thread(id)) = capture
+        .args
+        .iter()
+        .find(|a| matches!(a, ExecArg::Thread(_)))
+    {
         if !session.threads.contains_key(id) {
             let placeholder = scope.bind_id("thread", id);
             session.threads.insert(id.clone(), placeholder);

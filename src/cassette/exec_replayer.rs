@@ -47,7 +47,10 @@ impl ExecReplay {
     }
 
     /// The recorded run `request` stands for, or the divergence report against the nearest one.
-    pub(crate) fn find(&self, request: &ExecRequest<'_>) -> Result<&ExecInvocation, Divergence> {
+    pub(crate) fn find(
+        &self,
+        request: &ExecRequest<'_>,
+    ) -> Result<&ExecInvocation, Box<Divergence>> {
         let scope = path_scope(request.workspace, home().as_deref());
         let thread = |id: &str| thread_placeholder(id).unwrap_or_else(|| id.to_owned());
         let call = normalize_call(
@@ -79,7 +82,7 @@ impl ExecReplay {
             .copied()
             .or_else(|| runs.first().map(|run| (0, run)));
         let sent = serde_json::to_value(&call).unwrap_or_default();
-        Err(match nearest {
+        Err(Box::new(match nearest {
             Some((index, run)) => {
                 let at = self.location(run.line, index);
                 let recorded = serde_json::to_value(&run.call).unwrap_or_default();
@@ -91,7 +94,7 @@ impl ExecReplay {
                 &sent,
                 &self.record_command,
             ),
-        })
+        }))
     }
 
     fn location(&self, line: usize, index: usize) -> Location {
@@ -108,10 +111,14 @@ impl ExecReplay {
     }
 }
 
-/// Fresh values for a replayed run: the working directory, the homes, thread ids that carry
-/// their placeholder's number.
-pub(crate) fn bindings(workspace: &Path) -> Bindings {
+/// Fresh values for a replayed run: the working directory, the homes, and the thread id a
+/// `resume` named (so the run prints the thread id it was given); other thread ids are made
+/// fresh by [`fresh_value`].
+pub(crate) fn bindings(workspace: &Path, resume: Option<&str>) -> Bindings {
     let mut bindings = Bindings::default();
+    if let Some((id, placeholder)) = resume.and_then(|id| Some((id, thread_placeholder(id)?))) {
+        bindings.bind(&placeholder, id);
+    }
     bindings.bind(WORKSPACE, &workspace.display().to_string());
     if let Some(home) = home() {
         bindings.bind(HOME, &home);
@@ -166,7 +173,9 @@ pub(crate) fn fill_line(line: &StdoutLine, bindings: &mut Bindings) -> String {
             bindings.fill(&mut value, &mut |p| fresh_value(p));
             value.to_string()
         }
-        StdoutLine::Text(text) => bindings.fill_text(text, &mut |p| fresh_value(p)).into_owned(),
+        StdoutLine::Text(text) => bindings
+            .fill_text(text, &mut |p| fresh_value(p))
+            .into_owned(),
     }
 }
 
@@ -180,6 +189,9 @@ mod tests {
         assert_eq!(id.len(), 36, "{id}");
         assert_eq!(thread_placeholder(&id).as_deref(), Some("{{thread:3}}"));
         assert_ne!(fresh_value("{{thread:3}}"), id, "fresh each time");
-        assert_eq!(thread_placeholder("019a0000-0000-7000-8000-000000000001"), None);
+        assert_eq!(
+            thread_placeholder("019a0000-0000-7000-8000-000000000001"),
+            None
+        );
     }
 }

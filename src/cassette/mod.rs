@@ -60,6 +60,7 @@ pub(crate) use bindings::Bindings;
 pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
+pub use error::CassetteError;
 pub(crate) use exec_call::ExecArg;
 pub(crate) use exec_format::StdoutLine;
 pub(crate) use exec_recorder::{
@@ -69,7 +70,6 @@ pub(crate) use exec_replayer::{
     ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
     fresh_value as exec_fresh_value,
 };
-pub use error::CassetteError;
 pub(crate) use format::BACKEND;
 pub use format::{Cassette, Entry, Header};
 pub use meaning::{Meaning, ShapeChange};

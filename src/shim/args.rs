@@ -86,7 +86,8 @@ pub fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
     }
     if !saw_app_server {
         return Err(UnsupportedArgs(
-            "no subcommand: the prompt-diary shim serves `codex app-server` and `codex exec`".to_owned(),
+            "no subcommand: the prompt-diary shim serves `codex app-server` and `codex exec`"
+                .to_owned(),
         ));
     }
     Ok(Invocation::AppServer {

@@ -28,7 +28,10 @@ const VALUED: &[(&[&str], Kind)] = &[
     (&["-m", "--model"], Kind::Literal),
     (&["-s", "--sandbox"], Kind::Literal),
     (&["-p", "--profile"], Kind::Literal),
-    (&["--enable", "--disable", "--color", "--local-provider"], Kind::Literal),
+    (
+        &["--enable", "--disable", "--color", "--local-provider"],
+        Kind::Literal,
+    ),
     (&["--thread-source"], Kind::Literal),
     (&["-C", "--cd"], Kind::Cd),
     (&["--add-dir", "-i", "--image"], Kind::Path),
@@ -225,7 +228,17 @@ mod tests {
 
     #[test]
     fn people_write_prompts_and_short_flags() {
-        let args = strings(&["-c", "k=v", "exec", "--json", "-C", "/w", "-o", "out.txt", "Write a.md"]);
+        let args = strings(&[
+            "-c",
+            "k=v",
+            "exec",
+            "--json",
+            "-C",
+            "/w",
+            "-o",
+            "out.txt",
+            "Write a.md",
+        ]);
         let parsed = parse(&args, exec_position(&args).unwrap()).unwrap();
         assert_eq!(parsed.last_message, Some(PathBuf::from("out.txt")));
         assert_eq!(
@@ -238,7 +251,10 @@ mod tests {
     fn unknown_flags_and_resume_last_are_refused_with_the_reason() {
         let args = strings(&["exec", "--frobnicate", "hi"]);
         let err = parse(&args, 0).unwrap_err().to_string();
-        assert!(err.contains("unsupported `codex exec` option `--frobnicate`"), "{err}");
+        assert!(
+            err.contains("unsupported `codex exec` option `--frobnicate`"),
+            "{err}"
+        );
         let args = strings(&["exec", "resume", "--last"]);
         let err = parse(&args, 0).unwrap_err().to_string();
         assert!(err.contains("`--last` is not supported"), "{err}");

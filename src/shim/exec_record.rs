@@ -95,11 +95,19 @@ pub(super) async fn record(
         }
     };
     let stdout = match stdout {
-        Some(task) => tokio::time::timeout(DRAIN, task).await.ok().and_then(Result::ok).unwrap_or_default(),
+        Some(task) => tokio::time::timeout(DRAIN, task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     let stderr_tail = match stderr {
-        Some(task) => tokio::time::timeout(DRAIN, task).await.ok().and_then(Result::ok).unwrap_or_default(),
+        Some(task) => tokio::time::timeout(DRAIN, task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
         None => Vec::new(),
     };
     let effects = before.diff(&snapshot(&input.workspace));
@@ -172,7 +180,10 @@ async fn codex_version(bin: &Path) -> String {
 
 fn snapshot(dir: &Path) -> Snapshot {
     Snapshot::take(dir).unwrap_or_else(|err| {
-        eprintln!("prompt-diary shim: could not snapshot {}: {err}", dir.display());
+        eprintln!(
+            "prompt-diary shim: could not snapshot {}: {err}",
+            dir.display()
+        );
         Snapshot::default()
     })
 }
@@ -180,7 +191,10 @@ fn snapshot(dir: &Path) -> Snapshot {
 /// Resolves on SIGTERM or SIGINT.
 pub(super) async fn terminated() {
     use tokio::signal::unix::{SignalKind, signal};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
         (Ok(mut term), Ok(mut int)) => {
             tokio::select! {
                 _ = term.recv() => {}

@@ -35,7 +35,7 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
             return 1;
         }
     };
-    let mut bindings = exec_bindings(&input.workspace);
+    let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
     let mut fresh = |p: &str| crate::cassette::exec_fresh_value(p);
     let effects: Vec<Effect> = run
         .effects

@@ -11,8 +11,8 @@ use tokio::io::AsyncReadExt as _;
 use super::exec_args::ExecArgs;
 use super::run::{CASSETTE_ENV, ShimError};
 use crate::cassette::{
-    CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, RecordOptions, Resolved, recording_knows_thread,
-    refuse_recording_in_ci,
+    CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, RecordOptions, Resolved,
+    recording_knows_thread, refuse_recording_in_ci,
 };
 
 /// How much stdin a run takes at most.
@@ -75,7 +75,10 @@ async fn read_input(exec: &ExecArgs) -> Result<ExecInput, String> {
     }
     let cwd = std::env::current_dir()
         .map_err(|err| format!("could not read the current directory: {err}"))?;
-    let workspace = exec.cd.as_ref().map_or_else(|| cwd.clone(), |cd| cwd.join(cd));
+    let workspace = exec
+        .cd
+        .as_ref()
+        .map_or_else(|| cwd.clone(), |cd| cwd.join(cd));
     let output_schema = match &exec.output_schema {
         Some(file) => Some(read_schema(&cwd.join(file))?),
         None => None,
@@ -90,7 +93,10 @@ async fn read_input(exec: &ExecArgs) -> Result<ExecInput, String> {
 
 fn read_schema(file: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(file).map_err(|err| {
-        format!("could not read the --output-schema file {}: {err}", file.display())
+        format!(
+            "could not read the --output-schema file {}: {err}",
+            file.display()
+        )
     })?;
     Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }

@@ -1,0 +1,264 @@
+//! `codex exec --json` through the `prompt-diary-codex` stand-in: a thread's first run and its
+//! `resume` run recorded against the real Codex and the scripted model, then replayed with the
+//! model gone, three times, the same events, files and exit codes; a changed prompt diverges.
+
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use prompt_diary::testing::Scenario;
+use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
+use tokio::io::AsyncWriteExt as _;
+
+const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
+/// No run may take longer than this.
+const RUN_TIMEOUT: Duration = Duration::from_secs(120);
+
+const SCENARIO: &str = r#"{
+  "name": "exec_two_runs",
+  "conversations": [{ "replies": [
+    { "shell": "printf 'first\\n' > notes.md" },
+    { "message": "Wrote notes.md." },
+    { "shell": "printf 'second\\n' >> notes.md" },
+    { "message": "Appended to notes.md." }
+  ] }]
+}"#;
+
+const FIRST: &str = "Write notes.md with one line.";
+const REPAIR: &str = "Append a second line to notes.md.";
+
+/// Runs the stand-in with `args`, `stdin` and the cassette settings; bounded, killed on timeout.
+async fn shim(
+    cassette: &Path,
+    mode: &str,
+    home: &Path,
+    codex_bin: &str,
+    args: &[&str],
+    stdin: &str,
+) -> Output {
+    let mut child = tokio::process::Command::new(SHIM)
+        .args(args)
+        .env("PROMPT_DIARY_CASSETTE", cassette)
+        .env("PROMPT_DIARY_CASSETTE_MODE", mode)
+        .env("PROMPT_DIARY_CODEX_BIN", codex_bin)
+        .env("CODEX_HOME", home)
+        .env("CI", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the stand-in starts");
+    let mut pipe = child.stdin.take().expect("stdin");
+    pipe.write_all(stdin.as_bytes())
+        .await
+        .expect("stdin written");
+    drop(pipe);
+    tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("the run ends in time")
+        .expect("the run's output")
+}
+
+/// The events a run printed, with the workspace path and the thread id made neutral.
+fn events(output: &Output, workspace: &Path, thread: &str) -> Vec<serde_json::Value> {
+    let text = String::from_utf8_lossy(&output.stdout)
+        .replace(&workspace.display().to_string(), "WS")
+        .replace(thread, "THREAD");
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect()
+}
+
+fn thread_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|event| event["type"] == "thread.started")
+        .and_then(|event| event["thread_id"].as_str().map(str::to_owned))
+        .expect("a thread.started event")
+}
+
+fn first_args(ws: &Path) -> Vec<String> {
+    let ws = ws.display().to_string();
+    ["exec", "--json", "--skip-git-repo-check", "-C", &ws, "-"]
+        .map(str::to_owned)
+        .to_vec()
+}
+
+fn resume_args(ws: &Path, thread: &str, last: &Path) -> Vec<String> {
+    let (ws, last) = (ws.display().to_string(), last.display().to_string());
+    [
+        "exec",
+        "--experimental-json",
+        "--skip-git-repo-check",
+        "--cd",
+        &ws,
+        "-o",
+        &last,
+        "resume",
+        thread,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+fn strs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
+}
+
+#[tokio::test]
+async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_model() {
+    let Some(bin) = codex_for_conformance(
+        "exec_runs_on_one_thread_record_then_replay_three_times_without_the_model",
+    ) else {
+        return;
+    };
+    let scenario = Scenario::from_json(SCENARIO).expect("scenario");
+    let codex = ScriptedCodex::start(scenario, bin.clone())
+        .await
+        .expect("model");
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("exec_two_runs.jsonl");
+    let bin = bin.display().to_string();
+    let home = codex.home.path().to_owned();
+    let ws = codex.workspace.path().to_owned();
+
+    let live1 = shim(
+        &cassette,
+        "record",
+        &home,
+        &bin,
+        &strs(&first_args(&ws)),
+        FIRST,
+    )
+    .await;
+    assert!(
+        live1.status.success(),
+        "first run: {}",
+        String::from_utf8_lossy(&live1.stderr)
+    );
+    let thread = thread_of(&live1);
+    let last = dir.path().join("last-live.txt");
+    let live2 = shim(
+        &cassette,
+        "record",
+        &home,
+        &bin,
+        &strs(&resume_args(&ws, &thread, &last)),
+        REPAIR,
+    )
+    .await;
+    assert!(
+        live2.status.success(),
+        "resume run: {}",
+        String::from_utf8_lossy(&live2.stderr)
+    );
+    assert_eq!(
+        thread_of(&live2),
+        thread,
+        "the resume run continues the thread"
+    );
+    let live_notes = std::fs::read_to_string(ws.join("notes.md")).unwrap();
+    assert_eq!(live_notes, "first\nsecond\n");
+    let live_last = std::fs::read_to_string(&last).unwrap();
+    codex
+        .model
+        .finish()
+        .await
+        .expect("the model served every reply");
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    assert!(text.contains("\"kind\":\"exec\""), "{text}");
+    assert!(
+        !text.contains(&thread),
+        "the thread id is a placeholder:\n{text}"
+    );
+    assert!(
+        !text.contains(&ws.display().to_string()),
+        "the workspace is a placeholder:\n{text}"
+    );
+
+    for round in 0..3 {
+        let replay_ws = tempfile::tempdir().unwrap();
+        let rws = replay_ws.path();
+        let run1 = shim(
+            &cassette,
+            "replay",
+            &home,
+            "/nonexistent/codex",
+            &strs(&first_args(rws)),
+            FIRST,
+        )
+        .await;
+        assert_eq!(
+            run1.status.code(),
+            Some(0),
+            "round {round}: {}",
+            String::from_utf8_lossy(&run1.stderr)
+        );
+        let replay_thread = thread_of(&run1);
+        assert_ne!(replay_thread, thread, "replay makes fresh ids");
+        assert_eq!(
+            events(&run1, rws, &replay_thread),
+            events(&live1, &ws, &thread),
+            "round {round}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(rws.join("notes.md")).unwrap(),
+            "first\n"
+        );
+
+        let last = replay_ws.path().join("last.txt");
+        let run2 = shim(
+            &cassette,
+            "replay",
+            &home,
+            "/nonexistent/codex",
+            &strs(&resume_args(rws, &replay_thread, &last)),
+            REPAIR,
+        )
+        .await;
+        assert_eq!(
+            run2.status.code(),
+            Some(0),
+            "round {round}: {}",
+            String::from_utf8_lossy(&run2.stderr)
+        );
+        assert_eq!(
+            events(&run2, rws, &replay_thread),
+            events(&live2, &ws, &thread),
+            "round {round}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(rws.join("notes.md")).unwrap(),
+            live_notes
+        );
+        assert_eq!(std::fs::read_to_string(&last).unwrap(), live_last);
+    }
+
+    let replay_ws = tempfile::tempdir().unwrap();
+    let changed = shim(
+        &cassette,
+        "replay",
+        &home,
+        "/nonexistent/codex",
+        &strs(&first_args(replay_ws.path())),
+        "Write something else.",
+    )
+    .await;
+    assert_ne!(changed.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&changed.stderr);
+    assert!(
+        stderr.contains("replay diverged from the cassette"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("$.stdin"), "{stderr}");
+    assert!(
+        stderr.contains("PROMPT_DIARY_CASSETTE_MODE=record"),
+        "{stderr}"
+    );
+    assert!(
+        changed.stdout.is_empty(),
+        "nothing is printed on a divergence"
+    );
+}
