@@ -169,10 +169,14 @@ async fn the_shim_explains_a_missing_cassette_setting_and_other_subcommands() {
     let missing = run(&["app-server"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("set PROMPT_DIARY_CASSETTE"));
-    let other = run(&["exec", "hello"]);
+    let exec = run(&["exec", "--json", "hello"]);
+    assert_eq!(exec.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&exec.stderr).contains("set PROMPT_DIARY_CASSETTE"));
+    let other = run(&["login"]);
     assert_eq!(other.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&other.stderr).contains("only stands in for `codex app-server`")
+        String::from_utf8_lossy(&other.stderr)
+            .contains("only stands in for `codex app-server` and `codex exec`")
     );
     let version = run(&["--version"]);
     assert!(

@@ -90,6 +90,13 @@ pub(crate) fn parse(args: &[String], at: usize) -> Result<ExecArgs, UnsupportedA
             positionals.push(arg.clone());
             continue;
         }
+        if text == "--last" {
+            return Err(unsupported(
+                "`codex exec resume --last` is not supported by the prompt-diary stand-in: name \
+                 the thread id the first run printed"
+                    .to_owned(),
+            ));
+        }
         if text == "--" {
             only_positionals = true;
             continue;
@@ -122,7 +129,7 @@ pub(crate) fn parse(args: &[String], at: usize) -> Result<ExecArgs, UnsupportedA
         let Some(id) = positionals.next().filter(|id| !id.starts_with('-')) else {
             return Err(unsupported(
                 "`codex exec resume` needs a thread id in the prompt-diary stand-in (`--last` is \
-                 not supported: name the thread the first run printed)"
+                 not supported: name the thread id the first run printed)"
                     .to_owned(),
             ));
         };
@@ -257,6 +264,6 @@ mod tests {
         );
         let args = strings(&["exec", "resume", "--last"]);
         let err = parse(&args, 0).unwrap_err().to_string();
-        assert!(err.contains("`--last` is not supported"), "{err}");
+        assert!(err.contains("--last` is not supported"), "{err}");
     }
 }
