@@ -262,3 +262,123 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         "nothing is printed on a divergence"
     );
 }
+
+/// The README's recipe: a shell script runs `codex exec --json` with the stand-in first on `PATH`
+/// as `codex`, reads the events line by line and resumes the thread they named.
+const SCRIPT: &str = r#"set -euo pipefail
+thread=$(echo "Write notes.md with one line." | codex exec --json --skip-git-repo-check -C ws - \
+  | while IFS= read -r event; do echo "$event" >> events.log; echo "$event"; done \
+  | sed -n 's/.*"thread.started".*"thread_id":"\([^"]*\)".*/\1/p; s/.*"thread_id":"\([^"]*\)".*"thread.started".*/\1/p')
+test -n "$thread"
+echo "Append a second line to notes.md." | codex exec --json --skip-git-repo-check -C ws resume "$thread" - >> events.log
+"#;
+
+/// Runs [`SCRIPT`] in `dir` (with `dir/ws`) with the stand-in as `codex` on `PATH`.
+async fn script(dir: &Path, cassette: &Path, mode: &str, home: &Path, codex_bin: &str) -> Output {
+    let bin_dir = dir.join("bin");
+    std::fs::create_dir_all(&bin_dir).unwrap();
+    std::fs::create_dir_all(dir.join("ws")).unwrap();
+    std::os::unix::fs::symlink(SHIM, bin_dir.join("codex")).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let child = tokio::process::Command::new("bash")
+        .args(["-c", SCRIPT])
+        .current_dir(dir)
+        .env("PATH", path)
+        .env("PROMPT_DIARY_CASSETTE", cassette)
+        .env("PROMPT_DIARY_CASSETTE_MODE", mode)
+        .env("PROMPT_DIARY_CODEX_BIN", codex_bin)
+        .env("CODEX_HOME", home)
+        .env("CI", "")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("bash starts");
+    tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+        .await
+        .expect("the script ends in time")
+        .expect("the script's output")
+}
+
+/// The events a script logged, each thread id made neutral.
+fn logged_events(dir: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(dir.join("events.log")).unwrap();
+    let mut events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}")))
+        .collect();
+    for event in &mut events {
+        if let Some(id) = event.get_mut("thread_id") {
+            *id = serde_json::Value::from("THREAD");
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn a_shell_script_with_the_stand_in_on_path_records_and_replays() {
+    let Some(bin) =
+        codex_for_conformance("a_shell_script_with_the_stand_in_on_path_records_and_replays")
+    else {
+        return;
+    };
+    let scenario = Scenario::from_json(SCENARIO).expect("scenario");
+    let codex = ScriptedCodex::start(scenario, bin.clone())
+        .await
+        .expect("model");
+    let cassettes = tempfile::tempdir().unwrap();
+    let cassette = cassettes.path().join("script.jsonl");
+    let home = codex.home.path().to_owned();
+    let live = tempfile::tempdir().unwrap();
+    let out = script(
+        live.path(),
+        &cassette,
+        "record",
+        &home,
+        &bin.display().to_string(),
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "live: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    codex
+        .model
+        .finish()
+        .await
+        .expect("the model served every reply");
+    let notes = std::fs::read_to_string(live.path().join("ws/notes.md")).unwrap();
+    assert_eq!(notes, "first\nsecond\n");
+
+    for round in 0..3 {
+        let replay = tempfile::tempdir().unwrap();
+        let out = script(
+            replay.path(),
+            &cassette,
+            "replay",
+            &home,
+            "/nonexistent/codex",
+        )
+        .await;
+        assert!(
+            out.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(replay.path().join("ws/notes.md")).unwrap(),
+            notes
+        );
+        assert_eq!(
+            logged_events(replay.path()),
+            logged_events(live.path()),
+            "round {round}"
+        );
+    }
+}
