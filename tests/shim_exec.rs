@@ -177,6 +177,24 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         !text.contains(&ws.display().to_string()),
         "the workspace is a placeholder:\n{text}"
     );
+    let inspect = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .arg("inspect")
+        .arg(&cassette)
+        .output()
+        .expect("inspect runs");
+    let story = String::from_utf8_lossy(&inspect.stdout);
+    assert!(inspect.status.success(), "{story}");
+    for expected in [
+        "2 run(s)",
+        "run 1 (line 2): codex exec --json --skip-git-repo-check -C {{workspace}} -",
+        "stdin: \"Append a second line to notes.md.\"",
+        "resume {{thread:1}}",
+        "message: Appended to notes.md.",
+        "file: wrote notes.md",
+        "exit 0",
+    ] {
+        assert!(story.contains(expected), "{expected:?} missing:\n{story}");
+    }
 
     for round in 0..3 {
         let replay_ws = tempfile::tempdir().unwrap();

@@ -21,7 +21,8 @@
 //! - [`ReplayTransport`]: a transport whose server is a cassette.
 //!
 //! - Exec cassettes (crate-private): the `codex exec` runs of one thread, recorded and replayed
-//!   by the stand-in (`exec_format`, `exec_call`, `exec_recorder`, `exec_replayer`).
+//!   by the stand-in (`exec_format`, `exec_call`, `exec_recorder`, `exec_replayer`), read by
+//!   `inspect`, `verify` and `review` (`exec_story`).
 //!
 //! This module knows the transport trait and the wire message, never Codex processes: which
 //! transport a session gets is decided by the crate's opener (`connect`).
@@ -34,6 +35,7 @@ mod exec_call;
 mod exec_format;
 mod exec_recorder;
 mod exec_replayer;
+mod exec_story;
 mod fnv;
 mod format;
 mod history;
@@ -62,7 +64,7 @@ pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
 pub use error::CassetteError;
 pub(crate) use exec_call::ExecArg;
-pub(crate) use exec_format::StdoutLine;
+pub(crate) use exec_format::{ExecCassette, StdoutLine};
 pub(crate) use exec_recorder::{
     ExecCapture, record_run as record_exec_run, recording_knows_thread,
 };
@@ -70,6 +72,7 @@ pub(crate) use exec_replayer::{
     ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
     fresh_value as exec_fresh_value,
 };
+pub(crate) use exec_story::{ExecStory, is_exec_cassette};
 pub(crate) use format::BACKEND;
 pub use format::{Cassette, Entry, Header};
 pub use meaning::{Meaning, ShapeChange};

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use super::{Cassette, CassetteError};
+use super::exec_story::{is_exec_cassette, review_exec};
+use super::{Cassette, CassetteError, ExecCassette};
 
 /// One re-recording waiting for review.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,9 +88,9 @@ impl PendingRecording {
     }
 
     /// The re-recording compared with the committed cassette by meaning; `None` when there is
-    /// no committed cassette yet.
+    /// no committed cassette yet, or for an exec cassette (see `exec_review`).
     pub fn meaning(&self) -> Result<Option<super::Meaning>, CassetteError> {
-        if !self.committed.exists() {
+        if !self.committed.exists() || is_exec_cassette(&self.pending) {
             return Ok(None);
         }
         let committed = Cassette::load(&self.committed, "")?;
@@ -97,10 +98,26 @@ impl PendingRecording {
         Ok(Some(super::Meaning::of(&committed, &pending)))
     }
 
+    /// For an exec re-recording with a committed cassette: what changed in what the runs did
+    /// (`None` for app-server cassettes, which [`meaning`](Self::meaning) reads, and for a new
+    /// exec cassette).
+    pub(crate) fn exec_review(&self) -> Result<Option<String>, CassetteError> {
+        if !is_exec_cassette(&self.pending) || !self.committed.exists() {
+            return Ok(None);
+        }
+        let committed = ExecCassette::load(&self.committed, "")?;
+        let pending = ExecCassette::load(&self.pending, "")?;
+        Ok(Some(review_exec(&committed, &pending)))
+    }
+
     /// Replaces the committed cassette with the re-recording, after checking the re-recording
     /// parses. The `.new` file is gone afterwards.
     pub fn accept(&self) -> Result<(), CassetteError> {
-        Cassette::load(&self.pending, "")?;
+        if is_exec_cassette(&self.pending) {
+            ExecCassette::load(&self.pending, "")?;
+        } else {
+            Cassette::load(&self.pending, "")?;
+        }
         std::fs::rename(&self.pending, &self.committed).map_err(|source| CassetteError::Io {
             path: self.committed.clone(),
             source,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::pending::{PendingRecording, list_pending};
 use super::redact::looks_secret;
-use super::{Cassette, CassetteError};
+use super::{Cassette, CassetteError, ExecCassette};
 
 /// What every cassette must have been recorded with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,6 +103,10 @@ pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
             secret_lines.join(", ")
         )));
     }
+    if super::exec_story::is_exec_text(&text) {
+        verify_exec(path, &text, expect, &mut problems);
+        return problems;
+    }
     let cassette = match Cassette::parse(path, &text) {
         Ok(cassette) => cassette,
         Err(err) => {
@@ -135,4 +139,27 @@ pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// Checks an exec cassette: it loads (every run closed, effect paths inside the workspace) and
+/// was recorded by the expected Codex. Exec cassettes hold no protocol schema fingerprint.
+fn verify_exec(path: &Path, text: &str, expect: &Expectations, problems: &mut Vec<Problem>) {
+    let problem = |message: String| Problem {
+        path: path.to_owned(),
+        message,
+    };
+    match ExecCassette::parse(path, text) {
+        Err(err) => problems.push(problem(format!(
+            "does not load: {err} (a pending `.new` re-recording, if there is one, replaces it \
+             with `prompt-diary accept`)"
+        ))),
+        Ok(cassette) if cassette.header.codex_version != expect.codex_version => {
+            problems.push(problem(format!(
+                "this exec cassette was recorded with Codex {}, but this prompt-diary pins Codex \
+                 {}. Re-record it with the pinned version: {}",
+                cassette.header.codex_version, expect.codex_version, cassette.header.record_command
+            )));
+        }
+        Ok(_) => {}
+    }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::{PendingRecording, list_pending, write_atomic};
+use crate::cassette::{PendingRecording, is_exec_cassette, list_pending, write_atomic};
 
 /// Arguments of `review`.
 #[derive(Debug, Args)]
@@ -62,15 +62,26 @@ impl Review {
                 item.name(),
                 item.pending.display()
             ));
+            let exec = is_exec_cassette(&item.pending);
+            if exec && !self.raw {
+                if let Some(review) = item.exec_review()? {
+                    text.push_str(&review);
+                }
+            }
             let meaning = item.meaning()?.map(|m| m.to_string());
             match (self.raw, &meaning) {
+                (false, _) if exec && item.committed.exists() => {}
                 (false, Some(meaning)) => text.push_str(meaning),
                 (false, None) => {
                     text.push_str("a new cassette (nothing committed to compare with)\n")
                 }
                 (true, _) => text.push_str(&item.diff()?),
             }
-            if self.html {
+            if self.html && exec {
+                text.push_str(
+                    "(no page for an exec cassette: `prompt-diary inspect` reads it as text)\n",
+                );
+            } else if self.html {
                 let accept = format!("prompt-diary accept {} {}", dir.display(), item.name());
                 let (page, html) = crate::view::pending_page(item, meaning, accept)?;
                 write_atomic(&page, &html)
