@@ -169,3 +169,57 @@ fn review_reads_a_pending_exec_rerecording_and_accept_takes_it() {
     let (stdout, _) = text(&out);
     assert!(stdout.contains("what the runs did: unchanged"), "{stdout}");
 }
+
+#[test]
+fn install_stand_in_writes_a_codex_link_to_the_stand_in_and_leaves_a_real_codex_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    for _ in 0..2 {
+        // A second run replaces its own link.
+        let out = prompt_diary(&["install-stand-in", path(&bin)]);
+        let (stdout, stderr) = text(&out);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(stdout.trim(), path(&bin.join("codex")));
+        assert!(stderr.contains("Put it first on PATH"), "{stderr}");
+    }
+    let link = bin.join("codex");
+    assert_eq!(
+        std::fs::read_link(&link).unwrap(),
+        std::fs::canonicalize(env!("CARGO_BIN_EXE_prompt-diary-codex")).unwrap()
+    );
+    let version = Command::new(&link).arg("--version").output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&version.stdout).contains("(prompt-diary shim)"),
+        "{version:?}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&bin).unwrap().count(),
+        1,
+        "no temp link left"
+    );
+
+    let real = dir.path().join("real");
+    std::fs::create_dir_all(&real).unwrap();
+    std::fs::write(real.join("codex"), "#!/bin/sh\necho real\n").unwrap();
+    let out = prompt_diary(&["install-stand-in", path(&real)]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("codex exists and is not a link (a real Codex?); it is left alone"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(real.join("codex")).unwrap(),
+        "#!/bin/sh\necho real\n"
+    );
+
+    let out = prompt_diary(&[
+        "install-stand-in",
+        path(&dir.path().join("other")),
+        "--stand-in",
+        path(&dir.path().join("missing")),
+    ]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("missing is not there"), "{stderr}");
+}

@@ -291,12 +291,18 @@ test -n "$thread"
 echo "Append a second line to notes.md." | codex exec --json --skip-git-repo-check -C ws resume "$thread" - >> events.log
 "#;
 
-/// Runs [`SCRIPT`] in `dir` (with `dir/ws`) with the stand-in as `codex` on `PATH`.
+/// Runs [`SCRIPT`] in `dir` (with `dir/ws`) with the stand-in as `codex` first on `PATH`
+/// (`prompt-diary install-stand-in dir/bin`).
 async fn script(dir: &Path, cassette: &Path, mode: &str, home: &Path, codex_bin: &str) -> Output {
     let bin_dir = dir.join("bin");
-    std::fs::create_dir_all(&bin_dir).unwrap();
     std::fs::create_dir_all(dir.join("ws")).unwrap();
-    std::os::unix::fs::symlink(SHIM, bin_dir.join("codex")).unwrap();
+    // The README's way: `prompt-diary install-stand-in DIR` writes DIR/codex.
+    let installed = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .arg("install-stand-in")
+        .arg(&bin_dir)
+        .output()
+        .expect("install-stand-in runs");
+    assert!(installed.status.success(), "{installed:?}");
     let path = format!(
         "{}:{}",
         bin_dir.display(),

@@ -20,6 +20,9 @@ pub enum Command {
     /// Install the pinned Codex CLI into the project (`.prompt-diary/codex/<version>/`) and print
     /// the binary's path. Does nothing if it is already there.
     InstallCodex(super::install::InstallCodex),
+    /// Write DIR/codex, a link to the `prompt-diary-codex` stand-in, so that scripts calling
+    /// `codex exec` with DIR first on `PATH` record and replay through it.
+    InstallStandIn(super::stand_in::InstallStandIn),
     /// Run a session and record it into a cassette: `--script` drives the real Codex with the
     /// scripted local model, `--prompt` uses your own Codex configuration (live, never in CI).
     Record(super::record::Record),
@@ -63,6 +66,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.verbose);
     match cli.command {
         Command::InstallCodex(args) => args.run(),
+        Command::InstallStandIn(args) => args.run(),
         Command::Record(args) => runtime()?.block_on(args.run()),
         Command::Replay(args) => runtime()?.block_on(args.run()),
         Command::Rerecord(args) => runtime()?.block_on(args.run()),

@@ -10,7 +10,8 @@
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
 //! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), `testing::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::testing::from_cassette::replay_cassette) |
-//! | `inspect` | [`Timeline`](crate::cassette::Timeline) |
+//! | `install-stand-in DIR` | `shim::install_stand_in` (crate-private) |
+//! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::testing::derive::rerecord_cassette) |
@@ -29,6 +30,7 @@ mod record;
 mod replay;
 mod rerecord;
 mod review;
+mod stand_in;
 mod upgrade;
 mod verify;
 mod view;

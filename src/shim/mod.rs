@@ -17,15 +17,18 @@
 //! stdin, passing its output through line by line, and appending the run to an exec cassette;
 //! replay matches each run by content (command line, stdin, output schema), prints the recorded
 //! events with fresh ids, applies the workspace effects and exits with the recorded status. See
-//! `docs/cassette-format.md`.
+//! `docs/cassette-format.md`. `prompt-diary install-stand-in DIR` writes `DIR/codex`, a link to the
+//! stand-in, for scripts that find `codex` on `PATH`.
 
 mod args;
 mod exec_args;
 mod exec_record;
 mod exec_replay;
 mod exec_run;
+mod install;
 mod pump;
 mod run;
 
 pub use args::UnsupportedArgs;
+pub(crate) use install::{install_stand_in, stand_in_beside};
 pub use run::{CASSETTE_ENV, ShimError, run};

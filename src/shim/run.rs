@@ -35,6 +35,9 @@ pub enum ShimError {
     /// A `codex exec` run could not start: its stdin, its schema file or the real Codex.
     #[error("{0}")]
     Exec(String),
+    /// The `codex` link to the stand-in could not be written (`prompt-diary install-stand-in`).
+    #[error("{0}")]
+    Install(String),
 }
 
 /// Runs the stand-in with `args` (without the program name) on this process's stdio and returns
