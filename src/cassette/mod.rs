@@ -88,5 +88,5 @@ pub use replay::ReplayTransport;
 pub use replayer::{ReplayError, Replayer};
 pub use timeline::{ConversationView, ExitView, Timeline, TimelineEvent, TurnView};
 pub(crate) use verify::{Expectations, verify_dir};
-pub(crate) use write::write_atomic;
 pub use write::{WriteOutcome, write_cassette};
+pub(crate) use write::{pending_path, write_atomic};

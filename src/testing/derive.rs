@@ -231,7 +231,7 @@ fn reply_of_error(params: &Value) -> Result<Reply, String> {
 }
 
 /// The command line inside `/bin/bash -c "..."` (how Codex reports a shell call), unquoted.
-fn unwrap_shell(command: &str) -> Option<String> {
+pub(crate) fn unwrap_shell(command: &str) -> Option<String> {
     let quoted = ["/bin/bash -c ", "bash -c ", "/bin/bash -lc ", "bash -lc "]
         .iter()
         .find_map(|prefix| command.strip_prefix(prefix))?;

@@ -19,6 +19,7 @@ pub mod processes;
 mod raw_client;
 pub mod recording;
 mod rerecord;
+mod rerecord_exec;
 pub(crate) mod scripted_model;
 pub mod session;
 pub(crate) mod upgrade;

@@ -65,11 +65,16 @@ pub enum RerecordError {
 /// plays the model; the cassette's client side drives the adapter (a cassette the adapter
 /// recorded) or is sent again message by message (one another client recorded through the
 /// stand-in, whose `-c` arguments its header keeps). A cassette that comes out the
-/// same after normalisation is left alone; a different one is written beside it as `.new`.
+/// same after normalisation is left alone; a different one is written beside it as `.new`. An
+/// exec cassette (`codex exec` runs) is made again run by run through the `prompt-diary-codex`
+/// stand-in, which must be beside the running program.
 pub async fn rerecord_cassette(
     path: &Path,
     codex_bin: &Path,
 ) -> Result<WriteOutcome, RerecordError> {
+    if crate::cassette::is_exec_cassette(path) {
+        return super::rerecord_exec::rerecord_exec(path, codex_bin).await;
+    }
     let cassette = Cassette::load(path, "")?;
     let scenario = scenario_of(&cassette)?;
     if !recorded_by_the_adapter(&cassette) {
