@@ -153,6 +153,21 @@ fn review_reads_a_pending_exec_rerecording_and_accept_takes_it() {
     let (stdout, _) = text(&out);
     assert!(stdout.contains("+{\"kind\":\"stdout\",\"json\":{\"item\":{\"id\":\"item_1\",\"text\":\"notes.md has one line now.\""), "{stdout}");
 
+    let out = prompt_diary(&["review", "--html", path(dir.path())]);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let page = dir.path().join("notes.jsonl.new.html");
+    assert!(
+        stdout.contains(&format!("the re-recording as a page: {}", page.display())),
+        "{stdout}"
+    );
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.contains("\"exec\":true"), "an exec page");
+    assert!(
+        html.contains("+     message: notes.md has one line now."),
+        "the page names the change: {html}"
+    );
+
     let out = prompt_diary(&["accept", path(dir.path()), "notes"]);
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stdout}\n{stderr}");

@@ -421,3 +421,48 @@ fn a_pending_re_recording_page_from_review_html_says_what_changed() {
     );
     assert_visible(&report);
 }
+
+/// An exec cassette (a `codex exec` run and its failed `resume`, `fixtures/view/`) draws as one
+/// lane of runs: the command line, the stdin prompt, the command with its output, the reply and
+/// the file written are visible in the first run, the failure in the second; text from the
+/// cassette stays text.
+#[test]
+fn an_exec_cassette_shows_its_runs() {
+    let Some(browser) = browser_for_tests("view_browser") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("fixtures/view/exec_two_runs.jsonl")).unwrap();
+    let page = page_of(dir.path(), "exec_two_runs", &text);
+    let report = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "#lanes details.turn"}, {"search": "notes.md"}],
+            "expect": [
+                "codex exec · 2 runs",
+                "codex exec --json --skip-git-repo-check -C {{workspace}} -",
+                "Write notes.md <script>window.pwned=1</script>",
+                "12 notes.md",
+                "notes.md is written.",
+            ],
+            "probe": format!("[typeof window.pwned, document.scripts.length, {VISIBLE_FILES}]"),
+        }),
+    );
+    assert_visible(&report);
+    assert_eq!(
+        report["probe"],
+        json!(["undefined", 3, ["hello </textarea>"]]),
+        "the cassette's text ran nothing; the file is shown: {report}"
+    );
+    let failed = drive(
+        &browser,
+        json!({
+            "page": page,
+            "steps": [{"expand": "#lanes details.turn:nth-child(2)"}],
+            "expect": ["Fail now.", "the turn failed: unexpected status 500"],
+        }),
+    );
+    assert_visible(&failed);
+}

@@ -333,8 +333,8 @@ fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
     if header_value.get("kind").and_then(Value::as_str) == Some(super::exec_format::EXEC_KIND) {
         return Err(bad(
             "this is an exec cassette (recorded from `codex exec`): replay it by running the same \
-             `codex exec` client through prompt-diary-codex; `prompt-diary inspect`, `verify`, \
-             `review` and `rerecord` read it"
+             `codex exec` client through prompt-diary-codex; `prompt-diary inspect`, `view`, \
+             `verify`, `review` and `rerecord` read it"
                 .to_owned(),
         ));
     }

@@ -77,12 +77,9 @@ impl Review {
                 }
                 (true, _) => text.push_str(&item.diff()?),
             }
-            if self.html && exec {
-                text.push_str(
-                    "(no page for an exec cassette: `prompt-diary inspect` reads it as text)\n",
-                );
-            } else if self.html {
+            if self.html {
                 let accept = format!("prompt-diary accept {} {}", dir.display(), item.name());
+                let meaning = if exec { item.exec_review()? } else { meaning };
                 let (page, html) = crate::view::pending_page(item, meaning, accept)?;
                 write_atomic(&page, &html)
                     .with_context(|| format!("writing {}", page.display()))?;

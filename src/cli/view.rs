@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::{Cassette, write_atomic};
+use crate::cassette::{Cassette, ExecCassette, is_exec_cassette, write_atomic};
 
 /// Arguments of `view`.
 #[derive(Debug, Args)]
@@ -23,12 +23,15 @@ pub struct View {
 impl View {
     /// Writes the page and prints its path.
     pub fn run(self) -> anyhow::Result<()> {
-        let cassette = Cassette::load(&self.cassette, "")?;
+        let page = if is_exec_cassette(&self.cassette) {
+            crate::view::render_exec(&ExecCassette::load(&self.cassette, "")?)
+        } else {
+            crate::view::render(&Cassette::load(&self.cassette, "")?)
+        };
         let out = self
             .out
             .unwrap_or_else(|| self.cassette.with_extension("html"));
-        write_atomic(&out, &crate::view::render(&cassette))
-            .with_context(|| format!("writing {}", out.display()))?;
+        write_atomic(&out, &page).with_context(|| format!("writing {}", out.display()))?;
         super::print_out(&format!("{}\n", out.display()))?;
         if self.open {
             open(&out);

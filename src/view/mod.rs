@@ -16,11 +16,15 @@
 //! shows long lanes a page of turns at a time, so a cassette of 100,000 lines opens in well
 //! under two seconds (BENCHMARKS.md, `view_scale`).
 //!
+//! An exec cassette (the `codex exec` runs of one thread) is drawn the same way, its runs as the
+//! turns of one lane ([`render_exec`]).
+//!
 //! A failed replay is shown with its [`Divergence`] marked ([`render_divergence`]), a pending
 //! `.new` re-recording with the committed cassette it would replace and the change by meaning
 //! ([`render_pending`]).
 
 mod escape;
+mod exec;
 mod model;
 mod page;
 
@@ -28,7 +32,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cassette::{Cassette, CassetteError, Divergence, PendingRecording};
+use crate::cassette::{
+    Cassette, CassetteError, Divergence, ExecCassette, PendingRecording, is_exec_cassette,
+};
 
 /// What a page marks besides the cassette.
 #[derive(Default)]
@@ -54,6 +60,12 @@ pub(crate) struct PendingNote {
 /// The page of `cassette`.
 pub(crate) fn render(cassette: &Cassette) -> String {
     page::render(cassette, &Marks::default())
+}
+
+/// The page of an exec cassette: its `codex exec` runs as the turns of one lane, each with the
+/// stdin it was given, the items and errors it printed, the files it wrote and how it ended.
+pub(crate) fn render_exec(cassette: &ExecCassette) -> String {
+    page::render_exec(cassette, None)
 }
 
 /// The page of `cassette` with `divergence` marked: a banner first (where), and the turn it
@@ -85,15 +97,19 @@ pub(crate) fn pending_page(
     meaning: Option<String>,
     accept: String,
 ) -> Result<(PathBuf, String), CassetteError> {
-    let cassette = Cassette::load(&item.pending, "")?;
     let note = PendingNote {
         committed: item.committed.clone(),
         meaning,
         accept,
     };
+    let html = if is_exec_cassette(&item.pending) {
+        page::render_exec(&ExecCassette::load(&item.pending, "")?, Some(&note))
+    } else {
+        render_pending(&Cassette::load(&item.pending, "")?, &note)
+    };
     let mut page = item.pending.clone().into_os_string();
     page.push(".html");
-    Ok((PathBuf::from(page), render_pending(&cassette, &note)))
+    Ok((PathBuf::from(page), html))
 }
 
 #[cfg(test)]

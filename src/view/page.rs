@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
-use super::Marks;
 use super::escape;
 use super::model::Model;
-use crate::cassette::Cassette;
+use super::{Marks, PendingNote};
+use crate::cassette::{Cassette, ExecCassette};
 
 const STYLE: &str = include_str!("assets/viewer.css");
 const SCRIPT: &str = include_str!("assets/viewer.js");
@@ -36,6 +36,40 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
         }
         lines.push(serde_json::to_string(entry).unwrap_or_default());
     }
+    let h = &cassette.header;
+    let rows = [
+        ("cassette", cassette.path.display().to_string()),
+        ("Codex", h.codex_version.clone()),
+        ("protocol schema", h.schema_fingerprint.clone()),
+        ("recorded", h.recorded_at.clone()),
+        ("format", h.format.to_string()),
+        ("redactions", h.redactions.join(", ")),
+        ("re-record with", h.record_command.clone()),
+    ];
+    page(&h.scenario, &rows, &model_json, &lines)
+}
+
+/// The page of an exec cassette: its runs as the turns of one lane (see [`super::exec`]).
+/// `pending` names the committed cassette when the page is of a pending re-recording.
+pub(super) fn render_exec(cassette: &ExecCassette, pending: Option<&PendingNote>) -> String {
+    let (model, lines) = super::exec::model_and_lines(cassette, pending);
+    let model_json = serde_json::to_string(&model).unwrap_or_else(|_| "{}".to_owned());
+    let h = &cassette.header;
+    let rows = [
+        ("cassette", cassette.path.display().to_string()),
+        ("kind", "codex exec runs".to_owned()),
+        ("Codex", h.codex_version.clone()),
+        ("recorded", h.recorded_at.clone()),
+        ("format", h.format.to_string()),
+        ("redactions", h.redactions.join(", ")),
+        ("re-record with", h.record_command.clone()),
+    ];
+    page(&h.scenario, &rows, &model_json, &lines)
+}
+
+/// The page around a header (`rows`), the index (`model_json`) and the cassette's `lines`
+/// (line N of the cassette is `lines[N - 1]`).
+fn page(scenario: &str, rows: &[(&str, String)], model_json: &str, lines: &[String]) -> String {
     let size: usize = lines.iter().map(|l| l.len() + 1).sum();
 
     let mut out = String::with_capacity(size + model_json.len() + SCRIPT.len() + 8192);
@@ -49,14 +83,11 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
     );
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
     out.push_str("<title>");
-    escape::html(
-        &mut out,
-        &format!("{} · prompt-diary", cassette.header.scenario),
-    );
+    escape::html(&mut out, &format!("{scenario} · prompt-diary"));
     out.push_str("</title>\n<style>");
     out.push_str(STYLE);
     out.push_str("</style>\n</head>\n<body>\n");
-    header(&mut out, cassette);
+    header(&mut out, scenario, rows);
     out.push_str(
         "<div id=\"banner\"></div>\n<nav id=\"toolbar\">\
          <input id=\"q\" type=\"search\" placeholder=\"search the cassette\" \
@@ -66,9 +97,9 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
          <main id=\"lanes\"></main>\n",
     );
     out.push_str("<script type=\"application/json\" id=\"pd-model\">");
-    escape::script_json(&mut out, &model_json);
+    escape::script_json(&mut out, model_json);
     out.push_str("</script>\n<script type=\"application/x-ndjson\" id=\"pd-lines\">");
-    for line in &lines {
+    for line in lines {
         escape::script_json(&mut out, line);
         out.push('\n');
     }
@@ -79,25 +110,15 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
 }
 
 /// The cassette's header as static HTML (readable before the script runs).
-fn header(out: &mut String, cassette: &Cassette) {
-    let h = &cassette.header;
+fn header(out: &mut String, scenario: &str, rows: &[(&str, String)]) {
     out.push_str("<header id=\"pd-header\"><h1>");
-    escape::html(out, &h.scenario);
+    escape::html(out, scenario);
     out.push_str("</h1><dl>");
-    let rows = [
-        ("cassette", cassette.path.display().to_string()),
-        ("Codex", h.codex_version.clone()),
-        ("protocol schema", h.schema_fingerprint.clone()),
-        ("recorded", h.recorded_at.clone()),
-        ("format", h.format.to_string()),
-        ("redactions", h.redactions.join(", ")),
-        ("re-record with", h.record_command.clone()),
-    ];
     for (name, value) in rows {
         out.push_str("<div><dt>");
         escape::html(out, name);
         out.push_str("</dt><dd><code>");
-        escape::html(out, &value);
+        escape::html(out, value);
         out.push_str("</code></dd></div>");
     }
     out.push_str("</dl></header>\n");

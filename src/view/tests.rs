@@ -185,3 +185,46 @@ fn a_pending_re_recording_names_the_cassette_it_would_replace() {
         "prompt-diary accept cassettes single_turn"
     );
 }
+
+#[test]
+fn an_exec_cassette_is_one_lane_of_runs_linked_to_their_lines_and_stays_text() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/view/exec_two_runs.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let cassette = crate::cassette::ExecCassette::parse(&path, &text).unwrap();
+    let html = super::render_exec(&cassette);
+    assert_eq!(html.matches("<script").count(), SCRIPT_BLOCKS);
+    assert!(
+        !html.contains("<script>window.pwned"),
+        "the prompt stays text"
+    );
+    assert!(!html.contains("hello </textarea>"), "the file stays text");
+    let index = model(&html);
+    assert_eq!(index["exec"], true);
+    let runs = index["lanes"][0]["turns"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        runs[0]["ev"],
+        json!([
+            [
+                5,
+                "command",
+                "/bin/bash -lc 'printf hello > notes.md && wc -c notes.md' → exit 0"
+            ],
+            [6, "message", "notes.md is written."]
+        ])
+    );
+    assert_eq!(runs[0]["files"], json!([8]));
+    assert_eq!(
+        (runs[0]["line"].clone(), runs[0]["end"].clone()),
+        (json!(2), json!(9))
+    );
+    assert_eq!(runs[1]["status"], "failed");
+    assert_eq!(runs[1]["error"], "unexpected status 500");
+    let lines: Vec<&str> = text.lines().collect();
+    let embedded = block(&html, "pd-lines");
+    assert_eq!(
+        embedded.lines().count(),
+        lines.len(),
+        "one embedded line per cassette line"
+    );
+}

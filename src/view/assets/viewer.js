@@ -75,22 +75,29 @@
     var s = t.status || 'never';
     return el('span', 'badge st-' + s, t.status || 'never completed');
   }
+  // An exec cassette's run: its prompt is the stdin, its items sit in `json.item` in the
+  // snake_case of `codex exec --json`.
   function promptOf(t) {
-    var e = entry(t.line), input = get(e, ['msg', 'params', 'input']) || [];
+    var e = entry(t.line);
+    if (e && e.kind === 'invocation') return e.stdin || '';
+    var input = get(e, ['msg', 'params', 'input']) || [];
     return input.map(function (i) { return i.text || ''; }).join('\n');
   }
 
   function itemBody(box, kind, e) {
-    var msg = (e && e.msg) || {}, params = msg.params || {}, item = params.item || {};
+    var msg = (e && e.msg) || {}, params = msg.params || {};
+    var item = params.item || get(e, ['json', 'item']) || {};
+    function pick(a, b) { return item[a] !== undefined ? item[a] : item[b]; }
     if (kind === 'message' || kind === 'plan') field(box, 'text', item.text);
     else if (kind === 'reasoning') {
+      if (typeof item.text === 'string') field(box, 'text', item.text);
       field(box, 'summary', (item.summary || []).join('\n'));
       field(box, 'content', (item.content || []).join('\n'));
     } else if (kind === 'command') {
       field(box, 'command', item.command);
-      field(box, 'exit code', item.exitCode);
+      field(box, 'exit code', pick('exitCode', 'exit_code'));
       if (typeof item.durationMs === 'number') field(box, 'duration', item.durationMs + ' ms');
-      var output = item.aggregatedOutput;
+      var output = pick('aggregatedOutput', 'aggregated_output');
       field(box, 'output', output === null || output === undefined ? '(no output recorded)' : output);
     } else if (kind === 'file_change') {
       (item.changes || []).forEach(function (c) {
@@ -114,7 +121,9 @@
         field(box, 'answer sent', msg.result !== undefined ? msg.result : msg.error);
       }
     } else if (kind === 'error' || kind === 'retry') {
-      field(box, 'message', get(params, ['error', 'message']));
+      var json = (e && e.json) || {};
+      field(box, 'message', get(params, ['error', 'message']) || get(json, ['error', 'message']) ||
+        json.message || item.message);
       field(box, 'details', get(params, ['error', 'additionalDetails']));
       if (kind === 'retry') field(box, 'retry', 'Codex retried this call');
     } else if (kind === 'other') field(box, 'method', msg.method);
@@ -155,9 +164,11 @@
   function renderBody(details, lane, t) {
     var body = el('div', 'body');
     if (diverged && diverged.conversation === lane.label && diverged.turn === t.i) add(body, divergencePanel());
-    add(body, eventBlock('prompt', t.line, 'the client started the turn', function (box) {
+    var start = entry(t.line) || {}, exec = start.kind === 'invocation';
+    add(body, eventBlock('prompt', t.line, exec ? 'the caller ran codex exec' : 'the client started the turn', function (box) {
+      if (exec) field(box, 'command line', 'codex ' + (start.args || []).join(' '));
       field(box, 'prompt', promptOf(t));
-      field(box, 'output schema', get(entry(t.line), ['msg', 'params', 'outputSchema']));
+      field(box, 'output schema', exec ? start.output_schema : get(start, ['msg', 'params', 'outputSchema']));
     }));
     t.ev.forEach(function (ev) {
       add(body, eventBlock(ev[1], ev[0], ev[2], function (box) { itemBody(box, ev[1], entry(ev[0])); }));
@@ -170,7 +181,8 @@
     add(row, status(t));
     if (typeof t.ms === 'number') add(row, el('span', 'badge', t.ms + ' ms'));
     var raw = lineButton(t.line, 'raw lines ' + t.line + '–' + t.end);
-    raw.dataset.to = t.end; raw.dataset.conv = lane.label; raw.dataset.turn = t.i;
+    raw.dataset.to = t.end;
+    if (!model.exec) { raw.dataset.conv = lane.label; raw.dataset.turn = t.i; }
     add(row, raw);
     if (t.error) field(end, 'error', t.error);
     add(body, end);
@@ -184,7 +196,7 @@
     var s = el('summary');
     var first = promptOf(t).split('\n')[0];
     if (first.length > 140) first = first.slice(0, 140) + '…';
-    add(s, el('span', 'badge', 'turn ' + t.i), status(t));
+    add(s, el('span', 'badge', (model.exec ? 'run ' : 'turn ') + t.i), status(t));
     if (typeof t.ms === 'number') add(s, el('span', 'badge', t.ms + ' ms'));
     add(s, el('span', 'badge', t.ev.length + ' events'), el('span', 'prompt', first));
     d.appendChild(s);
@@ -198,7 +210,9 @@
   // Lanes: each shows its turns (all of them, or those matching the search) a page at a time.
   var lanes = model.lanes.map(function (lane) {
     var box = el('section', 'lane');
-    var h = add(el('h2'), el('span', '', 'conversation ' + lane.label + ' · ' + lane.turns.length + ' turns '), lineButton(lane.line));
+    var title = model.exec ? 'codex exec · ' + lane.turns.length + ' runs (a thread and its resumes) '
+      : 'conversation ' + lane.label + ' · ' + lane.turns.length + ' turns ';
+    var h = add(el('h2'), el('span', '', title), lineButton(lane.line));
     add(box, h);
     if (lane.settings) add(box, el('pre', 'settings', JSON.stringify(lane.settings)));
     var list = el('div', 'turns'), more = el('button', 'more');
@@ -246,8 +260,11 @@
     var needle = query.toLowerCase(), hits = new Set(), count = 0;
     for (var i = 0; i < lower.length; i++) {
       if (lower[i].indexOf(needle) < 0) continue;
-      var m = PREFIX.exec(lines[i]);
-      var t = m && byKey.get(m[1] + '/' + m[2]);
+      var t = model.exec ? runAt(i + 1) : null;
+      if (!model.exec) {
+        var m = PREFIX.exec(lines[i]);
+        t = m && byKey.get(m[1] + '/' + m[2]);
+      }
       if (t) { hits.add(t); count++; }
     }
     show(hits);
@@ -260,6 +277,17 @@
       });
     });
     statusEl.textContent = count + ' matching lines in ' + hits.size + ' turns' + (hits.size ? '' : ' (no match)');
+  }
+  // The run of an exec cassette that holds line `n` (runs are contiguous and in order).
+  function runAt(n) {
+    var runs = model.lanes[0].turns, lo = 0, hi = runs.length - 1;
+    while (lo <= hi) {
+      var mid = (lo + hi) >> 1;
+      if (runs[mid].end < n) lo = mid + 1;
+      else if (runs[mid].line > n) hi = mid - 1;
+      else return runs[mid];
+    }
+    return null;
   }
   // Wraps each occurrence of the query in the text under `root` in a <mark>.
   function mark(root) {
