@@ -67,3 +67,52 @@ async fn a_cassette_calling_mcp_tools_without_its_servers_in_the_header_is_refus
     );
     assert!(err.to_string().contains("record-fixtures"), "{err}");
 }
+
+/// File changes (Codex's `apply_patch`: an added, an updated, a deleted and a moved file) are
+/// derived as the patches that make them: a cassette recorded from `fixtures/scenarios/
+/// apply_patch.json` re-records from itself alone, unchanged, and leaves the same files.
+#[tokio::test]
+async fn file_changes_re_record_as_the_patches_that_made_them() {
+    let Some(bin) = codex_for_conformance("rerecord apply_patch") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("apply_patch.jsonl");
+    let workspace = dir.path().join("ws");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .current_dir(ROOT)
+        .args([
+            "record",
+            "--script",
+            "fixtures/scenarios/apply_patch.json",
+            "--workspace",
+        ])
+        .arg(&workspace)
+        .arg("--out")
+        .arg(&path)
+        .env("PROMPT_DIARY_CODEX_BIN", &bin)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(workspace.join("docs/c.md")).unwrap(),
+        "one\n2\nthree\n"
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let completed_changes = text
+        .lines()
+        .filter(|l| {
+            l.contains("\"method\":\"item/completed\"") && l.contains("\"type\":\"fileChange\"")
+        })
+        .count();
+    assert_eq!(completed_changes, 3, "three fileChange items recorded");
+    let outcome = rerecord_cassette(&path, &bin)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(outcome, WriteOutcome::Unchanged(path.clone()));
+}

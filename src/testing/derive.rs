@@ -4,10 +4,11 @@
 //! can be refreshed on a new Codex without spending tokens, and `review` then reads what changed.
 //!
 //! Each model request of the recording becomes one reply, in order per conversation: a command
-//! the agent ran becomes a `shell` reply with the same command line, a message a `message` (or
-//! `json` when the turn asked for an output schema), an MCP tool call an `mcp_tool` reply, a model
-//! error an `http_error`, a turn that ran out of time a `stall`. What the scripted model cannot
-//! produce (reasoning, patches, web searches, other items) is reported by line, not guessed.
+//! the agent ran becomes a `shell` reply with the same command line, a file change the
+//! `apply_patch` command that makes it again, a message a `message` (or `json` when the turn
+//! asked for an output schema), reasoning a `reasoning` reply, an MCP tool call an `mcp_tool`
+//! reply, a model error an `http_error`, a turn that ran out of time a `stall`. What the scripted
+//! model cannot produce (web searches, other items) is reported by line, not guessed.
 
 use std::path::PathBuf;
 
@@ -191,6 +192,9 @@ fn reply_of_item(item: &Value, schema: bool) -> Result<Option<Reply>, String> {
                     .join("\n"),
                 _ => String::new(),
             },
+        },
+        "fileChange" => Reply::Shell {
+            cmd: super::patch::apply_patch_command(item.get("changes").unwrap_or(&Value::Null))?,
         },
         "mcpToolCall" => Reply::McpTool {
             server: text("server").unwrap_or_default(),

@@ -15,6 +15,7 @@ pub mod driver;
 pub(crate) mod fake_factory;
 pub mod fixtures;
 pub mod from_cassette;
+mod patch;
 pub mod processes;
 mod raw_client;
 pub mod recording;
