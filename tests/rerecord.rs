@@ -3,7 +3,7 @@
 //! after normalisation; a cassette that needs what a cassette does not keep is refused with the
 //! way out.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use prompt_diary::cassette::WriteOutcome;
 use prompt_diary::testing::conformance::codex_for_conformance;
@@ -68,29 +68,20 @@ async fn a_cassette_calling_mcp_tools_without_its_servers_in_the_header_is_refus
     assert!(err.to_string().contains("record-fixtures"), "{err}");
 }
 
-/// File changes (Codex's `apply_patch`: an added, an updated, a deleted and a moved file) are
-/// derived as the patches that make them: a cassette recorded from `fixtures/scenarios/
-/// apply_patch.json` re-records from itself alone, unchanged, and leaves the same files.
-#[tokio::test]
-async fn file_changes_re_record_as_the_patches_that_made_them() {
-    let Some(bin) = codex_for_conformance("rerecord apply_patch") else {
-        return;
-    };
+/// Records `fixtures/scenarios/NAME.json` with the real Codex and the scripted model into a
+/// temp folder: (folder, cassette, workspace).
+fn record_fixture(name: &str, bin: &Path) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("apply_patch.jsonl");
+    let path = dir.path().join(format!("{name}.jsonl"));
     let workspace = dir.path().join("ws");
+    let script = format!("fixtures/scenarios/{name}.json");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
         .current_dir(ROOT)
-        .args([
-            "record",
-            "--script",
-            "fixtures/scenarios/apply_patch.json",
-            "--workspace",
-        ])
+        .args(["record", "--script", &script, "--workspace"])
         .arg(&workspace)
         .arg("--out")
         .arg(&path)
-        .env("PROMPT_DIARY_CODEX_BIN", &bin)
+        .env("PROMPT_DIARY_CODEX_BIN", bin)
         .env_remove("CI")
         .output()
         .unwrap();
@@ -99,18 +90,55 @@ async fn file_changes_re_record_as_the_patches_that_made_them() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    (dir, path, workspace)
+}
+
+/// How many `item/completed` lines of `path` report an item of `kind`.
+fn completed(path: &Path, kind: &str) -> usize {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            l.contains("\"method\":\"item/completed\"")
+                && l.contains(&format!("\"type\":\"{kind}\""))
+        })
+        .count()
+}
+
+/// File changes (Codex's `apply_patch`: an added, an updated, a deleted and a moved file) are
+/// derived as the patches that make them: a cassette recorded from `fixtures/scenarios/
+/// apply_patch.json` re-records from itself alone, unchanged, and leaves the same files.
+#[tokio::test]
+async fn file_changes_re_record_as_the_patches_that_made_them() {
+    let Some(bin) = codex_for_conformance("rerecord apply_patch") else {
+        return;
+    };
+    let (_dir, path, workspace) = record_fixture("apply_patch", &bin);
     assert_eq!(
         std::fs::read_to_string(workspace.join("docs/c.md")).unwrap(),
         "one\n2\nthree\n"
     );
-    let text = std::fs::read_to_string(&path).unwrap();
-    let completed_changes = text
-        .lines()
-        .filter(|l| {
-            l.contains("\"method\":\"item/completed\"") && l.contains("\"type\":\"fileChange\"")
-        })
-        .count();
-    assert_eq!(completed_changes, 3, "three fileChange items recorded");
+    assert_eq!(completed(&path, "fileChange"), 3, "three patches recorded");
+    let outcome = rerecord_cassette(&path, &bin)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(outcome, WriteOutcome::Unchanged(path.clone()));
+}
+
+/// A web search (with the reasoning before it and the message after it, in one response)
+/// re-records as the same search.
+#[tokio::test]
+async fn a_web_search_re_records_as_the_same_search() {
+    let Some(bin) = codex_for_conformance("rerecord web_search") else {
+        return;
+    };
+    let (_dir, path, _) = record_fixture("web_search", &bin);
+    assert_eq!(completed(&path, "webSearch"), 1, "one web search recorded");
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("\"query\":\"serde flatten attribute\"")
+    );
     let outcome = rerecord_cassette(&path, &bin)
         .await
         .unwrap_or_else(|err| panic!("{err}"));

@@ -7,8 +7,9 @@
 //! the agent ran becomes a `shell` reply with the same command line, a file change the
 //! `apply_patch` command that makes it again, a message a `message` (or `json` when the turn
 //! asked for an output schema), reasoning a `reasoning` reply, an MCP tool call an `mcp_tool`
-//! reply, a model error an `http_error`, a turn that ran out of time a `stall`. What the scripted
-//! model cannot produce (web searches, other items) is reported by line, not guessed.
+//! reply, a web search a `web_search`, a model error an `http_error`, a turn that ran out of time
+//! a `stall`. What the scripted model cannot produce (other items) is reported by line, not
+//! guessed.
 
 use std::path::PathBuf;
 
@@ -82,10 +83,12 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
                 delta_chars = Some(delta_chars.unwrap_or(0).max(len));
             }
             (false, Some("item/completed")) => match reply_of_item(&params["item"], conv.schema) {
-                Ok(Some(reply @ Reply::Reasoning { .. })) => conv.reasoning.push(reply),
+                Ok(Some(reply @ (Reply::Reasoning { .. } | Reply::WebSearch { .. }))) => {
+                    conv.reasoning.push(reply);
+                }
                 Ok(Some(reply)) if conv.reasoning.is_empty() => conv.replies.push(reply),
                 Ok(Some(reply)) => {
-                    // Reasoning leads to the message or call of the same response.
+                    // Reasoning and web searches lead to the message or call of the same response.
                     let mut items = std::mem::take(&mut conv.reasoning);
                     items.push(reply);
                     conv.replies.push(Reply::Response { items });
@@ -101,6 +104,13 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
                 }
             }
             (false, Some("turn/completed")) => {
+                // A response that ended with reasoning or a search, and nothing after it.
+                let mut leading = std::mem::take(&mut conv.reasoning);
+                match leading.len() {
+                    0 => {}
+                    1 => conv.replies.extend(leading.pop()),
+                    _ => conv.replies.push(Reply::Response { items: leading }),
+                }
                 let status = params.pointer("/turn/status").and_then(Value::as_str);
                 if status == Some("interrupted") && !conv.failed {
                     conv.replies.push(Reply::Stall);
@@ -141,7 +151,7 @@ struct Conv {
     schema: bool,
     /// Whether the current turn's model call failed (its interrupt is not a stall).
     failed: bool,
-    /// Reasoning items waiting for the message or call they lead to.
+    /// Reasoning and web search items waiting for the message or call they lead to.
     reasoning: Vec<Reply>,
     replies: Vec<Reply>,
 }
@@ -195,6 +205,12 @@ fn reply_of_item(item: &Value, schema: bool) -> Result<Option<Reply>, String> {
         },
         "fileChange" => Reply::Shell {
             cmd: super::patch::apply_patch_command(item.get("changes").unwrap_or(&Value::Null))?,
+        },
+        "webSearch" => Reply::WebSearch {
+            query: text("query")
+                .or_else(|| Some(item.pointer("/action/query")?.as_str()?.to_owned()))
+                .filter(|q| !q.is_empty())
+                .ok_or("a web search without a query")?,
         },
         "mcpToolCall" => Reply::McpTool {
             server: text("server").unwrap_or_default(),
@@ -336,11 +352,11 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes/single_turn.jsonl");
         let text = std::fs::read_to_string(&path)
             .unwrap()
-            .replace("\"type\":\"agentMessage\"", "\"type\":\"webSearch\"");
+            .replace("\"type\":\"agentMessage\"", "\"type\":\"imageView\"");
         let cassette = Cassette::parse(&path, &text).unwrap();
         let err = scenario_of(&cassette).unwrap_err();
         assert_eq!(err.lines.len(), 1, "{err}");
-        assert!(err.lines[0].1.contains("`webSearch` item"), "{err}");
+        assert!(err.lines[0].1.contains("`imageView` item"), "{err}");
         assert!(
             err.to_string()
                 .contains(&format!("line {}", err.lines[0].0)),

@@ -123,6 +123,13 @@ pub enum Reply {
         /// The reasoning summary.
         summary: String,
     },
+    /// A web search the model ran (the Responses API's server-side `web_search_call`), which
+    /// Codex reports as a `webSearch` item; usually followed by a message in one `response`.
+    /// JSON: `{"web_search": "query"}`.
+    WebSearch {
+        /// What was searched for.
+        query: String,
+    },
     /// Several output items in one response, in order (for example reasoning, then a message).
     /// JSON: `{"response": [{"reasoning": "..."}, {"message": "..."}]}`.
     Response {
@@ -147,6 +154,7 @@ impl Reply {
                 arguments,
             } => format!("mcp_tool {server}/{tool} {arguments}"),
             Self::Reasoning { summary } => format!("reasoning {summary:?}"),
+            Self::WebSearch { query } => format!("web_search {query:?}"),
             Self::Response { items } => format!(
                 "response [{}]",
                 items
@@ -179,6 +187,7 @@ enum WireReply {
         arguments: Value,
     },
     Reasoning(String),
+    WebSearch(String),
     Response(Vec<Reply>),
 }
 
@@ -212,6 +221,7 @@ impl TryFrom<WireReply> for Reply {
                 );
             }
             WireReply::Reasoning(summary) => Self::Reasoning { summary },
+            WireReply::WebSearch(query) => Self::WebSearch { query },
             WireReply::Response(items) => {
                 if let Some(bad) = items.iter().find(|item| {
                     matches!(
@@ -221,7 +231,7 @@ impl TryFrom<WireReply> for Reply {
                 }) {
                     return Err(format!(
                         "a `response` holds output items (message, json, shell, mcp_tool, \
-                         reasoning), not {}",
+                         reasoning, web_search), not {}",
                         bad.describe()
                     ));
                 }
@@ -259,6 +269,7 @@ impl From<Reply> for WireReply {
             Reply::HttpError { status, body } => Self::HttpError { status, body },
             Reply::Stall => Self::Stall(true),
             Reply::Reasoning { summary } => Self::Reasoning(summary),
+            Reply::WebSearch { query } => Self::WebSearch(query),
             Reply::Response { items } => Self::Response(items),
             Reply::McpTool {
                 server,

@@ -68,6 +68,10 @@ fn output_item(reply: &Reply, conversation: usize, n: usize, i: usize) -> Option
             "type": "reasoning", "id": format!("rs_{conversation}_{n}{suffix}"),
             "summary": [{"type": "summary_text", "text": summary}]
         }),
+        Reply::WebSearch { query } => json!({
+            "type": "web_search_call", "id": format!("ws_{conversation}_{n}{suffix}"),
+            "status": "completed", "action": {"type": "search", "query": query}
+        }),
         Reply::HttpError { .. } | Reply::Stall | Reply::Response { .. } => return None,
     })
 }
