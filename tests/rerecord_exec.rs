@@ -1,5 +1,6 @@
 //! `prompt-diary rerecord` on an exec cassette: two `codex exec` runs on one thread (the second a
-//! `resume` with an output schema and an `-o` file), recorded through the stand-in against the
+//! `resume` with an output schema and an `-o` file; reasoning, a command, a web search and
+//! messages), recorded through the stand-in against the
 //! scripted model, are made again offline from the cassette alone: on the pinned Codex they come
 //! out unchanged; on the previous pin a `.new` waits whose runs `review` reads as unchanged.
 
@@ -24,8 +25,8 @@ const OTHER_CODEX: &str = "0.163.0";
 const SCENARIO: &str = r#"{
   "name": "exec_rerecord",
   "conversations": [{ "replies": [
-    { "shell": "printf 'first\\n' > notes.md" },
-    { "message": "Wrote notes.md." },
+    { "response": [{ "reasoning": "Write the file first." }, { "shell": "printf 'first\\n' > notes.md" }] },
+    { "response": [{ "web_search": "notes.md conventions" }, { "message": "Wrote notes.md." }] },
     { "json": { "lines": 1 } }
   ] }]
 }"#;
@@ -140,6 +141,18 @@ async fn an_exec_cassette_rerecords_offline_unchanged_and_on_another_codex_for_r
         .await
         .expect("the model served every reply");
     let recorded = std::fs::read(&cassette).unwrap();
+    let text = String::from_utf8_lossy(&recorded);
+    for kind in [
+        "reasoning",
+        "web_search",
+        "command_execution",
+        "agent_message",
+    ] {
+        assert!(
+            text.contains(&format!("\"type\":\"{kind}\"")),
+            "the runs printed a {kind} item: {text}"
+        );
+    }
     let path = cassette.display().to_string();
 
     let out = prompt_diary(&["rerecord", &path, "--codex-bin", &bin.display().to_string()]).await;

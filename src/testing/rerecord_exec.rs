@@ -23,6 +23,8 @@ const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 pub(crate) fn exec_scenario_of(cassette: &ExecCassette) -> Result<Scenario, Underivable> {
     let mut replies = Vec::new();
     let mut underivable = Vec::new();
+    // Reasoning and web searches lead to the message or call of the same response.
+    let mut leading: Vec<Reply> = Vec::new();
     for run in &cassette.invocations {
         let schema = run.call.output_schema.is_some();
         for (index, line) in run.stdout.iter().enumerate() {
@@ -32,9 +34,24 @@ pub(crate) fn exec_scenario_of(cassette: &ExecCassette) -> Result<Scenario, Unde
             };
             match event["type"].as_str().unwrap_or("") {
                 "item.completed" => match reply_of_exec_item(&event["item"], schema) {
-                    Ok(Some(reply)) => replies.push(reply),
+                    Ok(Some(reply @ (Reply::Reasoning { .. } | Reply::WebSearch { .. }))) => {
+                        leading.push(reply);
+                    }
+                    Ok(Some(reply)) if leading.is_empty() => replies.push(reply),
+                    Ok(Some(reply)) => {
+                        let mut items = std::mem::take(&mut leading);
+                        items.push(reply);
+                        replies.push(Reply::Response { items });
+                    }
                     Ok(None) => {}
                     Err(what) => underivable.push((number, what)),
+                },
+                "turn.completed" => match leading.len() {
+                    0 => {}
+                    1 => replies.extend(leading.pop()),
+                    _ => replies.push(Reply::Response {
+                        items: std::mem::take(&mut leading),
+                    }),
                 },
                 "turn.failed" | "error" => underivable.push((
                     number,
@@ -81,6 +98,14 @@ fn reply_of_exec_item(item: &Value, schema: bool) -> Result<Option<Reply>, Strin
                 .ok_or_else(|| format!("a command run other than through `bash -c`: {command}"))?;
             Reply::Shell { cmd }
         }
+        "reasoning" => Reply::Reasoning {
+            summary: text("text"),
+        },
+        "web_search" => Reply::WebSearch {
+            query: Some(text("query"))
+                .filter(|q| !q.is_empty())
+                .ok_or("a web search without a query")?,
+        },
         "mcp_tool_call" => Reply::McpTool {
             server: text("server"),
             tool: text("tool"),
@@ -286,11 +311,11 @@ mod tests {
     fn what_the_scripted_model_cannot_produce_is_named_by_line() {
         let text = format!("{HEADER}\n{RUNS}").replace(
             r#""text":"Wrote a.md.","type":"agent_message""#,
-            r#""text":"thinking","type":"reasoning""#,
+            r#""text":"a plan","type":"todo_list""#,
         );
         let err = exec_scenario_of(&parse(&text)).unwrap_err().to_string();
         assert!(
-            err.contains("line 5: a `reasoning` item, which the scripted model cannot produce"),
+            err.contains("line 5: a `todo_list` item, which the scripted model cannot produce"),
             "{err}"
         );
     }
