@@ -3,7 +3,7 @@
 //! after normalisation; a cassette that needs what a cassette does not keep is refused with the
 //! way out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use prompt_diary::cassette::WriteOutcome;
 use prompt_diary::testing::conformance::codex_for_conformance;
@@ -36,6 +36,8 @@ fn copy(name: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 #[case::mcp_tool_call("mcp_tool_call")]
 #[case::repair("repair_missing_artifact")]
 #[case::validation("validation_feedback")]
+#[case::apply_patch("apply_patch")]
+#[case::web_search("web_search")]
 #[tokio::test]
 async fn a_committed_cassette_re_records_offline_unchanged(#[case] name: &str) {
     let Some(bin) = codex_for_conformance(&format!("rerecord {name}")) else {
@@ -68,34 +70,28 @@ async fn a_cassette_calling_mcp_tools_without_its_servers_in_the_header_is_refus
     assert!(err.to_string().contains("record-fixtures"), "{err}");
 }
 
-/// Records `fixtures/scenarios/NAME.json` with the real Codex and the scripted model into a
-/// temp folder: (folder, cassette, workspace).
-fn record_fixture(name: &str, bin: &Path) -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join(format!("{name}.jsonl"));
-    let workspace = dir.path().join("ws");
-    let script = format!("fixtures/scenarios/{name}.json");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
-        .current_dir(ROOT)
-        .args(["record", "--script", &script, "--workspace"])
-        .arg(&workspace)
-        .arg("--out")
-        .arg(&path)
-        .env("PROMPT_DIARY_CODEX_BIN", bin)
-        .env_remove("CI")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (dir, path, workspace)
+/// The cassettes that hold a file change and a web search hold what their cases above prove
+/// re-recordable: three `apply_patch` changes (an added, an updated, a deleted and a moved
+/// file) and one search.
+#[test]
+fn the_patch_and_search_cassettes_hold_their_items() {
+    assert_eq!(completed("apply_patch", "fileChange"), 3);
+    assert_eq!(completed("web_search", "webSearch"), 1);
+    let patches =
+        std::fs::read_to_string(Path::new(ROOT).join("cassettes/apply_patch.jsonl")).unwrap();
+    for kind in [
+        "\"type\":\"add\"",
+        "\"type\":\"update\"",
+        "\"type\":\"delete\"",
+        "\"move_path\":\"{{workspace}}/docs/c.md\"",
+    ] {
+        assert!(patches.contains(kind), "{kind}");
+    }
 }
 
-/// How many `item/completed` lines of `path` report an item of `kind`.
-fn completed(path: &Path, kind: &str) -> usize {
-    std::fs::read_to_string(path)
+/// How many `item/completed` lines of the committed cassette `name` report an item of `kind`.
+fn completed(name: &str, kind: &str) -> usize {
+    std::fs::read_to_string(Path::new(ROOT).join(format!("cassettes/{name}.jsonl")))
         .unwrap()
         .lines()
         .filter(|l| {
@@ -103,44 +99,4 @@ fn completed(path: &Path, kind: &str) -> usize {
                 && l.contains(&format!("\"type\":\"{kind}\""))
         })
         .count()
-}
-
-/// File changes (Codex's `apply_patch`: an added, an updated, a deleted and a moved file) are
-/// derived as the patches that make them: a cassette recorded from `fixtures/scenarios/
-/// apply_patch.json` re-records from itself alone, unchanged, and leaves the same files.
-#[tokio::test]
-async fn file_changes_re_record_as_the_patches_that_made_them() {
-    let Some(bin) = codex_for_conformance("rerecord apply_patch") else {
-        return;
-    };
-    let (_dir, path, workspace) = record_fixture("apply_patch", &bin);
-    assert_eq!(
-        std::fs::read_to_string(workspace.join("docs/c.md")).unwrap(),
-        "one\n2\nthree\n"
-    );
-    assert_eq!(completed(&path, "fileChange"), 3, "three patches recorded");
-    let outcome = rerecord_cassette(&path, &bin)
-        .await
-        .unwrap_or_else(|err| panic!("{err}"));
-    assert_eq!(outcome, WriteOutcome::Unchanged(path.clone()));
-}
-
-/// A web search (with the reasoning before it and the message after it, in one response)
-/// re-records as the same search.
-#[tokio::test]
-async fn a_web_search_re_records_as_the_same_search() {
-    let Some(bin) = codex_for_conformance("rerecord web_search") else {
-        return;
-    };
-    let (_dir, path, _) = record_fixture("web_search", &bin);
-    assert_eq!(completed(&path, "webSearch"), 1, "one web search recorded");
-    assert!(
-        std::fs::read_to_string(&path)
-            .unwrap()
-            .contains("\"query\":\"serde flatten attribute\"")
-    );
-    let outcome = rerecord_cassette(&path, &bin)
-        .await
-        .unwrap_or_else(|err| panic!("{err}"));
-    assert_eq!(outcome, WriteOutcome::Unchanged(path.clone()));
 }

@@ -9,7 +9,8 @@ use super::page::SCRIPT_BLOCKS;
 use super::{PendingNote, render, render_pending};
 use crate::cassette::{Cassette, Timeline};
 
-const COMMITTED: [&str; 12] = [
+const COMMITTED: [&str; 14] = [
+    "apply_patch",
     "approval_declined",
     "concurrent_runners",
     "diary_workflow",
@@ -22,6 +23,7 @@ const COMMITTED: [&str; 12] = [
     "timeout_resume",
     "tool_artifact",
     "validation_feedback",
+    "web_search",
 ];
 
 fn text_of(name: &str) -> String {
