@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::CassetteError;
 use super::effects::{Effect, check_path};
-use super::format::{FORMAT_VERSION, MAGIC, read};
+use super::format::{FORMAT_VERSION, MAGIC, header_json, read};
 
 /// The header's `kind` for exec cassettes (app-server cassettes have none).
 pub(crate) const EXEC_KIND: &str = "exec";
@@ -336,28 +336,7 @@ impl ExecCassette {
 
 /// Checks and reads the header line.
 fn parse_header(path: &Path, first: &str) -> Result<ExecHeader, CassetteError> {
-    let bad = |reason: String| CassetteError::BadLine {
-        path: path.to_owned(),
-        line: 1,
-        reason,
-    };
-    let value: Value = serde_json::from_str(first)
-        .map_err(|err| bad(format!("the header is not JSON ({err})")))?;
-    if value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
-        return Err(bad(format!(
-            "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
-        )));
-    }
-    match value.get("format").and_then(Value::as_u64) {
-        Some(found) if found == u64::from(FORMAT_VERSION) => {}
-        found => {
-            return Err(CassetteError::UnsupportedFormat {
-                path: path.to_owned(),
-                found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
-                expected: FORMAT_VERSION,
-            });
-        }
-    }
+    let (value, bad) = header_json(path, first)?;
     if value.get("kind").and_then(Value::as_str) != Some(EXEC_KIND) {
         return Err(bad(
             "this is an app-server cassette, not an exec one (its header has no \"kind\": \"exec\"); \

@@ -308,28 +308,7 @@ impl<'a> RawCassette<'a> {
 
 /// Checks and reads the header line.
 fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
-    let bad = |reason: String| CassetteError::BadLine {
-        path: path.to_owned(),
-        line: 1,
-        reason,
-    };
-    let header_value: Value = serde_json::from_str(first)
-        .map_err(|err| bad(format!("the header is not JSON ({err})")))?;
-    if header_value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
-        return Err(bad(format!(
-            "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
-        )));
-    }
-    match header_value.get("format").and_then(Value::as_u64) {
-        Some(found) if found == u64::from(FORMAT_VERSION) => {}
-        found => {
-            return Err(CassetteError::UnsupportedFormat {
-                path: path.to_owned(),
-                found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
-                expected: FORMAT_VERSION,
-            });
-        }
-    }
+    let (header_value, bad) = header_json(path, first)?;
     if header_value.get("kind").and_then(Value::as_str) == Some(super::exec_format::EXEC_KIND) {
         return Err(bad(
             "this is an exec cassette (recorded from `codex exec`): replay it by running the same \
@@ -340,6 +319,34 @@ fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
     }
     serde_json::from_value(header_value)
         .map_err(|err| bad(format!("the header is incomplete ({err})")))
+}
+
+/// The header line of any prompt-diary cassette (app-server or exec) as JSON, after checking its
+/// magic and format version, with the maker of this line's errors.
+pub(super) fn header_json<'p>(
+    path: &'p Path,
+    first: &str,
+) -> Result<(Value, impl Fn(String) -> CassetteError + 'p), CassetteError> {
+    let bad = move |reason: String| CassetteError::BadLine {
+        path: path.to_owned(),
+        line: 1,
+        reason,
+    };
+    let value: Value = serde_json::from_str(first)
+        .map_err(|err| bad(format!("the header is not JSON ({err})")))?;
+    if value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
+        return Err(bad(format!(
+            "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
+        )));
+    }
+    match value.get("format").and_then(Value::as_u64) {
+        Some(found) if found == u64::from(FORMAT_VERSION) => Ok((value, bad)),
+        found => Err(CassetteError::UnsupportedFormat {
+            path: path.to_owned(),
+            found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
+            expected: FORMAT_VERSION,
+        }),
+    }
 }
 
 /// Parses one body line. Message lines, the bulk of a cassette, are read into borrowed fields
