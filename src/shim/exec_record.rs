@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::Command;
+use tokio::task::JoinHandle;
 
 use super::exec_args::ExecArgs;
 use super::exec_run::ExecInput;
@@ -53,37 +54,14 @@ pub(super) async fn record(
             let _ = pipe.shutdown().await;
         });
     }
-    let stdout = child.stdout.take().map(|out| {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(out).lines();
-            let mut seen = Vec::new();
-            let mut ours = tokio::io::stdout();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = ours.write_all(line.as_bytes()).await;
-                let _ = ours.write_all(b"\n").await;
-                let _ = ours.flush().await;
-                seen.push(line);
-            }
-            seen
-        })
-    });
-    let stderr = child.stderr.take().map(|err| {
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err).lines();
-            let mut tail = VecDeque::new();
-            let mut ours = tokio::io::stderr();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let _ = ours.write_all(line.as_bytes()).await;
-                let _ = ours.write_all(b"\n").await;
-                let _ = ours.flush().await;
-                if tail.len() == STDERR_TAIL {
-                    tail.pop_front();
-                }
-                tail.push_back(line);
-            }
-            Vec::from(tail)
-        })
-    });
+    let stdout = child
+        .stdout
+        .take()
+        .map(|out| tee(out, tokio::io::stdout(), usize::MAX));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|err| tee(err, tokio::io::stderr(), STDERR_TAIL));
     let status = tokio::select! {
         status = child.wait() => status.map_err(|err| ShimError::Exec(format!("waiting for the real Codex failed: {err}")))?,
         () = terminated() => {
@@ -94,22 +72,8 @@ pub(super) async fn record(
             return Ok(143);
         }
     };
-    let stdout = match stdout {
-        Some(task) => tokio::time::timeout(DRAIN, task)
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let stderr_tail = match stderr {
-        Some(task) => tokio::time::timeout(DRAIN, task)
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .unwrap_or_default(),
-        None => Vec::new(),
-    };
+    let stdout = drained(stdout).await;
+    let stderr_tail = drained(stderr).await;
     let effects = before.diff(&snapshot(&input.workspace));
     let last_message = exec.last_message.as_ref().and_then(|file| {
         let file = std::env::current_dir().map(|cwd| cwd.join(file)).ok()?;
@@ -144,6 +108,41 @@ pub(super) async fn record(
             eprintln!("prompt-diary shim: the run was not recorded: {err}");
             Ok(if code == 0 { 1 } else { code })
         }
+    }
+}
+
+/// Copies the lines of `from` to `to` as they come, and keeps the last `keep` of them.
+fn tee(
+    from: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    mut to: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
+    keep: usize,
+) -> JoinHandle<Vec<String>> {
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(from).lines();
+        let mut kept = VecDeque::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = to.write_all(line.as_bytes()).await;
+            let _ = to.write_all(b"\n").await;
+            let _ = to.flush().await;
+            if kept.len() == keep {
+                kept.pop_front();
+            }
+            kept.push_back(line);
+        }
+        Vec::from(kept)
+    })
+}
+
+/// The lines a [`tee`] kept, once its pipe closed (at most [`DRAIN`] after the process exited:
+/// a grandchild may hold the pipe open).
+async fn drained(task: Option<JoinHandle<Vec<String>>>) -> Vec<String> {
+    match task {
+        Some(task) => tokio::time::timeout(DRAIN, task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        None => Vec::new(),
     }
 }
 
