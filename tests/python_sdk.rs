@@ -4,6 +4,9 @@
 //! `.prompt-diary/venv`) and, for recording, the pinned Codex. Skipped with a message when either
 //! is missing, unless `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set.
 
+#[path = "support/sdk.rs"]
+mod sdk;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -14,6 +17,7 @@ use prompt_diary::testing::conformance::{
     ScriptedCodex, announce_skip, codex_for_conformance, conformance_required,
 };
 use prompt_diary::testing::derive::rerecord_cassette;
+use sdk::{portable, record_env, replay_env};
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -71,16 +75,6 @@ async fn run_sdk(
     (output.status.code().unwrap_or(-1), value, stderr)
 }
 
-/// The output with the run's workspace path replaced, so two runs compare.
-fn portable(value: &Value, workspace: &Path) -> Value {
-    serde_json::from_str(
-        &value
-            .to_string()
-            .replace(&workspace.display().to_string(), "{{workspace}}"),
-    )
-    .unwrap()
-}
-
 #[tokio::test]
 async fn the_python_sdk_records_and_replays_through_the_shim() {
     let Some(python) = python() else { return };
@@ -93,21 +87,10 @@ async fn the_python_sdk_records_and_replays_through_the_shim() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("sdk_repair.jsonl");
-    let cassette_env = ("PROMPT_DIARY_CASSETTE", cassette.display().to_string());
 
     let record_ws = codex.workspace.path().to_path_buf();
-    let (code, live, stderr) = run_sdk(
-        &python,
-        &record_ws,
-        FIRST,
-        &[
-            cassette_env.clone(),
-            ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
-            ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
-            ("CODEX_HOME", codex.home.path().display().to_string()),
-        ],
-    )
-    .await;
+    let (code, live, stderr) =
+        run_sdk(&python, &record_ws, FIRST, &record_env(&cassette, &codex)).await;
     assert_eq!(code, 0, "recording failed: {live}\n{stderr}");
     assert_eq!(
         live["turns"][0]["final_response"],
@@ -123,11 +106,7 @@ async fn the_python_sdk_records_and_replays_through_the_shim() {
     codex.model.shutdown().await; // the model is gone for the replay
 
     let replay_ws = tempfile::tempdir().unwrap();
-    let replay_env = [
-        cassette_env.clone(),
-        ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
-        ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".into()),
-    ];
+    let replay_env = replay_env(&cassette);
     let (code, replayed, stderr) = run_sdk(&python, replay_ws.path(), FIRST, &replay_env).await;
     assert_eq!(code, 0, "replay failed: {replayed}\n{stderr}");
     assert_eq!(
@@ -189,18 +168,8 @@ async fn a_python_sdk_cassette_rerecords_on_another_codex_and_replays_through_th
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("sdk_repair.jsonl");
     let record_ws = codex.workspace.path().to_path_buf();
-    let (code, live, stderr) = run_sdk(
-        &python,
-        &record_ws,
-        FIRST,
-        &[
-            ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
-            ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
-            ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
-            ("CODEX_HOME", codex.home.path().display().to_string()),
-        ],
-    )
-    .await;
+    let (code, live, stderr) =
+        run_sdk(&python, &record_ws, FIRST, &record_env(&cassette, &codex)).await;
     assert_eq!(code, 0, "recording failed: {live}\n{stderr}");
     codex.model.shutdown().await;
 
@@ -221,17 +190,8 @@ async fn a_python_sdk_cassette_rerecords_on_another_codex_and_replays_through_th
     std::fs::rename(&pending, &cassette).unwrap();
 
     let replay_ws = tempfile::tempdir().unwrap();
-    let (code, replayed, stderr) = run_sdk(
-        &python,
-        replay_ws.path(),
-        FIRST,
-        &[
-            ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
-            ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
-            ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".into()),
-        ],
-    )
-    .await;
+    let (code, replayed, stderr) =
+        run_sdk(&python, replay_ws.path(), FIRST, &replay_env(&cassette)).await;
     assert_eq!(
         code, 0,
         "replaying the re-recording failed: {replayed}\n{stderr}"

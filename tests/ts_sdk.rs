@@ -8,6 +8,9 @@
 //! `.prompt-diary/node-sdk`) and, for recording, the pinned Codex. Skipped with a message when
 //! one is missing, unless `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set.
 
+#[path = "support/sdk.rs"]
+mod sdk;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -15,6 +18,7 @@ use std::time::Duration;
 use prompt_diary::testing::conformance::{
     ScriptedCodex, announce_skip, codex_for_conformance, conformance_required,
 };
+use sdk::{portable, record_env, replay_env};
 use serde_json::Value;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -85,16 +89,6 @@ async fn run_sdk(
     (output.status.code().unwrap_or(-1), value, stderr)
 }
 
-/// The output with the run's workspace path replaced, so two runs compare.
-fn portable(value: &Value, workspace: &Path) -> Value {
-    serde_json::from_str(
-        &value
-            .to_string()
-            .replace(&workspace.display().to_string(), "{{workspace}}"),
-    )
-    .expect("still JSON")
-}
-
 #[tokio::test]
 async fn the_typescript_sdk_records_and_replays_a_repair_on_one_thread() {
     let Some(sdk) = sdk_dir() else { return };
@@ -108,21 +102,10 @@ async fn the_typescript_sdk_records_and_replays_a_repair_on_one_thread() {
         .expect("scripted model");
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("ts_sdk_repair.jsonl");
-    let cassette_env = ("PROMPT_DIARY_CASSETTE", cassette.display().to_string());
 
     let record_ws = codex.workspace.path().to_path_buf();
-    let (code, live, stderr) = run_sdk(
-        &sdk,
-        &record_ws,
-        FIRST,
-        &[
-            cassette_env.clone(),
-            ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
-            ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
-            ("CODEX_HOME", codex.home.path().display().to_string()),
-        ],
-    )
-    .await;
+    let (code, live, stderr) =
+        run_sdk(&sdk, &record_ws, FIRST, &record_env(&cassette, &codex)).await;
     assert_eq!(code, 0, "recording failed: {live}\n{stderr}");
     let turns = &live["turns"];
     assert_eq!(turns[0]["finalResponse"], "I have planned the artifact.");
@@ -169,11 +152,7 @@ async fn the_typescript_sdk_records_and_replays_a_repair_on_one_thread() {
         "the schema file is kept by its contents: {text}"
     );
 
-    let replay_env = [
-        cassette_env.clone(),
-        ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
-        ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".into()),
-    ];
+    let replay_env = replay_env(&cassette);
     for round in 1..=3 {
         let replay_ws = tempfile::tempdir().unwrap();
         let (code, replayed, stderr) = run_sdk(&sdk, replay_ws.path(), FIRST, &replay_env).await;
