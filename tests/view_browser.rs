@@ -119,6 +119,25 @@ fn committed_page(dir: &Path, name: &str) -> PathBuf {
     page
 }
 
+/// Writes the edited cassette `text` as `dir/NAME.jsonl`, replays it (it must diverge) and
+/// returns the divergence page `replay --html` wrote.
+fn divergence_page(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let cassette = format!("{name}.jsonl");
+    std::fs::write(dir.join(&cassette), text).unwrap();
+    let page = dir.join("divergence.html");
+    let out = prompt_diary(
+        dir,
+        &[
+            Path::new("replay"),
+            Path::new(&cassette),
+            Path::new("--html"),
+            &page,
+        ],
+    );
+    assert!(!out.status.success(), "the edited cassette diverges");
+    page
+}
+
 /// Lists the visible `pre.file` blocks' texts (the files the open turns wrote).
 const VISIBLE_FILES: &str = "Array.from(document.querySelectorAll('pre.file')).filter(e => \
     e.offsetParent !== null).map(e => e.textContent)";
@@ -289,18 +308,7 @@ fn a_divergence_page_from_replay_html_shows_recorded_and_sent_side_by_side() {
         1,
     );
     assert_ne!(edited, text);
-    std::fs::write(dir.path().join("concurrent_runners.jsonl"), edited).unwrap();
-    let page = dir.path().join("divergence.html");
-    let out = prompt_diary(
-        dir.path(),
-        &[
-            Path::new("replay"),
-            Path::new("concurrent_runners.jsonl"),
-            Path::new("--html"),
-            &page,
-        ],
-    );
-    assert!(!out.status.success(), "the edited cassette diverges");
+    let page = divergence_page(dir.path(), "concurrent_runners", &edited);
     let marked = marked_divergence(&page);
     let conv = marked["conversation"].as_str().unwrap().to_owned();
     let recorded = marked["recorded"]["params"]["input"][0]["text"]
@@ -358,18 +366,7 @@ fn a_single_conversation_divergence_page_for_the_readme() {
         "\"input\":[{\"text\":\"Write artifact.md with a heading and one line.\"",
         1,
     );
-    std::fs::write(dir.path().join("tool_artifact.jsonl"), edited).unwrap();
-    let page = dir.path().join("divergence.html");
-    let out = prompt_diary(
-        dir.path(),
-        &[
-            Path::new("replay"),
-            Path::new("tool_artifact.jsonl"),
-            Path::new("--html"),
-            &page,
-        ],
-    );
-    assert!(!out.status.success(), "the edited cassette diverges");
+    let page = divergence_page(dir.path(), "tool_artifact", &edited);
     let shot = screenshot("divergence.png");
     let report = drive(
         &browser,
