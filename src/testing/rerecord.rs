@@ -97,15 +97,8 @@ pub async fn rerecord_cassette(
     if !fixtures.is_dir() {
         fixtures = root_of(Path::new(".")).join("fixtures");
     }
-    let record = |source: AgentError| RerecordError::Record {
-        path: path.to_owned(),
-        source,
-    };
-    let setup = |err: std::io::Error| {
-        record(AgentError::BackendUnavailable {
-            message: err.to_string(),
-        })
-    };
+    let record = |source: AgentError| failed(path, source);
+    let setup = |err: std::io::Error| unavailable(path, err);
     let model = ScriptedModel::start(scenario).await.map_err(setup)?;
     let home = CodexHome::for_model(&model).map_err(setup)?;
     let dirs = super::fixtures::workspaces(client.runners.len()).map_err(setup)?;
@@ -114,10 +107,7 @@ pub async fn rerecord_cassette(
         .with_codex_bin(codex_bin)
         .with_codex_home(home.path());
     config.mcp_config_overrides = client.overrides(&fixtures);
-    let mut options = RecordOptions::new(path);
-    options.scenario = cassette.header.scenario.clone();
-    options.record_command = cassette.header.record_command.clone();
-    options.backend_overrides = cassette.header.backend_overrides.clone();
+    let options = options_like(path, &cassette);
     let progress = std::sync::Arc::new(|_: &str| {});
     let recorded = record_script(config, options, &client, &workspaces, progress).await;
     let followed: Result<(), ScenarioMismatch> = model.finish().await;
@@ -148,15 +138,7 @@ async fn rerecord_client_side(
     scenario: Scenario,
     codex_bin: &Path,
 ) -> Result<WriteOutcome, RerecordError> {
-    let record = |source: AgentError| RerecordError::Record {
-        path: path.to_owned(),
-        source,
-    };
-    let setup = |err: std::io::Error| {
-        record(AgentError::BackendUnavailable {
-            message: err.to_string(),
-        })
-    };
+    let setup = |err: std::io::Error| unavailable(path, err);
     let model = ScriptedModel::start(scenario).await.map_err(setup)?;
     let home = CodexHome::for_model(&model).map_err(setup)?;
     let workspace = tempfile::tempdir().map_err(setup)?;
@@ -172,15 +154,8 @@ async fn rerecord_client_side(
         args,
         env: vec![("CODEX_HOME".to_owned(), home.path().display().to_string())],
     };
-    let mut options = RecordOptions::new(path);
-    options.scenario = header.scenario.clone();
-    options.record_command = header.record_command.clone();
-    options.backend_overrides = header.backend_overrides.clone();
-    let mut connection = connect::record(&endpoint, options).map_err(|err| {
-        record(AgentError::BackendUnavailable {
-            message: err.to_string(),
-        })
-    })?;
+    let mut connection = connect::record(&endpoint, options_like(path, cassette))
+        .map_err(|err| unavailable(path, err))?;
     let outcome = connection.recording_outcome();
     let sent = send_client_side(cassette, &mut connection, workspace.path()).await;
     let closed = connection.close().await;
@@ -190,17 +165,42 @@ async fn rerecord_client_side(
         line: err.line,
         reason: err.reason,
     })?;
-    closed.map_err(|err| {
-        record(AgentError::BackendUnavailable {
-            message: format!("closing the recording: {err}"),
-        })
-    })?;
-    followed.map_err(|mismatch| record(AgentError::Backend(std::sync::Arc::new(mismatch))))?;
-    outcome.and_then(|o| o.get()).ok_or_else(|| {
-        record(AgentError::BackendUnavailable {
-            message: "the recording wrote no cassette".to_owned(),
-        })
-    })
+    closed.map_err(|err| unavailable(path, format!("closing the recording: {err}")))?;
+    followed
+        .map_err(|mismatch| failed(path, AgentError::Backend(std::sync::Arc::new(mismatch))))?;
+    outcome
+        .and_then(|o| o.get())
+        .ok_or_else(|| unavailable(path, "the recording wrote no cassette"))
+}
+
+/// Recording options that keep `cassette`'s header: its scenario, the command that re-records
+/// it and the app-server's `-c` overrides.
+fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
+    let header = &cassette.header;
+    let mut options = RecordOptions::new(path);
+    options.scenario = header.scenario.clone();
+    options.record_command = header.record_command.clone();
+    options.backend_overrides = header.backend_overrides.clone();
+    options
+}
+
+/// Re-recording `path` failed with `source`.
+fn failed(path: &Path, source: AgentError) -> RerecordError {
+    RerecordError::Record {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Re-recording `path` could not set up or finish: the model, the Codex home, the process, the
+/// file.
+fn unavailable(path: &Path, reason: impl fmt::Display) -> RerecordError {
+    failed(
+        path,
+        AgentError::BackendUnavailable {
+            message: reason.to_string(),
+        },
+    )
 }
 
 fn scenario_uses_mcp(scenario: &Scenario) -> bool {
