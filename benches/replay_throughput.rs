@@ -18,9 +18,7 @@ use common::{Summary, knob, publish, table};
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::cassette::{RecordOptions, Recorder};
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::testing::session::{RpcSession, ThreadEvent};
 use prompt_diary::transport::Message;
 use serde_json::{Value, json};

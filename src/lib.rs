@@ -8,12 +8,12 @@
 //! Generation code depends only on the neutral port, [`agent`]: it asks an
 //! [`AgentSessionFactory`](agent::AgentSessionFactory) for one [`AgentRunner`](agent::AgentRunner)
 //! per conversation, runs turns, and checks its own artifacts on disk. The Codex adapter,
-//! [`integrations::codex_runner`], implements the port on a real `codex app-server` process:
+//! [`codex`], implements the port on a real `codex app-server` process:
 //!
 //! ```no_run
 //! use std::time::Duration;
 //! use prompt_diary::agent::{AgentConfig, AgentSessionFactory, TurnOptions};
-//! use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+//! use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 //!
 //! # async fn demo(workspace_dir: std::path::PathBuf) -> Result<(), prompt_diary::agent::AgentError> {
 //! let factory = CodexAgentSessionFactory::start(CodexBackendConfig::default()).await?;
@@ -32,38 +32,50 @@
 //! Every public module, in one line each (top to bottom; `docs/architecture.md` has the layer
 //! table that `tests/layering.rs` enforces):
 //! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls.
-//! - [`cmds`]: composition roots: the generation workflow wired to a Codex session factory, the
-//!   demo.
+//! - [`compose`]: composition roots: the generation workflow wired to a Codex session factory.
 //! - [`generate`]: generation phases and the artifact-aware repair loop, on the port only.
 //! - [`agent`]: the neutral port: config, turn options, results and events, runner and factory
 //!   traits, `AgentError`.
-//! - [`integrations`]: backends behind the port; [`integrations::codex_runner`] is the Codex
-//!   adapter (threads, turns, approvals, timeouts).
+//! - [`codex`]: the Codex adapter behind the port (threads, turns, approvals, timeouts), over
+//!   its JSON-RPC session.
+//! - [`rerecord`] (feature `rerecord`): re-recording a cassette offline on any Codex (a scenario
+//!   for the scripted model derived from it, its client's side rebuilt), `upgrade-codex`, and
+//!   replaying a cassette's client through the adapter.
 //! - [`cassette`]: record and replay: the file, normalisation, typed divergences, the recording
 //!   and replay transports, timelines, checks.
 //! - [`codex_bin`]: finding, installing and fingerprinting the Codex CLI.
 //! - [`transport`]: how messages move: the `Transport` trait, the `Message` enum,
 //!   `ProcessTransport`.
-//! - [`shim`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
-//! - [`testing`] (feature `test-util`): the scripted local model, fixtures and their drift
-//!   check, `FakeAgentSessionFactory`, conformance helpers.
+//! - [`stand_in`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
+//! - [`testing`] (feature `test-util`): test support: the scripted local model (re-exported
+//!   from the `prompt-diary-scripted-model` crate), the fixtures and their drift check,
+//!   `FakeAgentSessionFactory`, conformance helpers.
 //!
 //! The Codex binary is found in this order: `CodexBackendConfig::codex_bin`, the
 //! `PROMPT_DIARY_CODEX_BIN` environment variable, the project-local install made by
 //! `prompt-diary install-codex`, then `codex` on `PATH`.
 
-#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+// A build without the command line (`--no-default-features`, the library a dependent compiles)
+// keeps the readers only the command line calls (verify, review, inspect, view, schema
+// comparison, the stand-in's installer) compiled but unused; they are not gated one by one.
+#![cfg_attr(
+    not(feature = "cli"),
+    allow(dead_code, unused_imports, unreachable_pub)
+)]
 
 pub mod agent;
 pub mod cassette;
 #[cfg(feature = "cli")]
 pub mod cli;
-pub mod cmds;
+pub mod codex;
 pub mod codex_bin;
+pub mod compose;
 mod connect;
 pub mod generate;
-pub mod integrations;
-pub mod shim;
+#[cfg(feature = "rerecord")]
+pub mod rerecord;
+pub mod stand_in;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod transport;

@@ -1,21 +1,40 @@
-//! Binary resolution when nothing is installed. Its own test binary: it changes the process's
-//! environment and working directory, which no other test may share.
+//! Binary resolution when nothing is installed: the `prompt-diary` binary runs in an empty
+//! folder with an empty `PATH` and no `PROMPT_DIARY_CODEX_BIN` (set on the child, so this
+//! process's environment is never changed), and its error names the resolution order and the
+//! command that installs Codex.
 
-use prompt_diary::agent::AgentError;
-use prompt_diary::codex_bin::{PINNED_CODEX_VERSION, resolve_codex_bin};
-use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+use std::process::Command;
 
-#[tokio::test]
-async fn no_binary_anywhere_names_the_resolution_order_and_the_install_command() {
-    let empty = tempfile::tempdir().unwrap();
-    // SAFETY: this test binary has a single test, so no other thread reads the environment.
-    unsafe {
-        std::env::remove_var("PROMPT_DIARY_CODEX_BIN");
-        std::env::set_var("PATH", empty.path());
-    }
-    std::env::set_current_dir(empty.path()).unwrap();
+use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
 
-    let err = resolve_codex_bin(None).unwrap_err().to_string();
+#[test]
+fn no_binary_anywhere_names_the_resolution_order_and_the_install_command() {
+    let root = tempfile::tempdir().unwrap();
+    let empty = root.path().join("empty");
+    let cwd = root.path().join("project");
+    std::fs::create_dir_all(&empty).unwrap();
+    std::fs::create_dir_all(&cwd).unwrap();
+
+    // `record` starts a Codex session factory, so the error comes through the adapter.
+    let out = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .args([
+            "record",
+            "--prompt",
+            "hi",
+            "--workspace",
+            "ws",
+            "--out",
+            "c.jsonl",
+        ])
+        .env_clear()
+        .env("PATH", &empty)
+        .env("HOME", root.path())
+        .current_dir(&cwd)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the agent backend could not start"), "{err}");
     let order = [
         "1. CodexBackendConfig::codex_bin",
         "2. $PROMPT_DIARY_CODEX_BIN",
@@ -37,10 +56,5 @@ async fn no_binary_anywhere_names_the_resolution_order_and_the_install_command()
         )),
         "{err}"
     );
-
-    let start = CodexAgentSessionFactory::start(CodexBackendConfig::default()).await;
-    let Err(AgentError::BackendUnavailable { message }) = start else {
-        panic!("expected BackendUnavailable")
-    };
-    assert!(message.contains("install-codex"), "{message}");
+    assert!(!cwd.join("c.jsonl").exists(), "nothing is recorded");
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use prompt_diary::agent::blocking::BlockingSessionFactory;
 use prompt_diary::agent::{AgentConfig, TurnOptions};
 use prompt_diary::cassette::CassetteMode;
-use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 
 #[test]
 fn a_synchronous_caller_runs_a_turn_and_sees_the_artifact() {

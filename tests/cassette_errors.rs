@@ -79,9 +79,9 @@ async fn a_cassette_from_another_format_version_asks_for_a_re_record() {
 #[tokio::test]
 async fn a_missing_cassette_in_replay_mode_names_the_command_that_records_it() {
     let path = PathBuf::from(ROOT).join("cassettes/never_recorded.jsonl");
-    let config = prompt_diary::integrations::codex_runner::CodexBackendConfig::default()
+    let config = prompt_diary::codex::CodexBackendConfig::default()
         .with_cassette(&path, CassetteMode::Replay);
-    let err = prompt_diary::integrations::codex_runner::CodexBackend::start(config)
+    let err = prompt_diary::codex::CodexBackend::start(config)
         .await
         .err()
         .unwrap()

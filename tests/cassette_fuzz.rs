@@ -8,9 +8,7 @@ use std::time::Duration;
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::Cassette;
 use prompt_diary::cassette::ReplayTransport;
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 

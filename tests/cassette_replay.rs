@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use prompt_diary::agent::{AgentTurnResult, EventKind};
-use prompt_diary::testing::driver::{RunnerOutcome, TurnOutcome};
+use prompt_diary::rerecord::driver::{RunnerOutcome, TurnOutcome};
 use prompt_diary::testing::fixtures;
 use serde_json::json;
 

@@ -204,7 +204,7 @@ fn install_stand_in_writes_a_codex_link_to_the_stand_in_and_leaves_a_real_codex_
     );
     let version = Command::new(&link).arg("--version").output().unwrap();
     assert!(
-        String::from_utf8_lossy(&version.stdout).contains("(prompt-diary shim)"),
+        String::from_utf8_lossy(&version.stdout).contains("(prompt-diary stand-in)"),
         "{version:?}"
     );
     assert_eq!(

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use prompt_diary::agent::{AgentError, AgentSessionFactory, ApprovalMode, EventKind, TurnOptions};
-use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use prompt_diary::testing::processes::{comm, is_alive, pids_with_env};

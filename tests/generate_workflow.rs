@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use prompt_diary::agent::{AgentSessionFactory, TurnOptions};
-use prompt_diary::cmds::generate::wire_generation_workflow;
+use prompt_diary::compose::wire_generation_workflow;
 use prompt_diary::generate::{EntryRequest, PhaseSettings};
 use prompt_diary::testing::{FakeAgentSessionFactory, FakeRunner, FakeTurn};
 use tokio::sync::Barrier;

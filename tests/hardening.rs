@@ -5,9 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::testing::processes::{is_alive, pids_with_env};
 
 const MARKER: &str = "PROMPT_DIARY_HARDENING_MARKER";

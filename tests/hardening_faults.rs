@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
-use prompt_diary::integrations::codex_runner::{CodexAgentRunner, CodexBackend};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend};
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use prompt_diary::testing::processes::{comm, is_alive, pids_with_env};

@@ -9,9 +9,7 @@ use std::time::Duration;
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
 use prompt_diary::cassette::Cassette;
 use prompt_diary::cassette::ReplayTransport;
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use rstest::rstest;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

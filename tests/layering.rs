@@ -1,28 +1,33 @@
-//! The layers of DESIGN.md and docs/architecture.md, checked on the source: every `crate::` path
-//! a file names must point to its own layer or to one the table lets it use. The arrows go one
-//! way; the transport knows nothing of cassettes or Codex, the cassette nothing of processes, the
-//! adapter asks the opener (`connect`) for a transport, and nothing outside the test kit, the
-//! command line and the composition roots names the test kit. `src/generate/` is held to more:
-//! it may not even name a backend, and only the composition roots (and the test kit) name both
-//! the phases and the integrations.
+//! The layers of docs/architecture.md, checked on the source: every `crate::` path a file names
+//! must point to its own layer or to one the table lets it use. The arrows go one way; the
+//! transport knows nothing of cassettes or Codex, the cassette nothing of processes, the cassette
+//! kinds (app-server, exec) nothing of each other, the adapter asks the opener (`connect`) for a
+//! transport, re-recording never names the test kit, and nothing outside tests, the command line
+//! and the composition roots names the test kit. `src/generate/` is held to more: it may not even
+//! name a backend, and only the composition roots (and the test kit) name both the phases and
+//! the adapter. The scripted model is a crate of its own (`crates/scripted-model`) that names
+//! nothing of this one.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// Module path prefix → layer, longest prefix first.
 const LAYERS: &[(&str, &str)] = &[
-    ("integrations::codex_runner", "adapter"),
-    ("integrations::codex", "session"),
-    ("integrations", "integrations"),
-    ("transport", "transport"),
-    ("cassette", "cassette"),
+    ("codex::rpc", "session"),
     ("codex_bin", "codex_bin"),
+    ("codex", "adapter"),
+    ("transport", "transport"),
+    ("cassette::normalize", "normalize"),
+    ("cassette::app_server", "app_server"),
+    ("cassette::exec", "exec"),
+    ("cassette", "cassette"),
     ("connect", "connect"),
     ("agent", "agent"),
     ("generate", "generate"),
-    ("cmds", "cmds"),
+    ("compose", "compose"),
     ("cli", "cli"),
-    ("shim", "shim"),
+    ("stand_in", "stand_in"),
+    ("rerecord", "rerecord"),
     ("testing", "testing"),
     ("view", "view"),
 ];
@@ -33,7 +38,16 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("transport", &[]),
     ("codex_bin", &[]),
     ("agent", &[]),
-    ("cassette", &["transport"]),
+    // The cassette's shared rooms (envelope, kind dispatch, effects, modes, writing, pending,
+    // verify) re-export and dispatch to both kinds; the kinds share only the root and
+    // normalisation, never each other.
+    ("normalize", &["cassette"]),
+    ("app_server", &["cassette", "normalize", "transport"]),
+    ("exec", &["cassette", "normalize", "transport"]),
+    (
+        "cassette",
+        &["normalize", "app_server", "exec", "transport"],
+    ),
     ("connect", &["transport", "cassette", "codex_bin"]),
     ("session", &["transport"]),
     (
@@ -43,7 +57,6 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "session",
             "connect",
             "codex_bin",
-            "integrations",
             "transport:Transport",
             "transport:RequestId",
             "cassette:CassetteSettings",
@@ -53,18 +66,33 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "cassette:RecordingOutcome",
         ],
     ),
-    ("integrations", &[]),
     ("generate", &["agent"]),
-    ("shim", &["transport", "cassette", "connect", "codex_bin"]),
     (
-        "cmds",
+        "stand_in",
+        &["transport", "cassette", "connect", "codex_bin"],
+    ),
+    (
+        "rerecord",
+        &[
+            "agent",
+            "adapter",
+            "session",
+            "cassette",
+            "connect",
+            "codex_bin",
+            "transport",
+            "view",
+        ],
+    ),
+    (
+        "compose",
         &[
             "agent",
             "generate",
             "adapter",
-            "integrations",
             "cassette",
             "codex_bin",
+            "rerecord",
             "testing",
         ],
     ),
@@ -275,34 +303,49 @@ fn each_kind_of_wrong_arrow_is_caught() {
             "the transport layer names `crate::cassette::Cassette`",
         ),
         (
-            "cassette::replay",
-            "use crate::integrations::codex::RpcSession;",
-            "the cassette layer names `crate::integrations::codex::RpcSession`",
+            "cassette::app_server::replay",
+            "use crate::codex::rpc::RpcSession;",
+            "the app_server layer names `crate::codex::rpc::RpcSession`",
         ),
         (
-            "integrations::codex_runner::backend",
+            "codex::backend",
             "use crate::cassette::ReplayTransport;",
             "the adapter layer names `crate::cassette::ReplayTransport`",
         ),
         (
-            "integrations::codex_runner::backend",
+            "codex::backend",
             "use crate::transport::ProcessTransport;",
             "the adapter layer names `crate::transport::ProcessTransport`",
         ),
         (
-            "integrations::codex::session",
-            "use crate::integrations::codex_runner::CodexBackend;",
+            "codex::rpc::session",
+            "use crate::codex::CodexBackend;",
             "the session layer names",
         ),
         (
             "generate::draft",
-            "use crate::integrations::codex_runner::CodexBackend;",
+            "use crate::codex::CodexBackend;",
             "the generate layer names",
         ),
         (
-            "shim::run",
-            "use crate::integrations::codex_runner::CodexAgentRunner;",
-            "the shim layer names",
+            "stand_in::run",
+            "use crate::codex::CodexAgentRunner;",
+            "the stand_in layer names",
+        ),
+        (
+            "cassette::exec::replayer",
+            "use crate::cassette::app_server::format::Cassette;",
+            "the exec layer names `crate::cassette::app_server::format::Cassette`",
+        ),
+        (
+            "cassette::app_server::recorder",
+            "use crate::cassette::exec::recorder::record_run;",
+            "the app_server layer names",
+        ),
+        (
+            "rerecord::run",
+            "use crate::testing::FakeAgentSessionFactory;",
+            "the rerecord layer names `crate::testing::FakeAgentSessionFactory`",
         ),
         (
             "connect::open",
@@ -317,13 +360,7 @@ fn each_kind_of_wrong_arrow_is_caught() {
             "{module}: {text}: {found:?}"
         );
     }
-    assert!(
-        violations(
-            "integrations::codex_runner::backend",
-            "use crate::cassette::CassetteSettings;"
-        )
-        .is_empty()
-    );
+    assert!(violations("codex::backend", "use crate::cassette::CassetteSettings;").is_empty());
     assert!(violations("cli::record", "use crate::testing::ScriptedModel;").is_empty());
 }
 
@@ -387,7 +424,7 @@ fn generate_names_no_backend_module() {
     assert!(
         report.is_empty(),
         "src/generate must depend only on prompt_diary::agent; move the wiring to \
-         src/cmds/generate.rs:\n{}",
+         src/compose/workflow.rs:\n{}",
         report.join("\n")
     );
 }
@@ -411,14 +448,14 @@ fn the_generate_scan_catches_each_forbidden_name() {
 }
 
 #[test]
-fn only_the_composition_root_names_both_generate_and_integrations() {
+fn only_the_composition_root_names_both_generate_and_the_adapter() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let cmds = src.join("cmds");
+    let compose = src.join("compose");
     // The test kit may use every layer (its workflow fixture records the composed workflow).
     let testing = src.join("testing");
     let mut both = Vec::new();
     for file in rust_files(&src) {
-        if file.starts_with(&cmds) || file.starts_with(&testing) {
+        if file.starts_with(&compose) || file.starts_with(&testing) {
             continue;
         }
         let text = std::fs::read_to_string(&file).unwrap();
@@ -429,12 +466,71 @@ fn only_the_composition_root_names_both_generate_and_integrations() {
         ]
         .iter()
         .any(|path| text.contains(path));
-        if names_generate && text.contains("integrations") {
+        if names_generate
+            && (text.contains("crate::codex::") || text.contains("prompt_diary::codex::"))
+        {
             both.push(file.display().to_string());
         }
     }
     assert!(
         both.is_empty(),
-        "only src/cmds/ (and the test kit) may wire generate to integrations; these files name both: {both:?}"
+        "only src/compose/ (and the test kit) may wire generate to the adapter; these files name both: {both:?}"
     );
+}
+
+/// Folders of `src/` that may name the test kit: the kit itself, the command line and the
+/// composition roots. Every other room is product code.
+const MAY_NAME_THE_TEST_KIT: &[&str] = &["testing", "cli", "compose"];
+
+#[test]
+fn no_product_room_names_the_test_kit() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut report = Vec::new();
+    for file in rust_files(&src) {
+        let room = file.strip_prefix(&src).unwrap().iter().next().unwrap();
+        if MAY_NAME_THE_TEST_KIT.iter().any(|r| room == *r) {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        if code.contains("testing::") {
+            report.push(file.display().to_string());
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "product rooms must not name the test kit (`testing::`): {report:?}"
+    );
+}
+
+#[test]
+fn the_scripted_model_crate_names_nothing_of_prompt_diary() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/scripted-model/src");
+    let files = rust_files(&root);
+    assert!(
+        files.len() >= 5,
+        "expected the scripted model's sources under {}",
+        root.display()
+    );
+    let mut report = Vec::new();
+    for file in files {
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        if code.contains("prompt_diary::") {
+            report.push(file.display().to_string());
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "the scripted model must stand alone: {report:?}"
+    );
+    let manifest = std::fs::read_to_string(root.parent().unwrap().join("Cargo.toml")).unwrap();
+    assert!(
+        !manifest.contains("prompt-diary ="),
+        "the scripted model must not depend on prompt-diary"
+    );
+}
+
+#[test]
+fn the_product_scan_sees_a_test_kit_path_in_code_but_not_in_comments() {
+    assert!(code_only("use crate::testing::ScriptedModel;").contains("testing::"));
+    assert!(!code_only("// see testing::ScriptedModel").contains("testing::"));
 }

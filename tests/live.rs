@@ -5,12 +5,12 @@
 use std::sync::Arc;
 
 use prompt_diary::cassette::{Cassette, RecordOptions, Timeline, WriteOutcome};
+use prompt_diary::codex::CodexBackendConfig;
 use prompt_diary::codex_bin::resolve_codex_bin;
-use prompt_diary::integrations::codex_runner::CodexBackendConfig;
+use prompt_diary::rerecord::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
+use prompt_diary::rerecord::recording::record_script;
+use prompt_diary::rerecord::{ReplayOptions, replay_cassette};
 use prompt_diary::testing::conformance::announce_skip;
-use prompt_diary::testing::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
-use prompt_diary::testing::from_cassette::{ReplayOptions, replay_cassette};
-use prompt_diary::testing::recording::record_script;
 
 /// The opt-in switch.
 const LIVE_ENV: &str = "PROMPT_DIARY_LIVE";

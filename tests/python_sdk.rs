@@ -1,4 +1,4 @@
-//! The official Python SDK (`openai-codex==0.163.0`) records and replays through the shim.
+//! The official Python SDK (`openai-codex==0.163.0`) records and replays through the stand-in.
 //!
 //! Needs the project's Python environment (`bash scripts/python-env.sh` creates
 //! `.prompt-diary/venv`) and, for recording, the pinned Codex. Skipped with a message when either
@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use prompt_diary::cassette::{Cassette, Meaning, WriteOutcome};
+use prompt_diary::cassette::{Cassette, WriteOutcome};
 use prompt_diary::codex_bin::installed_binary;
+use prompt_diary::rerecord::rerecord_cassette;
 use prompt_diary::testing::conformance::{
     ScriptedCodex, announce_skip, codex_for_conformance, conformance_required,
 };
-use prompt_diary::testing::derive::rerecord_cassette;
 use sdk::{portable, record_env, replay_env};
 use serde_json::Value;
 
@@ -122,7 +122,7 @@ async fn the_python_sdk_records_and_replays_through_the_shim() {
         &replay_env,
     )
     .await;
-    // (The SDK keeps the shim's stderr to itself; tests/shim.rs checks the shim's own exit.)
+    // (The SDK keeps the stand-in's stderr to itself; tests/shim.rs checks the stand-in's own exit.)
     assert_eq!(code, 3, "the SDK call failed: {failed}\n{stderr}");
     let error = failed["error"].as_str().unwrap();
     assert!(
@@ -179,12 +179,19 @@ async fn a_python_sdk_cassette_rerecords_on_another_codex_and_replays_through_th
     let WriteOutcome::Pending { pending, .. } = outcome else {
         panic!("another Codex version records another header: {outcome:?}");
     };
-    let before = Cassette::load(&cassette, "").unwrap();
+    let _before = Cassette::load(&cassette, "").unwrap();
     let after = Cassette::load(&pending, "").unwrap();
     assert_eq!(after.header.codex_version, OTHER_CODEX);
-    let meaning = Meaning::of(&before, &after);
+    // Read by meaning, as a user reads it: `prompt-diary review` of the cassette's folder.
+    let review = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .arg("review")
+        .arg(cassette.parent().unwrap())
+        .output()
+        .unwrap();
+    let meaning = String::from_utf8_lossy(&review.stdout);
+    assert!(review.status.success(), "{meaning}");
     assert!(
-        meaning.agent.is_empty(),
+        meaning.contains("what the agent did: unchanged"),
         "what the agent did must not change: {meaning}"
     );
     std::fs::rename(&pending, &cassette).unwrap();

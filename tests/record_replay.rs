@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use prompt_diary::cassette::WriteOutcome;
+use prompt_diary::rerecord::driver::{RunnerOutcome, TurnOutcome};
 use prompt_diary::testing::conformance::codex_for_conformance;
-use prompt_diary::testing::driver::{RunnerOutcome, TurnOutcome};
 use prompt_diary::testing::fixtures;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

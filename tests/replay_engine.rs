@@ -7,9 +7,7 @@ use std::time::Duration;
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
 use prompt_diary::cassette::ReplayTransport;
 use prompt_diary::cassette::{Cassette, RecordOptions, Recorder};
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::transport::Message;
 use serde_json::{Value, json};
 

@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use prompt_diary::cassette::WriteOutcome;
+use prompt_diary::rerecord::{RerecordError, rerecord_cassette};
 use prompt_diary::testing::conformance::codex_for_conformance;
-use prompt_diary::testing::derive::{RerecordError, rerecord_cassette};
 use rstest::rstest;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

@@ -6,10 +6,8 @@ use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
 use prompt_diary::cassette::ReplayTransport;
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -19,7 +17,7 @@ fn opts() -> TurnOptions {
     TurnOptions::with_timeout(Duration::from_secs(60))
 }
 
-/// A backend whose "Codex binary" is the shim, configured by environment.
+/// A backend whose "Codex binary" is the stand-in, configured by environment.
 fn shim_backend_config(cassette: &Path, mode: &str) -> CodexBackendConfig {
     CodexBackendConfig::default()
         .with_codex_bin(SHIM)
@@ -87,7 +85,10 @@ async fn a_cassette_recorded_through_the_shim_replays_through_the_library() {
         .await
         .unwrap();
     backend.shutdown().await.unwrap();
-    assert!(cassette.exists(), "the shim wrote the cassette on close");
+    assert!(
+        cassette.exists(),
+        "the stand-in wrote the cassette on close"
+    );
 
     let replay = CodexBackend::start_with_transport(
         CodexBackendConfig::default(),
@@ -137,7 +138,7 @@ async fn on_divergence_the_shim_answers_with_the_report_prints_it_and_exits_non_
         child.wait().await
     })
     .await
-    .expect("the shim exits by itself")
+    .expect("the stand-in exits by itself")
     .unwrap();
     assert_eq!(status.code(), Some(1), "{stderr}");
     let reply: serde_json::Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
@@ -181,7 +182,7 @@ async fn the_shim_explains_a_missing_cassette_setting_and_other_subcommands() {
     let version = run(&["--version"]);
     assert!(
         String::from_utf8_lossy(&version.stdout)
-            .contains(&format!("{PINNED_CODEX_VERSION} (prompt-diary shim)"))
+            .contains(&format!("{PINNED_CODEX_VERSION} (prompt-diary stand-in)"))
     );
 }
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
-use prompt_diary::integrations::codex_runner::{CodexAgentRunner, CodexBackend};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend};
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use serde_json::json;

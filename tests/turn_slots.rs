@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use prompt_diary::agent::{AgentError, AgentSessionFactory, TurnOptions};
-use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use serde_json::json;

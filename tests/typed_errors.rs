@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentSessionFactory, TurnOptions};
 use prompt_diary::cassette::{CassetteError, CassetteMode, Divergence, UnusedInteractions};
-use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

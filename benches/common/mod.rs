@@ -7,7 +7,7 @@
 
 #![allow(dead_code)] // each bench uses a different part of this module
 
-pub mod workload;
+pub(crate) mod workload;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,11 +15,11 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 /// The crate's root folder.
-pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+pub(crate) const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// Median, range and percentiles of one measured quantity.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Summary {
+pub(crate) struct Summary {
     /// How many samples.
     pub n: usize,
     /// The median (same as p50).
@@ -34,7 +34,7 @@ pub struct Summary {
 
 impl Summary {
     /// Summarises `samples` (at least one).
-    pub fn of(samples: &[f64]) -> Summary {
+    pub(crate) fn of(samples: &[f64]) -> Summary {
         assert!(!samples.is_empty(), "no samples to summarise");
         let mut sorted = samples.to_vec();
         sorted.sort_by(f64::total_cmp);
@@ -54,7 +54,7 @@ impl Summary {
     }
 
     /// `median (min–max)` with `decimals` digits.
-    pub fn range(&self, decimals: usize) -> String {
+    pub(crate) fn range(&self, decimals: usize) -> String {
         format!(
             "{:.d$} ({:.d$}–{:.d$})",
             self.median,
@@ -66,13 +66,13 @@ impl Summary {
 }
 
 /// The `p`th percentile of sorted samples, nearest rank.
-pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 /// Milliseconds in a duration, as a float.
-pub fn ms(d: Duration) -> f64 {
+pub(crate) fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
@@ -80,7 +80,7 @@ static KNOBS: Mutex<Vec<(String, String)>> = Mutex::new(Vec::new());
 
 /// `PROMPT_DIARY_BENCH_<name>` as a number, or `default`. Every knob read is named in the
 /// command written to `BENCHMARKS.md`, with the value used.
-pub fn knob(name: &str, default: usize) -> usize {
+pub(crate) fn knob(name: &str, default: usize) -> usize {
     let key = format!("PROMPT_DIARY_BENCH_{name}");
     let value = std::env::var(&key)
         .ok()
@@ -94,7 +94,7 @@ pub fn knob(name: &str, default: usize) -> usize {
 }
 
 /// The command that reproduces this bench run, knobs included.
-pub fn command(bench: &str) -> String {
+pub(crate) fn command(bench: &str) -> String {
     let knobs = KNOBS.lock().unwrap_or_else(|p| p.into_inner());
     let mut out = String::new();
     for (key, value) in knobs.iter() {
@@ -105,7 +105,7 @@ pub fn command(bench: &str) -> String {
 }
 
 /// Facts about this machine and moment, for the report.
-pub fn machine() -> String {
+pub(crate) fn machine() -> String {
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let model = cpuinfo
@@ -122,7 +122,7 @@ pub fn machine() -> String {
 }
 
 /// The current UTC date and time (`date -u`), or `unknown`.
-pub fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     std::process::Command::new("date")
         .args(["-u", "+%Y-%m-%d %H:%M UTC"])
         .output()
@@ -134,7 +134,7 @@ pub fn now_utc() -> String {
 
 /// Prints a section and writes it into `BENCHMARKS.md` in place of the earlier run's (unless
 /// `PROMPT_DIARY_BENCH_WRITE=0`).
-pub fn publish(bench: &str, title: &str, table: &str, notes: &str) {
+pub(crate) fn publish(bench: &str, title: &str, table: &str, notes: &str) {
     let section = format!(
         "<!-- bench:{bench} -->\n## {title}\n\n`{}`, {}, {}.\n\n{}\n{}\n<!-- /bench:{bench} -->\n",
         command(bench),
@@ -170,7 +170,7 @@ pub fn publish(bench: &str, title: &str, table: &str, notes: &str) {
 }
 
 /// A markdown table from a header row and rows.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = format!("| {} |\n|", header.join(" | "));
     for _ in header {
         out.push_str("---|");
@@ -183,7 +183,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 }
 
 /// A field of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`), or 0.
-pub fn status_kib(pid: u32, field: &str) -> u64 {
+pub(crate) fn status_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
@@ -194,7 +194,7 @@ pub fn status_kib(pid: u32, field: &str) -> u64 {
 }
 
 /// The pinned Codex binary, or `None` with a message saying how to get it.
-pub fn codex_bin(bench: &str) -> Option<PathBuf> {
+pub(crate) fn codex_bin(bench: &str) -> Option<PathBuf> {
     match prompt_diary::codex_bin::resolve_codex_bin(None) {
         Ok((path, _)) => Some(path),
         Err(err) => {

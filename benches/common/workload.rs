@@ -11,9 +11,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use prompt_diary::agent::{AgentConfig, AgentRunner, TurnOptions};
-use prompt_diary::integrations::codex_runner::{
-    CodexAgentRunner, CodexBackend, CodexBackendConfig,
-};
+use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -22,20 +20,20 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use super::{Summary, status_kib};
 
 /// Every wait in a workload is bounded by this.
-pub const TURN_TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const TURN_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// The prompt of turn `t` of conversation `c`.
-pub fn prompt(c: usize, t: usize) -> String {
+pub(crate) fn prompt(c: usize, t: usize) -> String {
     format!("CONV-{c}: turn {t}")
 }
 
 /// The scripted reply to turn `t` of conversation `c`.
-pub fn reply(c: usize, t: usize) -> String {
+pub(crate) fn reply(c: usize, t: usize) -> String {
     format!("reply {c}.{t}")
 }
 
 /// The scripted model's side of the workload.
-pub fn scenario(conversations: usize, turns: usize) -> Scenario {
+pub(crate) fn scenario(conversations: usize, turns: usize) -> Scenario {
     let conversations: Vec<Value> = (0..conversations)
         .map(|c| {
             let replies: Vec<Value> = (0..turns)
@@ -50,7 +48,7 @@ pub fn scenario(conversations: usize, turns: usize) -> Scenario {
 
 /// What one run of the workload measured.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Measured {
+pub(crate) struct Measured {
     /// Turns completed (all of them, or the run failed).
     pub turns: usize,
     /// From the first turn's start to the last turn's end, in seconds.
@@ -67,13 +65,13 @@ pub struct Measured {
 
 impl Measured {
     /// Turns per second.
-    pub fn throughput(&self) -> f64 {
+    pub(crate) fn throughput(&self) -> f64 {
         self.turns as f64 / self.elapsed_s
     }
 }
 
 /// Several runs of one workload, summarised.
-pub struct RunStats {
+pub(crate) struct RunStats {
     /// Turns per second, per run.
     pub throughput: Summary,
     /// Every turn's latency (ms), all runs together.
@@ -86,7 +84,7 @@ pub struct RunStats {
 
 impl RunStats {
     /// The summaries of `runs`.
-    pub fn of(runs: &[Measured]) -> RunStats {
+    pub(crate) fn of(runs: &[Measured]) -> RunStats {
         let per_run =
             |f: &dyn Fn(&Measured) -> f64| Summary::of(&runs.iter().map(f).collect::<Vec<_>>());
         let latencies: Vec<f64> = runs
@@ -105,7 +103,7 @@ impl RunStats {
 /// Starts a fresh scripted zero-delay model scripted for `conversations` × `turns`, runs `run`
 /// against it on `codex_bin`, and checks that every turn was served and the model saw no error
 /// and has no reply left.
-pub async fn against_scripted_model<F, Fut>(
+pub(crate) async fn against_scripted_model<F, Fut>(
     codex_bin: &Path,
     conversations: usize,
     turns: usize,
@@ -139,7 +137,7 @@ where
 
 /// Where the live workload runs.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub(crate) struct Target {
     /// The Codex binary.
     pub codex_bin: PathBuf,
     /// The `CODEX_HOME` whose config names the scripted model.
@@ -149,7 +147,7 @@ pub struct Target {
 /// Runs the workload through `CodexAgentRunner`: one backend, one runner per conversation, all
 /// conversations at once, each conversation's turns in order. With `in_flight`, the backend runs
 /// at most that many turns at a time (`CodexBackendConfig::max_turns_in_flight`).
-pub async fn run_adapter(
+pub(crate) async fn run_adapter(
     target: &Target,
     conversations: usize,
     turns: usize,
@@ -207,7 +205,7 @@ pub async fn run_adapter(
 /// Runs one conversation of `turns` turns through a minimal hand-written JSON-RPC client: spawn,
 /// `initialize`, `initialized`, `thread/start`, then per turn `turn/start` and read until
 /// `turn/completed`, answering nothing else.
-pub async fn run_raw(target: &Target, turns: usize) -> Measured {
+pub(crate) async fn run_raw(target: &Target, turns: usize) -> Measured {
     let spawned = Instant::now();
     let mut child = tokio::process::Command::new(&target.codex_bin)
         .args(["app-server", "--listen", "stdio://"])
@@ -308,11 +306,11 @@ pub async fn run_raw(target: &Target, turns: usize) -> Measured {
 }
 
 /// The environment variable that makes a bench program run one workload as a child and exit.
-pub const CHILD_ENV: &str = "PROMPT_DIARY_BENCH_CHILD";
+pub(crate) const CHILD_ENV: &str = "PROMPT_DIARY_BENCH_CHILD";
 
 /// When this process is a workload child: runs the workload, prints its [`Measured`] as JSON on
 /// stdout, and exits. Call first thing in `main`.
-pub fn child_main() {
+pub(crate) fn child_main() {
     let Ok(spec) = std::env::var(CHILD_ENV) else {
         return;
     };
@@ -336,7 +334,7 @@ pub fn child_main() {
 }
 
 /// Runs the adapter workload in a child process, so its peak memory is the client's alone.
-pub async fn run_adapter_in_child(
+pub(crate) async fn run_adapter_in_child(
     target: &Target,
     conversations: usize,
     turns: usize,
@@ -353,7 +351,7 @@ pub async fn run_adapter_in_child(
 }
 
 /// Runs the Python SDK workload (`benches/python/sdk_workload.py`) with `python`.
-pub async fn run_python(
+pub(crate) async fn run_python(
     python: &Path,
     target: &Target,
     conversations: usize,

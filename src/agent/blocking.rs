@@ -3,7 +3,7 @@
 //! ```no_run
 //! use prompt_diary::agent::{AgentConfig, TurnOptions};
 //! use prompt_diary::agent::blocking::BlockingSessionFactory;
-//! use prompt_diary::integrations::codex_runner::{CodexAgentSessionFactory, CodexBackendConfig};
+//! use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 //!
 //! let factory = BlockingSessionFactory::start(|| async {
 //!     CodexAgentSessionFactory::start(CodexBackendConfig::default()).await

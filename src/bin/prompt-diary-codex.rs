@@ -1,5 +1,5 @@
 //! `prompt-diary-codex`: a drop-in for `codex app-server` that records to or replays from a
-//! cassette. Point a Codex client's binary path at it; see [`prompt_diary::shim`].
+//! cassette. Point a Codex client's binary path at it; see [`prompt_diary::stand_in`].
 
 fn main() -> std::process::ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -10,12 +10,12 @@ fn main() -> std::process::ExitCode {
     {
         Ok(runtime) => runtime,
         Err(err) => {
-            eprintln!("prompt-diary shim: could not start a tokio runtime: {err}");
+            eprintln!("prompt-diary stand-in: could not start a tokio runtime: {err}");
             return std::process::ExitCode::from(2);
         }
     };
-    let code = runtime.block_on(prompt_diary::shim::run(args));
-    // The stdin reader may still be blocked in a read when the shim stops early.
+    let code = runtime.block_on(prompt_diary::stand_in::run(args));
+    // The stdin reader may still be blocked in a read when the stand-in stops early.
     runtime.shutdown_timeout(std::time::Duration::from_millis(200));
     std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
 }

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// Text files up to this size are stored whole; larger or binary files only by hash.
-pub const TEXT_CAP: usize = 64 * 1024;
+pub(super) const TEXT_CAP: usize = 64 * 1024;
 /// At most this many files are looked at in one workspace.
-pub const MAX_FILES: usize = 10_000;
+pub(super) const MAX_FILES: usize = 10_000;
 
 /// One file's state in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ struct FileState {
 
 /// The files under a workspace at one moment.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     files: BTreeMap<String, FileState>,
 }
 
@@ -92,14 +92,14 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The SHA-256 of `bytes`, hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
 impl Snapshot {
     /// Reads every regular file under `root` (symlinks are not followed). A missing root is an
     /// empty snapshot.
-    pub fn take(root: &Path) -> std::io::Result<Self> {
+    pub(crate) fn take(root: &Path) -> std::io::Result<Self> {
         let mut files = BTreeMap::new();
         let mut stack = vec![PathBuf::new()];
         while let Some(rel) = stack.pop() {
@@ -147,7 +147,7 @@ impl Snapshot {
     }
 
     /// What changed from `self` to `after`, in path order.
-    pub fn diff(&self, after: &Snapshot) -> Vec<Effect> {
+    pub(crate) fn diff(&self, after: &Snapshot) -> Vec<Effect> {
         let mut effects = Vec::new();
         for (path, state) in &after.files {
             if self.files.get(path) == Some(state) {
@@ -177,7 +177,7 @@ impl Snapshot {
 
 /// Checks that `path` is a plain relative path: not empty, not absolute, no `.` or `..`, no NUL
 /// or backslash.
-pub fn check_path(path: &str) -> Result<(), EffectError> {
+pub(super) fn check_path(path: &str) -> Result<(), EffectError> {
     let unsafe_path = |reason| EffectError::UnsafePath {
         path: path.to_owned(),
         reason,
@@ -202,7 +202,7 @@ pub fn check_path(path: &str) -> Result<(), EffectError> {
 }
 
 /// Checks that `path` is a plain relative path and joins it to `root`.
-pub fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
+pub(super) fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
     check_path(path)?;
     Ok(root.join(path))
 }
@@ -230,7 +230,7 @@ fn no_symlink_on_the_way(root: &Path, path: &str) -> Result<(), EffectError> {
 
 /// Applies `effects` under `root`. Every path is checked before anything is written.
 /// Hash-only entries cannot be reproduced and are skipped with a warning.
-pub fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> {
+pub(crate) fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> {
     let targets = effects
         .iter()
         .map(|effect| {

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use super::{CassetteError, RecordOptions};
 
 /// The environment variable that overrides the configured mode.
-pub const CASSETTE_MODE_ENV: &str = "PROMPT_DIARY_CASSETTE_MODE";
+pub(crate) const CASSETTE_MODE_ENV: &str = "PROMPT_DIARY_CASSETTE_MODE";
 
 /// What to do with a cassette.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -116,7 +116,7 @@ impl CassetteSettings {
 
 /// Refuses to record `path` when `CI` is set (to anything but empty, `0` or `false`): CI never
 /// records. `env` reads the environment (`|key| std::env::var(key).ok()`).
-pub fn refuse_recording_in_ci(
+pub(crate) fn refuse_recording_in_ci(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<(), CassetteError> {

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use similar::TextDiff;
 
-use super::exec_story::{is_exec_cassette, review_exec};
-use super::{Cassette, CassetteError, ExecCassette};
+use crate::cassette::CassetteError;
+use crate::cassette::kind::AnyCassette;
 
 /// One re-recording waiting for review.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingRecording {
+pub(crate) struct PendingRecording {
     /// The committed cassette it would replace (it may not exist yet).
     pub committed: PathBuf,
     /// The `.new` file.
@@ -18,7 +18,7 @@ pub struct PendingRecording {
 }
 
 /// Every `*.jsonl.new` file in `dir` (not recursive), sorted by name.
-pub fn list_pending(dir: &Path) -> Result<Vec<PendingRecording>, CassetteError> {
+pub(crate) fn list_pending(dir: &Path) -> Result<Vec<PendingRecording>, CassetteError> {
     let io = |source| CassetteError::Io {
         path: dir.to_owned(),
         source,
@@ -56,7 +56,7 @@ impl PendingRecording {
     }
 
     /// The cassette's name (file stem of the committed file).
-    pub fn name(&self) -> String {
+    pub(crate) fn name(&self) -> String {
         self.committed
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -65,7 +65,7 @@ impl PendingRecording {
 
     /// A unified diff from the committed cassette to the re-recording (against nothing if there
     /// is no committed cassette yet).
-    pub fn diff(&self) -> Result<String, CassetteError> {
+    pub(crate) fn diff(&self) -> Result<String, CassetteError> {
         let read = |path: &Path| match std::fs::read_to_string(path) {
             Ok(text) => Ok(text),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
@@ -87,37 +87,22 @@ impl PendingRecording {
             .to_string())
     }
 
-    /// The re-recording compared with the committed cassette by meaning; `None` when there is
-    /// no committed cassette yet, or for an exec cassette (see `exec_review`).
-    pub fn meaning(&self) -> Result<Option<super::Meaning>, CassetteError> {
-        if !self.committed.exists() || is_exec_cassette(&self.pending) {
+    /// The re-recording compared with the committed cassette by meaning, as text for people
+    /// (either kind: [`AnyCassette::change_by_meaning`]); `None` when there is no committed
+    /// cassette yet.
+    pub(crate) fn meaning(&self) -> Result<Option<String>, CassetteError> {
+        if !self.committed.exists() {
             return Ok(None);
         }
-        let committed = Cassette::load(&self.committed, "")?;
-        let pending = Cassette::load(&self.pending, "")?;
-        Ok(Some(super::Meaning::of(&committed, &pending)))
-    }
-
-    /// For an exec re-recording with a committed cassette: what changed in what the runs did
-    /// (`None` for app-server cassettes, which [`meaning`](Self::meaning) reads, and for a new
-    /// exec cassette).
-    pub(crate) fn exec_review(&self) -> Result<Option<String>, CassetteError> {
-        if !is_exec_cassette(&self.pending) || !self.committed.exists() {
-            return Ok(None);
-        }
-        let committed = ExecCassette::load(&self.committed, "")?;
-        let pending = ExecCassette::load(&self.pending, "")?;
-        Ok(Some(review_exec(&committed, &pending)))
+        let committed = AnyCassette::load(&self.committed, "")?;
+        let pending = AnyCassette::load(&self.pending, "")?;
+        Ok(Some(committed.change_by_meaning(&pending)))
     }
 
     /// Replaces the committed cassette with the re-recording, after checking the re-recording
     /// parses. The `.new` file is gone afterwards.
-    pub fn accept(&self) -> Result<(), CassetteError> {
-        if is_exec_cassette(&self.pending) {
-            ExecCassette::load(&self.pending, "")?;
-        } else {
-            Cassette::load(&self.pending, "")?;
-        }
+    pub(crate) fn accept(&self) -> Result<(), CassetteError> {
+        AnyCassette::load(&self.pending, "")?;
         std::fs::rename(&self.pending, &self.committed).map_err(|source| CassetteError::Io {
             path: self.committed.clone(),
             source,

@@ -5,13 +5,14 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::pending::{PendingRecording, list_pending};
-use super::redact::looks_secret;
-use super::{Cassette, CassetteError, ExecCassette};
+use crate::cassette::CassetteError;
+use crate::cassette::kind::AnyCassette;
+use crate::cassette::normalize::redact::looks_secret;
+use crate::cassette::pending::{PendingRecording, list_pending};
 
 /// What every cassette must have been recorded with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expectations {
+pub(crate) struct Expectations {
     /// The Codex version (the pinned one).
     pub codex_version: String,
     /// The protocol schema fingerprint of the installed binary and where that binary is, when a
@@ -21,7 +22,7 @@ pub struct Expectations {
 
 /// One thing wrong with one cassette.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// The cassette.
     pub path: PathBuf,
     /// What is wrong, where, and what to do: one paragraph.
@@ -36,7 +37,7 @@ impl fmt::Display for Problem {
 
 /// What [`verify_dir`] found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VerifyReport {
+pub(crate) struct VerifyReport {
     /// The cassettes looked at.
     pub checked: Vec<PathBuf>,
     /// Everything wrong with them.
@@ -47,13 +48,13 @@ pub struct VerifyReport {
 
 impl VerifyReport {
     /// Whether every cassette passed.
-    pub fn ok(&self) -> bool {
+    pub(crate) fn ok(&self) -> bool {
         self.problems.is_empty()
     }
 }
 
 /// Checks every `*.jsonl` cassette in `dir` (not recursive) against `expect`.
-pub fn verify_dir(dir: &Path, expect: &Expectations) -> Result<VerifyReport, CassetteError> {
+pub(crate) fn verify_dir(dir: &Path, expect: &Expectations) -> Result<VerifyReport, CassetteError> {
     let io = |source| CassetteError::Io {
         path: dir.to_owned(),
         source,
@@ -78,7 +79,7 @@ pub fn verify_dir(dir: &Path, expect: &Expectations) -> Result<VerifyReport, Cas
 }
 
 /// Checks one cassette; an empty list means it passed.
-pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
+pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
     let problem = |message: String| Problem {
         path: path.to_owned(),
         message,
@@ -103,11 +104,7 @@ pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
             secret_lines.join(", ")
         )));
     }
-    if super::exec_story::is_exec_text(&text) {
-        verify_exec(path, &text, expect, &mut problems);
-        return problems;
-    }
-    let cassette = match Cassette::parse(path, &text) {
+    let cassette = match AnyCassette::parse(path, &text) {
         Ok(cassette) => cassette,
         Err(err) => {
             problems.push(problem(format!(
@@ -117,15 +114,24 @@ pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
             return problems;
         }
     };
-    let header = &cassette.header;
-    if header.codex_version != expect.codex_version {
+    if cassette.codex_version() != expect.codex_version {
+        let subject = match cassette {
+            AnyCassette::AppServer(_) => "was",
+            AnyCassette::Exec(_) => "this exec cassette was",
+        };
         problems.push(problem(format!(
-            "was recorded with Codex {}, but this prompt-diary pins Codex {}. Re-record it with \
-             the pinned version: {}",
-            header.codex_version, expect.codex_version, header.record_command
+            "{subject} recorded with Codex {}, but this prompt-diary pins Codex {}. Re-record it \
+             with the pinned version: {}",
+            cassette.codex_version(),
+            expect.codex_version,
+            cassette.record_command()
         )));
     }
-    if let Some((fingerprint, bin)) = &expect.schema {
+    // Exec cassettes hold no protocol schema fingerprint.
+    if let (AnyCassette::AppServer(cassette), Some((fingerprint, bin))) =
+        (&cassette, &expect.schema)
+    {
+        let header = &cassette.header;
         if &header.schema_fingerprint != fingerprint {
             problems.push(problem(format!(
                 "was recorded against the protocol schema {}, but the Codex binary at {} has {}. \
@@ -139,27 +145,4 @@ pub fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         }
     }
     problems
-}
-
-/// Checks an exec cassette: it loads (every run closed, effect paths inside the workspace) and
-/// was recorded by the expected Codex. Exec cassettes hold no protocol schema fingerprint.
-fn verify_exec(path: &Path, text: &str, expect: &Expectations, problems: &mut Vec<Problem>) {
-    let problem = |message: String| Problem {
-        path: path.to_owned(),
-        message,
-    };
-    match ExecCassette::parse(path, text) {
-        Err(err) => problems.push(problem(format!(
-            "does not load: {err} (a pending `.new` re-recording, if there is one, replaces it \
-             with `prompt-diary accept`)"
-        ))),
-        Ok(cassette) if cassette.header.codex_version != expect.codex_version => {
-            problems.push(problem(format!(
-                "this exec cassette was recorded with Codex {}, but this prompt-diary pins Codex \
-                 {}. Re-record it with the pinned version: {}",
-                cassette.header.codex_version, expect.codex_version, cassette.header.record_command
-            )));
-        }
-        Ok(_) => {}
-    }
 }

@@ -23,7 +23,7 @@ pub enum WriteOutcome {
 }
 
 /// `<path>.new`: where a re-recording waits for review.
-pub fn pending_path(path: &Path) -> PathBuf {
+pub(crate) fn pending_path(path: &Path) -> PathBuf {
     let mut name = path.as_os_str().to_owned();
     name.push(".new");
     PathBuf::from(name)
@@ -57,7 +57,7 @@ pub fn write_cassette(cassette: &Cassette, overwrite: bool) -> Result<WriteOutco
 
 /// Writes `text` to `path` through a temp file in the same folder and a rename, so a crash never
 /// leaves a half-written file at `path`.
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), CassetteError> {
+pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<(), CassetteError> {
     use std::io::Write as _;
     let io = |source| CassetteError::Io {
         path: path.to_owned(),

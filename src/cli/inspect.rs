@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cassette::{Cassette, ExecCassette, ExecStory, Timeline, is_exec_cassette};
+use crate::cassette::{AnyCassette, ExecStory, Timeline};
 
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
@@ -19,20 +19,24 @@ pub struct Inspect {
 impl Inspect {
     /// Prints the timeline (for an exec cassette, its runs) to stdout.
     pub fn run(self) -> anyhow::Result<()> {
-        if is_exec_cassette(&self.cassette) {
-            let story = ExecStory::of(&ExecCassette::load(&self.cassette, "")?);
-            return if self.json {
-                super::print_out(&format!("{}\n", serde_json::to_string_pretty(&story)?))
-            } else {
-                super::print_out(&story.to_string())
-            };
-        }
-        let cassette = Cassette::load(&self.cassette, "prompt-diary record")?;
-        let timeline = Timeline::of(&cassette);
-        if self.json {
-            super::print_out(&format!("{}\n", serde_json::to_string_pretty(&timeline)?))
-        } else {
-            super::print_out(&timeline.to_string())
-        }
+        let text = match AnyCassette::load(&self.cassette, "prompt-diary record")? {
+            AnyCassette::Exec(cassette) => {
+                let story = ExecStory::of(&cassette);
+                if self.json {
+                    format!("{}\n", serde_json::to_string_pretty(&story)?)
+                } else {
+                    story.to_string()
+                }
+            }
+            AnyCassette::AppServer(cassette) => {
+                let timeline = Timeline::of(&cassette);
+                if self.json {
+                    format!("{}\n", serde_json::to_string_pretty(&timeline)?)
+                } else {
+                    timeline.to_string()
+                }
+            }
+        };
+        super::print_out(&text)
     }
 }

@@ -1,24 +1,24 @@
 //! The command line: thin clap structs mapped onto library calls, one file per command.
 //!
 //! The split in one sentence: `cli` parses arguments and prints what the library returns;
-//! [`cmds`](crate::cmds) wires concrete backends into the code that uses the port; everything
+//! [`cmds`](crate::compose) wires concrete backends into the code that uses the port; everything
 //! else (recording, replaying, fixtures and their drift check) is library code the tests call
 //! the same way.
 //!
 //! | command | library call |
 //! |---|---|
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
-//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), `testing::recording::record_prompt` (crate-private) |
-//! | `replay` | [`replay_cassette`](crate::testing::from_cassette::replay_cassette) |
+//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
+//! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
 //! | `install-stand-in DIR` | `shim::install_stand_in` (crate-private) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |
-//! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::testing::derive::rerecord_cassette) |
-//! | `upgrade-codex --to VERSION [--accept] [DIR]` | `testing::upgrade` (crate-private) |
+//! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::rerecord::rerecord_cassette) |
+//! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private) |
 //! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
-//! | `demo` | `cmds::demo::demo_live`, `demo_replay` (crate-private) |
+//! | `demo` | `compose::demo_run::demo_live`, `demo_replay` (crate-private) |
 
 mod accept;
 mod app;

@@ -9,11 +9,11 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::cassette::WriteOutcome;
+use crate::codex::CodexBackendConfig;
 use crate::codex_bin::{project_root, resolve_codex_bin};
-use crate::integrations::codex_runner::CodexBackendConfig;
-use crate::testing::driver::{Progress, RunnerOutcome};
+use crate::rerecord::driver::{Progress, RunnerOutcome};
+use crate::rerecord::recording::{PromptRecording, record_prompt, workspaces_in};
 use crate::testing::fixtures;
-use crate::testing::recording::{PromptRecording, record_prompt, workspaces_in};
 
 /// Arguments of `record`.
 #[derive(Debug, Args)]
@@ -65,7 +65,7 @@ impl Record {
         let failed = outcomes
             .iter()
             .flat_map(|o| &o.turns)
-            .filter(|t| !matches!(t, crate::testing::driver::TurnOutcome::Ok(_)))
+            .filter(|t| !matches!(t, crate::rerecord::driver::TurnOutcome::Ok(_)))
             .count();
         if failed > 0 {
             eprintln!("note: {failed} turn(s) ended with an error; the cassette records them");

@@ -7,7 +7,7 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::cassette::{Cassette, write_atomic};
-use crate::testing::from_cassette::{
+use crate::rerecord::{
     CassetteReplayError, REPLAY_TURN_TIMEOUT_SECS, ReplayOptions, replay_cassette,
 };
 

@@ -1,5 +1,5 @@
 //! `prompt-diary rerecord`: re-record cassettes offline on any Codex
-//! ([`rerecord_cassette`](crate::testing::derive::rerecord_cassette)).
+//! ([`rerecord_cassette`](crate::rerecord::rerecord_cassette)).
 
 use std::path::PathBuf;
 
@@ -7,7 +7,7 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::codex_bin::resolve_codex_bin;
-use crate::testing::derive::{RerecordSummary, rerecord_cassette};
+use crate::rerecord::{RerecordSummary, rerecord_cassette};
 
 /// Arguments of `rerecord`.
 #[derive(Debug, Args)]

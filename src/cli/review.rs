@@ -1,5 +1,5 @@
 //! `prompt-diary review`: pending `.new` re-recordings against the committed cassettes, by
-//! meaning ([`Meaning`](crate::cassette::Meaning)) or, with `--raw`, as unified diffs; with
+//! meaning ([`MeaningDiff`](crate::cassette::MeaningDiff)) or, with `--raw`, as unified diffs; with
 //! `--html`, each also as the viewer's page beside it.
 
 use std::path::PathBuf;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::{PendingRecording, is_exec_cassette, list_pending, write_atomic};
+use crate::cassette::{PendingRecording, list_pending, write_atomic};
 
 /// Arguments of `review`.
 #[derive(Debug, Args)]
@@ -62,15 +62,8 @@ impl Review {
                 item.name(),
                 item.pending.display()
             ));
-            let exec = is_exec_cassette(&item.pending);
-            if exec && !self.raw {
-                if let Some(review) = item.exec_review()? {
-                    text.push_str(&review);
-                }
-            }
-            let meaning = item.meaning()?.map(|m| m.to_string());
+            let meaning = item.meaning()?;
             match (self.raw, &meaning) {
-                (false, _) if exec && item.committed.exists() => {}
                 (false, Some(meaning)) => text.push_str(meaning),
                 (false, None) => {
                     text.push_str("a new cassette (nothing committed to compare with)\n")
@@ -79,7 +72,6 @@ impl Review {
             }
             if self.html {
                 let accept = format!("prompt-diary accept {} {}", dir.display(), item.name());
-                let meaning = if exec { item.exec_review()? } else { meaning };
                 let (page, html) = crate::view::pending_page(item, meaning, accept)?;
                 write_atomic(&page, &html)
                     .with_context(|| format!("writing {}", page.display()))?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::shim::{install_stand_in, stand_in_beside};
+use crate::stand_in::{install_stand_in, stand_in_beside};
 
 /// Arguments of `install-stand-in`.
 #[derive(Debug, Args)]

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use crate::codex_bin::project_root;
-use crate::testing::upgrade::{accept_upgrade, resolve_version, upgrade_codex};
+use crate::rerecord::upgrade::{accept_upgrade, resolve_version, upgrade_codex};
 
 /// Arguments of `upgrade-codex`.
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::{Cassette, ExecCassette, is_exec_cassette, write_atomic};
+use crate::cassette::{AnyCassette, write_atomic};
 
 /// Arguments of `view`.
 #[derive(Debug, Args)]
@@ -23,10 +23,9 @@ pub struct View {
 impl View {
     /// Writes the page and prints its path.
     pub fn run(self) -> anyhow::Result<()> {
-        let page = if is_exec_cassette(&self.cassette) {
-            crate::view::render_exec(&ExecCassette::load(&self.cassette, "")?)
-        } else {
-            crate::view::render(&Cassette::load(&self.cassette, "")?)
+        let page = match AnyCassette::load(&self.cassette, "")? {
+            AnyCassette::Exec(cassette) => crate::view::render_exec(&cassette),
+            AnyCassette::AppServer(cassette) => crate::view::render(&cassette),
         };
         let out = self
             .out

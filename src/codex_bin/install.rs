@@ -120,7 +120,7 @@ pub fn install_codex(
 
 /// The project root for a local install: the nearest ancestor of `start` holding `Cargo.toml`
 /// or `.git`, else `start` itself.
-pub fn project_root(start: &Path) -> PathBuf {
+pub(crate) fn project_root(start: &Path) -> PathBuf {
     start
         .ancestors()
         .find(|dir| dir.join("Cargo.toml").is_file() || dir.join(".git").exists())

@@ -1,11 +1,11 @@
 //! Opening the transport a session talks through, chosen from settings: a live Codex process,
 //! a recording around one, or the replay of a cassette.
 //!
-//! This is the one place that decides; the adapter ([`crate::integrations::codex_runner`]) and
-//! the stand-in ([`crate::shim`]) both call [`open`] (or [`record`]) and then talk to the
+//! This is the one place that decides; the adapter ([`crate::codex`]) and
+//! the stand-in ([`crate::stand_in`]) both call [`open`] (or [`record`]) and then talk to the
 //! [`Connection`] through [`Transport`](crate::transport::Transport) without asking which one it
 //! is. Replay resolves no binary and starts no process.
 
 mod open;
 
-pub use open::{ConnectError, Connection, Endpoint, open, record};
+pub(crate) use open::{ConnectError, Connection, Endpoint, open, record};

@@ -15,7 +15,7 @@ use crate::transport::{
 
 /// The Codex process a live or recording connection starts.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// An explicit Codex binary; `None` resolves it as
     /// [`resolve_codex_bin`](crate::codex_bin::resolve_codex_bin) documents.
     pub codex_bin: Option<PathBuf>,
@@ -26,7 +26,7 @@ pub struct Endpoint {
 }
 
 /// An open transport: live, recording or replaying. It is a [`Transport`] whichever it is.
-pub enum Connection {
+pub(crate) enum Connection {
     /// A live Codex process.
     Live(Box<ProcessTransport>),
     /// A live Codex process whose traffic is recorded into a cassette on close. Boxed: it holds
@@ -39,7 +39,7 @@ pub enum Connection {
 impl Connection {
     /// Where the recording went, readable once the connection has closed (`None` unless
     /// recording).
-    pub fn recording_outcome(&self) -> Option<RecordingOutcome> {
+    pub(crate) fn recording_outcome(&self) -> Option<RecordingOutcome> {
         match self {
             Self::Recording(recording) => Some(recording.outcome_handle()),
             Self::Live(_) | Self::Replay(_) => None,
@@ -47,7 +47,7 @@ impl Connection {
     }
 
     /// `"live"`, `"recording"` or `"replay"`, for logs.
-    pub fn mode(&self) -> &'static str {
+    pub(crate) fn mode(&self) -> &'static str {
         match self {
             Self::Live(_) => "live",
             Self::Recording(_) => "recording",
@@ -74,7 +74,7 @@ pub enum ConnectError {
 /// Opens what `cassette` asks for (after the environment and the file system have had their say,
 /// see [`CassetteSettings::resolve`]): no cassette is a live process, replay reads the file,
 /// record starts `endpoint` and records around it.
-pub fn open(
+pub(crate) fn open(
     endpoint: &Endpoint,
     cassette: Option<&CassetteSettings>,
 ) -> Result<Connection, ConnectError> {
@@ -93,7 +93,10 @@ pub fn open(
 /// Starts `endpoint` and records its session with `options`, whatever the environment says
 /// (tools such as the drift check record into a temp folder this way). The protocol schema
 /// fingerprint of the binary goes into the cassette header.
-pub fn record(endpoint: &Endpoint, mut options: RecordOptions) -> Result<Connection, ConnectError> {
+pub(crate) fn record(
+    endpoint: &Endpoint,
+    mut options: RecordOptions,
+) -> Result<Connection, ConnectError> {
     let (process, program) = spawn(endpoint)?;
     options.schema_fingerprint = schema_fingerprint(&program);
     Ok(Connection::Recording(Box::new(RecordingTransport::new(

@@ -57,7 +57,7 @@ impl PhaseSpec for DraftSpec {
 }
 
 /// Parses a draft, or says everything that is wrong with it.
-pub fn parse_draft(text: &str) -> Result<Draft, ArtifactVerdict> {
+pub(super) fn parse_draft(text: &str) -> Result<Draft, ArtifactVerdict> {
     let Some(rest) = text.strip_prefix("---\n") else {
         return Err(ArtifactVerdict::needs_work([
             "draft.md does not start with a `---` front matter line",

@@ -12,7 +12,7 @@
 //!   [`RenderPhase`] (`entry.html`), run by [`GenerationWorkflow`], entries concurrently.
 //!
 //! This module depends on [`crate::agent`] only, never on a concrete backend (a test scans its
-//! files); the composition root `cmds::generate` wires a concrete session factory in.
+//! files); the composition root (`compose`) wires a concrete session factory in.
 
 pub mod agent_retry;
 mod draft;

@@ -4,7 +4,7 @@ use super::phase::{PhaseSpec, read_artifact, resume_prompt};
 use super::{ArtifactVerdict, EntryRequest, ResumeContext};
 
 /// The fewest list items an outline must have.
-pub const MIN_OUTLINE_ITEMS: usize = 2;
+pub(super) const MIN_OUTLINE_ITEMS: usize = 2;
 
 /// Declares the `outline` phase.
 #[derive(Debug, Clone, Copy, Default)]
@@ -42,7 +42,7 @@ impl PhaseSpec for OutlineSpec {
 }
 
 /// Checks the text of an outline.
-pub fn check_outline(text: &str) -> ArtifactVerdict {
+pub(super) fn check_outline(text: &str) -> ArtifactVerdict {
     let mut findings = Vec::new();
     let title = text
         .lines()

@@ -8,7 +8,7 @@ use super::review::{Review, parse_review};
 use super::{EntryRequest, GenerateError};
 
 /// The rendered file's name, in the entry's workspace.
-pub const RENDERED_FILE: &str = "entry.html";
+pub(super) const RENDERED_FILE: &str = "entry.html";
 
 /// The rendering phase. It takes no session factory.
 #[derive(Debug, Clone, Copy, Default)]
@@ -62,7 +62,7 @@ impl RenderPhase {
 
 /// The entry as a standalone HTML page: title, date, one paragraph per blank-line-separated
 /// block of the body, and the review as an aside.
-pub fn render_html(draft: &Draft, review: &Review) -> String {
+pub(super) fn render_html(draft: &Draft, review: &Review) -> String {
     let mut out = String::new();
     out.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     out.push_str(&format!(

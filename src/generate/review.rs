@@ -51,7 +51,7 @@ impl PhaseSpec for ReviewSpec {
 }
 
 /// Parses a review, or says what is wrong with it.
-pub fn parse_review(text: &str) -> Result<Review, ArtifactVerdict> {
+pub(super) fn parse_review(text: &str) -> Result<Review, ArtifactVerdict> {
     if text.trim().is_empty() {
         return Err(ArtifactVerdict::needs_work(["review.md is empty"]));
     }

@@ -10,8 +10,8 @@ use tempfile::TempDir;
 
 use super::{CodexHome, Scenario, ScriptedModel};
 use crate::agent::AgentConfig;
+use crate::codex::CodexBackendConfig;
 use crate::codex_bin::resolve_codex_bin;
-use crate::integrations::codex_runner::CodexBackendConfig;
 
 /// The environment variable that makes the conformance tier mandatory outside CI.
 pub(crate) const REQUIRE_CODEX_ENV: &str = "PROMPT_DIARY_REQUIRE_CODEX";
@@ -120,5 +120,5 @@ impl ScriptedCodex {
 /// lacks of the typed protocol subset the adapter speaks: methods it sends or reads, params
 /// fields it sends, server requests it cannot answer. One line each; empty when all is there.
 pub fn protocol_subset_problems(dir: &Path) -> Vec<String> {
-    crate::integrations::codex::subset_problems(dir)
+    crate::codex::rpc::subset_problems(dir)
 }

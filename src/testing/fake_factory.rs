@@ -31,7 +31,7 @@ use crate::agent::{
 };
 
 /// How long a turn waits at its rendezvous gate by default.
-pub const DEFAULT_GATE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_GATE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Scripted turns were left unused, or the code under test asked for more than was scripted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,4 +1,4 @@
 //! The JSON-RPC session layer below the adapter, for tests and benchmarks that drive it directly
 //! (the adapter is the way to use it otherwise).
 
-pub use crate::integrations::codex::{RpcSession, SessionError, ThreadEvent};
+pub use crate::codex::rpc::{RpcSession, SessionError, ThreadEvent};

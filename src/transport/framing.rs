@@ -9,11 +9,11 @@ use tokio::task::JoinHandle;
 use super::{Message, TransportError};
 
 /// The default cap on one incoming line: 16 MiB.
-pub const DEFAULT_MAX_LINE: usize = 16 * 1024 * 1024;
+pub(crate) const DEFAULT_MAX_LINE: usize = 16 * 1024 * 1024;
 
 /// Reads the next non-empty line (without its newline) from `reader`, refusing lines longer than
 /// `max_len` bytes. `Ok(None)` at end of input. A final line without a newline is returned too.
-pub async fn read_line<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_line<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     max_len: usize,
 ) -> Result<Option<String>, TransportError> {
@@ -56,7 +56,7 @@ pub async fn read_line<R: AsyncBufRead + Unpin>(
 }
 
 /// Reads and parses the next message; see [`read_line`].
-pub async fn read_message<R: AsyncBufRead + Unpin>(
+pub(crate) async fn read_message<R: AsyncBufRead + Unpin>(
     reader: &mut R,
     max_len: usize,
 ) -> Result<Option<Message>, TransportError> {
@@ -72,12 +72,16 @@ pub async fn read_message<R: AsyncBufRead + Unpin>(
 }
 
 /// Messages read by [`spawn_reader`], ending with the first error if there is one.
-pub type Incoming = mpsc::Receiver<Result<Message, TransportError>>;
+pub(crate) type Incoming = mpsc::Receiver<Result<Message, TransportError>>;
 
 /// Spawns a task that reads messages from `input` into a bounded channel until end of input or the
 /// first error (which is sent too). Receiving from the channel is cancel-safe, unlike reading a
 /// line directly inside `select!`.
-pub fn spawn_reader<R>(input: R, max_len: usize, capacity: usize) -> (Incoming, JoinHandle<()>)
+pub(crate) fn spawn_reader<R>(
+    input: R,
+    max_len: usize,
+    capacity: usize,
+) -> (Incoming, JoinHandle<()>)
 where
     R: AsyncRead + Unpin + Send + 'static,
 {
@@ -100,7 +104,7 @@ where
 }
 
 /// Writes one message as a line and flushes.
-pub async fn write_message<W: AsyncWrite + Unpin>(
+pub(crate) async fn write_message<W: AsyncWrite + Unpin>(
     writer: &mut W,
     message: &Message,
 ) -> std::io::Result<()> {
@@ -111,7 +115,7 @@ pub async fn write_message<W: AsyncWrite + Unpin>(
 }
 
 /// The first 200 characters of `text`, for error messages.
-pub fn excerpt(text: &str) -> String {
+pub(crate) fn excerpt(text: &str) -> String {
     const MAX: usize = 200;
     match text.char_indices().nth(MAX) {
         Some((cut, _)) => format!("{} … ({} bytes in all)", &text[..cut], text.len()),

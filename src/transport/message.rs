@@ -43,7 +43,7 @@ impl From<RequestId> for Value {
 
 /// Which of the three JSON-RPC shapes a [`Message`] has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MessageKind {
+pub(crate) enum MessageKind {
     /// `{id, method, params?}`: expects a response.
     Request,
     /// `{id, result}` or `{id, error}`.

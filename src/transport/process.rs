@@ -22,7 +22,7 @@ const INCOMING_QUEUE: usize = 1024;
 
 /// What to run: program, arguments, environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessCommand {
+pub(crate) struct ProcessCommand {
     /// The executable.
     pub program: PathBuf,
     /// Its arguments.
@@ -39,7 +39,7 @@ pub struct ProcessCommand {
 
 impl ProcessCommand {
     /// `program` with no arguments and the default line cap.
-    pub fn new(program: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(program: impl Into<PathBuf>) -> Self {
         Self {
             program: program.into(),
             args: Vec::new(),
@@ -51,7 +51,7 @@ impl ProcessCommand {
     }
 
     /// Appends arguments.
-    pub fn args<I, S>(mut self, args: I) -> Self
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -65,7 +65,7 @@ impl ProcessCommand {
 ///
 /// Its stderr is kept in a bounded ring buffer ([`Diagnostics`]) for error messages. Closing
 /// shuts its stdin, waits a bounded time and kills it; dropping kills it.
-pub struct ProcessTransport {
+pub(crate) struct ProcessTransport {
     child: Child,
     stdin: Option<ChildStdin>,
     incoming: mpsc::Receiver<Result<Message, TransportError>>,
@@ -76,7 +76,7 @@ pub struct ProcessTransport {
 
 impl ProcessTransport {
     /// Starts the process.
-    pub fn spawn(command: &ProcessCommand) -> Result<Self, TransportError> {
+    pub(crate) fn spawn(command: &ProcessCommand) -> Result<Self, TransportError> {
         let mut cmd = Command::new(&command.program);
         cmd.args(&command.args)
             .stdin(Stdio::piped())

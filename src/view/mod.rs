@@ -33,7 +33,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::cassette::{
-    Cassette, CassetteError, Divergence, ExecCassette, PendingRecording, is_exec_cassette,
+    AnyCassette, Cassette, CassetteError, Divergence, ExecCassette, PendingRecording,
 };
 
 /// What a page marks besides the cassette.
@@ -102,10 +102,9 @@ pub(crate) fn pending_page(
         meaning,
         accept,
     };
-    let html = if is_exec_cassette(&item.pending) {
-        page::render_exec(&ExecCassette::load(&item.pending, "")?, Some(&note))
-    } else {
-        render_pending(&Cassette::load(&item.pending, "")?, &note)
+    let html = match AnyCassette::load(&item.pending, "")? {
+        AnyCassette::Exec(cassette) => page::render_exec(&cassette, Some(&note)),
+        AnyCassette::AppServer(cassette) => render_pending(&cassette, &note),
     };
     let mut page = item.pending.clone().into_os_string();
     page.push(".html");

@@ -1,9 +1,9 @@
-"""Drive the official Python SDK (openai-codex) through the prompt-diary shim.
+"""Drive the official Python SDK (openai-codex) through the prompt-diary stand-in.
 
 Usage: sdk_roundtrip.py SHIM WORKSPACE FIRST_PROMPT REPAIR_PROMPT
 
 The environment carries PROMPT_DIARY_CASSETTE, PROMPT_DIARY_CASSETTE_MODE and, when recording,
-CODEX_HOME / PROMPT_DIARY_CODEX_BIN; the SDK passes it on to the shim. Prints one JSON object:
+CODEX_HOME / PROMPT_DIARY_CODEX_BIN; the SDK passes it on to the stand-in. Prints one JSON object:
 the two turns' final responses and items, and the workspace's files afterwards. Exits 3 with the
 SDK's error text on stdout when a call fails.
 """
@@ -45,7 +45,7 @@ async def main() -> int:
                         "artifact_exists": (workspace / "artifact.md").exists(),
                     }
                 )
-    except Exception as exc:  # the SDK's own error, with the shim's report in it
+    except Exception as exc:  # the SDK's own error, with the stand-in's report in it
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}", "turns": turns}))
         return 3
     print(json.dumps({"turns": turns, "files": files(workspace)}, sort_keys=True))

@@ -15,7 +15,7 @@ use serde_json::Value;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// What drives a page: node with the driver script and playwright-core, and Chromium.
-pub struct Browser {
+pub(crate) struct Browser {
     /// The Chromium binary (`/usr/bin/chromium`, or `PROMPT_DIARY_CHROMIUM`).
     pub chromium: PathBuf,
     playwright_core: PathBuf,
@@ -23,7 +23,7 @@ pub struct Browser {
 }
 
 /// The installed browser tier, or what is missing.
-pub fn find_browser() -> Result<Browser, String> {
+pub(crate) fn find_browser() -> Result<Browser, String> {
     let chromium = std::env::var_os("PROMPT_DIARY_CHROMIUM")
         .map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     let root = Path::new(ROOT);
@@ -59,7 +59,7 @@ fn required() -> bool {
 /// # Panics
 /// When something is missing and the tier is required.
 #[allow(dead_code)] // the bench skips by itself
-pub fn browser_for_tests(test: &str) -> Option<Browser> {
+pub(crate) fn browser_for_tests(test: &str) -> Option<Browser> {
     match find_browser() {
         Ok(browser) => Some(browser),
         Err(missing) if required() => panic!(
@@ -81,7 +81,7 @@ impl Browser {
     /// Runs the driver with `plan` (see `scripts/browser/drive.js`) and returns its report.
     /// Every wait inside is bounded by the plan's `timeout` (milliseconds, default 10 s), and
     /// the whole run by 5 minutes.
-    pub fn drive(&self, plan: &Value) -> Result<Value, String> {
+    pub(crate) fn drive(&self, plan: &Value) -> Result<Value, String> {
         let mut plan = plan.clone();
         plan["chromium"] = Value::String(self.chromium.display().to_string());
         let output = Command::new("timeout")

@@ -7,7 +7,7 @@ use prompt_diary::testing::conformance::ScriptedCodex;
 use serde_json::Value;
 
 /// The environment that has the stand-in record `cassette` from the real Codex of `codex`.
-pub fn record_env(cassette: &Path, codex: &ScriptedCodex) -> Vec<(&'static str, String)> {
+pub(crate) fn record_env(cassette: &Path, codex: &ScriptedCodex) -> Vec<(&'static str, String)> {
     vec![
         ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
         ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
@@ -20,7 +20,7 @@ pub fn record_env(cassette: &Path, codex: &ScriptedCodex) -> Vec<(&'static str, 
 }
 
 /// The environment that has the stand-in replay `cassette`, with no Codex reachable.
-pub fn replay_env(cassette: &Path) -> Vec<(&'static str, String)> {
+pub(crate) fn replay_env(cassette: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
         ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
@@ -29,7 +29,7 @@ pub fn replay_env(cassette: &Path) -> Vec<(&'static str, String)> {
 }
 
 /// An SDK's output with the run's workspace path replaced, so two runs compare.
-pub fn portable(value: &Value, workspace: &Path) -> Value {
+pub(crate) fn portable(value: &Value, workspace: &Path) -> Value {
     serde_json::from_str(
         &value
             .to_string()

@@ -13,7 +13,7 @@ use prompt_diary::transport::Message;
 
 /// About how many cassette lines one synthetic turn takes.
 #[allow(dead_code)] // the bench sizes its cassette with it
-pub const LINES_PER_TURN: usize = 13;
+pub(crate) const LINES_PER_TURN: usize = 13;
 
 fn msg(value: Value) -> Message {
     Message::from_value(value).unwrap_or_else(|_| unreachable!("a JSON-RPC message"))
@@ -21,7 +21,11 @@ fn msg(value: Value) -> Message {
 
 /// Records `conversations` conversations of `turns` turns each into a cassette named
 /// `dir/synthetic.jsonl` (not written), with each conversation's workspace under `dir`.
-pub fn session(dir: &Path, conversations: usize, turns: usize) -> Result<Cassette, CassetteError> {
+pub(crate) fn session(
+    dir: &Path,
+    conversations: usize,
+    turns: usize,
+) -> Result<Cassette, CassetteError> {
     let mut rec = Recorder::new(RecordOptions::new(dir.join("synthetic.jsonl")));
     rec.client_message(&msg(json!({"id": 0, "method": "initialize", "params":
         {"clientInfo": {"name": "prompt-diary", "version": env!("CARGO_PKG_VERSION")}}})));

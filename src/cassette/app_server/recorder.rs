@@ -1,0 +1,296 @@
+//! [`Recorder`]: turns the traffic of one backend session into a cassette.
+//!
+//! Messages are kept in memory in arrival order, attributed to a conversation (an app-server
+//! thread) as they pass. Workspace snapshots are taken when a turn starts and when it completes.
+//! Nothing touches the disk until [`Recorder::finish`], which normalises each conversation in its
+//! own scope, orders conversations by content (so concurrent recordings come out the same), redacts,
+//! refuses any line that still looks secret, and writes atomically.
+
+mod assemble;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::cassette::app_server::format::Cassette;
+use crate::cassette::app_server::order::canonical_order;
+use crate::cassette::effects::{Effect, Snapshot};
+use crate::cassette::{CassetteError, WriteOutcome, write_cassette};
+use crate::transport::{Message, MessageKind, RequestId};
+
+/// What a recording is for and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordOptions {
+    /// The cassette file.
+    pub path: PathBuf,
+    /// The scenario name for the header.
+    pub scenario: String,
+    /// The command that re-records this cassette (shown in divergence reports).
+    pub record_command: String,
+    /// Replace an existing cassette that differs, instead of writing `<name>.jsonl.new`.
+    pub overwrite: bool,
+    /// The protocol schema fingerprint of the Codex binary, if known.
+    pub schema_fingerprint: Option<String>,
+    /// The `-c` overrides the backend was started with, kept in the header so the cassette can
+    /// be re-recorded offline (`{fixtures}` may stand for the fixtures folder).
+    pub backend_overrides: Vec<String>,
+}
+
+impl RecordOptions {
+    /// Options for `path`, with the scenario named after the file.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let scenario = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("cassette")
+            .to_owned();
+        Self {
+            record_command: format!(
+                "PROMPT_DIARY_CASSETTE_MODE=record cargo test (re-records {})",
+                path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned()
+                )
+            ),
+            path,
+            scenario,
+            overwrite: false,
+            schema_fingerprint: None,
+            backend_overrides: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum Raw {
+    Msg {
+        c2s: bool,
+        conv: usize,
+        turn: Option<u32>,
+        msg: Value,
+    },
+    Effects {
+        conv: usize,
+        turn: u32,
+        effects: Vec<Effect>,
+    },
+}
+
+#[derive(Debug, Default)]
+struct Conv {
+    cwd: Option<PathBuf>,
+    turn: Option<u32>,
+    before: Option<Snapshot>,
+}
+
+/// Records one backend session. Conversation 0 is the backend-level one.
+#[derive(Debug)]
+pub struct Recorder {
+    options: RecordOptions,
+    raw: Vec<Raw>,
+    convs: Vec<Conv>,
+    threads: HashMap<String, usize>,
+    client_requests: HashMap<RequestId, (usize, String)>,
+    server_requests: HashMap<RequestId, usize>,
+    codex_version: Option<String>,
+    codex_home: Option<String>,
+}
+
+impl Recorder {
+    /// A recorder that will write to `options.path`.
+    pub fn new(options: RecordOptions) -> Self {
+        Self {
+            options,
+            raw: Vec::new(),
+            convs: vec![Conv::default()],
+            threads: HashMap::new(),
+            client_requests: HashMap::new(),
+            server_requests: HashMap::new(),
+            codex_version: None,
+            codex_home: None,
+        }
+    }
+
+    /// The options this recorder writes with.
+    pub fn options(&self) -> &RecordOptions {
+        &self.options
+    }
+
+    fn conv_of_thread(&self, params: &Value) -> Option<usize> {
+        crate::cassette::app_server::replayer::thread_of(params)
+            .and_then(|t| self.threads.get(t))
+            .copied()
+    }
+
+    /// Notes a message the client sends. Call before forwarding it (a `turn/start` snapshots the
+    /// workspace first).
+    pub fn client_message(&mut self, message: &Message) {
+        let params = message.params();
+        let conv = match message.kind() {
+            MessageKind::Request => {
+                let method = message.method().unwrap_or_default();
+                let conv = if method == "thread/start" {
+                    let cwd = params.get("cwd").and_then(Value::as_str).map(PathBuf::from);
+                    self.convs.push(Conv {
+                        cwd,
+                        ..Conv::default()
+                    });
+                    self.convs.len() - 1
+                } else {
+                    self.conv_of_thread(params).unwrap_or(0)
+                };
+                if method == "turn/start" && conv != 0 {
+                    let state = &mut self.convs[conv];
+                    state.turn = Some(state.turn.map_or(0, |t| t + 1));
+                    state.before = state.cwd.as_deref().map(snapshot_or_empty);
+                }
+                if let Some(id) = message.id() {
+                    self.client_requests.insert(id, (conv, method.to_owned()));
+                }
+                conv
+            }
+            MessageKind::Response => message
+                .id()
+                .and_then(|id| self.server_requests.get(&id).copied())
+                .unwrap_or(0),
+            MessageKind::Notification => self.conv_of_thread(params).unwrap_or(0),
+        };
+        let turn = self.convs[conv].turn;
+        self.raw.push(Raw::Msg {
+            c2s: true,
+            conv,
+            turn,
+            msg: Value::Object(message.body().clone()),
+        });
+    }
+
+    /// Notes a message the server sent. A `turn/completed` captures the turn's workspace effects.
+    pub fn server_message(&mut self, message: &Message) {
+        let params = message.params();
+        let conv = match message.kind() {
+            MessageKind::Response => {
+                let Some((conv, method)) =
+                    message.id().and_then(|id| self.client_requests.remove(&id))
+                else {
+                    self.push_server(0, message);
+                    return;
+                };
+                if let Some(Ok(result)) = message.outcome() {
+                    if method == "thread/start" {
+                        if let Some(thread) = result.pointer("/thread/id").and_then(Value::as_str) {
+                            self.threads.insert(thread.to_owned(), conv);
+                        }
+                    }
+                    if method == "initialize" {
+                        let agent = result
+                            .get("userAgent")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        self.codex_version = agent
+                            .split_whitespace()
+                            .next()
+                            .and_then(|a| a.split_once('/'))
+                            .map(|(_, v)| v.to_owned());
+                        self.codex_home = result
+                            .get("codexHome")
+                            .and_then(Value::as_str)
+                            .map(str::to_owned);
+                    }
+                }
+                conv
+            }
+            MessageKind::Request => {
+                let conv = self.conv_of_thread(params).unwrap_or(0);
+                if let Some(id) = message.id() {
+                    self.server_requests.insert(id, conv);
+                }
+                conv
+            }
+            MessageKind::Notification => self.conv_of_thread(params).unwrap_or(0),
+        };
+        if message.method() == Some("turn/completed") && conv != 0 {
+            let state = &mut self.convs[conv];
+            if let (Some(before), Some(cwd), Some(turn)) =
+                (state.before.take(), state.cwd.clone(), state.turn)
+            {
+                let effects = before.diff(&snapshot_or_empty(&cwd));
+                if !effects.is_empty() {
+                    self.raw.push(Raw::Effects {
+                        conv,
+                        turn,
+                        effects,
+                    });
+                }
+            }
+        }
+        self.push_server(conv, message);
+    }
+
+    fn push_server(&mut self, conv: usize, message: &Message) {
+        let turn = self.convs[conv].turn;
+        self.raw.push(Raw::Msg {
+            c2s: false,
+            conv,
+            turn,
+            msg: Value::Object(message.body().clone()),
+        });
+    }
+
+    /// Builds the cassette (normalised, ordered, redacted) without writing it.
+    ///
+    /// A pipeline of steps (each a function in `recorder/assemble.rs`): per conversation, its
+    /// captured lines, its scope (paths, then ids), its entries and their canonical order; then
+    /// the conversations in content order, the exit line, the header and line numbers, and a
+    /// last refusal of anything that still looks secret.
+    pub fn build(
+        &self,
+        exit_status: &str,
+        stderr_tail: &[String],
+    ) -> Result<Cassette, CassetteError> {
+        let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
+        let home = home.as_deref();
+        let mut sections = Vec::new();
+        for conv in 0..self.convs.len() {
+            let captured = self.captured(conv);
+            let mut scope = self.path_scope(self.convs[conv].cwd.as_deref(), home);
+            assemble::learn_ids(&mut scope, &captured);
+            let label = assemble::section_label(conv);
+            let mut entries = assemble::entries(&captured, &scope, &label, home);
+            canonical_order(&mut entries, conv == 0);
+            if conv == 0 || !entries.is_empty() {
+                sections.push(entries);
+            }
+        }
+        let mut entries = assemble::in_content_order(sections);
+        let backend_scope = self.path_scope(None, home);
+        entries.push(assemble::exit(
+            exit_status,
+            stderr_tail,
+            &backend_scope,
+            home,
+        ));
+        let cassette = assemble::numbered(self.options.path.clone(), self.header(), entries);
+        assemble::refuse_secrets(&cassette)?;
+        Ok(cassette)
+    }
+
+    /// Builds the cassette and writes it (atomically; a differing re-recording goes to `.new`
+    /// unless `overwrite` is set).
+    pub fn finish(
+        &self,
+        exit_status: &str,
+        stderr_tail: &[String],
+    ) -> Result<WriteOutcome, CassetteError> {
+        let cassette = self.build(exit_status, stderr_tail)?;
+        write_cassette(&cassette, self.options.overwrite)
+    }
+}
+
+fn snapshot_or_empty(cwd: &Path) -> Snapshot {
+    Snapshot::take(cwd).unwrap_or_else(|err| {
+        tracing::warn!("could not snapshot {}: {err}", cwd.display());
+        Snapshot::default()
+    })
+}

@@ -1,0 +1,254 @@
+//! The steps of [`Recorder::build`]: captured traffic becomes normalised, ordered, redacted
+//! cassette lines.
+
+use std::path::{Path, PathBuf};
+
+use super::{Raw, Recorder};
+use crate::cassette::CassetteError;
+use crate::cassette::app_server::format::{
+    BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC,
+};
+use crate::cassette::app_server::replayer::thread_of;
+use crate::cassette::app_server::request_ids::RequestIds;
+use crate::cassette::effects::Effect;
+use crate::cassette::envelope::today;
+use crate::cassette::normalize::redact::{self, RULES};
+use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
+
+impl Recorder {
+    /// Step: the captured lines of conversation `conv`, in arrival order.
+    pub(super) fn captured(&self, conv: usize) -> Vec<&Raw> {
+        self.raw
+            .iter()
+            .filter(|r| self.final_conv(r) == conv)
+            .collect()
+    }
+
+    /// The conversation of a raw entry, looking again at thread-scoped messages that arrived
+    /// before their thread's `thread/start` response named the thread.
+    fn final_conv(&self, raw: &Raw) -> usize {
+        match raw {
+            Raw::Msg { conv: 0, msg, .. } => msg
+                .get("params")
+                .and_then(thread_of)
+                .and_then(|t| self.threads.get(t))
+                .copied()
+                .unwrap_or(0),
+            Raw::Msg { conv, .. } | Raw::Effects { conv, .. } => *conv,
+        }
+    }
+
+    /// Step: a scope that knows the paths no cassette keeps: the working directory `cwd` (if
+    /// any), the Codex home and the user's `home`.
+    pub(super) fn path_scope(&self, cwd: Option<&Path>, home: Option<&str>) -> Scope {
+        let mut scope = Scope::new();
+        if let Some(cwd) = cwd {
+            scope.bind_path(&cwd.display().to_string(), WORKSPACE);
+        }
+        if let Some(codex_home) = &self.codex_home {
+            scope.bind_path(codex_home, CODEX_HOME);
+        }
+        if let Some(home) = home {
+            scope.bind_path(home, HOME);
+        }
+        scope
+    }
+
+    /// Step: the header line (versions, scenario, today's date, redaction rules).
+    pub(super) fn header(&self) -> Header {
+        Header {
+            cassette: MAGIC.to_owned(),
+            format: FORMAT_VERSION,
+            scenario: self.options.scenario.clone(),
+            codex_version: self
+                .codex_version
+                .clone()
+                .unwrap_or_else(|| "unknown".to_owned()),
+            schema_fingerprint: self
+                .options
+                .schema_fingerprint
+                .clone()
+                .unwrap_or_else(|| "unknown".to_owned()),
+            recorded_at: today(),
+            redactions: RULES.iter().map(|r| (*r).to_owned()).collect(),
+            record_command: self.options.record_command.clone(),
+            backend_overrides: self.options.backend_overrides.clone(),
+        }
+    }
+}
+
+/// Step: every id the captured messages carry joins `scope`, numbered by first sight.
+pub(super) fn learn_ids(scope: &mut Scope, captured: &[&Raw]) {
+    for raw in captured {
+        if let Raw::Msg { msg, .. } = raw {
+            scope.learn(msg);
+        }
+    }
+}
+
+/// The label a conversation's entries carry until [`in_content_order`] relabels them.
+pub(super) fn section_label(conv: usize) -> String {
+    if conv == 0 {
+        BACKEND.to_owned()
+    } else {
+        format!("#{conv}")
+    }
+}
+
+/// Step: the captured lines as entries: messages normalised, their request ids numbered per
+/// conversation, and redacted; the files a turn wrote substituted and redacted.
+pub(super) fn entries(
+    captured: &[&Raw],
+    scope: &Scope,
+    label: &str,
+    home: Option<&str>,
+) -> Vec<Entry> {
+    let mut ids = RequestIds::default();
+    let mut entries = Vec::new();
+    for raw in captured {
+        entries.push(match raw {
+            Raw::Msg { c2s, turn, msg, .. } => {
+                let mut msg = msg.clone();
+                // Normalised first: the id placeholders are ours, not text to escape.
+                scope.normalize(&mut msg);
+                ids.rewrite(*c2s, &mut msg);
+                redact::redact_json(&mut msg, home);
+                if *c2s {
+                    Entry::C2s {
+                        conv: label.to_owned(),
+                        turn: *turn,
+                        msg,
+                    }
+                } else {
+                    Entry::S2c {
+                        conv: label.to_owned(),
+                        turn: *turn,
+                        msg,
+                    }
+                }
+            }
+            Raw::Effects { turn, effects, .. } => Entry::Effects {
+                conv: label.to_owned(),
+                turn: *turn,
+                effects: written_files(effects, scope, home),
+            },
+        });
+    }
+    entries
+}
+
+/// The files a turn wrote, their text with placeholders in and secrets out.
+fn written_files(effects: &[Effect], scope: &Scope, home: Option<&str>) -> Vec<Effect> {
+    effects
+        .iter()
+        .map(|effect| match effect {
+            Effect::Write { path, text } => Effect::Write {
+                path: path.clone(),
+                text: redact::redact(&scope.substitute(text), home).into_owned(),
+            },
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// Step: the backend section (first of `sections`), then the conversations sorted by what their
+/// client sent and relabelled `c1`, `c2`, …, so scheduling does not change the file.
+pub(super) fn in_content_order(mut sections: Vec<Vec<Entry>>) -> Vec<Entry> {
+    let backend = sections.remove(0);
+    sections.sort_by_cached_key(|entries| {
+        entries
+            .iter()
+            .filter_map(|e| match e {
+                Entry::C2s { msg, .. } => Some(msg.to_string()),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    });
+    let mut entries = Vec::new();
+    for (index, section) in std::iter::once(backend).chain(sections).enumerate() {
+        let label = if index == 0 {
+            BACKEND.to_owned()
+        } else {
+            format!("c{index}")
+        };
+        for mut entry in section {
+            set_conv(&mut entry, &label);
+            entries.push(entry);
+        }
+    }
+    entries
+}
+
+/// Step: the exit line: the status, and the stderr tail without timestamps, its paths replaced
+/// through `scope`, redacted.
+pub(super) fn exit(
+    status: &str,
+    stderr_tail: &[String],
+    scope: &Scope,
+    home: Option<&str>,
+) -> Entry {
+    let tail = stderr_tail
+        .iter()
+        .map(|line| {
+            let line = strip_timestamp(line);
+            redact::redact(&scope.substitute(line), home).into_owned()
+        })
+        .collect();
+    Entry::Exit {
+        status: status.to_owned(),
+        stderr_tail: tail,
+    }
+}
+
+/// Step: the cassette at `path`, each entry numbered by its line (the header is line 1).
+pub(super) fn numbered(path: PathBuf, header: Header, entries: Vec<Entry>) -> Cassette {
+    Cassette {
+        path,
+        header,
+        entries: entries
+            .into_iter()
+            .enumerate()
+            .map(|(i, e)| (i + 2, e))
+            .collect(),
+    }
+}
+
+/// Step: refuses the cassette if any line still looks like a secret after redaction.
+pub(super) fn refuse_secrets(cassette: &Cassette) -> Result<(), CassetteError> {
+    for (line, text) in cassette.to_text().lines().enumerate() {
+        if let Some(what) = redact::looks_secret(text) {
+            return Err(CassetteError::SecretDetected {
+                path: cassette.path.clone(),
+                line: line + 1,
+                what,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn set_conv(entry: &mut Entry, label: &str) {
+    match entry {
+        Entry::C2s { conv, .. } | Entry::S2c { conv, .. } | Entry::Effects { conv, .. } => {
+            *conv = label.to_owned()
+        }
+        Entry::Exit { .. } => {}
+    }
+}
+
+/// Removes a leading RFC 3339 timestamp (as Codex's log lines have) from a stderr line.
+fn strip_timestamp(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let looks_dated = bytes.len() > 20
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[7] == b'-'
+        && bytes[10] == b'T';
+    if !looks_dated {
+        return line;
+    }
+    match line.find(' ') {
+        Some(end) => line[end..].trim_start(),
+        None => line,
+    }
+}

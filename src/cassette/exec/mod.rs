@@ -1,0 +1,8 @@
+//! Exec cassettes: the `codex exec` runs of one thread (a first run, then its `resume` runs),
+//! recorded and replayed run by run by the stand-in, and read by people (`ExecStory`).
+
+pub(crate) mod call;
+pub(crate) mod format;
+pub(crate) mod recorder;
+pub(crate) mod replayer;
+pub(crate) mod story;

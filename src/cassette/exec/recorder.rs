@@ -1,0 +1,294 @@
+//! Recording `codex exec` runs: each run is its own process, so each appends itself to the
+//! cassette. A first run (no `resume`) starts a new recording; a `resume` run appends to the
+//! recording in progress (`<name>.jsonl.new` when it waits for review, else the cassette).
+//!
+//! The real thread ids of the recording in progress, which the cassette keeps only as
+//! placeholders, wait in a small session file under the system temp dir, keyed by the cassette's
+//! path, so that a later `resume <real id>` is recorded as `resume {{thread:N}}`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::cassette::effects::Effect;
+use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
+use crate::cassette::exec::format::{
+    ExecCassette, ExecExit, ExecHeader, ExecInvocation, StdoutLine,
+};
+use crate::cassette::normalize::redact::{looks_secret, redact, redact_json};
+use crate::cassette::write::{pending_path, write_atomic};
+use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
+
+/// What one run did, as captured (nothing normalised yet).
+#[derive(Debug, Clone)]
+pub(crate) struct ExecCapture {
+    /// The command line, classified.
+    pub args: Vec<ExecArg>,
+    /// Whether it is a `resume` run.
+    pub resume: bool,
+    /// What the caller wrote on stdin.
+    pub stdin: String,
+    /// The `--output-schema` file's contents.
+    pub output_schema: Option<Value>,
+    /// The run's working directory (`--cd`, else the caller's).
+    pub workspace: PathBuf,
+    /// Every stdout line, without its newline.
+    pub stdout: Vec<String>,
+    /// The last stderr lines.
+    pub stderr_tail: Vec<String>,
+    /// The exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// The exit status as text.
+    pub status: String,
+    /// What changed in the working directory.
+    pub effects: Vec<Effect>,
+    /// The `-o` file's contents afterwards.
+    pub last_message: Option<String>,
+    /// The Codex version (`codex --version`).
+    pub codex_version: String,
+}
+
+/// The recording in progress, kept between runs.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Session {
+    /// The cassette did not exist when the recording started: runs write it directly.
+    fresh: bool,
+    /// Real thread id → placeholder.
+    threads: BTreeMap<String, String>,
+}
+
+/// Where the session of the recording into `cassette` is kept.
+fn session_path(cassette: &Path) -> PathBuf {
+    let absolute = std::path::absolute(cassette).unwrap_or_else(|_| cassette.to_owned());
+    let hash = crate::cassette::effects::sha256_hex(absolute.as_os_str().as_encoded_bytes());
+    std::env::temp_dir().join(format!("prompt-diary-exec-{}.json", &hash[..16]))
+}
+
+fn load_session(cassette: &Path) -> Option<Session> {
+    let text = std::fs::read_to_string(session_path(cassette)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Appends the captured run to the recording into `options.path` and writes it (atomically; a
+/// differing re-recording of an existing cassette waits as `.new`).
+pub(crate) fn record_run(
+    options: &RecordOptions,
+    capture: &ExecCapture,
+) -> Result<WriteOutcome, CassetteError> {
+    let path = &options.path;
+    let session = if capture.resume {
+        load_session(path).unwrap_or_else(|| {
+            eprintln!(
+                "prompt-diary stand-in: no recording in progress for {} knows this thread; \
+                 record the thread's first run before its `resume` runs",
+                path.display()
+            );
+            Session::default()
+        })
+    } else {
+        Session {
+            fresh: !path.exists(),
+            threads: BTreeMap::new(),
+        }
+    };
+    let (invocation, session) = normalise(capture, session);
+    let mut cassette = if capture.resume {
+        let base = [pending_path(path), path.clone()]
+            .into_iter()
+            .find(|p| p.exists());
+        match base {
+            Some(base) => {
+                let mut loaded = ExecCassette::load(&base, &options.record_command)?;
+                loaded.path = path.clone();
+                loaded
+            }
+            None => new_cassette(options, capture),
+        }
+    } else {
+        new_cassette(options, capture)
+    };
+    cassette.invocations.push(invocation);
+    let text = cassette.render();
+    for (index, line) in text.lines().enumerate() {
+        if let Some(what) = looks_secret(line) {
+            return Err(CassetteError::SecretDetected {
+                path: path.clone(),
+                line: index + 1,
+                what,
+            });
+        }
+    }
+    let outcome = write_exec(&cassette, &text, options.overwrite || session.fresh)?;
+    let saved = serde_json::to_string(&session).unwrap_or_default();
+    write_atomic(&session_path(path), &saved)?;
+    Ok(outcome)
+}
+
+fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette {
+    let mut header = ExecHeader::new(
+        &options.scenario,
+        &capture.codex_version,
+        crate::cassette::envelope::today(),
+    );
+    header.record_command = options.record_command.clone();
+    ExecCassette {
+        path: options.path.clone(),
+        header,
+        invocations: Vec::new(),
+    }
+}
+
+/// Writes `cassette` (whose text is `text`): directly when `overwrite`, else as the
+/// app-server recorder does (unchanged, or `.new` beside a differing cassette).
+fn write_exec(
+    cassette: &ExecCassette,
+    text: &str,
+    overwrite: bool,
+) -> Result<WriteOutcome, CassetteError> {
+    let path = &cassette.path;
+    if overwrite || !path.exists() {
+        write_atomic(path, text)?;
+        let _ = std::fs::remove_file(pending_path(path));
+        return Ok(WriteOutcome::Written(path.clone()));
+    }
+    let same = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|old| ExecCassette::parse(path, &old).ok())
+        .is_some_and(|old| old.comparable_text() == cassette.comparable_text());
+    if same {
+        let _ = std::fs::remove_file(pending_path(path));
+        return Ok(WriteOutcome::Unchanged(path.clone()));
+    }
+    let pending = pending_path(path);
+    write_atomic(&pending, text)?;
+    Ok(WriteOutcome::Pending {
+        existing: path.clone(),
+        pending,
+    })
+}
+
+/// The run normalised: thread ids (known from earlier runs, then new ones by first sight),
+/// paths, times; redacted.
+fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Session) {
+    let home = home();
+    let home = home.as_deref();
+    let mut scope = path_scope(&capture.workspace, home);
+    let mut known: Vec<(usize, &String)> = session
+        .threads
+        .iter()
+        .map(|(real, placeholder)| (placeholder_number(placeholder), real))
+        .collect();
+    known.sort();
+    for (_, real) in known {
+        scope.bind_id("thread", real);
+    }
+    let parsed: Vec<Option<Value>> = capture
+        .stdout
+        .iter()
+        .map(|line| {
+            serde_json::from_str::<Value>(line)
+                .ok()
+                .filter(Value::is_object)
+        })
+        .collect();
+    if let Some(ExecArg::Thread(id)) = capture
+        .args
+        .iter()
+        .find(|a| matches!(a, ExecArg::Thread(_)))
+    {
+        if !session.threads.contains_key(id) {
+            let placeholder = scope.bind_id("thread", id);
+            session.threads.insert(id.clone(), placeholder);
+        }
+    }
+    for value in parsed.iter().flatten() {
+        for id in thread_ids(value) {
+            let placeholder = scope.bind_id("thread", &id);
+            session.threads.insert(id, placeholder);
+        }
+    }
+    let call = normalize_call(
+        &capture.args,
+        &capture.stdin,
+        capture.output_schema.as_ref(),
+        &scope,
+        &|id| scope.substitute(id),
+    );
+    let text = |t: &str| redact(&scope.substitute(t), home).into_owned();
+    let stdout = parsed
+        .into_iter()
+        .zip(&capture.stdout)
+        .map(|(json, line)| match json {
+            Some(mut value) => {
+                scope.normalize(&mut value);
+                redact_json(&mut value, home);
+                StdoutLine::Json(value)
+            }
+            None => StdoutLine::Text(text(line)),
+        })
+        .collect();
+    let effects = capture
+        .effects
+        .iter()
+        .map(|effect| match effect {
+            Effect::Write { path, text: body } => Effect::Write {
+                path: path.clone(),
+                text: text(body),
+            },
+            other => other.clone(),
+        })
+        .collect();
+    let invocation = ExecInvocation {
+        line: 0,
+        call,
+        stdout,
+        effects,
+        last_message: capture.last_message.as_deref().map(text),
+        exit: ExecExit {
+            code: capture.code,
+            status: capture.status.clone(),
+            stderr_tail: capture.stderr_tail.iter().map(|l| text(l)).collect(),
+        },
+    };
+    (invocation, session)
+}
+
+/// The thread ids an exec event names (`thread_id`, at any depth).
+fn thread_ids(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(map) => {
+                for (key, child) in map {
+                    match (key.as_str(), child) {
+                        ("thread_id", Value::String(id)) if !id.is_empty() => out.push(id.clone()),
+                        _ => stack.push(child),
+                    }
+                }
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// `N` of `{{thread:N}}` (0 when it is not one).
+pub(crate) fn placeholder_number(placeholder: &str) -> usize {
+    placeholder
+        .trim_start_matches("{{")
+        .trim_end_matches("}}")
+        .rsplit(':')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Whether the recording in progress into `cassette` printed thread `id` (so a `resume` of it in
+/// `auto` mode extends that recording instead of replaying).
+pub(crate) fn recording_knows_thread(cassette: &Path, id: &str) -> bool {
+    load_session(cassette).is_some_and(|session| session.threads.contains_key(id))
+}

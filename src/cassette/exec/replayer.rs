@@ -1,0 +1,197 @@
+//! Replaying `codex exec` runs: each run (a separate process) is matched by content against the
+//! recorded ones: its normalised command line, stdin and schema. A first run matches a recorded
+//! run without `resume`; a `resume` names a thread id this replay printed, which carries the
+//! number of its placeholder, so it matches the recorded run that resumed that thread.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::cassette::divergence::{EXEC_RUN, Location};
+use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
+use crate::cassette::exec::format::{ExecCassette, ExecInvocation, StdoutLine};
+use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
+use crate::cassette::{CassetteError, Divergence};
+
+/// The last group of the thread ids a replay makes starts with this, then the placeholder's
+/// number in 8 hex digits.
+const THREAD_TAG: &str = "d1a7";
+
+/// A run of the caller, ready to be matched.
+#[derive(Debug, Clone)]
+pub(crate) struct ExecRequest<'a> {
+    /// The command line, classified.
+    pub args: &'a [ExecArg],
+    /// What the caller wrote on stdin.
+    pub stdin: &'a str,
+    /// The `--output-schema` file's contents.
+    pub output_schema: Option<&'a Value>,
+    /// The run's working directory.
+    pub workspace: &'a Path,
+}
+
+/// An exec cassette being replayed.
+#[derive(Debug)]
+pub(crate) struct ExecReplay {
+    cassette: ExecCassette,
+    record_command: String,
+}
+
+impl ExecReplay {
+    /// Loads the exec cassette at `path`; `record_command` re-records it (shown in reports).
+    pub(crate) fn load(path: &Path, record_command: &str) -> Result<Self, CassetteError> {
+        Ok(Self {
+            cassette: ExecCassette::load(path, record_command)?,
+            record_command: record_command.to_owned(),
+        })
+    }
+
+    /// The recorded run `request` stands for, or the divergence report against the nearest one.
+    pub(crate) fn find(
+        &self,
+        request: &ExecRequest<'_>,
+    ) -> Result<&ExecInvocation, Box<Divergence>> {
+        let scope = path_scope(request.workspace, home().as_deref());
+        let thread = |id: &str| thread_placeholder(id).unwrap_or_else(|| id.to_owned());
+        let call = normalize_call(
+            request.args,
+            request.stdin,
+            request.output_schema,
+            &scope,
+            &thread,
+        );
+        let runs = &self.cassette.invocations;
+        if let Some(run) = runs.iter().find(|run| run.call == call) {
+            return Ok(run);
+        }
+        // The nearest: the same thread (or a first run), then the same command line.
+        let resumed = |args: &[String]| {
+            args.iter()
+                .position(|a| a == "resume")
+                .and_then(|i| args.get(i + 1).cloned())
+        };
+        let same_thread: Vec<(usize, &ExecInvocation)> = runs
+            .iter()
+            .enumerate()
+            .filter(|(_, run)| resumed(&run.call.args) == resumed(&call.args))
+            .collect();
+        let nearest = same_thread
+            .iter()
+            .find(|(_, run)| run.call.args == call.args)
+            .or_else(|| same_thread.first())
+            .copied()
+            .or_else(|| runs.first().map(|run| (0, run)));
+        let sent = serde_json::to_value(&call).unwrap_or_default();
+        Err(Box::new(match nearest {
+            Some((index, run)) => {
+                let at = self.location(run.line, index);
+                let recorded = serde_json::to_value(&run.call).unwrap_or_default();
+                Divergence::mismatch(&at, &recorded, &sent, &self.record_command)
+            }
+            None => Divergence::unexpected(
+                &self.location(0, 0),
+                ": the cassette holds no run",
+                &sent,
+                &self.record_command,
+            ),
+        }))
+    }
+
+    fn location(&self, line: usize, index: usize) -> Location {
+        Location {
+            path: self.cassette.path.clone(),
+            line,
+            conv: format!(
+                "{EXEC_RUN}{} of {} (a `codex exec` invocation: its command line, stdin and output schema)",
+                index + 1,
+                self.cassette.invocations.len()
+            ),
+            turn: None,
+        }
+    }
+}
+
+/// Fresh values for a replayed run: the working directory, the homes, and the thread id a
+/// `resume` named (so the run prints the thread id it was given); other thread ids are made
+/// fresh by [`fresh_value`].
+pub(crate) fn bindings(workspace: &Path, resume: Option<&str>) -> Bindings {
+    let mut bindings = Bindings::default();
+    if let Some((id, placeholder)) = resume.and_then(|id| Some((id, thread_placeholder(id)?))) {
+        bindings.bind(&placeholder, id);
+    }
+    bindings.bind(WORKSPACE, &workspace.display().to_string());
+    if let Some(home) = home() {
+        bindings.bind(HOME, &home);
+    }
+    if let Some(codex_home) = std::env::var("CODEX_HOME").ok().filter(|h| h.len() > 1) {
+        bindings.bind(CODEX_HOME, &codex_home);
+    }
+    bindings
+}
+
+/// A fresh value for `placeholder`: a UUID-shaped thread id whose last group carries the
+/// placeholder's number; other ids a readable stand-in.
+pub(crate) fn fresh_value(placeholder: &str) -> String {
+    let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
+    let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
+    match (kind, number.parse::<u32>()) {
+        ("thread" | "session", Ok(n)) => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let seed = format!("{nanos}-{}-{placeholder}", std::process::id());
+            let h = crate::cassette::effects::sha256_hex(seed.as_bytes());
+            format!(
+                "{}-{}-7{}-8{}-{THREAD_TAG}{n:08x}",
+                &h[..8],
+                &h[8..12],
+                &h[12..15],
+                &h[15..18]
+            )
+        }
+        _ if placeholder == HOME => "/replay/home".to_owned(),
+        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
+        _ => format!("replay-{kind}-{number}"),
+    }
+}
+
+/// The placeholder a thread id made by [`fresh_value`] stands for.
+fn thread_placeholder(id: &str) -> Option<String> {
+    let last = id.rsplit('-').next()?;
+    if id.len() != 36 || last.len() != 12 {
+        return None;
+    }
+    let number = u32::from_str_radix(last.strip_prefix(THREAD_TAG)?, 16).ok()?;
+    Some(format!("{{{{thread:{number}}}}}"))
+}
+
+/// A recorded stdout line with its placeholders filled, as text.
+pub(crate) fn fill_line(line: &StdoutLine, bindings: &mut Bindings) -> String {
+    match line {
+        StdoutLine::Json(value) => {
+            let mut value = value.clone();
+            bindings.fill(&mut value, &mut |p| fresh_value(p));
+            value.to_string()
+        }
+        StdoutLine::Text(text) => bindings
+            .fill_text(text, &mut |p| fresh_value(p))
+            .into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fresh_thread_id_names_its_placeholder() {
+        let id = fresh_value("{{thread:3}}");
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(thread_placeholder(&id).as_deref(), Some("{{thread:3}}"));
+        assert_ne!(fresh_value("{{thread:3}}"), id, "fresh each time");
+        assert_eq!(
+            thread_placeholder("019a0000-0000-7000-8000-000000000001"),
+            None
+        );
+    }
+}

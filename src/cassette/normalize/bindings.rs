@@ -1,0 +1,299 @@
+//! The replay side of normalisation: [`Bindings`] give placeholders fresh values in what the
+//! server says, and turn those values back into placeholders in what the client sends.
+
+use std::borrow::Cow;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::cassette::normalize::fnv::ShortKeys;
+use crate::cassette::normalize::placeholder::{
+    DURATION, LBRACE, TIME_MS, TIME_S, escape_literals, placeholder_len, placeholders,
+};
+
+/// Fresh values for placeholders at replay time.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Bindings {
+    /// placeholder → value
+    values: ShortKeys<String, String>,
+    /// value → placeholder (the first one bound to it), for what the client sends
+    exact: ShortKeys<String, String>,
+    /// Values by their first two bytes, to find the few that can occur in a string without
+    /// searching for each one.
+    by_prefix: ShortKeys<[u8; 2], Vec<String>>,
+    /// Which bytes some value starts with.
+    first_bytes: [u64; 4],
+}
+
+impl Bindings {
+    /// Binds `placeholder` to `value` both ways.
+    pub(crate) fn bind(&mut self, placeholder: &str, value: &str) {
+        self.values.insert(placeholder.to_owned(), value.to_owned());
+        let bytes = value.as_bytes();
+        if bytes.len() >= 2 && !self.exact.contains_key(value) {
+            self.exact.insert(value.to_owned(), placeholder.to_owned());
+            self.by_prefix
+                .entry([bytes[0], bytes[1]])
+                .or_default()
+                .push(value.to_owned());
+            self.first_bytes[usize::from(bytes[0] >> 6)] |= 1 << (bytes[0] & 63);
+        }
+    }
+
+    /// The value bound to `placeholder`.
+    pub(crate) fn get(&self, placeholder: &str) -> Option<&str> {
+        self.values.get(placeholder).map(String::as_str)
+    }
+
+    /// Replaces placeholders in `value` with bound values; ids without a binding get a fresh
+    /// deterministic value from `fresh`. Time placeholders become the current time, durations 0.
+    /// Text recorded as [`LBRACE`] becomes `{{` again.
+    pub(crate) fn fill(&mut self, value: &mut Value, fresh: &mut dyn FnMut(&str) -> String) {
+        self.fill_at(value, fresh, &mut None);
+    }
+
+    /// [`fill`](Self::fill), the clock read at most once into `now`.
+    fn fill_at(
+        &mut self,
+        value: &mut Value,
+        fresh: &mut dyn FnMut(&str) -> String,
+        now: &mut Option<Duration>,
+    ) {
+        match value {
+            Value::String(text) => {
+                // Most strings hold no brace at all: one `memchr` and done.
+                if !text.contains('{') {
+                    return;
+                }
+                if let Some(number) = time_number(text, now) {
+                    *value = Value::from(u64::try_from(number).unwrap_or(u64::MAX));
+                    return;
+                }
+                if let Cow::Owned(filled) = self.fill_text(text, fresh) {
+                    *text = filled;
+                }
+            }
+            Value::Object(map) => map
+                .values_mut()
+                .for_each(|child| self.fill_at(child, fresh, now)),
+            Value::Array(items) => items
+                .iter_mut()
+                .for_each(|item| self.fill_at(item, fresh, now)),
+            _ => {}
+        }
+    }
+
+    /// [`fill`](Self::fill) for one piece of text (a string, or a file a turn wrote).
+    pub(crate) fn fill_text<'a>(
+        &mut self,
+        text: &'a str,
+        fresh: &mut dyn FnMut(&str) -> String,
+    ) -> Cow<'a, str> {
+        let mut out = String::new(); // sized at the first placeholder
+        let mut copied = 0;
+        for (at, len) in placeholders(text) {
+            let placeholder = &text[at..at + len];
+            if copied == 0 {
+                out.reserve(text.len() + 40);
+            }
+            out.push_str(&text[copied..at]);
+            copied = at + len;
+            if placeholder == LBRACE {
+                out.push_str("{{");
+            } else if let Some(value) = self.values.get(placeholder) {
+                out.push_str(value);
+            } else {
+                let value = fresh(placeholder);
+                out.push_str(&value);
+                self.bind(placeholder, &value);
+            }
+        }
+        if copied == 0 {
+            return Cow::Borrowed(text);
+        }
+        out.push_str(&text[copied..]);
+        Cow::Owned(out)
+    }
+
+    /// Replaces bound values in what the client sent with their placeholders, so it can be
+    /// compared with the recording.
+    pub(crate) fn unfill(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                let unfilled = self.unfill_text(text);
+                if unfilled != text.as_str() {
+                    *text = unfilled.into_owned();
+                }
+            }
+            Value::Object(map) => map.values_mut().for_each(|child| self.unfill(child)),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.unfill(item)),
+            _ => {}
+        }
+    }
+
+    /// [`unfill`](Self::unfill) for one string.
+    pub(crate) fn unfill_text<'a>(&'a self, text: &'a str) -> Cow<'a, str> {
+        if let Some(placeholder) = self.exact.get(text) {
+            return Cow::Borrowed(placeholder);
+        }
+        // Compared with the recording, where such text was escaped.
+        let mut text = escape_literals(text);
+        let mut present = self.values_in(&text);
+        // Longest first (ties in byte order), so a value inside a longer one is not split.
+        present.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        for literal in present {
+            if text.contains(literal) {
+                text = Cow::Owned(text.replace(literal, &self.exact[literal]));
+            }
+        }
+        text
+    }
+
+    /// Whether `recorded` is what `sent` becomes once unfilled, without copying either.
+    pub(crate) fn unfills_to(&self, sent: &Value, recorded: &Value) -> bool {
+        match (sent, recorded) {
+            (Value::String(sent), Value::String(recorded)) => self.unfill_text(sent) == *recorded,
+            (Value::Object(sent), Value::Object(recorded)) => {
+                sent.len() == recorded.len()
+                    && sent.iter().all(|(key, vs)| {
+                        recorded.get(key).is_some_and(|vr| self.unfills_to(vs, vr))
+                    })
+            }
+            (Value::Array(sent), Value::Array(recorded)) => {
+                sent.len() == recorded.len()
+                    && sent
+                        .iter()
+                        .zip(recorded)
+                        .all(|(s, r)| self.unfills_to(s, r))
+            }
+            (sent, recorded) => sent == recorded,
+        }
+    }
+
+    /// The bound values that occur in `text`.
+    fn values_in(&self, text: &str) -> Vec<&str> {
+        let bytes = text.as_bytes();
+        let mut present: Vec<&str> = Vec::new();
+        for at in 0..bytes.len().saturating_sub(1) {
+            let first = bytes[at];
+            if self.first_bytes[usize::from(first >> 6)] & (1 << (first & 63)) == 0 {
+                continue;
+            }
+            let Some(candidates) = self.by_prefix.get(&[first, bytes[at + 1]]) else {
+                continue;
+            };
+            for candidate in candidates {
+                if bytes[at..].starts_with(candidate.as_bytes())
+                    && !present.contains(&candidate.as_str())
+                {
+                    present.push(candidate);
+                }
+            }
+        }
+        present
+    }
+}
+
+/// The number a whole-string time, duration or numeric placeholder stands for; the clock is read
+/// at most once into `now` for all of a message's times.
+fn time_number(text: &str, now: &mut Option<Duration>) -> Option<u128> {
+    if !text.starts_with("{{") || !text.ends_with("}}") {
+        return None;
+    }
+    let mut now = || {
+        *now.get_or_insert_with(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap_or_default()
+        })
+    };
+    match text {
+        TIME_MS => Some(now().as_millis()),
+        TIME_S => Some(u128::from(now().as_secs())),
+        DURATION => Some(0),
+        "{{pid_number}}" => Some(u128::from(std::process::id())),
+        other if other.ends_with("_number}}") && placeholder_len(other.as_bytes()).is_some() => {
+            Some(0)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cassette::normalize::placeholder::WORKSPACE;
+    use serde_json::json;
+
+    #[test]
+    fn fill_binds_fresh_values_consistently_and_unfill_reverses_them() {
+        let mut bindings = Bindings::default();
+        bindings.bind(WORKSPACE, "/replay/ws");
+        let mut counter = 0;
+        let mut fresh = |placeholder: &str| {
+            counter += 1;
+            format!(
+                "fresh-{}-{counter}",
+                placeholder
+                    .trim_matches(|c| c == '{' || c == '}')
+                    .replace(':', "-")
+            )
+        };
+        let mut value = json!({"a": "{{thread:1}}", "b": "{{thread:1}} in {{workspace}}/x", "t": "{{duration_ms}}"});
+        bindings.fill(&mut value, &mut fresh);
+        assert_eq!(
+            value,
+            json!({"a": "fresh-thread-1-1", "b": "fresh-thread-1-1 in /replay/ws/x", "t": 0})
+        );
+        let mut sent = json!({"threadId": "fresh-thread-1-1", "cwd": "/replay/ws/sub"});
+        bindings.unfill(&mut sent);
+        assert_eq!(
+            sent,
+            json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/sub"})
+        );
+    }
+
+    #[test]
+    fn escaped_literals_fill_back_to_the_original_text() {
+        let mut bindings = Bindings::default();
+        bindings.bind("{{name}}", "bound");
+        let mut fresh = |p: &str| format!("fresh{p}");
+        for text in [
+            "{{name}}",
+            "{{{{x}}",
+            "{{lbrace}}",
+            "a {{ b }} {{}} }}{{",
+            "no braces",
+            "{{{{{{time_ms}}}}}}",
+        ] {
+            let escaped = escape_literals(text);
+            assert_eq!(bindings.fill_text(&escaped, &mut fresh), text, "{escaped}");
+        }
+    }
+
+    #[test]
+    fn unfills_to_agrees_with_unfilling_a_copy() {
+        let mut bindings = Bindings::default();
+        bindings.bind(WORKSPACE, "/replay/ws");
+        bindings.bind("{{thread:1}}", "t-1");
+        let recorded = json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/a", "n": [1, "{{lbrace}}x}}"]});
+        let sent = [
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{x}}"]}),
+            json!({"threadId": "t-2", "cwd": "/replay/ws/a", "n": [1, "{{x}}"]}),
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{x}}"], "extra": 1}),
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [2, "{{x}}"]}),
+            json!({"threadId": "t-1", "cwd": "/elsewhere/a", "n": [1, "{{x}}"]}),
+            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{y}}"]}),
+        ];
+        let verdicts: Vec<bool> = sent
+            .iter()
+            .map(|s| bindings.unfills_to(s, &recorded))
+            .collect();
+        for (s, verdict) in sent.iter().zip(&verdicts) {
+            let mut copy = s.clone();
+            bindings.unfill(&mut copy);
+            assert_eq!(copy == recorded, *verdict, "{s}");
+        }
+        assert_eq!(verdicts, [true, false, false, false, false, false]);
+    }
+}

@@ -1,0 +1,122 @@
+//! [`CodexHome`]: a temporary `CODEX_HOME` whose config points Codex at the scripted model.
+
+use std::path::Path;
+
+use tempfile::TempDir;
+
+use prompt_diary_scripted_model::ScriptedModel;
+
+/// A temporary Codex home (deleted on drop). Its `config.toml` declares the scripted model as
+/// the only model provider and keeps `codex app-server` (0.163.0) offline and deterministic:
+///
+/// - provider `mock` (`wire_api = "responses"`) with `request_max_retries = 0` and
+///   `stream_max_retries = 0`, so a failing reply fails the turn at once instead of retrying;
+///   `stream_idle_timeout_ms = 300000` so a stalled stream is ended by the test, not by Codex;
+/// - `approval_policy = "never"` and `sandbox_mode = "danger-full-access"` by default (a thread
+///   or turn may still ask for another policy);
+/// - `[analytics] enabled = false` (the request metadata then says `analytics_enabled: false`);
+/// - `[features] plugins = false`: without it Codex tries to sync its curated plugins from
+///   github.com and chatgpt.com at startup (DNS look-ups and warnings on stderr);
+/// - `[features] enable_request_compression = false`: the scripted model reads plain bodies only;
+/// - `[features] unbounded_connection_retries = false`: without it a model that cannot be reached
+///   (stopped, wrong port) is retried forever ("Reconnecting... waiting for network" at 0, 5, 15,
+///   35, 75 s, ...) despite `request_max_retries = 0`; with it the turn fails at once
+///   (`codexErrorInfo: httpConnectionFailed`, `willRetry: false`).
+///
+/// ```no_run
+/// # async fn demo() -> std::io::Result<()> {
+/// use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
+/// # let scenario: Scenario = todo!();
+/// let model = ScriptedModel::start(scenario).await?;
+/// let home = CodexHome::for_model(&model)?;
+/// let mut app_server = tokio::process::Command::new("codex")
+///     .arg("app-server")
+///     .env("CODEX_HOME", home.path())
+///     .spawn()?;
+/// # Ok(()) }
+/// ```
+pub struct CodexHome {
+    dir: TempDir,
+}
+
+impl CodexHome {
+    /// A home whose provider is `model`.
+    ///
+    /// # Errors
+    /// When the temporary folder or its `config.toml` cannot be written.
+    pub fn for_model(model: &ScriptedModel) -> std::io::Result<CodexHome> {
+        Self::for_base_url(&model.base_url())
+    }
+
+    /// A home whose provider is at `url` (e.g. `http://127.0.0.1:PORT/v1`; Codex POSTs to
+    /// `<url>/responses`).
+    ///
+    /// # Errors
+    /// When the temporary folder or its `config.toml` cannot be written.
+    pub fn for_base_url(url: &str) -> std::io::Result<CodexHome> {
+        let dir = tempfile::Builder::new()
+            .prefix("prompt-diary-codex-home-")
+            .tempdir()?;
+        std::fs::write(dir.path().join("config.toml"), config_toml(url))?;
+        Ok(Self { dir })
+    }
+
+    /// The folder, to pass as `CODEX_HOME`.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl std::fmt::Debug for CodexHome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CodexHome")
+            .field("path", &self.path())
+            .finish()
+    }
+}
+
+/// The `config.toml` text for a provider at `base_url`.
+fn config_toml(base_url: &str) -> String {
+    // A JSON string literal is also a valid TOML basic string.
+    let base_url = serde_json::Value::from(base_url).to_string();
+    format!(
+        r#"model = "mock-model"
+model_provider = "mock"
+approval_policy = "never"
+sandbox_mode = "danger-full-access"
+
+[model_providers.mock]
+name = "mock"
+base_url = {base_url}
+wire_api = "responses"
+request_max_retries = 0
+stream_max_retries = 0
+stream_idle_timeout_ms = 300000
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+enable_request_compression = false
+unbounded_connection_retries = false
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_names_the_provider_and_escapes_the_url() {
+        let home = CodexHome::for_base_url("http://127.0.0.1:1/v1").expect("home");
+        let text = std::fs::read_to_string(home.path().join("config.toml")).expect("config");
+        assert!(
+            text.contains("base_url = \"http://127.0.0.1:1/v1\""),
+            "{text}"
+        );
+        assert!(text.contains("wire_api = \"responses\""), "{text}");
+        assert!(config_toml("a\"b\\c").contains(r#"base_url = "a\"b\\c""#));
+    }
+}

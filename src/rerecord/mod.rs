@@ -1,0 +1,44 @@
+//! Re-recording (feature `rerecord`): a cassette made again, offline, on any Codex.
+//!
+//! A cassette holds both sides of a session, so it can be played again on another Codex
+//! without an account: the model's side becomes a scenario for the scripted local model
+//! (`prompt-diary-scripted-model`), the client's side is sent again, and the new recording waits
+//! beside the cassette as `<name>.jsonl.new` for `prompt-diary review`.
+//!
+//! - [`rerecord_cassette`] (`run.rs`): one cassette re-recorded; [`RerecordError`] says why not.
+//! - `scenario.rs`: the model's side derived from a cassette ([`scenario_of`]: messages,
+//!   reasoning, commands, file changes as `apply_patch` commands (`patch.rs`), MCP calls, web
+//!   searches, model errors, stalls); [`Underivable`] names a line it cannot say.
+//! - The client's side, three ways: the adapter replays a client script read from the cassette
+//!   (`client_replay.rs`: [`client_script_of`], also [`replay_cassette`] for `prompt-diary
+//!   replay`); the messages another client sent through the stand-in are sent again one by one
+//!   (`raw_client.rs`); an exec cassette's runs go through the stand-in again (`exec.rs`).
+//! - [`driver`]: client scripts (runners and turns) played through the adapter, and
+//!   [`recording`]: a script or one prompt recorded live.
+//! - [`CodexHome`]: a Codex home pointing the real Codex at the scripted model.
+//! - `upgrade.rs`: `prompt-diary upgrade-codex`: install a version, compare protocol schemas,
+//!   re-record a folder on it, accept.
+//!
+//! Product paths end the scripted model with `finish()` and turn its test-kit check on drop off
+//! (`without_drop_check`), so an early error is reported, never a panic.
+
+mod client_replay;
+mod codex_home;
+pub mod driver;
+mod exec;
+mod patch;
+mod raw_client;
+pub mod recording;
+mod run;
+mod scenario;
+pub(crate) mod upgrade;
+
+pub(crate) use client_replay::REPLAY_TURN_TIMEOUT_SECS;
+pub use client_replay::{
+    CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, ReplayedSession,
+    client_script_of, replay_cassette,
+};
+pub use codex_home::CodexHome;
+pub(crate) use run::RerecordSummary;
+pub use run::{RerecordError, rerecord_cassette};
+pub use scenario::{Underivable, scenario_of};

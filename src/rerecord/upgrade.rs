@@ -1,0 +1,273 @@
+//! Moving to another Codex without an account: install it project-locally, compare its protocol
+//! schema with the pinned one's, re-record every cassette of a folder offline on it
+//! ([`rerecord_cassette`](super::scenario::rerecord_cassette)), and say what to review and the one
+//! command that accepts the re-recordings and moves the pin (`prompt-diary upgrade-codex`).
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::run::{RerecordError, RerecordSummary, rerecord_cassette};
+use crate::cassette::{CassetteError, WriteOutcome, list_pending};
+use crate::codex::rpc::{SchemaDiff, compare_schemas};
+use crate::codex_bin::{InstallError, PINNED_CODEX_VERSION, install_codex, write_schema};
+
+/// Where the pin lives, relative to the project root.
+const PIN_FILE: &str = "src/codex_bin/resolve.rs";
+
+/// The project's text files that name the pinned version for people to read (relative to the
+/// root; a missing one is skipped), and the words that precede the version where it means the
+/// pin. Other mentions (an SDK's own version, history) do not follow the pin.
+const PIN_MENTIONS: (&[&str], &[&str]) = (
+    &["README.md", "justfile", "docs/compatibility.md"],
+    &["Codex ", "codex/", "@openai/codex@", "pinned Codex CLI, "],
+);
+
+/// What an upgrade found.
+#[derive(Debug)]
+pub(crate) struct UpgradeReport {
+    /// The version moved to.
+    pub(crate) version: String,
+    /// The cassette folder.
+    pub(crate) dir: PathBuf,
+    /// How the protocol schemas differ.
+    pub(crate) schema: SchemaDiff,
+    /// Each cassette and what re-recording it did.
+    pub(crate) cassettes: Vec<(PathBuf, Result<WriteOutcome, RerecordError>)>,
+}
+
+impl fmt::Display for UpgradeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "Codex {PINNED_CODEX_VERSION} -> {}", self.version)?;
+        write!(f, "{}", self.schema)?;
+        if self.schema.touches_the_adapter() {
+            writeln!(
+                f,
+                "the adapter uses something that changed (*): run the conformance tier on the new \
+                 Codex (`PROMPT_DIARY_CODEX_BIN=<its binary> cargo test`) before accepting"
+            )?;
+        }
+        writeln!(f, "cassettes in {}:", self.dir.display())?;
+        for (path, outcome) in &self.cassettes {
+            writeln!(f, "  {}: {}", path.display(), RerecordSummary(outcome))?;
+        }
+        writeln!(
+            f,
+            "next: read the changes with `prompt-diary review {dir}` (what the agent did must be \
+             unchanged for a pure upgrade), then accept them and move the pin with \
+             `prompt-diary upgrade-codex --to {version} --accept {dir}`",
+            dir = self.dir.display(),
+            version = self.version
+        )
+    }
+}
+
+/// Why an upgrade stopped.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UpgradeError {
+    /// npm could not tell the newest version.
+    #[error("could not ask npm for the newest @openai/codex ({0}); give --to VERSION")]
+    Latest(String),
+    /// A Codex could not be installed.
+    #[error(transparent)]
+    Install(#[from] InstallError),
+    /// A binary could not write its protocol schema.
+    #[error("{bin} could not write its protocol schema: {reason}")]
+    Schema {
+        /// The binary.
+        bin: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The cassette folder could not be read, or a re-recording accepted.
+    #[error(transparent)]
+    Cassette(#[from] CassetteError),
+    /// The pin could not be moved.
+    #[error("could not move the pin in {file}: {reason}; set PINNED_CODEX_VERSION there by hand")]
+    Pin {
+        /// The file.
+        file: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+}
+
+/// `latest` as npm's newest published version, any other text as it is.
+pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
+    if to != "latest" {
+        return Ok(to.to_owned());
+    }
+    let out = Command::new("npm")
+        .args(["view", "@openai/codex", "version"])
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|err| UpgradeError::Latest(err.to_string()))?;
+    let version = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if !out.status.success() || version.is_empty() {
+        return Err(UpgradeError::Latest(
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ));
+    }
+    Ok(version)
+}
+
+/// Installs `version` under `root`, compares its schema with the pinned Codex's, and re-records
+/// every cassette in `dir` on it (changed ones are written as `.new`).
+pub(crate) async fn upgrade_codex(
+    root: &Path,
+    version: &str,
+    dir: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<UpgradeReport, UpgradeError> {
+    let pinned = install_codex(root, PINNED_CODEX_VERSION, &mut *progress)?;
+    let new = install_codex(root, version, &mut *progress)?;
+    progress("comparing the protocol schemas ...");
+    let (old_dir, new_dir) = (schema_of(&pinned)?, schema_of(&new)?);
+    let schema =
+        compare_schemas(old_dir.path(), new_dir.path()).map_err(|err| UpgradeError::Schema {
+            bin: new.clone(),
+            reason: err.to_string(),
+        })?;
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|source| CassetteError::Io {
+            path: dir.to_owned(),
+            source,
+        })?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    paths.sort();
+    let mut cassettes = Vec::new();
+    for path in paths {
+        progress(&format!(
+            "re-recording {} on Codex {version} ...",
+            path.display()
+        ));
+        let outcome = rerecord_cassette(&path, &new).await;
+        cassettes.push((path, outcome));
+    }
+    Ok(UpgradeReport {
+        version: version.to_owned(),
+        dir: dir.to_owned(),
+        schema,
+        cassettes,
+    })
+}
+
+/// Accepts every pending re-recording in `dir` and moves the pin in the project at `root` to
+/// `version`. Returns how many cassettes were accepted.
+pub(crate) fn accept_upgrade(
+    root: &Path,
+    version: &str,
+    dir: &Path,
+) -> Result<usize, UpgradeError> {
+    let pending = list_pending(dir)?;
+    for item in &pending {
+        item.accept()?;
+    }
+    let file = root.join(PIN_FILE);
+    let pin_error = |reason: String| UpgradeError::Pin {
+        file: file.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(&file).map_err(|err| pin_error(err.to_string()))?;
+    let old = format!("pub const PINNED_CODEX_VERSION: &str = \"{PINNED_CODEX_VERSION}\";");
+    if !text.contains(&old) {
+        return Err(pin_error(format!("`{old}` is not there")));
+    }
+    let new = format!("pub const PINNED_CODEX_VERSION: &str = \"{version}\";");
+    std::fs::write(&file, text.replace(&old, &new)).map_err(|err| pin_error(err.to_string()))?;
+    move_pin_mentions(root, version).map_err(|(file, err)| UpgradeError::Pin {
+        file,
+        reason: err.to_string(),
+    })?;
+    Ok(pending.len())
+}
+
+/// Rewrites `Codex OLD`, `codex/OLD`, ... to the new version in the files people read.
+fn move_pin_mentions(root: &Path, version: &str) -> Result<(), (PathBuf, std::io::Error)> {
+    let (files, prefixes) = PIN_MENTIONS;
+    for name in files {
+        let file = root.join(name);
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let moved = prefixes.iter().fold(text.clone(), |text, prefix| {
+            text.replace(
+                &format!("{prefix}{PINNED_CODEX_VERSION}"),
+                &format!("{prefix}{version}"),
+            )
+        });
+        if moved != text {
+            std::fs::write(&file, moved).map_err(|err| (file.clone(), err))?;
+        }
+    }
+    Ok(())
+}
+
+/// The protocol schema `bin` writes, in a temp folder.
+fn schema_of(bin: &Path) -> Result<tempfile::TempDir, UpgradeError> {
+    write_schema(bin).map_err(|err| UpgradeError::Schema {
+        bin: bin.to_owned(),
+        reason: err.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepting_replaces_the_cassettes_and_moves_the_pin() {
+        let root = tempfile::tempdir().unwrap();
+        let pin = root.path().join(PIN_FILE);
+        std::fs::create_dir_all(pin.parent().unwrap()).unwrap();
+        std::fs::write(
+            &pin,
+            format!(
+                "/// doc\npub const PINNED_CODEX_VERSION: &str = \"{PINNED_CODEX_VERSION}\";\n"
+            ),
+        )
+        .unwrap();
+        let readme = format!(
+            "installs Codex {PINNED_CODEX_VERSION} into .prompt-diary/codex/{PINNED_CODEX_VERSION}; \
+             the SDK is openai-codex=={PINNED_CODEX_VERSION}\n"
+        );
+        std::fs::write(root.path().join("README.md"), &readme).unwrap();
+        let dir = root.path().join("cassettes");
+        std::fs::create_dir_all(&dir).unwrap();
+        let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes/single_turn.jsonl");
+        std::fs::copy(&committed, dir.join("single_turn.jsonl")).unwrap();
+        let text = std::fs::read_to_string(&committed)
+            .unwrap()
+            .replace("linux", "plan9");
+        std::fs::write(dir.join("single_turn.jsonl.new"), &text).unwrap();
+
+        assert_eq!(accept_upgrade(root.path(), "9.9.9", &dir).unwrap(), 1);
+        assert_eq!(
+            std::fs::read_to_string(dir.join("single_turn.jsonl")).unwrap(),
+            text
+        );
+        assert!(!dir.join("single_turn.jsonl.new").exists());
+        assert!(
+            std::fs::read_to_string(&pin)
+                .unwrap()
+                .contains("pub const PINNED_CODEX_VERSION: &str = \"9.9.9\";")
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("README.md")).unwrap(),
+            format!(
+                "installs Codex 9.9.9 into .prompt-diary/codex/9.9.9; \
+                 the SDK is openai-codex=={PINNED_CODEX_VERSION}\n"
+            ),
+            "the pin's mentions move, the SDK's version stays"
+        );
+        let err = accept_upgrade(root.path(), "9.9.10", &dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("set PINNED_CODEX_VERSION there by hand"),
+            "{err}"
+        );
+    }
+}

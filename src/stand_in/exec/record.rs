@@ -1,0 +1,205 @@
+//! Recording a `codex exec` run: the real Codex runs with the caller's command line and stdin,
+//! its output passes through line by line as it comes, and the run is appended to the cassette.
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::process::Command;
+use tokio::task::JoinHandle;
+
+use super::ExecInput;
+use super::args::ExecArgs;
+use crate::cassette::{ExecCapture, RecordOptions, Snapshot, WriteOutcome, record_exec_run};
+use crate::codex_bin::resolve_codex_bin;
+use crate::stand_in::StandInError;
+
+/// How many stderr lines a cassette keeps.
+const STDERR_TAIL: usize = 20;
+/// How long the output pipes may stay open after the real Codex exited (a grandchild may hold
+/// them).
+const DRAIN: Duration = Duration::from_secs(5);
+/// How long `codex --version` may take.
+const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Runs the real Codex for `exec`, records the run, and returns its exit code (1 when the
+/// recording could not be written; the reason is on stderr).
+pub(super) async fn record(
+    exec: &ExecArgs,
+    input: &ExecInput,
+    options: &RecordOptions,
+) -> Result<i32, StandInError> {
+    let (bin, _) = resolve_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
+    refuse_ourselves(&bin)?;
+    let codex_version = codex_version(&bin).await;
+    let before = snapshot(&input.workspace);
+    let mut child = Command::new(&bin)
+        .args(&exec.raw)
+        .stdin(if input.stdin_is_terminal {
+            Stdio::inherit()
+        } else {
+            Stdio::piped()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|err| StandInError::Exec(format!("could not start {}: {err}", bin.display())))?;
+    if let Some(mut pipe) = child.stdin.take() {
+        let bytes = input.stdin.clone();
+        tokio::spawn(async move {
+            let _ = pipe.write_all(&bytes).await;
+            let _ = pipe.shutdown().await;
+        });
+    }
+    let stdout = child
+        .stdout
+        .take()
+        .map(|out| tee(out, tokio::io::stdout(), usize::MAX));
+    let stderr = child
+        .stderr
+        .take()
+        .map(|err| tee(err, tokio::io::stderr(), STDERR_TAIL));
+    let status = tokio::select! {
+        status = child.wait() => status.map_err(|err| StandInError::Exec(format!("waiting for the real Codex failed: {err}")))?,
+        () = terminated() => {
+            // A killed recorder never replaces a good cassette: nothing is written.
+            let _ = child.start_kill();
+            let _ = child.wait().await;
+            eprintln!("prompt-diary stand-in: stopped by a signal; the run was not recorded");
+            return Ok(143);
+        }
+    };
+    let stdout = drained(stdout).await;
+    let stderr_tail = drained(stderr).await;
+    let effects = before.diff(&snapshot(&input.workspace));
+    let last_message = exec.last_message.as_ref().and_then(|file| {
+        let file = std::env::current_dir().map(|cwd| cwd.join(file)).ok()?;
+        std::fs::read_to_string(file).ok()
+    });
+    let capture = ExecCapture {
+        args: exec.classified.clone(),
+        resume: exec.resume.is_some(),
+        stdin: String::from_utf8_lossy(&input.stdin).into_owned(),
+        output_schema: input.output_schema.clone(),
+        workspace: input.workspace.clone(),
+        stdout,
+        stderr_tail,
+        code: status.code(),
+        status: status.to_string(),
+        effects,
+        last_message,
+        codex_version,
+    };
+    let code = status.code().unwrap_or(1);
+    match record_exec_run(options, &capture) {
+        Ok(WriteOutcome::Pending { pending, .. }) => {
+            eprintln!(
+                "prompt-diary stand-in: the re-recording differs from the cassette; it waits in {} \
+                 (`prompt-diary review` shows it, `prompt-diary accept` takes it)",
+                pending.display()
+            );
+            Ok(code)
+        }
+        Ok(_) => Ok(code),
+        Err(err) => {
+            eprintln!("prompt-diary stand-in: the run was not recorded: {err}");
+            Ok(if code == 0 { 1 } else { code })
+        }
+    }
+}
+
+/// Copies the lines of `from` to `to` as they come, and keeps the last `keep` of them.
+fn tee(
+    from: impl tokio::io::AsyncRead + Unpin + Send + 'static,
+    mut to: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
+    keep: usize,
+) -> JoinHandle<Vec<String>> {
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(from).lines();
+        let mut kept = VecDeque::new();
+        while let Ok(Some(line)) = lines.next_line().await {
+            let _ = to.write_all(line.as_bytes()).await;
+            let _ = to.write_all(b"\n").await;
+            let _ = to.flush().await;
+            if kept.len() == keep {
+                kept.pop_front();
+            }
+            kept.push_back(line);
+        }
+        Vec::from(kept)
+    })
+}
+
+/// The lines a [`tee`] kept, once its pipe closed (at most [`DRAIN`] after the process exited:
+/// a grandchild may hold the pipe open).
+async fn drained(task: Option<JoinHandle<Vec<String>>>) -> Vec<String> {
+    match task {
+        Some(task) => tokio::time::timeout(DRAIN, task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    }
+}
+
+/// Refuses to record with the stand-in itself as "the real Codex" (it is first on `PATH` as
+/// `codex` for shell users).
+fn refuse_ourselves(bin: &Path) -> Result<(), StandInError> {
+    let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
+    if me.is_some() && std::fs::canonicalize(bin).ok() == me {
+        return Err(StandInError::Exec(format!(
+            "the Codex binary found to record with, {}, is this stand-in; set {} to the real Codex \
+             (`prompt-diary install-codex` installs it)",
+            bin.display(),
+            crate::codex_bin::CODEX_BIN_ENV
+        )));
+    }
+    Ok(())
+}
+
+async fn codex_version(bin: &Path) -> String {
+    let output = Command::new(bin)
+        .arg("--version")
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    match tokio::time::timeout(VERSION_TIMEOUT, output).await {
+        Ok(Ok(out)) => String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .last()
+            .unwrap_or("unknown")
+            .to_owned(),
+        _ => "unknown".to_owned(),
+    }
+}
+
+fn snapshot(dir: &Path) -> Snapshot {
+    Snapshot::take(dir).unwrap_or_else(|err| {
+        eprintln!(
+            "prompt-diary stand-in: could not snapshot {}: {err}",
+            dir.display()
+        );
+        Snapshot::default()
+    })
+}
+
+/// Resolves on SIGTERM or SIGINT.
+pub(super) async fn terminated() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
+}
