@@ -47,29 +47,7 @@ pub(super) fn item_event(item: &Value) -> Option<AgentTurnEvent> {
                 .with("text", text)
                 .with("phase", item.get("phase").cloned().unwrap_or(Value::Null))
         }
-        "commandExecution" => {
-            let command = str_field(item, "command");
-            let status = str_field(item, "status");
-            let exit_code = item.get("exitCode").cloned().unwrap_or(Value::Null);
-            let duration = item.get("durationMs").cloned().unwrap_or(Value::Null);
-            let outcome = match exit_code.as_i64() {
-                Some(code) => format!("exited {code}"),
-                None => status.to_owned(),
-            };
-            AgentTurnEvent::new(
-                EventKind::Command,
-                format!("ran `{}`: {outcome}", one_line(command)),
-            )
-            .with("command", command)
-            .with("status", status)
-            .with("exit_code", exit_code)
-            .with("duration_ms", duration)
-            .with("cwd", item.get("cwd").cloned().unwrap_or(Value::Null))
-            .with(
-                "output",
-                item.get("aggregatedOutput").cloned().unwrap_or(Value::Null),
-            )
-        }
+        "commandExecution" => command_event(item),
         "fileChange" => {
             let changes = item
                 .get("changes")
@@ -87,33 +65,7 @@ pub(super) fn item_event(item: &Value) -> Option<AgentTurnEvent> {
             .with("kinds", Value::Array(kinds_))
             .with("status", status)
         }
-        "mcpToolCall" => {
-            let server = str_field(item, "server");
-            let tool = str_field(item, "tool");
-            let status = str_field(item, "status");
-            let error = item
-                .pointer("/error/message")
-                .cloned()
-                .unwrap_or(Value::Null);
-            let mut summary = format!("called {server}/{tool}: {status}");
-            if let Some(message) = error.as_str() {
-                summary.push_str(&format!(" ({})", one_line(message)));
-            }
-            AgentTurnEvent::new(EventKind::McpToolCall, summary)
-                .with("server", server)
-                .with("tool", tool)
-                .with("status", status)
-                .with(
-                    "arguments",
-                    item.get("arguments").cloned().unwrap_or(Value::Null),
-                )
-                .with("result", item.get("result").cloned().unwrap_or(Value::Null))
-                .with("error", error)
-                .with(
-                    "duration_ms",
-                    item.get("durationMs").cloned().unwrap_or(Value::Null),
-                )
-        }
+        "mcpToolCall" => mcp_event(item),
         "webSearch" => {
             let query = str_field(item, "query");
             AgentTurnEvent::new(
@@ -140,6 +92,60 @@ pub(super) fn item_event(item: &Value) -> Option<AgentTurnEvent> {
             .with("item", item.clone()),
     };
     Some(event)
+}
+
+/// The event for a completed `commandExecution` item.
+fn command_event(item: &Value) -> AgentTurnEvent {
+    let command = str_field(item, "command");
+    let status = str_field(item, "status");
+    let exit_code = item.get("exitCode").cloned().unwrap_or(Value::Null);
+    let duration = item.get("durationMs").cloned().unwrap_or(Value::Null);
+    let outcome = match exit_code.as_i64() {
+        Some(code) => format!("exited {code}"),
+        None => status.to_owned(),
+    };
+    AgentTurnEvent::new(
+        EventKind::Command,
+        format!("ran `{}`: {outcome}", one_line(command)),
+    )
+    .with("command", command)
+    .with("status", status)
+    .with("exit_code", exit_code)
+    .with("duration_ms", duration)
+    .with("cwd", item.get("cwd").cloned().unwrap_or(Value::Null))
+    .with(
+        "output",
+        item.get("aggregatedOutput").cloned().unwrap_or(Value::Null),
+    )
+}
+
+/// The event for a completed `mcpToolCall` item.
+fn mcp_event(item: &Value) -> AgentTurnEvent {
+    let server = str_field(item, "server");
+    let tool = str_field(item, "tool");
+    let status = str_field(item, "status");
+    let error = item
+        .pointer("/error/message")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut summary = format!("called {server}/{tool}: {status}");
+    if let Some(message) = error.as_str() {
+        summary.push_str(&format!(" ({})", one_line(message)));
+    }
+    AgentTurnEvent::new(EventKind::McpToolCall, summary)
+        .with("server", server)
+        .with("tool", tool)
+        .with("status", status)
+        .with(
+            "arguments",
+            item.get("arguments").cloned().unwrap_or(Value::Null),
+        )
+        .with("result", item.get("result").cloned().unwrap_or(Value::Null))
+        .with("error", error)
+        .with(
+            "duration_ms",
+            item.get("durationMs").cloned().unwrap_or(Value::Null),
+        )
 }
 
 fn change_kind(kind: Option<&Value>) -> Value {

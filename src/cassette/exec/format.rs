@@ -186,73 +186,8 @@ impl ExecCassette {
             }
             let parsed: Line = serde_json::from_str(line)
                 .map_err(|err| bad(number, format!("not an exec cassette entry ({err})")))?;
-            match (parsed, open.as_mut()) {
-                (
-                    Line::Invocation {
-                        args,
-                        stdin,
-                        output_schema,
-                    },
-                    None,
-                ) => {
-                    open = Some(ExecInvocation {
-                        line: number,
-                        call: ExecCall {
-                            args,
-                            stdin,
-                            output_schema,
-                        },
-                        stdout: Vec::new(),
-                        effects: Vec::new(),
-                        last_message: None,
-                        exit: ExecExit {
-                            code: None,
-                            status: String::new(),
-                            stderr_tail: Vec::new(),
-                        },
-                    });
-                }
-                (Line::Invocation { .. }, Some(run)) => {
-                    return Err(bad(
-                        number,
-                        format!(
-                            "a new invocation before the `exit` line of the one at line {}",
-                            run.line
-                        ),
-                    ));
-                }
-                (_, None) => {
-                    return Err(bad(
-                        number,
-                        "a run's line before its `invocation` line".into(),
-                    ));
-                }
-                (Line::Stdout { json }, Some(run)) => run.stdout.push(StdoutLine::Json(json)),
-                (Line::StdoutText { text }, Some(run)) => run.stdout.push(StdoutLine::Text(text)),
-                (Line::Effects { effects }, Some(run)) => {
-                    for effect in &effects {
-                        check_path(effect.path()).map_err(|err| bad(number, err.to_string()))?;
-                    }
-                    run.effects.extend(effects);
-                }
-                (Line::LastMessage { text }, Some(run)) => run.last_message = Some(text),
-                (
-                    Line::Exit {
-                        code,
-                        status,
-                        stderr_tail,
-                    },
-                    Some(_),
-                ) => {
-                    let mut run = open.take().unwrap_or_else(|| unreachable!());
-                    run.exit = ExecExit {
-                        code,
-                        status,
-                        stderr_tail,
-                    };
-                    invocations.push(run);
-                }
-            }
+            take_line(parsed, number, &mut open, &mut invocations)
+                .map_err(|reason| bad(number, reason))?;
         }
         if let Some(run) = open {
             return Err(bad(
@@ -342,6 +277,77 @@ fn parse_header(path: &Path, first: &str) -> Result<ExecHeader, CassetteError> {
         ));
     }
     serde_json::from_value(value).map_err(|err| bad(format!("the header is incomplete ({err})")))
+}
+
+/// Takes one parsed line into the run that is open (or opens one); the reason when the line
+/// does not fit where it is.
+fn take_line(
+    parsed: Line,
+    number: usize,
+    open: &mut Option<ExecInvocation>,
+    invocations: &mut Vec<ExecInvocation>,
+) -> Result<(), String> {
+    match (parsed, open.as_mut()) {
+        (
+            Line::Invocation {
+                args,
+                stdin,
+                output_schema,
+            },
+            None,
+        ) => {
+            *open = Some(ExecInvocation {
+                line: number,
+                call: ExecCall {
+                    args,
+                    stdin,
+                    output_schema,
+                },
+                stdout: Vec::new(),
+                effects: Vec::new(),
+                last_message: None,
+                exit: ExecExit {
+                    code: None,
+                    status: String::new(),
+                    stderr_tail: Vec::new(),
+                },
+            });
+        }
+        (Line::Invocation { .. }, Some(run)) => {
+            return Err(format!(
+                "a new invocation before the `exit` line of the one at line {}",
+                run.line
+            ));
+        }
+        (_, None) => {
+            return Err("a run's line before its `invocation` line".into());
+        }
+        (Line::Stdout { json }, Some(run)) => run.stdout.push(StdoutLine::Json(json)),
+        (Line::StdoutText { text }, Some(run)) => run.stdout.push(StdoutLine::Text(text)),
+        (Line::Effects { effects }, Some(run)) => {
+            for effect in &effects {
+                check_path(effect.path()).map_err(|err| err.to_string())?;
+            }
+            run.effects.extend(effects);
+        }
+        (Line::LastMessage { text }, Some(run)) => run.last_message = Some(text),
+        (
+            Line::Exit {
+                code,
+                status,
+                stderr_tail,
+            },
+            Some(run),
+        ) => {
+            run.exit = ExecExit {
+                code,
+                status,
+                stderr_tail,
+            };
+            invocations.extend(open.take());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
