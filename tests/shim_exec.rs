@@ -1,6 +1,7 @@
 //! `codex exec --json` through the `prompt-diary-codex` stand-in: a thread's first run and its
 //! `resume` run recorded against the real Codex and the scripted model, then replayed with the
-//! model gone, three times, the same events, files and exit codes; a changed prompt diverges.
+//! model gone, three times, the same events, files and exit codes; a changed prompt diverges. And,
+//! offline, a `--config=k=v` before `exec` replays like `--config k=v`.
 
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -403,6 +404,48 @@ async fn a_shell_script_with_the_stand_in_on_path_records_and_replays() {
             logged_events(replay.path()),
             logged_events(live.path()),
             "round {round}"
+        );
+    }
+}
+
+/// One recorded run whose command line gives a `--config` override before `exec`.
+const CONFIG_CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"config","codex_version":"{version}","recorded_at":"2026-11-28","redactions":[],"record_command":"PROMPT_DIARY_CASSETTE_MODE=record"}
+{"kind":"invocation","args":["--config","model=\"m\"","exec","--json","-C","{{workspace}}","Say hi."],"stdin":"","output_schema":null}
+{"kind":"stdout","json":{"thread_id":"{{thread:1}}","type":"thread.started"}}
+{"kind":"stdout","json":{"item":{"id":"item_0","text":"Hi.","type":"agent_message"},"type":"item.completed"}}
+{"kind":"stdout","json":{"type":"turn.completed","usage":{"cached_input_tokens":0,"input_tokens":10,"output_tokens":2}}}
+{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
+"#;
+
+#[tokio::test]
+async fn config_before_exec_is_served_in_every_spelling_offline() {
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("config.jsonl");
+    let version = prompt_diary::codex_bin::PINNED_CODEX_VERSION;
+    std::fs::write(&cassette, CONFIG_CASSETTE.replace("{version}", version)).unwrap();
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    let ws = ws.display().to_string();
+    let tail = ["exec", "--json", "-C", &ws, "Say hi."];
+    for spelled in [
+        &["--config=model=\"m\""][..],
+        &["--config", "model=\"m\""][..],
+    ] {
+        let args = [spelled, &tail[..]].concat();
+        let out = shim(
+            &cassette,
+            "replay",
+            dir.path(),
+            "/nonexistent/codex",
+            &args,
+            "",
+        )
+        .await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("\"text\":\"Hi.\""),
+            "{args:?}: {stderr}"
         );
     }
 }

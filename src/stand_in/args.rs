@@ -1,12 +1,18 @@
 //! The command lines Codex clients launch `codex` with.
 
+use super::config_args::{ConfigOverride, take_override};
+
 /// What the client asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Invocation {
-    /// `[-c k=v | --config k=v]... app-server [--listen stdio://]`
+    /// `[-c k=v]... app-server [-c k=v | --listen stdio://]...` (every `-c`/`--config`
+    /// spelling).
     AppServer {
         /// Every argument as given, to pass on to the real Codex when recording.
         args: Vec<String>,
+        /// The `-c`/`--config` overrides before and after `app-server`, in order, for the
+        /// recording's header.
+        overrides: Vec<ConfigOverride>,
     },
     /// `[-c k=v]... exec ...`: a `codex exec` run.
     Exec(super::exec::args::ExecArgs),
@@ -25,33 +31,52 @@ impl UnsupportedArgs {
     }
 }
 
-/// Parses a client's arguments (without the program name).
+/// Parses a client's arguments (without the program name): the global `-c`/`--config`
+/// overrides, then the subcommand and its own arguments.
 pub(super) fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
-    if let Some(at) = super::exec::args::exec_position(args) {
-        return super::exec::args::parse(args, at).map(Invocation::Exec);
-    }
-    let mut iter = args.iter().peekable();
-    let mut saw_app_server = false;
-    while let Some(arg) = iter.next() {
-        match arg.as_str() {
-            "--version" | "-V" if !saw_app_server => return Ok(Invocation::Version),
-            "-c" | "--config" => {
-                let Some(value) = iter.next() else {
-                    return Err(UnsupportedArgs(format!(
-                        "`{arg}` needs a `key=value` argument"
-                    )));
-                };
-                if !value.contains('=') {
-                    return Err(UnsupportedArgs(format!(
-                        "`{arg} {value}`: expected `key=value`"
-                    )));
-                }
+    let mut rest = args.iter();
+    let mut overrides = Vec::new();
+    while let Some(arg) = rest.next() {
+        if let Some(found) = take_override(arg, &mut rest)? {
+            overrides.push(found);
+            continue;
+        }
+        return match arg.as_str() {
+            "--version" | "-V" => Ok(Invocation::Version),
+            "exec" | "e" => {
+                super::exec::args::parse(args, overrides, rest.as_slice()).map(Invocation::Exec)
             }
-            other
-                if other.starts_with("--config=")
-                    || (other.starts_with("-c") && other.len() > 2) => {}
-            "app-server" if !saw_app_server => saw_app_server = true,
-            "--listen" if saw_app_server => match iter.next().map(String::as_str) {
+            "app-server" => {
+                app_server(&mut rest, &mut overrides)?;
+                Ok(Invocation::AppServer {
+                    args: args.to_vec(),
+                    overrides,
+                })
+            }
+            other => Err(UnsupportedArgs(format!(
+                "the prompt-diary stand-in only stands in for `codex app-server` and `codex exec`; got `{other}`. \
+                 Run the real Codex for other subcommands"
+            ))),
+        };
+    }
+    Err(UnsupportedArgs(
+        "no subcommand: the prompt-diary stand-in serves `codex app-server` and `codex exec`"
+            .to_owned(),
+    ))
+}
+
+/// Checks the arguments after `app-server`, adding its `-c`/`--config` overrides to `overrides`.
+fn app_server(
+    rest: &mut std::slice::Iter<'_, String>,
+    overrides: &mut Vec<ConfigOverride>,
+) -> Result<(), UnsupportedArgs> {
+    while let Some(arg) = rest.next() {
+        if let Some(found) = take_override(arg, rest)? {
+            overrides.push(found);
+            continue;
+        }
+        match arg.as_str() {
+            "--listen" => match rest.next().map(String::as_str) {
                 Some("stdio://") => {}
                 Some(other) => {
                     return Err(UnsupportedArgs(format!(
@@ -71,12 +96,6 @@ pub(super) fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
                     )));
                 }
             }
-            other if !saw_app_server => {
-                return Err(UnsupportedArgs(format!(
-                    "the prompt-diary stand-in only stands in for `codex app-server` and `codex exec`; got `{other}`. \
-                     Run the real Codex for other subcommands"
-                )));
-            }
             other => {
                 return Err(UnsupportedArgs(format!(
                     "unsupported `app-server` option `{other}` in the prompt-diary stand-in"
@@ -84,15 +103,7 @@ pub(super) fn parse(args: &[String]) -> Result<Invocation, UnsupportedArgs> {
             }
         }
     }
-    if !saw_app_server {
-        return Err(UnsupportedArgs(
-            "no subcommand: the prompt-diary stand-in serves `codex app-server` and `codex exec`"
-                .to_owned(),
-        ));
-    }
-    Ok(Invocation::AppServer {
-        args: args.to_vec(),
-    })
+    Ok(())
 }
 
 #[cfg(test)]
@@ -112,11 +123,28 @@ mod tests {
             "--listen",
             "stdio://",
         ]);
-        assert_eq!(parse(&sdk), Ok(Invocation::AppServer { args: sdk.clone() }));
+        let sdk_override = ConfigOverride {
+            flag: "--config",
+            value: "mcp_servers.a.command=\"x\"".to_owned(),
+        };
+        assert_eq!(
+            parse(&sdk),
+            Ok(Invocation::AppServer {
+                args: sdk.clone(),
+                overrides: vec![sdk_override],
+            })
+        );
         let ours = strings(&["-c", "k=v", "app-server"]);
+        let ours_override = ConfigOverride {
+            flag: "-c",
+            value: "k=v".to_owned(),
+        };
         assert_eq!(
             parse(&ours),
-            Ok(Invocation::AppServer { args: ours.clone() })
+            Ok(Invocation::AppServer {
+                args: ours.clone(),
+                overrides: vec![ours_override],
+            })
         );
         assert_eq!(parse(&strings(&["--version"])), Ok(Invocation::Version));
     }

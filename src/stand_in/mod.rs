@@ -21,6 +21,7 @@
 //! stand-in, for scripts that find `codex` on `PATH`.
 
 mod args;
+mod config_args;
 mod error;
 mod exec;
 mod install;

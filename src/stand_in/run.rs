@@ -26,12 +26,12 @@ pub async fn run(args: Vec<String>) -> i32 {
 }
 
 async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
-    let args = match parse(&args)? {
+    let (args, overrides) = match parse(&args)? {
         Invocation::Version => {
             println!("codex-cli {PINNED_CODEX_VERSION} (prompt-diary stand-in)");
             return Ok(0);
         }
-        Invocation::AppServer { args } => args,
+        Invocation::AppServer { args, overrides } => (args, overrides),
         Invocation::Exec(exec) => return super::exec::run_exec(exec).await,
     };
     let path = std::env::var_os(CASSETTE_ENV)
@@ -54,7 +54,7 @@ async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
         .map_err(crate::connect::ConnectError::from)?
     {
         Resolved::Record(mut options) => {
-            options.backend_overrides = config_values(&endpoint.args);
+            options.backend_overrides = overrides.into_iter().map(|o| o.value).collect();
             connect::record(&endpoint, options)?
         }
         Resolved::Replay => connect::open(&endpoint, Some(&settings))?,
@@ -82,35 +82,4 @@ async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
         );
     }
     Ok(outcome.exit_code())
-}
-
-/// The values of the `-c`/`--config` options in a client's command line, in order.
-fn config_values(args: &[String]) -> Vec<String> {
-    let mut values = Vec::new();
-    let mut iter = args.iter();
-    while let Some(arg) = iter.next() {
-        if arg == "-c" || arg == "--config" {
-            values.extend(iter.next().cloned());
-        } else if let Some(value) = arg.strip_prefix("--config=") {
-            values.push(value.to_owned());
-        } else if let Some(value) = arg.strip_prefix("-c").filter(|v| !v.is_empty()) {
-            values.push(value.to_owned());
-        }
-    }
-    values
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_config_values_are_taken_from_every_spelling() {
-        let args: Vec<String> = ["-c", "a=1", "--config", "b=2", "--config=c=3", "-cd=4"]
-            .into_iter()
-            .chain(["app-server", "--listen", "stdio://"])
-            .map(str::to_owned)
-            .collect();
-        assert_eq!(config_values(&args), ["a=1", "b=2", "c=3", "d=4"]);
-    }
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::cassette::ExecArg;
 use crate::stand_in::args::UnsupportedArgs;
+use crate::stand_in::config_args::{ConfigOverride, take_override};
 
 /// A `codex exec` run the stand-in serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,7 +25,6 @@ pub(crate) struct ExecArgs {
 
 /// Flags that take a value, and what the value is.
 const VALUED: &[(&[&str], Kind)] = &[
-    (&["-c", "--config"], Kind::Config),
     (&["-m", "--model"], Kind::Literal),
     (&["-s", "--sandbox"], Kind::Literal),
     (&["-p", "--profile"], Kind::Literal),
@@ -57,7 +57,6 @@ const SWITCHES: &[&str] = &[
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    Config,
     Literal,
     Cd,
     Path,
@@ -65,8 +64,13 @@ enum Kind {
     LastMessage,
 }
 
-/// Parses `args`, where `args[at]` is `exec` (everything before it is `-c k=v` pairs).
-pub(crate) fn parse(args: &[String], at: usize) -> Result<ExecArgs, UnsupportedArgs> {
+/// Parses a `codex exec` command line: `args` is all of it, as given; `global` the `-c`/`--config`
+/// overrides before `exec`, and `after` the arguments after it.
+pub(crate) fn parse(
+    args: &[String],
+    global: Vec<ConfigOverride>,
+    after: &[String],
+) -> Result<ExecArgs, UnsupportedArgs> {
     let unsupported = |text: String| UnsupportedArgs::new(text);
     let mut out = ExecArgs {
         raw: args.to_vec(),
@@ -76,12 +80,11 @@ pub(crate) fn parse(args: &[String], at: usize) -> Result<ExecArgs, UnsupportedA
         last_message: None,
         resume: None,
     };
-    let mut prefix = args[..at].iter();
-    while let Some(arg) = prefix.next() {
-        push_valued(&mut out, arg, Kind::Config, prefix.next())?;
+    for found in global {
+        push_override(&mut out, found);
     }
     out.classified.push(ExecArg::Literal("exec".to_owned()));
-    let mut iter = args[at + 1..].iter();
+    let mut iter = after.iter();
     let mut positionals = Vec::new();
     let mut only_positionals = false;
     while let Some(arg) = iter.next() {
@@ -99,6 +102,10 @@ pub(crate) fn parse(args: &[String], at: usize) -> Result<ExecArgs, UnsupportedA
         }
         if text == "--" {
             only_positionals = true;
+            continue;
+        }
+        if let Some(found) = take_override(text, &mut iter)? {
+            push_override(&mut out, found);
             continue;
         }
         if SWITCHES.contains(&text) {
@@ -149,6 +156,14 @@ pub(crate) fn parse(args: &[String], at: usize) -> Result<ExecArgs, UnsupportedA
     Ok(out)
 }
 
+/// Classifies a `-c`/`--config` override as the flag as spelled, then its `key=value`, whatever
+/// the spelling (`--config=k=v` is kept as `--config`, `k=v`).
+fn push_override(out: &mut ExecArgs, found: ConfigOverride) {
+    out.classified.push(ExecArg::Literal(found.flag.to_owned()));
+    out.classified.push(ExecArg::Literal(found.value));
+}
+
+/// Classifies `flag` and its `value`, noting the values the run needs (`--cd`, the schema, `-o`).
 fn push_valued(
     out: &mut ExecArgs,
     flag: &str,
@@ -158,14 +173,9 @@ fn push_valued(
     let Some(value) = value else {
         return Err(UnsupportedArgs::new(format!("`{flag}` needs a value")));
     };
-    if kind == Kind::Config && !value.contains('=') {
-        return Err(UnsupportedArgs::new(format!(
-            "`{flag} {value}`: expected `key=value`"
-        )));
-    }
     out.classified.push(ExecArg::Literal(flag.to_owned()));
     out.classified.push(match kind {
-        Kind::Config | Kind::Literal => ExecArg::Literal(value.clone()),
+        Kind::Literal => ExecArg::Literal(value.clone()),
         Kind::Cd => {
             out.cd = Some(PathBuf::from(value));
             ExecArg::Path(value.clone())
@@ -183,25 +193,20 @@ fn push_valued(
     Ok(())
 }
 
-/// Where `exec` is in `args`, if everything before it is `-c k=v` / `--config k=v` pairs.
-pub(crate) fn exec_position(args: &[String]) -> Option<usize> {
-    let mut at = 0;
-    while at < args.len() {
-        match args[at].as_str() {
-            "exec" | "e" => return Some(at),
-            "-c" | "--config" => at += 2,
-            _ => return None,
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// `args` through the stand-in's parser, which must see a `codex exec` run.
+    fn exec(args: &[String]) -> Result<ExecArgs, UnsupportedArgs> {
+        match crate::stand_in::args::parse(args)? {
+            crate::stand_in::args::Invocation::Exec(exec) => Ok(exec),
+            other => panic!("not an exec run: {other:?}"),
+        }
     }
 
     #[test]
@@ -223,7 +228,7 @@ mod tests {
             "resume",
             "019a-thread",
         ]);
-        let parsed = parse(&args, exec_position(&args).unwrap()).unwrap();
+        let parsed = exec(&args).unwrap();
         assert_eq!(parsed.cd, Some(PathBuf::from("/w")));
         assert_eq!(parsed.resume.as_deref(), Some("019a-thread"));
         assert!(parsed.classified.contains(&ExecArg::OutputSchema));
@@ -246,7 +251,7 @@ mod tests {
             "out.txt",
             "Write a.md",
         ]);
-        let parsed = parse(&args, exec_position(&args).unwrap()).unwrap();
+        let parsed = exec(&args).unwrap();
         assert_eq!(parsed.last_message, Some(PathBuf::from("out.txt")));
         assert_eq!(
             parsed.classified.last(),
@@ -257,13 +262,13 @@ mod tests {
     #[test]
     fn unknown_flags_and_resume_last_are_refused_with_the_reason() {
         let args = strings(&["exec", "--frobnicate", "hi"]);
-        let err = parse(&args, 0).unwrap_err().to_string();
+        let err = exec(&args).unwrap_err().to_string();
         assert!(
             err.contains("unsupported `codex exec` option `--frobnicate`"),
             "{err}"
         );
         let args = strings(&["exec", "resume", "--last"]);
-        let err = parse(&args, 0).unwrap_err().to_string();
+        let err = exec(&args).unwrap_err().to_string();
         assert!(err.contains("--last` is not supported"), "{err}");
     }
 }
