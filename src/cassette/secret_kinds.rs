@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex::{Regex, RegexSet};
 
 /// A project's own secret patterns: a name (shown in refusals) and a regex each.
 pub(crate) type UserPatterns = [(String, Regex)];
@@ -32,7 +32,7 @@ const KINDS: &[Kind] = &[
         name: "private-key-block",
         what: "a private key block (`-----BEGIN … PRIVATE KEY-----`)",
         // A whole block, or a block cut off before its END line (a stream's tail, a log).
-        pattern: r"(?P<s>-----BEGIN[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----(?:(?P<core>[\s\S]*?)-----END[A-Z0-9 ]{0,40} PRIVATE KEY(?: BLOCK)?-----|(?P<tail>[A-Za-z0-9+/=:,\-\r\n]{16,})))",
+        pattern: r"(?P<s>-----BEGIN[A-Z0-9 ]* PRIVATE KEY(?: BLOCK)?-----(?:(?P<core>[\s\S]*?)-----END[A-Z0-9 ]* PRIVATE KEY(?: BLOCK)?-----|(?P<tail>[A-Za-z0-9+/=:,\-\r\n]{16,})))",
     },
     Kind {
         name: "anthropic-api-key",
@@ -47,7 +47,7 @@ const KINDS: &[Kind] = &[
     Kind {
         name: "aws-access-key-id",
         what: "an AWS access key id",
-        pattern: r"\b(?P<s>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})\b",
+        pattern: r"(?-u:\b)(?P<s>(?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z0-9]{16})(?-u:\b)",
     },
     Kind {
         name: "aws-secret-access-key",
@@ -57,32 +57,32 @@ const KINDS: &[Kind] = &[
     Kind {
         name: "github-token",
         what: "a GitHub token (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`)",
-        pattern: r"\b(?P<s>gh[pousr]_[A-Za-z0-9]{36,255})\b",
+        pattern: r"(?-u:\b)(?P<s>gh[pousr]_[A-Za-z0-9]{36,})(?-u:\b)",
     },
     Kind {
         name: "github-fine-grained-token",
         what: "a GitHub fine-grained token (`github_pat_`)",
-        pattern: r"\b(?P<s>github_pat_[A-Za-z0-9_]{22,255})\b",
+        pattern: r"(?-u:\b)(?P<s>github_pat_[A-Za-z0-9_]{22,})(?-u:\b)",
     },
     Kind {
         name: "gitlab-token",
         what: "a GitLab token (`glpat-`)",
-        pattern: r"\b(?P<s>gl(?:pat|ptt|dt|rt|soat|ft)-[A-Za-z0-9_\-]{20,})",
+        pattern: r"(?-u:\b)(?P<s>gl(?:pat|ptt|dt|rt|soat|ft)-[A-Za-z0-9_\-]{20,})",
     },
     Kind {
         name: "slack-token",
         what: "a Slack token (`xoxb-`, `xoxp-`, `xoxa-`, `xapp-`)",
-        pattern: r"\b(?P<s>(?:xox[abposr]|xapp)-[A-Za-z0-9\-]{10,})",
+        pattern: r"(?-u:\b)(?P<s>(?:xox[abposr]|xapp)-[A-Za-z0-9\-]{10,})",
     },
     Kind {
         name: "google-api-key",
         what: "a Google API key (`AIza`)",
-        pattern: r"\b(?P<s>AIza[A-Za-z0-9_\-]{35})",
+        pattern: r"(?-u:\b)(?P<s>AIza[A-Za-z0-9_\-]{35})",
     },
     Kind {
         name: "stripe-key",
         what: "a Stripe secret or restricted key",
-        pattern: r"\b(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,})",
+        pattern: r"(?-u:\b)(?P<s>(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{10,})",
     },
     Kind {
         name: "json-web-token",
@@ -115,6 +115,12 @@ static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
+/// All kinds at once: one pass over a text says which kinds to look for (most texts: none).
+static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
+    RegexSet::new(KINDS.iter().map(|k| k.pattern))
+        .unwrap_or_else(|err| panic!("secret kinds: {err}"))
+});
+
 /// One secret found in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Hit {
@@ -130,8 +136,8 @@ pub(crate) struct Hit {
 /// first, then the first kind in the table).
 pub(crate) fn find(text: &str, extra: &UserPatterns) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for (kind, regex) in KINDS.iter().zip(COMPILED.iter()) {
-        collect(text, regex, kind.what, &mut hits);
+    for index in ANY.matches(text).iter() {
+        collect(text, &COMPILED[index], KINDS[index].what, &mut hits);
     }
     for (name, regex) in extra {
         collect(
@@ -145,10 +151,6 @@ pub(crate) fn find(text: &str, extra: &UserPatterns) -> Vec<Hit> {
 }
 
 fn collect(text: &str, regex: &Regex, what: &str, hits: &mut Vec<Hit>) {
-    // The cheap test first: most texts hold no secret at all.
-    if !regex.is_match(text) {
-        return;
-    }
     for caps in regex.captures_iter(text) {
         let Some(whole) = caps.name("s").or_else(|| caps.get(0)) else {
             continue;
