@@ -345,6 +345,13 @@ async fn record_with_secrets_in_the_prompt_redacts_them_everywhere_header_includ
     );
     let verified = verify(dir.path());
     assert!(!verified.contains("must never hold a secret"), "{verified}");
+    let out = dir.path().join("out.jsonl");
+    let replayed = run(dir.path(), &["replay", out.to_str().unwrap()], &[]);
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
 }
 
 /// A credential no rule can redact (an `..._API_KEY=` assignment) in the prompt still stops the

@@ -113,3 +113,52 @@ fn a_header_is_redacted_like_any_other_data() {
         json!({"record_command": "prompt-diary record --prompt \"use {{redacted}}\"", "redactions": ["openai-api-key"]})
     );
 }
+
+#[test]
+fn an_exec_run_redacts_a_key_block_its_text_lines_split_and_its_header_prompt() {
+    use crate::cassette::exec_format::{ExecCall, ExecExit};
+    let body = "MIIEowIBAAKCAQEA".repeat(4);
+    let mut run = ExecInvocation {
+        line: 0,
+        call: ExecCall {
+            args: vec!["exec".into(), "-".into()],
+            stdin: format!("use {}", key()),
+            output_schema: None,
+        },
+        stdout: vec![
+            StdoutLine::Text("cat id_rsa".into()),
+            StdoutLine::Text("-----BEGIN RSA PRIVATE KEY-----".into()),
+            StdoutLine::Text(body.clone()),
+            StdoutLine::Text("-----END RSA PRIVATE KEY-----".into()),
+            StdoutLine::Json(
+                json!({"type": "item.completed", "item": {"text": format!("partial {}", &body[..24])}}),
+            ),
+        ],
+        effects: Vec::new(),
+        last_message: None,
+        exit: ExecExit {
+            code: Some(0),
+            status: "exit status: 0".into(),
+            stderr_tail: Vec::new(),
+        },
+    };
+    let mut redactor = Redactor::new(None);
+    redactor.invocation(&mut run);
+    redactor.strip_runs(std::slice::from_mut(&mut run));
+    assert_eq!(run.call.stdin, "use {{redacted}}");
+    assert_eq!(
+        run.stdout[..4],
+        [
+            StdoutLine::Text("cat id_rsa".into()),
+            StdoutLine::Text("{{redacted}}".into()),
+            StdoutLine::Text(String::new()),
+            StdoutLine::Text(String::new()),
+        ]
+    );
+    assert_eq!(
+        run.stdout[4],
+        StdoutLine::Json(
+            json!({"type": "item.completed", "item": {"text": "partial {{redacted}}"}})
+        )
+    );
+}
