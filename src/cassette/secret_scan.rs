@@ -236,3 +236,70 @@ impl SignIn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> String {
+        format!("ghp_{}", "a1B2".repeat(9))
+    }
+
+    #[test]
+    fn a_key_split_across_the_deltas_of_one_item_is_found_with_its_lines() {
+        let key = key();
+        let (a, b) = key.split_at(6);
+        let line = |delta: &str| {
+            format!(
+                r#"{{"kind":"s2c","conv":"c1","turn":0,"msg":{{"method":"item/agentMessage/delta","params":{{"delta":"{delta}","itemId":"{{{{item:1}}}}"}}}}}}"#
+            )
+        };
+        let text = format!("{{}}\n{}\n{}\n{}\n", line("see "), line(a), line(b));
+        let leaks = scan(&text, &[]);
+        assert_eq!(leaks.len(), 1, "{leaks:?}");
+        assert_eq!(leaks[0].lines, [3, 4]);
+        assert_eq!(leaks[0].field, "$.msg.params.delta");
+        assert!(leaks[0].what.contains("GitHub"), "{:?}", leaks[0]);
+    }
+
+    #[test]
+    fn a_key_block_split_across_an_exec_runs_text_lines_is_found() {
+        let text = [
+            r#"{"cassette":"prompt-diary","kind":"exec"}"#,
+            r#"{"kind":"invocation","args":[],"stdin":"","output_schema":null}"#,
+            r#"{"kind":"stdout_text","text":"-----BEGIN EC PRIVATE KEY-----"}"#,
+            r#"{"kind":"stdout_text","text":"MHcCAQEEIIm0AiQ2xKxq"}"#,
+            r#"{"kind":"stdout_text","text":"-----END EC PRIVATE KEY-----"}"#,
+        ]
+        .join("\n");
+        let leaks = scan(&text, &[]);
+        assert_eq!(leaks.len(), 1, "{leaks:?}");
+        assert_eq!(leaks[0].lines, [3, 4, 5]);
+    }
+
+    #[test]
+    fn only_codex_sign_in_traffic_suggests_codex_login() {
+        let text = [
+            r#"{"kind":"s2c","conv":"backend","turn":null,"msg":{"id":"{{sreq:1}}","method":"account/chatgptAuthTokens/refresh","params":{}}}"#,
+            r#"{"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{sreq:1}}","result":{"accessToken":"opaque"}}}"#,
+            r#"{"kind":"s2c","conv":"c1","turn":0,"msg":{"method":"warning","params":{"apiKey":"opaque"}}}"#,
+        ]
+        .join("\n");
+        let leaks = scan(&text, &[]);
+        assert_eq!(leaks.len(), 2, "{leaks:?}");
+        assert!(leaks[0].sign_in && !leaks[1].sign_in, "{leaks:?}");
+        let err = refuse(Path::new("x.jsonl"), &text, &[])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 2 still contains an authorization or API key field")
+                && err.contains("(at $.msg.result.accessToken)")
+                && err.contains("codex login"),
+            "{err}"
+        );
+        let err = refuse(Path::new("x.jsonl"), text.lines().nth(2).unwrap(), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("codex login"), "{err}");
+    }
+}
