@@ -1,5 +1,6 @@
-//! Redaction sees what a reader sees: every secret kind, however a stream of deltas splits it,
-//! never reaches a cassette (not a fragment of 8 characters, not in what the deltas add up to);
+//! Redaction sees what a reader sees: every secret kind, however a stream of deltas, a stderr
+//! tail or a file cut off mid-write splits it, never reaches a cassette (not a fragment of 8
+//! characters, not in what the deltas add up to);
 //! `verify` flags a cassette edited to hold one, whole or split; `record --prompt` with secrets in
 //! the prompt records, the header's `record_command` redacted too.
 
@@ -44,11 +45,8 @@ const URLSAFE: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz01234
 fn secrets(seed: u64) -> Vec<(String, String)> {
     let mut b = Bodies(seed | 1);
     let plain = |s: String| (s.clone(), s);
-    let pem = format!(
-        "-----BEGIN RSA PRIVATE KEY-----\n{}\n{}\n-----END RSA PRIVATE KEY-----",
-        b.take(B64, 64),
-        b.take(B64, 40)
-    );
+    let pem_body = format!("{}\n{}", b.take(B64, 64), b.take(B64, 40));
+    let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{pem_body}\n-----END RSA PRIVATE KEY-----");
     let jwt = format!(
         "eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}",
         b.take(URLSAFE, 30),
@@ -81,7 +79,7 @@ fn secrets(seed: u64) -> Vec<(String, String)> {
         )),
         plain(format!("AIza{}", b.take(ALNUM, 35))),
         plain(format!("sk_live_{}", b.take(ALNUM, 24))),
-        plain(pem),
+        (pem, pem_body),
         plain(jwt),
         (format!("Authorization: Bearer {bearer}"), bearer),
         (format!("Authorization: Basic {basic}"), basic),
@@ -131,8 +129,9 @@ fn msg(value: Value) -> Message {
 }
 
 /// Records one turn through the real recorder: a reply streamed in `sizes` chunks, reasoning
-/// streamed the same way, and a command whose output deltas carry the same text.
-fn record(dir: &Path, text: &str, sizes: &[usize]) -> Cassette {
+/// streamed the same way, a command whose output deltas carry the same text, two files the turn
+/// wrote (the text, and the text cut off at `cut`), and the text as the stderr tail.
+fn record(dir: &Path, text: &str, sizes: &[usize], cut: usize) -> Cassette {
     let workspace = dir.join("ws");
     std::fs::create_dir_all(&workspace).unwrap();
     let cwd = workspace.display().to_string();
@@ -162,6 +161,8 @@ fn record(dir: &Path, text: &str, sizes: &[usize]) -> Cassette {
         msg(json!({"method": method, "params": params}))
     };
     rec.server_message(&note("turn/started", json!({"turn": {"id": turn}})));
+    std::fs::write(workspace.join("env.txt"), text).unwrap();
+    std::fs::write(workspace.join("partial.txt"), &text[..cut]).unwrap();
     for chunk in chunked(text, sizes) {
         rec.server_message(&note(
             "item/reasoning/summaryTextDelta",
@@ -195,7 +196,8 @@ fn record(dir: &Path, text: &str, sizes: &[usize]) -> Cassette {
         "turn/completed",
         json!({"turn": {"id": turn, "status": "completed"}}),
     ));
-    rec.build("exit status: 0", &[])
+    let stderr: Vec<String> = text.lines().map(str::to_owned).collect();
+    rec.build("exit status: 1", &stderr)
         .expect("the recording is written")
 }
 
@@ -255,13 +257,17 @@ proptest! {
     fn no_fragment_of_a_streamed_secret_reaches_the_cassette_and_verify_flags_an_edited_one(
         seed in any::<u64>(),
         sizes in proptest::collection::vec(1usize..14, 2..8),
+        cut in 0.0f64..1.0,
     ) {
         let dir = tempfile::tempdir().unwrap();
         let secrets = secrets(seed);
-        let cassette = record(dir.path(), &reply(&secrets), &sizes);
+        let said = reply(&secrets);
+        let cut = (said.len() as f64 * cut) as usize;
+        let cassette = record(dir.path(), &said, &sizes, cut);
         let text = cassette.to_text();
         let joined = streams(&cassette);
         prop_assert_eq!(joined.len(), 3, "three streams: {:?}", joined);
+        prop_assert!(text.contains("\"path\":\"partial.txt\"") && text.contains("(keep it safe)\",\""), "{}", text);
         prop_assert_eq!(fragment_in(&text, &secrets), None, "in:\n{}", text);
         for (key, _, stream) in &joined {
             prop_assert_eq!(fragment_in(stream, &secrets), None, "in {}: {}", key, stream);

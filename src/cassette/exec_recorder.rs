@@ -95,7 +95,6 @@ pub(crate) fn record_run(
     let home = home();
     let mut redactor = Redactor::new(home.as_deref());
     redactor.invocation(&mut invocation);
-    redactor.strip_runs(std::slice::from_mut(&mut invocation));
     let mut cassette = if capture.resume {
         let base = [pending_path(path), path.clone()]
             .into_iter()
@@ -111,8 +110,10 @@ pub(crate) fn record_run(
     } else {
         new_cassette(options, capture)
     };
-    cassette.header = redactor.header(&cassette.header);
     cassette.invocations.push(invocation);
+    // Earlier runs of a resumed recording lose fragments of this run's secrets too.
+    redactor.strip_runs(&mut cassette.invocations);
+    cassette.header = redactor.header(&cassette.header);
     let text = cassette.render();
     super::secret_scan::refuse(path, &text, &[])?;
     let outcome = write_exec(&cassette, &text, options.overwrite || session.fresh)?;
