@@ -5,11 +5,11 @@
 //! the prompt records, the header's `record_command` redacted too.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use prompt_diary::cassette::{Cassette, Entry, RecordOptions, Recorder};
 use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
-use prompt_diary::testing::conformance::codex_for_conformance;
+use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use prompt_diary::testing::{CodexHome, Scenario, ScriptedModel};
 use prompt_diary::transport::Message;
 use proptest::prelude::*;
@@ -377,4 +377,88 @@ async fn a_refused_prompt_names_line_and_field_and_does_not_suggest_codex_login(
     );
     assert!(!stderr.contains("codex login"), "{stderr}");
     assert!(!dir.path().join("out.jsonl").exists());
+}
+
+/// Runs the stand-in `prompt-diary-codex exec --json` in `mode` on `cassette` with `stdin`.
+async fn stand_in_exec(
+    cassette: &Path,
+    mode: &str,
+    codex: &ScriptedCodex,
+    bin: &Path,
+    workspace: &Path,
+    stdin: &str,
+) -> Output {
+    use tokio::io::AsyncWriteExt as _;
+    let ws = workspace.display().to_string();
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary-codex"))
+        .args(["exec", "--json", "--skip-git-repo-check", "-C", &ws, "-"])
+        .env("PROMPT_DIARY_CASSETTE", cassette)
+        .env("PROMPT_DIARY_CASSETTE_MODE", mode)
+        .env("PROMPT_DIARY_CODEX_BIN", bin)
+        .env("CODEX_HOME", codex.home.path())
+        .env("CI", "")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(stdin.as_bytes()).await.unwrap();
+    drop(pipe);
+    tokio::time::timeout(
+        std::time::Duration::from_secs(120),
+        child.wait_with_output(),
+    )
+    .await
+    .expect("the run ends in time")
+    .unwrap()
+}
+
+/// An exec run (the stand-in recording the real Codex) whose prompt, command output, file and
+/// reply hold every kind: the cassette keeps no fragment of any, `verify` passes it, and the same
+/// prompt replays.
+#[tokio::test]
+async fn an_exec_recording_redacts_every_kind_in_prompt_output_files_and_reply() {
+    let Some(bin) = codex_for_conformance("an_exec_recording_redacts_every_kind") else {
+        return;
+    };
+    let secrets = secrets(0xe8ec_0001);
+    let said = reply(&secrets);
+    let scenario = json!({"name": "exec_secrets", "conversations": [{"replies": [
+        {"shell": format!("printf '%s' '{said}' > keys.txt && cat keys.txt")},
+        {"message": said},
+    ]}]});
+    let codex = ScriptedCodex::start(
+        Scenario::from_json(&scenario.to_string()).unwrap(),
+        bin.clone(),
+    )
+    .await
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("exec_secrets.jsonl");
+    let prompt = format!("Write keys.txt. {}", secrets[1].0);
+    let ws = codex.workspace.path().to_owned();
+    let live = stand_in_exec(&cassette, "record", &codex, &bin, &ws, &prompt).await;
+    assert!(
+        live.status.success(),
+        "{}",
+        String::from_utf8_lossy(&live.stderr)
+    );
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    assert!(
+        text.contains("keys.txt") && text.contains("{{redacted}} (keep it safe)"),
+        "{text}"
+    );
+    assert_eq!(fragment_in(&text, &secrets), None, "in:\n{text}");
+    let verified = verify(dir.path());
+    assert!(!verified.contains("must never hold a secret"), "{verified}");
+    let replay_ws = tempfile::tempdir().unwrap();
+    let replayed =
+        stand_in_exec(&cassette, "replay", &codex, &bin, replay_ws.path(), &prompt).await;
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
 }
