@@ -92,7 +92,7 @@ fn no_file_over_500_lines_and_no_function_over_100() {
             longest.push((length, format!("{}:{line} fn {name}", file.display())));
         }
     }
-    longest.sort_by(|a, b| b.0.cmp(&a.0));
+    longest.sort_by_key(|entry| std::cmp::Reverse(entry.0));
     for (length, at) in longest.iter().take(5) {
         println!("{length:>4} lines  {at}");
     }

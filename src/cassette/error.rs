@@ -44,15 +44,19 @@ pub enum CassetteError {
     },
     /// Recording refused to write a line that still looks like a secret.
     #[error(
-        "refusing to write {path}: line {line} still contains {what} after redaction. Remove the secret from the traffic (or the environment) and record again"
+        "refusing to write {path}: line {line} still contains {what} after redaction (at {field}). Remove the secret from the traffic (or the environment) and record again{hint}"
     )]
     SecretDetected {
         /// The cassette that was not written.
         path: PathBuf,
         /// The line that looks secret.
         line: usize,
+        /// Where in the line: a JSON path, and the other lines when a stream splits the secret.
+        field: String,
         /// What it looks like.
-        what: &'static str,
+        what: String,
+        /// What else to do, when the line says more (Codex's own sign-in traffic); else empty.
+        hint: String,
     },
     /// Recording is not allowed here.
     #[error("refusing to record {path}: {reason}")]

@@ -38,6 +38,7 @@ pub(crate) mod kind;
 mod mode;
 pub(crate) mod normalize;
 mod pending;
+pub(crate) mod redact_stream;
 mod verify;
 mod write;
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cassette::CassetteError;
 use crate::cassette::kind::AnyCassette;
-use crate::cassette::normalize::redact::looks_secret;
+use crate::cassette::normalize::secret_scan::scan;
 use crate::cassette::pending::{PendingRecording, list_pending};
 
 /// What every cassette must have been recorded with.
@@ -89,19 +89,10 @@ pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         Err(err) => return vec![problem(format!("could not be read ({err})"))],
     };
     let mut problems = Vec::new();
-    let mut secret_lines = Vec::new();
-    let mut secret_kind = "";
-    for (index, line) in text.lines().enumerate() {
-        if let Some(what) = looks_secret(line) {
-            secret_lines.push((index + 1).to_string());
-            secret_kind = what;
-        }
-    }
-    if !secret_lines.is_empty() {
+    if let Some(found) = secrets_found(&text) {
         problems.push(problem(format!(
-            "line(s) {} contain {secret_kind}. A cassette must never hold a secret: delete the \
-             file, revoke the secret, and re-record (recording redacts keys and tokens)",
-            secret_lines.join(", ")
+            "{found}. A cassette must never hold a secret: delete the file, revoke the secret, \
+             and re-record (recording redacts keys and tokens, however a stream splits them)"
         )));
     }
     let cassette = match AnyCassette::parse(path, &text) {
@@ -145,4 +136,32 @@ pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The secrets in cassette `text`, said in one sentence: which lines, what, where (a stream's
+/// secret names every line that holds part of it); `None` when there is none.
+fn secrets_found(text: &str) -> Option<String> {
+    const SHOWN: usize = 5;
+    let leaks = scan(text, &[]);
+    let mut said: Vec<String> = leaks
+        .iter()
+        .take(SHOWN)
+        .map(|leak| {
+            let split = if leak.lines.len() > 1 {
+                ", split across the chunks of one stream"
+            } else {
+                ""
+            };
+            format!(
+                "line(s) {} contain {} (at {}{split})",
+                leak.line_list(),
+                leak.what,
+                leak.field
+            )
+        })
+        .collect();
+    if leaks.len() > SHOWN {
+        said.push(format!("{} more", leaks.len() - SHOWN));
+    }
+    (!said.is_empty()).then(|| said.join("; "))
 }

@@ -140,7 +140,19 @@ impl Record {
             progress,
         )
         .await
-        .context("recording against your Codex (is it logged in? try `codex login`)")?;
+        .map_err(|err| {
+            // A cassette that could not be written (a secret left, a pending review) is not a
+            // sign-in problem: its own message says what to do.
+            let cassette = err
+                .backend_error::<crate::cassette::CassetteError>()
+                .is_some();
+            let err = anyhow::Error::new(err);
+            if cassette {
+                err.context("recording against your Codex")
+            } else {
+                err.context("recording against your Codex (is it logged in? try `codex login`)")
+            }
+        })?;
         Ok(recorded)
     }
 }

@@ -16,6 +16,7 @@ use serde_json::Value;
 use crate::cassette::app_server::format::Cassette;
 use crate::cassette::app_server::order::canonical_order;
 use crate::cassette::effects::{Effect, Snapshot};
+use crate::cassette::redact_stream::Redactor;
 use crate::cassette::{CassetteError, WriteOutcome, write_cassette};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -243,7 +244,9 @@ impl Recorder {
     /// A pipeline of steps (each a function in `recorder/assemble.rs`): per conversation, its
     /// captured lines, its scope (paths, then ids), its entries and their canonical order; then
     /// the conversations in content order, the exit line, the header and line numbers, and a
-    /// last refusal of anything that still looks secret.
+    /// last refusal of anything that still looks secret. Redaction sees each conversation whole
+    /// (`Redactor`: a secret a stream of deltas splits is found in what the deltas add up to),
+    /// and the header is redacted like any other line.
     pub fn build(
         &self,
         exit_status: &str,
@@ -251,6 +254,7 @@ impl Recorder {
     ) -> Result<Cassette, CassetteError> {
         let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
         let home = home.as_deref();
+        let mut redactor = Redactor::new(home);
         let mut sections = Vec::new();
         for conv in 0..self.convs.len() {
             let captured = self.captured(conv);
@@ -258,6 +262,7 @@ impl Recorder {
             assemble::learn_ids(&mut scope, &captured);
             let label = assemble::section_label(conv);
             let mut entries = assemble::entries(&captured, &scope, &label, home);
+            redactor.entries(&mut entries);
             canonical_order(&mut entries, conv == 0);
             if conv == 0 || !entries.is_empty() {
                 sections.push(entries);
@@ -265,13 +270,17 @@ impl Recorder {
         }
         let mut entries = assemble::in_content_order(sections);
         let backend_scope = self.path_scope(None, home);
-        entries.push(assemble::exit(
+        let mut exit = [assemble::exit(
             exit_status,
             stderr_tail,
             &backend_scope,
             home,
-        ));
-        let cassette = assemble::numbered(self.options.path.clone(), self.header(), entries);
+        )];
+        redactor.entries(&mut exit);
+        entries.extend(exit);
+        redactor.strip_entries(&mut entries);
+        let header = redactor.header(&self.header());
+        let cassette = assemble::numbered(self.options.path.clone(), header, entries);
         assemble::refuse_secrets(&cassette)?;
         Ok(cassette)
     }

@@ -17,7 +17,7 @@ use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{
     ExecCassette, ExecExit, ExecHeader, ExecInvocation, StdoutLine,
 };
-use crate::cassette::normalize::redact::{looks_secret, redact, redact_json};
+use crate::cassette::redact_stream::Redactor;
 use crate::cassette::write::{pending_path, write_atomic};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
 
@@ -93,7 +93,10 @@ pub(crate) fn record_run(
             threads: BTreeMap::new(),
         }
     };
-    let (invocation, session) = normalise(capture, session);
+    let (mut invocation, session) = normalise(capture, session);
+    let home = home();
+    let mut redactor = Redactor::new(home.as_deref());
+    redactor.invocation(&mut invocation);
     let mut cassette = if capture.resume {
         let base = [pending_path(path), path.clone()]
             .into_iter()
@@ -110,16 +113,11 @@ pub(crate) fn record_run(
         new_cassette(options, capture)
     };
     cassette.invocations.push(invocation);
+    // Earlier runs of a resumed recording lose fragments of this run's secrets too.
+    redactor.strip_runs(&mut cassette.invocations);
+    cassette.header = redactor.header(&cassette.header);
     let text = cassette.render();
-    for (index, line) in text.lines().enumerate() {
-        if let Some(what) = looks_secret(line) {
-            return Err(CassetteError::SecretDetected {
-                path: path.clone(),
-                line: index + 1,
-                what,
-            });
-        }
-    }
+    crate::cassette::normalize::secret_scan::refuse(path, &text, &[])?;
     let outcome = write_exec(&cassette, &text, options.overwrite || session.fresh)?;
     let saved = serde_json::to_string(&session).unwrap_or_default();
     write_atomic(&session_path(path), &saved)?;
@@ -170,7 +168,7 @@ fn write_exec(
 }
 
 /// The run normalised: thread ids (known from earlier runs, then new ones by first sight),
-/// paths, times; redacted.
+/// paths, times (redacted next, its streams whole: `Redactor::invocation`).
 fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Session) {
     let home = home();
     let home = home.as_deref();
@@ -216,14 +214,13 @@ fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Se
         &scope,
         &|id| scope.substitute(id),
     );
-    let text = |t: &str| redact(&scope.substitute(t), home).into_owned();
+    let text = |t: &str| scope.substitute(t);
     let stdout = parsed
         .into_iter()
         .zip(&capture.stdout)
         .map(|(json, line)| match json {
             Some(mut value) => {
                 scope.normalize(&mut value);
-                redact_json(&mut value, home);
                 StdoutLine::Json(value)
             }
             None => StdoutLine::Text(text(line)),

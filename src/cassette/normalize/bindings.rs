@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use super::redact::{REDACTED, redact};
 use crate::cassette::normalize::fnv::ShortKeys;
 use crate::cassette::normalize::placeholder::{
     DURATION, LBRACE, TIME_MS, TIME_S, escape_literals, placeholder_len, placeholders,
@@ -100,6 +101,9 @@ impl Bindings {
             copied = at + len;
             if placeholder == LBRACE {
                 out.push_str("{{");
+            } else if placeholder == REDACTED {
+                // A secret is replayed as its placeholder: nobody knows its value.
+                out.push_str(REDACTED);
             } else if let Some(value) = self.values.get(placeholder) {
                 out.push_str(value);
             } else {
@@ -136,8 +140,11 @@ impl Bindings {
         if let Some(placeholder) = self.exact.get(text) {
             return Cow::Borrowed(placeholder);
         }
-        // Compared with the recording, where such text was escaped.
+        // Compared with the recording, where such text was escaped and secrets redacted.
         let mut text = escape_literals(text);
+        if let Cow::Owned(redacted) = redact(&text, None) {
+            text = Cow::Owned(redacted);
+        }
         let mut present = self.values_in(&text);
         // Longest first (ties in byte order), so a value inside a longer one is not split.
         present.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
@@ -295,5 +302,16 @@ mod tests {
             assert_eq!(copy == recorded, *verdict, "{s}");
         }
         assert_eq!(verdicts, [true, false, false, false, false, false]);
+    }
+
+    #[test]
+    fn a_secret_the_client_sends_matches_its_redacted_recording_and_replays_as_the_placeholder() {
+        let mut b = Bindings::default();
+        let key = format!("sk-ant-api03-{}", "Qx7_".repeat(10));
+        let recorded = json!({"text": "use {{redacted}} now"});
+        assert!(b.unfills_to(&json!({"text": format!("use {key} now")}), &recorded));
+        assert!(b.unfills_to(&json!({"text": "use {{redacted}} now"}), &recorded));
+        let filled = b.fill_text("use {{redacted}} now", &mut |_| unreachable!());
+        assert_eq!(filled, "use {{redacted}} now");
     }
 }

@@ -66,11 +66,15 @@ pub(super) fn placeholders(text: &str) -> impl Iterator<Item = (usize, usize)> +
 }
 
 /// `text` with every stretch that would read as a placeholder escaped (its `{{` recorded as
-/// [`LBRACE`]); borrowed when there is none.
+/// [`LBRACE`]); borrowed when there is none. `{{redacted}}` stays: it stands for a secret
+/// whoever writes it (a client replaying a redacted prompt sends it back as it reads).
 pub(super) fn escape_literals(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
-    for (at, _) in placeholders(text) {
+    for (at, len) in placeholders(text) {
+        if &text[at..at + len] == super::redact::REDACTED {
+            continue;
+        }
         out.push_str(&text[copied..at]);
         out.push_str(LBRACE);
         copied = at + 2;

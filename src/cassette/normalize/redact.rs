@@ -3,10 +3,28 @@
 use serde_json::Value;
 use std::borrow::Cow;
 
-/// The rules applied, as named in the cassette header.
+use super::secret_kinds::{self, UserPatterns};
+
+/// What a refusal calls the value of a credential field ([`SECRET_FIELDS`]).
+pub(crate) const CREDENTIAL_FIELD: &str = "an authorization or API key field";
+
+/// The rules applied, as named in the cassette header: the secret kinds (`secret_kinds.rs`, in
+/// its table order), credential fields ([`SECRET_FIELDS`]) and the home directory.
 pub(crate) const RULES: &[&str] = &[
+    "private-key-block",
+    "anthropic-api-key",
     "openai-api-key",
+    "aws-access-key-id",
+    "aws-secret-access-key",
+    "github-token",
+    "github-fine-grained-token",
+    "gitlab-token",
+    "slack-token",
+    "google-api-key",
+    "stripe-key",
+    "json-web-token",
     "bearer-token",
+    "basic-authorization",
     "authorization-header",
     "home-directory",
 ];
@@ -41,80 +59,44 @@ pub(crate) fn is_secret_field(key: &str) -> bool {
 /// What replaces a secret.
 pub(crate) const REDACTED: &str = "{{redacted}}";
 
-/// Redacts secrets in `text`: `sk-...` keys, `Bearer ...` tokens, JSON Web Tokens (`eyJ...`, as
-/// ChatGPT access and id tokens are), and `home` (the user's home directory) becomes `{{home}}`.
+/// Redacts secrets in `text`: every kind of [`RULES`] (keys, tokens, private-key blocks, JSON Web
+/// Tokens, authorization headers), and `home` (the user's home directory) becomes `{{home}}`.
 pub(crate) fn redact<'a>(text: &'a str, home: Option<&str>) -> Cow<'a, str> {
+    redact_with(text, home, &[])
+}
+
+/// As [`redact`], with a project's own patterns besides the built-in kinds.
+pub(crate) fn redact_with<'a>(
+    text: &'a str,
+    home: Option<&str>,
+    extra: &UserPatterns,
+) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(text);
     if let Some(home) = home.filter(|h| h.len() > 1) {
         if out.contains(home) {
             out = Cow::Owned(out.replace(home, crate::cassette::normalize::HOME));
         }
     }
-    if let Some(replaced) = replace_tokens(&out, "sk-", 20) {
-        out = Cow::Owned(replaced);
+    let hits = secret_kinds::find(&out, extra);
+    if hits.is_empty() {
+        return out;
     }
-    for prefix in ["Bearer ", "bearer "] {
-        if let Some(replaced) = replace_tokens(&out, prefix, 8) {
-            out = Cow::Owned(replaced);
-        }
+    let mut clean = String::with_capacity(out.len());
+    let mut at = 0;
+    for hit in hits {
+        clean.push_str(&out[at..hit.range.start]);
+        clean.push_str(REDACTED);
+        at = hit.range.end;
     }
-    if let Some(replaced) = replace_tokens_in(&out, JWT_PREFIX, 20, false) {
-        out = Cow::Owned(replaced);
-    }
-    out
+    clean.push_str(&out[at..]);
+    Cow::Owned(clean)
 }
 
-/// How every JSON Web Token starts: base64url of `{"`.
-const JWT_PREFIX: &str = "eyJ";
-
-/// Replaces every `prefix` followed by at least `min` token characters.
-fn replace_tokens(text: &str, prefix: &str, min: usize) -> Option<String> {
-    replace_tokens_in(text, prefix, min, true)
-}
-
-/// As [`replace_tokens`]; `word_start` asks that the prefix not follow a token character (a JSON
-/// Web Token is found after `token=` too).
-fn replace_tokens_in(text: &str, prefix: &str, min: usize, word_start: bool) -> Option<String> {
-    if !text.contains(prefix) {
-        return None;
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    let mut changed = false;
-    while let Some(at) = rest.find(prefix) {
-        let after = &rest[at + prefix.len()..];
-        let len = after
-            .find(|c: char| !is_token_char(c))
-            .unwrap_or(after.len());
-        let starts_word = !word_start || at == 0 || !rest[..at].ends_with(is_token_char);
-        if len >= min && starts_word {
-            out.push_str(&rest[..at]);
-            out.push_str(REDACTED);
-            changed = true;
-        } else {
-            out.push_str(&rest[..at + prefix.len() + len]);
-        }
-        rest = &after[len..];
-    }
-    out.push_str(rest);
-    changed.then_some(out)
-}
-
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/')
-}
-
-/// Whether `line` still looks like it holds a secret (checked on every line before writing).
-pub(crate) fn looks_secret(line: &str) -> Option<&'static str> {
-    if replace_tokens(line, "sk-", 20).is_some() {
-        return Some("an OpenAI-style `sk-` key");
-    }
-    if replace_tokens(line, "Bearer ", 8).is_some() || replace_tokens(line, "bearer ", 8).is_some()
-    {
-        return Some("a bearer token");
-    }
-    if replace_tokens_in(line, JWT_PREFIX, 20, false).is_some() {
-        return Some("a JSON Web Token");
+/// What `line` still holds that looks like a secret, if anything (checked on every line before
+/// writing, and by `verify`).
+pub(crate) fn looks_secret(line: &str, extra: &UserPatterns) -> Option<String> {
+    if let Some(hit) = secret_kinds::find(line, extra).into_iter().next() {
+        return Some(hit.what);
     }
     let lower = line.to_ascii_lowercase();
     for marker in [
@@ -132,7 +114,7 @@ pub(crate) fn looks_secret(line: &str) -> Option<&'static str> {
         if let Some(at) = lower.find(marker) {
             let value = &line[at + marker.len()..];
             if !value.starts_with(REDACTED) && !value.starts_with('"') {
-                return Some("an authorization or API key field");
+                return Some(CREDENTIAL_FIELD.to_owned());
             }
         }
     }
@@ -177,7 +159,7 @@ mod tests {
             out,
             "key {{redacted}} and Authorization: {{redacted}} in {{home}}/x"
         );
-        assert_eq!(looks_secret(&out), None);
+        assert_eq!(looks_secret(&out, &[]), None);
     }
 
     #[test]
@@ -190,8 +172,18 @@ mod tests {
 
     #[test]
     fn a_line_with_a_secret_is_detected() {
-        assert!(looks_secret(r#"{"msg":"sk-ABCDEFGHIJKLMNOPQRSTUVWX"}"#).is_some());
-        assert!(looks_secret(r#"{"headers":{"authorization":"xyz"}}"#).is_some());
-        assert!(looks_secret(r#"{"msg":"nothing to see"}"#).is_none());
+        assert!(looks_secret(r#"{"msg":"sk-ABCDEFGHIJKLMNOPQRSTUVWX"}"#, &[]).is_some());
+        assert!(looks_secret(r#"{"headers":{"authorization":"xyz"}}"#, &[]).is_some());
+        assert!(looks_secret(r#"{"msg":"nothing to see"}"#, &[]).is_none());
+    }
+
+    #[test]
+    fn the_header_names_every_secret_kind() {
+        let kinds: Vec<&str> = secret_kinds::names().collect();
+        assert_eq!(&RULES[..kinds.len()], &kinds[..]);
+        assert_eq!(
+            &RULES[kinds.len()..],
+            &["authorization-header", "home-directory"]
+        );
     }
 }

@@ -95,8 +95,9 @@ pub(super) fn section_label(conv: usize) -> String {
     }
 }
 
-/// Step: the captured lines as entries: messages normalised, their request ids numbered per
-/// conversation, and redacted; the files a turn wrote substituted and redacted.
+/// Step: the captured lines as entries: messages normalised and their request ids numbered per
+/// conversation (redacted next, streams whole: `Redactor::entries`); the files a turn wrote
+/// substituted and redacted.
 pub(super) fn entries(
     captured: &[&Raw],
     scope: &Scope,
@@ -112,7 +113,6 @@ pub(super) fn entries(
                 // Normalised first: the id placeholders are ours, not text to escape.
                 scope.normalize(&mut msg);
                 ids.rewrite(*c2s, &mut msg);
-                redact::redact_json(&mut msg, home);
                 if *c2s {
                     Entry::C2s {
                         conv: label.to_owned(),
@@ -213,18 +213,10 @@ pub(super) fn numbered(path: PathBuf, header: Header, entries: Vec<Entry>) -> Ca
     }
 }
 
-/// Step: refuses the cassette if any line still looks like a secret after redaction.
+/// Step: refuses the cassette if any line, or any stream its lines add up to, still looks like
+/// a secret after redaction.
 pub(super) fn refuse_secrets(cassette: &Cassette) -> Result<(), CassetteError> {
-    for (line, text) in cassette.to_text().lines().enumerate() {
-        if let Some(what) = redact::looks_secret(text) {
-            return Err(CassetteError::SecretDetected {
-                path: cassette.path.clone(),
-                line: line + 1,
-                what,
-            });
-        }
-    }
-    Ok(())
+    crate::cassette::normalize::secret_scan::refuse(&cassette.path, &cassette.to_text(), &[])
 }
 
 fn set_conv(entry: &mut Entry, label: &str) {
