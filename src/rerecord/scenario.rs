@@ -11,11 +11,12 @@
 //! a `stall`. What the scripted model cannot produce (other items) is reported by line, not
 //! guessed.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::cassette::{BACKEND, Cassette, Entry};
+use crate::cassette::{BACKEND, Bindings, Cassette, Entry};
 use prompt_diary_scripted_model::{ConversationScript, Reply, Scenario, Streaming};
 
 /// What a cassette holds that the scripted model cannot play back: `(line, what)` pairs.
@@ -43,7 +44,19 @@ impl Underivable {
 }
 
 /// The scenario that makes the scripted model do again what the model did in `cassette`.
+///
+/// Its texts read as the model said them: text the cassette keeps escaped (`{{lbrace}}name}}`)
+/// is `{{name}}` again; the placeholders of volatile values (`{{workspace}}`) stay as written.
 pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
+    scenario_in(cassette, &|_| Bindings::default())
+}
+
+/// [`scenario_of`], each conversation's texts said through the binder `bindings_of` gives for
+/// its label (its new working directory, say), so the new Codex sees what the model said.
+pub(super) fn scenario_in(
+    cassette: &Cassette,
+    bindings_of: &dyn Fn(&str) -> Bindings,
+) -> Result<Scenario, Underivable> {
     let mut convs: Vec<Conv> = Vec::new();
     let mut underivable = Vec::new();
     // The longest streamed delta: the chunk size the model streamed in, if it did.
@@ -130,9 +143,18 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
         name: cassette.header.scenario.clone(),
         conversations: convs
             .into_iter()
-            .map(|conv| ConversationScript {
-                r#match: conv.first_prompt.filter(|_| several),
-                replies: conv.replies,
+            .map(|mut conv| {
+                let bindings = bindings_of(&conv.label);
+                conv.replies
+                    .iter_mut()
+                    .for_each(|reply| say_reply(reply, &bindings));
+                ConversationScript {
+                    r#match: conv
+                        .first_prompt
+                        .filter(|_| several)
+                        .map(|prompt| bindings.resolve_text(&prompt).into_owned()),
+                    replies: conv.replies,
+                }
             })
             .collect(),
         // Token counts are normalised out of cassettes, so only the deltas' size is known.
@@ -223,6 +245,35 @@ fn reply_of_item(item: &Value, schema: bool) -> Result<Option<Reply>, String> {
             ));
         }
     }))
+}
+
+/// `reply` as the model is to say it again: each of its texts through `bindings` (fresh values for
+/// bound placeholders, escaped literals as written).
+pub(super) fn say_reply(reply: &mut Reply, bindings: &Bindings) {
+    let say = |text: &mut String| {
+        if let Cow::Owned(said) = bindings.resolve_text(text) {
+            *text = said;
+        }
+    };
+    match reply {
+        Reply::Message { text } => say(text),
+        Reply::Shell { cmd } => say(cmd),
+        Reply::Reasoning { summary } => say(summary),
+        Reply::WebSearch { query } => say(query),
+        Reply::HttpError { body, .. } => say(body),
+        Reply::Json { value } => bindings.resolve(value),
+        Reply::McpTool {
+            server,
+            tool,
+            arguments,
+        } => {
+            say(server);
+            say(tool);
+            bindings.resolve(arguments);
+        }
+        Reply::Response { items } => items.iter_mut().for_each(|item| say_reply(item, bindings)),
+        Reply::Stall => {}
+    }
 }
 
 /// The failed model call behind an `error` notification.
