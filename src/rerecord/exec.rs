@@ -1,8 +1,11 @@
 //! Re-recording an exec cassette offline: the model's side is derived from the runs' events (each
 //! completed message, command and MCP call becomes a scripted reply, in order), and each run is
 //! made again through the stand-in in record mode with its command line and stdin, placeholders
-//! bound to fresh paths and to the thread ids the new runs print. The stand-in writes the result as
-//! it would for any client: unchanged, or `<name>.jsonl.new` for review.
+//! bound to fresh paths and to the thread ids the new runs print. The binder is the replay's own
+//! ([`Bindings`]): the model's replies, the command lines and stdin all go through it, so text
+//! the cassette keeps escaped (`{{lbrace}}name}}`) is said again as written (`{{name}}`). The
+//! stand-in writes the result as it would for any client: unchanged, or `<name>.jsonl.new` for
+//! review.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

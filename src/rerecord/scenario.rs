@@ -70,14 +70,12 @@ pub(super) fn scenario_in(
         if label == BACKEND {
             continue;
         }
-        let index = match convs.iter().position(|c| &c.label == label) {
-            Some(index) => index,
-            None => {
-                convs.push(Conv::new(label));
-                convs.len() - 1
-            }
+        if !convs.iter().any(|c| &c.label == label) {
+            convs.push(Conv::new(label));
+        }
+        let Some(conv) = convs.iter_mut().find(|c| &c.label == label) else {
+            continue;
         };
-        let conv = &mut convs[index];
         let method = msg.get("method").and_then(Value::as_str);
         let params = msg.get("params").unwrap_or(&Value::Null);
         match (c2s, method) {
@@ -143,19 +141,7 @@ pub(super) fn scenario_in(
         name: cassette.header.scenario.clone(),
         conversations: convs
             .into_iter()
-            .map(|mut conv| {
-                let bindings = bindings_of(&conv.label);
-                conv.replies
-                    .iter_mut()
-                    .for_each(|reply| say_reply(reply, &bindings));
-                ConversationScript {
-                    r#match: conv
-                        .first_prompt
-                        .filter(|_| several)
-                        .map(|prompt| bindings.resolve_text(&prompt).into_owned()),
-                    replies: conv.replies,
-                }
-            })
+            .map(|conv| conv.into_script(several, bindings_of))
             .collect(),
         // Token counts are normalised out of cassettes, so only the deltas' size is known.
         stream: Streaming {
@@ -187,6 +173,26 @@ impl Conv {
             failed: false,
             reasoning: Vec::new(),
             replies: Vec::new(),
+        }
+    }
+
+    /// The conversation's script, its texts said through the binder `bindings_of` gives for its
+    /// label; matched by its first prompt when the scenario has `several` conversations.
+    fn into_script(
+        mut self,
+        several: bool,
+        bindings_of: &dyn Fn(&str) -> Bindings,
+    ) -> ConversationScript {
+        let bindings = bindings_of(&self.label);
+        self.replies
+            .iter_mut()
+            .for_each(|reply| say_reply(reply, &bindings));
+        ConversationScript {
+            r#match: self
+                .first_prompt
+                .filter(|_| several)
+                .map(|prompt| bindings.resolve_text(&prompt).into_owned()),
+            replies: self.replies,
         }
     }
 }
