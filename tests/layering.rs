@@ -71,6 +71,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "stand_in",
         &["transport", "cassette", "connect", "codex_bin"],
     ),
+    // Re-recording runs the stand-in as a program (an exec cassette's runs), naming only the
+    // variable that gives it its cassette.
     (
         "rerecord",
         &[
@@ -82,6 +84,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "codex_bin",
             "transport",
             "view",
+            "stand_in:CASSETTE_ENV",
         ],
     ),
     (

@@ -1,10 +1,13 @@
 //! Divergence reports: what the client sent that the cassette did not expect, and where.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use serde_json::Value;
 use similar::TextDiff;
+
+use crate::cassette::normalize::placeholder::unescape_literals;
 
 /// How an exec cassette's location names its run (`exec run 2 (a `codex exec` invocation)`).
 pub(crate) const EXEC_RUN: &str = "exec run ";
@@ -246,8 +249,13 @@ fn turn_text(turn: Option<u32>) -> String {
     turn.map_or_else(|| "before the first turn".to_owned(), |t| t.to_string())
 }
 
+/// `value` as the report shows it: pretty JSON, text the cassette keeps escaped as it was
+/// written (`{{lbrace}}name}}` reads `{{name}}`; placeholders of volatile values stay).
 fn pretty(value: &Value) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    if let Cow::Owned(said) = unescape_literals(&text) {
+        text = said;
+    }
     text.push('\n');
     text
 }
@@ -318,6 +326,36 @@ mod tests {
         assert!(
             report.contains("re-record with: just record-fixtures"),
             "{report}"
+        );
+    }
+
+    #[test]
+    fn a_report_shows_escaped_text_as_written() {
+        let at = Location {
+            path: "x.jsonl".into(),
+            line: 3,
+            conv: "c1".into(),
+            turn: Some(0),
+        };
+        let expected = json!({"text": "Fill {{lbrace}}name}} in {{workspace}}"});
+        let actual = json!({"text": "Fill {{lbrace}}name}} in {{workspace}}/b"});
+        let divergence = Divergence::mismatch(&at, &expected, &actual, "r");
+        assert!(
+            divergence
+                .report()
+                .contains("\"text\": \"Fill {{name}} in {{workspace}}\""),
+            "{}",
+            divergence.report()
+        );
+        assert!(
+            !divergence.report().contains("lbrace"),
+            "{}",
+            divergence.report()
+        );
+        assert_eq!(
+            divergence.recorded,
+            Some(expected),
+            "the typed values stay normalised"
         );
     }
 }

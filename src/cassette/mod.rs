@@ -55,7 +55,8 @@ pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
-pub(crate) use exec::format::{ExecCassette, StdoutLine};
+pub(crate) use exec::call::{LAST_MESSAGE, OUTPUT_SCHEMA, TEMP_PATH};
+pub(crate) use exec::format::{ExecCassette, ExecInvocation, StdoutLine};
 pub(crate) use exec::recorder::{
     ExecCapture, record_run as record_exec_run, recording_knows_thread,
 };
@@ -70,7 +71,7 @@ pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;
 pub use mode::{CassetteMode, CassetteSettings};
 pub(crate) use normalize::Bindings;
-pub(crate) use normalize::placeholder::WORKSPACE;
+pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
 pub(crate) use pending::{PendingRecording, list_pending};
 pub(crate) use verify::{Expectations, verify_dir};
 pub use write::{WriteOutcome, write_cassette};

@@ -15,7 +15,9 @@ use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnOut
 use crate::agent::AgentError;
 use crate::cassette::BACKEND;
 use crate::cassette::ReplayTransport;
-use crate::cassette::{Cassette, CassetteError, Divergence, Entry};
+use crate::cassette::{
+    Cassette, CassetteError, Divergence, Entry, unescape_json, unescape_literals,
+};
 use crate::codex::rpc::requests::{THREAD_START_FIELDS, ThreadStartParams};
 use crate::codex::{CodexBackend, CodexBackendConfig};
 
@@ -63,7 +65,8 @@ pub enum CassetteReplayError {
     Agent(#[from] AgentError),
 }
 
-/// Reads the client's actions back from a cassette's client→server messages.
+/// Reads the client's actions back from a cassette's client→server messages, their texts as the
+/// client wrote them (a prompt recorded as `{{lbrace}}name}}` is `{{name}}` again).
 ///
 /// A turn's prompt is the user message the server echoed back for that turn (falling back to the
 /// `turn/start` input when the server echoed none), so a `turn/start` that was edited by hand no
@@ -103,13 +106,14 @@ pub fn client_script_of(cassette: &Cassette) -> Result<ClientScript, CassetteRep
             }
         };
         let runner = &mut runners[at];
-        let params = msg.get("params").cloned().unwrap_or(Value::Null);
+        // As the client said it: text the cassette keeps escaped is sent as it was written.
+        let params = unescape_json(msg.get("params").unwrap_or(&Value::Null)).into_owned();
         match method {
             Some("thread/start") => thread_settings(runner, &params).map_err(unsupported)?,
             Some("turn/start") => {
                 let mut script = turn_of(&params).map_err(unsupported)?;
                 if let Some(echo) = echoes.get(&(conv.clone(), *turn)) {
-                    script.prompt.clone_from(echo);
+                    script.prompt = unescape_literals(echo).into_owned();
                 }
                 runner.turns.push(script);
             }

@@ -1,8 +1,11 @@
 //! Re-recording an exec cassette offline: the model's side is derived from the runs' events (each
 //! completed message, command and MCP call becomes a scripted reply, in order), and each run is
 //! made again through the stand-in in record mode with its command line and stdin, placeholders
-//! bound to fresh paths and to the thread ids the new runs print. The stand-in writes the result as
-//! it would for any client: unchanged, or `<name>.jsonl.new` for review.
+//! bound to fresh paths and to the thread ids the new runs print. The binder is the replay's own
+//! ([`Bindings`]): the model's replies, the command lines and stdin all go through it, so text
+//! the cassette keeps escaped (`{{lbrace}}name}}`) is said again as written (`{{name}}`). The
+//! stand-in writes the result as it would for any client: unchanged, or `<name>.jsonl.new` for
+//! review.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -13,15 +16,24 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::CodexHome;
 use super::run::RerecordError;
-use super::scenario::{Underivable, unwrap_shell};
-use crate::cassette::{ExecCassette, StdoutLine, WriteOutcome};
+use super::scenario::{Underivable, say_reply, unwrap_shell};
+use crate::cassette::{
+    Bindings, CASSETTE_MODE_ENV, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE,
+    OUTPUT_SCHEMA, StdoutLine, TEMP_PATH, WriteOutcome, exec_bindings,
+};
+use crate::codex_bin::CODEX_BIN_ENV;
+use crate::stand_in::CASSETTE_ENV;
 use prompt_diary_scripted_model::{ConversationScript, Reply, Scenario, ScriptedModel, Streaming};
 
 /// How long one re-recorded run may take.
 const RUN_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// The scenario that makes the scripted model do again what the model did in the exec runs.
-pub(crate) fn exec_scenario_of(cassette: &ExecCassette) -> Result<Scenario, Underivable> {
+/// The scenario that makes the scripted model do again what the model did in the exec runs, its
+/// texts said through `bindings` (escaped literals as written, bound placeholders filled).
+pub(crate) fn exec_scenario_of(
+    cassette: &ExecCassette,
+    bindings: &Bindings,
+) -> Result<Scenario, Underivable> {
     let mut replies = Vec::new();
     let mut underivable = Vec::new();
     // Reasoning and web searches lead to the message or call of the same response.
@@ -70,6 +82,9 @@ pub(crate) fn exec_scenario_of(cassette: &ExecCassette) -> Result<Scenario, Unde
             lines: underivable,
         });
     }
+    replies
+        .iter_mut()
+        .for_each(|reply| say_reply(reply, bindings));
     Ok(Scenario {
         name: cassette.header.scenario.clone(),
         conversations: vec![ConversationScript {
@@ -134,128 +149,80 @@ fn stand_in() -> Option<PathBuf> {
 }
 
 /// Re-records the exec cassette at `path` with the Codex at `codex_bin` (see the module).
+///
+/// One binder ([`Bindings`], the one replay uses) says every recorded text again: the workspace,
+/// the homes and the temp folder bound before the first run, the schema and `-o` files for each
+/// run, each `{{thread:N}}` once a run printed its new id; text the cassette keeps escaped is
+/// sent as it was written.
 pub(crate) async fn rerecord_exec(
     path: &Path,
     cassette: &ExecCassette,
     codex_bin: &Path,
 ) -> Result<WriteOutcome, RerecordError> {
-    let scenario = exec_scenario_of(cassette)?;
-    let fail = |line: usize, reason: String| RerecordError::ClientSide {
-        path: path.to_owned(),
-        line,
-        reason,
+    let io = |err: std::io::Error| {
+        client_side(path, 1, format!("could not set up the re-recording: {err}"))
     };
+    let scratch = tempfile::tempdir().map_err(io)?;
+    let workspace = scratch.path().join("workspace");
+    std::fs::create_dir_all(&workspace).map_err(io)?;
+    let mut bindings = exec_bindings(&workspace, None);
+    bindings.bind(TEMP_PATH, &scratch.path().display().to_string());
+    let scenario = exec_scenario_of(cassette, &bindings)?;
     let stand_in = stand_in().ok_or_else(|| {
-        fail(
+        client_side(
+            path,
             1,
             "the prompt-diary-codex stand-in is not beside this program; build it with `cargo \
              build`"
                 .to_owned(),
         )
     })?;
-    let io = |err: std::io::Error| fail(1, format!("could not set up the re-recording: {err}"));
     let model = ScriptedModel::start(scenario).await.map_err(io)?;
     let home = CodexHome::for_model(&model).map_err(io)?;
-    let scratch = tempfile::tempdir().map_err(io)?;
-    let workspace = scratch.path().join("workspace");
-    std::fs::create_dir_all(&workspace).map_err(io)?;
+    bindings.bind(CODEX_HOME, &home.path().display().to_string());
     let pending = crate::cassette::pending_path(path);
-    let mut threads: Vec<(String, String)> = Vec::new();
+    let runner = StandInRun {
+        stand_in: &stand_in,
+        cassette: path,
+        codex_bin,
+        codex_home: home.path(),
+        workspace: &workspace,
+    };
     for (index, run) in cassette.invocations.iter().enumerate() {
-        let bind = |text: &str| -> String {
-            let mut out = text.replace("{{workspace}}", &workspace.display().to_string());
-            for (placeholder, id) in &threads {
-                out = out.replace(placeholder.as_str(), id);
-            }
-            out
-        };
-        let mut args = Vec::new();
-        for arg in &run.call.args {
-            args.push(match arg.as_str() {
-                "{{output_schema}}" => {
-                    let file = scratch.path().join(format!("schema-{index}.json"));
-                    let schema = run.call.output_schema.clone().unwrap_or(Value::Null);
-                    std::fs::write(&file, schema.to_string()).map_err(io)?;
-                    file.display().to_string()
-                }
-                "{{last_message}}" => scratch
-                    .path()
-                    .join(format!("last-{index}.txt"))
-                    .display()
-                    .to_string(),
-                "{{temp_path}}" => scratch.path().display().to_string(),
-                other => bind(other),
-            });
-        }
-        if let Some(left) = args.iter().find(|a| a.contains("{{")) {
-            return Err(fail(
-                run.line,
-                format!("the argument {left:?} names a placeholder no earlier run bound"),
-            ));
-        }
-        let mut child = tokio::process::Command::new(&stand_in)
-            .args(&args)
-            .current_dir(&workspace)
-            .env("PROMPT_DIARY_CASSETTE", path)
-            .env("PROMPT_DIARY_CASSETTE_MODE", "record")
-            .env("PROMPT_DIARY_CODEX_BIN", codex_bin)
-            .env("CODEX_HOME", home.path())
-            .env_remove("CI")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|err| fail(run.line, format!("could not start the stand-in: {err}")))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            let _ = stdin.write_all(bind(&run.call.stdin).as_bytes()).await;
-        }
-        let out = tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+        let args = run_args(run, index, scratch.path(), &mut bindings)
+            .map_err(|reason| client_side(path, run.line, reason))?;
+        let stdin = bindings.resolve_text(&run.call.stdin).into_owned();
+        let out = runner
+            .run(&args, &stdin)
             .await
-            .map_err(|_| {
-                fail(
-                    run.line,
-                    format!("the run took longer than {RUN_TIMEOUT:?}"),
-                )
-            })?
-            .map_err(|err| fail(run.line, format!("the run's output: {err}")))?;
+            .map_err(|reason| client_side(path, run.line, reason))?;
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stderr.contains("prompt-diary stand-in:") && out.status.code() != run.exit.code {
-            return Err(fail(
+            return Err(client_side(
+                path,
                 run.line,
                 format!("the stand-in could not record the run: {}", stderr.trim()),
             ));
         }
         // The thread this run printed binds the placeholder its recording printed.
-        let started = |lines: Vec<Value>| {
-            lines
-                .into_iter()
-                .find(|e| e["type"] == "thread.started")
-                .and_then(|e| e["thread_id"].as_str().map(str::to_owned))
-        };
-        let recorded = started(
-            run.stdout
-                .iter()
-                .filter_map(|l| match l {
-                    StdoutLine::Json(v) => Some(v.clone()),
-                    StdoutLine::Text(_) => None,
-                })
-                .collect(),
-        );
-        let fresh = started(
+        let recorded = thread_started(run.stdout.iter().filter_map(|line| match line {
+            StdoutLine::Json(event) => Some(event.clone()),
+            StdoutLine::Text(_) => None,
+        }));
+        let printed = thread_started(
             String::from_utf8_lossy(&out.stdout)
                 .lines()
-                .filter_map(|l| serde_json::from_str(l).ok())
-                .collect(),
+                .filter_map(|line| serde_json::from_str(line).ok()),
         );
-        if let (Some(placeholder), Some(id)) = (recorded, fresh) {
-            if !threads.iter().any(|(p, _)| *p == placeholder) {
-                threads.push((placeholder, id));
+        if let (Some(placeholder), Some(id)) = (recorded, printed) {
+            if bindings.get(&placeholder).is_none() {
+                bindings.bind(&placeholder, &id);
             }
         }
     }
     model.finish().await.map_err(|mismatch| {
-        fail(
+        client_side(
+            path,
             1,
             format!("the new Codex did not follow the derived scenario: {mismatch}"),
         )
@@ -268,6 +235,95 @@ pub(crate) async fn rerecord_exec(
     } else {
         WriteOutcome::Unchanged(path.to_owned())
     })
+}
+
+/// Re-recording `path` failed at its `line`, for `reason`.
+fn client_side(path: &Path, line: usize, reason: String) -> RerecordError {
+    RerecordError::ClientSide {
+        path: path.to_owned(),
+        line,
+        reason,
+    }
+}
+
+/// The command line of `run` (the `index`-th) said again: its schema and `-o` files bound to
+/// fresh ones under `scratch` (the schema written there), every argument through `bindings`.
+/// A placeholder nothing bound is an error naming the argument.
+fn run_args(
+    run: &ExecInvocation,
+    index: usize,
+    scratch: &Path,
+    bindings: &mut Bindings,
+) -> Result<Vec<String>, String> {
+    if run.call.args.iter().any(|arg| arg == OUTPUT_SCHEMA) {
+        let file = scratch.join(format!("schema-{index}.json"));
+        let schema = run.call.output_schema.clone().unwrap_or(Value::Null);
+        std::fs::write(&file, schema.to_string())
+            .map_err(|err| format!("could not set up the re-recording: {err}"))?;
+        bindings.bind(OUTPUT_SCHEMA, &file.display().to_string());
+    }
+    let last = scratch.join(format!("last-{index}.txt"));
+    bindings.bind(LAST_MESSAGE, &last.display().to_string());
+    let mut args = Vec::with_capacity(run.call.args.len());
+    for arg in &run.call.args {
+        let mut unbound = false;
+        let said = bindings.fill_text(arg, &mut |placeholder| {
+            unbound = true;
+            placeholder.to_owned()
+        });
+        if unbound {
+            return Err(format!(
+                "the argument {arg:?} names a placeholder no earlier run bound"
+            ));
+        }
+        args.push(said.into_owned());
+    }
+    Ok(args)
+}
+
+/// The thread id of the first `thread.started` event among `events`.
+fn thread_started(mut events: impl Iterator<Item = Value>) -> Option<String> {
+    events
+        .find(|event| event["type"] == "thread.started")
+        .and_then(|event| event["thread_id"].as_str().map(str::to_owned))
+}
+
+/// What every re-recorded run shares: the stand-in, the cassette it records into, the Codex it
+/// runs and that Codex's home, and the working directory.
+struct StandInRun<'a> {
+    stand_in: &'a Path,
+    cassette: &'a Path,
+    codex_bin: &'a Path,
+    codex_home: &'a Path,
+    workspace: &'a Path,
+}
+
+impl StandInRun<'_> {
+    /// Runs the stand-in in record mode with `args`, `stdin` written to it; its output, or why
+    /// there is none.
+    async fn run(&self, args: &[String], stdin: &str) -> Result<std::process::Output, String> {
+        let mut child = tokio::process::Command::new(self.stand_in)
+            .args(args)
+            .current_dir(self.workspace)
+            .env(CASSETTE_ENV, self.cassette)
+            .env(CASSETTE_MODE_ENV, "record")
+            .env(CODEX_BIN_ENV, self.codex_bin)
+            .env("CODEX_HOME", self.codex_home)
+            .env_remove("CI")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|err| format!("could not start the stand-in: {err}"))?;
+        if let Some(mut pipe) = child.stdin.take() {
+            let _ = pipe.write_all(stdin.as_bytes()).await;
+        }
+        tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
+            .await
+            .map_err(|_| format!("the run took longer than {RUN_TIMEOUT:?}"))?
+            .map_err(|err| format!("the run's output: {err}"))
+    }
 }
 
 #[cfg(test)]
@@ -291,7 +347,8 @@ mod tests {
 
     #[test]
     fn commands_messages_and_schema_answers_become_replies_in_order() {
-        let scenario = exec_scenario_of(&parse(&format!("{HEADER}\n{RUNS}"))).unwrap();
+        let scenario =
+            exec_scenario_of(&parse(&format!("{HEADER}\n{RUNS}")), &Bindings::default()).unwrap();
         assert_eq!(
             scenario.conversations[0].replies,
             [
@@ -309,12 +366,31 @@ mod tests {
     }
 
     #[test]
+    fn replies_say_escaped_literals_as_written_and_bound_paths_fresh() {
+        let text = format!("{HEADER}\n{RUNS}").replace(
+            "Wrote a.md.",
+            "Filled {{lbrace}}name}} in {{workspace}}/a.md.",
+        );
+        let mut bindings = Bindings::default();
+        bindings.bind("{{workspace}}", "/new/ws");
+        let scenario = exec_scenario_of(&parse(&text), &bindings).unwrap();
+        assert_eq!(
+            scenario.conversations[0].replies[1],
+            Reply::Message {
+                text: "Filled {{name}} in /new/ws/a.md.".to_owned()
+            }
+        );
+    }
+
+    #[test]
     fn what_the_scripted_model_cannot_produce_is_named_by_line() {
         let text = format!("{HEADER}\n{RUNS}").replace(
             r#""text":"Wrote a.md.","type":"agent_message""#,
             r#""text":"a plan","type":"todo_list""#,
         );
-        let err = exec_scenario_of(&parse(&text)).unwrap_err().to_string();
+        let err = exec_scenario_of(&parse(&text), &Bindings::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("line 5: a `todo_list` item, which the scripted model cannot produce"),
             "{err}"

@@ -1,5 +1,5 @@
 //! [`rerecord_cassette`]: a cassette recorded again, offline, on any Codex binary: the scenario
-//! derived from it ([`scenario_of`]) plays the model; its client side is played by the adapter
+//! derived from it ([`scenario_of`](super::scenario_of)) plays the model; its client side is played by the adapter
 //! (a cassette the adapter recorded) or sent again as recorded (a cassette another client, such
 //! as the Python SDK, recorded through the stand-in).
 
@@ -13,10 +13,11 @@ use super::client_replay::{CassetteReplayError, client_script_of};
 use super::driver::ClientScript;
 use super::raw_client::{RawClientError, send_client_side};
 use super::recording::record_script;
-use super::scenario::{Underivable, scenario_of};
+use super::scenario::{Underivable, scenario_in};
 use crate::agent::AgentError;
 use crate::cassette::{
-    AnyCassette, BACKEND, Cassette, CassetteError, Entry, RecordOptions, WriteOutcome,
+    AnyCassette, BACKEND, Bindings, Cassette, CassetteError, Entry, RecordOptions, WORKSPACE,
+    WriteOutcome,
 };
 use crate::codex::CodexBackendConfig;
 use crate::connect::{self, Endpoint};
@@ -81,9 +82,27 @@ pub async fn rerecord_cassette(
         }
         AnyCassette::AppServer(cassette) => cassette,
     };
-    let scenario = scenario_of(&cassette)?;
-    if !recorded_by_the_adapter(&cassette) {
-        return rerecord_client_side(path, &cassette, scenario, codex_bin).await;
+    // One working directory per conversation the client started (one for all of them when
+    // another client's messages are sent again), each the recorded `{{workspace}}` of its
+    // conversation's texts.
+    let adapter = recorded_by_the_adapter(&cassette);
+    let labels = client_labels(&cassette);
+    let setup = |err: std::io::Error| unavailable(path, err);
+    let dirs = super::driver::workspaces(labels.len().max(1)).map_err(setup)?;
+    let workspaces: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
+    let scenario = scenario_in(&cassette, &|label| {
+        let at = match adapter {
+            true => labels.iter().position(|l| *l == label),
+            false => Some(0),
+        };
+        let mut bindings = Bindings::default();
+        if let Some(workspace) = at.and_then(|at| workspaces.get(at)) {
+            bindings.bind(WORKSPACE, &workspace.display().to_string());
+        }
+        bindings
+    })?;
+    if !adapter {
+        return rerecord_client_side(path, &cassette, scenario, codex_bin, &workspaces[0]).await;
     }
     let mut client: ClientScript = client_script_of(&cassette)?;
     client.mcp_config_overrides = cassette.header.backend_overrides.clone();
@@ -103,18 +122,16 @@ pub async fn rerecord_cassette(
         fixtures = root_of(Path::new(".")).join("fixtures");
     }
     let record = |source: AgentError| failed(path, source);
-    let setup = |err: std::io::Error| unavailable(path, err);
     let model = ScriptedModel::start(scenario).await.map_err(setup)?;
     let home = CodexHome::for_model(&model).map_err(setup)?;
-    let dirs = super::driver::workspaces(client.runners.len()).map_err(setup)?;
-    let workspaces: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
+    let workspaces = &workspaces[..client.runners.len()];
     let mut config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
         .with_codex_home(home.path());
     config.mcp_config_overrides = client.overrides(&fixtures);
     let options = options_like(path, &cassette);
     let progress = std::sync::Arc::new(|_: &str| {});
-    let recorded = record_script(config, options, &client, &workspaces, progress).await;
+    let recorded = record_script(config, options, &client, workspaces, progress).await;
     let followed: Result<(), ScenarioMismatch> = model.finish().await;
     let (outcome, _) = recorded.map_err(record)?;
     followed.map_err(|mismatch| record(AgentError::Backend(std::sync::Arc::new(mismatch))))?;
@@ -135,18 +152,33 @@ fn recorded_by_the_adapter(cassette: &Cassette) -> bool {
     })
 }
 
+/// The labels of the conversations the client started, in the order it started them (the order
+/// of the runners [`client_script_of`] reads).
+fn client_labels(cassette: &Cassette) -> Vec<&str> {
+    let mut labels: Vec<&str> = Vec::new();
+    for (_, entry) in &cassette.entries {
+        if let Entry::C2s { conv, .. } = entry {
+            if conv != BACKEND && !labels.contains(&conv.as_str()) {
+                labels.push(conv);
+            }
+        }
+    }
+    labels
+}
+
 /// Re-records a cassette another client recorded: its client messages are sent again, in order,
-/// to the Codex at `codex_bin` started with the recorded `-c` arguments, under the recorder.
+/// to the Codex at `codex_bin` started with the recorded `-c` arguments, under the recorder, with
+/// `workspace` standing for the recorded `{{workspace}}`.
 async fn rerecord_client_side(
     path: &Path,
     cassette: &Cassette,
     scenario: Scenario,
     codex_bin: &Path,
+    workspace: &Path,
 ) -> Result<WriteOutcome, RerecordError> {
     let setup = |err: std::io::Error| unavailable(path, err);
     let model = ScriptedModel::start(scenario).await.map_err(setup)?;
     let home = CodexHome::for_model(&model).map_err(setup)?;
-    let workspace = tempfile::tempdir().map_err(setup)?;
     let header = &cassette.header;
     let mut args: Vec<String> = header
         .backend_overrides
@@ -162,7 +194,7 @@ async fn rerecord_client_side(
     let mut connection = connect::record(&endpoint, options_like(path, cassette))
         .map_err(|err| unavailable(path, err))?;
     let outcome = connection.recording_outcome();
-    let sent = send_client_side(cassette, &mut connection, workspace.path()).await;
+    let sent = send_client_side(cassette, &mut connection, workspace).await;
     let closed = connection.close().await;
     let followed: Result<(), ScenarioMismatch> = model.finish().await;
     sent.map_err(|err: RawClientError| RerecordError::ClientSide {

@@ -11,11 +11,12 @@
 //! a `stall`. What the scripted model cannot produce (other items) is reported by line, not
 //! guessed.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use serde_json::Value;
 
-use crate::cassette::{BACKEND, Cassette, Entry};
+use crate::cassette::{BACKEND, Bindings, Cassette, Entry};
 use prompt_diary_scripted_model::{ConversationScript, Reply, Scenario, Streaming};
 
 /// What a cassette holds that the scripted model cannot play back: `(line, what)` pairs.
@@ -43,7 +44,19 @@ impl Underivable {
 }
 
 /// The scenario that makes the scripted model do again what the model did in `cassette`.
+///
+/// Its texts read as the model said them: text the cassette keeps escaped (`{{lbrace}}name}}`)
+/// is `{{name}}` again; the placeholders of volatile values (`{{workspace}}`) stay as written.
 pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
+    scenario_in(cassette, &|_| Bindings::default())
+}
+
+/// [`scenario_of`], each conversation's texts said through the binder `bindings_of` gives for
+/// its label (its new working directory, say), so the new Codex sees what the model said.
+pub(super) fn scenario_in(
+    cassette: &Cassette,
+    bindings_of: &dyn Fn(&str) -> Bindings,
+) -> Result<Scenario, Underivable> {
     let mut convs: Vec<Conv> = Vec::new();
     let mut underivable = Vec::new();
     // The longest streamed delta: the chunk size the model streamed in, if it did.
@@ -57,14 +70,12 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
         if label == BACKEND {
             continue;
         }
-        let index = match convs.iter().position(|c| &c.label == label) {
-            Some(index) => index,
-            None => {
-                convs.push(Conv::new(label));
-                convs.len() - 1
-            }
+        if !convs.iter().any(|c| &c.label == label) {
+            convs.push(Conv::new(label));
+        }
+        let Some(conv) = convs.iter_mut().find(|c| &c.label == label) else {
+            continue;
         };
-        let conv = &mut convs[index];
         let method = msg.get("method").and_then(Value::as_str);
         let params = msg.get("params").unwrap_or(&Value::Null);
         match (c2s, method) {
@@ -130,10 +141,7 @@ pub fn scenario_of(cassette: &Cassette) -> Result<Scenario, Underivable> {
         name: cassette.header.scenario.clone(),
         conversations: convs
             .into_iter()
-            .map(|conv| ConversationScript {
-                r#match: conv.first_prompt.filter(|_| several),
-                replies: conv.replies,
-            })
+            .map(|conv| conv.into_script(several, bindings_of))
             .collect(),
         // Token counts are normalised out of cassettes, so only the deltas' size is known.
         stream: Streaming {
@@ -165,6 +173,26 @@ impl Conv {
             failed: false,
             reasoning: Vec::new(),
             replies: Vec::new(),
+        }
+    }
+
+    /// The conversation's script, its texts said through the binder `bindings_of` gives for its
+    /// label; matched by its first prompt when the scenario has `several` conversations.
+    fn into_script(
+        mut self,
+        several: bool,
+        bindings_of: &dyn Fn(&str) -> Bindings,
+    ) -> ConversationScript {
+        let bindings = bindings_of(&self.label);
+        self.replies
+            .iter_mut()
+            .for_each(|reply| say_reply(reply, &bindings));
+        ConversationScript {
+            r#match: self
+                .first_prompt
+                .filter(|_| several)
+                .map(|prompt| bindings.resolve_text(&prompt).into_owned()),
+            replies: self.replies,
         }
     }
 }
@@ -223,6 +251,35 @@ fn reply_of_item(item: &Value, schema: bool) -> Result<Option<Reply>, String> {
             ));
         }
     }))
+}
+
+/// `reply` as the model is to say it again: each of its texts through `bindings` (fresh values for
+/// bound placeholders, escaped literals as written).
+pub(super) fn say_reply(reply: &mut Reply, bindings: &Bindings) {
+    let say = |text: &mut String| {
+        if let Cow::Owned(said) = bindings.resolve_text(text) {
+            *text = said;
+        }
+    };
+    match reply {
+        Reply::Message { text } => say(text),
+        Reply::Shell { cmd } => say(cmd),
+        Reply::Reasoning { summary } => say(summary),
+        Reply::WebSearch { query } => say(query),
+        Reply::HttpError { body, .. } => say(body),
+        Reply::Json { value } => bindings.resolve(value),
+        Reply::McpTool {
+            server,
+            tool,
+            arguments,
+        } => {
+            say(server);
+            say(tool);
+            bindings.resolve(arguments);
+        }
+        Reply::Response { items } => items.iter_mut().for_each(|item| say_reply(item, bindings)),
+        Reply::Stall => {}
+    }
 }
 
 /// The failed model call behind an `error` notification.

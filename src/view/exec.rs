@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::PendingNote;
-use crate::cassette::{ExecCassette, StdoutLine};
+use crate::cassette::{ExecCassette, StdoutLine, unescape_json, unescape_literals};
 
 /// The index of an exec cassette, in the shape the page's script reads (`exec` set).
 #[derive(Serialize)]
@@ -66,6 +66,8 @@ pub(super) fn model_and_lines<'a>(
                 let StdoutLine::Json(event) = out else {
                     continue;
                 };
+                // Shown as written (`{{lbrace}}name}}` reads `{{name}}`).
+                let event = unescape_json(event);
                 match event.get("type").and_then(Value::as_str) {
                     Some("item.completed") => {
                         if let Some((kind, summary)) = item_event(&event["item"]) {
@@ -75,7 +77,7 @@ pub(super) fn model_and_lines<'a>(
                     Some("turn.completed") => status = Some("completed".to_owned()),
                     Some("turn.failed") => {
                         status = Some("failed".to_owned());
-                        let message = text_at(event, "/error/message");
+                        let message = text_at(&event, "/error/message");
                         ev.push((
                             line,
                             "error".to_owned(),
@@ -84,7 +86,7 @@ pub(super) fn model_and_lines<'a>(
                         error = Some(message);
                     }
                     Some("error") => {
-                        let message = text_at(event, "/message");
+                        let message = text_at(&event, "/message");
                         ev.push((line, "error".to_owned(), message));
                     }
                     _ => {}
@@ -110,7 +112,7 @@ pub(super) fn model_and_lines<'a>(
                 None => Some(format!("killed ({})", run.exit.status)),
             };
             if let Some(exited) = &exited {
-                let tail = run.exit.stderr_tail.join("\n");
+                let tail = unescape_literals(&run.exit.stderr_tail.join("\n")).into_owned();
                 error.get_or_insert_with(|| format!("{exited}\n{tail}"));
             }
             Run {

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 use super::{Marks, PendingNote};
-use crate::cassette::{Cassette, Divergence, Entry, Header, Timeline};
+use crate::cassette::{Cassette, Divergence, Entry, Header, Timeline, unescape_literals};
 
 /// The whole index, serialised into the page.
 #[derive(Serialize)]
@@ -218,7 +218,9 @@ fn diffs(cassette: &Cassette) -> Vec<FileDiff> {
             let text = |key: &str| effect.get(key).and_then(Value::as_str);
             let Some(path) = text("path") else { continue };
             let key = (conv.clone(), path.to_owned());
-            match (text("op"), text("text")) {
+            // Shown as written: what the cassette keeps escaped reads as the file holds it.
+            let said = text("text").map(unescape_literals);
+            match (text("op"), said.as_deref()) {
                 (Some("write"), Some(after)) => {
                     if let Some(before) = last.insert(key, after.to_owned()) {
                         if before != after {

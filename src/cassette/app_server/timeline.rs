@@ -4,7 +4,9 @@
 //! Per conversation it lists the settings the client started it with, then per turn the prompt,
 //! what happened (commands with exit codes, file changes, MCP tool calls, approvals and the
 //! decision sent, errors), the files the turn wrote, its final status and, when the cassette
-//! kept it, its duration. Every event names the cassette line it comes from.
+//! kept it, its duration. Every event names the cassette line it comes from. Texts read as they
+//! were written (`{{lbrace}}name}}` in the cassette is `{{name}}` here); the placeholders of
+//! volatile values stay placeholders.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -14,6 +16,7 @@ use serde_json::{Map, Value};
 
 use crate::cassette::app_server::format::{BACKEND, Cassette, Entry, Header};
 use crate::cassette::effects::Effect;
+use crate::cassette::normalize::placeholder::{unescape_json, unescape_literals};
 
 /// The longest text shown on one line of the readable timeline.
 const LINE_MAX: usize = 120;
@@ -152,17 +155,25 @@ impl Builder {
     }
 
     fn entry(&mut self, line: usize, entry: &Entry) {
+        // Text is shown as it was written: what the cassette keeps escaped (`{{lbrace}}name}}`)
+        // reads `{{name}}`; placeholders of volatile values stay placeholders.
         match entry {
             Entry::C2s { conv, .. } | Entry::S2c { conv, .. } if conv == BACKEND => {}
-            Entry::C2s { conv, turn, msg } => self.client(line, conv, *turn, msg),
-            Entry::S2c { conv, turn, msg } => self.server(line, conv, *turn, msg),
+            Entry::C2s { conv, turn, msg } => self.client(line, conv, *turn, &unescape_json(msg)),
+            Entry::S2c { conv, turn, msg } => self.server(line, conv, *turn, &unescape_json(msg)),
             Entry::Effects {
                 conv,
                 turn,
                 effects,
             } => {
                 if let Some(view) = self.turn(conv, line, Some(*turn)) {
-                    view.files.extend(effects.iter().cloned());
+                    view.files.extend(effects.iter().map(|effect| match effect {
+                        Effect::Write { path, text } => Effect::Write {
+                            path: path.clone(),
+                            text: unescape_literals(text).into_owned(),
+                        },
+                        other => other.clone(),
+                    }));
                 }
             }
             Entry::Exit {

@@ -11,6 +11,7 @@ use similar::TextDiff;
 
 use crate::cassette::Effect;
 use crate::cassette::exec::format::{ExecCassette, ExecInvocation, StdoutLine};
+use crate::cassette::normalize::placeholder::{unescape_json, unescape_literals};
 
 /// How many characters of a text (stdin, a message, a command's output) a story line shows.
 const SHOWN: usize = 160;
@@ -129,39 +130,46 @@ fn write_run(out: &mut String, number: usize, run: &RunStory, with_lines: bool) 
     }
 }
 
+/// `run` as a story. Its texts read as they were written (`{{lbrace}}name}}` in the cassette is
+/// `{{name}}`); the placeholders of volatile values stay placeholders.
 fn run_story(run: &ExecInvocation) -> RunStory {
+    let said = |text: &str| unescape_literals(text).into_owned();
     let mut event_counts = BTreeMap::new();
     let mut events = Vec::new();
     for line in &run.stdout {
         match line {
             StdoutLine::Json(event) => {
                 let kind = event["type"].as_str().unwrap_or("(no type)").to_owned();
-                if let Some(said) = event_line(&kind, event) {
-                    events.push(said);
+                if let Some(line) = event_line(&kind, &unescape_json(event)) {
+                    events.push(line);
                 }
                 *event_counts.entry(kind).or_insert(0) += 1;
             }
             StdoutLine::Text(text) => {
                 *event_counts.entry("(text)".to_owned()).or_insert(0) += 1;
-                events.push(format!("text: {}", clip(text)));
+                events.push(format!("text: {}", clip(&said(text))));
             }
         }
     }
     RunStory {
         line: run.line,
-        command: std::iter::once("codex")
-            .chain(run.call.args.iter().map(String::as_str))
-            .map(shell_word)
+        command: std::iter::once("codex".to_owned())
+            .chain(run.call.args.iter().map(|arg| said(arg)))
+            .map(|word| shell_word(&word))
             .collect::<Vec<_>>()
             .join(" "),
-        stdin: run.call.stdin.clone(),
-        output_schema: run.call.output_schema.clone(),
+        stdin: said(&run.call.stdin),
+        output_schema: run
+            .call
+            .output_schema
+            .as_ref()
+            .map(|schema| unescape_json(schema).into_owned()),
         event_counts,
         events,
         files: run.effects.iter().map(file_line).collect(),
-        last_message: run.last_message.clone(),
+        last_message: run.last_message.as_deref().map(said),
         exit_code: run.exit.code,
-        stderr_tail: run.exit.stderr_tail.clone(),
+        stderr_tail: run.exit.stderr_tail.iter().map(|line| said(line)).collect(),
     }
 }
 
@@ -221,7 +229,9 @@ fn event_line(kind: &str, event: &Value) -> Option<String> {
 
 fn file_line(effect: &Effect) -> String {
     match effect {
-        Effect::Write { path, text } => format!("wrote {path} ({} bytes)", text.len()),
+        Effect::Write { path, text } => {
+            format!("wrote {path} ({} bytes)", unescape_literals(text).len())
+        }
         Effect::Hashed { path, len, sha256 } => {
             format!(
                 "wrote {path} ({len} bytes, sha256 {})",

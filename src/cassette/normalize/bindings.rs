@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::redact::{REDACTED, redact};
+use super::redact::redact;
 use crate::cassette::normalize::fnv::ShortKeys;
 use crate::cassette::normalize::placeholder::{
-    DURATION, LBRACE, TIME_MS, TIME_S, escape_literals, placeholder_len, placeholders,
+    DURATION, TIME_MS, TIME_S, escape_literals, placeholder_len, replace_placeholders,
 };
 
 /// Fresh values for placeholders at replay time.
@@ -48,7 +48,7 @@ impl Bindings {
 
     /// Replaces placeholders in `value` with bound values; ids without a binding get a fresh
     /// deterministic value from `fresh`. Time placeholders become the current time, durations 0.
-    /// Text recorded as [`LBRACE`] becomes `{{` again.
+    /// Text recorded as [`LBRACE`](super::placeholder::LBRACE) becomes `{{` again.
     pub(crate) fn fill(&mut self, value: &mut Value, fresh: &mut dyn FnMut(&str) -> String) {
         self.fill_at(value, fresh, &mut None);
     }
@@ -90,33 +90,40 @@ impl Bindings {
         text: &'a str,
         fresh: &mut dyn FnMut(&str) -> String,
     ) -> Cow<'a, str> {
-        let mut out = String::new(); // sized at the first placeholder
-        let mut copied = 0;
-        for (at, len) in placeholders(text) {
-            let placeholder = &text[at..at + len];
-            if copied == 0 {
-                out.reserve(text.len() + 40);
-            }
-            out.push_str(&text[copied..at]);
-            copied = at + len;
-            if placeholder == LBRACE {
-                out.push_str("{{");
-            } else if placeholder == REDACTED {
-                // A secret is replayed as its placeholder: nobody knows its value.
-                out.push_str(REDACTED);
-            } else if let Some(value) = self.values.get(placeholder) {
+        replace_placeholders(text, |placeholder, out| {
+            if let Some(value) = self.values.get(placeholder) {
                 out.push_str(value);
             } else {
                 let value = fresh(placeholder);
                 out.push_str(&value);
                 self.bind(placeholder, &value);
             }
+        })
+    }
+
+    /// Recorded text as it is to be said again (a prompt, a model's reply, a command line):
+    /// bound placeholders get their values, text recorded as [`LBRACE`](super::placeholder::LBRACE) its `{{` back, and a
+    /// placeholder nothing bound stays as written. Unlike [`fill_text`](Self::fill_text), it binds
+    /// nothing and leaves times as text.
+    pub(crate) fn resolve_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        replace_placeholders(text, |placeholder, out| {
+            out.push_str(self.get(placeholder).unwrap_or(placeholder));
+        })
+    }
+
+    /// [`resolve_text`](Self::resolve_text) on every string inside `value` (a tool call's
+    /// arguments, a JSON answer, a turn's settings).
+    pub(crate) fn resolve(&self, value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(said) = self.resolve_text(text) {
+                    *text = said;
+                }
+            }
+            Value::Object(map) => map.values_mut().for_each(|child| self.resolve(child)),
+            Value::Array(items) => items.iter_mut().for_each(|item| self.resolve(item)),
+            _ => {}
         }
-        if copied == 0 {
-            return Cow::Borrowed(text);
-        }
-        out.push_str(&text[copied..]);
-        Cow::Owned(out)
     }
 
     /// Replaces bound values in what the client sent with their placeholders, so it can be
@@ -276,6 +283,19 @@ mod tests {
             let escaped = escape_literals(text);
             assert_eq!(bindings.fill_text(&escaped, &mut fresh), text, "{escaped}");
         }
+    }
+
+    #[test]
+    fn resolving_says_recorded_text_again_and_binds_nothing() {
+        let mut bindings = Bindings::default();
+        bindings.bind(WORKSPACE, "/new/ws");
+        let said =
+            bindings.resolve_text("cat {{workspace}}/{{lbrace}}name}}.md {{thread:1}} {{time_ms}}");
+        assert_eq!(said, "cat /new/ws/{{name}}.md {{thread:1}} {{time_ms}}");
+        assert_eq!(bindings.get("{{thread:1}}"), None);
+        let mut value = json!({"args": ["{{lbrace}}x}}", "{{workspace}}"], "n": 1});
+        bindings.resolve(&mut value);
+        assert_eq!(value, json!({"args": ["{{x}}", "/new/ws"], "n": 1}));
     }
 
     #[test]

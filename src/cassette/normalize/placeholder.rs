@@ -4,6 +4,8 @@
 
 use std::borrow::Cow;
 
+use serde_json::Value;
+
 /// Placeholder for a millisecond timestamp.
 pub(crate) const TIME_MS: &str = "{{time_ms}}";
 /// Placeholder for a second timestamp.
@@ -65,6 +67,79 @@ pub(super) fn placeholders(text: &str) -> impl Iterator<Item = (usize, usize)> +
     })
 }
 
+/// `text` with each placeholder replaced by what `write` writes for it (it is given the
+/// placeholder and the text so far), and each [`LBRACE`] by the `{{` it stands for (never given to
+/// `write`); borrowed when `text` holds no placeholder.
+pub(super) fn replace_placeholders<'a>(
+    text: &'a str,
+    mut write: impl FnMut(&str, &mut String),
+) -> Cow<'a, str> {
+    let mut out = String::new(); // sized at the first placeholder
+    let mut copied = 0;
+    for (at, len) in placeholders(text) {
+        if copied == 0 {
+            out.reserve(text.len() + 40);
+        }
+        out.push_str(&text[copied..at]);
+        copied = at + len;
+        let placeholder = &text[at..at + len];
+        if placeholder == LBRACE {
+            out.push_str("{{");
+        } else if placeholder == super::redact::REDACTED {
+            // A secret is said again as its placeholder: nobody knows its value.
+            out.push_str(placeholder);
+        } else {
+            write(placeholder, &mut out);
+        }
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
+}
+
+/// `text` as it was said, for people and for saying it again: each [`LBRACE`] back to `{{`
+/// (`{{lbrace}}name}}` reads `{{name}}`), the placeholders of volatile values kept as they are.
+/// The inverse of [`escape_literals`].
+pub(crate) fn unescape_literals(text: &str) -> Cow<'_, str> {
+    if !text.contains(LBRACE) {
+        return Cow::Borrowed(text);
+    }
+    replace_placeholders(text, |placeholder, out| out.push_str(placeholder))
+}
+
+/// `value` with [`unescape_literals`] on every string inside it (keys are never escaped);
+/// borrowed when no string holds an escape.
+pub(crate) fn unescape_json(value: &Value) -> Cow<'_, Value> {
+    fn escapes(value: &Value) -> bool {
+        match value {
+            Value::String(text) => text.contains(LBRACE),
+            Value::Array(items) => items.iter().any(escapes),
+            Value::Object(map) => map.values().any(escapes),
+            _ => false,
+        }
+    }
+    fn unescape(value: &mut Value) {
+        match value {
+            Value::String(text) => {
+                if let Cow::Owned(said) = unescape_literals(text) {
+                    *text = said;
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(unescape),
+            Value::Object(map) => map.values_mut().for_each(unescape),
+            _ => {}
+        }
+    }
+    if !escapes(value) {
+        return Cow::Borrowed(value);
+    }
+    let mut said = value.clone();
+    unescape(&mut said);
+    Cow::Owned(said)
+}
+
 /// `text` with every stretch that would read as a placeholder escaped (its `{{` recorded as
 /// [`LBRACE`]); borrowed when there is none. `{{redacted}}` stays: it stands for a secret
 /// whoever writes it (a client replaying a redacted prompt sends it back as it reads).
@@ -107,5 +182,55 @@ mod tests {
     fn escaping_records_the_opening_braces_as_lbrace() {
         assert_eq!(escape_literals("{{name}}"), "{{lbrace}}name}}");
         assert!(matches!(escape_literals("{{ x }}"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn unescaping_shows_literals_as_written_and_keeps_placeholders() {
+        assert_eq!(unescape_literals("{{lbrace}}name}}"), "{{name}}");
+        assert_eq!(
+            unescape_literals("{{workspace}}/{{lbrace}}lbrace}} {{thread:1}}"),
+            "{{workspace}}/{{lbrace}} {{thread:1}}"
+        );
+        assert!(matches!(unescape_literals("{{name}}"), Cow::Borrowed(_)));
+        let value = serde_json::json!({"a": ["{{lbrace}}x}}", 1], "{{lbrace}}k}}": "{{time_ms}}"});
+        assert_eq!(
+            unescape_json(&value).into_owned(),
+            serde_json::json!({"a": ["{{x}}", 1], "{{lbrace}}k}}": "{{time_ms}}"})
+        );
+        let plain = serde_json::json!({"a": "{{workspace}}"});
+        assert!(matches!(unescape_json(&plain), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn escaping_then_unescaping_gives_back_any_text() {
+        for text in [
+            "{{name}}",
+            "}}",
+            "{{",
+            "{{lbrace}}",
+            "{{lbrace}}lbrace}}",
+            "{{{{x}}}}",
+            "a {{ b }} {{}} }}{{ {{c:1}} {{d:}}",
+            "Fill the {{name}} template.",
+            "{{workspace}}/{{thread:1}}",
+        ] {
+            let escaped = escape_literals(text);
+            assert_eq!(unescape_literals(&escaped), text, "{escaped}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Any text of braces, placeholder names, colons, digits and a little else.
+        #[test]
+        fn unescape_inverts_escape(parts in proptest::collection::vec(0usize..9, 0..24)) {
+            const PIECES: [&str; 9] = ["{{", "}}", "{", "}", "lbrace", "name", ":", "7", " x"];
+            let text: String = parts.iter().map(|p| PIECES[*p]).collect();
+            let escaped = escape_literals(&text);
+            proptest::prop_assert_eq!(unescape_literals(&escaped), text.as_str());
+            // Nothing left in the escaped text reads as a placeholder except the escapes.
+            proptest::prop_assert!(
+                placeholders(&escaped).all(|(at, len)| &escaped[at..at + len] == LBRACE)
+            );
+        }
     }
 }

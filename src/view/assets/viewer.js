@@ -35,7 +35,10 @@
     }
     return cache.get(n);
   }
-  function pretty(v) { return typeof v === 'string' ? v : JSON.stringify(v, null, 2); }
+  // Text as it was written: the cassette keeps a literal `{{name}}` as `{{lbrace}}name}}`;
+  // placeholders of volatile values ({{workspace}}) stay as they are.
+  function said(s) { return String(s).replace(/\{\{lbrace\}\}/g, '{{'); }
+  function pretty(v) { return said(typeof v === 'string' ? v : JSON.stringify(v, null, 2)); }
   function get(o, path) {
     for (var i = 0; i < path.length && o != null; i++) o = o[path[i]];
     return o == null ? undefined : o;
@@ -103,7 +106,7 @@
       (item.changes || []).forEach(function (c) {
         var k = c.kind && (c.kind.type || c.kind);
         add(box, el('div', 'field', (k ? k + ' ' : '') + (c.path || '')));
-        if (c.diff) add(box, diffPre(c.diff));
+        if (c.diff) add(box, diffPre(said(c.diff)));
       });
     } else if (kind === 'mcp_tool_call') {
       field(box, 'tool', (item.server || '') + '/' + (item.tool || ''));
@@ -144,9 +147,10 @@
     (e.effects || []).forEach(function (f) {
       var d = diffs.get(n + ':' + f.path);
       if (f.op === 'write') {
-        add(box, el('div', 'field', 'wrote ' + f.path + ' (' + f.text.length + ' characters)'));
+        var body = said(f.text);
+        add(box, el('div', 'field', 'wrote ' + f.path + ' (' + body.length + ' characters)'));
         if (d) add(box, el('div', 'field', 'changes since an earlier turn wrote it'), diffPre(d));
-        add(box, el('pre', 'file', f.text));
+        add(box, el('pre', 'file', body));
       } else if (f.op === 'hashed') {
         add(box, el('div', 'field', 'wrote ' + f.path + ' (' + f.len + ' bytes, kept by hash ' + f.sha256 + ')'));
       } else if (f.op === 'delete') add(box, el('div', 'field', 'deleted ' + f.path));
@@ -194,7 +198,7 @@
     var d = el('details', 'turn');
     d.id = 'turn-' + lane.label + '-' + t.i;
     var s = el('summary');
-    var first = promptOf(t).split('\n')[0];
+    var first = said(promptOf(t)).split('\n')[0];
     if (first.length > 140) first = first.slice(0, 140) + '…';
     add(s, el('span', 'badge', (model.exec ? 'run ' : 'turn ') + t.i), status(t));
     if (typeof t.ms === 'number') add(s, el('span', 'badge', t.ms + ' ms'));
@@ -336,7 +340,7 @@
           walk(v[kk], arr ? path + '[' + kk + ']' : path + '.' + kk, arr ? null : kk, indent + 1, i === keys.length - 1);
         });
         out.push([pad + (arr ? ']' : '}') + comma, path]);
-      } else out.push([pad + k + JSON.stringify(v) + comma, path]);
+      } else out.push([pad + k + said(JSON.stringify(v)) + comma, path]);
     })(value, '$', null, 0, true);
     out.forEach(function (row) {
       var hit = marks.some(function (p) { return row[1] === p || row[1].indexOf(p + '.') === 0 || row[1].indexOf(p + '[') === 0; });
