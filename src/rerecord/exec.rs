@@ -154,7 +154,11 @@ pub(crate) async fn rerecord_exec(
         )
     })?;
     let io = |err: std::io::Error| fail(1, format!("could not set up the re-recording: {err}"));
-    let model = ScriptedModel::start(scenario).await.map_err(io)?;
+    // Ended by `finish` below; an early return drops it without the test kit's panic.
+    let model = ScriptedModel::start(scenario)
+        .await
+        .map_err(io)?
+        .without_drop_check();
     let home = CodexHome::for_model(&model).map_err(io)?;
     let scratch = tempfile::tempdir().map_err(io)?;
     let workspace = scratch.path().join("workspace");
@@ -219,12 +223,8 @@ pub(crate) async fn rerecord_exec(
                 )
             })?
             .map_err(|err| fail(run.line, format!("the run's output: {err}")))?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if stderr.contains("prompt-diary stand-in:") && out.status.code() != run.exit.code {
-            return Err(fail(
-                run.line,
-                format!("the stand-in could not record the run: {}", stderr.trim()),
-            ));
+        if out.status.code() != run.exit.code {
+            return Err(fail(run.line, exited_otherwise(&out, run.exit.code)));
         }
         // The thread this run printed binds the placeholder its recording printed.
         let started = |lines: Vec<Value>| {
@@ -254,12 +254,10 @@ pub(crate) async fn rerecord_exec(
             }
         }
     }
-    model.finish().await.map_err(|mismatch| {
-        fail(
-            1,
-            format!("the new Codex did not follow the derived scenario: {mismatch}"),
-        )
-    })?;
+    model
+        .finish()
+        .await
+        .map_err(|mismatch| super::run::diverged(path, super::run::calls_text(&mismatch)))?;
     Ok(if pending.exists() {
         WriteOutcome::Pending {
             existing: path.to_owned(),
@@ -268,6 +266,37 @@ pub(crate) async fn rerecord_exec(
     } else {
         WriteOutcome::Unchanged(path.to_owned())
     })
+}
+
+/// Why a re-recorded run that ended with `out` where the recording shows exit code `recorded`
+/// is not a re-recording: the stand-in's own complaint, else the new Codex's exit and the end of
+/// its stderr.
+fn exited_otherwise(out: &std::process::Output, recorded: Option<i32>) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let recorded = recorded.map_or_else(|| "no exit code".to_owned(), |c| format!("exit code {c}"));
+    let complaint = stderr
+        .lines()
+        .filter(|l| l.contains("prompt-diary stand-in:") && !l.contains("waits in"))
+        .collect::<Vec<_>>();
+    if !complaint.is_empty() {
+        return format!(
+            "the stand-in could not record the run ({}, the recording shows {recorded}): {}",
+            out.status,
+            complaint.join("; ")
+        );
+    }
+    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    format!(
+        "the new Codex ended the run with {} where the recording shows {recorded}; its stderr \
+         ends: {}; nothing was left for review: run it again to see whether it repeats",
+        out.status,
+        if tail.is_empty() {
+            "(nothing)".to_owned()
+        } else {
+            tail.join(" | ")
+        }
+    )
 }
 
 #[cfg(test)]
