@@ -2,7 +2,7 @@
 //! one JSON object per line.
 //!
 //! ```text
-//! {"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.163.0",...}
+//! {"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.171.0",...}
 //! {"kind":"invocation","args":["exec","--json","--cd","{{workspace}}","-"],"stdin":"Write a.md","output_schema":null}
 //! {"kind":"stdout","json":{"thread_id":"{{thread:1}}","type":"thread.started"}}
 //! {"kind":"effects","effects":[{"op":"write","path":"a.md","text":"..."}]}
