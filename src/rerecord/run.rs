@@ -68,6 +68,15 @@ pub enum RerecordError {
         /// What the new Codex did otherwise.
         what: String,
     },
+    /// The re-recording ran but could not be finished: the recording not closed or not
+    /// written, or a failed one's `.new` not put back.
+    #[error("re-recording {}: {reason}", path.display())]
+    Unfinished {
+        /// The cassette.
+        path: PathBuf,
+        /// What could not be done, and what to do.
+        reason: String,
+    },
     /// Recording failed, or the new Codex did not follow the derived scenario.
     #[error("re-recording {path}: {source}")]
     Record {
@@ -96,7 +105,7 @@ pub async fn rerecord_cassette(
     let pending = PendingFile::before(path);
     let result = rerecord_any(path, codex_bin).await;
     match result {
-        Err(err) => Err(pending.restore(err)),
+        Err(err) => Err(pending.restore(path, err)),
         ok => ok,
     }
 }
@@ -266,7 +275,7 @@ impl PendingFile {
 
     /// Puts the `.new` back as it was (removes one the failed re-recording wrote) and returns
     /// `err`, or `err` with what could not be put back.
-    fn restore(self, err: RerecordError) -> RerecordError {
+    fn restore(self, cassette: &Path, err: RerecordError) -> RerecordError {
         let now = std::fs::read(&self.path).ok();
         if now == self.before {
             return err;
@@ -277,11 +286,11 @@ impl PendingFile {
         };
         match put_back {
             Ok(()) => err,
-            Err(io) => unavailable(
-                &self.path,
+            Err(io) => unfinished(
+                cassette,
                 format!(
-                    "{err}; the failed re-recording left {} behind and it could not be removed \
-                     ({io}): delete it before `prompt-diary accept`",
+                    "{err}; and the failed re-recording left {} behind, which could not be put \
+                     back ({io}): delete it before `prompt-diary accept`",
                     self.path.display()
                 ),
             ),
@@ -342,11 +351,19 @@ async fn rerecord_client_side(
         line: err.line,
         reason: err.reason,
     })?;
-    closed.map_err(|err| unavailable(path, format!("closing the recording: {err}")))?;
+    closed.map_err(|err| {
+        unfinished(
+            path,
+            format!("the recording could not be closed and written: {err}"),
+        )
+    })?;
     followed.map_err(|mismatch| diverged(path, calls_text(&mismatch)))?;
-    outcome
-        .and_then(|o| o.get())
-        .ok_or_else(|| unavailable(path, "the recording wrote no cassette"))
+    outcome.and_then(|o| o.get()).ok_or_else(|| {
+        unfinished(
+            path,
+            "the recording closed but wrote no cassette; run it again",
+        )
+    })
 }
 
 /// Recording options that keep `cassette`'s header: its scenario, the command that re-records
@@ -376,8 +393,16 @@ pub(super) fn diverged(path: &Path, what: impl Into<String>) -> RerecordError {
     }
 }
 
-/// Re-recording `path` could not set up or finish: the model, the Codex home, the process, the
-/// file.
+/// Re-recording `path` could not be finished, for `reason`.
+fn unfinished(path: &Path, reason: impl Into<String>) -> RerecordError {
+    RerecordError::Unfinished {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Re-recording `path` could not set up: the model, the Codex home, the workspaces, the
+/// Codex process.
 fn unavailable(path: &Path, reason: impl fmt::Display) -> RerecordError {
     failed(
         path,
