@@ -443,3 +443,33 @@ impl fmt::Display for RerecordSummary<'_> {
 
 /// One summary line for a [`rerecord_cassette`] outcome.
 pub(crate) struct RerecordSummary<'a>(pub(crate) &'a Result<WriteOutcome, RerecordError>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_re_recording_puts_the_review_file_back_as_it_found_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cassette = dir.path().join("c.jsonl");
+        let pending = crate::cassette::pending_path(&cassette);
+        let err = || diverged(&cassette, "it exited");
+
+        let none = PendingFile::before(&cassette);
+        std::fs::write(&pending, "half a recording").unwrap();
+        assert!(matches!(
+            none.restore(&cassette, err()),
+            RerecordError::Diverged { .. }
+        ));
+        assert!(!pending.exists(), "one the failure wrote is removed");
+
+        std::fs::write(&pending, "an earlier re-recording").unwrap();
+        let earlier = PendingFile::before(&cassette);
+        std::fs::write(&pending, "half a recording").unwrap();
+        earlier.restore(&cassette, err());
+        assert_eq!(
+            std::fs::read_to_string(&pending).unwrap(),
+            "an earlier re-recording"
+        );
+    }
+}
