@@ -1,5 +1,6 @@
 //! `prompt-diary rerecord`: re-record cassettes offline on any Codex
-//! ([`rerecord_cassette`](crate::rerecord::rerecord_cassette)).
+//! ([`rerecord_cassette`](crate::rerecord::rerecord_cassette)), one by one or a folder at a time,
+//! with the loop `upgrade-codex` runs.
 
 use std::path::PathBuf;
 
@@ -7,12 +8,13 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::codex_bin::resolve_codex_bin;
-use crate::rerecord::{RerecordSummary, rerecord_cassette};
+use crate::rerecord::RerecordSummary;
+use crate::rerecord::upgrade::{Rerecorded, cassettes_in, rerecord_each};
 
 /// Arguments of `rerecord`.
 #[derive(Debug, Args)]
 pub struct Rerecord {
-    /// The cassettes to re-record.
+    /// The cassettes to re-record; a folder stands for every `*.jsonl` cassette in it.
     #[arg(required = true)]
     cassettes: Vec<PathBuf>,
     /// The Codex binary to record with (default: the pinned one, resolved as usual).
@@ -24,12 +26,19 @@ impl Rerecord {
     /// Re-records each cassette; one summary line each; fails if any could not be re-recorded.
     pub async fn run(self) -> anyhow::Result<()> {
         let (codex_bin, _) = resolve_codex_bin(self.codex_bin.as_deref())?;
-        let mut failed = 0;
-        for path in &self.cassettes {
-            let outcome = rerecord_cassette(path, &codex_bin).await;
-            failed += usize::from(outcome.is_err());
-            println!("{}: {}", path.display(), RerecordSummary(&outcome));
+        let mut paths = Vec::new();
+        for path in self.cassettes {
+            if path.is_dir() {
+                paths.extend(cassettes_in(&path)?);
+            } else {
+                paths.push(path);
+            }
         }
+        let mut print = |(path, outcome): &Rerecorded| {
+            println!("{}: {}", path.display(), RerecordSummary(outcome));
+        };
+        let outcomes = rerecord_each(&paths, &codex_bin, &mut |_| {}, &mut print).await;
+        let failed = outcomes.iter().filter(|(_, o)| o.is_err()).count();
         if failed > 0 {
             bail!("{failed} cassette(s) could not be re-recorded offline (see above)");
         }

@@ -7,7 +7,8 @@ use tempfile::TempDir;
 use prompt_diary_scripted_model::ScriptedModel;
 
 /// A temporary Codex home (deleted on drop). Its `config.toml` declares the scripted model as
-/// the only model provider and keeps `codex app-server` (0.163.0) offline and deterministic:
+/// the only model provider and keeps `codex app-server` (the pinned version,
+/// `PINNED_CODEX_VERSION`) offline and deterministic:
 ///
 /// - provider `mock` (`wire_api = "responses"`) with `request_max_retries = 0` and
 ///   `stream_max_retries = 0`, so a failing reply fails the turn at once instead of retrying;

@@ -20,10 +20,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::agent::{
-    AgentConfig, AgentError, AgentRunner, AgentTurnResult, RawAgentConfig, TurnOptions,
+    AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, RawAgentConfig,
+    TurnOptions,
 };
 use crate::codex::{ApprovalDecision, CodexAgentRunner, CodexBackend};
 
@@ -164,11 +165,13 @@ impl ClientScript {
         workspaces: &[PathBuf],
         progress: Progress,
     ) -> Result<Vec<RunnerOutcome>, AgentError> {
-        assert_eq!(
-            workspaces.len(),
-            self.runners.len(),
-            "one workspace per runner"
-        );
+        if workspaces.len() != self.runners.len() {
+            return Err(AgentError::InvalidConfig {
+                field: "workspaces",
+                value: workspaces.len().to_string(),
+                accepted: format!("one per runner of the script ({})", self.runners.len()),
+            });
+        }
         let mut runners = Vec::new();
         for (script, workspace) in self.runners.iter().zip(workspaces) {
             for (name, text) in &script.files {
@@ -331,30 +334,63 @@ impl RunnerOutcome {
     /// The outcome with `workspace` replaced by `{{workspace}}` everywhere, so live and replay
     /// runs in different folders compare equal.
     pub fn without_path(&self, workspace: &Path) -> RunnerOutcome {
-        let text = serde_json::to_string(self).unwrap_or_default();
-        let mut replaced = text.replace(&workspace.display().to_string(), "{{workspace}}");
+        let mut forms = vec![workspace.display().to_string()];
         if let Ok(canonical) = std::fs::canonicalize(workspace) {
-            replaced = replaced.replace(&canonical.display().to_string(), "{{workspace}}");
+            forms.push(canonical.display().to_string());
         }
-        let value: Value = serde_json::from_str(&replaced).unwrap_or(Value::Null);
-        RunnerOutcome::from_value(&value).unwrap_or_else(|| self.clone())
+        forms.retain(|form| !form.is_empty());
+        let strip = |text: &str| {
+            forms.iter().fold(text.to_owned(), |text, form| {
+                text.replace(form, "{{workspace}}")
+            })
+        };
+        let turns = self
+            .turns
+            .iter()
+            .map(|turn| match turn {
+                TurnOutcome::Ok(result) => TurnOutcome::Ok(AgentTurnResult {
+                    assistant_text: strip(&result.assistant_text),
+                    events: result
+                        .events
+                        .iter()
+                        .map(|event| AgentTurnEvent {
+                            kind: event.kind,
+                            summary: strip(&event.summary),
+                            metadata: map_without(&event.metadata, &strip),
+                        })
+                        .collect(),
+                }),
+                TurnOutcome::Err { kind, message } => TurnOutcome::Err {
+                    kind: kind.clone(),
+                    message: strip(message),
+                },
+            })
+            .collect();
+        let files = self
+            .files
+            .iter()
+            .map(|(path, text)| (strip(path), strip(text)))
+            .collect();
+        RunnerOutcome { turns, files }
     }
+}
 
-    fn from_value(value: &Value) -> Option<RunnerOutcome> {
-        let turns = value.get("turns")?.as_array()?.iter().map(|turn| {
-            if let Some(ok) = turn.get("Ok") {
-                serde_json::from_value(ok.clone()).ok().map(TurnOutcome::Ok)
-            } else {
-                let err = turn.get("Err")?;
-                Some(TurnOutcome::Err {
-                    kind: err.get("kind")?.as_str()?.to_owned(),
-                    message: err.get("message")?.as_str()?.to_owned(),
-                })
-            }
-        });
-        let turns = turns.collect::<Option<Vec<_>>>()?;
-        let files = serde_json::from_value(value.get("files")?.clone()).ok()?;
-        Some(RunnerOutcome { turns, files })
+/// `map` with `strip` applied to every key and every string in it.
+fn map_without(map: &Map<String, Value>, strip: &dyn Fn(&str) -> String) -> Map<String, Value> {
+    map.iter()
+        .map(|(key, value)| (strip(key), value_without(value, strip)))
+        .collect()
+}
+
+/// `value` with `strip` applied to every string in it (object keys included).
+fn value_without(value: &Value, strip: &dyn Fn(&str) -> String) -> Value {
+    match value {
+        Value::String(text) => Value::String(strip(text)),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|v| value_without(v, strip)).collect())
+        }
+        Value::Object(map) => Value::Object(map_without(map, strip)),
+        other => other.clone(),
     }
 }
 

@@ -177,7 +177,11 @@ pub(crate) async fn rerecord_exec(
                 .to_owned(),
         )
     })?;
-    let model = ScriptedModel::start(scenario).await.map_err(io)?;
+    // Ended by `finish` below; an early return drops it without the test kit's panic.
+    let model = ScriptedModel::start(scenario)
+        .await
+        .map_err(io)?
+        .without_drop_check();
     let home = CodexHome::for_model(&model).map_err(io)?;
     bindings.bind(CODEX_HOME, &home.path().display().to_string());
     let pending = crate::cassette::pending_path(path);
@@ -196,12 +200,11 @@ pub(crate) async fn rerecord_exec(
             .run(&args, &stdin)
             .await
             .map_err(|reason| client_side(path, run.line, reason))?;
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if stderr.contains("prompt-diary stand-in:") && out.status.code() != run.exit.code {
+        if out.status.code() != run.exit.code {
             return Err(client_side(
                 path,
                 run.line,
-                format!("the stand-in could not record the run: {}", stderr.trim()),
+                exited_otherwise(&out, run.exit.code),
             ));
         }
         // The thread this run printed binds the placeholder its recording printed.
@@ -220,13 +223,10 @@ pub(crate) async fn rerecord_exec(
             }
         }
     }
-    model.finish().await.map_err(|mismatch| {
-        client_side(
-            path,
-            1,
-            format!("the new Codex did not follow the derived scenario: {mismatch}"),
-        )
-    })?;
+    model
+        .finish()
+        .await
+        .map_err(|mismatch| super::run::diverged(path, super::run::calls_text(&mismatch)))?;
     Ok(if pending.exists() {
         WriteOutcome::Pending {
             existing: path.to_owned(),
@@ -324,6 +324,37 @@ impl StandInRun<'_> {
             .map_err(|_| format!("the run took longer than {RUN_TIMEOUT:?}"))?
             .map_err(|err| format!("the run's output: {err}"))
     }
+}
+
+/// Why a re-recorded run that ended with `out` where the recording shows exit code `recorded`
+/// is not a re-recording: the stand-in's own complaint, else the new Codex's exit and the end of
+/// its stderr.
+fn exited_otherwise(out: &std::process::Output, recorded: Option<i32>) -> String {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let recorded = recorded.map_or_else(|| "no exit code".to_owned(), |c| format!("exit code {c}"));
+    let complaint = stderr
+        .lines()
+        .filter(|l| l.contains("prompt-diary stand-in:") && !l.contains("waits in"))
+        .collect::<Vec<_>>();
+    if !complaint.is_empty() {
+        return format!(
+            "the stand-in could not record the run ({}, the recording shows {recorded}): {}",
+            out.status,
+            complaint.join("; ")
+        );
+    }
+    let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    format!(
+        "the new Codex ended the run with {} where the recording shows {recorded}; its stderr \
+         ends: {}; nothing was left for review: run it again to see whether it repeats",
+        out.status,
+        if tail.is_empty() {
+            "(nothing)".to_owned()
+        } else {
+            tail.join(" | ")
+        }
+    )
 }
 
 #[cfg(test)]

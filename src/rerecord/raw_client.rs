@@ -183,7 +183,7 @@ impl<'a> RawClient<'a> {
             }
             Message::ErrorResponse(response) => {
                 if let RequestId::Int(id) = response.id() {
-                    let error = serde_json::to_value(response.error()).unwrap_or_default();
+                    let error = error_json(response.error());
                     self.answered
                         .insert(id, serde_json::json!({ "error": error }));
                 }
@@ -324,6 +324,17 @@ impl<'a> RawClient<'a> {
     }
 }
 
+/// An error object as its JSON (`{code, message, data?}`, as it serialises), built directly.
+fn error_json(error: ErrorObject) -> Value {
+    let mut object = serde_json::Map::new();
+    object.insert("code".to_owned(), Value::from(error.code));
+    object.insert("message".to_owned(), Value::String(error.message));
+    if let Some(data) = error.data {
+        object.insert("data".to_owned(), data);
+    }
+    Value::Object(object)
+}
+
 /// Walks a recorded value and its live counterpart together, binding each id placeholder
 /// (`{{name:N}}`) that stands alone in a recorded string to the live string there.
 fn bind_ids(bindings: &mut Bindings, recorded: &Value, live: &Value) {
@@ -356,6 +367,21 @@ fn bind_ids(bindings: &mut Bindings, recorded: &Value, live: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_error_object_as_json_is_its_serialisation() {
+        for data in [None, Some(serde_json::json!({"why": "x"}))] {
+            let error = ErrorObject {
+                code: -32600,
+                message: "no".to_owned(),
+                data,
+            };
+            assert_eq!(
+                error_json(error.clone()),
+                serde_json::to_value(&error).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn an_id_placeholder_binds_to_the_live_value_in_the_same_place() {

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::CodexHome;
 use super::client_replay::{CassetteReplayError, client_script_of};
-use super::driver::ClientScript;
+use super::driver::{ClientScript, RunnerOutcome, TurnOutcome};
 use super::raw_client::{RawClientError, send_client_side};
 use super::recording::record_script;
 use super::scenario::{Underivable, scenario_in};
@@ -54,6 +54,30 @@ pub enum RerecordError {
         /// Why.
         reason: String,
     },
+    /// The new Codex did not do what the recording shows: it exited during a turn, or made
+    /// fewer or other model calls than the recording. Nothing is left for review.
+    #[error(
+        "re-recording {}: {what}. Nothing was left for review. Run it again to see whether it \
+         repeats; if it does, this Codex cannot re-record the cassette offline: record it again \
+         with the client that made it (`cargo run -- record-fixtures` for this project's \
+         fixtures)",
+        path.display()
+    )]
+    Diverged {
+        /// The cassette.
+        path: PathBuf,
+        /// What the new Codex did otherwise.
+        what: String,
+    },
+    /// The re-recording ran but could not be finished: the recording not closed or not
+    /// written, or a failed one's `.new` not put back.
+    #[error("re-recording {}: {reason}", path.display())]
+    Unfinished {
+        /// The cassette.
+        path: PathBuf,
+        /// What could not be done, and what to do.
+        reason: String,
+    },
     /// Recording failed, or the new Codex did not follow the derived scenario.
     #[error("re-recording {path}: {source}")]
     Record {
@@ -72,10 +96,23 @@ pub enum RerecordError {
 /// same after normalisation is left alone; a different one is written beside it as `.new`. An
 /// exec cassette (`codex exec` runs) is made again run by run through the `prompt-diary-codex`
 /// stand-in, which must be beside the running program.
+///
+/// A re-recording that fails leaves `<name>.jsonl.new` as it found it: a half recording never
+/// waits for review (nor for `accept`).
 pub async fn rerecord_cassette(
     path: &Path,
     codex_bin: &Path,
 ) -> Result<WriteOutcome, RerecordError> {
+    let pending = PendingFile::before(path);
+    let result = rerecord_any(path, codex_bin).await;
+    match result {
+        Err(err) => Err(pending.restore(path, err)),
+        ok => ok,
+    }
+}
+
+/// [`rerecord_cassette`] without the care for `.new`: one kind or the other.
+async fn rerecord_any(path: &Path, codex_bin: &Path) -> Result<WriteOutcome, RerecordError> {
     let cassette = match AnyCassette::load(path, "")? {
         AnyCassette::Exec(cassette) => {
             return super::exec::rerecord_exec(path, &cassette, codex_bin).await;
@@ -109,20 +146,13 @@ pub async fn rerecord_cassette(
     if client.mcp_config_overrides.is_empty() && scenario_uses_mcp(&scenario) {
         return Err(RerecordError::NeedsBackendConfig(path.to_owned()));
     }
-    // `{fixtures}` in the overrides: the fixtures folder of the project holding the cassette,
-    // else of the project the command runs in.
-    let folder = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let root_of =
-        |dir: &Path| crate::codex_bin::project_root(&std::path::absolute(dir).unwrap_or_default());
-    let mut fixtures = root_of(folder).join("fixtures");
-    if !fixtures.is_dir() {
-        fixtures = root_of(Path::new(".")).join("fixtures");
-    }
-    let record = |source: AgentError| failed(path, source);
-    let model = ScriptedModel::start(scenario).await.map_err(setup)?;
+    let fixtures = fixtures_for(path);
+    let setup = |err: std::io::Error| unavailable(path, err);
+    // Ended by `finish` below; an early return drops it without the test kit's panic.
+    let model = ScriptedModel::start(scenario)
+        .await
+        .map_err(setup)?
+        .without_drop_check();
     let home = CodexHome::for_model(&model).map_err(setup)?;
     let workspaces = &workspaces[..client.runners.len()];
     let mut config = CodexBackendConfig::default()
@@ -133,9 +163,157 @@ pub async fn rerecord_cassette(
     let progress = std::sync::Arc::new(|_: &str| {});
     let recorded = record_script(config, options, &client, workspaces, progress).await;
     let followed: Result<(), ScenarioMismatch> = model.finish().await;
-    let (outcome, _) = recorded.map_err(record)?;
-    followed.map_err(|mismatch| record(AgentError::Backend(std::sync::Arc::new(mismatch))))?;
+    let (outcome, runners) = recorded.map_err(|source| failed(path, source))?;
+    let exited = exited_turns(&client, &runners);
+    if !exited.is_empty() || followed.is_err() {
+        let mut what = Vec::new();
+        if !exited.is_empty() {
+            what.push(format!(
+                "Codex exited during {}{}",
+                exited.join(", "),
+                exit_of(&outcome)
+            ));
+        }
+        if let Err(mismatch) = &followed {
+            what.push(calls_text(mismatch));
+        }
+        return Err(diverged(path, what.join("; ")));
+    }
     Ok(outcome)
+}
+
+/// The fixtures folder `{fixtures}` in a cassette's overrides stands for: that of the project
+/// holding the cassette, else that of the project the command runs in.
+fn fixtures_for(path: &Path) -> PathBuf {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let root_of = |dir: &Path| {
+        let absolute = std::path::absolute(dir).unwrap_or_else(|_| dir.to_owned());
+        crate::codex_bin::project_root(&absolute)
+    };
+    let fixtures = root_of(folder).join("fixtures");
+    if fixtures.is_dir() {
+        return fixtures;
+    }
+    root_of(Path::new(".")).join("fixtures")
+}
+
+/// The turns (`runner 1, turn 2 ("prompt")`) whose Codex exited under them.
+fn exited_turns(client: &ClientScript, runners: &[RunnerOutcome]) -> Vec<String> {
+    let mut exited = Vec::new();
+    for (r, runner) in runners.iter().enumerate() {
+        for (t, turn) in runner.turns.iter().enumerate() {
+            if matches!(turn, TurnOutcome::Err { kind, .. } if kind == "backend_exited") {
+                let prompt = client
+                    .runners
+                    .get(r)
+                    .and_then(|runner| runner.turns.get(t))
+                    .map(|turn| turn.prompt.lines().next().unwrap_or_default())
+                    .unwrap_or_default();
+                exited.push(format!("runner {}, turn {} ({prompt:?})", r + 1, t + 1));
+            }
+        }
+    }
+    exited
+}
+
+/// How the recording written as `outcome` says Codex ended: ` (exit status: 3; stderr ends:
+/// ...)`, or nothing when it cannot be read.
+fn exit_of(outcome: &WriteOutcome) -> String {
+    let written = match outcome {
+        WriteOutcome::Written(path) | WriteOutcome::Unchanged(path) => path,
+        WriteOutcome::Pending { pending, .. } => pending,
+    };
+    let Ok(cassette) = Cassette::load(written, "") else {
+        return String::new();
+    };
+    cassette
+        .entries
+        .iter()
+        .rev()
+        .find_map(|(_, entry)| match entry {
+            Entry::Exit {
+                status,
+                stderr_tail,
+            } => Some(match stderr_tail.last() {
+                Some(last) => format!(" ({status}; its stderr ends: {last})"),
+                None => format!(" ({status})"),
+            }),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// What a scenario mismatch says about the new Codex's model calls (without the test kit's
+/// advice on opting out).
+pub(super) fn calls_text(mismatch: &ScenarioMismatch) -> String {
+    let first = |lines: &[String]| lines.first().cloned().unwrap_or_default();
+    let mut parts = Vec::new();
+    if !mismatch.unused_replies.is_empty() {
+        parts.push(format!(
+            "it made fewer model calls than the recording: {} scripted repl{} never served \
+             (first: {})",
+            mismatch.unused_replies.len(),
+            if mismatch.unused_replies.len() == 1 {
+                "y was"
+            } else {
+                "ies were"
+            },
+            first(&mismatch.unused_replies)
+        ));
+    }
+    if !mismatch.errors.is_empty() {
+        parts.push(format!(
+            "it made more or other model calls than the recording: {} request(s) could not be \
+             answered (first: {})",
+            mismatch.errors.len(),
+            first(&mismatch.errors)
+        ));
+    }
+    parts.join("; ")
+}
+
+/// What `<name>.jsonl.new` held before a re-recording, to put back if the re-recording fails.
+struct PendingFile {
+    /// `<name>.jsonl.new`.
+    path: PathBuf,
+    /// Its bytes then; `None` when there was none (or it could not be read).
+    before: Option<Vec<u8>>,
+}
+
+impl PendingFile {
+    /// Notes what the `.new` beside the cassette at `cassette` holds now.
+    fn before(cassette: &Path) -> Self {
+        let path = crate::cassette::pending_path(cassette);
+        let before = std::fs::read(&path).ok();
+        Self { path, before }
+    }
+
+    /// Puts the `.new` back as it was (removes one the failed re-recording wrote) and returns
+    /// `err`, or `err` with what could not be put back.
+    fn restore(self, cassette: &Path, err: RerecordError) -> RerecordError {
+        let now = std::fs::read(&self.path).ok();
+        if now == self.before {
+            return err;
+        }
+        let put_back = match &self.before {
+            Some(bytes) => std::fs::write(&self.path, bytes),
+            None => std::fs::remove_file(&self.path),
+        };
+        match put_back {
+            Ok(()) => err,
+            Err(io) => unfinished(
+                cassette,
+                format!(
+                    "{err}; and the failed re-recording left {} behind, which could not be put \
+                     back ({io}): delete it before `prompt-diary accept`",
+                    self.path.display()
+                ),
+            ),
+        }
+    }
 }
 
 /// Whether the adapter recorded `cassette` (its `initialize` names prompt-diary as the client).
@@ -177,7 +355,11 @@ async fn rerecord_client_side(
     workspace: &Path,
 ) -> Result<WriteOutcome, RerecordError> {
     let setup = |err: std::io::Error| unavailable(path, err);
-    let model = ScriptedModel::start(scenario).await.map_err(setup)?;
+    // Ended by `finish` below; an early return drops it without the test kit's panic.
+    let model = ScriptedModel::start(scenario)
+        .await
+        .map_err(setup)?
+        .without_drop_check();
     let home = CodexHome::for_model(&model).map_err(setup)?;
     let header = &cassette.header;
     let mut args: Vec<String> = header
@@ -202,12 +384,19 @@ async fn rerecord_client_side(
         line: err.line,
         reason: err.reason,
     })?;
-    closed.map_err(|err| unavailable(path, format!("closing the recording: {err}")))?;
-    followed
-        .map_err(|mismatch| failed(path, AgentError::Backend(std::sync::Arc::new(mismatch))))?;
-    outcome
-        .and_then(|o| o.get())
-        .ok_or_else(|| unavailable(path, "the recording wrote no cassette"))
+    closed.map_err(|err| {
+        unfinished(
+            path,
+            format!("the recording could not be closed and written: {err}"),
+        )
+    })?;
+    followed.map_err(|mismatch| diverged(path, calls_text(&mismatch)))?;
+    outcome.and_then(|o| o.get()).ok_or_else(|| {
+        unfinished(
+            path,
+            "the recording closed but wrote no cassette; run it again",
+        )
+    })
 }
 
 /// Recording options that keep `cassette`'s header: its scenario, the command that re-records
@@ -229,8 +418,24 @@ fn failed(path: &Path, source: AgentError) -> RerecordError {
     }
 }
 
-/// Re-recording `path` could not set up or finish: the model, the Codex home, the process, the
-/// file.
+/// The new Codex did `what` instead of what the recording of `path` shows.
+pub(super) fn diverged(path: &Path, what: impl Into<String>) -> RerecordError {
+    RerecordError::Diverged {
+        path: path.to_owned(),
+        what: what.into(),
+    }
+}
+
+/// Re-recording `path` could not be finished, for `reason`.
+fn unfinished(path: &Path, reason: impl Into<String>) -> RerecordError {
+    RerecordError::Unfinished {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// Re-recording `path` could not set up: the model, the Codex home, the workspaces, the
+/// Codex process.
 fn unavailable(path: &Path, reason: impl fmt::Display) -> RerecordError {
     failed(
         path,
@@ -271,3 +476,33 @@ impl fmt::Display for RerecordSummary<'_> {
 
 /// One summary line for a [`rerecord_cassette`] outcome.
 pub(crate) struct RerecordSummary<'a>(pub(crate) &'a Result<WriteOutcome, RerecordError>);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_re_recording_puts_the_review_file_back_as_it_found_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let cassette = dir.path().join("c.jsonl");
+        let pending = crate::cassette::pending_path(&cassette);
+        let err = || diverged(&cassette, "it exited");
+
+        let none = PendingFile::before(&cassette);
+        std::fs::write(&pending, "half a recording").unwrap();
+        assert!(matches!(
+            none.restore(&cassette, err()),
+            RerecordError::Diverged { .. }
+        ));
+        assert!(!pending.exists(), "one the failure wrote is removed");
+
+        std::fs::write(&pending, "an earlier re-recording").unwrap();
+        let earlier = PendingFile::before(&cassette);
+        std::fs::write(&pending, "half a recording").unwrap();
+        earlier.restore(&cassette, err());
+        assert_eq!(
+            std::fs::read_to_string(&pending).unwrap(),
+            "an earlier re-recording"
+        );
+    }
+}

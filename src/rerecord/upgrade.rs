@@ -33,7 +33,7 @@ pub(crate) struct UpgradeReport {
     /// How the protocol schemas differ.
     pub(crate) schema: SchemaDiff,
     /// Each cassette and what re-recording it did.
-    pub(crate) cassettes: Vec<(PathBuf, Result<WriteOutcome, RerecordError>)>,
+    pub(crate) cassettes: Vec<Rerecorded>,
 }
 
 impl fmt::Display for UpgradeReport {
@@ -128,30 +128,59 @@ pub(crate) async fn upgrade_codex(
             bin: new.clone(),
             reason: err.to_string(),
         })?;
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| CassetteError::Io {
-            path: dir.to_owned(),
-            source,
-        })?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|path| path.extension().is_some_and(|e| e == "jsonl"))
-        .collect();
-    paths.sort();
-    let mut cassettes = Vec::new();
-    for path in paths {
+    let paths = cassettes_in(dir)?;
+    let mut starting = |path: &Path| {
         progress(&format!(
             "re-recording {} on Codex {version} ...",
             path.display()
         ));
-        let outcome = rerecord_cassette(&path, &new).await;
-        cassettes.push((path, outcome));
-    }
+    };
+    let cassettes = rerecord_each(&paths, &new, &mut starting, &mut |_| {}).await;
     Ok(UpgradeReport {
         version: version.to_owned(),
         dir: dir.to_owned(),
         schema,
         cassettes,
     })
+}
+
+/// The cassettes (`*.jsonl`) in `dir`, sorted by name.
+pub(crate) fn cassettes_in(dir: &Path) -> Result<Vec<PathBuf>, CassetteError> {
+    let io = |source| CassetteError::Io {
+        path: dir.to_owned(),
+        source,
+    };
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let path = entry.map_err(io)?.path();
+        if path.extension().is_some_and(|e| e == "jsonl") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// What [`rerecord_each`] did with one cassette.
+pub(crate) type Rerecorded = (PathBuf, Result<WriteOutcome, RerecordError>);
+
+/// Re-records each of `paths` on the Codex at `codex_bin`, in order, telling `starting` before
+/// each and `done` after: one outcome per cassette, a failure no obstacle to the next
+/// (`upgrade-codex` and `rerecord` alike).
+pub(crate) async fn rerecord_each(
+    paths: &[PathBuf],
+    codex_bin: &Path,
+    starting: &mut dyn FnMut(&Path),
+    done: &mut dyn FnMut(&Rerecorded),
+) -> Vec<Rerecorded> {
+    let mut outcomes = Vec::new();
+    for path in paths {
+        starting(path);
+        let outcome = (path.clone(), rerecord_cassette(path, codex_bin).await);
+        done(&outcome);
+        outcomes.push(outcome);
+    }
+    outcomes
 }
 
 /// Accepts every pending re-recording in `dir` and moves the pin in the project at `root` to

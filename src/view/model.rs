@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 use super::{Marks, PendingNote};
-use crate::cassette::{Cassette, Divergence, Entry, Header, Timeline, unescape_literals};
+use crate::cassette::{Cassette, Divergence, Effect, Entry, Header, Timeline, unescape_literals};
 
 /// The whole index, serialised into the page.
 #[derive(Serialize)]
@@ -212,32 +212,28 @@ fn diffs(cassette: &Cassette) -> Vec<FileDiff> {
         let Entry::Effects { conv, effects, .. } = entry else {
             continue;
         };
-        // Read through serde: the effect type is the cassette's own business.
-        let effects = serde_json::to_value(effects).unwrap_or(Value::Null);
-        for effect in effects.as_array().into_iter().flatten() {
-            let text = |key: &str| effect.get(key).and_then(Value::as_str);
-            let Some(path) = text("path") else { continue };
-            let key = (conv.clone(), path.to_owned());
-            // Shown as written: what the cassette keeps escaped reads as the file holds it.
-            let said = text("text").map(unescape_literals);
-            match (text("op"), said.as_deref()) {
-                (Some("write"), Some(after)) => {
-                    if let Some(before) = last.insert(key, after.to_owned()) {
+        for effect in effects {
+            let key = (conv.clone(), effect.path().to_owned());
+            match effect {
+                Effect::Write { path, text } => {
+                    // Shown as written: what the cassette keeps escaped reads as the file holds it.
+                    let after = unescape_literals(text).into_owned();
+                    if let Some(before) = last.insert(key, after.clone()) {
                         if before != after {
-                            let diff = TextDiff::from_lines(before.as_str(), after)
+                            let diff = TextDiff::from_lines(before.as_str(), after.as_str())
                                 .unified_diff()
                                 .context_radius(3)
                                 .header("before this turn", "after this turn")
                                 .to_string();
                             out.push(FileDiff {
                                 line: *line,
-                                path: path.to_owned(),
+                                path: path.clone(),
                                 diff,
                             });
                         }
                     }
                 }
-                _ => {
+                Effect::Hashed { .. } | Effect::Delete { .. } => {
                     last.remove(&key);
                 }
             }

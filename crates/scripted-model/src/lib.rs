@@ -4,11 +4,11 @@
 //! it as the model provider, and POSTs every model request to `<base_url>/responses`.
 //!
 //! - **Conversations.** Each Codex thread is one conversation, told apart by the `thread-id`
-//!   header Codex 0.163.0 sends (falling back to `session-id`, then the body's
-//!   `prompt_cache_key`; all three carry the thread id). The first time a conversation shows up
-//!   it claims the first unclaimed [`ConversationScript`] whose `match` text occurs in one of its
-//!   user messages, and then gets that script's replies in order, one per request. A failed
-//!   reply ([`Reply::HttpError`]) is consumed like any other.
+//!   header Codex (0.163.0 through 0.171.0) sends (falling back to `session-id`, then the
+//!   body's `prompt_cache_key`; all three carry the thread id). The first time a conversation
+//!   shows up it claims the first unclaimed [`ConversationScript`] whose `match` text occurs in
+//!   one of its user messages, and then gets that script's replies in order, one per request.
+//!   A failed reply ([`Reply::HttpError`]) is consumed like any other.
 //! - **Failures of the script** (no script matches, a script has run out) are answered with
 //!   HTTP 500 and an explanation, and listed in [`ScriptedModel::errors`].
 //! - **Verified on drop.** Like wiremock's `MockServer`, a [`ScriptedModel`] dropped (or

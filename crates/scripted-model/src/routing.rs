@@ -9,7 +9,7 @@ use crate::scenario::Reply;
 use crate::state::Shared;
 
 /// The request headers that identify a conversation, in order of preference (Codex 0.163.0
-/// sends `thread-id` and `session-id`, both the thread id).
+/// through 0.171.0 sends `thread-id` and `session-id`, both the thread id).
 const CONVERSATION_HEADERS: [&str; 4] =
     ["thread-id", "session-id", "session_id", "conversation_id"];
 

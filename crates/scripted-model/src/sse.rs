@@ -8,12 +8,13 @@ use serde_json::{Value, json};
 
 use crate::scenario::{Reply, Streaming};
 
-/// The function name Codex 0.163.0 gives its shell tool (arguments `{"cmd": "...", ...}`).
+/// The function name Codex (0.163.0 through 0.171.0) gives its shell tool (arguments
+/// `{"cmd": "...", ...}`).
 pub(crate) const SHELL_TOOL: &str = "exec_command";
 
-/// The tool namespace under which Codex 0.163.0 offers the tools of MCP server `server`
-/// (`mcp__<server>`, a `{"type": "namespace"}` entry of the request's `tools`); a call names the
-/// namespace and the tool separately.
+/// The tool namespace under which Codex (0.163.0 through 0.171.0) offers the tools of MCP server
+/// `server` (`mcp__<server>`, a `{"type": "namespace"}` entry of the request's `tools`); a call
+/// names the namespace and the tool separately.
 pub(crate) fn mcp_namespace(server: &str) -> String {
     format!("mcp__{server}")
 }

@@ -1,7 +1,7 @@
 //! The cassette file: a header line, then one JSON object per line.
 //!
 //! ```text
-//! {"cassette":"prompt-diary","format":1,"scenario":"tool_use","codex_version":"0.163.0",...}
+//! {"cassette":"prompt-diary","format":1,"scenario":"tool_use","codex_version":"0.171.0",...}
 //! {"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","method":"initialize",...}}
 //! {"kind":"s2c","conv":"c1","turn":0,"msg":{"method":"item/completed",...}}
 //! {"kind":"effects","conv":"c1","turn":0,"effects":[{"op":"write","path":"artifact.md","text":"..."}]}

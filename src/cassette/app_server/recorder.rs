@@ -125,9 +125,36 @@ impl Recorder {
             .copied()
     }
 
+    /// The workspace to snapshot before `message` is noted, if any: that of the conversation
+    /// whose turn a client's (`c2s`) `turn/start` starts, or a server's `turn/completed` ends.
+    /// The recording transport takes the snapshot off the runtime's threads and hands it to
+    /// [`client_message_with`](Self::client_message_with) or
+    /// [`server_message_with`](Self::server_message_with).
+    pub(crate) fn snapshot_due(&self, message: &Message, c2s: bool) -> Option<PathBuf> {
+        let method = message.method()?;
+        let conv = self.conv_of_thread(message.params())?;
+        let state = self.convs.get(conv).filter(|_| conv != 0)?;
+        match (c2s, message.kind(), method) {
+            (true, MessageKind::Request, "turn/start") => state.cwd.clone(),
+            (false, _, "turn/completed") if state.before.is_some() && state.turn.is_some() => {
+                state.cwd.clone()
+            }
+            _ => None,
+        }
+    }
+
     /// Notes a message the client sends. Call before forwarding it (a `turn/start` snapshots the
-    /// workspace first).
+    /// workspace first, on this thread).
     pub fn client_message(&mut self, message: &Message) {
+        let before = self
+            .snapshot_due(message, true)
+            .map(|cwd| snapshot_or_empty(&cwd));
+        self.client_message_with(message, before);
+    }
+
+    /// [`client_message`](Self::client_message) with the workspace snapshot
+    /// [`snapshot_due`](Self::snapshot_due) asked for already taken (`before`).
+    pub(crate) fn client_message_with(&mut self, message: &Message, before: Option<Snapshot>) {
         let params = message.params();
         let conv = match message.kind() {
             MessageKind::Request => {
@@ -145,7 +172,7 @@ impl Recorder {
                 if method == "turn/start" && conv != 0 {
                     let state = &mut self.convs[conv];
                     state.turn = Some(state.turn.map_or(0, |t| t + 1));
-                    state.before = state.cwd.as_deref().map(snapshot_or_empty);
+                    state.before = before;
                 }
                 if let Some(id) = message.id() {
                     self.client_requests.insert(id, (conv, method.to_owned()));
@@ -167,8 +194,18 @@ impl Recorder {
         });
     }
 
-    /// Notes a message the server sent. A `turn/completed` captures the turn's workspace effects.
+    /// Notes a message the server sent. A `turn/completed` captures the turn's workspace effects
+    /// (snapshotting the workspace on this thread).
     pub fn server_message(&mut self, message: &Message) {
+        let after = self
+            .snapshot_due(message, false)
+            .map(|cwd| snapshot_or_empty(&cwd));
+        self.server_message_with(message, after);
+    }
+
+    /// [`server_message`](Self::server_message) with the workspace snapshot
+    /// [`snapshot_due`](Self::snapshot_due) asked for already taken (`after`).
+    pub(crate) fn server_message_with(&mut self, message: &Message, after: Option<Snapshot>) {
         let params = message.params();
         let conv = match message.kind() {
             MessageKind::Response => {
@@ -213,10 +250,10 @@ impl Recorder {
         };
         if message.method() == Some("turn/completed") && conv != 0 {
             let state = &mut self.convs[conv];
-            if let (Some(before), Some(cwd), Some(turn)) =
-                (state.before.take(), state.cwd.clone(), state.turn)
+            if let (Some(before), Some(after), Some(turn)) =
+                (state.before.take(), after, state.turn)
             {
-                let effects = before.diff(&snapshot_or_empty(&cwd));
+                let effects = before.diff(&after);
                 if !effects.is_empty() {
                     self.raw.push(Raw::Effects {
                         conv,
@@ -297,7 +334,9 @@ impl Recorder {
     }
 }
 
-fn snapshot_or_empty(cwd: &Path) -> Snapshot {
+/// The files under `cwd` now (a directory walk and a hash of each file: blocking work), or none
+/// when it cannot be read.
+pub(crate) fn snapshot_or_empty(cwd: &Path) -> Snapshot {
     Snapshot::take(cwd).unwrap_or_else(|err| {
         tracing::warn!("could not snapshot {}: {err}", cwd.display());
         Snapshot::default()

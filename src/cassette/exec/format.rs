@@ -2,7 +2,7 @@
 //! one JSON object per line.
 //!
 //! ```text
-//! {"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.163.0",...}
+//! {"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.171.0",...}
 //! {"kind":"invocation","args":["exec","--json","--cd","{{workspace}}","-"],"stdin":"Write a.md","output_schema":null}
 //! {"kind":"stdout","json":{"thread_id":"{{thread:1}}","type":"thread.started"}}
 //! {"kind":"effects","effects":[{"op":"write","path":"a.md","text":"..."}]}
@@ -51,6 +51,19 @@ pub(crate) struct ExecCall {
     pub stdin: String,
     /// The contents of the `--output-schema` file, if one was given.
     pub output_schema: Option<Value>,
+}
+
+impl ExecCall {
+    /// The call as JSON, with the keys its serialisation has, built directly (nothing to fail).
+    pub(crate) fn to_json(&self) -> Value {
+        let mut map = serde_json::Map::new();
+        let args = self.args.iter().cloned().map(Value::String).collect();
+        map.insert("args".to_owned(), Value::Array(args));
+        map.insert("stdin".to_owned(), Value::String(self.stdin.clone()));
+        let schema = self.output_schema.clone().unwrap_or(Value::Null);
+        map.insert("output_schema".to_owned(), schema);
+        Value::Object(map)
+    }
 }
 
 /// One line of a run's standard output.
@@ -353,6 +366,18 @@ fn take_line(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_call_as_json_is_its_serialisation() {
+        for output_schema in [None, Some(serde_json::json!({"type": "object"}))] {
+            let call = ExecCall {
+                args: vec!["exec".to_owned(), "-".to_owned()],
+                stdin: "Write a.md".to_owned(),
+                output_schema,
+            };
+            assert_eq!(call.to_json(), serde_json::to_value(&call).unwrap());
+        }
+    }
 
     const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.163.0","recorded_at":"2026-01-01","redactions":[],"record_command":"r"}"#;
     const RUN: &str = r#"{"kind":"invocation","args":["exec","--json","-"],"stdin":"hi","output_schema":null}

@@ -81,11 +81,11 @@ impl ExecReplay {
             .or_else(|| same_thread.first())
             .copied()
             .or_else(|| runs.first().map(|run| (0, run)));
-        let sent = serde_json::to_value(&call).unwrap_or_default();
+        let sent = call.to_json();
         Err(Box::new(match nearest {
             Some((index, run)) => {
                 let at = self.location(run.line, index);
-                let recorded = serde_json::to_value(&run.call).unwrap_or_default();
+                let recorded = run.call.to_json();
                 Divergence::mismatch(&at, &recorded, &sent, &self.record_command)
             }
             None => Divergence::unexpected(

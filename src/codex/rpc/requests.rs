@@ -97,7 +97,7 @@ pub(crate) struct ClientInfo {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct InitializeResult {
-    /// e.g. `prompt-diary/0.163.0 (Debian 12.0.0; x86_64) ...`
+    /// e.g. `prompt-diary/0.171.0 (Debian 12.0.0; x86_64) ...`
     #[serde(default)]
     pub user_agent: String,
 }

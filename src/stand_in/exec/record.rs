@@ -12,7 +12,9 @@ use tokio::task::JoinHandle;
 
 use super::ExecInput;
 use super::args::ExecArgs;
-use crate::cassette::{ExecCapture, RecordOptions, Snapshot, WriteOutcome, record_exec_run};
+use crate::cassette::{
+    CassetteError, ExecCapture, RecordOptions, Snapshot, WriteOutcome, record_exec_run,
+};
 use crate::codex_bin::resolve_codex_bin;
 use crate::stand_in::StandInError;
 
@@ -34,7 +36,7 @@ pub(super) async fn record(
     let (bin, _) = resolve_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
     refuse_ourselves(&bin)?;
     let codex_version = codex_version(&bin).await;
-    let before = snapshot(&input.workspace);
+    let before = snapshot(&input.workspace).await;
     let mut child = Command::new(&bin)
         .args(&exec.raw)
         .stdin(if input.stdin_is_terminal {
@@ -74,7 +76,7 @@ pub(super) async fn record(
     };
     let stdout = drained(stdout).await;
     let stderr_tail = drained(stderr).await;
-    let effects = before.diff(&snapshot(&input.workspace));
+    let effects = before.diff(&snapshot(&input.workspace).await);
     let last_message = exec.last_message.as_ref().and_then(|file| {
         let file = std::env::current_dir().map(|cwd| cwd.join(file)).ok()?;
         std::fs::read_to_string(file).ok()
@@ -94,7 +96,20 @@ pub(super) async fn record(
         codex_version,
     };
     let code = status.code().unwrap_or(1);
-    match record_exec_run(options, &capture) {
+    // Writing (and fsyncing) the cassette is blocking work: on the blocking pool.
+    let options = options.clone();
+    let path = options.path.clone();
+    let written = tokio::task::spawn_blocking(move || record_exec_run(&options, &capture))
+        .await
+        .unwrap_or_else(|err| {
+            Err(CassetteError::Io {
+                path,
+                source: std::io::Error::other(format!(
+                    "writing the cassette did not finish: {err}"
+                )),
+            })
+        });
+    match written {
         Ok(WriteOutcome::Pending { pending, .. }) => {
             eprintln!(
                 "prompt-diary stand-in: the re-recording differs from the cassette; it waits in {} \
@@ -177,14 +192,21 @@ async fn codex_version(bin: &Path) -> String {
     }
 }
 
-fn snapshot(dir: &Path) -> Snapshot {
-    Snapshot::take(dir).unwrap_or_else(|err| {
-        eprintln!(
-            "prompt-diary stand-in: could not snapshot {}: {err}",
-            dir.display()
-        );
-        Snapshot::default()
-    })
+/// The files under `dir` now, taken on the blocking pool (a directory walk and a hash of each
+/// file); none, said on stderr, when it cannot be read.
+async fn snapshot(dir: &Path) -> Snapshot {
+    let owned = dir.to_owned();
+    let taken = tokio::task::spawn_blocking(move || Snapshot::take(&owned)).await;
+    let err = match taken {
+        Ok(Ok(snapshot)) => return snapshot,
+        Ok(Err(err)) => err.to_string(),
+        Err(err) => err.to_string(),
+    };
+    eprintln!(
+        "prompt-diary stand-in: could not snapshot {}: {err}",
+        dir.display()
+    );
+    Snapshot::default()
 }
 
 /// Resolves on SIGTERM or SIGINT.
