@@ -12,8 +12,12 @@ use prompt_diary_scripted_model::ScriptedModel;
 /// - provider `mock` (`wire_api = "responses"`) with `request_max_retries = 0` and
 ///   `stream_max_retries = 0`, so a failing reply fails the turn at once instead of retrying;
 ///   `stream_idle_timeout_ms = 300000` so a stalled stream is ended by the test, not by Codex;
-/// - `approval_policy = "never"` and `sandbox_mode = "danger-full-access"` by default (a thread
-///   or turn may still ask for another policy);
+/// - `approval_policy = "never"` and `sandbox_mode = "workspace-write"` by default, with
+///   `[sandbox_workspace_write] network_access = false`, `exclude_slash_tmp = true` and
+///   `exclude_tmpdir_env_var = true`: a command the model runs may write in its thread's working
+///   directory (the scratch workspace) and nowhere else, and has no network (Codex's Linux
+///   sandbox: bubblewrap, bundled with Codex, plus seccomp). A thread or turn may still ask for
+///   another policy; re-recording refuses a cassette whose client does (`untrusted.rs`);
 /// - `[analytics] enabled = false` (the request metadata then says `analytics_enabled: false`);
 /// - `[features] plugins = false`: without it Codex tries to sync its curated plugins from
 ///   github.com and chatgpt.com at startup (DNS look-ups and warnings on stderr);
@@ -83,7 +87,7 @@ fn config_toml(base_url: &str) -> String {
         r#"model = "mock-model"
 model_provider = "mock"
 approval_policy = "never"
-sandbox_mode = "danger-full-access"
+sandbox_mode = "workspace-write"
 
 [model_providers.mock]
 name = "mock"
@@ -92,6 +96,11 @@ wire_api = "responses"
 request_max_retries = 0
 stream_max_retries = 0
 stream_idle_timeout_ms = 300000
+
+[sandbox_workspace_write]
+network_access = false
+exclude_slash_tmp = true
+exclude_tmpdir_env_var = true
 
 [analytics]
 enabled = false

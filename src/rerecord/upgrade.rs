@@ -112,11 +112,13 @@ pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
 }
 
 /// Installs `version` under `root`, compares its schema with the pinned Codex's, and re-records
-/// every cassette in `dir` on it (changed ones are written as `.new`).
+/// every cassette in `dir` on it (changed ones are written as `.new`), starting only the MCP
+/// servers in `allowed_mcp_servers` (see [`rerecord_cassette`]).
 pub(crate) async fn upgrade_codex(
     root: &Path,
     version: &str,
     dir: &Path,
+    allowed_mcp_servers: &[String],
     progress: &mut dyn FnMut(&str),
 ) -> Result<UpgradeReport, UpgradeError> {
     let pinned = install_codex(root, PINNED_CODEX_VERSION, &mut *progress)?;
@@ -138,12 +140,13 @@ pub(crate) async fn upgrade_codex(
         .collect();
     paths.sort();
     let mut cassettes = Vec::new();
+    progress(super::SANDBOX_NOTICE);
     for path in paths {
         progress(&format!(
             "re-recording {} on Codex {version} ...",
             path.display()
         ));
-        let outcome = rerecord_cassette(&path, &new).await;
+        let outcome = rerecord_cassette(&path, &new, allowed_mcp_servers).await;
         cassettes.push((path, outcome));
     }
     Ok(UpgradeReport {
