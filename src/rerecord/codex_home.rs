@@ -6,7 +6,8 @@ use tempfile::TempDir;
 
 use prompt_diary_scripted_model::ScriptedModel;
 
-/// A temporary Codex home (deleted on drop). Its `config.toml` declares the scripted model as
+/// A temporary Codex home (deleted on drop; under `~/.cache/prompt-diary/`, see
+/// `homes_folder`). Its `config.toml` declares the scripted model as
 /// the only model provider and keeps `codex app-server` (0.163.0) offline and deterministic:
 ///
 /// - provider `mock` (`wire_api = "responses"`) with `request_max_retries = 0` and
@@ -58,9 +59,12 @@ impl CodexHome {
     /// # Errors
     /// When the temporary folder or its `config.toml` cannot be written.
     pub fn for_base_url(url: &str) -> std::io::Result<CodexHome> {
-        let dir = tempfile::Builder::new()
-            .prefix("prompt-diary-codex-home-")
-            .tempdir()?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("prompt-diary-codex-home-");
+        let dir = match homes_folder() {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
         std::fs::write(dir.path().join("config.toml"), config_toml(url))?;
         Ok(Self { dir })
     }
@@ -77,6 +81,24 @@ impl std::fmt::Debug for CodexHome {
             .field("path", &self.path())
             .finish()
     }
+}
+
+/// Where homes are made: `$XDG_CACHE_HOME/prompt-diary` or `~/.cache/prompt-diary` (created),
+/// not the temp folder. Codex refuses to create its sandbox helper (`codex-linux-sandbox`, which
+/// a system bubblewrap runs) under the temp folder ("Refusing to create helper binaries under
+/// temporary dir"), and with bubblewrap installed every sandboxed command then fails. `None`
+/// (use the temp folder) when neither variable is set or the folder cannot be made.
+fn homes_folder() -> Option<std::path::PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let home = std::env::var_os("HOME").filter(|v| !v.is_empty())?;
+            Some(Path::new(&home).join(".cache"))
+        })?;
+    let folder = cache.join("prompt-diary");
+    std::fs::create_dir_all(&folder).ok()?;
+    Some(folder)
 }
 
 /// The `config.toml` text for a provider at `base_url`.

@@ -181,6 +181,11 @@ pub async fn rerecord_cassette(
         .with_codex_bin(codex_bin)
         .with_codex_home(home.path());
     config.mcp_config_overrides = client.overrides(&fixtures);
+    config
+        .mcp_config_overrides
+        .extend(super::untrusted::tool_approvals(
+            &client.mcp_config_overrides,
+        ));
     let options = options_like(path, &cassette);
     let progress = std::sync::Arc::new(|_: &str| {});
     let recorded = record_script(config, options, &client, &workspaces, progress).await;
@@ -222,6 +227,9 @@ async fn rerecord_client_side(
         .iter()
         .flat_map(|value| ["-c".to_owned(), value.clone()])
         .collect();
+    for setting in super::untrusted::tool_approvals(&header.backend_overrides) {
+        args.extend(["-c".to_owned(), setting]);
+    }
     args.push("app-server".to_owned());
     let endpoint = Endpoint {
         codex_bin: Some(codex_bin.to_owned()),

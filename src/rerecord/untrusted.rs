@@ -142,6 +142,41 @@ pub(crate) fn check_exec(cassette: &ExecCassette, allowed: &[String]) -> Result<
     Ok(())
 }
 
+/// The settings that let the tools of each MCP server `overrides` start be called without asking
+/// (`mcp_servers.NAME.default_tools_approval_mode="approve"`), for the servers that do not say
+/// already. In the sandbox Codex asks before an MCP tool call, and with `approval_policy =
+/// "never"` the call fails; a server the user allowed is called as the cassette shows. (Only
+/// servers the user allowed get this far: [`check_app_server`] refused the others.)
+pub(crate) fn tool_approvals(overrides: &[String]) -> Vec<String> {
+    let mut servers: Vec<String> = Vec::new();
+    let mut decided: Vec<String> = Vec::new();
+    for setting in overrides {
+        let (key, _) = setting.split_once('=').unwrap_or((setting, ""));
+        let keys = key_segments(key);
+        let (Some("mcp_servers"), Some(server)) = (keys.first().map(String::as_str), keys.get(1))
+        else {
+            continue;
+        };
+        if keys
+            .get(2)
+            .is_some_and(|k| k == "default_tools_approval_mode")
+        {
+            decided.push(server.clone());
+        }
+        let bare = server
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if bare && !servers.contains(server) {
+            servers.push(server.clone());
+        }
+    }
+    servers
+        .into_iter()
+        .filter(|server| !decided.contains(server))
+        .map(|server| format!("mcp_servers.{server}.default_tools_approval_mode=\"approve\""))
+        .collect()
+}
+
 /// Checks one `-c key=value` override.
 fn check_override(line: usize, setting: &str, allowed: &[String]) -> Result<(), Refusal> {
     let (key, value) = setting.split_once('=').unwrap_or((setting, ""));

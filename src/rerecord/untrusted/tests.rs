@@ -201,3 +201,18 @@ fn exec_flags_that_leave_the_sandbox_are_refused() {
         Ok(())
     );
 }
+
+#[test]
+fn allowed_servers_get_their_tools_approved_unless_the_cassette_says() {
+    let overrides = names(&[
+        "mcp_servers.echo.command=\"python3\"",
+        "mcp_servers.echo.args=[\"x\"]",
+        "mcp_servers.docs.command=\"npx\"",
+        "mcp_servers.docs.default_tools_approval_mode=\"prompt\"",
+        "model=\"m\"",
+    ]);
+    assert_eq!(
+        tool_approvals(&overrides),
+        ["mcp_servers.echo.default_tools_approval_mode=\"approve\""]
+    );
+}
