@@ -46,7 +46,7 @@ impl UpgradeCodex {
             &version,
             &self.dir,
             &self.allow_mcp_servers,
-            &mut |line| super::print_err(line),
+            &mut super::print_err,
         )
         .await?;
         super::print_out(&report.to_string())

@@ -32,10 +32,10 @@ impl Verify {
                 }
             },
             Err(_) => {
-                super::print_err(&format!(
+                super::print_err(
                     "note: no Codex binary found, so the protocol schema check is skipped \
-                     (`prompt-diary install-codex` enables it)"
-                ));
+                     (`prompt-diary install-codex` enables it)",
+                );
                 None
             }
         };
