@@ -11,10 +11,13 @@
 //!   providers, profiles, ...): only settings known to be harmless pass
 //!   ([`SAFE_SETTINGS`], a workspace-write or read-only sandbox without network);
 //! - a client that asks for full access or another working directory (`thread/start`'s `sandbox`,
-//!   `cwd` and `config`, `turn/start`'s `sandboxPolicy`), routes approvals to a reviewer model,
-//!   accepts an approval (an accepted command may run again outside the sandbox), or sends a
-//!   request other than the session's own (`command/exec`, `fs/writeFile`, `config/value/write`,
-//!   ...: [`CLIENT_METHODS`] pass);
+//!   `cwd` and `config`, `turn/start`'s `sandboxPolicy`), accepts an approval (an accepted
+//!   command may run again outside the sandbox), or sends a request other than the session's own
+//!   (`command/exec`, `fs/writeFile`, `config/value/write`, ...: [`CLIENT_METHODS`] pass);
+//! - a file change or `apply_patch` command outside the workspace (`patches.rs`): Codex applies
+//!   patches itself, and one outside asks for approval, which a reviewer model may give
+//!   (`approvalsReviewer: "auto_review"`, the Python SDK's default, passes: under the sandbox
+//!   nothing else the scripted model can do asks for approval);
 //! - `codex exec` flags that do the same (`--dangerously-bypass-approvals-and-sandbox`,
 //!   `--sandbox danger-full-access`, `--cd`/`--add-dir` elsewhere than the workspace, an `-o`
 //!   file other than the re-recording's own, `--remote`, `--profile`, ...).
@@ -23,7 +26,8 @@ use serde_json::Value;
 
 use crate::cassette::{Cassette, Entry, ExecCassette, WORKSPACE};
 
-/// The first key of a `-c` setting a cassette may pass on as it is.
+/// The first key of a `-c` setting a cassette may pass on as it is. (`features` is not one: a
+/// feature such as Codex's network proxy could open what the sandbox closes.)
 const SAFE_SETTINGS: &[&str] = &[
     "model",
     "model_reasoning_effort",
@@ -37,7 +41,6 @@ const SAFE_SETTINGS: &[&str] = &[
     "service_tier",
     "web_search",
     "tools",
-    "features",
     "developer_instructions",
     "instructions",
     "base_instructions",
@@ -127,8 +130,10 @@ pub(crate) fn check_app_server(cassette: &Cassette, allowed: &[String]) -> Resul
         check_override(1, setting, allowed)?;
     }
     for (line, entry) in &cassette.entries {
-        if let Entry::C2s { msg, .. } = entry {
-            check_client_message(*line, msg, allowed)?;
+        match entry {
+            Entry::C2s { msg, .. } => check_client_message(*line, msg, allowed)?,
+            Entry::S2c { msg, .. } => patches::check_item(*line, msg)?,
+            Entry::Effects { .. } | Entry::Exit { .. } => {}
         }
     }
     Ok(())
@@ -226,7 +231,7 @@ fn check_setting(
         ("sandbox_workspace_write", _) => {
             unsafe_setting("network access or more writable folders for the sandbox")
         }
-        ("approvals_reviewer", None) if value == "user" => Ok(()),
+        ("approvals_reviewer", None) => Ok(()),
         (key, _) if SAFE_SETTINGS.contains(&key) => Ok(()),
         _ => unsafe_setting(
             "not one re-recording passes on: it could start a process, write outside the \
@@ -295,15 +300,6 @@ fn check_client_message(line: usize, msg: &Value, allowed: &[String]) -> Result<
     }
     if let Some(policy) = params.get("sandboxPolicy").filter(|p| !p.is_null()) {
         check_sandbox_policy(line, method, policy)?;
-    }
-    match params.get("approvalsReviewer").and_then(Value::as_str) {
-        None | Some("user") => {}
-        Some(other) => {
-            return refuse(format!(
-                "`{method}` with approvals reviewed by `{other}` (it could approve a command \
-                 out of the sandbox)"
-            ));
-        }
     }
     if let Some(config) = params.get("config").and_then(Value::as_object) {
         for (keys, value) in flatten(config) {
@@ -432,6 +428,7 @@ fn check_exec_args(line: usize, args: &[String], allowed: &[String]) -> Result<(
                 return refuse(format!("`{flag} {value}`: a file of the user's"));
             }
             "--dangerously-bypass-approvals-and-sandbox"
+            | "--enable"
             | "--yolo"
             | "--dangerously-bypass-hook-trust"
             | "--approve-for-me"
@@ -469,5 +466,6 @@ fn split_flag(arg: &str) -> (&str, Option<&str>) {
     }
 }
 
+mod patches;
 #[cfg(test)]
 mod tests;

@@ -52,7 +52,6 @@ fn settings_pass_only_when_known_to_be_harmless() {
         "model_reasoning_effort=\"high\"",
         "sandbox_mode=\"workspace-write\"",
         "sandbox_workspace_write.network_access=false",
-        "features.web_search_request=true",
         "mcp_servers.docs.command=\"npx\"",
         "mcp_servers.\"docs\".args=[\"-y\"]",
     ] {
@@ -67,6 +66,7 @@ fn settings_pass_only_when_known_to_be_harmless() {
         "log_dir=\"/home/me\"",
         "model_provider=\"openai\"",
         "mcp_servers={x={command=\"sh\"}}",
+        "features.network_proxy=true",
     ] {
         is_unsafe(check_override(1, refused, &allowed));
     }
@@ -84,6 +84,7 @@ fn a_client_that_asks_for_more_than_the_sandbox_is_refused() {
         json!({"id": "{{req:2}}", "result": {"decision": "decline"}}),
         json!({"id": "{{req:3}}", "result": {"permissions": {}}}),
         json!({"method": "initialized"}),
+        json!({"method": "thread/start", "params": {"approvalPolicy": "on-request", "approvalsReviewer": "auto_review"}}),
     ];
     for msg in &ok {
         assert_eq!(check_client_message(1, msg, &[]), Ok(()), "{msg}");
@@ -108,10 +109,6 @@ fn a_client_that_asks_for_more_than_the_sandbox_is_refused() {
         (
             json!({"method": "turn/start", "params": {"sandboxPolicy": {"type": "workspaceWrite", "networkAccess": true}}}),
             "sandbox policy",
-        ),
-        (
-            json!({"method": "thread/start", "params": {"approvalsReviewer": "auto_review"}}),
-            "reviewed",
         ),
         (
             json!({"method": "thread/start", "params": {"config": {"notify": ["sh"]}}}),
@@ -215,4 +212,42 @@ fn allowed_servers_get_their_tools_approved_unless_the_cassette_says() {
         tool_approvals(&overrides),
         ["mcp_servers.echo.default_tools_approval_mode=\"approve\""]
     );
+}
+
+#[test]
+fn patches_outside_the_workspace_are_refused() {
+    let change = |path: &str, moved: Option<&str>| {
+        json!({"method": "item/completed", "params": {"item": {"type": "fileChange",
+            "changes": [{"path": path, "kind": {"type": "update", "move_path": moved}}]}}})
+    };
+    let command = |cmd: &str| {
+        json!({"method": "item/started", "params": {"item": {"type": "commandExecution",
+            "command": cmd}}})
+    };
+    let patch = |path: &str| {
+        format!(
+            "/bin/bash -c \"apply_patch <<'EOF'\n*** Begin Patch\n*** Add File: {path}\n+x\n*** End Patch\nEOF\""
+        )
+    };
+    for fine in [
+        change("{{workspace}}/a.md", Some("{{workspace}}/docs/c.md")),
+        command(&patch("notes/a.md")),
+        command(&patch("{{workspace}}/a.md")),
+        command("/bin/bash -c \"printf x > a.md\""),
+    ] {
+        assert_eq!(patches::check_item(3, &fine), Ok(()), "{fine}");
+    }
+    for refused in [
+        change("/home/me/.bashrc", None),
+        change("{{workspace}}/a.md", Some("{{workspace}}/../b.md")),
+        command(&patch("/home/me/.bashrc")),
+        command(&patch("../../b.md")),
+        command("/bin/bash -c \"cd /home/me && apply_patch <<'EOF'\n*** Add File: a\n\""),
+    ] {
+        let what = is_unsafe(patches::check_item(3, &refused));
+        assert!(
+            what.contains("outside") || what.contains("after another"),
+            "{what}"
+        );
+    }
 }
