@@ -169,7 +169,7 @@ async fn a_literal_template_in_an_app_server_prompt_and_reply_re_records_unchang
     let recorded = std::fs::read_to_string(&cassette).unwrap();
     keeps_the_literal_escaped(&recorded);
 
-    let outcome = rerecord_cassette(&cassette, &bin)
+    let outcome = rerecord_cassette(&cassette, &bin, &[])
         .await
         .unwrap_or_else(|err| panic!("{err}"));
     assert_eq!(outcome, WriteOutcome::Unchanged(cassette.clone()));
@@ -193,7 +193,7 @@ async fn a_literal_template_in_an_app_server_prompt_and_reply_re_records_unchang
     );
 
     let Some(other) = other else { return };
-    let outcome = rerecord_cassette(&cassette, &other)
+    let outcome = rerecord_cassette(&cassette, &other, &[])
         .await
         .unwrap_or_else(|err| panic!("on Codex {OTHER_CODEX}: {err}"));
     assert!(

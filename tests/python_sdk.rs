@@ -173,7 +173,7 @@ async fn a_python_sdk_cassette_rerecords_on_another_codex_and_replays_through_th
     assert_eq!(code, 0, "recording failed: {live}\n{stderr}");
     codex.model.shutdown().await;
 
-    let outcome = rerecord_cassette(&cassette, &other)
+    let outcome = rerecord_cassette(&cassette, &other, &[])
         .await
         .unwrap_or_else(|err| panic!("re-recording on Codex {OTHER_CODEX} failed: {err}"));
     let WriteOutcome::Pending { pending, .. } = outcome else {

@@ -67,7 +67,14 @@ fn upgrading_a_copy_recorded_on_the_old_pin_reads_unchanged_in_what_the_agent_di
     let folder_arg = folder.to_str().unwrap();
 
     // The copy, recorded on the old pin.
-    let mut rerecord = vec!["rerecord", "--codex-bin", old.to_str().unwrap()];
+    // `mcp_tool_call` starts the fixtures' `echo` server, which runs only when named.
+    let mut rerecord = vec![
+        "rerecord",
+        "--allow-mcp-server",
+        "echo",
+        "--codex-bin",
+        old.to_str().unwrap(),
+    ];
     let paths: Vec<String> = names
         .iter()
         .map(|n| folder.join(format!("{n}.jsonl")).display().to_string())
@@ -81,7 +88,14 @@ fn upgrading_a_copy_recorded_on_the_old_pin_reads_unchanged_in_what_the_agent_di
     }
 
     // The upgrade, as a user runs it.
-    let upgrade = run(&["upgrade-codex", "--to", PINNED_CODEX_VERSION, folder_arg]);
+    let upgrade = run(&[
+        "upgrade-codex",
+        "--to",
+        PINNED_CODEX_VERSION,
+        "--allow-mcp-server",
+        "echo",
+        folder_arg,
+    ]);
     let report = String::from_utf8_lossy(&upgrade.stdout).into_owned();
     for name in &names {
         assert!(

@@ -219,13 +219,13 @@ async fn a_codex_dying_mid_turn_fails_its_cassettes_and_the_folder_goes_on() {
 
     // In this process, as a library user calls it: a typed error, no panic.
     let dying = folder.join("structured_output_turn.jsonl");
-    let err = rerecord_cassette(&dying, &codex).await.unwrap_err();
+    let err = rerecord_cassette(&dying, &codex, &[]).await.unwrap_err();
     assert!(
         matches!(&err, RerecordError::Diverged { path, .. } if *path == dying),
         "{err:?}"
     );
     let exec = folder.join("zz_exec_dies.jsonl");
-    let err = rerecord_cassette(&exec, &codex).await.unwrap_err();
+    let err = rerecord_cassette(&exec, &codex, &[]).await.unwrap_err();
     assert!(
         matches!(&err, RerecordError::ClientSide { path, line: 2, .. } if *path == exec),
         "{err:?}"

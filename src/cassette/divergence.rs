@@ -135,6 +135,9 @@ impl Divergence {
             report,
             "  if the change is intended, re-record with: {record_command}"
         );
+        // The report reaches terminals (the stand-in's stderr, a test's failure): its text is the
+        // cassette's, so control characters are shown escaped.
+        let report = super::escape_controls(&report).into_owned();
         Self {
             cassette: at.path.clone(),
             line: at.line,
@@ -203,6 +206,7 @@ impl UnusedInteractions {
             report,
             "  the code under test did less than when the cassette was recorded; if that is intended, re-record with: {record_command}"
         );
+        let report = super::escape_controls(&report).into_owned();
         Self {
             cassette: path.to_owned(),
             leftovers: leftovers

@@ -11,6 +11,11 @@ use sha2::{Digest, Sha256};
 pub(super) const TEXT_CAP: usize = 64 * 1024;
 /// At most this many files are looked at in one workspace.
 pub(super) const MAX_FILES: usize = 10_000;
+/// The longest path the platform takes, in bytes, its terminating NUL excluded (Linux's
+/// `PATH_MAX` is 4096 with the NUL).
+const PATH_MAX: usize = 4095;
+/// The longest name of one path component, in bytes (Linux's `NAME_MAX`).
+const NAME_MAX: usize = 255;
 
 /// One file's state in a snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,7 +181,8 @@ impl Snapshot {
 }
 
 /// Checks that `path` is a plain relative path: not empty, not absolute, no `.` or `..`, no NUL
-/// or backslash.
+/// or backslash, and within the platform's limits (4095 bytes whole, 255 bytes a component), so
+/// a cassette that names one the file system would refuse fails when it loads, with its line.
 pub(super) fn check_path(path: &str) -> Result<(), EffectError> {
     let unsafe_path = |reason| EffectError::UnsafePath {
         path: path.to_owned(),
@@ -188,8 +194,18 @@ pub(super) fn check_path(path: &str) -> Result<(), EffectError> {
     if path.contains('\0') || path.contains('\\') {
         return Err(unsafe_path("the path contains a NUL or a backslash"));
     }
+    if path.len() > PATH_MAX {
+        return Err(unsafe_path(
+            "the path is longer than the platform allows (4095 bytes)",
+        ));
+    }
     for component in Path::new(path).components() {
         match component {
+            Component::Normal(name) if name.len() > NAME_MAX => {
+                return Err(unsafe_path(
+                    "a folder or file name in it is longer than the platform allows (255 bytes)",
+                ));
+            }
             Component::Normal(_) => {}
             Component::CurDir => return Err(unsafe_path("the path contains `.`")),
             Component::ParentDir => return Err(unsafe_path("the path contains `..`")),
@@ -201,10 +217,19 @@ pub(super) fn check_path(path: &str) -> Result<(), EffectError> {
     Ok(())
 }
 
-/// Checks that `path` is a plain relative path and joins it to `root`.
+/// Checks that `path` is a plain relative path and joins it to `root`; the joined path must be
+/// within the platform's limit too.
 pub(super) fn safe_join(root: &Path, path: &str) -> Result<PathBuf, EffectError> {
     check_path(path)?;
-    Ok(root.join(path))
+    let joined = root.join(path);
+    if joined.as_os_str().len() > PATH_MAX {
+        return Err(EffectError::UnsafePath {
+            path: path.to_owned(),
+            reason: "inside the replay working directory it is longer than the platform allows \
+                     (4095 bytes); replay in a folder with a shorter path",
+        });
+    }
+    Ok(joined)
 }
 
 /// Refuses a path that passes through (or ends at) a symbolic link already in the workspace: a
@@ -245,12 +270,7 @@ pub(crate) fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> 
             source,
         };
         match effect {
-            Effect::Write { text, .. } => {
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent).map_err(io)?;
-                }
-                std::fs::write(&target, text).map_err(io)?;
-            }
+            Effect::Write { text, .. } => write_by_rename(&target, text).map_err(io)?,
             Effect::Hashed { path, len, .. } => {
                 tracing::warn!(
                     "{path} ({len} bytes) was recorded by hash only; replay cannot recreate it"
@@ -262,6 +282,29 @@ pub(crate) fn apply(root: &Path, effects: &[Effect]) -> Result<(), EffectError> 
             },
         }
     }
+    Ok(())
+}
+
+/// Writes `text` to `target` through a temporary file in the same folder renamed over it: the
+/// name is replaced, so a hard link at `target` (whose other name may be outside the workspace)
+/// keeps its old content instead of being written through. On Unix the file keeps the
+/// permissions of the one it replaces; a new one gets what `std::fs::write` would give it.
+fn write_by_rename(target: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let parent = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".prompt-diary-effect-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode =
+            std::fs::symlink_metadata(target).map_or(0o666, |meta| meta.permissions().mode());
+        builder.permissions(std::fs::Permissions::from_mode(mode & 0o777));
+    }
+    let mut temp = builder.tempfile_in(parent)?;
+    temp.write_all(text.as_bytes())?;
+    temp.persist(target).map_err(|err| err.error)?;
     Ok(())
 }
 
@@ -299,6 +342,46 @@ mod tests {
             "hello"
         );
         assert!(!replay.path().join("gone.md").exists());
+    }
+
+    #[test]
+    fn paths_past_the_platform_limits_are_refused() {
+        let long_name = "n".repeat(256);
+        let deep = vec!["d".repeat(255); 40].join("/");
+        for (path, reason) in [
+            (long_name.as_str(), "255 bytes"),
+            (deep.as_str(), "4095 bytes"),
+        ] {
+            let err = check_path(path).unwrap_err().to_string();
+            assert!(err.contains(reason), "{err}");
+        }
+        assert!(check_path(&"n".repeat(255)).is_ok());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_link_in_the_workspace_is_replaced_not_written_through() {
+        let outside = tempfile::tempdir().unwrap();
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret.md"), "keep me").unwrap();
+        std::fs::hard_link(
+            outside.path().join("secret.md"),
+            root.path().join("notes.md"),
+        )
+        .unwrap();
+        let effects = vec![Effect::Write {
+            path: "notes.md".into(),
+            text: "recorded".into(),
+        }];
+        apply(root.path(), &effects).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(outside.path().join("secret.md")).unwrap(),
+            "keep me"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("notes.md")).unwrap(),
+            "recorded"
+        );
     }
 
     #[test]

@@ -21,6 +21,8 @@
 //! - [`Divergence`], [`UnusedInteractions`], [`ReplayError`], [`CassetteError`], [`EffectError`]:
 //!   what can go wrong, typed, each saying what to do.
 //! - [`Timeline`]: a cassette read as a story (`prompt-diary inspect`).
+//! - `escape_controls` (crate-private): a cassette's text made safe for a terminal (control
+//!   characters shown as `\u{1b}`), used by every report and by the command line's printers.
 //! - [`write_cassette`]: atomic writes; a re-recording that differs waits beside the cassette as
 //!   `<name>.jsonl.new` (`prompt-diary review` reads it by meaning, `accept` takes it;
 //!   `prompt-diary verify` checks a folder).
@@ -39,6 +41,7 @@ mod mode;
 pub(crate) mod normalize;
 mod pending;
 pub(crate) mod redact_stream;
+mod terminal;
 mod verify;
 mod write;
 
@@ -73,6 +76,7 @@ pub use mode::{CassetteMode, CassetteSettings};
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
 pub(crate) use pending::{PendingRecording, list_pending};
+pub(crate) use terminal::escape_controls;
 pub(crate) use verify::{Expectations, verify_dir};
 pub use write::{WriteOutcome, write_cassette};
 pub(crate) use write::{pending_path, write_atomic};

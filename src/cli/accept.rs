@@ -38,18 +38,18 @@ impl Accept {
             );
         }
         if pending.is_empty() {
-            println!("no pending re-recordings in {}", dir.display());
+            super::print_line(&format!("no pending re-recordings in {}", dir.display()))?;
         }
         for item in pending {
             if !targets.is_empty() && !targets.contains(&item.name()) {
                 continue;
             }
             item.accept()?;
-            println!(
+            super::print_line(&format!(
                 "accepted {}: {} now holds the re-recording",
                 item.name(),
                 item.committed.display()
-            );
+            ))?;
         }
         Ok(())
     }

@@ -2,6 +2,8 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::cassette::escape_controls;
+
 /// prompt-diary: run Codex behind a neutral port, and record/replay its traffic.
 #[derive(Debug, Parser)]
 #[command(name = "prompt-diary", version, about)]
@@ -61,10 +63,18 @@ pub enum Command {
     Demo(super::demo::Demo),
 }
 
-/// Runs a parsed command line.
+/// Runs a parsed command line. An error comes back with its whole chain in one message whose
+/// control characters are escaped like everything the command line prints (its text may be a
+/// cassette's: a divergence report, a path).
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.verbose);
-    match cli.command {
+    dispatch(cli.command)
+        .map_err(|err| anyhow::anyhow!(escape_controls(&format!("{err:#}")).into_owned()))
+}
+
+/// Hands `command` to its file's `run`.
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::InstallCodex(args) => args.run(),
         Command::InstallStandIn(args) => args.run(),
         Command::Record(args) => runtime()?.block_on(args.run()),
@@ -97,14 +107,33 @@ fn init_logging(verbose: bool) {
         .try_init();
 }
 
-/// Writes `text` to stdout; a closed pipe (`prompt-diary review | head`) is not an error.
+/// Writes `text` to stdout with its control characters other than newline and tab escaped
+/// (`\u{1b}`: a cassette's text must not drive the terminal); a closed pipe (`prompt-diary review
+/// | head`) is not an error. The command line prints through this and [`print_err`] only
+/// (`tests/untrusted.rs` holds `src/cli/` to it).
 pub(super) fn print_out(text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    match out
+        .write_all(escape_controls(text).as_bytes())
+        .and_then(|()| out.flush())
+    {
         Err(err) if err.kind() != std::io::ErrorKind::BrokenPipe => Err(err.into()),
         _ => Ok(()),
     }
+}
+
+/// [`print_out`] of `text` and a newline.
+pub(super) fn print_line(text: &str) -> anyhow::Result<()> {
+    print_out(&format!("{text}\n"))
+}
+
+/// Writes `text` and a newline to stderr, escaped as [`print_out`] does; a failed write is
+/// ignored (stderr is where failures would be said).
+pub(super) fn print_err(text: &str) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", escape_controls(text));
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

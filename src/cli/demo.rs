@@ -30,22 +30,24 @@ impl Demo {
         let codex_bin = match resolve_codex_bin(None) {
             Ok((path, _)) => path,
             Err(_) => {
-                eprintln!(
+                super::print_err(&format!(
                     "Codex {PINNED_CODEX_VERSION} is not installed; installing it into {} with npm (once) ...",
                     root.join(".prompt-diary").display()
-                );
-                install_codex(&root, PINNED_CODEX_VERSION, |line| eprintln!("  {line}"))?
+                ));
+                install_codex(&root, PINNED_CODEX_VERSION, |line| {
+                    super::print_err(&format!("  {line}"))
+                })?
             }
         };
-        eprintln!(
+        super::print_err(&format!(
             "[1/2] live: the diary workflow (outline -> draft -> review -> render, 2 entries at once)\n      on {} with the scripted local model, recording ...",
             codex_bin.display()
-        );
+        ));
         let live = demo_live(&codex_bin, &out).await?;
-        eprintln!(
+        super::print_err(&format!(
             "[2/2] replay: the same workflow from {}, offline ...",
             demo_cassette(&out).display()
-        );
+        ));
         let replay = demo_replay(&out).await.context(
             "replaying the demo's own recording failed; this is a bug, please report it with the output above",
         )?;

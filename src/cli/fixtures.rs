@@ -40,7 +40,10 @@ impl RecordFixtures {
             overwrite: self.overwrite,
             check: self.check,
         };
-        let report = rerecord(&root, &codex_bin, &request, &mut |line| eprintln!("{line}")).await?;
+        let report = rerecord(&root, &codex_bin, &request, &mut |line| {
+            super::print_err(line)
+        })
+        .await?;
         let drifted = report.drifted();
         if !drifted.is_empty() {
             bail!(

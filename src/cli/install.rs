@@ -25,8 +25,8 @@ impl InstallCodex {
             Some(dir) => dir,
             None => project_root(&std::env::current_dir()?),
         };
-        let bin = install_codex(&root, &self.version, |line| eprintln!("{line}"))?;
-        println!("{}", bin.display());
+        let bin = install_codex(&root, &self.version, super::print_err)?;
+        super::print_line(&bin.display().to_string())?;
         Ok(())
     }
 }

@@ -35,5 +35,5 @@ mod upgrade;
 mod verify;
 mod view;
 
-use app::print_out;
 pub use app::{Cli, Command, run};
+use app::{print_err, print_line, print_out};

@@ -56,7 +56,7 @@ pub struct Record {
 impl Record {
     /// Records; progress per turn on stderr, the outcome on stdout.
     pub async fn run(self) -> anyhow::Result<()> {
-        let progress: Progress = Arc::new(|line: &str| eprintln!("  {line}"));
+        let progress: Progress = Arc::new(|line: &str| super::print_err(&format!("  {line}")));
         let (written, outcomes) = match (&self.script, &self.prompt) {
             (Some(script), _) => self.scripted(script, progress).await?,
             (None, Some(prompt)) => self.live(prompt, progress).await?,
@@ -68,18 +68,21 @@ impl Record {
             .filter(|t| !matches!(t, crate::rerecord::driver::TurnOutcome::Ok(_)))
             .count();
         if failed > 0 {
-            eprintln!("note: {failed} turn(s) ended with an error; the cassette records them");
+            super::print_err(&format!(
+                "note: {failed} turn(s) ended with an error; the cassette records them"
+            ));
         }
         match written {
-            WriteOutcome::Written(path) => println!("wrote {}", path.display()),
-            WriteOutcome::Unchanged(path) => {
-                println!("unchanged {} (the recording is the same)", path.display())
-            }
-            WriteOutcome::Pending { pending, .. } => println!(
+            WriteOutcome::Written(path) => super::print_line(&format!("wrote {}", path.display()))?,
+            WriteOutcome::Unchanged(path) => super::print_line(&format!(
+                "unchanged {} (the recording is the same)",
+                path.display()
+            ))?,
+            WriteOutcome::Pending { pending, .. } => super::print_line(&format!(
                 "CHANGED: the new recording is {}; review it with `prompt-diary review {}`",
                 pending.display(),
                 parent_of(&self.out).display()
-            ),
+            ))?,
         }
         Ok(())
     }
@@ -104,12 +107,12 @@ impl Record {
         let (codex_bin, _) = resolve_codex_bin(None)?;
         let workspaces = workspaces_in(&self.workspace, fixture.client.runners.len())
             .with_context(|| format!("creating the workspace {}", self.workspace.display()))?;
-        eprintln!(
+        super::print_err(&format!(
             "recording {} with {} and the scripted model into {} ...",
             fixture.name,
             codex_bin.display(),
             self.out.display()
-        );
+        ));
         let recorded = fixture
             .record_in(&codex_bin, &self.out, self.overwrite, &workspaces, progress)
             .await
@@ -127,10 +130,10 @@ impl Record {
         recording.model = self.model.clone();
         recording.approval_mode = self.approval_mode.clone();
         recording.sandbox = self.sandbox.clone();
-        eprintln!(
+        super::print_err(&format!(
             "recording one live turn with your Codex configuration into {} ...",
             self.out.display()
-        );
+        ));
         let recorded = record_prompt(
             CodexBackendConfig::default(),
             &recording,

@@ -28,8 +28,11 @@ pub struct Replay {
 impl Replay {
     /// Replays; prints the turn results to stdout, progress and any divergence report to stderr.
     pub async fn run(self) -> anyhow::Result<()> {
-        let progress = Arc::new(|line: &str| eprintln!("  {line}"));
-        eprintln!("replaying {} (offline) ...", self.cassette.display());
+        let progress = Arc::new(|line: &str| super::print_err(&format!("  {line}")));
+        super::print_err(&format!(
+            "replaying {} (offline) ...",
+            self.cassette.display()
+        ));
         let options = ReplayOptions {
             turn_timeout_secs: self.turn_timeout_secs,
             progress,
@@ -48,7 +51,7 @@ impl Replay {
                 if let (Some(out), Some(divergence)) = (&self.html, divergence) {
                     let cassette = Cassette::load(&self.cassette, "")?;
                     write_atomic(out, &crate::view::render_divergence(&cassette, &divergence))?;
-                    eprintln!("divergence page: {}", out.display());
+                    super::print_err(&format!("divergence page: {}", out.display()));
                 }
                 bail!("{report}")
             }

@@ -8,8 +8,8 @@ use anyhow::bail;
 use clap::Args;
 
 use crate::codex_bin::resolve_codex_bin;
-use crate::rerecord::RerecordSummary;
 use crate::rerecord::upgrade::{Rerecorded, cassettes_in, rerecord_each};
+use crate::rerecord::{RerecordSummary, SANDBOX_NOTICE};
 
 /// Arguments of `rerecord`.
 #[derive(Debug, Args)]
@@ -20,10 +20,16 @@ pub struct Rerecord {
     /// The Codex binary to record with (default: the pinned one, resolved as usual).
     #[arg(long)]
     codex_bin: Option<PathBuf>,
+    /// Start the MCP server NAME where a cassette configures one (repeatable). A cassette may
+    /// come from anyone, so a server it names (a process outside the sandbox) is refused
+    /// unless allowed here; read what it starts with `prompt-diary inspect` first.
+    #[arg(long = "allow-mcp-server", value_name = "NAME")]
+    allow_mcp_servers: Vec<String>,
 }
 
 impl Rerecord {
-    /// Re-records each cassette; one summary line each; fails if any could not be re-recorded.
+    /// Re-records each cassette; says once on stderr that their commands run again in Codex's
+    /// sandbox, then one summary line each; fails if any could not be re-recorded.
     pub async fn run(self) -> anyhow::Result<()> {
         let (codex_bin, _) = resolve_codex_bin(self.codex_bin.as_deref())?;
         let mut paths = Vec::new();
@@ -34,10 +40,23 @@ impl Rerecord {
                 paths.push(path);
             }
         }
+        super::print_err(SANDBOX_NOTICE);
+        let mut printed = Ok(());
         let mut print = |(path, outcome): &Rerecorded| {
-            println!("{}: {}", path.display(), RerecordSummary(outcome));
+            let line = format!("{}: {}", path.display(), RerecordSummary(outcome));
+            if printed.is_ok() {
+                printed = super::print_line(&line);
+            }
         };
-        let outcomes = rerecord_each(&paths, &codex_bin, &mut |_| {}, &mut print).await;
+        let outcomes = rerecord_each(
+            &paths,
+            &codex_bin,
+            &self.allow_mcp_servers,
+            &mut |_| {},
+            &mut print,
+        )
+        .await;
+        printed?;
         let failed = outcomes.iter().filter(|(_, o)| o.is_err()).count();
         if failed > 0 {
             bail!("{failed} cassette(s) could not be re-recorded offline (see above)");

@@ -52,7 +52,10 @@ impl Review {
             (self.dir.clone(), list_pending(&self.dir)?)
         };
         if pending.is_empty() {
-            println!("no pending re-recordings in {}", self.dir.display());
+            super::print_line(&format!(
+                "no pending re-recordings in {}",
+                self.dir.display()
+            ))?;
             return Ok(());
         }
         let mut text = String::new();

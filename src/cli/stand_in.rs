@@ -24,14 +24,14 @@ impl InstallStandIn {
             None => stand_in_beside(&std::env::current_exe()?),
         };
         let link = install_stand_in(&self.dir, &stand_in)?;
-        println!("{}", link.display());
-        eprintln!(
+        super::print_line(&link.display().to_string())?;
+        super::print_err(&format!(
             "`codex` in {dir} is the prompt-diary stand-in now. Put it first on PATH \
              (export PATH=\"{dir}:$PATH\"), set PROMPT_DIARY_CASSETTE (and \
              PROMPT_DIARY_CASSETTE_MODE=record with PROMPT_DIARY_CODEX_BIN naming the real Codex \
              to record)",
             dir = self.dir.display()
-        );
+        ));
         Ok(())
     }
 }

@@ -18,6 +18,11 @@ pub struct UpgradeCodex {
     /// Accept the pending re-recordings in DIR and move the pin (after `review`).
     #[arg(long)]
     accept: bool,
+    /// Start the MCP server NAME where a cassette configures one (repeatable). A cassette may
+    /// come from anyone, so a server it names (a process outside the sandbox) is refused
+    /// unless allowed here; read what it starts with `prompt-diary inspect` first.
+    #[arg(long = "allow-mcp-server", value_name = "NAME")]
+    allow_mcp_servers: Vec<String>,
     /// The folder of cassettes to re-record.
     #[arg(default_value = "cassettes")]
     dir: PathBuf,
@@ -30,14 +35,20 @@ impl UpgradeCodex {
         let version = resolve_version(&self.to)?;
         if self.accept {
             let accepted = accept_upgrade(&root, &version, &self.dir)?;
-            println!(
+            super::print_line(&format!(
                 "accepted {accepted} re-recording(s) in {} and pinned Codex {version} (rebuild: `cargo build`)",
                 self.dir.display()
-            );
+            ))?;
             return Ok(());
         }
-        let report =
-            upgrade_codex(&root, &version, &self.dir, &mut |line| eprintln!("{line}")).await?;
+        let report = upgrade_codex(
+            &root,
+            &version,
+            &self.dir,
+            &self.allow_mcp_servers,
+            &mut super::print_err,
+        )
+        .await?;
         super::print_out(&report.to_string())
     }
 }

@@ -24,17 +24,17 @@ impl Verify {
             Ok((bin, _)) => match schema_fingerprint(&bin) {
                 Some(fingerprint) => Some((fingerprint, bin)),
                 None => {
-                    eprintln!(
+                    super::print_err(&format!(
                         "note: {} did not produce a protocol schema; the schema check is skipped",
                         bin.display()
-                    );
+                    ));
                     None
                 }
             },
             Err(_) => {
-                eprintln!(
+                super::print_err(
                     "note: no Codex binary found, so the protocol schema check is skipped \
-                     (`prompt-diary install-codex` enables it)"
+                     (`prompt-diary install-codex` enables it)",
                 );
                 None
             }
@@ -45,14 +45,14 @@ impl Verify {
         };
         let report = verify_dir(&self.dir, &expect)?;
         for problem in &report.problems {
-            eprintln!("{problem}\n");
+            super::print_err(&format!("{problem}\n"));
         }
         for pending in &report.pending {
-            println!(
+            super::print_line(&format!(
                 "pending re-recording: {} (see it with `prompt-diary review {}`)",
                 pending.pending.display(),
                 self.dir.display()
-            );
+            ))?;
         }
         if !report.ok() {
             bail!(
@@ -67,7 +67,7 @@ impl Verify {
                 self.dir.display()
             );
         }
-        println!(
+        super::print_line(&format!(
             "verified {} cassette(s) in {}: format, secrets, Codex {PINNED_CODEX_VERSION}{}",
             report.checked.len(),
             self.dir.display(),
@@ -76,7 +76,7 @@ impl Verify {
             } else {
                 ""
             }
-        );
+        ))?;
         Ok(())
     }
 }

@@ -49,9 +49,9 @@ fn open(page: &Path) {
         .is_ok_and(|s| s.success());
     if !opened {
         let shown = std::path::absolute(page).unwrap_or_else(|_| page.to_owned());
-        eprintln!(
+        super::print_err(&format!(
             "could not open it with xdg-open; open this file in a browser: {}",
             shown.display()
-        );
+        ));
     }
 }

@@ -4,7 +4,9 @@
 //! 1. the explicit path (the adapter's `CodexBackendConfig::codex_bin`);
 //! 2. the `PROMPT_DIARY_CODEX_BIN` environment variable;
 //! 3. the project-local pinned install (`prompt-diary install-codex`), found under
-//!    `.prompt-diary/codex/<version>/` in the current directory or one of its ancestors;
+//!    `.prompt-diary/codex/<version>/` at the project's root only (`project_roots`: the nearest
+//!    folder holding `Cargo.toml` or `.git`, and in a Cargo workspace the ones above it up to the
+//!    repository's root), never in any other ancestor folder, where anyone could have planted one;
 //! 4. `codex` on `PATH`.
 
 use std::fmt::Write as _;
@@ -72,11 +74,34 @@ pub(crate) fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
     })
 }
 
-/// The project-local pinned binary, searched from `start` up through its ancestors.
+/// The project-local pinned binary for a command run in `start`: the install at the project's
+/// root (`project_roots`, nearest first). An install in any other ancestor folder is never
+/// looked at: a folder above the project (a shared `/tmp`, a home folder) may hold a planted one.
 pub(crate) fn find_local_install(start: &Path, version: &str) -> Option<PathBuf> {
-    start
-        .ancestors()
+    project_roots(start)
+        .iter()
         .find_map(|dir| binary_in_install(&install_dir(dir, version)))
+}
+
+/// The folders a project-local install may live in for a command run in `start`, nearest first:
+/// each ancestor holding `Cargo.toml` or `.git`, up to and including the first one holding `.git`
+/// (the repository's root bounds the project; a Cargo workspace member's install is the
+/// workspace root's); `start` itself when no ancestor holds either.
+pub(crate) fn project_roots(start: &Path) -> Vec<PathBuf> {
+    let mut roots = Vec::new();
+    for dir in start.ancestors() {
+        let repository = dir.join(".git").exists();
+        if repository || dir.join("Cargo.toml").is_file() {
+            roots.push(dir.to_path_buf());
+        }
+        if repository {
+            break;
+        }
+    }
+    if roots.is_empty() {
+        roots.push(start.to_path_buf());
+    }
+    roots
 }
 
 /// The binary of the project-local install of `version` under the project `root`, if it is
@@ -130,8 +155,13 @@ pub fn resolve_codex_bin(
     }
     let _ = writeln!(
         report,
-        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{PINNED_CODEX_VERSION}/ in {} or above): not installed",
-        cwd.display()
+        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{PINNED_CODEX_VERSION}/ at the project root {}; \
+         other folders above are never searched): not installed",
+        project_roots(&cwd)
+            .iter()
+            .map(|dir| dir.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" or ")
     );
     if let Some(path) = on_path("codex") {
         return Ok((path, BinarySource::Path));
@@ -162,9 +192,22 @@ mod tests {
         std::fs::create_dir_all(&nested).unwrap();
         assert_eq!(
             find_local_install(&nested, "9.9.9"),
-            Some(bin_dir.join("codex"))
+            None,
+            "an install in a folder above the project is never used"
+        );
+        std::fs::write(dir.path().join("Cargo.toml"), "").unwrap();
+        assert_eq!(
+            find_local_install(&nested, "9.9.9"),
+            Some(bin_dir.join("codex")),
+            "the install at the project root (Cargo.toml) is"
         );
         assert_eq!(find_local_install(&nested, "1.0.0"), None);
+        std::fs::create_dir_all(nested.join(".git")).unwrap();
+        assert_eq!(
+            find_local_install(&nested, "9.9.9"),
+            None,
+            "a repository's root bounds the project"
+        );
     }
 
     #[test]

@@ -6,15 +6,20 @@ use tempfile::TempDir;
 
 use prompt_diary_scripted_model::ScriptedModel;
 
-/// A temporary Codex home (deleted on drop). Its `config.toml` declares the scripted model as
+/// A temporary Codex home (deleted on drop; under `~/.cache/prompt-diary/`, see
+/// `homes_folder`). Its `config.toml` declares the scripted model as
 /// the only model provider and keeps `codex app-server` (the pinned version,
 /// `PINNED_CODEX_VERSION`) offline and deterministic:
 ///
 /// - provider `mock` (`wire_api = "responses"`) with `request_max_retries = 0` and
 ///   `stream_max_retries = 0`, so a failing reply fails the turn at once instead of retrying;
 ///   `stream_idle_timeout_ms = 300000` so a stalled stream is ended by the test, not by Codex;
-/// - `approval_policy = "never"` and `sandbox_mode = "danger-full-access"` by default (a thread
-///   or turn may still ask for another policy);
+/// - `approval_policy = "never"` and `sandbox_mode = "workspace-write"` by default, with
+///   `[sandbox_workspace_write] network_access = false`, `exclude_slash_tmp = true` and
+///   `exclude_tmpdir_env_var = true`: a command the model runs may write in its thread's working
+///   directory (the scratch workspace) and nowhere else, and has no network (Codex's Linux
+///   sandbox: bubblewrap, bundled with Codex, plus seccomp). A thread or turn may still ask for
+///   another policy; re-recording refuses a cassette whose client does (`untrusted.rs`);
 /// - `[analytics] enabled = false` (the request metadata then says `analytics_enabled: false`);
 /// - `[features] plugins = false`: without it Codex tries to sync its curated plugins from
 ///   github.com and chatgpt.com at startup (DNS look-ups and warnings on stderr);
@@ -55,9 +60,12 @@ impl CodexHome {
     /// # Errors
     /// When the temporary folder or its `config.toml` cannot be written.
     pub fn for_base_url(url: &str) -> std::io::Result<CodexHome> {
-        let dir = tempfile::Builder::new()
-            .prefix("prompt-diary-codex-home-")
-            .tempdir()?;
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("prompt-diary-codex-home-");
+        let dir = match homes_folder() {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
         std::fs::write(dir.path().join("config.toml"), config_toml(url))?;
         Ok(Self { dir })
     }
@@ -76,6 +84,24 @@ impl std::fmt::Debug for CodexHome {
     }
 }
 
+/// Where homes are made: `$XDG_CACHE_HOME/prompt-diary` or `~/.cache/prompt-diary` (created),
+/// not the temp folder. Codex refuses to create its sandbox helper (`codex-linux-sandbox`, which
+/// a system bubblewrap runs) under the temp folder ("Refusing to create helper binaries under
+/// temporary dir"), and with bubblewrap installed every sandboxed command then fails. `None`
+/// (use the temp folder) when neither variable is set or the folder cannot be made.
+fn homes_folder() -> Option<std::path::PathBuf> {
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            let home = std::env::var_os("HOME").filter(|v| !v.is_empty())?;
+            Some(Path::new(&home).join(".cache"))
+        })?;
+    let folder = cache.join("prompt-diary");
+    std::fs::create_dir_all(&folder).ok()?;
+    Some(folder)
+}
+
 /// The `config.toml` text for a provider at `base_url`.
 fn config_toml(base_url: &str) -> String {
     // A JSON string literal is also a valid TOML basic string.
@@ -84,7 +110,7 @@ fn config_toml(base_url: &str) -> String {
         r#"model = "mock-model"
 model_provider = "mock"
 approval_policy = "never"
-sandbox_mode = "danger-full-access"
+sandbox_mode = "workspace-write"
 
 [model_providers.mock]
 name = "mock"
@@ -93,6 +119,11 @@ wire_api = "responses"
 request_max_retries = 0
 stream_max_retries = 0
 stream_idle_timeout_ms = 300000
+
+[sandbox_workspace_write]
+network_access = false
+exclude_slash_tmp = true
+exclude_tmpdir_env_var = true
 
 [analytics]
 enabled = false

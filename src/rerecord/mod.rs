@@ -15,7 +15,11 @@
 //!   (`raw_client.rs`); an exec cassette's runs go through the stand-in again (`exec.rs`).
 //! - [`driver`]: client scripts (runners and turns) played through the adapter, and
 //!   [`recording`]: a script or one prompt recorded live.
-//! - [`CodexHome`]: a Codex home pointing the real Codex at the scripted model.
+//! - [`CodexHome`]: a Codex home pointing the real Codex at the scripted model, its commands in
+//!   Codex's `workspace-write` sandbox (the scratch workspace only, no network).
+//! - `untrusted.rs`: what a cassette may ask of a re-recording; it may come from anyone, so an
+//!   MCP server it starts needs the user's `--allow-mcp-server NAME`, and full access, other
+//!   folders, process-starting settings and granted approvals are refused before anything runs.
 //! - `upgrade.rs`: `prompt-diary upgrade-codex`: install a version, compare protocol schemas,
 //!   re-record a folder on it, accept.
 //!
@@ -31,6 +35,7 @@ mod raw_client;
 pub mod recording;
 mod run;
 mod scenario;
+mod untrusted;
 pub(crate) mod upgrade;
 
 pub(crate) use client_replay::REPLAY_TURN_TIMEOUT_SECS;
@@ -42,3 +47,8 @@ pub use codex_home::CodexHome;
 pub(crate) use run::RerecordSummary;
 pub use run::{RerecordError, rerecord_cassette};
 pub use scenario::{Underivable, scenario_of};
+
+/// The line `rerecord` and `upgrade-codex` say before re-recording: what runs, and where.
+pub(crate) const SANDBOX_NOTICE: &str = "the cassettes' commands are re-run by the real Codex in \
+     its workspace-write sandbox: a scratch workspace is the only folder they may write, without \
+     network; MCP servers start only when named with --allow-mcp-server";

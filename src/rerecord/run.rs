@@ -87,6 +87,64 @@ pub enum RerecordError {
         #[source]
         source: AgentError,
     },
+    /// The cassette starts an MCP server (a process Codex runs outside its sandbox) that the
+    /// user did not name: a cassette may come from anyone, so re-recording starts only the
+    /// servers the user allows.
+    #[error(
+        "{}:{line}: the cassette starts the MCP server `{server}` (`{setting}`), a process that \
+         runs outside the sandbox; nothing was run. Read what it starts (`prompt-diary inspect \
+         {}`), then allow it with `--allow-mcp-server {server}`",
+        path.display(),
+        path.display()
+    )]
+    McpServerNotAllowed {
+        /// The cassette.
+        path: PathBuf,
+        /// The line that names the server (1: the header's overrides).
+        line: usize,
+        /// The server's name.
+        server: String,
+        /// The setting that starts it, as the cassette has it.
+        setting: String,
+    },
+    /// The cassette asks for something that would run or write outside the sandboxed scratch
+    /// workspace (full access, another working directory, a setting that starts a process, an
+    /// approval granted, a request other than the session's own); nothing was run.
+    #[error(
+        "{}:{line}: re-recording refuses {what}; nothing was run. A cassette may come from \
+         anyone: its commands are re-run only inside a sandboxed scratch workspace. Remove it from \
+         the cassette, or record the session again yourself (`prompt-diary record`)",
+        path.display()
+    )]
+    Unsafe {
+        /// The cassette.
+        path: PathBuf,
+        /// The line that asks for it.
+        line: usize,
+        /// What it asks for.
+        what: String,
+    },
+}
+
+impl RerecordError {
+    /// The error for `refusal` in the cassette at `path`.
+    fn refused(path: &Path, refusal: super::untrusted::Refusal) -> Self {
+        use super::untrusted::Refusal;
+        let path = path.to_owned();
+        match refusal {
+            Refusal::McpServer {
+                line,
+                server,
+                setting,
+            } => Self::McpServerNotAllowed {
+                path,
+                line,
+                server,
+                setting,
+            },
+            Refusal::Unsafe { line, what } => Self::Unsafe { path, line, what },
+        }
+    }
 }
 
 /// Re-records the cassette at `path` offline with the Codex at `codex_bin`: the derived scenario
@@ -97,14 +155,22 @@ pub enum RerecordError {
 /// exec cassette (`codex exec` runs) is made again run by run through the `prompt-diary-codex`
 /// stand-in, which must be beside the running program.
 ///
+/// A cassette may come from anyone: the commands it makes Codex run again run in Codex's
+/// `workspace-write` sandbox, confined to a scratch workspace without network ([`CodexHome`]).
+/// Before anything starts, a cassette that starts an MCP server not named in
+/// `allowed_mcp_servers` is refused ([`RerecordError::McpServerNotAllowed`]), and one that asks
+/// for more than the sandbox (full access, another working directory, a setting that starts a
+/// process, an approval granted, ...) too ([`RerecordError::Unsafe`]).
+///
 /// A re-recording that fails leaves `<name>.jsonl.new` as it found it: a half recording never
 /// waits for review (nor for `accept`).
 pub async fn rerecord_cassette(
     path: &Path,
     codex_bin: &Path,
+    allowed_mcp_servers: &[String],
 ) -> Result<WriteOutcome, RerecordError> {
     let pending = PendingFile::before(path);
-    let result = rerecord_any(path, codex_bin).await;
+    let result = rerecord_any(path, codex_bin, allowed_mcp_servers).await;
     match result {
         Err(err) => Err(pending.restore(path, err)),
         ok => ok,
@@ -112,13 +178,20 @@ pub async fn rerecord_cassette(
 }
 
 /// [`rerecord_cassette`] without the care for `.new`: one kind or the other.
-async fn rerecord_any(path: &Path, codex_bin: &Path) -> Result<WriteOutcome, RerecordError> {
+async fn rerecord_any(
+    path: &Path,
+    codex_bin: &Path,
+    allowed_mcp_servers: &[String],
+) -> Result<WriteOutcome, RerecordError> {
+    let refused = |refusal| RerecordError::refused(path, refusal);
     let cassette = match AnyCassette::load(path, "")? {
         AnyCassette::Exec(cassette) => {
+            super::untrusted::check_exec(&cassette, allowed_mcp_servers).map_err(refused)?;
             return super::exec::rerecord_exec(path, &cassette, codex_bin).await;
         }
         AnyCassette::AppServer(cassette) => cassette,
     };
+    super::untrusted::check_app_server(&cassette, allowed_mcp_servers).map_err(refused)?;
     // One working directory per conversation the client started (one for all of them when
     // another client's messages are sent again), each the recorded `{{workspace}}` of its
     // conversation's texts.
@@ -159,6 +232,11 @@ async fn rerecord_any(path: &Path, codex_bin: &Path) -> Result<WriteOutcome, Rer
         .with_codex_bin(codex_bin)
         .with_codex_home(home.path());
     config.mcp_config_overrides = client.overrides(&fixtures);
+    config
+        .mcp_config_overrides
+        .extend(super::untrusted::tool_approvals(
+            &client.mcp_config_overrides,
+        ));
     let options = options_like(path, &cassette);
     let progress = std::sync::Arc::new(|_: &str| {});
     let recorded = record_script(config, options, &client, workspaces, progress).await;
@@ -367,6 +445,9 @@ async fn rerecord_client_side(
         .iter()
         .flat_map(|value| ["-c".to_owned(), value.clone()])
         .collect();
+    for setting in super::untrusted::tool_approvals(&header.backend_overrides) {
+        args.extend(["-c".to_owned(), setting]);
+    }
     args.push("app-server".to_owned());
     let endpoint = Endpoint {
         codex_bin: Some(codex_bin.to_owned()),

@@ -112,11 +112,13 @@ pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
 }
 
 /// Installs `version` under `root`, compares its schema with the pinned Codex's, and re-records
-/// every cassette in `dir` on it (changed ones are written as `.new`).
+/// every cassette in `dir` on it (changed ones are written as `.new`), starting only the MCP
+/// servers in `allowed_mcp_servers` (see [`rerecord_cassette`]).
 pub(crate) async fn upgrade_codex(
     root: &Path,
     version: &str,
     dir: &Path,
+    allowed_mcp_servers: &[String],
     progress: &mut dyn FnMut(&str),
 ) -> Result<UpgradeReport, UpgradeError> {
     let pinned = install_codex(root, PINNED_CODEX_VERSION, &mut *progress)?;
@@ -129,13 +131,21 @@ pub(crate) async fn upgrade_codex(
             reason: err.to_string(),
         })?;
     let paths = cassettes_in(dir)?;
+    progress(super::SANDBOX_NOTICE);
     let mut starting = |path: &Path| {
         progress(&format!(
             "re-recording {} on Codex {version} ...",
             path.display()
         ));
     };
-    let cassettes = rerecord_each(&paths, &new, &mut starting, &mut |_| {}).await;
+    let cassettes = rerecord_each(
+        &paths,
+        &new,
+        allowed_mcp_servers,
+        &mut starting,
+        &mut |_| {},
+    )
+    .await;
     Ok(UpgradeReport {
         version: version.to_owned(),
         dir: dir.to_owned(),
@@ -170,13 +180,17 @@ pub(crate) type Rerecorded = (PathBuf, Result<WriteOutcome, RerecordError>);
 pub(crate) async fn rerecord_each(
     paths: &[PathBuf],
     codex_bin: &Path,
+    allowed_mcp_servers: &[String],
     starting: &mut dyn FnMut(&Path),
     done: &mut dyn FnMut(&Rerecorded),
 ) -> Vec<Rerecorded> {
     let mut outcomes = Vec::new();
     for path in paths {
         starting(path);
-        let outcome = (path.clone(), rerecord_cassette(path, codex_bin).await);
+        let outcome = (
+            path.clone(),
+            rerecord_cassette(path, codex_bin, allowed_mcp_servers).await,
+        );
         done(&outcome);
         outcomes.push(outcome);
     }

@@ -18,6 +18,14 @@ impl fmt::Display for Timeline {
         )?;
         writeln!(f, "  protocol schema {}", h.schema_fingerprint)?;
         writeln!(f, "  re-record with: {}", h.record_command)?;
+        if !h.backend_overrides.is_empty() {
+            // What the app-server starts with: an MCP server here is a process that
+            // `rerecord` starts only when the user names it (`--allow-mcp-server NAME`).
+            writeln!(f, "  app-server settings (-c), applied when it starts:")?;
+            for setting in &h.backend_overrides {
+                writeln!(f, "    -c {setting}")?;
+            }
+        }
         for conv in &self.conversations {
             writeln!(f)?;
             let settings = if conv.settings.is_empty() {
