@@ -4,8 +4,7 @@
 //! `.prompt-diary/venv`) and, for recording, the pinned Codex. Skipped with a message when either
 //! is missing, unless `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set.
 
-#[path = "support/sdk.rs"]
-mod sdk;
+use crate::sdk;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -122,7 +121,7 @@ async fn the_python_sdk_records_and_replays_through_the_shim() {
         &replay_env,
     )
     .await;
-    // (The SDK keeps the shim's stderr to itself; tests/shim.rs checks the shim's own exit.)
+    // (The SDK keeps the shim's stderr to itself; stand_in/shim.rs checks the shim's own exit.)
     assert_eq!(code, 3, "the SDK call failed: {failed}\n{stderr}");
     let error = failed["error"].as_str().unwrap();
     assert!(
