@@ -51,7 +51,7 @@ view CASSETTE:
 
 # Opt-in live tests against your own Codex login (real model, may spend tokens).
 live:
-    PROMPT_DIARY_LIVE=1 cargo test --test live -- --nocapture
+    PROMPT_DIARY_LIVE=1 cargo test --test live -- --ignored --nocapture
 
 # The main job: the example generation workflow recorded live (scripted model), then replayed.
 demo:
