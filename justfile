@@ -33,7 +33,7 @@ upgrade-codex VERSION:
 # Prove another Codex version: install it and run the conformance tier (real binary, scripted
 # model, the stand-in, the Python and TypeScript SDKs) against it. See docs/compatibility.md.
 compat VERSION:
-    bin=$(cargo run --quiet -- install-codex --version {{VERSION}}) && PROMPT_DIARY_CODEX_BIN=$bin PROMPT_DIARY_REQUIRE_CODEX=1 cargo test --test codex_conformance --test generate_conformance --test schema_subset --test shim --test python_sdk --test shim_exec --test shim_exec_safety --test ts_sdk
+    bin=$(cargo run --quiet -- install-codex --version {{VERSION}}) && PROMPT_DIARY_CODEX_BIN=$bin PROMPT_DIARY_REQUIRE_CODEX=1 cargo test --test conformance --test stand_in -- codex_conformance:: generate_conformance:: schema_subset:: app_server:: python_sdk:: exec:: exec_safety:: ts_sdk::
 
 # Show pending .new re-recordings by meaning (what the agent did, then protocol fields);
 # `cargo run -- review --raw` shows line diffs.
@@ -51,7 +51,7 @@ view CASSETTE:
 
 # Opt-in live tests against your own Codex login (real model, may spend tokens).
 live:
-    PROMPT_DIARY_LIVE=1 cargo test --test live -- --nocapture
+    PROMPT_DIARY_LIVE=1 cargo test --test live -- --ignored --nocapture
 
 # The main job: the example generation workflow recorded live (scripted model), then replayed.
 demo:

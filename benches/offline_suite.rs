@@ -17,8 +17,8 @@ use common::{Summary, knob, ms, publish, table};
 use prompt_diary::testing::fixtures;
 
 const BENCH: &str = "offline_suite";
-const TESTS: &str =
-    "cargo test --quiet --test cassette_replay --test cassette_errors --test replay_engine";
+const TESTS: &str = "cargo test --quiet --test replay -- cassette_replay:: cassette_errors:: \
+                     replay_engine::";
 
 /// Wall times (s) of the replay tests: hyperfine's when installed, else our own.
 fn suite_times(runs: usize) -> (Vec<f64>, &'static str) {

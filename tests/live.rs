@@ -1,6 +1,7 @@
 //! The live tier (opt-in): the real Codex with your own login and configuration, a real model.
-//! Runs only with `PROMPT_DIARY_LIVE=1` (`just live`), never in CI; prints SKIPPED otherwise.
-//! It may spend tokens.
+//! Ignored by `cargo test`; `just live` runs it (`PROMPT_DIARY_LIVE=1 cargo test --test live --
+//! --ignored --nocapture`). Run as ignored without `PROMPT_DIARY_LIVE=1`, or with `CI` set, it
+//! prints SKIPPED and does nothing. It may spend tokens.
 
 use std::sync::Arc;
 
@@ -34,6 +35,7 @@ fn live_enabled(test: &str) -> bool {
 }
 
 #[tokio::test]
+#[ignore = "live: real model, spends tokens; run with just live"]
 async fn a_live_turn_writes_a_file_and_its_recording_replays_offline() {
     if !live_enabled("a_live_turn_writes_a_file_and_its_recording_replays_offline") {
         return;

@@ -1,5 +1,5 @@
 // Drives Debian's Chromium with playwright-core over one viewer page and prints what it saw as
-// one JSON object. Used by tests/view_browser.rs and benches/view_scale.rs.
+// one JSON object. Used by tests/cli/view_browser.rs and benches/view_scale.rs.
 //
 //   node scripts/browser/drive.js '<plan as JSON>'
 //

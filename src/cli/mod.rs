@@ -10,7 +10,7 @@
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
 //! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
-//! | `install-stand-in DIR` | `shim::install_stand_in` (crate-private) |
+//! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |

@@ -29,9 +29,9 @@ def item_summary(item) -> dict:
 
 
 async def main() -> int:
-    shim, workspace, first, repair = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
+    stand_in, workspace, first, repair = sys.argv[1], Path(sys.argv[2]), sys.argv[3], sys.argv[4]
     env = {k: v for k, v in os.environ.items() if k.startswith(("PROMPT_DIARY_", "CODEX_HOME"))}
-    config = CodexConfig(codex_bin=shim, env=env)
+    config = CodexConfig(codex_bin=stand_in, env=env)
     turns = []
     try:
         async with AsyncCodex(config=config) as codex:

@@ -1,7 +1,7 @@
 //! The browser tier's driver: Debian's headless Chromium, driven by npm's `playwright-core`
 //! through `scripts/browser/drive.js`, both installed by `bash scripts/browser-env.sh` (Chromium
 //! from Debian, playwright-core at the version pinned in `scripts/browser/` into
-//! `.prompt-diary/browser`). Shared by `tests/view_browser.rs` and `benches/view_scale.rs`.
+//! `.prompt-diary/browser`). Shared by `tests/cli/view_browser.rs` and `benches/view_scale.rs`.
 //!
 //! Where something is missing, the tier is required when `CI` or `PROMPT_DIARY_REQUIRE_BROWSER=1`
 //! is set (the test fails) and skipped with a message that says how to enable it otherwise.

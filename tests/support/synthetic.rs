@@ -1,7 +1,7 @@
 //! Synthetic sessions for the viewer's scale test and bench: traffic shaped like the pinned Codex's
 //! (turns with reasoning, a command and its output, a file the agent writes, a reply, now and
 //! then an approval and a retried error), recorded through the crate's own [`Recorder`] with
-//! real workspace effects. Shared by `tests/view.rs` and `benches/view_scale.rs`.
+//! real workspace effects. Shared by `tests/cli/view.rs` and `benches/view_scale.rs`.
 
 use std::path::Path;
 

@@ -1,10 +1,9 @@
 //! The viewer's pages as the command line writes them, without a browser: `view` on a large
 //! cassette made with the recorder (size), `replay --html` and `PROMPT_DIARY_DIVERGENCE_HTML` on
 //! a divergence, `review --html` on a pending re-recording. The browser tier
-//! (`tests/view_browser.rs`) opens the same pages in headless Chromium.
+//! (`tests/cli/view_browser.rs`) opens the same pages in headless Chromium.
 
-#[path = "support/synthetic.rs"]
-mod synthetic;
+use crate::synthetic;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -29,7 +29,7 @@ const FIRST: &str = "Write notes.md with one line.";
 const REPAIR: &str = "Append a second line to notes.md.";
 
 /// Runs the stand-in with `args`, `stdin` and the cassette settings; bounded, killed on timeout.
-async fn shim(
+async fn stand_in(
     cassette: &Path,
     mode: &str,
     home: &Path,
@@ -125,7 +125,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
     let home = codex.home.path().to_owned();
     let ws = codex.workspace.path().to_owned();
 
-    let live1 = shim(
+    let live1 = stand_in(
         &cassette,
         "record",
         &home,
@@ -141,7 +141,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
     );
     let thread = thread_of(&live1);
     let last = dir.path().join("last-live.txt");
-    let live2 = shim(
+    let live2 = stand_in(
         &cassette,
         "record",
         &home,
@@ -200,7 +200,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
     for round in 0..3 {
         let replay_ws = tempfile::tempdir().unwrap();
         let rws = replay_ws.path();
-        let run1 = shim(
+        let run1 = stand_in(
             &cassette,
             "replay",
             &home,
@@ -228,7 +228,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         );
 
         let last = replay_ws.path().join("last.txt");
-        let run2 = shim(
+        let run2 = stand_in(
             &cassette,
             "replay",
             &home,
@@ -256,7 +256,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
     }
 
     let replay_ws = tempfile::tempdir().unwrap();
-    let changed = shim(
+    let changed = stand_in(
         &cassette,
         "replay",
         &home,
@@ -432,7 +432,7 @@ async fn config_before_exec_is_served_in_every_spelling_offline() {
         &["--config", "model=\"m\""][..],
     ] {
         let args = [spelled, &tail[..]].concat();
-        let out = shim(
+        let out = stand_in(
             &cassette,
             "replay",
             dir.path(),

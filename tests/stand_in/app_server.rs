@@ -1,4 +1,4 @@
-//! The `prompt-diary-codex` shim: cassettes recorded through it replay through the library, and
+//! The `prompt-diary-codex` stand_in: cassettes recorded through it replay through the library, and
 //! the library's cassettes replay through it, when the client sends the same messages.
 
 use std::path::{Path, PathBuf};
@@ -18,7 +18,7 @@ fn opts() -> TurnOptions {
 }
 
 /// A backend whose "Codex binary" is the stand-in, configured by environment.
-fn shim_backend_config(cassette: &Path, mode: &str) -> CodexBackendConfig {
+fn stand_in_backend_config(cassette: &Path, mode: &str) -> CodexBackendConfig {
     CodexBackendConfig::default()
         .with_codex_bin(SHIM)
         .with_env("PROMPT_DIARY_CASSETTE", cassette.display().to_string())
@@ -27,9 +27,9 @@ fn shim_backend_config(cassette: &Path, mode: &str) -> CodexBackendConfig {
 }
 
 #[tokio::test]
-async fn a_library_cassette_replays_through_the_shim() {
+async fn a_library_cassette_replays_through_the_stand_in() {
     let cassette = PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl");
-    let backend = CodexBackend::start(shim_backend_config(&cassette, "replay"))
+    let backend = CodexBackend::start(stand_in_backend_config(&cassette, "replay"))
         .await
         .unwrap();
     let ws = tempfile::tempdir().unwrap();
@@ -47,9 +47,9 @@ async fn a_library_cassette_replays_through_the_shim() {
 }
 
 #[tokio::test]
-async fn a_diverging_client_gets_the_report_as_its_error_and_the_shim_exits() {
+async fn a_diverging_client_gets_the_report_as_its_error_and_the_stand_in_exits() {
     let cassette = PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl");
-    let backend = CodexBackend::start(shim_backend_config(&cassette, "replay"))
+    let backend = CodexBackend::start(stand_in_backend_config(&cassette, "replay"))
         .await
         .unwrap();
     let ws = tempfile::tempdir().unwrap();
@@ -64,18 +64,18 @@ async fn a_diverging_client_gets_the_report_as_its_error_and_the_shim_exits() {
 }
 
 #[tokio::test]
-async fn a_cassette_recorded_through_the_shim_replays_through_the_library() {
-    let Some(bin) =
-        codex_for_conformance("a_cassette_recorded_through_the_shim_replays_through_the_library")
-    else {
+async fn a_cassette_recorded_through_the_stand_in_replays_through_the_library() {
+    let Some(bin) = codex_for_conformance(
+        "a_cassette_recorded_through_the_stand_in_replays_through_the_library",
+    ) else {
         return;
     };
     let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "tool_artifact", bin.clone())
         .await
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let cassette = dir.path().join("through_shim.jsonl");
-    let config = shim_backend_config(&cassette, "record")
+    let cassette = dir.path().join("through_stand_in.jsonl");
+    let config = stand_in_backend_config(&cassette, "record")
         .with_env("PROMPT_DIARY_CODEX_BIN", bin.display().to_string())
         .with_codex_home(codex.home.path());
     let backend = CodexBackend::start(config).await.unwrap();
@@ -112,7 +112,7 @@ async fn a_cassette_recorded_through_the_shim_replays_through_the_library() {
 }
 
 #[tokio::test]
-async fn on_divergence_the_shim_answers_with_the_report_prints_it_and_exits_non_zero() {
+async fn on_divergence_the_stand_in_answers_with_the_report_prints_it_and_exits_non_zero() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let cassette = PathBuf::from(ROOT).join("cassettes/single_turn.jsonl");
     let mut child = tokio::process::Command::new(SHIM)
@@ -159,7 +159,7 @@ async fn on_divergence_the_shim_answers_with_the_report_prints_it_and_exits_non_
 }
 
 #[tokio::test]
-async fn the_shim_explains_a_missing_cassette_setting_and_other_subcommands() {
+async fn the_stand_in_explains_a_missing_cassette_setting_and_other_subcommands() {
     let run = |args: &[&str]| {
         std::process::Command::new(SHIM)
             .args(args)
@@ -200,7 +200,7 @@ async fn killing_the_recorder_mid_session_never_replaces_a_good_cassette() {
     let cassette = dir.path().join("good.jsonl");
     let good = std::fs::read(PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl")).unwrap();
     std::fs::write(&cassette, &good).unwrap();
-    let mut config = shim_backend_config(&cassette, "record")
+    let mut config = stand_in_backend_config(&cassette, "record")
         .with_env("PROMPT_DIARY_CODEX_BIN", bin.display().to_string())
         .with_codex_home(codex.home.path());
     config.request_timeout = Duration::from_secs(10);

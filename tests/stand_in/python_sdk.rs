@@ -4,8 +4,7 @@
 //! `.prompt-diary/venv`) and, for recording, the pinned Codex. Skipped with a message when either
 //! is missing, unless `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set.
 
-#[path = "support/sdk.rs"]
-mod sdk;
+use crate::sdk;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -76,9 +75,10 @@ async fn run_sdk(
 }
 
 #[tokio::test]
-async fn the_python_sdk_records_and_replays_through_the_shim() {
+async fn the_python_sdk_records_and_replays_through_the_stand_in() {
     let Some(python) = python() else { return };
-    let Some(bin) = codex_for_conformance("the_python_sdk_records_and_replays_through_the_shim")
+    let Some(bin) =
+        codex_for_conformance("the_python_sdk_records_and_replays_through_the_stand_in")
     else {
         return;
     };
@@ -122,7 +122,7 @@ async fn the_python_sdk_records_and_replays_through_the_shim() {
         &replay_env,
     )
     .await;
-    // (The SDK keeps the stand-in's stderr to itself; tests/shim.rs checks the stand-in's own exit.)
+    // (The SDK keeps the stand-in's stderr to itself; stand_in/app_server.rs checks its own exit.)
     assert_eq!(code, 3, "the SDK call failed: {failed}\n{stderr}");
     let error = failed["error"].as_str().unwrap();
     assert!(

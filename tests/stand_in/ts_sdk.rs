@@ -8,8 +8,7 @@
 //! `.prompt-diary/node-sdk`) and, for recording, the pinned Codex. Skipped with a message when
 //! one is missing, unless `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set.
 
-#[path = "support/sdk.rs"]
-mod sdk;
+use crate::sdk;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;

@@ -9,8 +9,7 @@
 //! Every check waits for a selector or a condition with a bounded timeout; nothing sleeps.
 //! `PROMPT_DIARY_UPDATE_SCREENSHOTS=1` copies the screenshots the tests take to `docs/`.
 
-#[path = "support/browser.rs"]
-mod browser;
+use crate::browser;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

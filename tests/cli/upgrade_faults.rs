@@ -7,8 +7,6 @@
 //! goes on to the next cassette, nothing panics, the good cassettes come out unchanged, and a
 //! failed re-recording leaves `<name>.jsonl.new` as it found it.
 
-#![cfg(unix)]
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,0 +1,20 @@
+//! The `prompt-diary` binary driven as a user would: its commands on cassettes, the demo,
+//! `upgrade-codex`, `rerecord` of an exec cassette, and the pages `view` writes (read as files,
+//! and opened in headless Chromium by the browser tier). See `tests/README.md`.
+
+#[path = "../support/browser.rs"]
+mod browser;
+#[path = "../support/synthetic.rs"]
+mod synthetic;
+
+mod binary_resolution;
+mod cli;
+mod cli_exec;
+mod demo;
+mod rerecord_exec;
+mod untrusted;
+mod upgrade;
+#[cfg(unix)]
+mod upgrade_faults;
+mod view;
+mod view_browser;

@@ -1,0 +1,15 @@
+//! The conformance tier through the library: the real pinned `codex app-server` driven by the
+//! scripted local model on loopback (no account, key or network). Skipped with a message when no
+//! Codex is installed; required when `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set. See
+//! `tests/README.md`.
+
+mod codex_conformance;
+mod drift_check;
+mod generate_conformance;
+mod hardening_faults;
+mod placeholder_round_trip;
+mod record_replay;
+mod redaction_streams;
+mod rerecord;
+mod schema_subset;
+mod turn_slots;

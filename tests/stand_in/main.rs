@@ -1,0 +1,12 @@
+//! The `prompt-diary-codex` stand-in: recording and replaying `codex app-server` and
+//! `codex exec` through it, a killed recorder, and the official Python and TypeScript SDKs
+//! through it. See `tests/README.md`.
+
+#[path = "../support/sdk.rs"]
+mod sdk;
+
+mod app_server;
+mod exec;
+mod exec_safety;
+mod python_sdk;
+mod ts_sdk;
