@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::io::AsyncWriteExt as _;
 
 use super::CodexHome;
-use super::run::RerecordError;
+use super::RerecordError;
 use super::scenario::{Underivable, say_reply, unwrap_shell};
 use crate::cassette::{
     Bindings, CASSETTE_MODE_ENV, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE,
@@ -226,7 +226,7 @@ pub(crate) async fn rerecord_exec(
     model
         .finish()
         .await
-        .map_err(|mismatch| super::run::diverged(path, super::run::calls_text(&mismatch)))?;
+        .map_err(|mismatch| super::error::diverged(path, super::error::calls_text(&mismatch)))?;
     Ok(if pending.exists() {
         WriteOutcome::Pending {
             existing: path.to_owned(),

@@ -29,8 +29,10 @@
 mod client_replay;
 mod codex_home;
 pub mod driver;
+mod error;
 mod exec;
 mod patch;
+mod pending_file;
 mod raw_client;
 pub mod recording;
 mod run;
@@ -44,8 +46,9 @@ pub use client_replay::{
     client_script_of, replay_cassette,
 };
 pub use codex_home::CodexHome;
-pub(crate) use run::RerecordSummary;
-pub use run::{RerecordError, rerecord_cassette};
+pub use error::RerecordError;
+pub(crate) use error::RerecordSummary;
+pub use run::rerecord_cassette;
 pub use scenario::{Underivable, scenario_of};
 
 /// The line `rerecord` and `upgrade-codex` say before re-recording: what runs, and where.

@@ -3,149 +3,26 @@
 //! (a cassette the adapter recorded) or sent again as recorded (a cassette another client, such
 //! as the Python SDK, recorded through the stand-in).
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use super::CodexHome;
-use super::client_replay::{CassetteReplayError, client_script_of};
+use super::RerecordError;
+use super::client_replay::client_script_of;
 use super::driver::{ClientScript, RunnerOutcome, TurnOutcome};
+use super::error::{calls_text, diverged, failed, unavailable, unfinished};
+use super::pending_file::PendingFile;
 use super::raw_client::{RawClientError, send_client_side};
 use super::recording::record_script;
-use super::scenario::{Underivable, scenario_in};
-use crate::agent::AgentError;
+use super::scenario::scenario_in;
 use crate::cassette::{
-    AnyCassette, BACKEND, Bindings, Cassette, CassetteError, Entry, RecordOptions, WORKSPACE,
-    WriteOutcome,
+    AnyCassette, BACKEND, Bindings, Cassette, Entry, RecordOptions, WORKSPACE, WriteOutcome,
 };
 use crate::codex::CodexBackendConfig;
 use crate::connect::{self, Endpoint};
 use crate::transport::Transport;
 use prompt_diary_scripted_model::{Reply, Scenario, ScenarioMismatch, ScriptedModel};
-
-/// Why a cassette could not be re-recorded.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum RerecordError {
-    /// The cassette could not be read.
-    #[error(transparent)]
-    Cassette(#[from] CassetteError),
-    /// The model's side cannot be derived.
-    #[error(transparent)]
-    Underivable(#[from] Underivable),
-    /// The client's side cannot be read back (not adapter traffic).
-    #[error(transparent)]
-    Client(#[from] CassetteReplayError),
-    /// The recording called MCP tools, but its header names no MCP server overrides (an older
-    /// cassette).
-    #[error(
-        "{0} calls MCP tools but its header keeps no MCP server overrides (recorded before they were kept); re-record it once with its fixture (`cargo run -- record-fixtures`)"
-    )]
-    NeedsBackendConfig(PathBuf),
-    /// The client side of a cassette another client recorded could not be sent again: the new
-    /// Codex did not answer as the recording shows.
-    #[error("re-recording {}:{line}: {reason}", path.display())]
-    ClientSide {
-        /// The cassette.
-        path: PathBuf,
-        /// The line of the client message that could not be sent.
-        line: usize,
-        /// Why.
-        reason: String,
-    },
-    /// The new Codex did not do what the recording shows: it exited during a turn, or made
-    /// fewer or other model calls than the recording. Nothing is left for review.
-    #[error(
-        "re-recording {}: {what}. Nothing was left for review. Run it again to see whether it \
-         repeats; if it does, this Codex cannot re-record the cassette offline: record it again \
-         with the client that made it (`cargo run -- record-fixtures` for this project's \
-         fixtures)",
-        path.display()
-    )]
-    Diverged {
-        /// The cassette.
-        path: PathBuf,
-        /// What the new Codex did otherwise.
-        what: String,
-    },
-    /// The re-recording ran but could not be finished: the recording not closed or not
-    /// written, or a failed one's `.new` not put back.
-    #[error("re-recording {}: {reason}", path.display())]
-    Unfinished {
-        /// The cassette.
-        path: PathBuf,
-        /// What could not be done, and what to do.
-        reason: String,
-    },
-    /// Recording failed, or the new Codex did not follow the derived scenario.
-    #[error("re-recording {path}: {source}")]
-    Record {
-        /// The cassette.
-        path: PathBuf,
-        /// What failed.
-        #[source]
-        source: AgentError,
-    },
-    /// The cassette starts an MCP server (a process Codex runs outside its sandbox) that the
-    /// user did not name: a cassette may come from anyone, so re-recording starts only the
-    /// servers the user allows.
-    #[error(
-        "{}:{line}: the cassette starts the MCP server `{server}` (`{setting}`), a process that \
-         runs outside the sandbox; nothing was run. Read what it starts (`prompt-diary inspect \
-         {}`), then allow it with `--allow-mcp-server {server}`",
-        path.display(),
-        path.display()
-    )]
-    McpServerNotAllowed {
-        /// The cassette.
-        path: PathBuf,
-        /// The line that names the server (1: the header's overrides).
-        line: usize,
-        /// The server's name.
-        server: String,
-        /// The setting that starts it, as the cassette has it.
-        setting: String,
-    },
-    /// The cassette asks for something that would run or write outside the sandboxed scratch
-    /// workspace (full access, another working directory, a setting that starts a process, an
-    /// approval granted, a request other than the session's own); nothing was run.
-    #[error(
-        "{}:{line}: re-recording refuses {what}; nothing was run. A cassette may come from \
-         anyone: its commands are re-run only inside a sandboxed scratch workspace. Remove it from \
-         the cassette, or record the session again yourself (`prompt-diary record`)",
-        path.display()
-    )]
-    Unsafe {
-        /// The cassette.
-        path: PathBuf,
-        /// The line that asks for it.
-        line: usize,
-        /// What it asks for.
-        what: String,
-    },
-}
-
-impl RerecordError {
-    /// The error for `refusal` in the cassette at `path`.
-    fn refused(path: &Path, refusal: super::untrusted::Refusal) -> Self {
-        use super::untrusted::Refusal;
-        let path = path.to_owned();
-        match refusal {
-            Refusal::McpServer {
-                line,
-                server,
-                setting,
-            } => Self::McpServerNotAllowed {
-                path,
-                line,
-                server,
-                setting,
-            },
-            Refusal::Unsafe { line, what } => Self::Unsafe { path, line, what },
-        }
-    }
-}
 
 /// Re-records the cassette at `path` offline with the Codex at `codex_bin`: the derived scenario
 /// plays the model; the cassette's client side drives the adapter (a cassette the adapter
@@ -324,76 +201,6 @@ fn exit_of(outcome: &WriteOutcome) -> String {
         .unwrap_or_default()
 }
 
-/// What a scenario mismatch says about the new Codex's model calls (without the test kit's
-/// advice on opting out).
-pub(super) fn calls_text(mismatch: &ScenarioMismatch) -> String {
-    let first = |lines: &[String]| lines.first().cloned().unwrap_or_default();
-    let mut parts = Vec::new();
-    if !mismatch.unused_replies.is_empty() {
-        parts.push(format!(
-            "it made fewer model calls than the recording: {} scripted repl{} never served \
-             (first: {})",
-            mismatch.unused_replies.len(),
-            if mismatch.unused_replies.len() == 1 {
-                "y was"
-            } else {
-                "ies were"
-            },
-            first(&mismatch.unused_replies)
-        ));
-    }
-    if !mismatch.errors.is_empty() {
-        parts.push(format!(
-            "it made more or other model calls than the recording: {} request(s) could not be \
-             answered (first: {})",
-            mismatch.errors.len(),
-            first(&mismatch.errors)
-        ));
-    }
-    parts.join("; ")
-}
-
-/// What `<name>.jsonl.new` held before a re-recording, to put back if the re-recording fails.
-struct PendingFile {
-    /// `<name>.jsonl.new`.
-    path: PathBuf,
-    /// Its bytes then; `None` when there was none (or it could not be read).
-    before: Option<Vec<u8>>,
-}
-
-impl PendingFile {
-    /// Notes what the `.new` beside the cassette at `cassette` holds now.
-    fn before(cassette: &Path) -> Self {
-        let path = crate::cassette::pending_path(cassette);
-        let before = std::fs::read(&path).ok();
-        Self { path, before }
-    }
-
-    /// Puts the `.new` back as it was (removes one the failed re-recording wrote) and returns
-    /// `err`, or `err` with what could not be put back.
-    fn restore(self, cassette: &Path, err: RerecordError) -> RerecordError {
-        let now = std::fs::read(&self.path).ok();
-        if now == self.before {
-            return err;
-        }
-        let put_back = match &self.before {
-            Some(bytes) => std::fs::write(&self.path, bytes),
-            None => std::fs::remove_file(&self.path),
-        };
-        match put_back {
-            Ok(()) => err,
-            Err(io) => unfinished(
-                cassette,
-                format!(
-                    "{err}; and the failed re-recording left {} behind, which could not be put \
-                     back ({io}): delete it before `prompt-diary accept`",
-                    self.path.display()
-                ),
-            ),
-        }
-    }
-}
-
 /// Whether the adapter recorded `cassette` (its `initialize` names prompt-diary as the client).
 fn recorded_by_the_adapter(cassette: &Cassette) -> bool {
     cassette.entries.iter().any(|(_, entry)| match entry {
@@ -491,41 +298,6 @@ fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
     options
 }
 
-/// Re-recording `path` failed with `source`.
-fn failed(path: &Path, source: AgentError) -> RerecordError {
-    RerecordError::Record {
-        path: path.to_owned(),
-        source,
-    }
-}
-
-/// The new Codex did `what` instead of what the recording of `path` shows.
-pub(super) fn diverged(path: &Path, what: impl Into<String>) -> RerecordError {
-    RerecordError::Diverged {
-        path: path.to_owned(),
-        what: what.into(),
-    }
-}
-
-/// Re-recording `path` could not be finished, for `reason`.
-fn unfinished(path: &Path, reason: impl Into<String>) -> RerecordError {
-    RerecordError::Unfinished {
-        path: path.to_owned(),
-        reason: reason.into(),
-    }
-}
-
-/// Re-recording `path` could not set up: the model, the Codex home, the workspaces, the
-/// Codex process.
-fn unavailable(path: &Path, reason: impl fmt::Display) -> RerecordError {
-    failed(
-        path,
-        AgentError::BackendUnavailable {
-            message: reason.to_string(),
-        },
-    )
-}
-
 fn scenario_uses_mcp(scenario: &Scenario) -> bool {
     scenario
         .conversations
@@ -537,26 +309,6 @@ fn scenario_uses_mcp(scenario: &Scenario) -> bool {
         })
         .any(|r| matches!(r, Reply::McpTool { .. }))
 }
-
-impl fmt::Display for RerecordSummary<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Ok(WriteOutcome::Unchanged(path)) => write!(f, "unchanged {}", path.display()),
-            Ok(WriteOutcome::Written(path)) => write!(f, "wrote {}", path.display()),
-            Ok(WriteOutcome::Pending { pending, .. }) => {
-                write!(
-                    f,
-                    "CHANGED: review {} (prompt-diary review)",
-                    pending.display()
-                )
-            }
-            Err(err) => write!(f, "FAILED: {err}"),
-        }
-    }
-}
-
-/// One summary line for a [`rerecord_cassette`] outcome.
-pub(crate) struct RerecordSummary<'a>(pub(crate) &'a Result<WriteOutcome, RerecordError>);
 
 #[cfg(test)]
 mod tests {

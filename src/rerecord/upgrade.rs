@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use super::run::{RerecordError, RerecordSummary, rerecord_cassette};
+use super::{RerecordError, RerecordSummary, rerecord_cassette};
 use crate::cassette::{CassetteError, WriteOutcome, list_pending};
 use crate::codex::rpc::{SchemaDiff, compare_schemas};
 use crate::codex_bin::{InstallError, PINNED_CODEX_VERSION, install_codex, write_schema};
