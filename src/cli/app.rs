@@ -38,7 +38,8 @@ pub enum Command {
     Rerecord(super::rerecord::Rerecord),
     /// Move to another Codex (`--to VERSION` or `latest`) without an account: install it, compare
     /// its protocol schema with the pinned one's, re-record every cassette in DIR offline on it,
-    /// and say what to review; `--accept` then accepts the re-recordings and moves the pin.
+    /// and say what to review; `--accept` then accepts the re-recordings (prompt-diary's own
+    /// repository then moves its compiled-in pin with `cargo xtask move-pin VERSION`).
     UpgradeCodex(super::upgrade::UpgradeCodex),
     /// Write a cassette as one self-contained HTML page (CSS and script inline, nothing fetched;
     /// opens from disk): conversations as lanes, turns as collapsible blocks, every event linked

@@ -1,12 +1,11 @@
-//! `prompt-diary upgrade-codex`: move to another Codex without an account (the test kit's
-//! `upgrade` module: install, schema comparison, offline re-recording, accepting and moving the
-//! pin).
+//! `prompt-diary upgrade-codex`: move to another Codex without an account (the re-recording
+//! room's `upgrade`: install, schema comparison, offline re-recording, accepting).
 
 use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::codex_bin::project_root;
+use crate::codex_bin::{PINNED_CODEX_VERSION, project_root};
 use crate::rerecord::upgrade::{accept_upgrade, resolve_version, upgrade_codex};
 
 /// Arguments of `upgrade-codex`.
@@ -15,7 +14,7 @@ pub struct UpgradeCodex {
     /// The Codex version to move to, or `latest`.
     #[arg(long)]
     to: String,
-    /// Accept the pending re-recordings in DIR and move the pin (after `review`).
+    /// Accept the pending re-recordings in DIR (after `review`).
     #[arg(long)]
     accept: bool,
     /// Start the MCP server NAME where a cassette configures one (repeatable). A cassette may
@@ -34,9 +33,11 @@ impl UpgradeCodex {
         let root = project_root(&std::env::current_dir()?);
         let version = resolve_version(&self.to)?;
         if self.accept {
-            let accepted = accept_upgrade(&root, &version, &self.dir)?;
+            let accepted = accept_upgrade(&self.dir)?;
             super::print_line(&format!(
-                "accepted {accepted} re-recording(s) in {} and pinned Codex {version} (rebuild: `cargo build`)",
+                "accepted {accepted} re-recording(s) in {} for Codex {version}. The pin is \
+                 compiled into prompt-diary ({PINNED_CODEX_VERSION}); in prompt-diary's own \
+                 repository `cargo xtask move-pin {version}` moves it",
                 self.dir.display()
             ))?;
             return Ok(());

@@ -1,7 +1,8 @@
 //! Moving to another Codex without an account: install it project-locally, compare its protocol
 //! schema with the pinned one's, re-record every cassette of a folder offline on it
-//! ([`rerecord_cassette`](super::scenario::rerecord_cassette)), and say what to review and the one
-//! command that accepts the re-recordings and moves the pin (`prompt-diary upgrade-codex`).
+//! ([`rerecord_cassette`](super::rerecord_cassette)), and say what to review and the one
+//! command that accepts the re-recordings (`prompt-diary upgrade-codex --accept`). It never edits
+//! a project's sources: prompt-diary's own pin moves with `cargo xtask move-pin`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,17 +12,6 @@ use super::{RerecordError, RerecordSummary, rerecord_cassette};
 use crate::cassette::{CassetteError, WriteOutcome, list_pending};
 use crate::codex::rpc::{SchemaDiff, compare_schemas};
 use crate::codex_bin::{InstallError, PINNED_CODEX_VERSION, install_codex, write_schema};
-
-/// Where the pin lives, relative to the project root.
-const PIN_FILE: &str = "src/codex_bin/resolve.rs";
-
-/// The project's text files that name the pinned version for people to read (relative to the
-/// root; a missing one is skipped), and the words that precede the version where it means the
-/// pin. Other mentions (an SDK's own version, history) do not follow the pin.
-const PIN_MENTIONS: (&[&str], &[&str]) = (
-    &["README.md", "justfile", "docs/compatibility.md"],
-    &["Codex ", "codex/", "@openai/codex@", "pinned Codex CLI, "],
-);
 
 /// What an upgrade found.
 #[derive(Debug)]
@@ -54,7 +44,7 @@ impl fmt::Display for UpgradeReport {
         writeln!(
             f,
             "next: read the changes with `prompt-diary review {dir}` (what the agent did must be \
-             unchanged for a pure upgrade), then accept them and move the pin with \
+             unchanged for a pure upgrade), then accept them with \
              `prompt-diary upgrade-codex --to {version} --accept {dir}`",
             dir = self.dir.display(),
             version = self.version
@@ -82,14 +72,6 @@ pub(crate) enum UpgradeError {
     /// The cassette folder could not be read, or a re-recording accepted.
     #[error(transparent)]
     Cassette(#[from] CassetteError),
-    /// The pin could not be moved.
-    #[error("could not move the pin in {file}: {reason}; set PINNED_CODEX_VERSION there by hand")]
-    Pin {
-        /// The file.
-        file: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
 }
 
 /// `latest` as npm's newest published version, any other text as it is.
@@ -197,55 +179,15 @@ pub(crate) async fn rerecord_each(
     outcomes
 }
 
-/// Accepts every pending re-recording in `dir` and moves the pin in the project at `root` to
-/// `version`. Returns how many cassettes were accepted.
-pub(crate) fn accept_upgrade(
-    root: &Path,
-    version: &str,
-    dir: &Path,
-) -> Result<usize, UpgradeError> {
+/// Accepts every pending re-recording in `dir` (after `review`). Returns how many cassettes were
+/// accepted. The pinned version itself is compiled into prompt-diary: this never edits a
+/// project's sources (prompt-diary's own repository moves it with `cargo xtask move-pin`).
+pub(crate) fn accept_upgrade(dir: &Path) -> Result<usize, UpgradeError> {
     let pending = list_pending(dir)?;
     for item in &pending {
         item.accept()?;
     }
-    let file = root.join(PIN_FILE);
-    let pin_error = |reason: String| UpgradeError::Pin {
-        file: file.clone(),
-        reason,
-    };
-    let text = std::fs::read_to_string(&file).map_err(|err| pin_error(err.to_string()))?;
-    let old = format!("pub const PINNED_CODEX_VERSION: &str = \"{PINNED_CODEX_VERSION}\";");
-    if !text.contains(&old) {
-        return Err(pin_error(format!("`{old}` is not there")));
-    }
-    let new = format!("pub const PINNED_CODEX_VERSION: &str = \"{version}\";");
-    std::fs::write(&file, text.replace(&old, &new)).map_err(|err| pin_error(err.to_string()))?;
-    move_pin_mentions(root, version).map_err(|(file, err)| UpgradeError::Pin {
-        file,
-        reason: err.to_string(),
-    })?;
     Ok(pending.len())
-}
-
-/// Rewrites `Codex OLD`, `codex/OLD`, ... to the new version in the files people read.
-fn move_pin_mentions(root: &Path, version: &str) -> Result<(), (PathBuf, std::io::Error)> {
-    let (files, prefixes) = PIN_MENTIONS;
-    for name in files {
-        let file = root.join(name);
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            continue;
-        };
-        let moved = prefixes.iter().fold(text.clone(), |text, prefix| {
-            text.replace(
-                &format!("{prefix}{PINNED_CODEX_VERSION}"),
-                &format!("{prefix}{version}"),
-            )
-        });
-        if moved != text {
-            std::fs::write(&file, moved).map_err(|err| (file.clone(), err))?;
-        }
-    }
-    Ok(())
 }
 
 /// The protocol schema `bin` writes, in a temp folder.
@@ -261,22 +203,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepting_replaces_the_cassettes_and_moves_the_pin() {
+    fn accepting_replaces_the_cassettes_and_touches_nothing_else() {
         let root = tempfile::tempdir().unwrap();
-        let pin = root.path().join(PIN_FILE);
-        std::fs::create_dir_all(pin.parent().unwrap()).unwrap();
-        std::fs::write(
-            &pin,
-            format!(
-                "/// doc\npub const PINNED_CODEX_VERSION: &str = \"{PINNED_CODEX_VERSION}\";\n"
-            ),
-        )
-        .unwrap();
-        let readme = format!(
-            "installs Codex {PINNED_CODEX_VERSION} into .prompt-diary/codex/{PINNED_CODEX_VERSION}; \
-             the SDK is openai-codex=={PINNED_CODEX_VERSION}\n"
-        );
-        std::fs::write(root.path().join("README.md"), &readme).unwrap();
         let dir = root.path().join("cassettes");
         std::fs::create_dir_all(&dir).unwrap();
         let committed = Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes/single_turn.jsonl");
@@ -286,31 +214,18 @@ mod tests {
             .replace("linux", "plan9");
         std::fs::write(dir.join("single_turn.jsonl.new"), &text).unwrap();
 
-        assert_eq!(accept_upgrade(root.path(), "9.9.9", &dir).unwrap(), 1);
+        assert_eq!(accept_upgrade(&dir).unwrap(), 1);
         assert_eq!(
             std::fs::read_to_string(dir.join("single_turn.jsonl")).unwrap(),
             text
         );
         assert!(!dir.join("single_turn.jsonl.new").exists());
-        assert!(
-            std::fs::read_to_string(&pin)
-                .unwrap()
-                .contains("pub const PINNED_CODEX_VERSION: &str = \"9.9.9\";")
-        );
+        let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "only the cassette folder: {left:?}");
         assert_eq!(
-            std::fs::read_to_string(root.path().join("README.md")).unwrap(),
-            format!(
-                "installs Codex 9.9.9 into .prompt-diary/codex/9.9.9; \
-                 the SDK is openai-codex=={PINNED_CODEX_VERSION}\n"
-            ),
-            "the pin's mentions move, the SDK's version stays"
-        );
-        let err = accept_upgrade(root.path(), "9.9.10", &dir)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("set PINNED_CODEX_VERSION there by hand"),
-            "{err}"
+            accept_upgrade(&dir).unwrap(),
+            0,
+            "nothing pending the second time"
         );
     }
 }
