@@ -30,7 +30,7 @@
 //! ```
 //!
 //! Every public module, in one line each (top to bottom; `docs/architecture.md` has the layer
-//! table that `tests/layering.rs` enforces):
+//! table that `tests/library/layering.rs` enforces):
 //! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls.
 //! - [`compose`]: composition roots: the generation workflow wired to a Codex session factory.
 //! - [`generate`]: generation phases and the artifact-aware repair loop, on the port only.
@@ -85,3 +85,8 @@ mod view;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// The Rust examples of `docs/library.md`, compiled by `cargo test` so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/library.md")]
+pub struct LibraryGuideDoctests;

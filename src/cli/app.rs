@@ -111,7 +111,7 @@ fn init_logging(verbose: bool) {
 /// Writes `text` to stdout with its control characters other than newline and tab escaped
 /// (`\u{1b}`: a cassette's text must not drive the terminal); a closed pipe (`prompt-diary review
 /// | head`) is not an error. The command line prints through this and [`print_err`] only
-/// (`tests/untrusted.rs` holds `src/cli/` to it).
+/// (`tests/cli/untrusted.rs` holds `src/cli/` to it).
 pub(super) fn print_out(text: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
     let mut out = std::io::stdout().lock();

@@ -1,5 +1,5 @@
 //! The page without a browser: self-contained, escaped, faithful to the cassette, small. The
-//! browser tier (`tests/view_browser.rs`) opens the same pages in headless Chromium.
+//! browser tier (`tests/cli/view_browser.rs`) opens the same pages in headless Chromium.
 
 use std::path::Path;
 
