@@ -39,6 +39,13 @@ pub(crate) fn header_json<'p>(
         line: 1,
         reason,
     };
+    if first.starts_with('\u{feff}') {
+        return Err(bad(
+            "the file starts with a UTF-8 byte order mark (BOM), which an editor added: save it \
+             as UTF-8 without a BOM (cassettes never have one)"
+                .to_owned(),
+        ));
+    }
     let value: Value = serde_json::from_str(first)
         .map_err(|err| bad(format!("the header is not JSON ({err})")))?;
     if value.get("cassette").and_then(Value::as_str) != Some(MAGIC) {
@@ -46,14 +53,39 @@ pub(crate) fn header_json<'p>(
             "the header lacks \"cassette\": \"{MAGIC}\"; this is not a prompt-diary cassette"
         )));
     }
-    match value.get("format").and_then(Value::as_u64) {
-        Some(found) if found == u64::from(FORMAT_VERSION) => Ok((value, bad)),
-        found => Err(CassetteError::UnsupportedFormat {
+    match value.get("format") {
+        Some(Value::Number(n)) if n.as_u64() == Some(u64::from(FORMAT_VERSION)) => Ok((value, bad)),
+        Some(Value::Number(n)) if n.as_u64().is_some_and(|n| n > u64::from(FORMAT_VERSION)) => {
+            Err(CassetteError::NewerFormat {
+                path: path.to_owned(),
+                found: n.as_u64().unwrap_or_default(),
+                supported: FORMAT_VERSION,
+            })
+        }
+        Some(Value::Number(n)) => Err(CassetteError::UnsupportedFormat {
             path: path.to_owned(),
-            found: found.map_or_else(|| "none".to_owned(), |f| f.to_string()),
+            found: n.to_string(),
             expected: FORMAT_VERSION,
         }),
+        None => Err(bad(format!(
+            "the header has no \"format\" (this prompt-diary writes \"format\": {FORMAT_VERSION})"
+        ))),
+        Some(other) => Err(bad(format!(
+            "the header's \"format\" is {other}, not a number: it must be the number \
+             {FORMAT_VERSION}, as in \"format\": {FORMAT_VERSION}"
+        ))),
     }
+}
+
+/// Whether a body line is a second header (a cassette pasted after another one): the reason to
+/// give for it, or `None`.
+pub(crate) fn second_header(line: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(line).ok()?;
+    (value.get("cassette").and_then(Value::as_str) == Some(MAGIC)).then(|| {
+        "a second header: a cassette holds one session, so the file looks like two cassettes \
+         joined; keep one (its header is line 1)"
+            .to_owned()
+    })
 }
 
 /// The header's `kind` for exec cassettes (app-server cassettes have none).

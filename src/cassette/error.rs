@@ -32,6 +32,18 @@ pub enum CassetteError {
         /// The version supported.
         expected: u32,
     },
+    /// The file was written by a newer prompt-diary, in a format this one cannot read.
+    #[error(
+        "the cassette {path} has format version {found}, written by a newer prompt-diary; this one reads version {supported}: upgrade prompt-diary to read format {found}"
+    )]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// The version found.
+        found: u64,
+        /// The version this prompt-diary reads.
+        supported: u32,
+    },
     /// One line cannot be parsed.
     #[error("{path}:{line}: {reason}")]
     BadLine {

@@ -65,15 +65,49 @@ async fn a_corrupted_line_names_its_line_number() {
 }
 
 #[tokio::test]
-async fn a_cassette_from_another_format_version_asks_for_a_re_record() {
+async fn a_cassette_from_an_older_format_version_asks_for_a_re_record() {
     let err = replay_edited("single_turn", |t| {
-        t.replacen("\"format\":1", "\"format\":2", 1)
+        t.replacen("\"format\":1", "\"format\":0", 1)
     })
     .await;
     assert!(
-        err.contains("has format version 2, but this prompt-diary reads version 1; re-record it"),
+        err.contains("has format version 0, but this prompt-diary reads version 1; re-record it"),
         "{err}"
     );
+}
+
+#[rstest::rstest]
+#[case::newer_format(
+    |t: String| t.replacen("\"format\":1", "\"format\":2", 1),
+    "has format version 2, written by a newer prompt-diary; this one reads version 1: upgrade \
+     prompt-diary to read format 2"
+)]
+#[case::format_as_a_string(
+    |t: String| t.replacen("\"format\":1", "\"format\":\"1\"", 1),
+    "single_turn.jsonl:1: the header's \"format\" is \"1\", not a number: it must be the number 1"
+)]
+#[case::no_format(
+    |t: String| t.replacen("\"format\":1,", "", 1),
+    "single_turn.jsonl:1: the header has no \"format\""
+)]
+#[case::byte_order_mark(
+    |t: String| format!("\u{feff}{t}"),
+    "single_turn.jsonl:1: the file starts with a UTF-8 byte order mark (BOM)"
+)]
+#[case::duplicate_header(
+    |t: String| {
+        let header = t.lines().next().unwrap().to_owned();
+        t.replacen('\n', &format!("\n{header}\n"), 1)
+    },
+    "single_turn.jsonl:2: a second header: a cassette holds one session"
+)]
+#[tokio::test]
+async fn a_damaged_header_says_what_is_wrong_and_what_to_do(
+    #[case] edit: fn(String) -> String,
+    #[case] expected: &str,
+) {
+    let err = replay_edited("single_turn", edit).await;
+    assert!(err.contains(expected), "{err}");
 }
 
 #[tokio::test]

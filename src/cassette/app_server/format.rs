@@ -23,7 +23,9 @@ use crate::cassette::CassetteError;
 use crate::cassette::effects::Effect;
 use crate::transport::Message;
 
-pub(crate) use crate::cassette::envelope::{FORMAT_VERSION, MAGIC, header_json, read};
+pub(crate) use crate::cassette::envelope::{
+    FORMAT_VERSION, MAGIC, header_json, read, second_header,
+};
 
 /// The conversation label of connection-level lines (handshake, thread-less notifications).
 pub(crate) const BACKEND: &str = "backend";
@@ -273,7 +275,9 @@ impl<'a> RawCassette<'a> {
                 } else {
                     "; the last line has no newline, so the file looks truncated"
                 };
-                bad(number, format!("not a cassette entry ({err}){truncated}"))
+                let reason = second_header(line)
+                    .unwrap_or_else(|| format!("not a cassette entry ({err}){truncated}"));
+                bad(number, reason)
             })?;
             if !terminated {
                 return Err(bad(

@@ -19,7 +19,9 @@ use serde_json::Value;
 
 use crate::cassette::CassetteError;
 use crate::cassette::effects::{Effect, check_path};
-use crate::cassette::envelope::{EXEC_KIND, FORMAT_VERSION, MAGIC, header_json, read};
+use crate::cassette::envelope::{
+    EXEC_KIND, FORMAT_VERSION, MAGIC, header_json, read, second_header,
+};
 
 /// The first line of an exec cassette.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -197,8 +199,11 @@ impl ExecCassette {
                     "the last line has no newline: the file looks truncated".into(),
                 ));
             }
-            let parsed: Line = serde_json::from_str(line)
-                .map_err(|err| bad(number, format!("not an exec cassette entry ({err})")))?;
+            let parsed: Line = serde_json::from_str(line).map_err(|err| {
+                let reason = second_header(line)
+                    .unwrap_or_else(|| format!("not an exec cassette entry ({err})"));
+                bad(number, reason)
+            })?;
             take_line(parsed, number, &mut open, &mut invocations)
                 .map_err(|reason| bad(number, reason))?;
         }
