@@ -1,5 +1,5 @@
 //! Bench 5: what the offline suite costs. Time per replayed turn over the committed cassette
-//! corpus (`cassettes/*.jsonl` replayed through `testing::fixtures`, exactly as the replay tests
+//! corpus (`cassettes/*.jsonl` replayed through `cli::fixtures`, exactly as the replay tests
 //! do), and the wall time of the replay tests under `cargo test` (with `hyperfine` when it is
 //! installed, timed here otherwise).
 //!
@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Summary, knob, ms, publish, table};
-use prompt_diary::testing::fixtures;
+use prompt_diary::cli::fixtures;
 
 const BENCH: &str = "offline_suite";
 const TESTS: &str = "cargo test --quiet --test replay -- cassette_replay:: cassette_errors:: \

@@ -57,7 +57,7 @@ pub enum Command {
     /// Re-record the committed cassettes (`cassettes/`) from the real Codex binary driven by the
     /// scripted model (`fixtures/scenarios/`). A cassette that changed is written beside the old
     /// one as `<name>.jsonl.new` for review, unless `--overwrite` is given.
-    RecordFixtures(super::fixtures::RecordFixtures),
+    RecordFixtures(super::record_fixtures::RecordFixtures),
     /// The main job on an embedded default: the example generation workflow run against the
     /// real pinned Codex (installed first if missing) driven by the scripted local model while
     /// recording, then replayed offline; prints both sides with timings and the artifacts.

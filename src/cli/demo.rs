@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::cli::fixtures::demo_run::{DemoReport, demo_cassette, demo_live, demo_replay};
 use crate::codex_bin::{PINNED_CODEX_VERSION, install_codex, project_root, resolve_codex_bin};
-use crate::compose::demo_run::{DemoReport, demo_cassette, demo_live, demo_replay};
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]

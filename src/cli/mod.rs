@@ -8,7 +8,7 @@
 //! | command | library call |
 //! |---|---|
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
-//! | `record` | [`Fixture::record_in`](crate::testing::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
+//! | `record` | [`Fixture::record_in`](crate::cli::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |
@@ -17,16 +17,17 @@
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::rerecord::rerecord_cassette) |
 //! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private) |
 //! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
-//! | `record-fixtures [--check]` | [`rerecord`](crate::testing::fixtures::rerecord) |
+//! | `record-fixtures [--check]` | [`rerecord`](crate::cli::fixtures::rerecord) |
 //! | `demo` | `compose::demo_run::demo_live`, `demo_replay` (crate-private) |
 
 mod accept;
 mod app;
 mod demo;
-mod fixtures;
+pub mod fixtures;
 mod inspect;
 mod install;
 mod record;
+mod record_fixtures;
 mod replay;
 mod rerecord;
 mod review;

@@ -9,11 +9,11 @@ use anyhow::Context;
 use clap::Args;
 
 use crate::cassette::WriteOutcome;
+use crate::cli::fixtures;
 use crate::codex::CodexBackendConfig;
 use crate::codex_bin::{project_root, resolve_codex_bin};
 use crate::rerecord::driver::{Progress, RunnerOutcome};
 use crate::rerecord::recording::{PromptRecording, record_prompt, workspaces_in};
-use crate::testing::fixtures;
 
 /// Arguments of `record`.
 #[derive(Debug, Args)]

@@ -1,16 +1,16 @@
-//! Test support (feature `test-util`): imported by tests, the command line and the composition
-//! roots only, never by a product room.
+//! Test support (feature `test-util`): imported by tests and the command line only, never by a
+//! product room.
 //!
 //! At the root: the scripted local model ([`ScriptedModel`], scripted by a [`Scenario`] of
 //! [`Reply`]s, verified on drop; from the `prompt-diary-scripted-model` crate), a [`CodexHome`]
 //! pointing Codex at it, and the scripted [`FakeAgentSessionFactory`] for phase tests. The modules
 //! hold the rest: [`conformance`] (finding the pinned Codex, skipping or failing a tier),
-//! [`fixtures`] (this repository's committed cassettes and their drift check), [`processes`] (no
-//! orphan checks) and [`session`] (the JSON-RPC session below the adapter).
+//! [`processes`] (no orphan checks) and [`session`] (the JSON-RPC session below the adapter).
+//! This repository's committed fixtures and their drift check are the command line's
+//! ([`crate::cli::fixtures`]).
 
 pub mod conformance;
 pub(crate) mod fake_factory;
-pub mod fixtures;
 pub mod processes;
 pub mod session;
 

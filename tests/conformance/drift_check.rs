@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
+use prompt_diary::cli::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::testing::conformance::codex_for_conformance;
-use prompt_diary::testing::fixtures::{FixtureStatus, Rerecord, rerecord};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use prompt_diary::cassette::WriteOutcome;
+use prompt_diary::cli::fixtures::{WorkflowRun, record_workflow, replay_workflow};
 use prompt_diary::testing::conformance::codex_for_conformance;
-use prompt_diary::testing::fixtures::{WorkflowRun, record_workflow, replay_workflow};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use prompt_diary::cassette::CassetteMode;
-use prompt_diary::testing::fixtures;
+use prompt_diary::cli::fixtures;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use prompt_diary::agent::{AgentTurnResult, EventKind};
+use prompt_diary::cli::fixtures;
 use prompt_diary::rerecord::driver::{RunnerOutcome, TurnOutcome};
-use prompt_diary::testing::fixtures;
 use serde_json::json;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

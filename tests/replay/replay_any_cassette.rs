@@ -4,12 +4,12 @@
 use std::path::{Path, PathBuf};
 
 use prompt_diary::cassette::Cassette;
+use prompt_diary::cli::fixtures;
 use prompt_diary::rerecord::driver::TurnOutcome;
 use prompt_diary::rerecord::{
     CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, client_script_of,
     replay_cassette,
 };
-use prompt_diary::testing::fixtures;
 use rstest::rstest;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

@@ -1,13 +1,13 @@
 //! `prompt-diary record-fixtures`: re-record the committed cassettes, or check them for drift
-//! ([`testing::fixtures::rerecord`](crate::testing::fixtures::rerecord)).
+//! ([`cli::fixtures::rerecord`](crate::cli::fixtures::rerecord)).
 
 use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
+use crate::cli::fixtures::{Rerecord, rerecord};
 use crate::codex_bin::{project_root, resolve_codex_bin};
-use crate::testing::fixtures::{Rerecord, rerecord};
 
 /// Arguments of `record-fixtures`.
 #[derive(Debug, Args)]
