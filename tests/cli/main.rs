@@ -4,6 +4,8 @@
 
 #[path = "../support/browser.rs"]
 mod browser;
+#[path = "../support/stand_in_run.rs"]
+mod stand_in_run;
 #[path = "../support/synthetic.rs"]
 mod synthetic;
 

@@ -4,11 +4,11 @@
 //! scripted model, are made again offline from the cassette alone: on the pinned Codex they come
 //! out unchanged; on the previous pin a `.new` waits whose runs `review` reads as unchanged.
 
+use crate::stand_in_run::record_run;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt as _;
 use tokio::process::Command;
 
 use prompt_diary::codex_bin::installed_binary;
@@ -18,7 +18,6 @@ use prompt_diary::testing::conformance::{
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
 /// The previous pin, installed by CI (`.ci/run`).
 const OTHER_CODEX: &str = "0.163.0";
 
@@ -33,39 +32,6 @@ const SCENARIO: &str = r#"{
 
 /// No process of this test may take longer than this.
 const BUDGET: Duration = Duration::from_secs(300);
-
-/// Runs the stand-in in record mode with `args` and `stdin` (asynchronously: the scripted model
-/// answers on this test's runtime).
-async fn record(codex: &ScriptedCodex, cassette: &Path, args: &[String], stdin: &str) -> Output {
-    let mut child = Command::new(SHIM)
-        .args(args)
-        .env("PROMPT_DIARY_CASSETTE", cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", "record")
-        .env("PROMPT_DIARY_CODEX_BIN", &codex.codex_bin)
-        .env("CODEX_HOME", codex.home.path())
-        .env_remove("CI")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the stand-in starts");
-    let mut pipe = child.stdin.take().expect("stdin");
-    pipe.write_all(stdin.as_bytes())
-        .await
-        .expect("stdin written");
-    drop(pipe);
-    let out = tokio::time::timeout(BUDGET, child.wait_with_output())
-        .await
-        .expect("the run ends in time")
-        .expect("the stand-in's output");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 async fn prompt_diary(args: &[&str]) -> Output {
     let out = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
@@ -108,7 +74,7 @@ async fn an_exec_cassette_rerecords_offline_unchanged_and_on_another_codex_for_r
         "--skip-git-repo-check",
     ]
     .map(str::to_owned);
-    let out = record(&codex, &cassette, &first, "Write notes.md with one line.").await;
+    let out = record_run(&codex, &cassette, &first, "Write notes.md with one line.").await;
     let thread = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -134,7 +100,7 @@ async fn an_exec_cassette_rerecords_offline_unchanged_and_on_another_codex_for_r
         ]
         .map(str::to_owned),
     );
-    record(&codex, &cassette, &resume, "How many lines?").await;
+    record_run(&codex, &cassette, &resume, "How many lines?").await;
     codex
         .model
         .finish()

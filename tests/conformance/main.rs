@@ -3,6 +3,9 @@
 //! Codex is installed; required when `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set. See
 //! `tests/README.md`.
 
+#[path = "../support/stand_in_run.rs"]
+mod stand_in_run;
+
 mod codex_conformance;
 mod drift_check;
 mod generate_conformance;

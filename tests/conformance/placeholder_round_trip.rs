@@ -6,12 +6,12 @@
 //! (the new Codex saw exactly what the client and the model said), and `inspect` and `review`
 //! show `{{name}}` as written, never the escape.
 
+use crate::stand_in_run::record_run;
 use std::path::{Path, PathBuf};
-use std::process::{Output, Stdio};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt as _;
 use tokio::process::Command;
 
 use prompt_diary::cassette::{RecordOptions, WriteOutcome};
@@ -25,7 +25,6 @@ use prompt_diary::testing::conformance::{
 };
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const STAND_IN: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
 /// The previous pin, installed by CI (`.ci/run`): a re-recording on it waits for review.
 const OTHER_CODEX: &str = "0.163.0";
 /// No process of these tests may take longer than this.
@@ -205,38 +204,6 @@ async fn a_literal_template_in_an_app_server_prompt_and_reply_re_records_unchang
     assert!(!review.contains("lbrace"), "{review}");
 }
 
-/// Runs the stand-in as `codex exec` in record mode with `args` and `stdin` (asynchronously: the
-/// scripted model answers on this test's runtime).
-async fn record_exec(codex: &ScriptedCodex, cassette: &Path, args: &[String], stdin: &str) {
-    let mut child = Command::new(STAND_IN)
-        .args(args)
-        .env("PROMPT_DIARY_CASSETTE", cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", "record")
-        .env("PROMPT_DIARY_CODEX_BIN", &codex.codex_bin)
-        .env("CODEX_HOME", codex.home.path())
-        .env_remove("CI")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the stand-in starts");
-    let mut pipe = child.stdin.take().expect("stdin");
-    pipe.write_all(stdin.as_bytes())
-        .await
-        .expect("stdin written");
-    drop(pipe);
-    let out = tokio::time::timeout(BUDGET, child.wait_with_output())
-        .await
-        .expect("the run ends in time")
-        .expect("the stand-in's output");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 #[tokio::test]
 async fn a_literal_template_in_an_exec_prompt_and_reply_re_records_unchanged() {
     let test = "literal {{name}} through an exec cassette";
@@ -252,7 +219,7 @@ async fn a_literal_template_in_an_exec_prompt_and_reply_re_records_unchanged() {
     let cassette = dir.path().join("literal_braces.jsonl");
     let ws = codex.workspace.path().display().to_string();
     let args = ["exec", "--json", "--skip-git-repo-check", "-C", &ws, "-"].map(str::to_owned);
-    record_exec(&codex, &cassette, &args, PROMPT).await;
+    record_run(&codex, &cassette, &args, PROMPT).await;
     codex
         .model
         .finish()

@@ -3,21 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::layering::rust_files;
+
 const MAX_FILE_LINES: usize = 500;
 const MAX_FN_LINES: usize = 100;
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
-}
 
 fn sources() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

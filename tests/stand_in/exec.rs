@@ -3,15 +3,14 @@
 //! model gone, three times, the same events, files and exit codes; a changed prompt diverges. And,
 //! offline, a `--config=k=v` before `exec` replays like `--config k=v`.
 
+use crate::stand_in_run::run_stand_in;
 use std::path::Path;
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
-use tokio::io::AsyncWriteExt as _;
 
-const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
 /// No run may take longer than this.
 const RUN_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -37,28 +36,16 @@ async fn stand_in(
     args: &[&str],
     stdin: &str,
 ) -> Output {
-    let mut child = tokio::process::Command::new(SHIM)
-        .args(args)
-        .env("PROMPT_DIARY_CASSETTE", cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", mode)
-        .env("PROMPT_DIARY_CODEX_BIN", codex_bin)
-        .env("CODEX_HOME", home)
-        .env("CI", "")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the stand-in starts");
-    let mut pipe = child.stdin.take().expect("stdin");
-    pipe.write_all(stdin.as_bytes())
-        .await
-        .expect("stdin written");
-    drop(pipe);
-    tokio::time::timeout(RUN_TIMEOUT, child.wait_with_output())
-        .await
-        .expect("the run ends in time")
-        .expect("the run's output")
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    let cassette = cassette.display().to_string();
+    let home = home.display().to_string();
+    let env = [
+        ("PROMPT_DIARY_CASSETTE", cassette.as_str()),
+        ("PROMPT_DIARY_CASSETTE_MODE", mode),
+        ("PROMPT_DIARY_CODEX_BIN", codex_bin),
+        ("CODEX_HOME", home.as_str()),
+    ];
+    run_stand_in(&args, stdin, &env).await
 }
 
 /// The events a run printed, with the workspace path and the thread id made neutral.

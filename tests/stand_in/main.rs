@@ -4,6 +4,8 @@
 
 #[path = "../support/sdk.rs"]
 mod sdk;
+#[path = "../support/stand_in_run.rs"]
+mod stand_in_run;
 
 mod app_server;
 mod exec;
