@@ -31,6 +31,18 @@ pub enum InstallError {
         /// The last lines it printed.
         output: String,
     },
+    /// The version is not a plain release version (it would reach npm and the file system).
+    #[error(
+        "`{version}` is not a Codex release version ({reason}): give X.Y.Z, such as 0.171.0, \
+         optionally with a prerelease suffix such as -alpha.2 (or `latest` where a command takes \
+         it); nothing was installed"
+    )]
+    BadVersion {
+        /// The version as given.
+        version: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// npm succeeded but no binary for this platform appeared.
     #[error(
         "npm installed @openai/codex@{version} into {dir} but no `codex` binary for this platform is there \
@@ -44,6 +56,40 @@ pub enum InstallError {
     },
 }
 
+/// Checks that `version` is a plain release version, `X.Y.Z` with an optional prerelease suffix
+/// of letters, digits and dots after `-` (`0.171.0`, `0.172.0-alpha.2`), before it reaches npm
+/// or names a folder: a path (`../x`), an npm spec (`file:x`, a URL, a git spec), spaces or
+/// flags are refused with the reason.
+pub(crate) fn check_version(version: &str) -> Result<(), InstallError> {
+    let bad = |reason| {
+        Err(InstallError::BadVersion {
+            version: version.to_owned(),
+            reason,
+        })
+    };
+    let (core, pre) = match version.split_once('-') {
+        Some((core, pre)) => (core, Some(pre)),
+        None => (version, None),
+    };
+    let numbers: Vec<&str> = core.split('.').collect();
+    if numbers.len() != 3 {
+        return bad("a release version has three numbers, X.Y.Z");
+    }
+    if numbers
+        .iter()
+        .any(|n| n.is_empty() || n.len() > 9 || !n.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return bad("X, Y and Z must be numbers");
+    }
+    if let Some(pre) = pre {
+        let fine = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric());
+        if pre.len() > 32 || !pre.split('.').all(fine) {
+            return bad("a prerelease suffix is letters and digits in dot-separated parts");
+        }
+    }
+    Ok(())
+}
+
 /// Installs `@openai/codex@<version>` under `root` (in `.prompt-diary/codex/<version>/`) unless it is already
 /// there, and returns the binary's path. `progress` receives one line per step and every line npm
 /// prints.
@@ -52,6 +98,7 @@ pub fn install_codex(
     version: &str,
     mut progress: impl FnMut(&str),
 ) -> Result<PathBuf, InstallError> {
+    check_version(version)?;
     let dir = install_dir(root, version);
     if let Some(bin) = binary_in_install(&dir) {
         progress(&format!("Codex {version} is already installed"));
@@ -126,4 +173,43 @@ pub(crate) fn project_root(start: &Path) -> PathBuf {
         .find(|dir| dir.join("Cargo.toml").is_file() || dir.join(".git").exists())
         .unwrap_or(start)
         .to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_release_versions_reach_npm() {
+        for good in ["0.171.0", "0.163.0", "0.172.0-alpha.2", "1.0.0-rc1"] {
+            assert!(check_version(good).is_ok(), "{good}");
+        }
+        for (bad, reason) in [
+            ("../../../x", "three numbers"),
+            ("file:x", "three numbers"),
+            ("https://example.com/codex.tgz", "must be numbers"),
+            ("github:openai/codex", "three numbers"),
+            ("0.171.0 --foo", "must be numbers"),
+            ("--registry=x", "three numbers"),
+            ("0.171", "three numbers"),
+            ("0.171.0-", "prerelease suffix"),
+            ("0.171.0-a/b", "prerelease suffix"),
+            ("0.1x.0", "must be numbers"),
+            ("latest", "three numbers"),
+        ] {
+            let err = check_version(bad).unwrap_err().to_string();
+            assert!(
+                err.contains(reason) && err.contains("nothing was installed"),
+                "{bad}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_version_is_refused_before_any_folder_is_made() {
+        let root = tempfile::tempdir().unwrap();
+        let err = install_codex(root.path(), "../../../x", |_| {}).unwrap_err();
+        assert!(matches!(err, InstallError::BadVersion { .. }), "{err}");
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    }
 }

@@ -15,8 +15,8 @@ mod install;
 mod resolve;
 mod schema;
 
-pub(crate) use install::project_root;
 pub use install::{InstallError, install_codex};
+pub(crate) use install::{check_version, project_root};
 pub use resolve::{
     BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, installed_binary,
     resolve_codex_bin,

@@ -11,7 +11,9 @@ use std::process::{Command, Stdio};
 use super::{RerecordError, RerecordSummary, rerecord_cassette};
 use crate::cassette::{CassetteError, WriteOutcome, list_pending};
 use crate::codex::rpc::{SchemaDiff, compare_schemas};
-use crate::codex_bin::{InstallError, PINNED_CODEX_VERSION, install_codex, write_schema};
+use crate::codex_bin::{
+    InstallError, PINNED_CODEX_VERSION, check_version, install_codex, write_schema,
+};
 
 /// What an upgrade found.
 #[derive(Debug)]
@@ -77,6 +79,7 @@ pub(crate) enum UpgradeError {
 /// `latest` as npm's newest published version, any other text as it is.
 pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
     if to != "latest" {
+        check_version(to)?;
         return Ok(to.to_owned());
     }
     let out = Command::new("npm")
@@ -90,6 +93,7 @@ pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
             String::from_utf8_lossy(&out.stderr).trim().to_owned(),
         ));
     }
+    check_version(&version)?;
     Ok(version)
 }
 
