@@ -258,18 +258,15 @@ impl<'a> RawCassette<'a> {
     }
 }
 
+/// One body line read by [`raw_lines`]: its number and entry, or why it is not one.
+type RawLine<'a> = Result<(usize, RawEntry<'a>), CassetteError>;
+
 /// The header of cassette `text`, then its body lines one at a time, each checked as
 /// [`RawCassette::parse`] checks it (blank lines skipped).
 fn raw_lines<'a>(
     path: &Path,
     text: &'a str,
-) -> Result<
-    (
-        Header,
-        impl Iterator<Item = Result<(usize, RawEntry<'a>), CassetteError>>,
-    ),
-    CassetteError,
-> {
+) -> Result<(Header, impl Iterator<Item = RawLine<'a>>), CassetteError> {
     let mut lines = text
         .split_inclusive('\n')
         .enumerate()
