@@ -8,7 +8,7 @@ use std::path::Path;
 use crate::cassette::envelope::EXEC_KIND;
 use crate::cassette::envelope::read;
 use crate::cassette::exec::story::review_exec;
-use crate::cassette::{Cassette, CassetteError, ExecCassette, MeaningDiff};
+use crate::cassette::{Cassette, CassetteError, ExecCassette, ExecStory, MeaningDiff, Timeline};
 
 /// A cassette of either kind, parsed once.
 #[derive(Debug)]
@@ -17,6 +17,15 @@ pub(crate) enum AnyCassette {
     AppServer(Cassette),
     /// The `codex exec` runs of one thread.
     Exec(ExecCassette),
+}
+
+/// A cassette read for people: what `inspect` prints.
+#[derive(Debug)]
+pub(crate) enum Story {
+    /// An app-server cassette's timeline.
+    AppServer(Timeline),
+    /// An exec cassette's runs.
+    Exec(ExecStory),
 }
 
 impl AnyCassette {
@@ -32,6 +41,32 @@ impl AnyCassette {
         } else {
             Cassette::parse(path, text).map(Self::AppServer)
         }
+    }
+
+    /// Checks cassette text as [`AnyCassette::parse`] does (the same errors) and keeps what
+    /// `verify` asks of it: an app-server cassette comes back with its header and no entries,
+    /// each message parsed, checked and dropped in turn; an exec cassette (a few runs) whole.
+    pub(crate) fn check(path: &Path, text: &str) -> Result<Self, CassetteError> {
+        if is_exec_cassette(text) {
+            return ExecCassette::parse(path, text).map(Self::Exec);
+        }
+        let header = Cassette::read_each(path, text, |_, _| {})?;
+        Ok(Self::AppServer(Cassette {
+            path: path.to_owned(),
+            header,
+            entries: Vec::new(),
+        }))
+    }
+
+    /// What `inspect` shows of the cassette at `path`: an exec cassette's runs, or an app-server
+    /// cassette's timeline read line by line ([`Timeline::read`]), never the whole file's trees.
+    pub(crate) fn story(path: &Path, record_hint: &str) -> Result<Story, CassetteError> {
+        let text = read(path, record_hint)?;
+        if is_exec_cassette(&text) {
+            let cassette = ExecCassette::parse(path, &text)?;
+            return Ok(Story::Exec(ExecStory::of(&cassette)));
+        }
+        Timeline::read(path, &text).map(Story::AppServer)
     }
 
     /// The Codex version that recorded it.
@@ -96,5 +131,25 @@ mod tests {
         // A file that is neither parses as an app-server cassette and says why it is not one.
         let err = AnyCassette::parse(Path::new("x.jsonl"), "not json\n").unwrap_err();
         assert!(err.to_string().contains("the header is not JSON"), "{err}");
+    }
+
+    #[test]
+    fn reading_line_by_line_gives_what_parsing_the_whole_file_gives() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            let whole = AnyCassette::parse(&path, &text).unwrap();
+            let (AnyCassette::AppServer(cassette), Story::AppServer(timeline)) =
+                (&whole, AnyCassette::story(&path, "").unwrap())
+            else {
+                continue;
+            };
+            assert_eq!(timeline, Timeline::of(cassette), "{}", path.display());
+            let AnyCassette::AppServer(checked) = AnyCassette::check(&path, &text).unwrap() else {
+                panic!("{} changed kind", path.display());
+            };
+            assert_eq!(checked.header, cassette.header, "{}", path.display());
+        }
     }
 }

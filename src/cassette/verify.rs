@@ -95,7 +95,7 @@ pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
              and re-record (recording redacts keys and tokens, however a stream splits them)"
         )));
     }
-    let cassette = match AnyCassette::parse(path, &text) {
+    let cassette = match AnyCassette::check(path, &text) {
         Ok(cassette) => cassette,
         Err(err) => {
             problems.push(problem(format!(

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::cassette::{AnyCassette, ExecStory, Timeline};
+use crate::cassette::AnyCassette;
+use crate::cassette::kind::Story;
 
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
@@ -19,17 +20,15 @@ pub struct Inspect {
 impl Inspect {
     /// Prints the timeline (for an exec cassette, its runs) to stdout.
     pub fn run(self) -> anyhow::Result<()> {
-        let text = match AnyCassette::load(&self.cassette, "prompt-diary record")? {
-            AnyCassette::Exec(cassette) => {
-                let story = ExecStory::of(&cassette);
+        let text = match AnyCassette::story(&self.cassette, "prompt-diary record")? {
+            Story::Exec(story) => {
                 if self.json {
                     format!("{}\n", serde_json::to_string_pretty(&story)?)
                 } else {
                     story.to_string()
                 }
             }
-            AnyCassette::AppServer(cassette) => {
-                let timeline = Timeline::of(&cassette);
+            Story::AppServer(timeline) => {
                 if self.json {
                     format!("{}\n", serde_json::to_string_pretty(&timeline)?)
                 } else {

@@ -130,30 +130,34 @@ impl Cassette {
         let raw = RawCassette::parse(path, text)?;
         let mut entries = Vec::with_capacity(raw.entries.len());
         for (number, entry) in raw.entries {
-            let entry = match entry {
-                RawEntry::Message {
-                    c2s,
-                    conv,
-                    turn,
-                    msg,
-                } => {
-                    let msg = message_value(path, number, msg)?;
-                    let conv = conv.into_owned();
-                    if c2s {
-                        Entry::C2s { conv, turn, msg }
-                    } else {
-                        Entry::S2c { conv, turn, msg }
-                    }
-                }
-                RawEntry::Other(entry) => entry,
-            };
-            entries.push((number, entry));
+            entries.push((number, entry_of(path, number, entry)?));
         }
         Ok(Self {
             path: raw.path,
             header: raw.header,
             entries,
         })
+    }
+
+    /// Checks cassette text as [`Cassette::parse`] does (the same errors, in the same order) and
+    /// hands each entry to `each` in file order instead of keeping it: a reader that goes through
+    /// a cassette once holds one line's tree at a time, not the whole file's.
+    pub(crate) fn read_each(
+        path: &Path,
+        text: &str,
+        mut each: impl FnMut(usize, Entry),
+    ) -> Result<Header, CassetteError> {
+        // First every line's syntax, as `RawCassette::parse` checks it, then every message.
+        let (header, lines) = raw_lines(path, text)?;
+        for line in lines {
+            line?;
+        }
+        let (_, lines) = raw_lines(path, text)?;
+        for line in lines {
+            let (number, entry) = line?;
+            each(number, entry_of(path, number, entry)?);
+        }
+        Ok(header)
     }
 
     /// The cassette as text: the header and one line per entry, each ending in a newline.
@@ -247,58 +251,91 @@ impl<'a> RawCassette<'a> {
     /// Parses cassette text: the header checked, every line checked to be an entry (and every
     /// effect path to stay in its workspace).
     pub(crate) fn parse(path: &Path, text: &'a str) -> Result<Self, CassetteError> {
-        let bad = |line: usize, reason: String| CassetteError::BadLine {
-            path: path.to_owned(),
-            line,
-            reason,
-        };
-        let mut lines = text
-            .split_inclusive('\n')
-            .enumerate()
-            .map(|(i, line)| (i + 1, line));
-        let Some((_, first)) = lines.next() else {
-            return Err(CassetteError::Empty {
-                path: path.to_owned(),
-            });
-        };
-        let header = parse_header(path, first.trim_end())?;
-        let mut entries = Vec::new();
-        for (number, raw) in lines {
-            let terminated = raw.ends_with('\n');
-            let line = raw.trim_end();
-            if line.is_empty() {
-                continue;
-            }
-            let entry = parse_entry(line).map_err(|err| {
-                let truncated = if terminated {
-                    ""
-                } else {
-                    "; the last line has no newline, so the file looks truncated"
-                };
-                let reason = second_header(line)
-                    .unwrap_or_else(|| format!("not a cassette entry ({err}){truncated}"));
-                bad(number, reason)
-            })?;
-            if !terminated {
-                return Err(bad(
-                    number,
-                    "the last line has no newline: the file looks truncated".to_owned(),
-                ));
-            }
-            if let RawEntry::Other(Entry::Effects { effects, .. }) = &entry {
-                for effect in effects {
-                    crate::cassette::effects::check_path(effect.path())
-                        .map_err(|err| bad(number, err.to_string()))?;
-                }
-            }
-            entries.push((number, entry));
-        }
+        let (header, lines) = raw_lines(path, text)?;
         Ok(Self {
             path: path.to_owned(),
             header,
-            entries,
+            entries: lines.collect::<Result<_, _>>()?,
         })
     }
+}
+
+/// One body line read by [`raw_lines`]: its number and entry, or why it is not one.
+type RawLine<'a> = Result<(usize, RawEntry<'a>), CassetteError>;
+
+/// The header of cassette `text`, then its body lines one at a time, each checked as
+/// [`RawCassette::parse`] checks it (blank lines skipped).
+fn raw_lines<'a>(
+    path: &Path,
+    text: &'a str,
+) -> Result<(Header, impl Iterator<Item = RawLine<'a>>), CassetteError> {
+    let mut lines = text
+        .split_inclusive('\n')
+        .enumerate()
+        .map(|(i, line)| (i + 1, line));
+    let Some((_, first)) = lines.next() else {
+        return Err(CassetteError::Empty {
+            path: path.to_owned(),
+        });
+    };
+    let header = parse_header(path, first.trim_end())?;
+    let body = lines.filter_map(move |(number, raw)| {
+        let line = raw.trim_end();
+        (!line.is_empty()).then(|| raw_line(path, number, raw).map(|entry| (number, entry)))
+    });
+    Ok((header, body))
+}
+
+/// Checks one non-blank body line (`raw`, with its newline) and reads it.
+fn raw_line<'a>(path: &Path, number: usize, raw: &'a str) -> Result<RawEntry<'a>, CassetteError> {
+    let bad = |reason: String| CassetteError::BadLine {
+        path: path.to_owned(),
+        line: number,
+        reason,
+    };
+    let terminated = raw.ends_with('\n');
+    let entry = parse_entry(raw.trim_end()).map_err(|err| {
+        let truncated = if terminated {
+            ""
+        } else {
+            "; the last line has no newline, so the file looks truncated"
+        };
+        bad(second_header(raw.trim_end())
+            .unwrap_or_else(|| format!("not a cassette entry ({err}){truncated}")))
+    })?;
+    if !terminated {
+        return Err(bad(
+            "the last line has no newline: the file looks truncated".to_owned(),
+        ));
+    }
+    if let RawEntry::Other(Entry::Effects { effects, .. }) = &entry {
+        for effect in effects {
+            crate::cassette::effects::check_path(effect.path())
+                .map_err(|err| bad(err.to_string()))?;
+        }
+    }
+    Ok(entry)
+}
+
+/// A raw entry as an [`Entry`], its message (if it is one) parsed and checked.
+fn entry_of(path: &Path, number: usize, entry: RawEntry<'_>) -> Result<Entry, CassetteError> {
+    Ok(match entry {
+        RawEntry::Message {
+            c2s,
+            conv,
+            turn,
+            msg,
+        } => {
+            let msg = message_value(path, number, msg)?;
+            let conv = conv.into_owned();
+            if c2s {
+                Entry::C2s { conv, turn, msg }
+            } else {
+                Entry::S2c { conv, turn, msg }
+            }
+        }
+        RawEntry::Other(entry) => entry,
+    })
 }
 
 /// Checks and reads the header line.
@@ -407,7 +444,7 @@ mod tests {
             ),
             (
                 HEADER.replace("\"format\":1", "\"format\":7") + "\n",
-                "format version 7, but this prompt-diary reads version 1",
+                "format version 7, written by a newer prompt-diary; this one reads version 1: upgrade prompt-diary to read format 7",
             ),
             ("{\"hello\":1}\n".to_owned(), "not a prompt-diary cassette"),
             ("not json\n".to_owned(), "the header is not JSON"),
@@ -415,6 +452,9 @@ mod tests {
         for (text, expected) in cases {
             let err = parse(&text).unwrap_err().to_string();
             assert!(err.contains(expected), "expected {expected:?} in: {err}");
+            let path = Path::new("cassettes/s.jsonl");
+            let read = Cassette::read_each(path, &text, |_, _| {}).unwrap_err();
+            assert_eq!(read.to_string(), err, "reading line by line says the same");
         }
     }
 

@@ -133,24 +133,33 @@ fn first_secret(
     }
 }
 
-/// The chunks of one stream, each with its line.
+/// The chunks of one stream: their text already joined, and each chunk's line and length, so a
+/// stream costs its text and two numbers a chunk (not a string per chunk).
 struct Stream {
     sep: &'static str,
     field: &'static str,
-    chunks: Vec<(usize, String)>,
+    joined: String,
+    chunks: Vec<(usize, usize)>,
 }
 
 impl Stream {
+    /// Adds the chunk `text` from line `number`.
+    fn push(&mut self, number: usize, text: &str) {
+        if !self.chunks.is_empty() {
+            self.joined.push_str(self.sep);
+        }
+        self.joined.push_str(text);
+        self.chunks.push((number, text.len()));
+    }
+
     /// The secrets the chunks add up to that no one chunk holds whole.
     fn leaks(&self, extra: &UserPatterns) -> Vec<Leak> {
         if self.chunks.len() < 2 {
             return Vec::new();
         }
-        let parts: Vec<&str> = self.chunks.iter().map(|(_, c)| c.as_str()).collect();
-        let joined = parts.join(self.sep);
-        let lens: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        let lens: Vec<usize> = self.chunks.iter().map(|&(_, len)| len).collect();
         let mut leaks = Vec::new();
-        for hit in secret_kinds::find(&joined, extra) {
+        for hit in secret_kinds::find(&self.joined, extra) {
             let touched = chunks_touched(&lens, self.sep.len(), &hit.range);
             if touched.len() < 2 {
                 continue;
@@ -178,10 +187,10 @@ fn chunks_of(line: &Value, number: usize, run: &mut usize, streams: &mut BTreeMa
             .or_insert_with(|| Stream {
                 sep,
                 field,
+                joined: String::new(),
                 chunks: Vec::new(),
             })
-            .chunks
-            .push((number, text.to_owned()));
+            .push(number, text);
     };
     match kind {
         "invocation" => *run += 1,
