@@ -253,9 +253,25 @@ fn inspect_prints_terminal_controls_escaped() {
 #[test]
 fn the_command_line_prints_through_its_escaping_printers_only() {
     let cli = Path::new(ROOT).join("src/cli");
-    for entry in std::fs::read_dir(&cli).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().is_some_and(|n| n == "app.rs") {
+    let mut files = Vec::new();
+    let mut folders = vec![cli.clone()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    assert!(
+        files.len() > 15,
+        "expected the command line's sources under {}",
+        cli.display()
+    );
+    for path in files {
+        if path == cli.join("app.rs") {
             continue;
         }
         let code = std::fs::read_to_string(&path).unwrap();
