@@ -62,6 +62,12 @@ pub(crate) fn render(cassette: &Cassette) -> String {
     page::render(cassette, &Marks::default())
 }
 
+/// [`render`] for the app-server cassette at `path` whose text is `text`, read line by line (a
+/// page of a large cassette costs its lines, not the cassette's parsed trees).
+pub(crate) fn render_file(path: &std::path::Path, text: String) -> Result<String, CassetteError> {
+    page::render_file(path, text)
+}
+
 /// The page of an exec cassette: its `codex exec` runs as the turns of one lane, each with the
 /// stdin it was given, the items and errors it printed, the files it wrote and how it ended.
 pub(crate) fn render_exec(cassette: &ExecCassette) -> String {

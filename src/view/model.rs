@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 use super::{Marks, PendingNote};
-use crate::cassette::{Cassette, Divergence, Effect, Entry, Header, Timeline, unescape_literals};
+use crate::cassette::{
+    Cassette, CassetteError, Divergence, Effect, Entry, Header, Timeline, unescape_literals,
+};
 
 /// The whole index, serialised into the page.
 #[derive(Serialize)]
@@ -90,8 +92,68 @@ struct Marked<'a> {
 impl<'a> Model<'a> {
     /// The index of `cassette`, with what `marks` asks to mark.
     pub(super) fn of(cassette: &'a Cassette, marks: &Marks<'a>) -> Self {
-        let timeline = Timeline::of(cassette);
-        let spans = spans(cassette);
+        let parts = Parts {
+            timeline: Timeline::of(cassette),
+            spans: spans(cassette),
+            diffs: diffs(cassette),
+        };
+        Self::from_parts(
+            cassette.path.display().to_string(),
+            &cassette.header,
+            parts,
+            marks,
+        )
+    }
+
+    /// The index of the cassette at `path` (its `text`), read line by line: each entry is parsed,
+    /// folded into the index and the page's lines (`lines[N - 1]` is line N, as written again),
+    /// and dropped, so the page costs its lines, not the cassette's trees.
+    pub(super) fn read(
+        path: &std::path::Path,
+        text: &str,
+        header: &'a mut Option<Header>,
+        lines: &mut Vec<String>,
+    ) -> Result<Self, CassetteError> {
+        let timeline = Timeline::read(path, text)?;
+        let mut spans = HashMap::new();
+        let mut diffs = Diffs::default();
+        lines.clear();
+        lines.push(String::new()); // line 1, the header, once it is read
+        let read = Cassette::read_each(path, text, |line, entry| {
+            span_entry(&mut spans, line, &entry);
+            diffs.entry(line, &entry);
+            while lines.len() + 1 < line {
+                lines.push(String::new());
+            }
+            lines.push(serde_json::to_string(&entry).unwrap_or_default());
+        })?;
+        lines[0] = serde_json::to_string(&read).unwrap_or_default();
+        let parts = Parts {
+            timeline,
+            spans,
+            diffs: diffs.out,
+        };
+        let header = &*header.insert(read);
+        Ok(Self::from_parts(
+            path.display().to_string(),
+            header,
+            parts,
+            &Marks::default(),
+        ))
+    }
+
+    /// The header of the cassette the index is of.
+    pub(super) fn header(&self) -> &'a Header {
+        self.header
+    }
+
+    /// The index from its parts, with what `marks` asks to mark.
+    fn from_parts(file: String, header: &'a Header, parts: Parts, marks: &Marks<'a>) -> Self {
+        let Parts {
+            timeline,
+            spans,
+            diffs,
+        } = parts;
         let mut kinds: Vec<String> = Vec::new();
         let lanes = timeline
             .conversations
@@ -134,15 +196,15 @@ impl<'a> Model<'a> {
             .collect();
         kinds.sort();
         Self {
-            file: cassette.path.display().to_string(),
-            header: &cassette.header,
+            file,
+            header,
             lanes,
             kinds,
             exit: timeline.exit.map(|e| Exit {
                 status: e.status,
                 stderr: e.stderr_tail,
             }),
-            diffs: diffs(cassette),
+            diffs,
             divergence: marks.divergence.map(Marked::of),
             pending: marks.pending,
         }
@@ -170,6 +232,13 @@ impl<'a> Marked<'a> {
     }
 }
 
+/// What the index is made of: the timeline, each turn's span, the diffs of rewritten files.
+struct Parts {
+    timeline: Timeline,
+    spans: HashMap<(String, u32), Span>,
+    diffs: Vec<FileDiff>,
+}
+
 /// Where a turn's lines end, and the lines of its workspace effects.
 #[derive(Default)]
 struct Span {
@@ -178,39 +247,58 @@ struct Span {
 }
 
 fn spans(cassette: &Cassette) -> HashMap<(String, u32), Span> {
-    let mut spans: HashMap<(String, u32), Span> = HashMap::new();
+    let mut spans = HashMap::new();
     for (line, entry) in &cassette.entries {
-        let (conv, turn) = match entry {
-            Entry::C2s {
-                conv,
-                turn: Some(turn),
-                ..
-            }
-            | Entry::S2c {
-                conv,
-                turn: Some(turn),
-                ..
-            } => (conv, *turn),
-            Entry::Effects { conv, turn, .. } => (conv, *turn),
-            _ => continue,
-        };
-        let span = spans.entry((conv.clone(), turn)).or_default();
-        span.end = *line;
-        if matches!(entry, Entry::Effects { .. }) {
-            span.effects.push(*line);
-        }
+        span_entry(&mut spans, *line, entry);
     }
     spans
+}
+
+/// Folds one entry into the turns' spans.
+fn span_entry(spans: &mut HashMap<(String, u32), Span>, line: usize, entry: &Entry) {
+    let (conv, turn) = match entry {
+        Entry::C2s {
+            conv,
+            turn: Some(turn),
+            ..
+        }
+        | Entry::S2c {
+            conv,
+            turn: Some(turn),
+            ..
+        } => (conv, *turn),
+        Entry::Effects { conv, turn, .. } => (conv, *turn),
+        _ => return,
+    };
+    let span = spans.entry((conv.clone(), turn)).or_default();
+    span.end = line;
+    if matches!(entry, Entry::Effects { .. }) {
+        span.effects.push(line);
+    }
 }
 
 /// A unified diff for every file a turn rewrote after an earlier turn of its conversation wrote
 /// it (each conversation has a workspace of its own).
 fn diffs(cassette: &Cassette) -> Vec<FileDiff> {
-    let mut last: HashMap<(String, String), String> = HashMap::new();
-    let mut out = Vec::new();
+    let mut diffs = Diffs::default();
     for (line, entry) in &cassette.entries {
+        diffs.entry(*line, entry);
+    }
+    diffs.out
+}
+
+/// The diffs so far, and each conversation's files as last written.
+#[derive(Default)]
+struct Diffs {
+    last: HashMap<(String, String), String>,
+    out: Vec<FileDiff>,
+}
+
+impl Diffs {
+    /// Folds one entry in.
+    fn entry(&mut self, line: usize, entry: &Entry) {
         let Entry::Effects { conv, effects, .. } = entry else {
-            continue;
+            return;
         };
         for effect in effects {
             let key = (conv.clone(), effect.path().to_owned());
@@ -218,15 +306,15 @@ fn diffs(cassette: &Cassette) -> Vec<FileDiff> {
                 Effect::Write { path, text } => {
                     // Shown as written: what the cassette keeps escaped reads as the file holds it.
                     let after = unescape_literals(text).into_owned();
-                    if let Some(before) = last.insert(key, after.clone()) {
+                    if let Some(before) = self.last.insert(key, after.clone()) {
                         if before != after {
                             let diff = TextDiff::from_lines(before.as_str(), after.as_str())
                                 .unified_diff()
                                 .context_radius(3)
                                 .header("before this turn", "after this turn")
                                 .to_string();
-                            out.push(FileDiff {
-                                line: *line,
+                            self.out.push(FileDiff {
+                                line,
                                 path: path.clone(),
                                 diff,
                             });
@@ -234,10 +322,9 @@ fn diffs(cassette: &Cassette) -> Vec<FileDiff> {
                     }
                 }
                 Effect::Hashed { .. } | Effect::Delete { .. } => {
-                    last.remove(&key);
+                    self.last.remove(&key);
                 }
             }
         }
     }
-    out
 }

@@ -49,6 +49,31 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
     page(&h.scenario, &rows, &model_json, &lines)
 }
 
+/// [`render`] for the app-server cassette at `path` (its `text`, taken so it is dropped once
+/// read): the cassette is read line by line ([`Model::read`]), so the page costs its lines and
+/// itself, not the cassette's parsed trees.
+pub(super) fn render_file(
+    path: &std::path::Path,
+    text: String,
+) -> Result<String, crate::cassette::CassetteError> {
+    let mut header = None;
+    let mut lines = Vec::new();
+    let model = Model::read(path, &text, &mut header, &mut lines)?;
+    drop(text);
+    let model_json = serde_json::to_string(&model).unwrap_or_else(|_| "{}".to_owned());
+    let h = model.header();
+    let rows = [
+        ("cassette", path.display().to_string()),
+        ("Codex", h.codex_version.clone()),
+        ("protocol schema", h.schema_fingerprint.clone()),
+        ("recorded", h.recorded_at.clone()),
+        ("format", h.format.to_string()),
+        ("redactions", h.redactions.join(", ")),
+        ("re-record with", h.record_command.clone()),
+    ];
+    Ok(page(&h.scenario, &rows, &model_json, &lines))
+}
+
 /// The page of an exec cassette: its runs as the turns of one lane (see [`super::exec`]).
 /// `pending` names the committed cassette when the page is of a pending re-recording.
 pub(super) fn render_exec(cassette: &ExecCassette, pending: Option<&PendingNote>) -> String {

@@ -230,3 +230,37 @@ fn an_exec_cassette_is_one_lane_of_runs_linked_to_their_lines_and_stays_text() {
         "one embedded line per cassette line"
     );
 }
+
+#[test]
+fn a_page_read_line_by_line_is_the_page_of_the_parsed_cassette() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cassettes");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if crate::cassette::is_exec_cassette(&text) {
+            continue;
+        }
+        let whole = super::render(&Cassette::parse(&path, &text).unwrap());
+        let streamed = super::render_file(&path, text).unwrap();
+        if whole != streamed {
+            let at = whole
+                .bytes()
+                .zip(streamed.bytes())
+                .position(|(a, b)| a != b)
+                .unwrap_or(whole.len().min(streamed.len()));
+            let from = at.saturating_sub(80);
+            panic!(
+                "{} differs at byte {at}:\n{}\n---\n{}",
+                path.display(),
+                &whole[from..(at + 80).min(whole.len())],
+                &streamed[from..(at + 80).min(streamed.len())]
+            );
+        }
+        seen += 1;
+    }
+    assert!(
+        seen >= 10,
+        "expected the committed app-server cassettes, saw {seen}"
+    );
+}
