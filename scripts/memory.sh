@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Peak memory of the commands that read a whole cassette (issue 20, item 8): `inspect FILE`,
-# `verify DIR` and `replay FILE` on a generated app-server cassette of LINES lines (default
+# `verify DIR`, `view FILE` and `replay FILE` on a generated app-server cassette of LINES lines (default
 # 1,000,000), each run under GNU time (`/usr/bin/time -v`, its "Maximum resident set size").
 #
 # The cassette is `cassettes/single_turn.jsonl` (a real recording through the adapter, so it
@@ -67,4 +67,5 @@ measure() {
 measure '`prompt-diary inspect FILE`' "$bin" inspect "$file"
 measure '`prompt-diary inspect --json FILE`' "$bin" inspect --json "$file"
 measure '`prompt-diary verify DIR`' "$bin" verify "$dir/cassettes"
+measure '`prompt-diary view FILE`' "$bin" view "$file" -o "$dir/big.html"
 measure '`prompt-diary replay FILE`' "$bin" replay "$file"
