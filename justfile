@@ -25,8 +25,9 @@ record-fixtures:
     cargo run -- record-fixtures
 
 # Move to another Codex without an account: install VERSION (or `latest`), compare protocol
-# schemas, re-record every cassette offline on it; then `just review` and accept with
-# `cargo run -- upgrade-codex --to VERSION --accept`.
+# schemas, re-record every cassette offline on it; then `just review`, accept with
+# `cargo run -- upgrade-codex --to VERSION --accept`, and move this repository's pin with
+# `cargo xtask move-pin VERSION`.
 upgrade-codex VERSION:
     cargo run -- upgrade-codex --to {{VERSION}}
 
