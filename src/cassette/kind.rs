@@ -28,7 +28,27 @@ pub(crate) enum Story {
     Exec(ExecStory),
 }
 
+/// A cassette read for its page (`view`): an exec cassette parsed (a few runs), an app-server
+/// cassette's text, which the viewer reads line by line.
+#[derive(Debug)]
+pub(crate) enum ForPage {
+    /// An app-server cassette's text.
+    AppServer(String),
+    /// An exec cassette.
+    Exec(ExecCassette),
+}
+
 impl AnyCassette {
+    /// Reads the cassette at `path` for its page (see [`ForPage`]); a missing file names
+    /// `record_hint`.
+    pub(crate) fn for_page(path: &Path, record_hint: &str) -> Result<ForPage, CassetteError> {
+        let text = read(path, record_hint)?;
+        if is_exec_cassette(&text) {
+            return ExecCassette::parse(path, &text).map(ForPage::Exec);
+        }
+        Ok(ForPage::AppServer(text))
+    }
+
     /// Reads and parses the cassette at `path`; a missing file names `record_hint`.
     pub(crate) fn load(path: &Path, record_hint: &str) -> Result<Self, CassetteError> {
         Self::parse(path, &read(path, record_hint)?)

@@ -56,7 +56,6 @@ pub use app_server::timeline::{ConversationView, ExitView, Timeline, TimelineEve
 pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
-pub(crate) use envelope::read as read_cassette;
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
 pub(crate) use exec::call::{LAST_MESSAGE, OUTPUT_SCHEMA, TEMP_PATH};
@@ -69,7 +68,7 @@ pub(crate) use exec::replayer::{
     fresh_value as exec_fresh_value,
 };
 pub(crate) use exec::story::ExecStory;
-pub(crate) use kind::{AnyCassette, is_exec_cassette};
+pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use mode::CASSETTE_MODE_ENV;
 pub(crate) use mode::Resolved;
 pub(crate) use mode::refuse_recording_in_ci;

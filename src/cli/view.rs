@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::{AnyCassette, is_exec_cassette, read_cassette, write_atomic};
+use crate::cassette::{AnyCassette, ForPage, write_atomic};
 
 /// Arguments of `view`.
 #[derive(Debug, Args)]
@@ -23,16 +23,11 @@ pub struct View {
 impl View {
     /// Writes the page and prints its path.
     pub fn run(self) -> anyhow::Result<()> {
-        let text = read_cassette(&self.cassette, "")?;
         // An app-server cassette is read line by line (its page costs its lines, not its parsed
         // trees); an exec cassette holds a few runs and is read whole.
-        let page = if is_exec_cassette(&text) {
-            match AnyCassette::parse(&self.cassette, &text)? {
-                AnyCassette::Exec(cassette) => crate::view::render_exec(&cassette),
-                AnyCassette::AppServer(cassette) => crate::view::render(&cassette),
-            }
-        } else {
-            crate::view::render_file(&self.cassette, text)?
+        let page = match AnyCassette::for_page(&self.cassette, "")? {
+            ForPage::Exec(cassette) => crate::view::render_exec(&cassette),
+            ForPage::AppServer(text) => crate::view::render_file(&self.cassette, text)?,
         };
         let out = self
             .out

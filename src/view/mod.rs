@@ -57,12 +57,14 @@ pub(crate) struct PendingNote {
     pub(crate) accept: String,
 }
 
-/// The page of `cassette`.
+/// The page of `cassette` (the command line reads a file through [`render_file`]; this one is
+/// what that page must equal).
+#[cfg(test)]
 pub(crate) fn render(cassette: &Cassette) -> String {
     page::render(cassette, &Marks::default())
 }
 
-/// [`render`] for the app-server cassette at `path` whose text is `text`, read line by line (a
+/// The page of the app-server cassette at `path` whose text is `text`, read line by line (a
 /// page of a large cassette costs its lines, not the cassette's parsed trees).
 pub(crate) fn render_file(path: &std::path::Path, text: String) -> Result<String, CassetteError> {
     page::render_file(path, text)

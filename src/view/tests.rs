@@ -237,10 +237,11 @@ fn a_page_read_line_by_line_is_the_page_of_the_parsed_cassette() {
     let mut seen = 0;
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
-        let text = std::fs::read_to_string(&path).unwrap();
-        if crate::cassette::is_exec_cassette(&text) {
+        let crate::cassette::ForPage::AppServer(text) =
+            crate::cassette::AnyCassette::for_page(&path, "").unwrap()
+        else {
             continue;
-        }
+        };
         let whole = super::render(&Cassette::parse(&path, &text).unwrap());
         let streamed = super::render_file(&path, text).unwrap();
         if whole != streamed {

@@ -532,3 +532,23 @@ fn the_product_scan_sees_a_test_kit_path_in_code_but_not_in_comments() {
     assert!(code_only("use crate::testing::ScriptedModel;").contains("testing::"));
     assert!(!code_only("// see testing::ScriptedModel").contains("testing::"));
 }
+
+#[test]
+fn only_the_kind_dispatch_tells_the_kinds_of_cassette_apart() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let dispatch = src.join("cassette/kind.rs");
+    let others: Vec<String> = rust_files(&src)
+        .into_iter()
+        .filter(|file| *file != dispatch)
+        .filter(|file| {
+            std::fs::read_to_string(file)
+                .unwrap()
+                .contains("is_exec_cassette")
+        })
+        .map(|file| file.display().to_string())
+        .collect();
+    assert!(
+        others.is_empty(),
+        "ask `AnyCassette` (src/cassette/kind.rs) which kind a cassette is: {others:?}"
+    );
+}
