@@ -18,7 +18,7 @@
 //! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private) |
 //! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::cli::fixtures::rerecord) |
-//! | `demo` | `compose::demo_run::demo_live`, `demo_replay` (crate-private) |
+//! | `demo` | `cli::fixtures::demo_run::demo_live`, `demo_replay` (crate-private) |
 
 mod accept;
 mod app;

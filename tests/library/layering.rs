@@ -103,7 +103,7 @@ fn layer_of_module(path: &str) -> Option<&'static str> {
         .map(|(_, layer)| *layer)
 }
 
-/// The module path of a source file (`src/integrations/codex/session.rs` → `integrations::codex::session`).
+/// The module path of a source file (`src/codex/rpc/session.rs` → `codex::rpc::session`).
 fn module_of_file(src: &Path, file: &Path) -> String {
     let rel = file.strip_prefix(src).unwrap().with_extension("");
     let parts: Vec<String> = rel
