@@ -73,6 +73,7 @@ pub mod codex_bin;
 pub mod compose;
 mod connect;
 pub mod generate;
+pub mod project;
 #[cfg(feature = "rerecord")]
 pub mod rerecord;
 pub mod stand_in;

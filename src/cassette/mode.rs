@@ -35,6 +35,74 @@ impl FromStr for CassetteMode {
     }
 }
 
+/// The record modes testers know from vcrpy, pytest-recording and Polly. (Replaces
+/// [`CassetteMode`]; its `replay`, `auto` and `record` are accepted as aliases.)
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RecordMode {
+    /// Replay only; a missing cassette is an error naming the command that records it. The
+    /// default, and what CI always uses.
+    #[default]
+    None,
+    /// Replay; record a cassette that does not exist yet.
+    Once,
+    /// Replay what is recorded; record the conversations (or exec runs) the cassette does not
+    /// hold yet and append them.
+    NewEpisodes,
+    /// Record everything again; a cassette that changed waits beside the old one as `.new`.
+    All,
+}
+
+impl RecordMode {
+    /// The mode's name in `prompt-diary.toml`, flags and `PROMPT_DIARY_RECORD_MODE`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Once => "once",
+            Self::NewEpisodes => "new_episodes",
+            Self::All => "all",
+        }
+    }
+
+    /// Parses a mode name, or one of the old aliases (`replay` is `none`, `auto` is `once`,
+    /// `record` is `all`); the second value is a note for an alias, saying its new name.
+    pub fn parse(text: &str) -> Result<(Self, Option<String>), String> {
+        let mode = match text.trim() {
+            "none" => return Ok((Self::None, None)),
+            "once" => return Ok((Self::Once, None)),
+            "new_episodes" => return Ok((Self::NewEpisodes, None)),
+            "all" => return Ok((Self::All, None)),
+            "replay" => Self::None,
+            "auto" => Self::Once,
+            "record" => Self::All,
+            other => {
+                return Err(format!(
+                    "invalid record mode {other:?}: accepted values are none, once, new_episodes, all"
+                ));
+            }
+        };
+        let note = format!(
+            "record mode {:?} is an old name: it means {:?}, write that",
+            text.trim(),
+            mode.as_str()
+        );
+        Ok((mode, Some(note)))
+    }
+}
+
+impl FromStr for RecordMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        Self::parse(text).map(|(mode, _)| mode)
+    }
+}
+
+impl std::fmt::Display for RecordMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A cassette and what to do with it: part of the backend config.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CassetteSettings {

@@ -1,0 +1,164 @@
+//! A project's own rules: volatile values (`[[volatile]]`: a name and a pattern, recorded as
+//! `{{name}}` and matched by pattern on replay) and extra secrets (`[[redact]]`).
+//!
+//! Both come from `prompt-diary.toml` or from Rust ([`CassetteSettings`](crate::cassette::CassetteSettings)).
+//! Two rules are equal when their names and pattern texts are.
+
+use regex::Regex;
+
+/// The placeholder names the crate itself uses: a volatile rule may not take one.
+pub(crate) const BUILT_IN_NAMES: &[&str] = &[
+    "workspace",
+    "codex_home",
+    "home",
+    "temp_path",
+    "rollout_path",
+    "last_message",
+    "output_schema",
+    "client_version",
+    "redacted",
+    "lbrace",
+    "pid",
+    "pid_number",
+    "installation",
+    "user_agent",
+    "time_ms",
+    "time_s",
+    "duration_ms",
+    "thread",
+    "turn",
+    "item",
+    "session",
+    "call",
+    "req",
+    "sreq",
+    "g",
+];
+
+/// A part of client text that varies from run to run (a date, a run id): recorded as
+/// `{{name}}`, it matches any text of the same pattern on replay.
+#[derive(Debug, Clone)]
+pub struct VolatileRule {
+    name: String,
+    pattern: Regex,
+}
+
+/// A rule that cannot be used; the message says which and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleError(String);
+
+impl VolatileRule {
+    /// A rule named `name` (letters, digits, `_` and `-`; not one of the crate's own placeholder
+    /// names) matching `pattern` (a `regex` crate expression).
+    pub fn new(name: &str, pattern: &str) -> Result<Self, RuleError> {
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            return Err(RuleError(format!(
+                "volatile rule name {name:?}: use letters, digits, `_` or `-`"
+            )));
+        }
+        if BUILT_IN_NAMES.contains(&name) {
+            return Err(RuleError(format!(
+                "volatile rule name {name:?} collides with a built-in placeholder ({{{{{name}}}}}); choose another name"
+            )));
+        }
+        Ok(Self {
+            name: name.to_owned(),
+            pattern: compile(pattern)?,
+        })
+    }
+
+    /// The rule's name (`{{name}}` in a cassette).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The compiled pattern.
+    pub fn pattern(&self) -> &Regex {
+        &self.pattern
+    }
+}
+
+/// A project's own secret pattern, redacted on top of the built-in kinds.
+#[derive(Debug, Clone)]
+pub struct RedactRule {
+    name: String,
+    pattern: Regex,
+}
+
+impl RedactRule {
+    /// A rule matching `pattern` (its `s` group, or the whole match, is the secret); `name` is
+    /// shown in refusals and in the header's list of redactions.
+    pub fn new(name: &str, pattern: &str) -> Result<Self, RuleError> {
+        Ok(Self {
+            name: name.to_owned(),
+            pattern: compile(pattern)?,
+        })
+    }
+
+    /// The rule's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The compiled pattern.
+    pub fn pattern(&self) -> &Regex {
+        &self.pattern
+    }
+}
+
+fn compile(pattern: &str) -> Result<Regex, RuleError> {
+    if pattern.is_empty() {
+        return Err(RuleError("the pattern is empty".into()));
+    }
+    Regex::new(pattern)
+        .map_err(|err| RuleError(format!("the pattern {pattern:?} does not compile: {err}")))
+}
+
+macro_rules! equal_by_text {
+    ($rule:ty) => {
+        impl PartialEq for $rule {
+            fn eq(&self, other: &Self) -> bool {
+                self.name == other.name && self.pattern.as_str() == other.pattern.as_str()
+            }
+        }
+        impl Eq for $rule {}
+        impl std::hash::Hash for $rule {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.name.hash(state);
+                self.pattern.as_str().hash(state);
+            }
+        }
+    };
+}
+equal_by_text!(VolatileRule);
+equal_by_text!(RedactRule);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_built_in_name_is_refused_with_the_reason() {
+        let err = VolatileRule::new("workspace", "x").unwrap_err().to_string();
+        assert!(err.contains("collides with a built-in placeholder"), "{err}");
+    }
+
+    #[test]
+    fn a_pattern_that_does_not_compile_says_so() {
+        let err = VolatileRule::new("date", "(").unwrap_err().to_string();
+        assert!(err.contains("does not compile"), "{err}");
+        assert!(RedactRule::new("acme", "[").is_err());
+    }
+
+    #[test]
+    fn rules_are_equal_by_name_and_text() {
+        let a = VolatileRule::new("date", r"\d{4}").unwrap();
+        assert_eq!(a, VolatileRule::new("date", r"\d{4}").unwrap());
+        assert_ne!(a, VolatileRule::new("date", r"\d{5}").unwrap());
+    }
+}
