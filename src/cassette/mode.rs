@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::{CassetteError, RecordOptions};
+use super::{CassetteError, RecordOptions, RedactRule, VolatileRule};
 
 /// The environment variable that overrides the configured mode.
 pub(crate) const CASSETTE_MODE_ENV: &str = "PROMPT_DIARY_CASSETTE_MODE";
@@ -114,6 +114,10 @@ pub struct CassetteSettings {
     pub record_command: Option<String>,
     /// Replace a differing cassette instead of writing `.new`.
     pub overwrite: bool,
+    /// The project's volatile-value rules (`[[volatile]]`).
+    pub volatile: Vec<VolatileRule>,
+    /// The project's own secret patterns (`[[redact]]`), on top of the built-in kinds.
+    pub redact: Vec<RedactRule>,
 }
 
 /// What to actually do, after the environment and the file system have had their say.
@@ -133,6 +137,8 @@ impl CassetteSettings {
             mode,
             record_command: None,
             overwrite: false,
+            volatile: Vec::new(),
+            redact: Vec::new(),
         }
     }
 

@@ -12,8 +12,8 @@ mod bindings;
 mod fnv;
 pub(crate) mod placeholder;
 pub(crate) mod redact;
-pub(crate) mod secret_kinds;
 pub(crate) mod rules;
+pub(crate) mod secret_kinds;
 pub(crate) mod secret_scan;
 
 use std::collections::HashMap;

@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn a_built_in_name_is_refused_with_the_reason() {
         let err = VolatileRule::new("workspace", "x").unwrap_err().to_string();
-        assert!(err.contains("collides with a built-in placeholder"), "{err}");
+        assert!(
+            err.contains("collides with a built-in placeholder"),
+            "{err}"
+        );
     }
 
     #[test]
