@@ -13,6 +13,7 @@ mod binary_resolution;
 mod cli;
 mod cli_exec;
 mod demo;
+mod project;
 mod rerecord_exec;
 mod untrusted;
 mod upgrade;
