@@ -62,6 +62,11 @@ demo:
 bench:
     cargo bench
 
+# Build the Python wheel (the stand-in, the command line as `prompt-diary-cassettes`, the pytest
+# plugin) into target/wheels/; maturin comes from PyPI into .prompt-diary/python-tools.
+python-package:
+    bash scripts/python-package.sh
+
 # What CI runs.
 ci:
     bash .ci/run

@@ -61,6 +61,10 @@ pub enum Command {
     /// scripted model (`fixtures/scenarios/`). A cassette that changed is written beside the old
     /// one as `<name>.jsonl.new` for review, unless `--overwrite` is given.
     RecordFixtures(super::record_fixtures::RecordFixtures),
+    /// Serve a scripted-model scenario on loopback and print `CODEX_HOME=<folder>`, a Codex
+    /// home that points the real Codex at it, until stdin closes: a project's tests record
+    /// through the stand-in against it, with no account. Fails if a reply was left unserved.
+    ScriptedModel(super::scripted_model::ScriptedModelServe),
     /// The main job on an embedded default: the example generation workflow run against the
     /// real pinned Codex (installed first if missing) driven by the scripted local model while
     /// recording, then replayed offline; prints both sides with timings and the artifacts.
@@ -93,6 +97,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Accept(args) => args.run(),
         Command::RecordFixtures(args) => runtime()?.block_on(args.run()),
         Command::Demo(args) => runtime()?.block_on(args.run()),
+        Command::ScriptedModel(args) => runtime()?.block_on(args.run()),
     }
 }
 

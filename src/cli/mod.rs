@@ -19,6 +19,7 @@
 //! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private) |
 //! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::cli::fixtures::rerecord) |
+//! | `scripted-model SCENARIO` | [`ScriptedModel::start`](crate::testing::ScriptedModel::start), [`CodexHome::for_model`](crate::testing::CodexHome::for_model) |
 //! | `demo` | `cli::fixtures::demo_run::demo_live`, `demo_replay` (crate-private) |
 
 mod accept;
@@ -33,6 +34,7 @@ mod record_fixtures;
 mod replay;
 mod rerecord;
 mod review;
+mod scripted_model;
 mod stand_in;
 mod upgrade;
 mod verify;

@@ -6,6 +6,8 @@
 //! - `PROMPT_DIARY_CASSETTE`: the cassette file (required);
 //! - `PROMPT_DIARY_CASSETTE_MODE`: `replay` (default), `record` or `auto`;
 //! - `PROMPT_DIARY_CODEX_BIN`: the real Codex used when recording (else the usual resolution).
+//! - `PROMPT_DIARY_REPORT_DIR`: a folder that every failure report is also written to, one file
+//!   each (a divergence's page beside its report), for test harnesses such as the pytest plugin.
 //!
 //! Recording spawns the real Codex with the same arguments and passes traffic through unchanged,
 //! through the library's recording transport. Replay serves
@@ -26,9 +28,11 @@ mod error;
 mod exec;
 mod install;
 mod pump;
+mod report;
 mod run;
 
 pub use args::UnsupportedArgs;
 pub use error::{CASSETTE_ENV, StandInError};
+pub use report::REPORT_DIR_ENV;
 pub(crate) use install::{install_stand_in, stand_in_beside};
 pub use run::run;

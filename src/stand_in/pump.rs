@@ -54,14 +54,14 @@ where
             from = from_client.recv() => match from {
                 None => break StandInOutcome::Clean,
                 Some(Err(err)) => {
-                    eprintln!("prompt-diary stand-in: the client sent a line that is not a JSON-RPC message: {err}");
+                    super::report::failure(&format!("the client sent a line that is not a JSON-RPC message: {err}"));
                     break StandInOutcome::Failed;
                 }
                 Some(Ok(message)) => {
                     let id = (message.kind() == MessageKind::Request).then(|| message.id()).flatten();
                     if let Err(err) = transport.send(message).await {
                         let report = err.to_string();
-                        eprintln!("prompt-diary stand-in: {report}");
+                        super::report::transport_failure(&err);
                         if let Some(id) = id {
                             let error = ErrorObject { code: DIVERGED, message: report, data: None };
                             let _ = framing::write_message(&mut output, &Message::error_response(id, error)).await;
@@ -81,7 +81,7 @@ where
                     break StandInOutcome::ServerExited(status);
                 }
                 Err(err) => {
-                    eprintln!("prompt-diary stand-in: {err}");
+                    super::report::transport_failure(&err);
                     break StandInOutcome::Failed;
                 }
             },
@@ -90,11 +90,11 @@ where
     reader.abort();
     match transport.close().await {
         Err(err) if matches!(outcome, StandInOutcome::Clean) => {
-            eprintln!("prompt-diary stand-in: {err}");
+            super::report::transport_failure(&err);
             StandInOutcome::Failed
         }
         Err(err) => {
-            eprintln!("prompt-diary stand-in: {err}");
+            super::report::transport_failure(&err);
             outcome
         }
         Ok(()) => outcome,

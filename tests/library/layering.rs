@@ -74,9 +74,18 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("generate", &["agent"]),
+    // The stand-in writes a failed replay's divergence page beside its report
+    // (`PROMPT_DIARY_REPORT_DIR`, for the pytest plugin): the page is `view`'s.
     (
         "stand_in",
-        &["transport", "cassette", "connect", "codex_bin", "project"],
+        &[
+            "transport",
+            "cassette",
+            "connect",
+            "codex_bin",
+            "project",
+            "view",
+        ],
     ),
     // Re-recording runs the stand-in as a program (an exec cassette's runs), naming only the
     // variable that gives it its cassette.

@@ -17,7 +17,7 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
     let cassette = match ExecReplay::load(path, EXEC_RECORD_HINT) {
         Ok(cassette) => cassette,
         Err(err) => {
-            eprintln!("prompt-diary stand-in: {err}");
+            crate::stand_in::report::failure(&err);
             return 2;
         }
     };
@@ -31,7 +31,7 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
     let run = match cassette.find(&request) {
         Ok(run) => run,
         Err(divergence) => {
-            eprintln!("prompt-diary stand-in: {}", divergence.report());
+            crate::stand_in::report::failure(&divergence.report());
             return 1;
         }
     };
@@ -63,7 +63,7 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
             let kind = value.get("type").and_then(serde_json::Value::as_str);
             if matches!(kind, Some("turn.completed" | "turn.failed")) {
                 if let Err(err) = apply(&mut applied) {
-                    eprintln!("prompt-diary stand-in: {err}");
+                    crate::stand_in::report::failure(&err);
                     return 1;
                 }
             }
@@ -74,16 +74,14 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
         let _ = out.flush().await;
     }
     if let Err(err) = apply(&mut applied) {
-        eprintln!("prompt-diary stand-in: {err}");
+        crate::stand_in::report::failure(&err);
         return 1;
     }
     if let (Some(file), Some(text)) = (&exec.last_message, &run.last_message) {
         let text = bindings.fill_text(text, &mut fresh).into_owned();
         if let Err(err) = std::fs::write(file, text) {
-            eprintln!(
-                "prompt-diary stand-in: could not write the -o file {}: {err}",
-                file.display()
-            );
+            let report = format!("could not write the -o file {}: {err}", file.display());
+            crate::stand_in::report::failure(&report);
             return 1;
         }
     }

@@ -1,0 +1,198 @@
+"""CI's check of the Python wheel on the example suite (called by scripts/python-package-check.sh).
+
+Usage: check_suite.py SUITE_VENV SEED_VENV REAL_CODEX
+
+Each step works on a fresh copy of this folder in a temp dir, runs pytest with the wheel's plugin,
+and says what it checked:
+
+1. record with --codex-record-mode=all against the real Codex driven by the scripted model
+   (`prompt-diary-cassettes scripted-model scenario.json`), every reply served;
+2. replay with none, the model stopped, CI set and no real Codex reachable: all pass;
+3. record again under pytest-xdist (-n 2): the same cassettes as the serial run;
+4. the committed cassettes replay the same way;
+5. a changed prompt fails with the divergence report (and its page) in pytest's output;
+6. a deleted cassette fails in none with the command that records it, and records in once;
+7. PyPI's prompt-diary 0.2.13 (in its own venv with the wheel) records and replays its
+   CodexAgentRunner through the plugin unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+CASSETTES = Path("tests") / "cassettes"
+
+
+def fail(message: str) -> None:
+    print(f"FAILED: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+class Model:
+    """The scripted model, served by the wheel's command line until `stop`."""
+
+    def __init__(self, venv: Path, scenario: Path) -> None:
+        self.proc = subprocess.Popen(
+            [str(venv / "bin" / "prompt-diary-cassettes"), "scripted-model", str(scenario)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("CODEX_HOME="):
+            self.proc.kill()
+            fail(f"the scripted model did not start (it said {line!r})")
+        self.codex_home = line.split("=", 1)[1]
+
+    def stop(self) -> None:
+        """Stops it; fails unless every scripted reply was served."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        if self.proc.wait(timeout=60) != 0:
+            fail("the scripted model's scenario was not followed (see its message above)")
+
+
+def copy_suite(dest: Path, keep_cassettes: bool) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.new")
+    shutil.copytree(HERE, dest, ignore=ignore)
+    if not keep_cassettes:
+        shutil.rmtree(dest / CASSETTES, ignore_errors=True)
+    return dest
+
+
+def offline_env(venv: Path) -> dict[str, str]:
+    """No real Codex anywhere: a PATH of the venv and the system folders, none set to record."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROMPT_DIARY_", "CODEX_"))}
+    env["PATH"] = os.pathsep.join([str(venv / "bin"), "/usr/bin", "/bin"])
+    env["PROMPT_DIARY_CODEX_BIN"] = "/nonexistent/codex"
+    env["CI"] = "1"
+    return env
+
+
+def record_env(venv: Path, real_codex: str, model: Model) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PROMPT_DIARY_")}
+    env.pop("CI", None)
+    env["PATH"] = str(venv / "bin") + os.pathsep + env.get("PATH", "")
+    env["PROMPT_DIARY_CODEX_BIN"] = real_codex
+    env["CODEX_HOME"] = model.codex_home
+    return env
+
+
+def pytest(venv: Path, suite: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    command = [str(venv / "bin" / "python"), "-m", "pytest", "-rA", *args]
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=suite, env=env, capture_output=True, text=True, timeout=900)
+    took = time.monotonic() - started
+    print(f"  $ pytest {' '.join(args)}  (in {suite.name}, exit {done.returncode}, {took:.1f} s)")
+    return done
+
+
+def expect(done: subprocess.CompletedProcess, code: int, *texts: str) -> None:
+    output = done.stdout + done.stderr
+    if done.returncode != code or any(t not in output for t in texts):
+        missing = [t for t in texts if t not in output]
+        fail(f"pytest exited {done.returncode} (wanted {code}); missing {missing}:\n{output}")
+
+
+def cassettes(suite: Path) -> dict[str, str]:
+    """The suite's cassettes, each without its recording date (the one value a day changes)."""
+    found = {}
+    for path in sorted((suite / CASSETTES).rglob("*.jsonl")):
+        lines = path.read_text().splitlines()
+        header = json.loads(lines[0])
+        header.pop("recorded_at", None)
+        found[str(path.relative_to(suite))] = "\n".join([json.dumps(header), *lines[1:]])
+    return found
+
+
+def main() -> None:
+    suite_venv, seed_venv, real_codex = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
+    tmp = Path(tempfile.mkdtemp(prefix="prompt-diary-python-check-"))
+    try:
+        run_checks(suite_venv, seed_venv, real_codex, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run_checks(suite_venv: Path, seed_venv: Path, real_codex: str, tmp: Path) -> None:
+    print("1. record (--codex-record-mode=all), the real Codex driven by the scripted model")
+    serial = copy_suite(tmp / "serial", keep_cassettes=False)
+    model = Model(suite_venv, serial / "scenario.json")
+    done = pytest(suite_venv, serial, record_env(suite_venv, real_codex, model),
+                  "--codex-record-mode=all")
+    expect(done, 0, "4 passed", "recorded 4 cassette(s) through")
+    model.stop()
+    recorded = cassettes(serial)
+    if len(recorded) != 4:
+        fail(f"expected 4 cassettes, found {sorted(recorded)}")
+
+    print("2. replay (none): the model stopped, CI set, no real Codex reachable")
+    done = pytest(suite_venv, serial, offline_env(suite_venv))
+    expect(done, 0, "4 passed")
+
+    print("3. record under pytest-xdist (-n 2): the same cassettes as the serial run")
+    parallel = copy_suite(tmp / "parallel", keep_cassettes=False)
+    model = Model(suite_venv, parallel / "scenario.json")
+    done = pytest(suite_venv, parallel, record_env(suite_venv, real_codex, model),
+                  "--codex-record-mode=all", "-n", "2")
+    expect(done, 0, "4 passed")
+    model.stop()
+    if cassettes(parallel) != recorded:
+        fail("the -n 2 recording differs from the serial one")
+
+    print("4. the committed cassettes replay offline")
+    committed = copy_suite(tmp / "committed", keep_cassettes=True)
+    done = pytest(suite_venv, committed, offline_env(suite_venv), "-n", "2")
+    expect(done, 0, "4 passed")
+    if cassettes(committed) != recorded:
+        print("  note: a fresh recording differs from the committed cassettes (re-record them)")
+
+    print("5. a changed prompt fails with the divergence report")
+    test_file = serial / "tests" / "test_sdk.py"
+    original = test_file.read_text()
+    test_file.write_text(original.replace("saying hello.", "saying goodbye."))
+    done = pytest(suite_venv, serial, offline_env(suite_venv), "tests/test_sdk.py")
+    expect(done, 1, "1 failed", "replay diverged", "differing JSON paths", "divergence page:",
+           "test_sdk_finds_codex_on_path.jsonl", "--codex-record-mode=all")
+    test_file.write_text(original)
+
+    print("6. a deleted cassette fails in none, and records in once")
+    exec_cassette = serial / CASSETTES / "test_exec" / "test_codex_exec_json_in_a_subprocess.jsonl"
+    exec_cassette.unlink()
+    done = pytest(suite_venv, serial, offline_env(suite_venv), "tests/test_exec.py")
+    expect(done, 1, "1 failed", "does not exist", "--codex-record-mode=once")
+    scenario = json.loads((serial / "scenario.json").read_text())
+    scenario["conversations"] = [c for c in scenario["conversations"] if c["match"] == "[exec]"]
+    (tmp / "exec_only.json").write_text(json.dumps(scenario))
+    model = Model(suite_venv, tmp / "exec_only.json")
+    done = pytest(suite_venv, serial, record_env(suite_venv, real_codex, model),
+                  "--codex-record-mode=once")
+    expect(done, 0, "4 passed", "recorded 1 cassette(s)")
+    model.stop()
+    if cassettes(serial) != recorded:
+        fail("the cassette recorded in once differs from the first recording")
+
+    print("7. PyPI's prompt-diary 0.2.13 beside the wheel: its CodexAgentRunner, unchanged")
+    seed = copy_suite(tmp / "seed", keep_cassettes=False)
+    model = Model(seed_venv, seed / "seed" / "scenario.json")
+    done = pytest(seed_venv, seed, record_env(seed_venv, real_codex, model),
+                  "seed", "--codex-record-mode=all")
+    expect(done, 0, "1 passed", "recorded 1 cassette(s)")
+    model.stop()
+    done = pytest(seed_venv, seed, offline_env(seed_venv), "seed")
+    expect(done, 0, "1 passed")
+    committed_seed = copy_suite(tmp / "seed_committed", keep_cassettes=True)
+    done = pytest(seed_venv, committed_seed, offline_env(seed_venv), "seed")
+    expect(done, 0, "1 passed")
+    print("all Python checks passed")
+
+
+if __name__ == "__main__":
+    main()
