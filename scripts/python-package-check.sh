@@ -40,6 +40,9 @@ make_venv "$check/suite" examples/python/requirements.txt
 make_venv "$check/seed" examples/python/seed/requirements.txt
 echo "PyPI's prompt-diary beside it: $("$check/seed/bin/pip" show prompt-diary | sed -n 's/^Version: //p'), its console script: $(head -1 "$check/seed/bin/prompt-diary")"
 
+echo "== the plugin's own tests (pytester)"
+(cd python && "../$check/suite/bin/python" -m pytest tests -q -p no:cacheprovider)
+
 real_codex=$("$check/suite/bin/prompt-diary-cassettes" install-codex --dir .)
 echo "== the example suite (recording through $real_codex)"
 python3 examples/python/check_suite.py "$check/suite" "$check/seed" "$real_codex"

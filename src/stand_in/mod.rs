@@ -33,6 +33,5 @@ mod run;
 
 pub use args::UnsupportedArgs;
 pub use error::{CASSETTE_ENV, StandInError};
-pub use report::REPORT_DIR_ENV;
 pub(crate) use install::{install_stand_in, stand_in_beside};
 pub use run::run;

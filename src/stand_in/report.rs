@@ -14,7 +14,7 @@ use crate::cassette::{Cassette, Divergence};
 use crate::transport::TransportError;
 
 /// The environment variable naming the folder that failure reports are written to.
-pub const REPORT_DIR_ENV: &str = "PROMPT_DIARY_REPORT_DIR";
+const REPORT_DIR_ENV: &str = "PROMPT_DIARY_REPORT_DIR";
 
 /// Prints `report` on stderr (`prompt-diary stand-in: ...`) and writes it to a new file in
 /// `PROMPT_DIARY_REPORT_DIR` when that is set.
