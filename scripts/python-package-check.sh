@@ -4,12 +4,17 @@
 # PyPI's prompt-diary==0.2.13), and runs examples/python/check_suite.py: record against the real
 # pinned Codex driven by the scripted model, replay offline, -n 2, a changed prompt, a deleted
 # cassette, the seed's CodexAgentRunner. Needs the pinned Codex (`cargo run -- install-codex`).
+# PROMPT_DIARY_REUSE_WHEEL=1 takes the wheel in target/wheels/ as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
 
-echo "== build the wheel (maturin)"
-bash scripts/python-package.sh
+if [ "${PROMPT_DIARY_REUSE_WHEEL:-}" = 1 ]; then
+    echo "== the wheel already built (PROMPT_DIARY_REUSE_WHEEL=1)"
+else
+    echo "== build the wheel (maturin)"
+    bash scripts/python-package.sh
+fi
 wheel=$(ls target/wheels/prompt_diary_cassettes-*.whl)
 ls -l "$wheel"
 
@@ -43,7 +48,7 @@ echo "PyPI's prompt-diary beside it: $("$check/seed/bin/pip" show prompt-diary |
 echo "== the plugin's own tests (pytester)"
 (cd python && "../$check/suite/bin/python" -m pytest tests -q -p no:cacheprovider)
 
-real_codex=$("$check/suite/bin/prompt-diary-cassettes" install-codex --dir .)
+real_codex=$(realpath "$("$check/suite/bin/prompt-diary-cassettes" install-codex --dir .)")
 echo "== the example suite (recording through $real_codex)"
 python3 examples/python/check_suite.py "$check/suite" "$check/seed" "$real_codex"
 echo "python package check: $((SECONDS - started)) s"

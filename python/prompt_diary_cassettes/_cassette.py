@@ -88,6 +88,10 @@ class CodexCassette:
                 os.environ[key] = value
         self._saved.clear()
 
+    def was_missing(self) -> bool:
+        """Whether the cassette did not exist when the test started."""
+        return self._before[0] is None
+
     def outcome(self) -> Dict[str, object]:
         """What happened to the cassette: recorded (written or rewritten), a pending ``.new``."""
         recorded = _stamp(self.path) != self._before[0] and self.path.exists()

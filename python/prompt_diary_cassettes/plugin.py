@@ -22,7 +22,7 @@ from ._cassette import CodexCassette, cassette_path
 from ._modes import RECORD_MODES, RecordModeError, check_record_mode, in_ci
 from ._project import Project, ProjectError, find_project
 from ._real_codex import NoRealCodex, RealCodex, find_real_codex
-from ._reports import read_reports
+from ._reports import read_reports, wait_for_processes
 
 MARKER = "codex_cassette"
 _STATE = pytest.StashKey["_Session"]()
@@ -30,6 +30,8 @@ _CASSETTE = pytest.StashKey[CodexCassette]()
 _SEEN = pytest.StashKey[set]()
 _MISSING = pytest.StashKey[str]()
 _WORKER_CODEX = "prompt_diary_real_codex"
+#: How long a test's teardown waits for the stand-ins it started (and their real Codex) to exit.
+PROCESS_GRACE = 15.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -100,10 +102,27 @@ def codex_cassette(request: pytest.FixtureRequest) -> Iterator[CodexCassette]:
         yield cassette
     finally:
         cassette.leave()
-        request.node.user_properties.append((MARKER, cassette.outcome()))
+        left = wait_for_processes(cassette.report_dir, PROCESS_GRACE)
+        outcome = cassette.outcome()
+        request.node.user_properties.append((MARKER, outcome))
         late = read_reports(cassette.report_dir, request.node.stash[_SEEN])
         if late:
             pytest.fail(_failure_text(request.node, late, cassette), pytrace=False)
+        if left:
+            pytest.fail(
+                f"codex cassette {cassette.path}: the stand-in (or the Codex it records through) "
+                f"is still running {PROCESS_GRACE:.0f} s after the test (pids {left}); stop every "
+                "Codex client before the test ends",
+                pytrace=False,
+            )
+        if cassette.mode != "none" and cassette.was_missing() and not outcome["recorded"]:
+            pytest.fail(
+                f"codex cassette {cassette.path} was not written although the record mode is "
+                f"{cassette.mode}: either the test never ran codex (then drop the marker), or "
+                "its client killed the stand-in before it could write (it needs a moment after "
+                "SIGTERM to stop the real Codex and write the cassette)",
+                pytrace=False,
+            )
 
 
 @pytest.fixture(autouse=True)

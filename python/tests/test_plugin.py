@@ -72,10 +72,7 @@ def test_a_missing_cassette_fails_in_none_with_the_command_that_records_it(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        [
-            "*recorded/test_missing/test_never_recorded.jsonl does not exist*",
-            "*--codex-record-mode=once*",
-        ]
+        ["*recorded/test_missing/test_never_recorded.jsonl does not exist*--codex-record-mode=once*"]
     )
     result.stdout.no_fnmatch_line("*the test body must not run*")
 

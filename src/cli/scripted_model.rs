@@ -38,7 +38,9 @@ impl ScriptedModelServe {
         let served = model.requests().len();
         match model.finish().await {
             Ok(()) => {
-                super::print_err(&format!("scripted model: {served} request(s), all replies served"));
+                super::print_err(&format!(
+                    "scripted model: {served} request(s), all replies served"
+                ));
                 Ok(())
             }
             Err(mismatch) => bail!("the scripted model's scenario was not followed: {mismatch}"),

@@ -33,7 +33,11 @@ pub(super) fn transport_failure(err: &TransportError) {
     let Some(dir) = report_dir() else { return };
     let page = divergence_of(err).and_then(|d| page(d).map(|html| keep(&dir, "html", &html)));
     match page.flatten() {
-        Some(path) => keep(&dir, "txt", &format!("{text}\ndivergence page: {}", path.display())),
+        Some(path) => keep(
+            &dir,
+            "txt",
+            &format!("{text}\ndivergence page: {}", path.display()),
+        ),
         None => keep(&dir, "txt", &text),
     };
 }
@@ -81,7 +85,11 @@ fn keep(dir: &Path, ext: &str, text: &str) -> Option<PathBuf> {
             .tempfile_in(dir)?;
         file.write_all(text.as_bytes())?;
         file.write_all(b"\n")?;
-        let hidden = file.path().file_name().unwrap_or_default().to_string_lossy();
+        let hidden = file
+            .path()
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy();
         let path = dir.join(hidden.trim_start_matches('.'));
         file.persist(&path).map_err(|e| e.error)?;
         Ok(path)

@@ -22,4 +22,4 @@ async def test_seed_codex_agent_runner_replies_exactly(tmp_path: Path) -> None:
         runner = await factory.runner(AgentConfig(working_directory=tmp_path))
         result = await runner.turn("Reply with exactly: seed runner ok", timeout_seconds=120)
     assert result.assistant_text == "seed runner ok"
-    assert [event.kind for event in result.events][-1:] == ["agent_message"]
+    assert [event.kind for event in result.events][-1:] == ["agentMessage"]
