@@ -10,8 +10,9 @@ and says what it checked:
    (`prompt-diary-cassettes scripted-model scenario.json`), every reply served;
 2. replay with none, the model stopped, CI set and no real Codex reachable: all pass;
 3. record again under pytest-xdist (-n 2): the same cassettes as the serial run;
-4. the committed cassettes replay the same way;
+4. the committed cassettes replay the same way, and equal the fresh recording (drift check);
 5. a changed prompt fails with the divergence report (and its page) in pytest's output;
+   a test that does less than its cassette holds fails, naming what went unused;
 6. a deleted cassette fails in none with the command that records it, and records in once;
 7. PyPI's prompt-diary 0.2.13 (in its own venv with the wheel) records and replays its
    CodexAgentRunner through the plugin unchanged.
@@ -31,6 +32,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CASSETTES = Path("tests") / "cassettes"
+
+
+#: The explicit-codex_bin test without its repair turn, replayed from that test's cassette.
+PARTIAL_TEST = """
+import pytest
+from openai_codex import Codex, CodexConfig
+
+@pytest.mark.codex_cassette
+def test_first_turn_only(codex_cassette, workspace):
+    config = CodexConfig(codex_bin=str(codex_cassette.stand_in), env=codex_cassette.env)
+    with Codex(config=config) as codex:
+        thread = codex.thread_start(cwd=str(workspace))
+        assert thread.run("[explicit] Plan artifact.md, then wait.").final_response
+"""
 
 
 def fail(message: str) -> None:
@@ -207,12 +222,15 @@ def run_checks(suite_venv: Path, seed_venv: Path, real_codex: str, tmp: Path) ->
     if cassettes(parallel) != recorded:
         fail("the -n 2 recording differs from the serial one:\n" + differ(recorded, cassettes(parallel)))
 
-    print("4. the committed cassettes replay offline")
+    print("4. the committed cassettes replay offline, and equal the fresh recording")
     committed = copy_suite(tmp / "committed", keep_cassettes=True)
     done = pytest(suite_venv, committed, offline_env(suite_venv), "-n", "2")
     expect(done, 0, "4 passed")
-    if cassettes(committed) != recorded:
-        print("  note: a fresh recording differs from the committed cassettes (re-record them)")
+    suite_committed = {k: v for k, v in cassettes(committed).items() if "test_seed_runner" not in k}
+    if suite_committed != recorded:
+        fail("a fresh recording differs from the committed cassettes (drift); re-record them with "
+             "`python3 examples/python/check_suite.py --record-committed SUITE_VENV SEED_VENV "
+             "REAL_CODEX` and review the change:\n" + differ(suite_committed, recorded))
 
     print("5. a changed prompt fails with the divergence report")
     test_file = serial / "tests" / "test_sdk.py"
@@ -222,6 +240,17 @@ def run_checks(suite_venv: Path, seed_venv: Path, real_codex: str, tmp: Path) ->
     expect(done, 1, "1 failed", "replay diverged", "differing JSON paths", "divergence page:",
            "test_sdk_finds_codex_on_path.jsonl", "--codex-record-mode=all")
     test_file.write_text(original)
+
+    print("5b. a test that does less than its cassette holds fails, naming what went unused")
+    partial = serial / "tests" / "test_partial.py"
+    partial.write_text(PARTIAL_TEST)
+    (serial / CASSETTES / "test_partial").mkdir()
+    shutil.copy(serial / CASSETTES / "test_sdk" / "test_sdk_with_an_explicit_codex_bin.jsonl",
+                serial / CASSETTES / "test_partial" / "test_first_turn_only.jsonl")
+    done = pytest(suite_venv, serial, offline_env(suite_venv), "tests/test_partial.py")
+    expect(done, 1, "1 failed", "recorded interactions unused", "turn/start` never came")
+    partial.unlink()
+    shutil.rmtree(serial / CASSETTES / "test_partial")
 
     print("6. a deleted cassette fails in none, and records in once")
     exec_cassette = serial / CASSETTES / "test_exec" / "test_codex_exec_json_in_a_subprocess.jsonl"
