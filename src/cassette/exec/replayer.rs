@@ -228,3 +228,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "volatile_tests.rs"]
+mod volatile_tests;

@@ -383,6 +383,30 @@ mod tests {
     }
 
     #[test]
+    fn a_volatile_placeholder_matches_by_pattern_and_binds_the_first_value_sent() {
+        let rules = Rules::new(
+            &[crate::cassette::VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap()],
+            &[crate::cassette::RedactRule::new("acme", r"acme_[A-Za-z0-9]{32}").unwrap()],
+        );
+        let mut b = Bindings::with_rules(rules);
+        let recorded = json!({"text": "on {{date}} with {{redacted}}"});
+        let key = format!("acme_{}", "Zq9".repeat(11).get(..32).unwrap());
+        let sent = json!({"text": format!("on 2030-01-02 with {key}")});
+        assert!(b.unfills_to(&sent, &recorded));
+        assert!(!b.unfills_to(&json!({"text": "on 2030-1-2 with {{redacted}}"}), &recorded));
+        b.bind_volatile(sent.as_object().unwrap());
+        assert_eq!(b.get("{{date}}"), Some("2030-01-02"));
+        b.bind_volatile(json!({"text": "2030-09-09"}).as_object().unwrap());
+        assert_eq!(
+            b.get("{{date}}"),
+            Some("2030-01-02"),
+            "the first value stays bound"
+        );
+        let said = b.fill_text("Noted: {{date}}.", &mut |_| unreachable!());
+        assert_eq!(said, "Noted: 2030-01-02.");
+    }
+
+    #[test]
     fn a_secret_the_client_sends_matches_its_redacted_recording_and_replays_as_the_placeholder() {
         let mut b = Bindings::default();
         let key = format!("sk-ant-api03-{}", "Qx7_".repeat(10));
