@@ -49,7 +49,7 @@ impl Bindings {
         let mut found = Vec::new();
         for value in sent.values() {
             each_string(value, &mut |text| {
-                if self.exact.get(text).is_none() {
+                if !self.exact.contains_key(text) {
                     let _ =
                         volatile::apply(&self.rules.volatile, &self.unfill_known(text), &mut found);
                 }
