@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use super::{CassetteError, RecordOptions, RedactRule, VolatileRule};
+use super::{CassetteError, RecordOptions, RedactRule, RuleError, VolatileRule};
 
 /// The environment variable that overrides the configured mode.
 pub(crate) const CASSETTE_MODE_ENV: &str = "PROMPT_DIARY_CASSETTE_MODE";
@@ -140,6 +140,30 @@ impl CassetteSettings {
             volatile: Vec::new(),
             redact: Vec::new(),
         }
+    }
+
+    /// These settings with one more volatile-value rule: client text `pattern` matches is
+    /// recorded as `{{name}}` and matches any text of the pattern on replay (see
+    /// [`VolatileRule::new`] for the names accepted). Rules apply in the order they are added.
+    ///
+    /// ```
+    /// # use prompt_diary::cassette::{CassetteMode, CassetteSettings};
+    /// let settings = CassetteSettings::new("tests/cassettes/news.jsonl", CassetteMode::Replay)
+    ///     .with_volatile("date", r"\d{4}-\d{2}-\d{2}")?
+    ///     .with_redact("acme-key", r"acme_[A-Za-z0-9]{32}")?;
+    /// assert_eq!(settings.volatile[0].name(), "date");
+    /// # Ok::<(), prompt_diary::cassette::RuleError>(())
+    /// ```
+    pub fn with_volatile(mut self, name: &str, pattern: &str) -> Result<Self, RuleError> {
+        self.volatile.push(VolatileRule::new(name, pattern)?);
+        Ok(self)
+    }
+
+    /// These settings with one more secret pattern of the project's own, redacted on top of the
+    /// built-in kinds and named `name` in the cassette header's `redactions`.
+    pub fn with_redact(mut self, name: &str, pattern: &str) -> Result<Self, RuleError> {
+        self.redact.push(RedactRule::new(name, pattern)?);
+        Ok(self)
     }
 
     /// The command that re-records this cassette.

@@ -82,11 +82,10 @@ pub(crate) fn open(
         return Ok(Connection::Live(Box::new(spawn(endpoint)?.0)));
     };
     match settings.resolve()? {
-        Resolved::Replay => Ok(Connection::Replay(Box::new(ReplayTransport::open(
-            &settings.path,
-            &settings.record_command(),
+        Resolved::Replay => Ok(Connection::Replay(Box::new(ReplayTransport::for_settings(
+            settings,
         )?))),
-        Resolved::Record(options) => record(endpoint, options),
+        Resolved::Record(options) => record(endpoint, options.with_rules_of(settings)),
     }
 }
 

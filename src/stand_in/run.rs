@@ -55,7 +55,7 @@ async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
     {
         Resolved::Record(mut options) => {
             options.backend_overrides = overrides.into_iter().map(|o| o.value).collect();
-            connect::record(&endpoint, options)?
+            connect::record(&endpoint, options.with_rules_of(&settings))?
         }
         Resolved::Replay => connect::open(&endpoint, Some(&settings))?,
     };

@@ -16,3 +16,4 @@ mod redaction_streams;
 mod rerecord;
 mod schema_subset;
 mod turn_slots;
+mod volatile_values;

@@ -6,6 +6,7 @@
 //! placeholders, wait in a small session file under the system temp dir, keyed by the cassette's
 //! path, so that a later `resume <real id>` is recorded as `resume {{thread:N}}`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,10 +14,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cassette::effects::Effect;
-use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
+use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{
     ExecCassette, ExecExit, ExecHeader, ExecInvocation, StdoutLine,
 };
+use crate::cassette::normalize::redact::rule_names;
+use crate::cassette::normalize::rules::Rules;
+use crate::cassette::normalize::volatile;
 use crate::cassette::redact_stream::Redactor;
 use crate::cassette::write::{pending_path, write_atomic};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
@@ -93,10 +97,13 @@ pub(crate) fn record_run(
             threads: BTreeMap::new(),
         }
     };
-    let (mut invocation, session) = normalise(capture, session);
+    let rules = Rules::new(&options.volatile, &options.redact);
+    let (mut invocation, session, found) = normalise(capture, session, &rules);
     let home = home();
     let mut redactor = Redactor::new(home.as_deref());
+    redactor.extra = &options.redact;
     redactor.invocation(&mut invocation);
+    volatile_values(&mut invocation, &volatile::first_values(&found));
     let mut cassette = if capture.resume {
         let base = [pending_path(path), path.clone()]
             .into_iter()
@@ -115,9 +122,12 @@ pub(crate) fn record_run(
     cassette.invocations.push(invocation);
     // Earlier runs of a resumed recording lose fragments of this run's secrets too.
     redactor.strip_runs(&mut cassette.invocations);
+    // The rules of this recording (a replay matches every run by them).
+    cassette.header.volatile.clone_from(&options.volatile);
+    cassette.header.redactions = rule_names(&options.redact);
     cassette.header = redactor.header(&cassette.header);
     let text = cassette.render();
-    crate::cassette::normalize::secret_scan::refuse(path, &text, &[])?;
+    crate::cassette::normalize::secret_scan::refuse(path, &text, &options.redact)?;
     let outcome = write_exec(&cassette, &text, options.overwrite || session.fresh)?;
     let saved = serde_json::to_string(&session).unwrap_or_default();
     write_atomic(&session_path(path), &saved)?;
@@ -167,9 +177,42 @@ fn write_exec(
     })
 }
 
+/// Where the run's output repeats the first value of a volatile rule its call matched (`values`:
+/// (placeholder, value) pairs), the placeholder instead, so a replay says the value sent then.
+fn volatile_values(run: &mut ExecInvocation, values: &[(String, String)]) {
+    if values.is_empty() {
+        return;
+    }
+    let mut swap = |text: &mut String| {
+        if let Cow::Owned(changed) = volatile::substitute(values, text) {
+            *text = changed;
+        }
+    };
+    for line in &mut run.stdout {
+        match line {
+            StdoutLine::Json(value) => each_string_mut(value, &mut swap),
+            StdoutLine::Text(text) => swap(text),
+        }
+    }
+    for effect in &mut run.effects {
+        if let Effect::Write { text, .. } = effect {
+            swap(text);
+        }
+    }
+    if let Some(text) = &mut run.last_message {
+        swap(text);
+    }
+    run.exit.stderr_tail.iter_mut().for_each(swap);
+}
+
 /// The run normalised: thread ids (known from earlier runs, then new ones by first sight),
-/// paths, times (redacted next, its streams whole: `Redactor::invocation`).
-fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Session) {
+/// paths, times (redacted next, its streams whole: `Redactor::invocation`), and the volatile
+/// values its call held (returned, in order, for [`volatile_values`]).
+fn normalise(
+    capture: &ExecCapture,
+    mut session: Session,
+    rules: &Rules,
+) -> (ExecInvocation, Session, Vec<(String, String)>) {
     let home = home();
     let home = home.as_deref();
     let mut scope = path_scope(&capture.workspace, home);
@@ -207,12 +250,15 @@ fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Se
             session.threads.insert(id, placeholder);
         }
     }
+    let mut found = Vec::new();
     let call = normalize_call(
         &capture.args,
         &capture.stdin,
         capture.output_schema.as_ref(),
         &scope,
         &|id| scope.substitute(id),
+        rules,
+        &mut found,
     );
     let text = |t: &str| scope.substitute(t);
     let stdout = parsed
@@ -249,7 +295,7 @@ fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Se
             stderr_tail: capture.stderr_tail.iter().map(|l| text(l)).collect(),
         },
     };
-    (invocation, session)
+    (invocation, session, found)
 }
 
 /// The thread ids an exec event names (`thread_id`, at any depth).

@@ -62,8 +62,11 @@ pub(super) async fn run_exec(exec: ExecArgs) -> Result<i32, StandInError> {
         }
     }
     match resolved {
-        Resolved::Record(options) => self::record::record(&exec, &input, &options).await,
-        Resolved::Replay => Ok(self::replay::replay(&exec, &input, &path).await),
+        Resolved::Record(options) => {
+            let options = options.with_rules_of(&settings);
+            self::record::record(&exec, &input, &options).await
+        }
+        Resolved::Replay => Ok(self::replay::replay(&exec, &input, &settings).await),
     }
 }
 

@@ -1,21 +1,20 @@
 //! Replaying a `codex exec` run: the recorded run it matches prints its events (fresh ids),
 //! applies its workspace effects, writes its `-o` file and exits with its status.
 
-use std::path::Path;
-
 use tokio::io::AsyncWriteExt as _;
 
 use super::args::ExecArgs;
 use super::{EXEC_RECORD_HINT, ExecInput};
 use crate::cassette::{
-    Effect, ExecReplay, ExecRequest, StdoutLine, apply_effects, exec_bindings, fill_exec_line,
+    CassetteSettings, Effect, ExecReplay, ExecRequest, StdoutLine, apply_effects, exec_bindings,
+    fill_exec_line,
 };
 
-/// Replays `exec` from the cassette at `path`; returns the exit code (the recorded one; 1 on a
+/// Replays `exec` from the cassette `settings` name (with their `[[redact]]` patterns); returns the exit code (the recorded one; 1 on a
 /// divergence, 2 when the cassette cannot be read; reports on stderr).
-pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i32 {
-    let cassette = match ExecReplay::load(path, EXEC_RECORD_HINT) {
-        Ok(cassette) => cassette,
+pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, settings: &CassetteSettings) -> i32 {
+    let cassette = match ExecReplay::load(&settings.path, EXEC_RECORD_HINT) {
+        Ok(cassette) => cassette.with_redact(&settings.redact),
         Err(err) => {
             eprintln!("prompt-diary stand-in: {err}");
             return 2;
@@ -36,6 +35,7 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
         }
     };
     let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
+    cassette.bind_volatile(&request, &mut bindings);
     let mut fresh = |p: &str| crate::cassette::exec_fresh_value(p);
     let effects: Vec<Effect> = run
         .effects

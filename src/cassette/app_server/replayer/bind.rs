@@ -114,6 +114,7 @@ impl Replayer {
             }
             c.me.turn = *turn;
         }
+        c.me.bindings.bind_volatile(sent);
         c.me.cursor += 1;
         Ok(conv)
     }
