@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("cassette::exec", "exec"),
     ("cassette", "cassette"),
     ("connect", "connect"),
+    ("project", "project"),
     ("agent", "agent"),
     ("generate", "generate"),
     ("compose", "compose"),
@@ -48,7 +49,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cassette",
         &["normalize", "app_server", "exec", "transport"],
     ),
-    ("connect", &["transport", "cassette", "codex_bin"]),
+    // The project file reads into the cassette's types (modes, rules) and checks the pin.
+    ("project", &["cassette", "codex_bin"]),
+    (
+        "connect",
+        &["transport", "cassette", "codex_bin", "project"],
+    ),
     ("session", &["transport"]),
     (
         "adapter",
@@ -57,6 +63,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "session",
             "connect",
             "codex_bin",
+            "project",
             "transport:Transport",
             "transport:RequestId",
             "cassette:CassetteSettings",
@@ -69,7 +76,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("generate", &["agent"]),
     (
         "stand_in",
-        &["transport", "cassette", "connect", "codex_bin"],
+        &["transport", "cassette", "connect", "codex_bin", "project"],
     ),
     // Re-recording runs the stand-in as a program (an exec cassette's runs), naming only the
     // variable that gives it its cassette.
@@ -82,6 +89,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "cassette",
             "connect",
             "codex_bin",
+            "project",
             "transport",
             "view",
             "stand_in:CASSETTE_ENV",

@@ -32,7 +32,6 @@ pub(crate) const BUILT_IN_NAMES: &[&str] = &[
     "call",
     "req",
     "sreq",
-    "g",
 ];
 
 /// A part of client text that varies from run to run (a date, a run id): recorded as
