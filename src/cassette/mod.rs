@@ -71,7 +71,7 @@ pub(crate) use exec::replayer::{
 pub(crate) use exec::story::ExecStory;
 pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use mode::{
-    FlagMode, OLD_MODE_ENV, RECORD_MODE_ENV, Resolved, file_name as mode_file_name, in_ci,
+    FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
     refuse_recording_in_ci,
 };
 pub use mode::{CassetteSettings, RecordMode};

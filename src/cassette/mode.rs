@@ -8,7 +8,6 @@ use std::str::FromStr;
 use std::sync::{Mutex, OnceLock};
 
 use super::{CassetteError, RecordOptions, RedactRule, VolatileRule};
-use crate::project::ProjectFile;
 
 /// The environment variable that overrides the configured record mode.
 pub(crate) const RECORD_MODE_ENV: &str = "PROMPT_DIARY_RECORD_MODE";
@@ -210,19 +209,6 @@ impl CassetteSettings {
         }
     }
 
-    /// Settings for `path` as the project file says (its `record_mode`, `record_command`,
-    /// `[[volatile]]` and `[[redact]]` rules); without a project file, the defaults (`none`).
-    pub fn for_project(path: impl Into<PathBuf>, project: Option<&ProjectFile>) -> Self {
-        let mut settings = Self::new(path, RecordMode::None);
-        if let Some(project) = project {
-            settings.mode = project.record_mode.unwrap_or_default();
-            settings.record_command.clone_from(&project.record_command);
-            settings.volatile.clone_from(&project.volatile);
-            settings.redact.clone_from(&project.redact);
-        }
-        settings
-    }
-
     /// The command that re-records this cassette.
     pub fn record_command(&self) -> String {
         self.record_command
@@ -267,7 +253,8 @@ impl CassetteSettings {
         })
     }
 
-    fn record_options(&self) -> RecordOptions {
+    /// Options that record this cassette (its path, record command, overwrite).
+    pub(crate) fn record_options(&self) -> RecordOptions {
         let mut options = RecordOptions::new(&self.path);
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;

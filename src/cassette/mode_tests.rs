@@ -145,31 +145,18 @@ fn ci_refuses_even_when_nothing_would_need_recording() {
 }
 
 #[test]
-fn project_settings_are_copied_from_the_file() {
-    let project = ProjectFile {
-        path: PathBuf::from("/p/prompt-diary.toml"),
-        record_command: Some("just record".into()),
-        record_mode: Some(RecordMode::NewEpisodes),
-        volatile: vec![VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap()],
-        redact: vec![RedactRule::new("acme", "acme_[a-z]{8}").unwrap()],
-        ..ProjectFile::default()
-    };
-    let settings = CassetteSettings::for_project("/p/c.jsonl", Some(&project));
-    assert_eq!(settings.mode, RecordMode::NewEpisodes);
-    assert_eq!(settings.record_command(), "just record");
-    assert_eq!(settings.missing_command(), "just record");
-    assert_eq!(settings.volatile, project.volatile);
-    assert_eq!(settings.redact, project.redact);
-    let bare = CassetteSettings::for_project("/p/c.jsonl", None);
-    assert_eq!(bare, CassetteSettings::new("/p/c.jsonl", RecordMode::None));
+fn the_default_commands_name_the_modes_that_record() {
+    let settings = CassetteSettings::new("/p/c.jsonl", RecordMode::None);
     assert_eq!(
-        bare.missing_command(),
+        settings.missing_command(),
         "PROMPT_DIARY_RECORD_MODE=once cargo test (records c.jsonl)"
     );
-    assert!(
-        bare.record_command()
-            .starts_with("PROMPT_DIARY_RECORD_MODE=all cargo test"),
-        "{}",
-        bare.record_command()
+    assert_eq!(
+        settings.record_command(),
+        "PROMPT_DIARY_RECORD_MODE=all cargo test (re-records c.jsonl)"
     );
+    let mut own = settings;
+    own.record_command = Some("just record".into());
+    assert_eq!(own.missing_command(), "just record");
+    assert_eq!(own.record_command(), "just record");
 }

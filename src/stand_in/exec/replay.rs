@@ -1,24 +1,35 @@
 //! Replaying a `codex exec` run: the recorded run it matches prints its events (fresh ids),
-//! applies its workspace effects, writes its `-o` file and exits with its status.
+//! applies its workspace effects, writes its `-o` file and exits with its status. In
+//! `new_episodes`, a first run the cassette does not hold is recorded and appended instead.
 
 use std::path::Path;
 
 use tokio::io::AsyncWriteExt as _;
 
+use super::ExecInput;
 use super::args::ExecArgs;
-use super::{EXEC_RECORD_HINT, ExecInput};
 use crate::cassette::{
-    Effect, ExecReplay, ExecRequest, StdoutLine, apply_effects, exec_bindings, fill_exec_line,
+    Effect, ExecInvocation, ExecReplay, ExecRequest, RecordOptions, StdoutLine, apply_effects,
+    exec_bindings, fill_exec_line,
 };
+use crate::stand_in::StandInError;
 
-/// Replays `exec` from the cassette at `path`; returns the exit code (the recorded one; 1 on a
-/// divergence, 2 when the cassette cannot be read; reports on stderr).
-pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i32 {
-    let cassette = match ExecReplay::load(path, EXEC_RECORD_HINT) {
+/// Replays `exec` from the cassette at `path` (`record_command` records it, for reports);
+/// returns the exit code (the recorded one; 1 on a divergence, 2 when the cassette cannot be
+/// read; reports on stderr). With `episodes` (`new_episodes`), a first run the cassette does not
+/// hold is recorded with those options and appended to it.
+pub(super) async fn replay(
+    exec: &ExecArgs,
+    input: &ExecInput,
+    path: &Path,
+    record_command: &str,
+    episodes: Option<&RecordOptions>,
+) -> Result<i32, StandInError> {
+    let cassette = match ExecReplay::load(path, record_command) {
         Ok(cassette) => cassette,
         Err(err) => {
             eprintln!("prompt-diary stand-in: {err}");
-            return 2;
+            return Ok(2);
         }
     };
     let stdin = String::from_utf8_lossy(&input.stdin);
@@ -30,11 +41,26 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
     };
     let run = match cassette.find(&request) {
         Ok(run) => run,
+        Err(_) if episodes.is_some() && exec.resume.is_none() => {
+            let options = episodes.cloned().unwrap_or_else(|| RecordOptions::new(path));
+            return super::record::record(exec, input, &options, true).await;
+        }
         Err(divergence) => {
             eprintln!("prompt-diary stand-in: {}", divergence.report());
-            return 1;
+            if episodes.is_some() {
+                eprintln!(
+                    "prompt-diary stand-in: new_episodes records only first runs the cassette \
+                     lacks: a `resume` of a replayed thread cannot go on in a real Codex"
+                );
+            }
+            return Ok(1);
         }
     };
+    Ok(play(exec, input, run).await)
+}
+
+/// Plays the recorded `run` for `exec`; returns its exit code.
+async fn play(exec: &ExecArgs, input: &ExecInput, run: &ExecInvocation) -> i32 {
     let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
     let mut fresh = |p: &str| crate::cassette::exec_fresh_value(p);
     let effects: Vec<Effect> = run
