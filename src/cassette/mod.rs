@@ -70,11 +70,11 @@ pub(crate) use exec::replayer::{
 };
 pub(crate) use exec::story::ExecStory;
 pub(crate) use kind::{AnyCassette, ForPage};
+pub use mode::{CassetteSettings, RecordMode};
 pub(crate) use mode::{
     FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
     refuse_recording_in_ci,
 };
-pub use mode::{CassetteSettings, RecordMode};
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};

@@ -142,7 +142,11 @@ pub(crate) fn choose_mode(
         if let Some(alias) = alias {
             note(format!("{var}: {alias}"));
         }
-        (mode, ModeSource::Env(var), format!("{var}={}", value.trim()))
+        (
+            mode,
+            ModeSource::Env(var),
+            format!("{var}={}", value.trim()),
+        )
     } else {
         (configured, ModeSource::Configured, String::new())
     };
@@ -162,7 +166,11 @@ pub(crate) fn choose_mode(
 fn warn_once(note: String) {
     static SAID: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
     let said = SAID.get_or_init(Mutex::default);
-    if said.lock().unwrap_or_else(|p| p.into_inner()).insert(note.clone()) {
+    if said
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(note.clone())
+    {
         tracing::warn!("{note}");
     }
 }

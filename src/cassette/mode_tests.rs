@@ -26,9 +26,13 @@ fn chosen(
         flag: "--record-mode",
         mode,
     });
-    let result = choose_mode(Path::new(MISSING), configured, flag, &env(pairs), &mut |n| {
-        notes.push(n)
-    });
+    let result = choose_mode(
+        Path::new(MISSING),
+        configured,
+        flag,
+        &env(pairs),
+        &mut |n| notes.push(n),
+    );
     (result.map_err(|e| e.to_string()), notes)
 }
 

@@ -18,8 +18,8 @@ use super::CodexHome;
 use super::RerecordError;
 use super::scenario::{Underivable, say_reply, unwrap_shell};
 use crate::cassette::{
-    Bindings, RECORD_MODE_ENV, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE,
-    OUTPUT_SCHEMA, StdoutLine, TEMP_PATH, WriteOutcome, exec_bindings,
+    Bindings, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE, OUTPUT_SCHEMA,
+    RECORD_MODE_ENV, StdoutLine, TEMP_PATH, WriteOutcome, exec_bindings,
 };
 use crate::codex_bin::CODEX_BIN_ENV;
 use crate::stand_in::CASSETTE_ENV;

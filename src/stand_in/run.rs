@@ -26,7 +26,9 @@ pub(super) fn cassette_settings(hint: &str) -> Result<CassetteSettings, StandInE
     })?;
     let project = ProjectFile::find(&cwd)?;
     let mut settings = CassetteSettings::for_project(path, project.as_ref());
-    settings.record_command.get_or_insert_with(|| hint.to_owned());
+    settings
+        .record_command
+        .get_or_insert_with(|| hint.to_owned());
     Ok(settings)
 }
 

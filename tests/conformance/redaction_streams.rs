@@ -454,8 +454,7 @@ async fn an_exec_recording_redacts_every_kind_in_prompt_output_files_and_reply()
     let verified = verify(dir.path());
     assert!(!verified.contains("must never hold a secret"), "{verified}");
     let replay_ws = tempfile::tempdir().unwrap();
-    let replayed =
-        stand_in_exec(&cassette, "none", &codex, &bin, replay_ws.path(), &prompt).await;
+    let replayed = stand_in_exec(&cassette, "none", &codex, &bin, replay_ws.path(), &prompt).await;
     assert!(
         replayed.status.success(),
         "{}",

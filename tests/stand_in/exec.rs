@@ -259,10 +259,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         "{stderr}"
     );
     assert!(stderr.contains("$.stdin"), "{stderr}");
-    assert!(
-        stderr.contains("PROMPT_DIARY_RECORD_MODE=once"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("PROMPT_DIARY_RECORD_MODE=once"), "{stderr}");
     assert!(
         changed.stdout.is_empty(),
         "nothing is printed on a divergence"

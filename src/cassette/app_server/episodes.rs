@@ -366,7 +366,10 @@ impl<T: Transport> Transport for EpisodesTransport<T> {
         match (message.method(), thread) {
             (Some("thread/start"), _) => self.start_live(message).await,
             (Some("turn/start"), Some(thread)) if self.unturned.contains_key(&thread) => {
-                let start = self.unturned.remove(&thread).unwrap_or_else(|| message.clone());
+                let start = self
+                    .unturned
+                    .remove(&thread)
+                    .unwrap_or_else(|| message.clone());
                 self.move_live(thread, start, message).await
             }
             _ => Err(TransportError::Other(diverged)),

@@ -45,11 +45,13 @@ fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette> {
         };
         let label = relabel
             .entry(label.to_owned())
-            .or_insert_with(|| loop {
-                let candidate = format!("c{next}");
-                next += 1;
-                if taken.insert(candidate.clone()) {
-                    break candidate;
+            .or_insert_with(|| {
+                loop {
+                    let candidate = format!("c{next}");
+                    next += 1;
+                    if taken.insert(candidate.clone()) {
+                        break candidate;
+                    }
                 }
             })
             .clone();
@@ -99,10 +101,10 @@ mod tests {
     const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.171.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"x"}"#;
 
     fn cassette(body: &[&str]) -> Cassette {
-        let text = std::iter::once(HEADER)
+        let text: String = std::iter::once(HEADER)
             .chain(body.iter().copied())
-            .collect::<Vec<_>>()
-            .join("\n");
+            .map(|line| format!("{line}\n"))
+            .collect();
         Cassette::parse(Path::new("c.jsonl"), &text).unwrap()
     }
 
@@ -136,9 +138,15 @@ mod tests {
             ]
         );
         let text = merged.to_text();
-        assert!(!text.contains("\"live\""), "the live handshake is left out: {text}");
+        assert!(
+            !text.contains("\"live\""),
+            "the live handshake is left out: {text}"
+        );
         assert!(text.contains("\"new\":1"), "{text}");
-        assert!(text.contains("exit status: 0"), "the cassette's own exit stays");
+        assert!(
+            text.contains("exit status: 0"),
+            "the cassette's own exit stays"
+        );
     }
 
     #[test]

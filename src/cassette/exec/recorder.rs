@@ -147,7 +147,12 @@ fn recorded_threads(path: &Path) -> BTreeMap<String, String> {
         .max()
         .unwrap_or(0);
     (1..=highest)
-        .map(|n| (format!("\u{0}recorded-thread-{n}"), format!("{{{{thread:{n}}}}}")))
+        .map(|n| {
+            (
+                format!("\u{0}recorded-thread-{n}"),
+                format!("{{{{thread:{n}}}}}"),
+            )
+        })
         .collect()
 }
 

@@ -42,7 +42,9 @@ pub(super) async fn replay(
     let run = match cassette.find(&request) {
         Ok(run) => run,
         Err(_) if episodes.is_some() && exec.resume.is_none() => {
-            let options = episodes.cloned().unwrap_or_else(|| RecordOptions::new(path));
+            let options = episodes
+                .cloned()
+                .unwrap_or_else(|| RecordOptions::new(path));
             return super::record::record(exec, input, &options, true).await;
         }
         Err(divergence) => {
