@@ -46,6 +46,7 @@ mod terminal;
 mod verify;
 mod write;
 
+pub(crate) use app_server::episodes::{EpisodesTransport, StartLive};
 pub(crate) use app_server::format::BACKEND;
 pub use app_server::format::{Cassette, Entry, Header};
 pub(crate) use app_server::meaning::MeaningDiff;

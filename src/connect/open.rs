@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
-use crate::cassette::app_server::episodes::{EpisodesTransport, StartLive};
 use crate::cassette::{
-    CassetteError, CassetteSettings, FlagMode, RecordOptions, RecordingOutcome, RecordingTransport,
-    ReplayTransport, Resolved,
+    CassetteError, CassetteSettings, EpisodesTransport, FlagMode, RecordOptions, RecordingOutcome,
+    RecordingTransport, ReplayTransport, Resolved, StartLive,
 };
 use crate::codex_bin::{BinaryNotFound, resolve_codex_bin, schema_fingerprint};
 use crate::transport::{

@@ -66,7 +66,7 @@ async fn app_server(config: CodexBackendConfig, prompts: &[&str]) -> Vec<String>
     for prompt in prompts {
         let mut runner = CodexAgentRunner::new(backend.clone(), AgentConfig::new(workspace.path()));
         let result = runner
-            .turn(*prompt, TurnOptions::with_timeout(Duration::from_secs(60)))
+            .turn(prompt, TurnOptions::with_timeout(Duration::from_secs(60)))
             .await
             .unwrap_or_else(|err| panic!("{prompt}: {err}"));
         replies.push(result.assistant_text);

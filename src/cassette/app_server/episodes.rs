@@ -151,7 +151,7 @@ impl<T: Transport> EpisodesTransport<T> {
     }
 
     /// The replayer's next message, noting the thread a replayed `thread/start` got.
-    fn from_replayer(&mut self) -> Option<Message> {
+    fn next_replayed(&mut self) -> Option<Message> {
         let message = self.replayer.next_server_message()?;
         if let Some(start) = message.id().and_then(|id| self.starts.remove(&id)) {
             if let Some(thread) = started_thread(&message) {
@@ -217,7 +217,7 @@ impl<T: Transport> EpisodesTransport<T> {
                 if message.kind() == MessageKind::Response && message.id().as_ref() == Some(id) {
                     return Ok(message);
                 }
-                if let Some(message) = self.from_live(message) {
+                if let Some(message) = self.take_live(message) {
                     self.queue.push_back(message);
                 }
             }
@@ -266,7 +266,7 @@ impl<T: Transport> EpisodesTransport<T> {
     }
 
     /// What a message of the real Codex becomes for the client, if it is passed on.
-    fn from_live(&mut self, message: Message) -> Option<Message> {
+    fn take_live(&mut self, message: Message) -> Option<Message> {
         match message.kind() {
             MessageKind::Response => {
                 let id = message.id()?;
@@ -391,7 +391,7 @@ impl<T: Transport> Transport for EpisodesTransport<T> {
             let Some(message) = live.transport.recv().await? else {
                 return Ok(None);
             };
-            if let Some(message) = self.from_live(message) {
+            if let Some(message) = self.take_live(message) {
                 return Ok(Some(message));
             }
         }
@@ -422,7 +422,7 @@ impl<T: Transport> Transport for EpisodesTransport<T> {
         if self.closed {
             return None;
         }
-        self.queue.pop_front().or_else(|| self.from_replayer())
+        self.queue.pop_front().or_else(|| self.next_replayed())
     }
 
     fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
