@@ -11,6 +11,7 @@ mod drift_check;
 mod generate_conformance;
 mod hardening_faults;
 mod placeholder_round_trip;
+mod record_modes;
 mod record_replay;
 mod redaction_streams;
 mod rerecord;

@@ -56,11 +56,9 @@ impl RecordOptions {
             .to_owned();
         Self {
             record_command: format!(
-                "PROMPT_DIARY_CASSETTE_MODE=record cargo test (re-records {})",
-                path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned()
-                )
+                "{}=all cargo test (re-records {})",
+                crate::cassette::RECORD_MODE_ENV,
+                crate::cassette::mode_file_name(&path)
             ),
             path,
             scenario,

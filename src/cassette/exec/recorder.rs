@@ -57,7 +57,8 @@ pub(crate) struct ExecCapture {
 /// The recording in progress, kept between runs.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Session {
-    /// The cassette did not exist when the recording started: runs write it directly.
+    /// Runs write the cassette directly: it did not exist when the recording started, or the
+    /// recording appends to it (`new_episodes`).
     fresh: bool,
     /// Real thread id → placeholder.
     threads: BTreeMap<String, String>,
@@ -76,10 +77,13 @@ fn load_session(cassette: &Path) -> Option<Session> {
 }
 
 /// Appends the captured run to the recording into `options.path` and writes it (atomically; a
-/// differing re-recording of an existing cassette waits as `.new`).
+/// differing re-recording of an existing cassette waits as `.new`). With `append`
+/// (`new_episodes`), a first run joins the existing cassette, its thread numbered after the
+/// cassette's, and the cassette is written directly.
 pub(crate) fn record_run(
     options: &RecordOptions,
     capture: &ExecCapture,
+    append: bool,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &options.path;
     let session = if capture.resume {
@@ -91,6 +95,11 @@ pub(crate) fn record_run(
             );
             Session::default()
         })
+    } else if append {
+        Session {
+            fresh: true,
+            threads: recorded_threads(path),
+        }
     } else {
         Session {
             fresh: !path.exists(),
@@ -104,11 +113,13 @@ pub(crate) fn record_run(
     redactor.extra = &options.redact;
     redactor.invocation(&mut invocation);
     volatile_values(&mut invocation, &volatile::first_values(&found));
-    let mut cassette = if capture.resume {
-        let base = [pending_path(path), path.clone()]
-            .into_iter()
-            .find(|p| p.exists());
-        match base {
+    let mut cassette = if capture.resume || append {
+        let base = if session.fresh {
+            vec![path.clone()]
+        } else {
+            vec![pending_path(path), path.clone()]
+        };
+        match base.into_iter().find(|p| p.exists()) {
             Some(base) => {
                 let mut loaded = ExecCassette::load(&base, &options.record_command)?;
                 loaded.path = path.clone();
@@ -132,6 +143,27 @@ pub(crate) fn record_run(
     let saved = serde_json::to_string(&session).unwrap_or_default();
     write_atomic(&session_path(path), &saved)?;
     Ok(outcome)
+}
+
+/// Stand-ins for the threads the cassette at `path` already holds (`{{thread:1}}` up to the
+/// highest it names), so that a run appended to it numbers its own thread after them. Their keys
+/// are no real thread id.
+fn recorded_threads(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let highest = text
+        .split("{{thread:")
+        .skip(1)
+        .filter_map(|rest| rest.split("}}").next()?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    (1..=highest)
+        .map(|n| {
+            (
+                format!("\u{0}recorded-thread-{n}"),
+                format!("{{{{thread:{n}}}}}"),
+            )
+        })
+        .collect()
 }
 
 fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette {
