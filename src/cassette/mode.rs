@@ -222,8 +222,8 @@ impl CassetteSettings {
     /// [`VolatileRule::new`] for the names accepted). Rules apply in the order they are added.
     ///
     /// ```
-    /// # use prompt_diary::cassette::{CassetteMode, CassetteSettings};
-    /// let settings = CassetteSettings::new("tests/cassettes/news.jsonl", CassetteMode::Replay)
+    /// # use prompt_diary::cassette::{RecordMode, CassetteSettings};
+    /// let settings = CassetteSettings::new("tests/cassettes/news.jsonl", RecordMode::None)
     ///     .with_volatile("date", r"\d{4}-\d{2}-\d{2}")?
     ///     .with_redact("acme-key", r"acme_[A-Za-z0-9]{32}")?;
     /// assert_eq!(settings.volatile[0].name(), "date");

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
 use prompt_diary::cassette::{
-    CassetteMode, CassetteSettings, Divergence, RecordOptions, WriteOutcome,
+    CassetteSettings, Divergence, RecordMode, RecordOptions, WriteOutcome,
 };
 use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::testing::Scenario;
@@ -55,7 +55,7 @@ fn fresh_uuid() -> String {
 }
 
 fn settings(path: &Path, with_rules: bool) -> CassetteSettings {
-    let settings = CassetteSettings::new(path, CassetteMode::Replay);
+    let settings = CassetteSettings::new(path, RecordMode::None);
     if !with_rules {
         return settings;
     }

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use prompt_diary::cassette::{
-    CassetteMode, CassetteSettings, Divergence, RecordOptions, Recorder, ReplayTransport,
+    CassetteSettings, Divergence, RecordMode, RecordOptions, Recorder, ReplayTransport,
 };
 use prompt_diary::transport::{Message, Transport, TransportError};
 use serde_json::{Value, json};
@@ -23,7 +23,7 @@ fn msg(value: Value) -> Message {
 }
 
 fn settings(path: &Path) -> CassetteSettings {
-    CassetteSettings::new(path, CassetteMode::Replay)
+    CassetteSettings::new(path, RecordMode::None)
         .with_volatile("date", r"\d{4}-\d{2}-\d{2}")
         .unwrap()
         .with_redact("acme-key", r"acme_[A-Za-z0-9]{32}")

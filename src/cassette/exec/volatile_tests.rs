@@ -41,7 +41,7 @@ fn record(dir: &Path, volatile: Vec<VolatileRule>) -> std::path::PathBuf {
         last_message: Some("News of 2025-03-04: none.".to_owned()),
         codex_version: "0.171.0".to_owned(),
     };
-    record_run(&options, &capture).unwrap();
+    record_run(&options, &capture, false).unwrap();
     path
 }
 
