@@ -14,10 +14,6 @@ from ._reports import REPORT_DIR_ENV
 
 CASSETTE_ENV = "PROMPT_DIARY_CASSETTE"
 CODEX_BIN_ENV = "PROMPT_DIARY_CODEX_BIN"
-#: The stand-in's old name for the record mode, and its old mode names; set beside
-#: ``PROMPT_DIARY_RECORD_MODE`` for stand-ins built before the record modes (they read only it).
-OLD_MODE_ENV = "PROMPT_DIARY_CASSETTE_MODE"
-OLD_MODE_NAMES = {"none": "replay", "once": "auto", "new_episodes": "auto", "all": "record"}
 
 
 def cassette_path(folder: Path, module: str, name: str) -> Path:
@@ -60,7 +56,6 @@ class CodexCassette:
         env = {
             CASSETTE_ENV: str(path),
             RECORD_MODE_ENV: mode,
-            OLD_MODE_ENV: OLD_MODE_NAMES[mode],
             REPORT_DIR_ENV: str(report_dir),
             "PATH": str(link_dir) + os.pathsep + os.environ.get("PATH", ""),
         }

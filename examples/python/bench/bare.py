@@ -16,8 +16,7 @@ from prompt_diary_cassettes import stand_in_bin
 
 def main() -> None:
     cassette, n, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
-    env = {"PROMPT_DIARY_CASSETTE": str(cassette), "PROMPT_DIARY_RECORD_MODE": "none",
-           "PROMPT_DIARY_CASSETTE_MODE": "replay"}
+    env = {"PROMPT_DIARY_CASSETTE": str(cassette), "PROMPT_DIARY_RECORD_MODE": "none"}
     config = CodexConfig(codex_bin=str(stand_in_bin()), env=env)
     times = []
     for _ in range(n):
