@@ -9,7 +9,8 @@ and says what it checked:
 1. record with --codex-record-mode=all against the real Codex driven by the scripted model
    (`prompt-diary-cassettes scripted-model scenario.json`), every reply served;
 2. replay with none, the model stopped, CI set and no real Codex reachable: all pass;
-3. record again under pytest-xdist (-n 2): the same cassettes as the serial run;
+3. record again under pytest-xdist (two workers): the same cassettes as the serial run (up to
+   the order of server notifications between two client messages, which Codex varies);
 4. the committed cassettes replay the same way, and equal the fresh recording (drift check);
 5. a changed prompt fails with the divergence report (and its page) in pytest's output;
    a test that does less than its cassette holds fails, naming what went unused;
@@ -138,6 +139,22 @@ def expect(done: subprocess.CompletedProcess, code: int, *texts: str) -> None:
 UNNORMALISED = re.compile(r'"revision":"[0-9a-f-]{36}"')
 
 
+def sort_server_runs(lines: list[str]) -> list[str]:
+    """The lines with each run of consecutive server-to-client lines sorted: Codex sends some
+    notifications from concurrent tasks (`thread/tokenUsage/updated` against the item
+    notifications), so their order between two client messages varies from run to run. The
+    client's lines, and which server lines fall between them, are kept as they are."""
+    out: list[str] = []
+    run: list[str] = []
+    for line in lines:
+        if line.startswith('{"kind":"s2c"'):
+            run.append(line)
+            continue
+        out += sorted(run) + [line]
+        run = []
+    return out + sorted(run)
+
+
 def cassettes(suite: Path) -> dict[str, str]:
     """The suite's cassettes, each without its recording date (the one value a day changes) and
     with the revisions above masked."""
@@ -146,7 +163,7 @@ def cassettes(suite: Path) -> dict[str, str]:
         lines = path.read_text().splitlines()
         header = json.loads(lines[0])
         header.pop("recorded_at", None)
-        body = UNNORMALISED.sub('"revision":"(random)"', "\n".join(lines[1:]))
+        body = UNNORMALISED.sub('"revision":"(random)"', "\n".join(sort_server_runs(lines[1:])))
         found[str(path.relative_to(suite))] = json.dumps(header) + "\n" + body
     return found
 
