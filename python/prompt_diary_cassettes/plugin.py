@@ -10,6 +10,7 @@ The stand-in does the recording and replaying; this module only sets it up and r
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -90,11 +91,16 @@ def pytest_report_header(config: pytest.Config) -> List[str]:
 
 
 @pytest.fixture
-def codex_cassette(request: pytest.FixtureRequest) -> Iterator[CodexCassette]:
+def codex_cassette(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[CodexCassette]:
     """The test's cassette, the stand-in (``.stand_in``) and its environment (``.env``), in
     place for the test's duration."""
     session: _Session = request.config.stash[_STATE]
-    cassette = session.begin(request.node)
+    # Reports (and divergence pages) stay after the run, in pytest's own temp folder.
+    label = re.sub(r"[^\w.-]", "_", request.node.name)[:40]
+    report_dir = tmp_path_factory.mktemp(f"codex-reports-{label}")
+    cassette = session.begin(request.node, report_dir)
     request.node.stash[_CASSETTE] = cassette
     request.node.stash[_SEEN] = set()
     cassette.enter()
@@ -232,13 +238,12 @@ class _Session:
             (self.link_dir / "codex").symlink_to(stand_in_bin())
         return self.link_dir
 
-    def begin(self, item: pytest.Item) -> CodexCassette:
+    def begin(self, item: pytest.Item, report_dir: Path) -> CodexCassette:
         project = self.project(item.path.parent)
         mode = self.mode(project)
         marker = item.get_closest_marker(MARKER)
         name = _test_name(item, marker)
         path = cassette_path(project.cassettes, item.path.stem, name)
-        report_dir = Path(tempfile.mkdtemp(prefix="reports-", dir=self.links()))
         real: Optional[Tuple[Path, str]] = None
         if mode != "none":
             found = self.resolve_real_codex(item.path.parent)
