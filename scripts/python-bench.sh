@@ -20,7 +20,8 @@ cp examples/python/tests/cassettes/test_sdk/test_sdk_default_lookup.jsonl \
     "$work/bench/tests/cassettes/test_overhead/one_turn.jsonl"
 for round in $(seq "$rounds"); do
     (cd "$work/bench" && PROMPT_DIARY_BENCH_N=$n PROMPT_DIARY_BENCH_OUT="$work/plugin.$round" \
-        "$venv/bin/python" -m pytest -q -p no:cacheprovider test_overhead.py >/dev/null)
+        "$venv/bin/python" -m pytest -q -p no:cacheprovider -o asyncio_default_fixture_loop_scope=function \
+        test_overhead.py >/dev/null)
     "$venv/bin/python" examples/python/bench/bare.py \
         "$work/bench/tests/cassettes/test_overhead/one_turn.jsonl" "$n" "$work/bare.$round"
 done
