@@ -237,13 +237,16 @@ def run_checks(suite_venv: Path, seed_venv: Path, real_codex: str, tmp: Path) ->
     expect(done, 0, "4 passed", "created: 2/2 workers")
     model.stop()
     if cassettes(parallel) != recorded:
-        fail("the -n 2 recording differs from the serial one:\n" + differ(recorded, cassettes(parallel)))
+        fail("the two-worker recording differs from the serial one:\n"
+             + differ(recorded, cassettes(parallel)))
 
     print("4. the committed cassettes replay offline, and equal the fresh recording")
     committed = copy_suite(tmp / "committed", keep_cassettes=True)
     done = pytest(suite_venv, committed, offline_env(suite_venv), "-n", "2")
     expect(done, 0, "4 passed")
-    suite_committed = {k: v for k, v in cassettes(committed).items() if "test_seed_runner" not in k}
+    suite_committed = {
+        k: v for k, v in cassettes(committed).items() if "test_seed_runner" not in k
+    }
     if suite_committed != recorded:
         fail("a fresh recording differs from the committed cassettes (drift); re-record them with "
              "`python3 examples/python/check_suite.py --record-committed SUITE_VENV SEED_VENV "

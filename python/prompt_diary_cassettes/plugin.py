@@ -30,6 +30,7 @@ _STATE = pytest.StashKey["_Session"]()
 _CASSETTE = pytest.StashKey[CodexCassette]()
 _SEEN = pytest.StashKey[set]()
 _MISSING = pytest.StashKey[str]()
+_CALL_PASSED = pytest.StashKey[bool]()
 _WORKER_CODEX = "prompt_diary_real_codex"
 #: How long a test's teardown waits for the stand-ins it started (and their real Codex) to exit.
 PROCESS_GRACE = 15.0
@@ -121,7 +122,9 @@ def codex_cassette(
                 "Codex client before the test ends",
                 pytrace=False,
             )
-        if cassette.mode != "none" and cassette.was_missing() and not outcome["recorded"]:
+        passed = request.node.stash.get(_CALL_PASSED, False)
+        wrote = outcome["recorded"]
+        if passed and cassette.mode != "none" and cassette.was_missing() and not wrote:
             pytest.fail(
                 f"codex cassette {cassette.path} was not written although the record mode is "
                 f"{cassette.mode}: either the test never ran codex (then drop the marker), or "
@@ -151,6 +154,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     cassette = item.stash.get(_CASSETTE, None)
     if report.when != "call" or cassette is None:
         return
+    item.stash[_CALL_PASSED] = report.passed
     reports = read_reports(cassette.report_dir, item.stash[_SEEN])
     if not reports:
         return
@@ -158,6 +162,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if report.passed:
         report.outcome = "failed"
         report.longrepr = text
+        item.stash[_CALL_PASSED] = False
     else:
         report.sections.append(("codex cassette: the stand-in's report", text))
 
@@ -178,7 +183,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if pending:
         terminalreporter.write_line(
             f"{len(pending)} re-recording(s) differ and wait beside the cassette as .new: "
-            "review with `prompt-diary review`, accept with `prompt-diary accept`"
+            "review with `prompt-diary-cassettes review`, accept with "
+            "`prompt-diary-cassettes accept`"
         )
         for path in sorted(pending):
             terminalreporter.write_line(f"  {path}")

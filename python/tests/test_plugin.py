@@ -40,7 +40,8 @@ def test_a_marked_test_gets_the_stand_in_first_on_path_and_its_cassette(
             assert os.environ["PROMPT_DIARY_CASSETTE"] == str(codex_cassette.path)
             assert codex_cassette.path.parts[-2:] == ("test_names", "test_env.jsonl")
             assert os.environ["PROMPT_DIARY_RECORD_MODE"] == "none"
-            assert codex_cassette.env["PROMPT_DIARY_REPORT_DIR"] == os.environ["PROMPT_DIARY_REPORT_DIR"]
+            report_dir = os.environ["PROMPT_DIARY_REPORT_DIR"]
+            assert codex_cassette.env["PROMPT_DIARY_REPORT_DIR"] == report_dir
 
         @pytest.mark.codex_cassette("shared")
         def test_named(codex_cassette):
@@ -48,7 +49,8 @@ def test_a_marked_test_gets_the_stand_in_first_on_path_and_its_cassette(
 
         def test_unmarked_sees_nothing():
             assert "PROMPT_DIARY_CASSETTE" not in os.environ
-            assert shutil.which("codex") is None or "prompt-diary-pytest-" not in shutil.which("codex")
+            codex = shutil.which("codex")
+            assert codex is None or "prompt-diary-pytest-" not in codex
         """
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
@@ -72,7 +74,7 @@ def test_a_missing_cassette_fails_in_none_with_the_command_that_records_it(
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        ["*recorded/test_missing/test_never_recorded.jsonl does not exist*--codex-record-mode=once*"]
+        ["*/test_missing/test_never_recorded.jsonl does not exist*--codex-record-mode=once*"]
     )
     result.stdout.no_fnmatch_line("*the test body must not run*")
 
