@@ -7,15 +7,15 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use crate::codex_bin::resolve_codex_bin;
+use super::here::Here;
 use crate::rerecord::upgrade::{Rerecorded, cassettes_in, rerecord_each};
 use crate::rerecord::{RerecordSummary, SANDBOX_NOTICE};
 
 /// Arguments of `rerecord`.
 #[derive(Debug, Args)]
 pub struct Rerecord {
-    /// The cassettes to re-record; a folder stands for every `*.jsonl` cassette in it.
-    #[arg(required = true)]
+    /// The cassettes to re-record; a folder stands for every `*.jsonl` cassette in it (the
+    /// project's cassette folder by default).
     cassettes: Vec<PathBuf>,
     /// The Codex binary to record with (default: the pinned one, resolved as usual).
     #[arg(long)]
@@ -30,10 +30,15 @@ pub struct Rerecord {
 impl Rerecord {
     /// Re-records each cassette; says once on stderr that their commands run again in Codex's
     /// sandbox, then one summary line each; fails if any could not be re-recorded.
-    pub async fn run(self) -> anyhow::Result<()> {
-        let (codex_bin, _) = resolve_codex_bin(self.codex_bin.as_deref())?;
+    pub(super) async fn run(self, here: &Here) -> anyhow::Result<()> {
+        let codex_bin = here.codex_bin(self.codex_bin.as_deref())?;
         let mut paths = Vec::new();
-        for path in self.cassettes {
+        let targets = if self.cassettes.is_empty() {
+            vec![here.cassette_dir()]
+        } else {
+            self.cassettes
+        };
+        for path in targets {
             if path.is_dir() {
                 paths.extend(cassettes_in(&path)?);
             } else {

@@ -1,8 +1,8 @@
 //! Moving to another Codex without an account: install it project-locally, compare its protocol
 //! schema with the pinned one's, re-record every cassette of a folder offline on it
 //! ([`rerecord_cassette`](super::rerecord_cassette)), and say what to review and the one
-//! command that accepts the re-recordings (`prompt-diary upgrade-codex --accept`). It never edits
-//! a project's sources: prompt-diary's own pin moves with `cargo xtask move-pin`.
+//! command that accepts the re-recordings and moves the pin in the project's `prompt-diary.toml`
+//! (`prompt-diary upgrade-codex --accept`). It never edits a project's sources.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -11,13 +11,14 @@ use std::process::{Command, Stdio};
 use super::{RerecordError, RerecordSummary, rerecord_cassette};
 use crate::cassette::{CassetteError, WriteOutcome, list_pending};
 use crate::codex::rpc::{SchemaDiff, compare_schemas};
-use crate::codex_bin::{
-    InstallError, PINNED_CODEX_VERSION, check_version, install_codex, write_schema,
-};
+use crate::codex_bin::{InstallError, check_version, install_codex, write_schema};
+use crate::project::{PinMoved, ProjectFileError, move_pin};
 
 /// What an upgrade found.
 #[derive(Debug)]
 pub(crate) struct UpgradeReport {
+    /// The version moved from (the project's pin).
+    pub(crate) from: String,
     /// The version moved to.
     pub(crate) version: String,
     /// The cassette folder.
@@ -30,7 +31,7 @@ pub(crate) struct UpgradeReport {
 
 impl fmt::Display for UpgradeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Codex {PINNED_CODEX_VERSION} -> {}", self.version)?;
+        writeln!(f, "Codex {} -> {}", self.from, self.version)?;
         write!(f, "{}", self.schema)?;
         if self.schema.touches_the_adapter() {
             writeln!(
@@ -74,6 +75,16 @@ pub(crate) enum UpgradeError {
     /// The cassette folder could not be read, or a re-recording accepted.
     #[error(transparent)]
     Cassette(#[from] CassetteError),
+    /// The re-recordings were accepted but the pin could not be moved.
+    #[error(
+        "accepted {accepted} re-recording(s), but the pin was not moved: {source}"
+    )]
+    Pin {
+        /// How many re-recordings were accepted.
+        accepted: usize,
+        /// Why the project file could not be written.
+        source: ProjectFileError,
+    },
 }
 
 /// `latest` as npm's newest published version, any other text as it is.
@@ -97,17 +108,18 @@ pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
     Ok(version)
 }
 
-/// Installs `version` under `root`, compares its schema with the pinned Codex's, and re-records
-/// every cassette in `dir` on it (changed ones are written as `.new`), starting only the MCP
-/// servers in `allowed_mcp_servers` (see [`rerecord_cassette`]).
+/// Installs `version` under `root`, compares its schema with that of the project's pin `from`
+/// (installed too), and re-records every cassette in `dir` on it (changed ones are written as
+/// `.new`), starting only the MCP servers in `allowed_mcp_servers` (see [`rerecord_cassette`]).
 pub(crate) async fn upgrade_codex(
     root: &Path,
+    from: &str,
     version: &str,
     dir: &Path,
     allowed_mcp_servers: &[String],
     progress: &mut dyn FnMut(&str),
 ) -> Result<UpgradeReport, UpgradeError> {
-    let pinned = install_codex(root, PINNED_CODEX_VERSION, &mut *progress)?;
+    let pinned = install_codex(root, from, &mut *progress)?;
     let new = install_codex(root, version, &mut *progress)?;
     progress("comparing the protocol schemas ...");
     let (old_dir, new_dir) = (schema_of(&pinned)?, schema_of(&new)?);
@@ -133,6 +145,7 @@ pub(crate) async fn upgrade_codex(
     )
     .await;
     Ok(UpgradeReport {
+        from: from.to_owned(),
         version: version.to_owned(),
         dir: dir.to_owned(),
         schema,
@@ -183,15 +196,24 @@ pub(crate) async fn rerecord_each(
     outcomes
 }
 
-/// Accepts every pending re-recording in `dir` (after `review`). Returns how many cassettes were
-/// accepted. The pinned version itself is compiled into prompt-diary: this never edits a
-/// project's sources (prompt-diary's own repository moves it with `cargo xtask move-pin`).
-pub(crate) fn accept_upgrade(dir: &Path) -> Result<usize, UpgradeError> {
+/// Accepts every pending re-recording in `dir` (after `review`), then makes the project file at
+/// `project_file` pin `version` (only its `codex` line changes; a missing file is created). It
+/// never edits a project's sources. Returns how many cassettes were accepted, and what happened
+/// to the pin.
+pub(crate) fn accept_upgrade(
+    dir: &Path,
+    project_file: &Path,
+    version: &str,
+) -> Result<(usize, PinMoved), UpgradeError> {
+    check_version(version)?;
     let pending = list_pending(dir)?;
     for item in &pending {
         item.accept()?;
     }
-    Ok(pending.len())
+    let accepted = pending.len();
+    let moved =
+        move_pin(project_file, version).map_err(|source| UpgradeError::Pin { accepted, source })?;
+    Ok((accepted, moved))
 }
 
 /// The protocol schema `bin` writes, in a temp folder.
@@ -218,16 +240,28 @@ mod tests {
             .replace("linux", "plan9");
         std::fs::write(dir.join("single_turn.jsonl.new"), &text).unwrap();
 
-        assert_eq!(accept_upgrade(&dir).unwrap(), 1);
+        let file = root.path().join("prompt-diary.toml");
+        std::fs::write(&file, "# mine\ncodex = \"0.171.0\" # pin\n").unwrap();
+
+        let (accepted, moved) = accept_upgrade(&dir, &file, "0.163.0").unwrap();
+        assert_eq!(accepted, 1);
+        assert!(
+            matches!(&moved, PinMoved::Moved { from: Some(old), .. } if old == "0.171.0"),
+            "{moved:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            "# mine\ncodex = \"0.163.0\" # pin\n"
+        );
         assert_eq!(
             std::fs::read_to_string(dir.join("single_turn.jsonl")).unwrap(),
             text
         );
         assert!(!dir.join("single_turn.jsonl.new").exists());
         let left: Vec<_> = std::fs::read_dir(root.path()).unwrap().collect();
-        assert_eq!(left.len(), 1, "only the cassette folder: {left:?}");
+        assert_eq!(left.len(), 2, "the cassette folder and the file: {left:?}");
         assert_eq!(
-            accept_upgrade(&dir).unwrap(),
+            accept_upgrade(&dir, &file, "0.163.0").unwrap().0,
             0,
             "nothing pending the second time"
         );
