@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
-use crate::cli::fixtures::demo_run::{DemoReport, demo_cassette, demo_live, demo_replay};
 use super::here::Here;
+use crate::cli::fixtures::demo_run::{DemoReport, demo_cassette, demo_live, demo_replay};
 use crate::codex_bin::install_codex;
 
 /// Arguments of `demo`.
@@ -36,9 +36,7 @@ impl Demo {
                     "Codex {pin} is not installed; installing it into {} with npm (once) ...",
                     root.join(".prompt-diary").display()
                 ));
-                install_codex(&root, pin, |line| {
-                    super::print_err(&format!("  {line}"))
-                })?
+                install_codex(&root, pin, |line| super::print_err(&format!("  {line}")))?
             }
         };
         super::print_err(&format!(

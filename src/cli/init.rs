@@ -29,7 +29,7 @@ impl Init {
         if self.print {
             return super::print_out(&text);
         }
-        let dir = self.dir.unwrap_or_else(|| PathBuf::from("."));
+        let dir = self.dir.unwrap_or_default();
         let path = write_new(&dir, &text)?;
         super::print_line(&path.display().to_string())?;
         super::print_err(&format!(

@@ -53,10 +53,7 @@ impl Review {
             (target.clone(), list_pending(&target)?)
         };
         if pending.is_empty() {
-            super::print_line(&format!(
-                "no pending re-recordings in {}",
-                target.display()
-            ))?;
+            super::print_line(&format!("no pending re-recordings in {}", target.display()))?;
             return Ok(());
         }
         let mut text = String::new();

@@ -119,9 +119,7 @@ impl ProjectFile {
 pub fn find_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let project = ProjectFile::find(&cwd).map_err(|err| {
-        BinaryNotFound::because(format!(
-            "the Codex binary could not be looked for: {err}"
-        ))
+        BinaryNotFound::because(format!("the Codex binary could not be looked for: {err}"))
     })?;
     resolve_codex_bin(explicit, project.as_ref().map(ProjectFile::pin))
 }

@@ -154,7 +154,10 @@ mod tests {
             rewrite("cassettes = \"c\"\n[[redact]]\npattern = 'x'\n", "1.2.3"),
             "cassettes = \"c\"\ncodex = \"1.2.3\"\n[[redact]]\npattern = 'x'\n"
         );
-        assert_eq!(rewrite("# only a comment", "1.2.3"), "# only a comment\ncodex = \"1.2.3\"\n");
+        assert_eq!(
+            rewrite("# only a comment", "1.2.3"),
+            "# only a comment\ncodex = \"1.2.3\"\n"
+        );
         assert_eq!(
             rewrite("[[volatile]]\ncodex = 1\n", "1.2.3"),
             "codex = \"1.2.3\"\n[[volatile]]\ncodex = 1\n",
@@ -198,7 +201,10 @@ mod tests {
         let text = "codex = \"\"\"0.171.0\"\"\"\n";
         std::fs::write(&path, text).unwrap();
         let err = move_pin(&path, "0.163.0").unwrap_err().to_string();
-        assert!(err.contains("set `codex = \"0.163.0\"` there by hand"), "{err}");
+        assert!(
+            err.contains("set `codex = \"0.163.0\"` there by hand"),
+            "{err}"
+        );
         assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
     }
 }

@@ -156,7 +156,11 @@ fn the_file_init_writes_reads_back_with_every_key() {
     assert_eq!(file.record_mode, Some(RecordMode::None));
     assert!(file.record_command.is_some());
     assert!(file.volatile.is_empty() && file.redact.is_empty());
-    for commented in ["# [[volatile]]", "# [[redact]]", "pattern = '\\d{4}-\\d{2}-\\d{2}'"] {
+    for commented in [
+        "# [[volatile]]",
+        "# [[redact]]",
+        "pattern = '\\d{4}-\\d{2}-\\d{2}'",
+    ] {
         assert!(text.contains(commented), "{commented}: {text}");
     }
     let uncommented: String = text

@@ -76,9 +76,7 @@ pub(crate) enum UpgradeError {
     #[error(transparent)]
     Cassette(#[from] CassetteError),
     /// The re-recordings were accepted but the pin could not be moved.
-    #[error(
-        "accepted {accepted} re-recording(s), but the pin was not moved: {source}"
-    )]
+    #[error("accepted {accepted} re-recording(s), but the pin was not moved: {source}")]
     Pin {
         /// How many re-recordings were accepted.
         accepted: usize,

@@ -13,6 +13,8 @@ mod binary_resolution;
 mod cli;
 mod cli_exec;
 mod demo;
+mod journey;
+mod project;
 mod rerecord_exec;
 mod untrusted;
 mod upgrade;
