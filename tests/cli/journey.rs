@@ -271,7 +271,11 @@ fn a_new_user_inits_installs_records_replays_and_upgrades_in_a_folder_of_their_o
     );
 
     // Nothing outside the journey's folder changed.
-    assert_eq!(repository_status(), repository, "this repository's files");
+    assert_eq!(
+        repository_status(),
+        repository,
+        "this repository's files changed during the journey (or were edited while it ran)"
+    );
     assert!(
         std::fs::read_dir(j.no_codex).unwrap().next().is_none(),
         "nothing was put on the offline PATH"
