@@ -66,7 +66,7 @@ impl ProjectFile {
 
     /// Where the project's pinned Codex is installed: [`root`](Self::root) and
     /// [`codex_version`](Self::codex_version), for
-    /// [`resolve_codex_bin`](crate::codex_bin::resolve_codex_bin).
+    /// [`resolve_codex_bin`].
     pub fn pin(&self) -> ProjectPin<'_> {
         ProjectPin {
             root: self.root(),
