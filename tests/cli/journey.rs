@@ -185,7 +185,24 @@ fn a_new_user_inits_installs_records_replays_and_upgrades_in_a_folder_of_their_o
         "installed into the project: {installed}"
     );
 
-    // A recording against that Codex, driven by the scripted model from the user's scenario.
+    let cassette = record_and_replay(&j, &project);
+    upgrade_and_accept(&j, &cassette, &initial);
+
+    // Nothing outside the journey's folder changed.
+    assert_eq!(
+        repository_status(),
+        repository,
+        "this repository's files changed during the journey (or were edited while it ran)"
+    );
+    assert!(
+        std::fs::read_dir(&j.no_codex).unwrap().next().is_none(),
+        "nothing was put on the offline PATH"
+    );
+}
+
+/// A recording against the installed Codex, driven by the scripted model from the user's
+/// scenario, then replayed with Codex unreachable. Returns the cassette.
+fn record_and_replay(j: &Journey, project: &ProjectFile) -> PathBuf {
     std::fs::create_dir_all(j.project.join("scenarios")).unwrap();
     std::fs::write(j.project.join("scenarios/notes.json"), SCENARIO).unwrap();
     let recorded = ok(
@@ -229,8 +246,13 @@ fn a_new_user_inits_installs_records_replays_and_upgrades_in_a_folder_of_their_o
             && replayed.contains("replay matched tests/cassettes/notes.jsonl"),
         "{replayed}"
     );
+    cassette
+}
 
-    // upgrade-codex --to 0.163.0, then --accept.
+/// `upgrade-codex --to 0.163.0`, then `--accept`: the pin's line names it, and the cassette
+/// (recorded on it now) replays offline. `initial` is the project file as `init` wrote it.
+fn upgrade_and_accept(j: &Journey, cassette: &Path, initial: &str) {
+    let file = j.project.join(PROJECT_FILE);
     let report = ok("upgrade-codex", &j.run(&["upgrade-codex", "--to", OLD]));
     assert!(
         report.contains(&format!("Codex {PINNED_CODEX_VERSION} -> {OLD}"))
@@ -258,7 +280,7 @@ fn a_new_user_inits_installs_records_replays_and_upgrades_in_a_folder_of_their_o
         "only the pin's line changed"
     );
     assert_eq!(
-        Cassette::load(&cassette, "").unwrap().header.codex_version,
+        Cassette::load(cassette, "").unwrap().header.codex_version,
         OLD
     );
     let replayed = ok(
@@ -268,16 +290,5 @@ fn a_new_user_inits_installs_records_replays_and_upgrades_in_a_folder_of_their_o
     assert!(
         replayed.contains("reply: \"Wrote notes.md.\""),
         "{replayed}"
-    );
-
-    // Nothing outside the journey's folder changed.
-    assert_eq!(
-        repository_status(),
-        repository,
-        "this repository's files changed during the journey (or were edited while it ran)"
-    );
-    assert!(
-        std::fs::read_dir(j.no_codex).unwrap().next().is_none(),
-        "nothing was put on the offline PATH"
     );
 }
