@@ -50,6 +50,9 @@ pub enum Command {
     /// opens from disk): conversations as lanes, turns as collapsible blocks, every event linked
     /// to its cassette line, a filter by kind and a search. Prints the page's path.
     View(super::view::View),
+    /// Show the project's settings: the `prompt-diary.toml` found from `--dir` upwards, with
+    /// the defaults filled in (`--json` for tools: the pytest plugin, the vitest helper).
+    Project(super::project::Project),
     /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
     Inspect(super::inspect::Inspect),
     /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
@@ -78,11 +81,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!(escape_controls(&format!("{err:#}")).into_owned()))
 }
 
-/// Hands `command` to its file's `run`. Every command but `init` reads the project file first:
-/// a bad one is an error, whatever the command.
+/// Hands `command` to its file's `run`. Every command but `init` and `project` (which read the
+/// project file their own way) reads the project file first: a bad one is an error, whatever the
+/// command.
 fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => args.run(),
+        Command::Project(args) => args.run(),
         command => dispatch_in(command, &Here::find()?),
     }
 }
@@ -91,6 +96,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
 fn dispatch_in(command: Command, here: &Here) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => args.run(),
+        Command::Project(args) => args.run(),
         Command::InstallCodex(args) => args.run(here),
         Command::InstallStandIn(args) => args.run(),
         Command::Record(args) => runtime()?.block_on(args.run(here)),

@@ -14,6 +14,7 @@ mod cli;
 mod cli_exec;
 mod demo;
 mod journey;
+mod project;
 mod project_file;
 mod rerecord_exec;
 mod untrusted;
