@@ -61,10 +61,9 @@ pub fn settings_for_test(
     test: &str,
 ) -> Result<CassetteSettings, TestCassetteError> {
     let project = find_project(start)?;
-    let dir = project.as_ref().map_or_else(
-        || start.join(DEFAULT_CASSETTES),
-        ProjectFile::cassette_dir,
-    );
+    let dir = project
+        .as_ref()
+        .map_or_else(|| start.join(DEFAULT_CASSETTES), ProjectFile::cassette_dir);
     let path = cassette_path(&dir, module_path, test);
     let mut settings = settings_in(path, project.as_ref());
     if settings.record_command.is_none() {
@@ -167,7 +166,9 @@ mod tests {
         let settings = crate::test_cassette!("/project").unwrap();
         assert_eq!(
             settings.path,
-            Path::new("/project/cassettes/per_test/tests/the_test_is_the_function_around_the_macro.jsonl")
+            Path::new(
+                "/project/cassettes/per_test/tests/the_test_is_the_function_around_the_macro.jsonl"
+            )
         );
         assert_eq!(
             settings.record_command.as_deref(),
@@ -192,7 +193,10 @@ mod tests {
         let m = "krate::tests";
         let name = |item| enclosing_function(m, item);
         assert_eq!(name("krate::tests::writes::{{closure}}::here"), "writes");
-        assert_eq!(name("krate::tests::writes::{{closure}}::{{closure}}::here"), "writes");
+        assert_eq!(
+            name("krate::tests::writes::{{closure}}::{{closure}}::here"),
+            "writes"
+        );
         assert_eq!(name("krate::tests::writes::here"), "writes");
         assert_eq!(name("krate::tests::outer::inner::here"), "inner");
     }
@@ -203,6 +207,9 @@ mod tests {
             cassette_path(Path::new("/p/c"), "notes", "works"),
             Path::new("/p/c/works.jsonl")
         );
-        assert_eq!(record_command("notes", "works"), "PROMPT_DIARY_RECORD_MODE=once cargo test works");
+        assert_eq!(
+            record_command("notes", "works"),
+            "PROMPT_DIARY_RECORD_MODE=once cargo test works"
+        );
     }
 }
