@@ -1,12 +1,15 @@
 //! `prompt-diary upgrade-codex`: move to another Codex without an account (the re-recording
 //! room's `upgrade`: install, schema comparison, offline re-recording, accepting).
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use crate::codex_bin::{PINNED_CODEX_VERSION, project_root};
-use crate::rerecord::upgrade::{accept_upgrade, resolve_version, upgrade_codex};
+use crate::rerecord::upgrade::{
+    accept_upgrade, default_jobs, parse_jobs, resolve_version, upgrade_codex,
+};
 
 /// Arguments of `upgrade-codex`.
 #[derive(Debug, Args)]
@@ -22,6 +25,9 @@ pub struct UpgradeCodex {
     /// unless allowed here; read what it starts with `prompt-diary inspect` first.
     #[arg(long = "allow-mcp-server", value_name = "NAME")]
     allow_mcp_servers: Vec<String>,
+    /// Re-record up to N cassettes at once (default: the machine's available parallelism).
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<NonZeroUsize>,
     /// The folder of cassettes to re-record.
     #[arg(default_value = "cassettes")]
     dir: PathBuf,
@@ -47,6 +53,7 @@ impl UpgradeCodex {
             &version,
             &self.dir,
             &self.allow_mcp_servers,
+            self.jobs.unwrap_or_else(default_jobs),
             &mut super::print_err,
         )
         .await?;
