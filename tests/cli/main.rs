@@ -14,6 +14,8 @@ mod cli;
 mod cli_exec;
 mod demo;
 mod rerecord_exec;
+#[cfg(unix)]
+mod rerecord_jobs;
 mod untrusted;
 mod upgrade;
 #[cfg(unix)]
