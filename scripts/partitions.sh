@@ -26,7 +26,7 @@ trap 'rm -rf "$work"' EXIT
 selected() { # OUT ARGS...
     local out=$1
     shift
-    cargo nextest list --quiet --message-format json "$@" >"$work/list.json"
+    cargo nextest list --cargo-quiet --message-format json "$@" >"$work/list.json"
     python3 - "$work/list.json" <<'EOF' | sort >"$out"
 import json, sys
 
