@@ -31,7 +31,7 @@ run() { # JOBS
 
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 hyperfine --runs "$runs" --style basic --export-json "$work/times.json" --prepare "$copy" \
-    -n "-j 1" "$(run 1)" -n "-j $jobs" "$(run "$jobs")" >&2
+    --command-name "j1" "$(run 1)" --command-name "j$jobs" "$(run "$jobs")" >&2
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
@@ -48,7 +48,7 @@ print(f"| `prompt-diary rerecord` of the {count} committed cassettes | wall s, m
 print("|---|---|---|")
 median = {}
 for name in ("-j 1", f"-j {jobs}"):
-    r = results[name]
+    r = results[name.replace("-", "").replace(" ", "")]
     median[name] = statistics.median(r["times"])
     print(f"| `{name}` | {median[name]:.1f} ({min(r['times']):.1f}–{max(r['times']):.1f}) | {r['user'] + r['system']:.1f} |")
 print()

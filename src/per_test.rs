@@ -36,16 +36,22 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::cassette::{CassetteMode, CassetteSettings};
-use crate::project::{DEFAULT_CASSETTES, ProjectFile};
+use crate::cassette::CassetteSettings;
+use crate::project::{DEFAULT_CASSETTES, ProjectFile, ProjectFileError};
 
 /// The project file could not be read for a test's cassette.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum TestCassetteError {
-    /// The project file found is broken.
-    #[error("{0}")]
-    Project(String),
+    /// The project file found is unreadable or invalid.
+    #[error("the cassette of test `{test}`: {source}")]
+    Project {
+        /// The test (`module::path::name`, without the crate's name).
+        test: String,
+        /// What is wrong with the file.
+        #[source]
+        source: ProjectFileError,
+    },
 }
 
 /// The cassette settings of the test `test` in module `module_path` (as `module_path!()` gives
@@ -60,12 +66,15 @@ pub fn settings_for_test(
     module_path: &str,
     test: &str,
 ) -> Result<CassetteSettings, TestCassetteError> {
-    let project = find_project(start)?;
+    let project = ProjectFile::find(start).map_err(|source| TestCassetteError::Project {
+        test: test_path(module_path, test),
+        source,
+    })?;
     let dir = project
         .as_ref()
         .map_or_else(|| start.join(DEFAULT_CASSETTES), ProjectFile::cassette_dir);
     let path = cassette_path(&dir, module_path, test);
-    let mut settings = settings_in(path, project.as_ref());
+    let mut settings = CassetteSettings::for_project(path, project.as_ref());
     if settings.record_command.is_none() {
         settings.record_command = Some(record_command(module_path, test));
     }
@@ -79,35 +88,22 @@ fn cassette_path(dir: &Path, module_path: &str, test: &str) -> PathBuf {
     path.join(format!("{test}.jsonl"))
 }
 
-/// The command that records one test's cassette.
-fn record_command(module_path: &str, test: &str) -> String {
-    let filter: Vec<&str> = module_path
+/// `module::path::test` without the crate's name: the test's name for `cargo test`'s filter.
+fn test_path(module_path: &str, test: &str) -> String {
+    let names: Vec<&str> = module_path
         .split("::")
         .skip(1)
         .chain(std::iter::once(test))
         .collect();
+    names.join("::")
+}
+
+/// The command that records one test's cassette.
+fn record_command(module_path: &str, test: &str) -> String {
     format!(
         "PROMPT_DIARY_RECORD_MODE=once cargo test {}",
-        filter.join("::")
+        test_path(module_path, test)
     )
-}
-
-/// The project file found from `start` upwards, if any (the one place that looks it up).
-fn find_project(start: &Path) -> Result<Option<ProjectFile>, TestCassetteError> {
-    // Until the project room's finder lands (`ProjectFile::find`), no project file is read.
-    let _ = start;
-    Ok(None)
-}
-
-/// The settings of the cassette at `path` in `project` (the one place that builds them).
-fn settings_in(path: PathBuf, project: Option<&ProjectFile>) -> CassetteSettings {
-    let mut settings = CassetteSettings::new(path, CassetteMode::Replay);
-    if let Some(project) = project {
-        settings.record_command = project.record_command.clone();
-        settings.volatile = project.volatile.clone();
-        settings.redact = project.redact.clone();
-    }
-    settings
 }
 
 /// The name of the function whose nested item has the type name `item` (as
@@ -185,6 +181,54 @@ mod tests {
         assert_eq!(
             settings.path,
             Path::new("/project/cassettes/per_test/tests/an_async_test_is_named_too.jsonl")
+        );
+    }
+
+    #[test]
+    fn the_folder_and_the_mode_come_from_the_project_file_above() {
+        let project = tempfile::tempdir().unwrap();
+        std::fs::write(
+            project.path().join("prompt-diary.toml"),
+            "cassettes = \"tests/cassettes\"\nrecord_mode = \"once\"\n",
+        )
+        .unwrap();
+        let crate_dir = project.path().join("crates/notes");
+        std::fs::create_dir_all(&crate_dir).unwrap();
+        let settings = crate::test_cassette!(crate_dir).unwrap();
+        let root = std::path::absolute(project.path()).unwrap();
+        assert_eq!(
+            settings.path,
+            root.join("tests/cassettes/per_test/tests/the_folder_and_the_mode_come_from_the_project_file_above.jsonl")
+        );
+        assert_eq!(settings.mode, crate::cassette::RecordMode::Once);
+    }
+
+    #[test]
+    fn a_broken_project_file_is_an_error_naming_the_test_and_the_file() {
+        let project = tempfile::tempdir().unwrap();
+        let file = project.path().join("prompt-diary.toml");
+        std::fs::write(&file, "casettes = \"c\"\n").unwrap();
+        let err = crate::test_cassette!(project.path())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with(
+                "the cassette of test `per_test::tests::a_broken_project_file_is_an_error_naming_the_test_and_the_file`: "
+            ) && err.contains(&file.display().to_string())
+                && err.contains("casettes"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn without_a_folder_the_crate_s_own_project_file_is_read() {
+        let settings = crate::test_cassette!().unwrap();
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = ProjectFile::find(manifest).unwrap();
+        let dir = project.map_or_else(|| manifest.join(DEFAULT_CASSETTES), |p| p.cassette_dir());
+        assert_eq!(
+            settings.path,
+            dir.join("per_test/tests/without_a_folder_the_crate_s_own_project_file_is_read.jsonl")
         );
     }
 

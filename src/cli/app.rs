@@ -45,6 +45,9 @@ pub enum Command {
     /// opens from disk): conversations as lanes, turns as collapsible blocks, every event linked
     /// to its cassette line, a filter by kind and a search. Prints the page's path.
     View(super::view::View),
+    /// Show the project's settings: the `prompt-diary.toml` found from `--dir` upwards, with
+    /// the defaults filled in (`--json` for tools: the pytest plugin, the vitest helper).
+    Project(super::project::Project),
     /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
     Inspect(super::inspect::Inspect),
     /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
@@ -83,6 +86,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Rerecord(args) => runtime()?.block_on(args.run()),
         Command::UpgradeCodex(args) => runtime()?.block_on(args.run()),
         Command::View(args) => args.run(),
+        Command::Project(args) => args.run(),
         Command::Inspect(args) => args.run(),
         Command::Verify(args) => args.run(),
         Command::Review(args) => args.run(),

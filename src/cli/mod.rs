@@ -11,6 +11,7 @@
 //! | `record` | [`Fixture::record_in`](crate::cli::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
+//! | `project [--json]` | [`ProjectFile::find`](crate::project::ProjectFile::find) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |
@@ -26,6 +27,7 @@ mod demo;
 pub mod fixtures;
 mod inspect;
 mod install;
+mod project;
 mod record;
 mod record_fixtures;
 mod replay;

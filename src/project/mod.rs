@@ -14,6 +14,8 @@
 //! pattern = 'acme_[A-Za-z0-9]{32}'
 //! ```
 
+mod parse;
+
 use std::path::{Path, PathBuf};
 
 use crate::cassette::{RecordMode, RedactRule, VolatileRule};
@@ -64,3 +66,61 @@ impl ProjectFile {
         )
     }
 }
+
+impl ProjectFile {
+    /// The project file for a command run in `start`: `prompt-diary.toml` in `start` or the
+    /// nearest folder above it that holds one (like `Cargo.toml`). `None` when there is none.
+    pub fn find(start: &Path) -> Result<Option<Self>, ProjectFileError> {
+        let start = std::path::absolute(start).unwrap_or_else(|_| start.to_owned());
+        match start
+            .ancestors()
+            .map(|dir| dir.join(PROJECT_FILE))
+            .find(|candidate| candidate.is_file())
+        {
+            Some(path) => Self::load(&path).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Reads and checks the project file at `path`.
+    pub fn load(path: &Path) -> Result<Self, ProjectFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProjectFileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        parse::parse(path, &text)
+    }
+}
+
+/// A project file that cannot be used. Each error names the file; a bad value also its line and
+/// key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProjectFileError {
+    /// The file could not be read.
+    #[error("could not read the project file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A key is unknown, or a value is not what the key takes.
+    #[error(
+        "{}:{line}: `{key}`: {message} (fix the project file; `prompt-diary init --print` shows every key)",
+        path.display()
+    )]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line.
+        line: usize,
+        /// The key (`codex`, `volatile[0].pattern`, ...).
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests;

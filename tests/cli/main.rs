@@ -13,6 +13,7 @@ mod binary_resolution;
 mod cli;
 mod cli_exec;
 mod demo;
+mod project;
 mod rerecord_exec;
 #[cfg(unix)]
 mod rerecord_jobs;

@@ -118,8 +118,6 @@ async fn run_user_test(name: &str, project: &Path, run: Run<'_>) -> Output {
             command
                 .env_remove("CI")
                 .env("PROMPT_DIARY_RECORD_MODE", "once")
-                // Until the record modes land everywhere: the old variable, same meaning.
-                .env("PROMPT_DIARY_CASSETTE_MODE", "auto")
                 .env("PROMPT_DIARY_CODEX_BIN", &codex.codex_bin)
                 .env("CODEX_HOME", codex.home.path());
         }
@@ -197,19 +195,27 @@ async fn two_tests_record_and_replay_their_own_cassettes() {
         return;
     };
     let project = tempfile::tempdir().unwrap();
-    let cassettes = project.path().join("cassettes");
+    // The user tests look from the project's `tests/` folder (a crate's folder) upwards.
+    std::fs::write(
+        project.path().join("prompt-diary.toml"),
+        "cassettes = \"recorded\"\n",
+    )
+    .unwrap();
+    let crate_dir = project.path().join("tests");
+    std::fs::create_dir(&crate_dir).unwrap();
+    let cassettes = project.path().join("recorded");
     let a = cassettes.join("per_test_cassette/notes_a.jsonl");
 
-    record("notes_a", project.path(), &bin).await;
+    record("notes_a", &crate_dir, &bin).await;
     assert_eq!(
         cassettes_under(&cassettes),
         ["per_test_cassette/notes_a.jsonl"]
     );
     let recorded_a = std::fs::read_to_string(&a).unwrap();
     assert!(recorded_a.contains("Wrote artifact.md."), "{recorded_a}");
-    replay("notes_a", project.path()).await;
+    replay("notes_a", &crate_dir).await;
 
-    record("notes_b", project.path(), &bin).await;
+    record("notes_b", &crate_dir, &bin).await;
     assert_eq!(
         cassettes_under(&cassettes),
         [
@@ -222,11 +228,11 @@ async fn two_tests_record_and_replay_their_own_cassettes() {
         recorded_a,
         "recording notes_b leaves notes_a's cassette alone"
     );
-    replay("notes_b", project.path()).await;
-    replay("notes_a", project.path()).await;
+    replay("notes_b", &crate_dir).await;
+    replay("notes_a", &crate_dir).await;
 
     // The same test under a new name asks for its own cassette, by name, and records nothing.
-    let output = run_user_test("notes_a_renamed", project.path(), Run::Replay).await;
+    let output = run_user_test("notes_a_renamed", &crate_dir, Run::Replay).await;
     assert!(!output.status.success(), "{}", said(&output));
     let text = said(&output);
     let wanted = cassettes.join("per_test_cassette/notes_a_renamed.jsonl");

@@ -22,6 +22,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("cassette::exec", "exec"),
     ("cassette", "cassette"),
     ("connect", "connect"),
+    ("project", "project"),
     ("agent", "agent"),
     ("generate", "generate"),
     ("compose", "compose"),
@@ -49,7 +50,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "cassette",
         &["normalize", "app_server", "exec", "transport"],
     ),
-    ("connect", &["transport", "cassette", "codex_bin"]),
+    // The project file reads into the cassette's types (modes, rules) and checks the pin.
+    ("project", &["cassette", "codex_bin"]),
+    (
+        "connect",
+        &["transport", "cassette", "codex_bin", "project"],
+    ),
     ("session", &["transport"]),
     (
         "adapter",
@@ -58,10 +64,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "session",
             "connect",
             "codex_bin",
+            "project",
             "transport:Transport",
             "transport:RequestId",
             "cassette:CassetteSettings",
-            "cassette:CassetteMode",
+            "cassette:RecordMode",
             "cassette:RecordOptions",
             "cassette:WriteOutcome",
             "cassette:RecordingOutcome",
@@ -70,7 +77,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("generate", &["agent"]),
     (
         "stand_in",
-        &["transport", "cassette", "connect", "codex_bin"],
+        &["transport", "cassette", "connect", "codex_bin", "project"],
     ),
     // Re-recording runs the stand-in as a program (an exec cassette's runs), naming only the
     // variable that gives it its cassette.
@@ -83,6 +90,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "cassette",
             "connect",
             "codex_bin",
+            "project",
             "transport",
             "view",
             "stand_in:CASSETTE_ENV",
@@ -431,7 +439,7 @@ fn generate_names_no_backend_module() {
 #[test]
 fn the_generate_scan_catches_each_forbidden_name() {
     let bad = "use crate::integrations::codex_runner::CodexBackendConfig;\n\
-               use crate::cassette::CassetteMode;\n\
+               use crate::cassette::RecordMode;\n\
                use crate::transport::ReplayTransport;\n\
                use crate::integrations::Codex :: x;\n\
                let x = super::codex::session();\n";

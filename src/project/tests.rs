@@ -1,0 +1,143 @@
+use std::path::Path;
+
+use rstest::rstest;
+
+use super::*;
+
+fn parse(text: &str) -> Result<ProjectFile, ProjectFileError> {
+    parse::parse(Path::new("/p/prompt-diary.toml"), text)
+}
+
+#[test]
+fn every_key_is_read() {
+    let file = parse(
+        r#"
+codex = "0.171.0"
+cassettes = "tests/cassettes"
+record_command = "just record"
+record_mode = "once"
+
+[[volatile]]
+name = "date"
+pattern = '\d{4}-\d{2}-\d{2}'
+
+[[redact]]
+pattern = 'acme_[A-Za-z0-9]{32}'
+"#,
+    )
+    .unwrap();
+    assert_eq!(file.codex_version(), "0.171.0");
+    assert_eq!(file.cassette_dir(), Path::new("/p/tests/cassettes"));
+    assert_eq!(file.record_command.as_deref(), Some("just record"));
+    assert_eq!(file.record_mode, Some(RecordMode::Once));
+    assert_eq!(file.volatile[0].name(), "date");
+    assert!(file.volatile[0].pattern().is_match("2026-12-02"));
+    assert_eq!(file.redact[0].name(), "project-pattern-1");
+}
+
+#[test]
+fn an_empty_file_keeps_the_defaults() {
+    let file = parse("").unwrap();
+    assert_eq!(file.codex_version(), crate::codex_bin::PINNED_CODEX_VERSION);
+    assert_eq!(file.cassette_dir(), Path::new("/p/cassettes"));
+    assert_eq!(file.record_mode, None);
+}
+
+#[rstest]
+#[case::unknown_key(
+    "codex = \"0.171.0\"\nrecod_mode = \"once\"\n",
+    2,
+    "recod_mode",
+    "unknown field"
+)]
+#[case::bad_version("\ncodex = \"../../x\"\n", 2, "codex", "three numbers")]
+#[case::flag_in_version("codex = \"0.171.0 --foo\"\n", 1, "codex", "must be numbers")]
+#[case::bad_mode(
+    "record_mode = \"sometimes\"\n",
+    1,
+    "record_mode",
+    "none, once, new_episodes, all"
+)]
+#[case::bad_pattern(
+    "[[volatile]]\nname = \"date\"\npattern = '(\\d'\n",
+    3,
+    "volatile[0].pattern",
+    "does not compile"
+)]
+#[case::built_in_name(
+    "[[volatile]]\nname = \"workspace\"\npattern = 'x'\n",
+    2,
+    "volatile[0].name",
+    "collides with a built-in placeholder"
+)]
+#[case::unknown_rule_key(
+    "[[volatile]]\nname = \"d\"\npatern = 'x'\n",
+    3,
+    "patern",
+    "unknown field"
+)]
+#[case::wrong_type("codex = 171\n", 1, "codex", "")]
+#[case::bad_redact(
+    "[[redact]]\npattern = '['\n",
+    2,
+    "redact[0].pattern",
+    "does not compile"
+)]
+#[case::empty_folder("cassettes = \" \"\n", 1, "cassettes", "empty")]
+fn a_bad_file_names_the_file_the_line_and_the_key(
+    #[case] text: &str,
+    #[case] line: usize,
+    #[case] key: &str,
+    #[case] says: &str,
+) {
+    let err = parse(text).unwrap_err();
+    let ProjectFileError::Invalid {
+        line: at, key: k, ..
+    } = &err
+    else {
+        panic!("{err}");
+    };
+    let shown = err.to_string();
+    assert_eq!((*at, k.as_str()), (line, key), "{shown}");
+    assert!(
+        shown.starts_with(&format!("/p/prompt-diary.toml:{line}: `{key}`")),
+        "{shown}"
+    );
+    assert!(shown.contains(says), "{shown}");
+}
+
+#[test]
+fn two_rules_with_one_name_are_refused() {
+    let err = parse(
+        "[[volatile]]\nname = \"d\"\npattern = 'a'\n[[volatile]]\nname = \"d\"\npattern = 'b'\n",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("volatile[1].name") && err.contains("named \"d\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_file_is_found_upwards() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(PROJECT_FILE), "cassettes = \"tests/c\"\n").unwrap();
+    let deep = dir.path().join("a/b");
+    std::fs::create_dir_all(&deep).unwrap();
+    let found = ProjectFile::find(&deep).unwrap().unwrap();
+    assert_eq!(found.path, dir.path().join(PROJECT_FILE));
+    assert_eq!(found.cassette_dir(), dir.path().join("tests/c"));
+}
+
+#[test]
+fn an_unreadable_file_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = ProjectFile::load(&dir.path().join(PROJECT_FILE))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("could not read the project file") && err.contains(PROJECT_FILE),
+        "{err}"
+    );
+}
