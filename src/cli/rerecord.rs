@@ -2,20 +2,21 @@
 //! ([`rerecord_cassette`](crate::rerecord::rerecord_cassette)), one by one or a folder at a time,
 //! with the loop `upgrade-codex` runs.
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
 use super::here::Here;
-use crate::rerecord::upgrade::{Rerecorded, cassettes_in, rerecord_each};
+use crate::rerecord::upgrade::{Rerecorded, cassettes_in, default_jobs, parse_jobs, rerecord_each};
 use crate::rerecord::{RerecordSummary, SANDBOX_NOTICE};
 
 /// Arguments of `rerecord`.
 #[derive(Debug, Args)]
 pub struct Rerecord {
-    /// The cassettes to re-record; a folder stands for every `*.jsonl` cassette in it (the
-    /// project's cassette folder by default).
+    /// The cassettes to re-record; a folder stands for every `*.jsonl` cassette in it and in
+    /// the folders below it (the project's cassette folder by default).
     cassettes: Vec<PathBuf>,
     /// The Codex binary to record with (default: the pinned one, resolved as usual).
     #[arg(long)]
@@ -25,6 +26,11 @@ pub struct Rerecord {
     /// unless allowed here; read what it starts with `prompt-diary inspect` first.
     #[arg(long = "allow-mcp-server", value_name = "NAME")]
     allow_mcp_servers: Vec<String>,
+    /// Re-record up to N cassettes at once, each with its own Codex and scripted model
+    /// (default: the machine's available parallelism). Each cassette's line is printed whole as
+    /// it ends.
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<NonZeroUsize>,
 }
 
 impl Rerecord {
@@ -57,6 +63,7 @@ impl Rerecord {
             &paths,
             &codex_bin,
             &self.allow_mcp_servers,
+            self.jobs.unwrap_or_else(default_jobs),
             &mut |_| {},
             &mut print,
         )

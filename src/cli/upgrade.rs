@@ -2,13 +2,16 @@
 //! room's `upgrade`: install, schema comparison, offline re-recording, accepting and moving the
 //! pin in `prompt-diary.toml`).
 
+use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
 use clap::Args;
 
 use super::here::Here;
 use crate::project::PinMoved;
-use crate::rerecord::upgrade::{accept_upgrade, resolve_version, upgrade_codex};
+use crate::rerecord::upgrade::{
+    accept_upgrade, default_jobs, parse_jobs, resolve_version, upgrade_codex,
+};
 
 /// Arguments of `upgrade-codex`.
 #[derive(Debug, Args)]
@@ -26,6 +29,9 @@ pub struct UpgradeCodex {
     /// unless allowed here; read what it starts with `prompt-diary inspect` first.
     #[arg(long = "allow-mcp-server", value_name = "NAME")]
     allow_mcp_servers: Vec<String>,
+    /// Re-record up to N cassettes at once (default: the machine's available parallelism).
+    #[arg(short = 'j', long = "jobs", value_name = "N", value_parser = parse_jobs)]
+    jobs: Option<NonZeroUsize>,
     /// The folder of cassettes to re-record; the project's cassette folder by default.
     dir: Option<PathBuf>,
 }
@@ -61,6 +67,7 @@ impl UpgradeCodex {
             &version,
             &dir,
             &self.allow_mcp_servers,
+            self.jobs.unwrap_or_else(default_jobs),
             &mut super::print_err,
         )
         .await?;

@@ -4,7 +4,9 @@
 //! command that accepts the re-recordings and moves the pin in the project's `prompt-diary.toml`
 //! (`prompt-diary upgrade-codex --accept`). It never edits a project's sources.
 
+use std::collections::HashMap;
 use std::fmt;
+use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -108,13 +110,15 @@ pub(crate) fn resolve_version(to: &str) -> Result<String, UpgradeError> {
 
 /// Installs `version` under `root`, compares its schema with that of the project's pin `from`
 /// (installed too), and re-records every cassette in `dir` on it (changed ones are written as
-/// `.new`), starting only the MCP servers in `allowed_mcp_servers` (see [`rerecord_cassette`]).
+/// `.new`), `jobs` at once, starting only the MCP servers in `allowed_mcp_servers` (see
+/// [`rerecord_cassette`]).
 pub(crate) async fn upgrade_codex(
     root: &Path,
     from: &str,
     version: &str,
     dir: &Path,
     allowed_mcp_servers: &[String],
+    jobs: NonZeroUsize,
     progress: &mut dyn FnMut(&str),
 ) -> Result<UpgradeReport, UpgradeError> {
     let pinned = install_codex(root, from, &mut *progress)?;
@@ -138,6 +142,7 @@ pub(crate) async fn upgrade_codex(
         &paths,
         &new,
         allowed_mcp_servers,
+        jobs,
         &mut starting,
         &mut |_| {},
     )
@@ -151,47 +156,115 @@ pub(crate) async fn upgrade_codex(
     })
 }
 
-/// The cassettes (`*.jsonl`) in `dir`, sorted by name.
+/// The cassettes (`*.jsonl`) in `dir` and the folders below it (per-test cassettes live in
+/// one folder per module), sorted by path. Symbolic links to folders are not followed.
 pub(crate) fn cassettes_in(dir: &Path) -> Result<Vec<PathBuf>, CassetteError> {
-    let io = |source| CassetteError::Io {
-        path: dir.to_owned(),
-        source,
-    };
     let mut paths = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.extension().is_some_and(|e| e == "jsonl") {
-            paths.push(path);
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let io = |source| CassetteError::Io {
+            path: folder.clone(),
+            source,
+        };
+        for entry in std::fs::read_dir(&folder).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let path = entry.path();
+            if entry.file_type().map_err(io)?.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "jsonl") {
+                paths.push(path);
+            }
         }
     }
     paths.sort();
     Ok(paths)
 }
 
+/// How many cassettes to re-record at once when not told: the machine's available parallelism
+/// (1 where it cannot be known).
+pub(crate) fn default_jobs() -> NonZeroUsize {
+    std::thread::available_parallelism().unwrap_or(NonZeroUsize::MIN)
+}
+
+/// Reads `-j N`: a whole number of cassettes to re-record at once, 1 or more.
+pub(crate) fn parse_jobs(text: &str) -> Result<NonZeroUsize, String> {
+    text.trim().parse().map_err(|_| {
+        format!(
+            "{text:?} is not a number of cassettes to re-record at once: give a whole number, \
+             1 or more (1 re-records one cassette after the other; the default is this \
+             machine's {} CPUs)",
+            default_jobs()
+        )
+    })
+}
+
 /// What [`rerecord_each`] did with one cassette.
 pub(crate) type Rerecorded = (PathBuf, Result<WriteOutcome, RerecordError>);
 
-/// Re-records each of `paths` on the Codex at `codex_bin`, in order, telling `starting` before
-/// each and `done` after: one outcome per cassette, a failure no obstacle to the next
-/// (`upgrade-codex` and `rerecord` alike).
+/// Re-records each of `paths` on the Codex at `codex_bin`, `jobs` at a time, telling `starting`
+/// before each starts and `done` after each, in the order of `paths` (a cassette that ends
+/// early waits for the ones before it, so the report reads the same whatever `jobs`; both are
+/// called in the caller's task, so one whole line each is the caller's to print): one outcome
+/// per cassette, in order, a failure no obstacle to the others (`upgrade-codex` and `rerecord`
+/// alike).
 pub(crate) async fn rerecord_each(
     paths: &[PathBuf],
     codex_bin: &Path,
     allowed_mcp_servers: &[String],
+    jobs: NonZeroUsize,
     starting: &mut dyn FnMut(&Path),
     done: &mut dyn FnMut(&Rerecorded),
 ) -> Vec<Rerecorded> {
-    let mut outcomes = Vec::new();
-    for path in paths {
-        starting(path);
-        let outcome = (
+    let mut ended: Vec<Option<Rerecorded>> = paths.iter().map(|_| None).collect();
+    let mut outcomes = Vec::with_capacity(paths.len());
+    let mut running = tokio::task::JoinSet::new();
+    let mut index_of = HashMap::new();
+    let mut queued = paths.iter().enumerate();
+    loop {
+        while running.len() < jobs.get() {
+            let Some((index, path)) = queued.next() else {
+                break;
+            };
+            starting(path);
+            let (path, bin) = (path.clone(), codex_bin.to_owned());
+            let allowed = allowed_mcp_servers.to_vec();
+            let task = running.spawn(async move { rerecord_cassette(&path, &bin, &allowed).await });
+            index_of.insert(task.id(), index);
+        }
+        let Some(joined) = running.join_next_with_id().await else {
+            break;
+        };
+        let (id, outcome) = match joined {
+            Ok((id, outcome)) => (id, Ok(outcome)),
+            Err(err) => (err.id(), Err(err)),
+        };
+        let Some(index) = index_of.remove(&id) else {
+            continue; // not one of ours: nothing else is spawned on this set
+        };
+        let path = &paths[index];
+        ended[index] = Some((
             path.clone(),
-            rerecord_cassette(path, codex_bin, allowed_mcp_servers).await,
-        );
-        done(&outcome);
-        outcomes.push(outcome);
+            outcome.unwrap_or_else(|err| Err(stopped(path, &err))),
+        ));
+        // Report every cassette whose turn has come.
+        while let Some(outcome) = ended.get_mut(outcomes.len()).and_then(Option::take) {
+            done(&outcome);
+            outcomes.push(outcome);
+        }
     }
     outcomes
+}
+
+/// A re-recording whose task ended without an outcome (it panicked).
+fn stopped(path: &Path, err: &tokio::task::JoinError) -> RerecordError {
+    RerecordError::Unfinished {
+        path: path.to_owned(),
+        reason: format!(
+            "the re-recording stopped without an outcome ({err}); run it alone with \
+             `prompt-diary rerecord -j 1 {}` and report the message it prints",
+            path.display()
+        ),
+    }
 }
 
 /// Accepts every pending re-recording in `dir` (after `review`), then makes the project file at
@@ -263,5 +336,90 @@ mod tests {
             0,
             "nothing pending the second time"
         );
+    }
+
+    #[test]
+    fn jobs_are_a_whole_number_one_or_more() {
+        assert_eq!(parse_jobs("3").unwrap().get(), 3);
+        assert_eq!(parse_jobs(" 1 ").unwrap().get(), 1);
+        for bad in ["0", "-2", "two", ""] {
+            let err = parse_jobs(bad).unwrap_err();
+            assert!(
+                err.contains(&format!("{bad:?} is not a number of cassettes"))
+                    && err.contains("a whole number, 1 or more"),
+                "{err}"
+            );
+        }
+        assert!(default_jobs().get() >= 1);
+    }
+
+    #[test]
+    fn a_folder_holds_the_cassettes_of_the_folders_below_it_too() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("cassettes");
+        std::fs::create_dir_all(dir.join("notes/agent")).unwrap();
+        for file in [
+            "b.jsonl",
+            "a.jsonl.new",
+            "notes/agent/works.jsonl",
+            "notes/x.txt",
+        ] {
+            std::fs::write(dir.join(file), "").unwrap();
+        }
+        let outside = root.path().join("outside");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("planted.jsonl"), "").unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("link")).unwrap();
+        assert_eq!(
+            cassettes_in(&dir).unwrap(),
+            [dir.join("b.jsonl"), dir.join("notes/agent/works.jsonl")],
+            "sorted, `.new` and other files left out, a linked folder not followed"
+        );
+    }
+
+    /// Cassettes that fail before any Codex starts: a report for each, in order, whatever `jobs`.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_cassette_is_reported_once_in_order_whatever_the_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<PathBuf> = (0..5)
+            .map(|i| dir.path().join(format!("c{i}.jsonl")))
+            .collect();
+        for (i, path) in paths.iter().enumerate() {
+            // Broken in different ways; the third is missing.
+            if i != 2 {
+                std::fs::write(path, format!("not a header {i}\n")).unwrap();
+            }
+        }
+        let no_codex = Path::new("/nonexistent/codex");
+        let mut reports = Vec::new();
+        for jobs in [1, 2, 8] {
+            let jobs = NonZeroUsize::new(jobs).unwrap();
+            let (mut started, mut said) = (Vec::new(), Vec::new());
+            let outcomes = rerecord_each(
+                &paths,
+                no_codex,
+                &[],
+                jobs,
+                &mut |path| started.push(path.to_owned()),
+                &mut |(path, outcome)| {
+                    said.push(format!("{}: {}", path.display(), RerecordSummary(outcome)))
+                },
+            )
+            .await;
+            assert_eq!(started, paths, "each started once, in order ({jobs} jobs)");
+            let ended: Vec<&PathBuf> = outcomes.iter().map(|(path, _)| path).collect();
+            assert_eq!(ended, paths.iter().collect::<Vec<_>>(), "{jobs} jobs");
+            for (line, path) in said.iter().zip(&paths) {
+                let name = path.display().to_string();
+                assert!(line.starts_with(&format!("{name}: FAILED: ")), "{line}");
+                assert!(
+                    line.matches(&name).count() >= 2,
+                    "the failure names its cassette: {line}"
+                );
+            }
+            reports.push(said);
+        }
+        assert_eq!(reports[0], reports[1], "1 and 2 jobs report the same");
+        assert_eq!(reports[0], reports[2], "1 and 8 jobs report the same");
     }
 }

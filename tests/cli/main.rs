@@ -17,6 +17,8 @@ mod journey;
 mod project;
 mod project_file;
 mod rerecord_exec;
+#[cfg(unix)]
+mod rerecord_jobs;
 mod untrusted;
 mod upgrade;
 #[cfg(unix)]
