@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::{RerecordError, RerecordSummary, rerecord_cassette};
-use crate::cassette::{CassetteError, WriteOutcome, list_pending};
+use crate::cassette::{CassetteError, WriteOutcome, files_under, list_pending};
 use crate::codex::rpc::{SchemaDiff, compare_schemas};
 use crate::codex_bin::{InstallError, check_version, install_codex, write_schema};
 use crate::project::{PinMoved, ProjectFileError, move_pin};
@@ -159,25 +159,7 @@ pub(crate) async fn upgrade_codex(
 /// The cassettes (`*.jsonl`) in `dir` and the folders below it (per-test cassettes live in
 /// one folder per module), sorted by path. Symbolic links to folders are not followed.
 pub(crate) fn cassettes_in(dir: &Path) -> Result<Vec<PathBuf>, CassetteError> {
-    let mut paths = Vec::new();
-    let mut folders = vec![dir.to_owned()];
-    while let Some(folder) = folders.pop() {
-        let io = |source| CassetteError::Io {
-            path: folder.clone(),
-            source,
-        };
-        for entry in std::fs::read_dir(&folder).map_err(io)? {
-            let entry = entry.map_err(io)?;
-            let path = entry.path();
-            if entry.file_type().map_err(io)?.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "jsonl") {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
-    Ok(paths)
+    files_under(dir, ".jsonl")
 }
 
 /// How many cassettes to re-record at once when not told: the machine's available parallelism
