@@ -124,6 +124,19 @@ pub fn find_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource)
     resolve_codex_bin(explicit, project.as_ref().map(ProjectFile::pin))
 }
 
+/// The Codex version the project found from the working directory pins (the crate's own pin
+/// when there is no project file, or one that cannot be read: the commands that need the file
+/// say what is wrong with it).
+pub(crate) fn pinned_version_here() -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| ProjectFile::find(&cwd).ok().flatten())
+        .map_or_else(
+            || PINNED_CODEX_VERSION.to_owned(),
+            |file| file.codex_version().to_owned(),
+        )
+}
+
 /// A project file that cannot be used. Each error names the file; a bad value also its line and
 /// key.
 #[derive(Debug, thiserror::Error)]
