@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::here::Here;
-use crate::cassette::WriteOutcome;
+use crate::cassette::{CassetteSettings, FlagMode, RecordMode, Resolved, WriteOutcome};
 use crate::cli::fixtures;
 use crate::codex::CodexBackendConfig;
 use crate::rerecord::driver::{Progress, RunnerOutcome};
@@ -40,6 +40,11 @@ pub struct Record {
     /// Replace a differing cassette instead of writing `<out>.new` for review.
     #[arg(long)]
     overwrite: bool,
+    /// `all` (record again, the default) or `once` (record only a cassette that does not exist
+    /// yet). Refused when `CI` is set: CI never records. (`new_episodes` appends conversations
+    /// during a test run, through the adapter or the stand-in.)
+    #[arg(long, value_name = "MODE", value_parser = parse_mode)]
+    record_mode: Option<RecordMode>,
     /// The turn's timeout with `--prompt`, in seconds.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
@@ -75,6 +80,10 @@ impl Record {
             ));
         }
         match written {
+            WriteOutcome::Unchanged(path) if outcomes.is_empty() => super::print_line(&format!(
+                "kept {} (--record-mode once: it exists)",
+                path.display()
+            ))?,
             WriteOutcome::Written(path) => super::print_line(&format!("wrote {}", path.display()))?,
             WriteOutcome::Unchanged(path) => super::print_line(&format!(
                 "unchanged {} (the recording is the same)",
@@ -111,6 +120,9 @@ impl Record {
             .out
             .clone()
             .unwrap_or_else(|| here.cassette_dir().join(format!("{}.jsonl", fixture.name)));
+        if !self.mode_records(&out)? {
+            return Ok((WriteOutcome::Unchanged(out), Vec::new()));
+        }
         let record_command = match here.record_command() {
             Some(command) => command.to_owned(),
             None if path.is_file() => format!(
@@ -145,6 +157,9 @@ impl Record {
         let Some(out) = &self.out else {
             anyhow::bail!("give --out CASSETTE, the cassette to record into");
         };
+        if !self.mode_records(out)? {
+            return Ok((WriteOutcome::Unchanged(out.clone()), Vec::new()));
+        }
         let mut recording = PromptRecording::new(prompt);
         recording.timeout_secs = self.timeout_secs;
         recording.model = self.model.clone();
@@ -178,6 +193,55 @@ impl Record {
         })?;
         Ok(recorded)
     }
+}
+
+impl Record {
+    /// Whether `--record-mode` lets this run record `out`: `once` keeps a cassette that exists;
+    /// under `CI` the flag is refused (CI never records); `none` and `new_episodes` are refused
+    /// with what to use instead.
+    fn mode_records(&self, out: &Path) -> anyhow::Result<bool> {
+        let Some(mode) = self.record_mode else {
+            return Ok(true);
+        };
+        let settings = CassetteSettings::new(out, RecordMode::All);
+        let flag = FlagMode {
+            flag: "--record-mode",
+            mode,
+        };
+        let resolved =
+            settings.resolve_with(Some(flag), &|key| std::env::var(key).ok(), &mut |note| {
+                super::print_err(&format!("note: {note}"))
+            })?;
+        match (mode, resolved) {
+            (RecordMode::None, _) => anyhow::bail!(
+                "--record-mode none records nothing; replay the cassette with `prompt-diary \
+                 replay {}`",
+                out.display()
+            ),
+            (RecordMode::NewEpisodes, _) => anyhow::bail!(
+                "--record-mode new_episodes appends the conversations a test run adds: run the \
+                 tests with PROMPT_DIARY_RECORD_MODE=new_episodes; `record` records whole \
+                 sessions (once or all)"
+            ),
+            (_, Resolved::Replay) => {
+                super::print_err(&format!(
+                    "{} exists and --record-mode once records only missing cassettes",
+                    out.display()
+                ));
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
+    }
+}
+
+/// Reads `--record-mode`: a mode name, or an old alias (said as a note).
+fn parse_mode(text: &str) -> Result<RecordMode, String> {
+    let (mode, note) = RecordMode::parse(text)?;
+    if let Some(note) = note {
+        super::print_err(&format!("note: {note}"));
+    }
+    Ok(mode)
 }
 
 fn parent_of(path: &Path) -> PathBuf {

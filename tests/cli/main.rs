@@ -16,6 +16,7 @@ mod demo;
 mod journey;
 mod project;
 mod project_file;
+mod record_mode_flag;
 mod rerecord_exec;
 #[cfg(unix)]
 mod rerecord_jobs;
