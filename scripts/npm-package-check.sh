@@ -64,7 +64,10 @@ must_fail() {
     if out=$("$@" 2>&1); then echo "$out"; fail "expected a failure, but the suite passed"; fi
     echo "$out"
 }
-expect_text() { grep -qF -- "$2" <<<"$1" || fail "the failure does not say: $2"; }
+expect_text() {
+    grep -qF -- "$2" <<<"$1" || { echo "$1"; fail "the failure does not say: $2"; }
+    echo "   says: $2"
+}
 
 if [ -z "$update_example" ]; then
     step "1. the committed cassettes replay offline"
@@ -125,6 +128,25 @@ TS
 out=$(must_fail replay tests/stops_early.test.ts)
 expect_text "$out" "2 recorded runs, the test made 1"
 rm -rf tests/stops_early.test.ts tests/cassettes/tests/stops_early.test
+
+if [ -n "${PROMPT_DIARY_NPM_BENCH:-}" ]; then
+    step "bench: the suite live (all, through the stand-in, real Codex, scripted model) and replayed (none), alternating, $PROMPT_DIARY_NPM_BENCH rounds"
+    live_ms=() replay_ms=()
+    for _ in $(seq "$PROMPT_DIARY_NPM_BENCH"); do
+        rm -rf tests/cassettes
+        t0=$(date +%s%N)
+        env -u CI PROMPT_DIARY_RECORD_MODE=all PROMPT_DIARY_CODEX_BIN="$codex_bin" \
+            "$driver" scripted-model.json -- node node_modules/vitest/vitest.mjs run >/dev/null 2>&1 \
+            || fail "a live bench run failed"
+        live_ms+=($(( ($(date +%s%N) - t0) / 1000000 )))
+        t0=$(date +%s%N)
+        replay >/dev/null 2>&1 || fail "a replay bench run failed"
+        replay_ms+=($(( ($(date +%s%N) - t0) / 1000000 )))
+    done
+    summary() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {m = NR % 2 ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2; printf "median %d ms, range %d-%d ms (n=%d)", m, v[1], v[NR], NR}'; }
+    echo "live:   $(summary "${live_ms[@]}")"
+    echo "replay: $(summary "${replay_ms[@]}")"
+fi
 
 if [ -n "$update_example" ]; then
     rm -rf "$root/examples/typescript/tests/cassettes" "$root/examples/typescript/tests/__snapshots__"
