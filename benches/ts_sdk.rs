@@ -85,7 +85,7 @@ async fn one(path: Path3, sdk: &Path, bin: &Path, cassette: &Path) -> f64 {
             let ws = tempfile::tempdir().expect("a workspace");
             let env = [
                 cassette_env,
-                ("PROMPT_DIARY_CASSETTE_MODE", "replay".to_owned()),
+                ("PROMPT_DIARY_RECORD_MODE", "none".to_owned()),
                 ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".to_owned()),
             ];
             sdk_run(sdk, Path::new(SHIM), ws.path(), &env).await
@@ -108,7 +108,7 @@ async fn one(path: Path3, sdk: &Path, bin: &Path, cassette: &Path) -> f64 {
                         "PROMPT_DIARY_CASSETTE",
                         scratch.path().join("rec.jsonl").display().to_string(),
                     ),
-                    ("PROMPT_DIARY_CASSETTE_MODE", "record".to_owned()),
+                    ("PROMPT_DIARY_RECORD_MODE", "all".to_owned()),
                     ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
                     home,
                 ];
@@ -134,7 +134,7 @@ async fn one_invocation(cassette: &Path) -> f64 {
         .arg(ws.path())
         .arg("--skip-git-repo-check")
         .env("PROMPT_DIARY_CASSETTE", cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", "replay")
+        .env("PROMPT_DIARY_RECORD_MODE", "none")
         .env("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -194,7 +194,7 @@ fn main() {
             codex.workspace.path(),
             &[
                 ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
-                ("PROMPT_DIARY_CASSETTE_MODE", "record".to_owned()),
+                ("PROMPT_DIARY_RECORD_MODE", "all".to_owned()),
                 ("PROMPT_DIARY_CODEX_BIN", bin.display().to_string()),
                 ("CODEX_HOME", codex.home.path().display().to_string()),
             ],

@@ -22,8 +22,8 @@ pub(crate) enum AnyCassette {
 /// A cassette read for people: what `inspect` prints.
 #[derive(Debug)]
 pub(crate) enum Story {
-    /// An app-server cassette's timeline.
-    AppServer(Timeline),
+    /// An app-server cassette's timeline (boxed: the larger by far).
+    AppServer(Box<Timeline>),
     /// An exec cassette's runs.
     Exec(ExecStory),
 }
@@ -34,8 +34,8 @@ pub(crate) enum Story {
 pub(crate) enum ForPage {
     /// An app-server cassette's text.
     AppServer(String),
-    /// An exec cassette.
-    Exec(ExecCassette),
+    /// An exec cassette (boxed: the larger by far).
+    Exec(Box<ExecCassette>),
 }
 
 impl AnyCassette {
@@ -44,7 +44,7 @@ impl AnyCassette {
     pub(crate) fn for_page(path: &Path, record_hint: &str) -> Result<ForPage, CassetteError> {
         let text = read(path, record_hint)?;
         if is_exec_cassette(&text) {
-            return ExecCassette::parse(path, &text).map(ForPage::Exec);
+            return ExecCassette::parse(path, &text).map(|c| ForPage::Exec(Box::new(c)));
         }
         Ok(ForPage::AppServer(text))
     }
@@ -86,7 +86,7 @@ impl AnyCassette {
             let cassette = ExecCassette::parse(path, &text)?;
             return Ok(Story::Exec(ExecStory::of(&cassette)));
         }
-        Timeline::read(path, &text).map(Story::AppServer)
+        Timeline::read(path, &text).map(|t| Story::AppServer(Box::new(t)))
     }
 
     /// The Codex version that recorded it.
@@ -165,7 +165,7 @@ mod tests {
             else {
                 continue;
             };
-            assert_eq!(timeline, Timeline::of(cassette), "{}", path.display());
+            assert_eq!(*timeline, Timeline::of(cassette), "{}", path.display());
             let AnyCassette::AppServer(checked) = AnyCassette::check(&path, &text).unwrap() else {
                 panic!("{} changed kind", path.display());
             };

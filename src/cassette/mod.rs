@@ -12,11 +12,12 @@
 //! - [`Cassette`], [`Header`], [`Entry`]: the app-server file (a header, then one JSON object
 //!   per line) and its parser; volatile values are normalised into placeholders, secrets
 //!   redacted.
-//! - [`CassetteSettings`], [`CassetteMode`]: which cassette, and replay, record or auto.
+//! - [`CassetteSettings`], [`RecordMode`]: which cassette, and the record mode (`none`, `once`,
+//!   `new_episodes`, `all`).
 //! - [`Recorder`]: traffic → cassette. [`Replayer`]: cassette → server behaviour.
 //!   [`ReplayTransport`]: a transport whose server is a cassette. `RecordingTransport`
 //!   (crate-private) decorates any transport; a recording backend is started with
-//!   `CodexBackend::start_recording` or a cassette in `record` mode.
+//!   `CodexBackend::start_recording` or a cassette in a recording mode.
 //! - [`Effect`]: a file a turn wrote, captured and re-applied on replay.
 //! - [`Divergence`], [`UnusedInteractions`], [`ReplayError`], [`CassetteError`], [`EffectError`]:
 //!   what can go wrong, typed, each saying what to do.
@@ -45,6 +46,7 @@ mod terminal;
 mod verify;
 mod write;
 
+pub(crate) use app_server::episodes::{EpisodesTransport, StartLive};
 pub(crate) use app_server::format::BACKEND;
 pub use app_server::format::{Cassette, Entry, Header};
 pub(crate) use app_server::meaning::MeaningDiff;
@@ -69,10 +71,11 @@ pub(crate) use exec::replayer::{
 };
 pub(crate) use exec::story::ExecStory;
 pub(crate) use kind::{AnyCassette, ForPage};
-pub(crate) use mode::CASSETTE_MODE_ENV;
-pub(crate) use mode::Resolved;
-pub(crate) use mode::refuse_recording_in_ci;
-pub use mode::{CassetteMode, CassetteSettings, RecordMode};
+pub use mode::{CassetteSettings, RecordMode};
+pub(crate) use mode::{
+    FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
+    refuse_recording_in_ci,
+};
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};

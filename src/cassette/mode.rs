@@ -1,42 +1,22 @@
-//! Choosing between recording and replaying.
+//! Choosing between replaying and recording: the record modes testers know (`none`, `once`,
+//! `new_episodes`, `all`), where a mode may come from (code or the project file, the environment,
+//! a command-line flag), and what CI allows.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Mutex, OnceLock};
 
-use super::{CassetteError, RecordOptions, RedactRule, VolatileRule};
+use super::{CassetteError, RecordOptions, RedactRule, RuleError, VolatileRule};
 
-/// The environment variable that overrides the configured mode.
-pub(crate) const CASSETTE_MODE_ENV: &str = "PROMPT_DIARY_CASSETTE_MODE";
+/// The environment variable that overrides the configured record mode.
+pub(crate) const RECORD_MODE_ENV: &str = "PROMPT_DIARY_RECORD_MODE";
 
-/// What to do with a cassette.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub enum CassetteMode {
-    /// Play the cassette; no Codex process. A missing cassette is an error. The default.
-    #[default]
-    Replay,
-    /// Run the real Codex and write the cassette.
-    Record,
-    /// Replay if the cassette exists, record it otherwise.
-    Auto,
-}
+/// The old name of [`RECORD_MODE_ENV`], still read (with a note saying the new name).
+pub(crate) const OLD_MODE_ENV: &str = "PROMPT_DIARY_CASSETTE_MODE";
 
-impl FromStr for CassetteMode {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        match text.trim() {
-            "replay" => Ok(Self::Replay),
-            "record" => Ok(Self::Record),
-            "auto" => Ok(Self::Auto),
-            other => Err(format!(
-                "invalid {CASSETTE_MODE_ENV} value {other:?}: accepted values are replay, record, auto"
-            )),
-        }
-    }
-}
-
-/// The record modes testers know from vcrpy, pytest-recording and Polly. (Replaces
-/// [`CassetteMode`]; its `replay`, `auto` and `record` are accepted as aliases.)
+/// The record modes testers know from vcrpy, pytest-recording and Polly. The old names
+/// `replay`, `auto` and `record` are accepted as aliases (with a note).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum RecordMode {
     /// Replay only; a missing cassette is an error naming the command that records it. The
@@ -103,14 +83,106 @@ impl std::fmt::Display for RecordMode {
     }
 }
 
+/// Who asked for the record mode in effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModeSource {
+    /// Code ([`CassetteSettings::mode`]) or the project file's `record_mode`: read as `none`
+    /// under CI.
+    Configured,
+    /// An environment variable, by name: a recording mode is refused under CI.
+    Env(&'static str),
+    /// A command-line flag, by name: a recording mode is refused under CI.
+    Flag(&'static str),
+}
+
+/// A mode asked for on a command line: the flag's name and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FlagMode {
+    /// The flag, e.g. `--record-mode`.
+    pub flag: &'static str,
+    /// What it asked for.
+    pub mode: RecordMode,
+}
+
+/// Whether `CI` is set (to anything but empty, `0` or `false`).
+pub(crate) fn in_ci(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false")
+}
+
+/// The record mode in effect for `path`: a `flag` first, then `PROMPT_DIARY_RECORD_MODE` (or its
+/// old name `PROMPT_DIARY_CASSETTE_MODE`), then `configured`. Under CI a configured mode is read
+/// as `none`, and a recording mode asked by a flag or the environment is refused, whether or not
+/// anything would need recording. Old names (of the variable or of a mode) are said to `note`.
+pub(crate) fn choose_mode(
+    path: &Path,
+    configured: RecordMode,
+    flag: Option<FlagMode>,
+    env: &dyn Fn(&str) -> Option<String>,
+    note: &mut dyn FnMut(String),
+) -> Result<(RecordMode, ModeSource), CassetteError> {
+    let refused = |reason: String| CassetteError::RecordingRefused {
+        path: path.to_owned(),
+        reason,
+    };
+    let set = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+    let (mode, source, asked) = if let Some(flag) = flag {
+        let asked = format!("{} {}", flag.flag, flag.mode);
+        (flag.mode, ModeSource::Flag(flag.flag), asked)
+    } else if let Some((var, value)) = set(RECORD_MODE_ENV)
+        .map(|v| (RECORD_MODE_ENV, v))
+        .or_else(|| set(OLD_MODE_ENV).map(|v| (OLD_MODE_ENV, v)))
+    {
+        if var == OLD_MODE_ENV {
+            note(format!(
+                "{OLD_MODE_ENV} is the old name of {RECORD_MODE_ENV}: set that instead"
+            ));
+        }
+        let (mode, alias) = RecordMode::parse(&value)
+            .map_err(|reason| refused(format!("{var}={}: {reason}", value.trim())))?;
+        if let Some(alias) = alias {
+            note(format!("{var}: {alias}"));
+        }
+        (
+            mode,
+            ModeSource::Env(var),
+            format!("{var}={}", value.trim()),
+        )
+    } else {
+        (configured, ModeSource::Configured, String::new())
+    };
+    if !in_ci(env) || mode == RecordMode::None {
+        return Ok((mode, source));
+    }
+    match source {
+        ModeSource::Configured => Ok((RecordMode::None, source)),
+        ModeSource::Env(_) | ModeSource::Flag(_) => Err(refused(format!(
+            "CI is set, and CI never records, but {asked} asks for the recording mode `{mode}`; \
+             leave it unset in CI (CI replays the committed cassettes) and record locally"
+        ))),
+    }
+}
+
+/// Says `note` once per process, as a `tracing` warning.
+fn warn_once(note: String) {
+    static SAID: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
+    let said = SAID.get_or_init(Mutex::default);
+    if said
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(note.clone())
+    {
+        tracing::warn!("{note}");
+    }
+}
+
 /// A cassette and what to do with it: part of the backend config.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CassetteSettings {
     /// The cassette file.
     pub path: PathBuf,
-    /// The configured mode (the environment may override it).
-    pub mode: CassetteMode,
-    /// Shown in reports as the command that re-records this cassette.
+    /// The configured mode (`PROMPT_DIARY_RECORD_MODE` overrides it; read as `none` under CI).
+    pub mode: RecordMode,
+    /// Shown in reports as the command that records this cassette.
     pub record_command: Option<String>,
     /// Replace a differing cassette instead of writing `.new`.
     pub overwrite: bool,
@@ -122,16 +194,19 @@ pub struct CassetteSettings {
 
 /// What to actually do, after the environment and the file system have had their say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resolved {
-    /// Replay this file.
+pub(crate) enum Resolved {
+    /// Replay this file (`none`, or `once` with the cassette there).
     Replay,
-    /// Record with these options.
+    /// Record with these options (`all`, or `once`/`new_episodes` with no cassette yet).
     Record(RecordOptions),
+    /// Replay what the cassette holds and record, then append, what it does not
+    /// (`new_episodes` with the cassette there).
+    Episodes(RecordOptions),
 }
 
 impl CassetteSettings {
     /// Settings for `path` in `mode`.
-    pub fn new(path: impl Into<PathBuf>, mode: CassetteMode) -> Self {
+    pub fn new(path: impl Into<PathBuf>, mode: RecordMode) -> Self {
         Self {
             path: path.into(),
             mode,
@@ -142,6 +217,30 @@ impl CassetteSettings {
         }
     }
 
+    /// These settings with one more volatile-value rule: client text `pattern` matches is
+    /// recorded as `{{name}}` and matches any text of the pattern on replay (see
+    /// [`VolatileRule::new`] for the names accepted). Rules apply in the order they are added.
+    ///
+    /// ```
+    /// # use prompt_diary::cassette::{RecordMode, CassetteSettings};
+    /// let settings = CassetteSettings::new("tests/cassettes/news.jsonl", RecordMode::None)
+    ///     .with_volatile("date", r"\d{4}-\d{2}-\d{2}")?
+    ///     .with_redact("acme-key", r"acme_[A-Za-z0-9]{32}")?;
+    /// assert_eq!(settings.volatile[0].name(), "date");
+    /// # Ok::<(), prompt_diary::cassette::RuleError>(())
+    /// ```
+    pub fn with_volatile(mut self, name: &str, pattern: &str) -> Result<Self, RuleError> {
+        self.volatile.push(VolatileRule::new(name, pattern)?);
+        Ok(self)
+    }
+
+    /// These settings with one more secret pattern of the project's own, redacted on top of the
+    /// built-in kinds and named `name` in the cassette header's `redactions`.
+    pub fn with_redact(mut self, name: &str, pattern: &str) -> Result<Self, RuleError> {
+        self.redact.push(RedactRule::new(name, pattern)?);
+        Ok(self)
+    }
+
     /// The command that re-records this cassette.
     pub fn record_command(&self) -> String {
         self.record_command
@@ -149,43 +248,58 @@ impl CassetteSettings {
             .unwrap_or_else(|| RecordOptions::new(&self.path).record_command)
     }
 
-    /// The effective mode: `PROMPT_DIARY_CASSETTE_MODE` wins over the configured one; `auto`
-    /// becomes replay or record depending on whether the file exists; recording is refused when
-    /// `CI` is set.
-    pub fn resolve(&self) -> Result<Resolved, CassetteError> {
-        self.resolve_with(|key| std::env::var(key).ok())
+    /// The command that records this cassette when it is missing.
+    pub(crate) fn missing_command(&self) -> String {
+        self.record_command.clone().unwrap_or_else(|| {
+            format!(
+                "{RECORD_MODE_ENV}=once cargo test (records {})",
+                file_name(&self.path)
+            )
+        })
     }
 
-    /// [`resolve`](Self::resolve) with the environment read through `env`.
-    pub fn resolve_with(
+    /// What to do: the mode in effect (see [`choose_mode`]: the environment over the configured
+    /// mode; CI never records), then the file system (`once` and `new_episodes` record a missing
+    /// cassette). Old names are said once per process as `tracing` warnings.
+    pub(crate) fn resolve(&self) -> Result<Resolved, CassetteError> {
+        self.resolve_with(None, &|key| std::env::var(key).ok(), &mut warn_once)
+    }
+
+    /// [`resolve`](Self::resolve) with a command-line `flag`, the environment read through
+    /// `env`, and notes said to `note`.
+    pub(crate) fn resolve_with(
         &self,
-        env: impl Fn(&str) -> Option<String>,
+        flag: Option<FlagMode>,
+        env: &dyn Fn(&str) -> Option<String>,
+        note: &mut dyn FnMut(String),
     ) -> Result<Resolved, CassetteError> {
-        let mode = match env(CASSETTE_MODE_ENV) {
-            Some(value) if !value.trim().is_empty() => {
-                value
-                    .parse()
-                    .map_err(|reason| CassetteError::RecordingRefused {
-                        path: self.path.clone(),
-                        reason,
-                    })?
+        let (mode, _) = choose_mode(&self.path, self.mode, flag, env, note)?;
+        let exists = self.path.exists();
+        Ok(match mode {
+            RecordMode::None => Resolved::Replay,
+            RecordMode::Once if exists => Resolved::Replay,
+            RecordMode::NewEpisodes if exists => Resolved::Episodes(self.record_options()),
+            RecordMode::Once | RecordMode::NewEpisodes | RecordMode::All => {
+                Resolved::Record(self.record_options())
             }
-            _ => self.mode,
-        };
-        let record = match mode {
-            CassetteMode::Replay => false,
-            CassetteMode::Record => true,
-            CassetteMode::Auto => !self.path.exists(),
-        };
-        if !record {
-            return Ok(Resolved::Replay);
-        }
-        refuse_recording_in_ci(&self.path, &env)?;
+        })
+    }
+
+    /// Options that record this cassette (its path, record command, overwrite).
+    pub(crate) fn record_options(&self) -> RecordOptions {
         let mut options = RecordOptions::new(&self.path);
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;
-        Ok(Resolved::Record(options))
+        options
     }
+}
+
+/// The file name of `path`, for commands shown to people.
+pub(crate) fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 /// Refuses to record `path` when `CI` is set (to anything but empty, `0` or `false`): CI never
@@ -194,7 +308,7 @@ pub(crate) fn refuse_recording_in_ci(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
 ) -> Result<(), CassetteError> {
-    if env("CI").is_some_and(|v| !v.is_empty() && v != "0" && v != "false") {
+    if in_ci(&env) {
         return Err(CassetteError::RecordingRefused {
             path: path.to_owned(),
             reason: "CI is set, and CI never records; record locally and commit the cassette (CI replays it)".into(),
@@ -204,66 +318,5 @@ pub(crate) fn refuse_recording_in_ci(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
-        move |key| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == key)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
-
-    #[test]
-    fn the_environment_overrides_the_configured_mode() {
-        let settings = CassetteSettings::new("/nonexistent/c.jsonl", CassetteMode::Replay);
-        let resolved = settings
-            .resolve_with(env(&[(CASSETTE_MODE_ENV, "record")]))
-            .unwrap();
-        assert!(matches!(resolved, Resolved::Record(_)));
-        assert_eq!(settings.resolve_with(env(&[])).unwrap(), Resolved::Replay);
-    }
-
-    #[test]
-    fn auto_records_only_a_missing_cassette() {
-        let dir = tempfile::tempdir().unwrap();
-        let existing = dir.path().join("there.jsonl");
-        std::fs::write(&existing, "").unwrap();
-        let auto = |path: &std::path::Path| {
-            CassetteSettings::new(path, CassetteMode::Auto).resolve_with(env(&[]))
-        };
-        assert_eq!(auto(&existing).unwrap(), Resolved::Replay);
-        assert!(matches!(
-            auto(&dir.path().join("missing.jsonl")).unwrap(),
-            Resolved::Record(_)
-        ));
-    }
-
-    #[test]
-    fn ci_never_records() {
-        let settings = CassetteSettings::new("/nonexistent/c.jsonl", CassetteMode::Record);
-        let err = settings
-            .resolve_with(env(&[("CI", "true")]))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("refusing to record") && err.contains("CI never records"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_bad_mode_names_the_variable_and_the_accepted_values() {
-        let settings = CassetteSettings::new("/nonexistent/c.jsonl", CassetteMode::Replay);
-        let err = settings
-            .resolve_with(env(&[(CASSETTE_MODE_ENV, "sometimes")]))
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("PROMPT_DIARY_CASSETTE_MODE") && err.contains("replay, record, auto"),
-            "{err}"
-        );
-    }
-}
+#[path = "mode_tests.rs"]
+mod tests;

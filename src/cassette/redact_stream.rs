@@ -26,6 +26,7 @@ use crate::cassette::exec::format::{ExecInvocation, StdoutLine};
 use crate::cassette::normalize::HOME;
 use crate::cassette::normalize::redact::{REDACTED, is_secret_field};
 use crate::cassette::normalize::secret_kinds::{self, UserPatterns};
+use crate::cassette::normalize::volatile::literal_segments;
 
 /// The shortest fragment of a secret that may not survive anywhere.
 pub(crate) const FRAGMENT: usize = 8;
@@ -186,6 +187,39 @@ impl<'a> Redactor<'a> {
             .flat_map(|secret| secret.as_bytes().windows(FRAGMENT))
             .filter(|w| w.iter().all(|b| b.is_ascii() && !matches!(b, b'{' | b'}')))
             .collect()
+    }
+}
+
+/// Replaces each of `values` ((placeholder, value) pairs: a conversation's volatile values) with
+/// its placeholder where the delta streams of `entries` repeat it, even split across deltas (the
+/// chunk where it starts gets the placeholder, later chunks lose their part).
+pub(crate) fn substitute_streams(entries: &mut [Entry], values: &[(String, String)]) {
+    let mut streams: BTreeMap<String, Vec<&mut String>> = BTreeMap::new();
+    for entry in entries.iter_mut() {
+        if let Entry::S2c { msg, .. } = entry {
+            if let Some(key) = delta_key(msg) {
+                if let Some(Value::String(delta)) = msg.pointer_mut("/params/delta") {
+                    streams.entry(key).or_default().push(delta);
+                }
+            }
+        }
+    }
+    for mut chunks in streams.into_values() {
+        for (placeholder, value) in values {
+            if value.len() < 2 {
+                continue;
+            }
+            let joined = join(&chunks, "");
+            let literal = literal_segments(&joined);
+            let at: Vec<Range<usize>> = joined
+                .match_indices(value.as_str())
+                .map(|(i, m)| i..i + m.len())
+                .filter(|r| literal.iter().any(|s| s.start <= r.start && r.end <= s.end))
+                .collect();
+            if !at.is_empty() {
+                cut(&mut chunks, "", &at, placeholder);
+            }
+        }
     }
 }
 

@@ -28,8 +28,8 @@ impl InstallStandIn {
         super::print_err(&format!(
             "`codex` in {dir} is the prompt-diary stand-in now. Put it first on PATH \
              (export PATH=\"{dir}:$PATH\"), set PROMPT_DIARY_CASSETTE (and \
-             PROMPT_DIARY_CASSETTE_MODE=record with PROMPT_DIARY_CODEX_BIN naming the real Codex \
-             to record)",
+             PROMPT_DIARY_RECORD_MODE=once or all with PROMPT_DIARY_CODEX_BIN naming the real \
+             Codex to record)",
             dir = self.dir.display()
         ));
         Ok(())

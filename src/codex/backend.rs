@@ -55,7 +55,7 @@ impl CodexBackend {
 
     /// Starts `codex app-server` live and records the session into a cassette with `options`,
     /// written on [`shutdown`](Self::shutdown). Unlike a cassette in the config, this does not
-    /// consult `PROMPT_DIARY_CASSETTE_MODE` or `CI` (tools such as the drift check use it to record
+    /// consult `PROMPT_DIARY_RECORD_MODE` or `CI` (tools such as the drift check use it to record
     /// into a temp folder).
     pub async fn start_recording(
         config: CodexBackendConfig,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::agent::AgentError;
-use crate::cassette::{CassetteMode, CassetteSettings};
+use crate::cassette::{CassetteSettings, RecordMode};
 use crate::connect::Endpoint;
 
 /// How long control requests (`initialize`, `thread/start`, `turn/start`, `turn/interrupt`) may
@@ -93,9 +93,10 @@ impl CodexBackendConfig {
         self
     }
 
-    /// Records to or replays from the cassette at `path` (`PROMPT_DIARY_CASSETTE_MODE` overrides
-    /// `mode`; see [`CassetteSettings::resolve`]).
-    pub fn with_cassette(mut self, path: impl Into<PathBuf>, mode: CassetteMode) -> Self {
+    /// Records to or replays from the cassette at `path` in `mode` (`none`: replay only; `once`:
+    /// record it if missing; `new_episodes`: append the conversations it lacks; `all`: record
+    /// again). `PROMPT_DIARY_RECORD_MODE` overrides `mode`; under `CI` it is read as `none`.
+    pub fn with_cassette(mut self, path: impl Into<PathBuf>, mode: RecordMode) -> Self {
         self.cassette = Some(CassetteSettings::new(path, mode));
         self
     }

@@ -5,7 +5,7 @@
 //! phases and sets it as the workflow's agent factory; the rendering phase takes none.
 //!
 //! ```no_run
-//! use prompt_diary::cassette::CassetteMode;
+//! use prompt_diary::cassette::RecordMode;
 //! use prompt_diary::compose::build_generation_workflow;
 //! use prompt_diary::generate::{EntryRequest, PhaseSettings};
 //! use prompt_diary::codex::CodexBackendConfig;
@@ -13,7 +13,7 @@
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! // Offline, from the committed cassette (the live default is `CodexBackendConfig::default()`).
 //! let backend = CodexBackendConfig::default()
-//!     .with_cassette("cassettes/diary_workflow.jsonl", CassetteMode::Replay);
+//!     .with_cassette("cassettes/diary_workflow.jsonl", RecordMode::None);
 //! let workflow = build_generation_workflow(backend, PhaseSettings::default()).await?;
 //! let entry = EntryRequest::new("morning-walk", "a walk by the river", "2026-11-24", "ws/morning-walk");
 //! let report = workflow.run_entry(&entry).await?;

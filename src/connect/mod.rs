@@ -2,10 +2,13 @@
 //! a recording around one, or the replay of a cassette.
 //!
 //! This is the one place that decides; the adapter ([`crate::codex`]) and
-//! the stand-in ([`crate::stand_in`]) both call [`open`] (or [`record`]) and then talk to the
+//! the stand-in ([`crate::stand_in`]) both call [`open`] (or [`open_resolved`], [`record`]) and then talk to the
 //! [`Connection`] through [`Transport`](crate::transport::Transport) without asking which one it
 //! is. Replay resolves no binary and starts no process.
 
 mod open;
+mod project;
 
-pub(crate) use open::{ConnectError, Connection, Endpoint, open, record};
+pub(crate) use open::{
+    ConnectError, Connection, Endpoint, open, open_resolved, record, resolve_flag,
+};

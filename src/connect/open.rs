@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use async_trait::async_trait;
 
 use crate::cassette::{
-    CassetteError, CassetteSettings, RecordOptions, RecordingOutcome, RecordingTransport,
-    ReplayTransport, Resolved,
+    CassetteError, CassetteSettings, EpisodesTransport, FlagMode, RecordOptions, RecordingOutcome,
+    RecordingTransport, ReplayTransport, Resolved, StartLive,
 };
 use crate::codex_bin::{BinaryNotFound, resolve_codex_bin, schema_fingerprint};
 use crate::transport::{
@@ -34,6 +34,9 @@ pub(crate) enum Connection {
     Recording(Box<RecordingTransport<ProcessTransport>>),
     /// A cassette playing the server; no process. Boxed: it holds the whole cassette.
     Replay(Box<ReplayTransport>),
+    /// `new_episodes`: a cassette playing what it holds, and a real Codex, started when a
+    /// conversation is new, recording the rest; appended to the cassette on close.
+    Episodes(Box<EpisodesTransport<ProcessTransport>>),
 }
 
 impl Connection {
@@ -42,16 +45,18 @@ impl Connection {
     pub(crate) fn recording_outcome(&self) -> Option<RecordingOutcome> {
         match self {
             Self::Recording(recording) => Some(recording.outcome_handle()),
+            Self::Episodes(episodes) => Some(episodes.outcome_handle()),
             Self::Live(_) | Self::Replay(_) => None,
         }
     }
 
-    /// `"live"`, `"recording"` or `"replay"`, for logs.
+    /// `"live"`, `"recording"`, `"replay"` or `"new_episodes"`, for logs.
     pub(crate) fn mode(&self) -> &'static str {
         match self {
             Self::Live(_) => "live",
             Self::Recording(_) => "recording",
             Self::Replay(_) => "replay",
+            Self::Episodes(_) => "new_episodes",
         }
     }
 }
@@ -72,22 +77,63 @@ pub enum ConnectError {
 }
 
 /// Opens what `cassette` asks for (after the environment and the file system have had their say,
-/// see [`CassetteSettings::resolve`]): no cassette is a live process, replay reads the file,
-/// record starts `endpoint` and records around it.
+/// see [`CassetteSettings`]'s record mode): no cassette is a live process, replay reads the file,
+/// record starts `endpoint` and records around it, `new_episodes` replays and starts `endpoint`
+/// only when a conversation is new.
 pub(crate) fn open(
     endpoint: &Endpoint,
     cassette: Option<&CassetteSettings>,
 ) -> Result<Connection, ConnectError> {
-    let Some(settings) = cassette else {
-        return Ok(Connection::Live(Box::new(spawn(endpoint)?.0)));
-    };
-    match settings.resolve()? {
-        Resolved::Replay => Ok(Connection::Replay(Box::new(ReplayTransport::open(
-            &settings.path,
-            &settings.record_command(),
-        )?))),
-        Resolved::Record(options) => record(endpoint, options),
+    match cassette {
+        None => Ok(Connection::Live(Box::new(spawn(endpoint)?.0))),
+        Some(settings) => open_resolved(endpoint, settings, settings.resolve()?),
     }
+}
+
+/// [`open`] with the mode already resolved (the stand-in resolves it itself: it says notes on
+/// its stderr, and keeps the client's `-c` values in a recording's header).
+pub(crate) fn open_resolved(
+    endpoint: &Endpoint,
+    settings: &CassetteSettings,
+    resolved: Resolved,
+) -> Result<Connection, ConnectError> {
+    match resolved {
+        Resolved::Replay => {
+            if !settings.path.exists() {
+                return Err(CassetteError::Missing {
+                    path: settings.path.clone(),
+                    record_command: settings.missing_command(),
+                }
+                .into());
+            }
+            Ok(Connection::Replay(Box::new(ReplayTransport::for_settings(
+                settings,
+            )?)))
+        }
+        Resolved::Record(options) => record(endpoint, options.with_rules_of(settings)),
+        Resolved::Episodes(options) => {
+            let endpoint = endpoint.clone();
+            let start: StartLive<ProcessTransport> = Box::new(move || {
+                let (process, program) =
+                    spawn(&endpoint).map_err(|err| TransportError::Other(Box::new(err)))?;
+                Ok((process, schema_fingerprint(&program)))
+            });
+            Ok(Connection::Episodes(Box::new(EpisodesTransport::open(
+                options.with_rules_of(settings),
+                start,
+            )?)))
+        }
+    }
+}
+
+/// The record mode a command-line `flag` asks for, resolved for `settings` (the flag wins over
+/// the environment; under CI a recording mode is refused), notes said to `note`.
+pub(crate) fn resolve_flag(
+    settings: &CassetteSettings,
+    flag: Option<FlagMode>,
+    note: &mut dyn FnMut(String),
+) -> Result<Resolved, CassetteError> {
+    settings.resolve_with(flag, &|key| std::env::var(key).ok(), note)
 }
 
 /// Starts `endpoint` and records its session with `options`, whatever the environment says
@@ -119,6 +165,7 @@ impl Transport for Connection {
             Self::Live(t) => t.send(message).await,
             Self::Recording(t) => t.send(message).await,
             Self::Replay(t) => t.send(message).await,
+            Self::Episodes(t) => t.send(message).await,
         }
     }
 
@@ -127,6 +174,7 @@ impl Transport for Connection {
             Self::Live(t) => t.recv().await,
             Self::Recording(t) => t.recv().await,
             Self::Replay(t) => t.recv().await,
+            Self::Episodes(t) => t.recv().await,
         }
     }
 
@@ -135,6 +183,7 @@ impl Transport for Connection {
             Self::Live(t) => t.close().await,
             Self::Recording(t) => t.close().await,
             Self::Replay(t) => t.close().await,
+            Self::Episodes(t) => t.close().await,
         }
     }
 
@@ -143,6 +192,7 @@ impl Transport for Connection {
             Self::Live(t) => t.diagnostics(),
             Self::Recording(t) => t.diagnostics(),
             Self::Replay(t) => t.diagnostics(),
+            Self::Episodes(t) => t.diagnostics(),
         }
     }
 
@@ -151,6 +201,7 @@ impl Transport for Connection {
             Self::Live(t) => t.ready(),
             Self::Recording(t) => t.ready(),
             Self::Replay(t) => t.ready(),
+            Self::Episodes(t) => t.ready(),
         }
     }
 
@@ -159,6 +210,7 @@ impl Transport for Connection {
             Self::Live(t) => t.deliver_only(thread_id, methods),
             Self::Recording(t) => t.deliver_only(thread_id, methods),
             Self::Replay(t) => t.deliver_only(thread_id, methods),
+            Self::Episodes(t) => t.deliver_only(thread_id, methods),
         }
     }
 
@@ -167,6 +219,7 @@ impl Transport for Connection {
             Self::Live(t) => t.awaiting_client(),
             Self::Recording(t) => t.awaiting_client(),
             Self::Replay(t) => t.awaiting_client(),
+            Self::Episodes(t) => t.awaiting_client(),
         }
     }
 
@@ -175,6 +228,7 @@ impl Transport for Connection {
             Self::Live(t) => t.pid(),
             Self::Recording(t) => t.pid(),
             Self::Replay(t) => t.pid(),
+            Self::Episodes(t) => t.pid(),
         }
     }
 }

@@ -18,8 +18,8 @@ use super::CodexHome;
 use super::RerecordError;
 use super::scenario::{Underivable, say_reply, unwrap_shell};
 use crate::cassette::{
-    Bindings, CASSETTE_MODE_ENV, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE,
-    OUTPUT_SCHEMA, StdoutLine, TEMP_PATH, WriteOutcome, exec_bindings,
+    Bindings, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE, OUTPUT_SCHEMA,
+    RECORD_MODE_ENV, StdoutLine, TEMP_PATH, WriteOutcome, exec_bindings,
 };
 use crate::codex_bin::CODEX_BIN_ENV;
 use crate::stand_in::CASSETTE_ENV;
@@ -306,7 +306,7 @@ impl StandInRun<'_> {
             .args(args)
             .current_dir(self.workspace)
             .env(CASSETTE_ENV, self.cassette)
-            .env(CASSETTE_MODE_ENV, "record")
+            .env(RECORD_MODE_ENV, "all")
             .env(CODEX_BIN_ENV, self.codex_bin)
             .env("CODEX_HOME", self.codex_home)
             .env_remove("CI")

@@ -1,7 +1,7 @@
 //! [`StandInError`]: why the stand-in could not serve a client at all, and the environment
 //! variable that names its cassette. Both modes (app-server and exec) report through it.
 
-use crate::cassette::CASSETTE_MODE_ENV;
+use crate::cassette::RECORD_MODE_ENV;
 use crate::codex_bin::CODEX_BIN_ENV;
 use crate::connect::ConnectError;
 use crate::stand_in::UnsupportedArgs;
@@ -18,9 +18,13 @@ pub enum StandInError {
     Args(#[from] UnsupportedArgs),
     /// `PROMPT_DIARY_CASSETTE` is not set.
     #[error(
-        "set {CASSETTE_ENV} to the cassette to replay or record (and {CASSETTE_MODE_ENV}=replay|record|auto; {CODEX_BIN_ENV} names the real Codex used to record)"
+        "set {CASSETTE_ENV} to the cassette to replay or record (and {RECORD_MODE_ENV}=none|once|new_episodes|all; {CODEX_BIN_ENV} names the real Codex used to record)"
     )]
     NoCassette,
+    /// The project file (`prompt-diary.toml`, found from the working directory upwards) cannot
+    /// be used.
+    #[error(transparent)]
+    Project(#[from] crate::project::ProjectFileError),
     /// The cassette could not be replayed, or the real Codex could not be started to record.
     #[error(transparent)]
     Connect(#[from] ConnectError),

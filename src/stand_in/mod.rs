@@ -4,7 +4,9 @@
 //!
 //! Configured by environment, because clients pass their environment to the child:
 //! - `PROMPT_DIARY_CASSETTE`: the cassette file (required);
-//! - `PROMPT_DIARY_CASSETTE_MODE`: `replay` (default), `record` or `auto`;
+//! - `PROMPT_DIARY_RECORD_MODE`: `none` (default), `once`, `new_episodes` or `all` (the old
+//!   `PROMPT_DIARY_CASSETTE_MODE` still works); over the `record_mode` of the project file found
+//!   from the working directory upwards;
 //! - `PROMPT_DIARY_CODEX_BIN`: the real Codex used when recording (else the usual resolution).
 //!
 //! Recording spawns the real Codex with the same arguments and passes traffic through unchanged,

@@ -4,13 +4,51 @@ use std::path::PathBuf;
 
 use super::args::{Invocation, parse};
 use super::pump::{StandInOutcome, pump};
-use crate::cassette::{CassetteMode, CassetteSettings, Resolved};
+use crate::cassette::{CassetteSettings, RecordMode, Resolved, choose_mode};
 use crate::codex_bin::PINNED_CODEX_VERSION;
 use crate::connect::{self, Endpoint};
+use crate::project::ProjectFile;
 use crate::stand_in::{CASSETTE_ENV, StandInError};
 
-/// The command shown in reports as the way to re-record through the stand-in.
-const RECORD_HINT: &str = "run the client again with PROMPT_DIARY_CASSETTE_MODE=record";
+/// The command shown in reports as the way to record through the stand-in.
+const RECORD_HINT: &str = "run the client again with PROMPT_DIARY_RECORD_MODE=once (records a \
+    missing cassette; =all records it again, =new_episodes adds what it lacks)";
+
+/// The cassette (`PROMPT_DIARY_CASSETTE`) with the settings of the project file found from the
+/// working directory upwards; `hint` is the record command when the project names none.
+pub(super) fn cassette_settings(hint: &str) -> Result<CassetteSettings, StandInError> {
+    let path = std::env::var_os(CASSETTE_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .ok_or(StandInError::NoCassette)?;
+    let cwd = std::env::current_dir().map_err(|err| {
+        StandInError::Exec(format!("could not read the current directory: {err}"))
+    })?;
+    let project = ProjectFile::find(&cwd)?;
+    let mut settings = CassetteSettings::for_project(path, project.as_ref());
+    settings
+        .record_command
+        .get_or_insert_with(|| hint.to_owned());
+    Ok(settings)
+}
+
+/// Says a note (an old name read) on stderr.
+fn say_note(note: String) {
+    eprintln!("prompt-diary stand-in: note: {note}");
+}
+
+/// What to do with `settings`' cassette; notes (old names) on stderr.
+pub(super) fn resolve(settings: &CassetteSettings) -> Result<Resolved, StandInError> {
+    Ok(connect::resolve_flag(settings, None, &mut say_note)?)
+}
+
+/// The record mode in effect for `settings` (the environment over the project file; CI never
+/// records); notes on stderr.
+pub(super) fn record_mode(settings: &CassetteSettings) -> Result<RecordMode, StandInError> {
+    let env = |key: &str| std::env::var(key).ok();
+    let (mode, _) = choose_mode(&settings.path, settings.mode, None, &env, &mut say_note)?;
+    Ok(mode)
+}
 
 /// Runs the stand-in with `args` (without the program name) on this process's stdio and returns
 /// the exit code: 0 for a clean session, 1 when the session failed (the report is on stderr), 2
@@ -34,12 +72,7 @@ async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
         Invocation::AppServer { args, overrides } => (args, overrides),
         Invocation::Exec(exec) => return super::exec::run_exec(exec).await,
     };
-    let path = std::env::var_os(CASSETTE_ENV)
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .ok_or(StandInError::NoCassette)?;
-    let mut settings = CassetteSettings::new(&path, CassetteMode::Replay);
-    settings.record_command = Some(RECORD_HINT.to_owned());
+    let settings = cassette_settings(RECORD_HINT)?;
     // Recording runs the real Codex with the client's own arguments; the binary resolves as
     // usual (`PROMPT_DIARY_CODEX_BIN` first, since no explicit path is given).
     let endpoint = Endpoint {
@@ -49,16 +82,14 @@ async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
     };
     // A recording keeps the client's `-c` values in its header, so `rerecord` can start another
     // Codex the same way.
-    let connection = match settings
-        .resolve()
-        .map_err(crate::connect::ConnectError::from)?
-    {
+    let resolved = match resolve(&settings)? {
         Resolved::Record(mut options) => {
             options.backend_overrides = overrides.into_iter().map(|o| o.value).collect();
-            connect::record(&endpoint, options)?
+            Resolved::Record(options)
         }
-        Resolved::Replay => connect::open(&endpoint, Some(&settings))?,
+        other => other,
     };
+    let connection = connect::open_resolved(&endpoint, &settings, resolved)?;
     // Clients such as the Python SDK close stdin and send SIGTERM at once: finish the cassette
     // either way.
     let terminated = async {

@@ -8,7 +8,7 @@ use prompt_diary::codex_bin::PINNED_CODEX_VERSION;
 
 /// Two runs on one thread: the first writes notes.md, the resumed one answers to a schema and
 /// writes the `-o` file. `{version}` is the Codex version.
-const CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"notes","codex_version":"{version}","recorded_at":"2026-11-28","redactions":[],"record_command":"PROMPT_DIARY_CASSETTE_MODE=record"}
+const CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"notes","codex_version":"{version}","recorded_at":"2026-11-28","redactions":[],"record_command":"PROMPT_DIARY_RECORD_MODE=all"}
 {"kind":"invocation","args":["exec","--experimental-json","--cd","{{workspace}}","--skip-git-repo-check"],"stdin":"Write notes.md with one line.","output_schema":null}
 {"kind":"stdout","json":{"thread_id":"{{thread:1}}","type":"thread.started"}}
 {"kind":"stdout","json":{"type":"turn.started"}}

@@ -313,7 +313,7 @@ fn a_replayed_effect_replaces_a_hard_link_instead_of_writing_through_it() {
         .arg("-")
         .current_dir(&workspace)
         .env("PROMPT_DIARY_CASSETTE", &cassette)
-        .env_remove("PROMPT_DIARY_CASSETTE_MODE")
+        .env_remove("PROMPT_DIARY_RECORD_MODE")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -393,7 +393,7 @@ async fn stand_in_exec(
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary-codex"))
         .args(["exec", "--json", "--skip-git-repo-check", "-C", &ws, "-"])
         .env("PROMPT_DIARY_CASSETTE", cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", mode)
+        .env("PROMPT_DIARY_RECORD_MODE", mode)
         .env("PROMPT_DIARY_CODEX_BIN", bin)
         .env("CODEX_HOME", codex.home.path())
         .env("CI", "")
@@ -439,7 +439,7 @@ async fn an_exec_recording_redacts_every_kind_in_prompt_output_files_and_reply()
     let cassette = dir.path().join("exec_secrets.jsonl");
     let prompt = format!("Write keys.txt. {}", secrets[1].0);
     let ws = codex.workspace.path().to_owned();
-    let live = stand_in_exec(&cassette, "record", &codex, &bin, &ws, &prompt).await;
+    let live = stand_in_exec(&cassette, "all", &codex, &bin, &ws, &prompt).await;
     assert!(
         live.status.success(),
         "{}",
@@ -454,8 +454,7 @@ async fn an_exec_recording_redacts_every_kind_in_prompt_output_files_and_reply()
     let verified = verify(dir.path());
     assert!(!verified.contains("must never hold a secret"), "{verified}");
     let replay_ws = tempfile::tempdir().unwrap();
-    let replayed =
-        stand_in_exec(&cassette, "replay", &codex, &bin, replay_ws.path(), &prompt).await;
+    let replayed = stand_in_exec(&cassette, "none", &codex, &bin, replay_ws.path(), &prompt).await;
     assert!(
         replayed.status.success(),
         "{}",

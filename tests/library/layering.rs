@@ -67,7 +67,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "transport:Transport",
             "transport:RequestId",
             "cassette:CassetteSettings",
-            "cassette:CassetteMode",
+            "cassette:RecordMode",
             "cassette:RecordOptions",
             "cassette:WriteOutcome",
             "cassette:RecordingOutcome",
@@ -436,7 +436,7 @@ fn generate_names_no_backend_module() {
 #[test]
 fn the_generate_scan_catches_each_forbidden_name() {
     let bad = "use crate::integrations::codex_runner::CodexBackendConfig;\n\
-               use crate::cassette::CassetteMode;\n\
+               use crate::cassette::RecordMode;\n\
                use crate::transport::ReplayTransport;\n\
                use crate::integrations::Codex :: x;\n\
                let x = super::codex::session();\n";

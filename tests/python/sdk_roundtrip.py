@@ -2,7 +2,7 @@
 
 Usage: sdk_roundtrip.py SHIM WORKSPACE FIRST_PROMPT REPAIR_PROMPT
 
-The environment carries PROMPT_DIARY_CASSETTE, PROMPT_DIARY_CASSETTE_MODE and, when recording,
+The environment carries PROMPT_DIARY_CASSETTE, PROMPT_DIARY_RECORD_MODE and, when recording,
 CODEX_HOME / PROMPT_DIARY_CODEX_BIN; the SDK passes it on to the stand-in. Prints one JSON object:
 the two turns' final responses and items, and the workspace's files afterwards. Exits 3 with the
 SDK's error text on stdout when a call fails.

@@ -5,13 +5,13 @@ use std::path::PathBuf;
 
 use prompt_diary::agent::blocking::BlockingSessionFactory;
 use prompt_diary::agent::{AgentConfig, TurnOptions};
-use prompt_diary::cassette::CassetteMode;
+use prompt_diary::cassette::RecordMode;
 use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 
 #[test]
 fn a_synchronous_caller_runs_a_turn_and_sees_the_artifact() {
     let cassette = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("cassettes/tool_artifact.jsonl");
-    let config = CodexBackendConfig::default().with_cassette(&cassette, CassetteMode::Replay);
+    let config = CodexBackendConfig::default().with_cassette(&cassette, RecordMode::None);
     let factory =
         BlockingSessionFactory::start(|| CodexAgentSessionFactory::start(config)).unwrap();
     let workspace = tempfile::tempdir().unwrap();

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use prompt_diary::cassette::CassetteMode;
+use prompt_diary::cassette::RecordMode;
 use prompt_diary::cli::fixtures;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -113,8 +113,8 @@ async fn a_damaged_header_says_what_is_wrong_and_what_to_do(
 #[tokio::test]
 async fn a_missing_cassette_in_replay_mode_names_the_command_that_records_it() {
     let path = PathBuf::from(ROOT).join("cassettes/never_recorded.jsonl");
-    let config = prompt_diary::codex::CodexBackendConfig::default()
-        .with_cassette(&path, CassetteMode::Replay);
+    let config =
+        prompt_diary::codex::CodexBackendConfig::default().with_cassette(&path, RecordMode::None);
     let err = prompt_diary::codex::CodexBackend::start(config)
         .await
         .err()
@@ -125,7 +125,7 @@ async fn a_missing_cassette_in_replay_mode_names_the_command_that_records_it() {
         "{err}"
     );
     assert!(
-        err.contains("Record it first with: PROMPT_DIARY_CASSETTE_MODE=record cargo test"),
+        err.contains("Record it first with: PROMPT_DIARY_RECORD_MODE=once cargo test"),
         "{err}"
     );
 }

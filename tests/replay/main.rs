@@ -9,6 +9,7 @@ mod cassette_replay;
 mod generate_replay;
 mod hardening_paths;
 mod hardening_secrets;
+mod project_rules;
 mod replay_any_cassette;
 mod replay_engine;
 mod typed_errors;

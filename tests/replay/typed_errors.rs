@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentSessionFactory, TurnOptions};
-use prompt_diary::cassette::{CassetteError, CassetteMode, Divergence, UnusedInteractions};
+use prompt_diary::cassette::{CassetteError, Divergence, RecordMode, UnusedInteractions};
 use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -25,7 +25,7 @@ fn edited_copy(name: &str, edit: impl FnOnce(String) -> String) -> (tempfile::Te
 }
 
 fn replay_config(path: &Path) -> CodexBackendConfig {
-    CodexBackendConfig::default().with_cassette(path, CassetteMode::Replay)
+    CodexBackendConfig::default().with_cassette(path, RecordMode::None)
 }
 
 #[tokio::test]
@@ -88,7 +88,7 @@ async fn a_divergence_comes_out_of_a_turn_as_a_typed_divergence() {
     assert!(
         divergence
             .record_command
-            .starts_with("PROMPT_DIARY_CASSETTE_MODE=record cargo test"),
+            .starts_with("PROMPT_DIARY_RECORD_MODE=all cargo test"),
         "{}",
         divergence.record_command
     );

@@ -22,14 +22,14 @@ fn stand_in_backend_config(cassette: &Path, mode: &str) -> CodexBackendConfig {
     CodexBackendConfig::default()
         .with_codex_bin(SHIM)
         .with_env("PROMPT_DIARY_CASSETTE", cassette.display().to_string())
-        .with_env("PROMPT_DIARY_CASSETTE_MODE", mode)
+        .with_env("PROMPT_DIARY_RECORD_MODE", mode)
         .with_env("CI", "")
 }
 
 #[tokio::test]
 async fn a_library_cassette_replays_through_the_stand_in() {
     let cassette = PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl");
-    let backend = CodexBackend::start(stand_in_backend_config(&cassette, "replay"))
+    let backend = CodexBackend::start(stand_in_backend_config(&cassette, "none"))
         .await
         .unwrap();
     let ws = tempfile::tempdir().unwrap();
@@ -49,7 +49,7 @@ async fn a_library_cassette_replays_through_the_stand_in() {
 #[tokio::test]
 async fn a_diverging_client_gets_the_report_as_its_error_and_the_stand_in_exits() {
     let cassette = PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl");
-    let backend = CodexBackend::start(stand_in_backend_config(&cassette, "replay"))
+    let backend = CodexBackend::start(stand_in_backend_config(&cassette, "none"))
         .await
         .unwrap();
     let ws = tempfile::tempdir().unwrap();
@@ -75,7 +75,7 @@ async fn a_cassette_recorded_through_the_stand_in_replays_through_the_library() 
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("through_stand_in.jsonl");
-    let config = stand_in_backend_config(&cassette, "record")
+    let config = stand_in_backend_config(&cassette, "all")
         .with_env("PROMPT_DIARY_CODEX_BIN", bin.display().to_string())
         .with_codex_home(codex.home.path());
     let backend = CodexBackend::start(config).await.unwrap();
@@ -118,7 +118,7 @@ async fn on_divergence_the_stand_in_answers_with_the_report_prints_it_and_exits_
     let mut child = tokio::process::Command::new(SHIM)
         .args(["--config", "k=\"v\"", "app-server", "--listen", "stdio://"])
         .env("PROMPT_DIARY_CASSETTE", &cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", "replay")
+        .env("PROMPT_DIARY_RECORD_MODE", "none")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -200,7 +200,7 @@ async fn killing_the_recorder_mid_session_never_replaces_a_good_cassette() {
     let cassette = dir.path().join("good.jsonl");
     let good = std::fs::read(PathBuf::from(ROOT).join("cassettes/tool_artifact.jsonl")).unwrap();
     std::fs::write(&cassette, &good).unwrap();
-    let mut config = stand_in_backend_config(&cassette, "record")
+    let mut config = stand_in_backend_config(&cassette, "all")
         .with_env("PROMPT_DIARY_CODEX_BIN", bin.display().to_string())
         .with_codex_home(codex.home.path());
     config.request_timeout = Duration::from_secs(10);

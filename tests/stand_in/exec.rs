@@ -41,7 +41,7 @@ async fn stand_in(
     let home = home.display().to_string();
     let env = [
         ("PROMPT_DIARY_CASSETTE", cassette.as_str()),
-        ("PROMPT_DIARY_CASSETTE_MODE", mode),
+        ("PROMPT_DIARY_RECORD_MODE", mode),
         ("PROMPT_DIARY_CODEX_BIN", codex_bin),
         ("CODEX_HOME", home.as_str()),
     ];
@@ -114,7 +114,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
 
     let live1 = stand_in(
         &cassette,
-        "record",
+        "all",
         &home,
         &bin,
         &strs(&first_args(&ws)),
@@ -130,7 +130,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
     let last = dir.path().join("last-live.txt");
     let live2 = stand_in(
         &cassette,
-        "record",
+        "all",
         &home,
         &bin,
         &strs(&resume_args(&ws, &thread, &last)),
@@ -189,7 +189,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         let rws = replay_ws.path();
         let run1 = stand_in(
             &cassette,
-            "replay",
+            "none",
             &home,
             "/nonexistent/codex",
             &strs(&first_args(rws)),
@@ -217,7 +217,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         let last = replay_ws.path().join("last.txt");
         let run2 = stand_in(
             &cassette,
-            "replay",
+            "none",
             &home,
             "/nonexistent/codex",
             &strs(&resume_args(rws, &replay_thread, &last)),
@@ -245,7 +245,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
     let replay_ws = tempfile::tempdir().unwrap();
     let changed = stand_in(
         &cassette,
-        "replay",
+        "none",
         &home,
         "/nonexistent/codex",
         &strs(&first_args(replay_ws.path())),
@@ -259,10 +259,7 @@ async fn exec_runs_on_one_thread_record_then_replay_three_times_without_the_mode
         "{stderr}"
     );
     assert!(stderr.contains("$.stdin"), "{stderr}");
-    assert!(
-        stderr.contains("PROMPT_DIARY_CASSETTE_MODE=record"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("PROMPT_DIARY_RECORD_MODE=once"), "{stderr}");
     assert!(
         changed.stdout.is_empty(),
         "nothing is printed on a divergence"
@@ -301,7 +298,7 @@ async fn script(dir: &Path, cassette: &Path, mode: &str, home: &Path, codex_bin:
         .current_dir(dir)
         .env("PATH", path)
         .env("PROMPT_DIARY_CASSETTE", cassette)
-        .env("PROMPT_DIARY_CASSETTE_MODE", mode)
+        .env("PROMPT_DIARY_RECORD_MODE", mode)
         .env("PROMPT_DIARY_CODEX_BIN", codex_bin)
         .env("CODEX_HOME", home)
         .env("CI", "")
@@ -350,7 +347,7 @@ async fn a_shell_script_with_the_stand_in_on_path_records_and_replays() {
     let out = script(
         live.path(),
         &cassette,
-        "record",
+        "all",
         &home,
         &bin.display().to_string(),
     )
@@ -373,7 +370,7 @@ async fn a_shell_script_with_the_stand_in_on_path_records_and_replays() {
         let out = script(
             replay.path(),
             &cassette,
-            "replay",
+            "none",
             &home,
             "/nonexistent/codex",
         )
@@ -396,7 +393,7 @@ async fn a_shell_script_with_the_stand_in_on_path_records_and_replays() {
 }
 
 /// One recorded run whose command line gives a `--config` override before `exec`.
-const CONFIG_CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"config","codex_version":"{version}","recorded_at":"2026-11-28","redactions":[],"record_command":"PROMPT_DIARY_CASSETTE_MODE=record"}
+const CONFIG_CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"config","codex_version":"{version}","recorded_at":"2026-11-28","redactions":[],"record_command":"PROMPT_DIARY_RECORD_MODE=all"}
 {"kind":"invocation","args":["--config","model=\"m\"","exec","--json","-C","{{workspace}}","Say hi."],"stdin":"","output_schema":null}
 {"kind":"stdout","json":{"thread_id":"{{thread:1}}","type":"thread.started"}}
 {"kind":"stdout","json":{"item":{"id":"item_0","text":"Hi.","type":"agent_message"},"type":"item.completed"}}
@@ -421,7 +418,7 @@ async fn config_before_exec_is_served_in_every_spelling_offline() {
         let args = [spelled, &tail[..]].concat();
         let out = stand_in(
             &cassette,
-            "replay",
+            "none",
             dir.path(),
             "/nonexistent/codex",
             &args,

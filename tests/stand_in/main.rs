@@ -11,4 +11,5 @@ mod app_server;
 mod exec;
 mod exec_safety;
 mod python_sdk;
+mod record_modes;
 mod ts_sdk;

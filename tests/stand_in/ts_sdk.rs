@@ -179,9 +179,6 @@ async fn the_typescript_sdk_records_and_replays_a_repair_on_one_thread() {
         "{error}"
     );
     assert!(error.contains("$.stdin"), "{error}");
-    assert!(
-        error.contains("PROMPT_DIARY_CASSETTE_MODE=record"),
-        "{error}"
-    );
+    assert!(error.contains("PROMPT_DIARY_RECORD_MODE=once"), "{error}");
     assert_eq!(failed["turns"], Value::Array(Vec::new()), "{failed}");
 }

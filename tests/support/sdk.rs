@@ -10,7 +10,7 @@ use serde_json::Value;
 pub(crate) fn record_env(cassette: &Path, codex: &ScriptedCodex) -> Vec<(&'static str, String)> {
     vec![
         ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
-        ("PROMPT_DIARY_CASSETTE_MODE", "record".into()),
+        ("PROMPT_DIARY_RECORD_MODE", "all".into()),
         (
             "PROMPT_DIARY_CODEX_BIN",
             codex.codex_bin.display().to_string(),
@@ -23,7 +23,7 @@ pub(crate) fn record_env(cassette: &Path, codex: &ScriptedCodex) -> Vec<(&'stati
 pub(crate) fn replay_env(cassette: &Path) -> Vec<(&'static str, String)> {
     vec![
         ("PROMPT_DIARY_CASSETTE", cassette.display().to_string()),
-        ("PROMPT_DIARY_CASSETTE_MODE", "replay".into()),
+        ("PROMPT_DIARY_RECORD_MODE", "none".into()),
         ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex".into()),
     ]
 }

@@ -55,7 +55,7 @@ pub(crate) async fn record_run(
     let home = codex.home.path().display().to_string();
     let env = [
         ("PROMPT_DIARY_CASSETTE", cassette.as_str()),
-        ("PROMPT_DIARY_CASSETTE_MODE", "record"),
+        ("PROMPT_DIARY_RECORD_MODE", "all"),
         ("PROMPT_DIARY_CODEX_BIN", codex_bin.as_str()),
         ("CODEX_HOME", home.as_str()),
     ];

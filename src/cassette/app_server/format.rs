@@ -53,6 +53,11 @@ pub struct Header {
     /// them (`{fixtures}` standing for the project's `fixtures/` folder); left out when none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub backend_overrides: Vec<String>,
+    /// The project's volatile-value rules the recording applied (`{"name", "pattern"}` each, in
+    /// order): client text they matched is recorded as `{{name}}`, and replay matches it by the
+    /// pattern recorded here. Left out when none (older cassettes have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volatile: Vec<crate::cassette::VolatileRule>,
 }
 
 /// One body line.

@@ -2,6 +2,8 @@
 //! recorder and recording transport, its replayer and replay transport, and the readings of it
 //! for people (the timeline, the change by meaning).
 
+pub(crate) mod episodes;
+mod episodes_append;
 pub(crate) mod format;
 mod history;
 pub(crate) mod meaning;

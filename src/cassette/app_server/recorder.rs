@@ -17,7 +17,9 @@ use crate::cassette::app_server::format::Cassette;
 use crate::cassette::app_server::order::canonical_order;
 use crate::cassette::effects::{Effect, Snapshot};
 use crate::cassette::redact_stream::Redactor;
-use crate::cassette::{CassetteError, WriteOutcome, write_cassette};
+use crate::cassette::{
+    CassetteError, CassetteSettings, RedactRule, VolatileRule, WriteOutcome, write_cassette,
+};
 use crate::transport::{Message, MessageKind, RequestId};
 
 /// What a recording is for and where it goes.
@@ -36,6 +38,11 @@ pub struct RecordOptions {
     /// The `-c` overrides the backend was started with, kept in the header so the cassette can
     /// be re-recorded offline (`{fixtures}` may stand for the fixtures folder).
     pub backend_overrides: Vec<String>,
+    /// The project's volatile-value rules: client text they match is recorded as `{{name}}`
+    /// (see [`CassetteSettings::volatile`](crate::cassette::CassetteSettings::volatile)).
+    pub volatile: Vec<VolatileRule>,
+    /// The project's own secret patterns, redacted on top of the built-in kinds.
+    pub redact: Vec<RedactRule>,
 }
 
 impl RecordOptions {
@@ -49,18 +56,25 @@ impl RecordOptions {
             .to_owned();
         Self {
             record_command: format!(
-                "PROMPT_DIARY_CASSETTE_MODE=record cargo test (re-records {})",
-                path.file_name().map_or_else(
-                    || path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned()
-                )
+                "{}=all cargo test (re-records {})",
+                crate::cassette::RECORD_MODE_ENV,
+                crate::cassette::mode_file_name(&path)
             ),
             path,
             scenario,
             overwrite: false,
             schema_fingerprint: None,
             backend_overrides: Vec::new(),
+            volatile: Vec::new(),
+            redact: Vec::new(),
         }
+    }
+
+    /// These options with the volatile-value and redaction rules of `settings`.
+    pub fn with_rules_of(mut self, settings: &CassetteSettings) -> Self {
+        self.volatile.clone_from(&settings.volatile);
+        self.redact.clone_from(&settings.redact);
+        self
     }
 }
 
@@ -292,6 +306,7 @@ impl Recorder {
         let home = std::env::var("HOME").ok().filter(|h| h.len() > 1);
         let home = home.as_deref();
         let mut redactor = Redactor::new(home);
+        redactor.extra = &self.options.redact;
         let mut sections = Vec::new();
         for conv in 0..self.convs.len() {
             let captured = self.captured(conv);
@@ -300,6 +315,7 @@ impl Recorder {
             let label = assemble::section_label(conv);
             let mut entries = assemble::entries(&captured, &scope, &label, home);
             redactor.entries(&mut entries);
+            assemble::volatile_values(&self.options.volatile, &mut entries);
             canonical_order(&mut entries, conv == 0);
             if conv == 0 || !entries.is_empty() {
                 sections.push(entries);
@@ -318,7 +334,7 @@ impl Recorder {
         redactor.strip_entries(&mut entries);
         let header = redactor.header(&self.header());
         let cassette = assemble::numbered(self.options.path.clone(), header, entries);
-        assemble::refuse_secrets(&cassette)?;
+        assemble::refuse_secrets(&cassette, &self.options.redact)?;
         Ok(cassette)
     }
 

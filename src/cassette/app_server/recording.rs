@@ -90,10 +90,15 @@ impl<T: Transport> RecordingTransport<T> {
 }
 
 /// What a [`RecordingTransport`] wrote, readable after it closed.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct RecordingOutcome(Arc<Mutex<Option<WriteOutcome>>>);
 
 impl RecordingOutcome {
+    /// Sets what was written (a transport that writes another way than this one).
+    pub(crate) fn set(&self, outcome: WriteOutcome) {
+        *self.lock() = Some(outcome);
+    }
+
     fn lock(&self) -> MutexGuard<'_, Option<WriteOutcome>> {
         self.0.lock().unwrap_or_else(|p| p.into_inner())
     }

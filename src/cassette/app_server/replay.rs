@@ -5,7 +5,7 @@ use std::path::Path;
 use async_trait::async_trait;
 
 use crate::cassette::app_server::format;
-use crate::cassette::{Cassette, CassetteError, Replayer};
+use crate::cassette::{Cassette, CassetteError, CassetteSettings, Replayer};
 use crate::transport::{Diagnostics, Message, Transport, TransportError};
 
 /// A transport whose server is a cassette.
@@ -23,6 +23,17 @@ impl ReplayTransport {
     pub fn open(path: &Path, record_command: &str) -> Result<Self, CassetteError> {
         let text = format::read(path, record_command)?;
         Self::parse(path, &text, record_command)
+    }
+
+    /// Opens the cassette `settings` name, with their record command and the project's rules
+    /// (its `[[redact]]` patterns apply to what the client sends; volatile values match by the
+    /// rules the cassette's header recorded).
+    pub fn for_settings(settings: &CassetteSettings) -> Result<Self, CassetteError> {
+        let record_command = settings.record_command();
+        let text = format::read(&settings.path, &record_command)?;
+        let replayer = Replayer::parse(&settings.path, &text, Some(record_command))?
+            .with_redact(&settings.redact);
+        Ok(Self::with_replayer(replayer))
     }
 
     /// Plays cassette text (as read from `path`, which reports name). Every line is checked

@@ -16,6 +16,8 @@
 
 mod bind;
 mod emit;
+#[cfg(test)]
+mod volatile_tests;
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -23,13 +25,15 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::cassette::CassetteError;
 use crate::cassette::app_server::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
 use crate::cassette::app_server::history;
 use crate::cassette::app_server::replay_conv::{Conv, Source, Step};
 use crate::cassette::app_server::shape;
 use crate::cassette::divergence::{Divergence, Location, UnusedInteractions};
 use crate::cassette::effects::EffectError;
+use crate::cassette::normalize::Bindings;
+use crate::cassette::normalize::rules::Rules;
+use crate::cassette::{CassetteError, RedactRule, VolatileRule};
 use crate::transport::{Message, MessageKind, RequestId};
 
 /// Why a replay cannot go on. Each variant holds the cassette layer's own typed error;
@@ -82,6 +86,8 @@ pub struct Replayer {
     next_server_id: i64,
     next_global: u64,
     out: VecDeque<Message>,
+    /// The volatile-value rules the cassette was recorded with.
+    volatile: Vec<VolatileRule>,
 }
 
 impl Replayer {
@@ -100,7 +106,7 @@ impl Replayer {
             .collect();
         Self::with_steps(
             cassette.path,
-            cassette.header.codex_version,
+            (cassette.header.codex_version, &cassette.header.volatile),
             record_command,
             source,
             steps,
@@ -159,20 +165,34 @@ impl Replayer {
         }
         Ok(Self::with_steps(
             raw.path,
-            raw.header.codex_version,
+            (raw.header.codex_version, &raw.header.volatile),
             record_command,
             source,
             steps,
         ))
     }
 
+    /// The replayer with the project's own secret patterns (`[[redact]]`): what the client sends
+    /// is redacted with them too before it is compared with the recording, where they were
+    /// redacted. (Volatile values are matched by the rules the cassette's header recorded.)
+    pub(crate) fn with_redact(mut self, redact: &[RedactRule]) -> Self {
+        let rules = Rules::new(&self.volatile, redact);
+        for conv in &mut self.convs {
+            conv.me.bindings = Bindings::with_rules(rules.clone());
+        }
+        self
+    }
+
+    /// `header` is the recording's Codex version and volatile rules.
     fn with_steps(
         path: PathBuf,
-        codex_version: String,
+        header: (String, &[VolatileRule]),
         record_command: String,
         source: Source,
         steps: Vec<(usize, Cow<'_, str>, Step)>,
     ) -> Self {
+        let (codex_version, volatile) = header;
+        let rules = Rules::new(volatile, &[]);
         let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
         for (line, label, step) in steps {
             let index = match convs.iter().position(|c| c.label == label) {
@@ -188,8 +208,10 @@ impl Replayer {
         let classes = history::prefix_classes(&histories, |a, b| a.same(b, &source));
         for (conv, prefix) in convs.iter_mut().zip(classes) {
             conv.prefix = prefix;
+            conv.me.bindings = Bindings::with_rules(rules.clone());
         }
         Self {
+            volatile: volatile.to_vec(),
             path,
             record_command,
             codex_version,

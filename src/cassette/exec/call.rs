@@ -6,8 +6,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cassette::exec::format::ExecCall;
-use crate::cassette::normalize::redact::{redact, redact_json};
-use crate::cassette::normalize::{HOME, Scope, WORKSPACE};
+use crate::cassette::normalize::redact::{redact_json, redact_with};
+use crate::cassette::normalize::rules::Rules;
+use crate::cassette::normalize::{HOME, Scope, WORKSPACE, volatile};
 
 /// What `--output-schema FILE` becomes in a cassette's command line.
 pub(crate) const OUTPUT_SCHEMA: &str = "{{output_schema}}";
@@ -50,27 +51,36 @@ pub(crate) fn home() -> Option<String> {
 }
 
 /// The normalised call: `args` through `scope` (the thread id through `thread`), stdin and the
-/// schema's contents redacted.
+/// schema's contents redacted (the built-in kinds and `rules.redact`); then what `rules.volatile`
+/// match in the command line's literal arguments, stdin and schema becomes `{{name}}`, each
+/// (placeholder, value) pushed onto `found`.
 pub(crate) fn normalize_call(
     args: &[ExecArg],
     stdin: &str,
     output_schema: Option<&Value>,
     scope: &Scope,
     thread: &dyn Fn(&str) -> String,
+    rules: &Rules,
+    found: &mut Vec<(String, String)>,
 ) -> ExecCall {
     let home = home();
     let home = home.as_deref();
     let temp = std::env::temp_dir().display().to_string();
+    let clean = |text: &str| redact_with(&scope.substitute(text), home, &rules.redact).into_owned();
+    let mut vary = |text: String| match volatile::apply(&rules.volatile, &text, found) {
+        std::borrow::Cow::Owned(changed) => changed,
+        std::borrow::Cow::Borrowed(_) => text,
+    };
     let args = args
         .iter()
         .map(|arg| match arg {
-            ExecArg::Literal(text) => redact(&scope.substitute(text), home).into_owned(),
+            ExecArg::Literal(text) => vary(clean(text)),
             ExecArg::Path(path) => {
                 let substituted = scope.substitute(path);
                 if substituted.starts_with(&temp) || substituted.starts_with("/tmp/") {
                     TEMP_PATH.to_owned()
                 } else {
-                    redact(&substituted, home).into_owned()
+                    redact_with(&substituted, home, &rules.redact).into_owned()
                 }
             }
             ExecArg::OutputSchema => OUTPUT_SCHEMA.to_owned(),
@@ -78,14 +88,26 @@ pub(crate) fn normalize_call(
             ExecArg::Thread(id) => thread(id),
         })
         .collect();
+    let stdin = vary(clean(stdin));
     let output_schema = output_schema.map(|schema| {
         let mut schema = schema.clone();
-        redact_json(&mut schema, home);
+        redact_json(&mut schema, home, &rules.redact);
+        each_string_mut(&mut schema, &mut |text| *text = vary(std::mem::take(text)));
         schema
     });
     ExecCall {
         args,
-        stdin: redact(&scope.substitute(stdin), home).into_owned(),
+        stdin,
         output_schema,
+    }
+}
+
+/// Calls `f` on every string in `value` (not on keys).
+pub(crate) fn each_string_mut(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
+    match value {
+        Value::String(text) => f(text),
+        Value::Array(items) => items.iter_mut().for_each(|v| each_string_mut(v, f)),
+        Value::Object(map) => map.values_mut().for_each(|v| each_string_mut(v, f)),
+        _ => {}
     }
 }

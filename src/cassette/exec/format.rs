@@ -42,6 +42,9 @@ pub(crate) struct ExecHeader {
     pub redactions: Vec<String>,
     /// The command that re-records this cassette.
     pub record_command: String,
+    /// The project's volatile-value rules the recording applied; left out when none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volatile: Vec<crate::cassette::VolatileRule>,
 }
 
 /// What identifies a run: its normalised command line, stdin and output schema.
@@ -159,6 +162,7 @@ impl ExecHeader {
                 .map(|r| (*r).to_owned())
                 .collect(),
             record_command: String::new(),
+            volatile: Vec::new(),
         }
     }
 }

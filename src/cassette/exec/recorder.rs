@@ -6,6 +6,7 @@
 //! placeholders, wait in a small session file under the system temp dir, keyed by the cassette's
 //! path, so that a later `resume <real id>` is recorded as `resume {{thread:N}}`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -13,10 +14,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::cassette::effects::Effect;
-use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
+use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{
     ExecCassette, ExecExit, ExecHeader, ExecInvocation, StdoutLine,
 };
+use crate::cassette::normalize::redact::rule_names;
+use crate::cassette::normalize::rules::Rules;
+use crate::cassette::normalize::volatile;
 use crate::cassette::redact_stream::Redactor;
 use crate::cassette::write::{pending_path, write_atomic};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
@@ -53,7 +57,8 @@ pub(crate) struct ExecCapture {
 /// The recording in progress, kept between runs.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Session {
-    /// The cassette did not exist when the recording started: runs write it directly.
+    /// Runs write the cassette directly: it did not exist when the recording started, or the
+    /// recording appends to it (`new_episodes`).
     fresh: bool,
     /// Real thread id → placeholder.
     threads: BTreeMap<String, String>,
@@ -72,10 +77,13 @@ fn load_session(cassette: &Path) -> Option<Session> {
 }
 
 /// Appends the captured run to the recording into `options.path` and writes it (atomically; a
-/// differing re-recording of an existing cassette waits as `.new`).
+/// differing re-recording of an existing cassette waits as `.new`). With `append`
+/// (`new_episodes`), a first run joins the existing cassette, its thread numbered after the
+/// cassette's, and the cassette is written directly.
 pub(crate) fn record_run(
     options: &RecordOptions,
     capture: &ExecCapture,
+    append: bool,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &options.path;
     let session = if capture.resume {
@@ -87,21 +95,31 @@ pub(crate) fn record_run(
             );
             Session::default()
         })
+    } else if append {
+        Session {
+            fresh: true,
+            threads: recorded_threads(path),
+        }
     } else {
         Session {
             fresh: !path.exists(),
             threads: BTreeMap::new(),
         }
     };
-    let (mut invocation, session) = normalise(capture, session);
+    let rules = Rules::new(&options.volatile, &options.redact);
+    let (mut invocation, session, found) = normalise(capture, session, &rules);
     let home = home();
     let mut redactor = Redactor::new(home.as_deref());
+    redactor.extra = &options.redact;
     redactor.invocation(&mut invocation);
-    let mut cassette = if capture.resume {
-        let base = [pending_path(path), path.clone()]
-            .into_iter()
-            .find(|p| p.exists());
-        match base {
+    volatile_values(&mut invocation, &volatile::first_values(&found));
+    let mut cassette = if capture.resume || append {
+        let base = if session.fresh {
+            vec![path.clone()]
+        } else {
+            vec![pending_path(path), path.clone()]
+        };
+        match base.into_iter().find(|p| p.exists()) {
             Some(base) => {
                 let mut loaded = ExecCassette::load(&base, &options.record_command)?;
                 loaded.path = path.clone();
@@ -115,13 +133,37 @@ pub(crate) fn record_run(
     cassette.invocations.push(invocation);
     // Earlier runs of a resumed recording lose fragments of this run's secrets too.
     redactor.strip_runs(&mut cassette.invocations);
+    // The rules of this recording (a replay matches every run by them).
+    cassette.header.volatile.clone_from(&options.volatile);
+    cassette.header.redactions = rule_names(&options.redact);
     cassette.header = redactor.header(&cassette.header);
     let text = cassette.render();
-    crate::cassette::normalize::secret_scan::refuse(path, &text, &[])?;
+    crate::cassette::normalize::secret_scan::refuse(path, &text, &options.redact)?;
     let outcome = write_exec(&cassette, &text, options.overwrite || session.fresh)?;
     let saved = serde_json::to_string(&session).unwrap_or_default();
     write_atomic(&session_path(path), &saved)?;
     Ok(outcome)
+}
+
+/// Stand-ins for the threads the cassette at `path` already holds (`{{thread:1}}` up to the
+/// highest it names), so that a run appended to it numbers its own thread after them. Their keys
+/// are no real thread id.
+fn recorded_threads(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let highest = text
+        .split("{{thread:")
+        .skip(1)
+        .filter_map(|rest| rest.split("}}").next()?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    (1..=highest)
+        .map(|n| {
+            (
+                format!("\u{0}recorded-thread-{n}"),
+                format!("{{{{thread:{n}}}}}"),
+            )
+        })
+        .collect()
 }
 
 fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette {
@@ -167,9 +209,42 @@ fn write_exec(
     })
 }
 
+/// Where the run's output repeats the first value of a volatile rule its call matched (`values`:
+/// (placeholder, value) pairs), the placeholder instead, so a replay says the value sent then.
+fn volatile_values(run: &mut ExecInvocation, values: &[(String, String)]) {
+    if values.is_empty() {
+        return;
+    }
+    let mut swap = |text: &mut String| {
+        if let Cow::Owned(changed) = volatile::substitute(values, text) {
+            *text = changed;
+        }
+    };
+    for line in &mut run.stdout {
+        match line {
+            StdoutLine::Json(value) => each_string_mut(value, &mut swap),
+            StdoutLine::Text(text) => swap(text),
+        }
+    }
+    for effect in &mut run.effects {
+        if let Effect::Write { text, .. } = effect {
+            swap(text);
+        }
+    }
+    if let Some(text) = &mut run.last_message {
+        swap(text);
+    }
+    run.exit.stderr_tail.iter_mut().for_each(swap);
+}
+
 /// The run normalised: thread ids (known from earlier runs, then new ones by first sight),
-/// paths, times (redacted next, its streams whole: `Redactor::invocation`).
-fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Session) {
+/// paths, times (redacted next, its streams whole: `Redactor::invocation`), and the volatile
+/// values its call held (returned, in order, for [`volatile_values`]).
+fn normalise(
+    capture: &ExecCapture,
+    mut session: Session,
+    rules: &Rules,
+) -> (ExecInvocation, Session, Vec<(String, String)>) {
     let home = home();
     let home = home.as_deref();
     let mut scope = path_scope(&capture.workspace, home);
@@ -207,12 +282,15 @@ fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Se
             session.threads.insert(id, placeholder);
         }
     }
+    let mut found = Vec::new();
     let call = normalize_call(
         &capture.args,
         &capture.stdin,
         capture.output_schema.as_ref(),
         &scope,
         &|id| scope.substitute(id),
+        rules,
+        &mut found,
     );
     let text = |t: &str| scope.substitute(t);
     let stdout = parsed
@@ -249,7 +327,7 @@ fn normalise(capture: &ExecCapture, mut session: Session) -> (ExecInvocation, Se
             stderr_tail: capture.stderr_tail.iter().map(|l| text(l)).collect(),
         },
     };
-    (invocation, session)
+    (invocation, session, found)
 }
 
 /// The thread ids an exec event names (`thread_id`, at any depth).

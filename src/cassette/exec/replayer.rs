@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use crate::cassette::divergence::{EXEC_RUN, Location};
 use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
-use crate::cassette::exec::format::{ExecCassette, ExecInvocation, StdoutLine};
-use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
-use crate::cassette::{CassetteError, Divergence};
+use crate::cassette::exec::format::{ExecCall, ExecCassette, ExecInvocation, StdoutLine};
+use crate::cassette::normalize::rules::Rules;
+use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE, volatile};
+use crate::cassette::{CassetteError, Divergence, RedactRule};
 
 /// The last group of the thread ids a replay makes starts with this, then the placeholder's
 /// number in 8 hex digits.
@@ -35,15 +36,55 @@ pub(crate) struct ExecRequest<'a> {
 pub(crate) struct ExecReplay {
     cassette: ExecCassette,
     record_command: String,
+    /// The volatile rules the header recorded, and the project's own secret patterns.
+    rules: Rules,
 }
 
 impl ExecReplay {
     /// Loads the exec cassette at `path`; `record_command` re-records it (shown in reports).
     pub(crate) fn load(path: &Path, record_command: &str) -> Result<Self, CassetteError> {
+        let cassette = ExecCassette::load(path, record_command)?;
+        let rules = Rules::new(&cassette.header.volatile, &[]);
         Ok(Self {
-            cassette: ExecCassette::load(path, record_command)?,
+            cassette,
             record_command: record_command.to_owned(),
+            rules,
         })
+    }
+
+    /// The replay with the project's own secret patterns (`[[redact]]`), which the caller's
+    /// command line and stdin are redacted with before they are matched.
+    pub(crate) fn with_redact(mut self, redact: &[RedactRule]) -> Self {
+        self.rules = Rules::new(&self.cassette.header.volatile, redact);
+        self
+    }
+
+    /// `request`'s call as the cassette keeps it, and the volatile values it held.
+    fn call_of(&self, request: &ExecRequest<'_>) -> (ExecCall, Vec<(String, String)>) {
+        let scope = path_scope(request.workspace, home().as_deref());
+        let thread = |id: &str| thread_placeholder(id).unwrap_or_else(|| id.to_owned());
+        let mut found = Vec::new();
+        let call = normalize_call(
+            request.args,
+            request.stdin,
+            request.output_schema,
+            &scope,
+            &thread,
+            &self.rules,
+            &mut found,
+        );
+        (call, found)
+    }
+
+    /// The first value `request` sent for each volatile placeholder, bound in `bindings`: the
+    /// run's recorded output says these where it repeated the recorded ones.
+    pub(crate) fn bind_volatile(&self, request: &ExecRequest<'_>, bindings: &mut Bindings) {
+        if self.rules.volatile.is_empty() {
+            return;
+        }
+        for (placeholder, value) in volatile::first_values(&self.call_of(request).1) {
+            bindings.bind(&placeholder, &value);
+        }
     }
 
     /// The recorded run `request` stands for, or the divergence report against the nearest one.
@@ -51,15 +92,7 @@ impl ExecReplay {
         &self,
         request: &ExecRequest<'_>,
     ) -> Result<&ExecInvocation, Box<Divergence>> {
-        let scope = path_scope(request.workspace, home().as_deref());
-        let thread = |id: &str| thread_placeholder(id).unwrap_or_else(|| id.to_owned());
-        let call = normalize_call(
-            request.args,
-            request.stdin,
-            request.output_schema,
-            &scope,
-            &thread,
-        );
+        let (call, _) = self.call_of(request);
         let runs = &self.cassette.invocations;
         if let Some(run) = runs.iter().find(|run| run.call == call) {
             return Ok(run);
@@ -195,3 +228,7 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "volatile_tests.rs"]
+mod volatile_tests;

@@ -6,7 +6,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use super::redact::redact;
+use super::redact::redact_with;
+use super::rules::Rules;
+use super::volatile;
 use crate::cassette::normalize::fnv::ShortKeys;
 use crate::cassette::normalize::placeholder::{
     DURATION, TIME_MS, TIME_S, escape_literals, placeholder_len, replace_placeholders,
@@ -24,9 +26,42 @@ pub(crate) struct Bindings {
     by_prefix: ShortKeys<[u8; 2], Vec<String>>,
     /// Which bytes some value starts with.
     first_bytes: [u64; 4],
+    /// The project's rules: volatile values matched by pattern, its own secrets redacted.
+    rules: Rules,
 }
 
 impl Bindings {
+    /// Empty bindings that compare what the client sends under `rules`.
+    pub(crate) fn with_rules(rules: Rules) -> Self {
+        Self {
+            rules,
+            ..Self::default()
+        }
+    }
+
+    /// Binds the first value the client sent for each volatile placeholder not bound yet, found
+    /// in the strings of `sent` (a client message that matched its recording): server text
+    /// recorded with `{{name}}` then says this value.
+    pub(crate) fn bind_volatile(&mut self, sent: &serde_json::Map<String, Value>) {
+        if self.rules.volatile.is_empty() {
+            return;
+        }
+        let mut found = Vec::new();
+        for value in sent.values() {
+            each_string(value, &mut |text| {
+                if !self.exact.contains_key(text) {
+                    let _ =
+                        volatile::apply(&self.rules.volatile, &self.unfill_known(text), &mut found);
+                }
+            });
+        }
+        for (placeholder, value) in volatile::first_values(&found) {
+            if self.get(&placeholder).is_none() {
+                self.bind(&placeholder, &value);
+            }
+        }
+    }
+
     /// Binds `placeholder` to `value` both ways.
     pub(crate) fn bind(&mut self, placeholder: &str, value: &str) {
         self.values.insert(placeholder.to_owned(), value.to_owned());
@@ -142,14 +177,27 @@ impl Bindings {
         }
     }
 
-    /// [`unfill`](Self::unfill) for one string.
+    /// [`unfill`](Self::unfill) for one string: bound values become their placeholders, then
+    /// what a volatile rule matches becomes the rule's.
     pub(crate) fn unfill_text<'a>(&'a self, text: &'a str) -> Cow<'a, str> {
         if let Some(placeholder) = self.exact.get(text) {
             return Cow::Borrowed(placeholder);
         }
+        let text = self.unfill_known(text);
+        if self.rules.volatile.is_empty() {
+            return text;
+        }
+        match volatile::apply(&self.rules.volatile, &text, &mut Vec::new()) {
+            Cow::Owned(matched) => Cow::Owned(matched),
+            Cow::Borrowed(_) => text,
+        }
+    }
+
+    /// `text` escaped and redacted as the recording was, its bound values replaced.
+    fn unfill_known<'a>(&'a self, text: &'a str) -> Cow<'a, str> {
         // Compared with the recording, where such text was escaped and secrets redacted.
         let mut text = escape_literals(text);
-        if let Cow::Owned(redacted) = redact(&text, None) {
+        if let Cow::Owned(redacted) = redact_with(&text, None, &self.rules.redact) {
             text = Cow::Owned(redacted);
         }
         let mut present = self.values_in(&text);
@@ -205,6 +253,16 @@ impl Bindings {
             }
         }
         present
+    }
+}
+
+/// Calls `f` on every string inside `value` (not on keys).
+fn each_string(value: &Value, f: &mut dyn FnMut(&str)) {
+    match value {
+        Value::String(text) => f(text),
+        Value::Object(map) => map.values().for_each(|child| each_string(child, f)),
+        Value::Array(items) => items.iter().for_each(|item| each_string(item, f)),
+        _ => {}
     }
 }
 
@@ -322,6 +380,30 @@ mod tests {
             assert_eq!(copy == recorded, *verdict, "{s}");
         }
         assert_eq!(verdicts, [true, false, false, false, false, false]);
+    }
+
+    #[test]
+    fn a_volatile_placeholder_matches_by_pattern_and_binds_the_first_value_sent() {
+        let rules = Rules::new(
+            &[crate::cassette::VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap()],
+            &[crate::cassette::RedactRule::new("acme", r"acme_[A-Za-z0-9]{32}").unwrap()],
+        );
+        let mut b = Bindings::with_rules(rules);
+        let recorded = json!({"text": "on {{date}} with {{redacted}}"});
+        let key = format!("acme_{}", "Zq9".repeat(11).get(..32).unwrap());
+        let sent = json!({"text": format!("on 2030-01-02 with {key}")});
+        assert!(b.unfills_to(&sent, &recorded));
+        assert!(!b.unfills_to(&json!({"text": "on 2030-1-2 with {{redacted}}"}), &recorded));
+        b.bind_volatile(sent.as_object().unwrap());
+        assert_eq!(b.get("{{date}}"), Some("2030-01-02"));
+        b.bind_volatile(json!({"text": "2030-09-09"}).as_object().unwrap());
+        assert_eq!(
+            b.get("{{date}}"),
+            Some("2030-01-02"),
+            "the first value stays bound"
+        );
+        let said = b.fill_text("Noted: {{date}}.", &mut |_| unreachable!());
+        assert_eq!(said, "Noted: 2030-01-02.");
     }
 
     #[test]

@@ -29,6 +29,15 @@ pub(crate) const RULES: &[&str] = &[
     "home-directory",
 ];
 
+/// The header's `redactions`: [`RULES`], then the project's own patterns by name.
+pub(crate) fn rule_names(extra: &UserPatterns) -> Vec<String> {
+    RULES
+        .iter()
+        .map(|r| (*r).to_owned())
+        .chain(extra.iter().map(|r| r.name().to_owned()))
+        .collect()
+}
+
 /// Field names whose string values are credentials, compared in lower case without `_` or `-`
 /// (so `accessToken`, `access_token` and `ACCESS-TOKEN` all count). Their values are redacted
 /// whatever they look like.
@@ -121,12 +130,12 @@ pub(crate) fn looks_secret(line: &str, extra: &UserPatterns) -> Option<String> {
     None
 }
 
-/// Redacts every string in `value` (see [`redact`]) and blanks the values of secret fields
+/// Redacts every string in `value` (see [`redact_with`]) and blanks the values of secret fields
 /// ([`is_secret_field`]) that are not placeholders.
-pub(crate) fn redact_json(value: &mut Value, home: Option<&str>) {
+pub(crate) fn redact_json(value: &mut Value, home: Option<&str>, extra: &UserPatterns) {
     match value {
         Value::String(text) => {
-            if let std::borrow::Cow::Owned(clean) = redact(text, home) {
+            if let std::borrow::Cow::Owned(clean) = redact_with(text, home, extra) {
                 *text = clean;
             }
         }
@@ -138,11 +147,11 @@ pub(crate) fn redact_json(value: &mut Value, home: Option<&str>) {
                     {
                         *text = REDACTED.to_owned();
                     }
-                    _ => redact_json(v, home),
+                    _ => redact_json(v, home, extra),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| redact_json(v, home)),
+        Value::Array(items) => items.iter_mut().for_each(|v| redact_json(v, home, extra)),
         _ => {}
     }
 }

@@ -4,7 +4,10 @@
 //! Both come from `prompt-diary.toml` or from Rust ([`CassetteSettings`](crate::cassette::CassetteSettings)).
 //! Two rules are equal when their names and pattern texts are.
 
+use std::sync::Arc;
+
 use regex::Regex;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// The placeholder names the crate itself uses: a volatile rule may not take one.
 pub(crate) const BUILT_IN_NAMES: &[&str] = &[
@@ -48,16 +51,16 @@ pub struct VolatileRule {
 pub struct RuleError(String);
 
 impl VolatileRule {
-    /// A rule named `name` (letters, digits, `_` and `-`; not one of the crate's own placeholder
-    /// names) matching `pattern` (a `regex` crate expression).
+    /// A rule named `name` (lowercase letters and `_`, starting with a letter, as every
+    /// placeholder name is; not one of the crate's own placeholder names) matching `pattern` (a
+    /// `regex` crate expression).
     pub fn new(name: &str, pattern: &str) -> Result<Self, RuleError> {
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        if !name.starts_with(|c: char| c.is_ascii_lowercase())
+            || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
         {
             return Err(RuleError(format!(
-                "volatile rule name {name:?}: use letters, digits, `_` or `-`"
+                "volatile rule name {name:?}: use lowercase letters and `_`, starting with a \
+                 letter (a cassette writes it as {{{{name}}}}, e.g. `run_id`)"
             )));
         }
         if BUILT_IN_NAMES.contains(&name) {
@@ -79,6 +82,55 @@ impl VolatileRule {
     /// The compiled pattern.
     pub fn pattern(&self) -> &Regex {
         &self.pattern
+    }
+
+    /// `{{name}}`: what the rule's matches are recorded as.
+    pub(crate) fn placeholder(&self) -> String {
+        format!("{{{{{}}}}}", self.name)
+    }
+}
+
+/// How a rule is written in a cassette header: `{"name": "date", "pattern": "\\d{4}"}`.
+#[derive(Serialize, Deserialize)]
+struct RuleText {
+    name: String,
+    pattern: String,
+}
+
+impl Serialize for VolatileRule {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        RuleText {
+            name: self.name.clone(),
+            pattern: self.pattern.as_str().to_owned(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for VolatileRule {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = RuleText::deserialize(deserializer)?;
+        Self::new(&text.name, &text.pattern).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The rules one recording or replay applies: the volatile values (in order: the first rule
+/// whose pattern matches wins) and the project's own secret patterns. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Rules {
+    /// `[[volatile]]`, in order.
+    pub volatile: Arc<[VolatileRule]>,
+    /// `[[redact]]`, on top of the built-in kinds.
+    pub redact: Arc<[RedactRule]>,
+}
+
+impl Rules {
+    /// The rules of `volatile` and `redact`.
+    pub(crate) fn new(volatile: &[VolatileRule], redact: &[RedactRule]) -> Self {
+        Self {
+            volatile: volatile.into(),
+            redact: redact.into(),
+        }
     }
 }
 
@@ -155,6 +207,33 @@ mod tests {
         let err = VolatileRule::new("date", "(").unwrap_err().to_string();
         assert!(err.contains("does not compile"), "{err}");
         assert!(RedactRule::new("acme", "[").is_err());
+    }
+
+    #[test]
+    fn a_name_that_is_no_placeholder_name_is_refused() {
+        for name in ["", "Date", "run-id", "date2", "_x", "a b"] {
+            let err = VolatileRule::new(name, "x").unwrap_err().to_string();
+            assert!(err.contains("lowercase letters and `_`"), "{name}: {err}");
+        }
+        assert_eq!(
+            VolatileRule::new("run_id", "x").unwrap().placeholder(),
+            "{{run_id}}"
+        );
+    }
+
+    #[test]
+    fn a_rule_is_written_as_its_name_and_pattern_and_read_back_checked() {
+        let rule = VolatileRule::new("date", r"\d{4}-\d{2}").unwrap();
+        let text = serde_json::to_string(&rule).unwrap();
+        assert_eq!(text, r#"{"name":"date","pattern":"\\d{4}-\\d{2}"}"#);
+        assert_eq!(serde_json::from_str::<VolatileRule>(&text).unwrap(), rule);
+        let err = serde_json::from_str::<VolatileRule>(r#"{"name":"thread","pattern":"x"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("collides with a built-in placeholder"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,16 +3,16 @@
 //! is the part no fragment of may survive anywhere else (the token without its `Bearer ` scheme, the
 //! body of a private-key block). The formats are the public ones secret scanners document.
 //!
-//! A project's own patterns (a later `[[redact]]` key) come in as [`UserPatterns`]: a name and a
-//! regex each, the whole match (or its `s` group) being the secret.
+//! A project's own patterns (`[[redact]]`) come in as [`UserPatterns`]: a name and a regex each,
+//! the whole match (or its `s` group) being the secret.
 
 use std::ops::Range;
 use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
-/// A project's own secret patterns: a name (shown in refusals) and a regex each.
-pub(crate) type UserPatterns = [(String, Regex)];
+/// A project's own secret patterns: a name (shown in refusals and in the header) and a regex each.
+pub(crate) type UserPatterns = [crate::cassette::RedactRule];
 
 /// One built-in rule.
 struct Kind {
@@ -139,11 +139,11 @@ pub(crate) fn find(text: &str, extra: &UserPatterns) -> Vec<Hit> {
     for index in ANY.matches(text).iter() {
         collect(text, &COMPILED[index], KINDS[index].what, &mut hits);
     }
-    for (name, regex) in extra {
+    for rule in extra {
         collect(
             text,
-            regex,
-            &format!("a match of the pattern `{name}`"),
+            rule.pattern(),
+            &format!("a match of the pattern `{}`", rule.name()),
             &mut hits,
         );
     }

@@ -101,10 +101,7 @@ fn a_bearer_token_keeps_no_fragment_of_its_core_outside_the_hit() {
 
 #[test]
 fn a_user_pattern_is_a_named_rule_too() {
-    let extra = [(
-        "ticket-token".to_owned(),
-        Regex::new(r"TKT-[0-9]{6}").unwrap(),
-    )];
+    let extra = [crate::cassette::RedactRule::new("ticket-token", r"TKT-[0-9]{6}").unwrap()];
     let hits = find("see TKT-123456 now", &extra);
     assert_eq!(hits.len(), 1);
     assert!(hits[0].what.contains("ticket-token"), "{:?}", hits[0]);

@@ -13,18 +13,16 @@ use serde_json::Value;
 use tokio::io::AsyncReadExt as _;
 
 use self::args::ExecArgs;
-use crate::cassette::{
-    CASSETTE_MODE_ENV, CassetteMode, CassetteSettings, RecordOptions, Resolved,
-    recording_knows_thread, refuse_recording_in_ci,
-};
-use crate::stand_in::{CASSETTE_ENV, StandInError};
+use crate::cassette::{RecordMode, recording_knows_thread};
+use crate::stand_in::StandInError;
 
 /// How much stdin a run takes at most.
 const MAX_STDIN: u64 = 64 * 1024 * 1024;
 
-/// The command shown in reports as the way to re-record an exec cassette.
+/// The command shown in reports as the way to record an exec cassette.
 pub(super) const EXEC_RECORD_HINT: &str = "run the script or SDK client again with \
-    PROMPT_DIARY_CASSETTE_MODE=record (its first `codex exec` run starts the recording)";
+    PROMPT_DIARY_RECORD_MODE=once (records a missing cassette; =all records it again from its \
+    first `codex exec` run, =new_episodes adds the runs it lacks)";
 
 /// What a run was given.
 pub(super) struct ExecInput {
@@ -38,32 +36,34 @@ pub(super) struct ExecInput {
     pub workspace: PathBuf,
 }
 
-/// Runs `exec` and returns the exit code.
+/// Runs `exec` and returns the exit code. The record mode decides: `none` replays; `once`
+/// records a missing cassette and replays an existing one; `new_episodes` replays a run the
+/// cassette holds and records (then appends) a first run it does not; `all` records again. In
+/// every mode that records, a `resume` of a thread the recording in progress printed extends
+/// that recording.
 pub(super) async fn run_exec(exec: ExecArgs) -> Result<i32, StandInError> {
-    let path = std::env::var_os(CASSETTE_ENV)
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .ok_or(StandInError::NoCassette)?;
+    let settings = super::run::cassette_settings(EXEC_RECORD_HINT)?;
     let input = read_input(&exec).await.map_err(StandInError::Exec)?;
-    let mut settings = CassetteSettings::new(&path, CassetteMode::Replay);
-    settings.record_command = Some(EXEC_RECORD_HINT.to_owned());
-    let env = |key: &str| std::env::var(key).ok();
-    let mut resolved = settings.resolve()?;
-    // In `auto`, a `resume` of a thread the recording in progress printed extends it.
-    let auto = env(CASSETTE_MODE_ENV).is_some_and(|m| m.trim() == "auto");
-    if auto && resolved == Resolved::Replay {
-        if let Some(id) = &exec.resume {
-            if recording_knows_thread(&path, id) {
-                refuse_recording_in_ci(&path, env)?;
-                let mut options = RecordOptions::new(&path);
-                options.record_command = EXEC_RECORD_HINT.to_owned();
-                resolved = Resolved::Record(options);
-            }
+    let mode = super::run::record_mode(&settings)?;
+    let path = &settings.path;
+    let exists = path.exists();
+    let extends = exec
+        .resume
+        .as_ref()
+        .is_some_and(|id| recording_knows_thread(path, id));
+    let options = settings.record_options().with_rules_of(&settings);
+    let command = settings.record_command();
+    match mode {
+        RecordMode::None => replay::replay(&exec, &input, &settings, &command, None).await,
+        RecordMode::Once if exists && !extends => {
+            replay::replay(&exec, &input, &settings, &command, None).await
         }
-    }
-    match resolved {
-        Resolved::Record(options) => self::record::record(&exec, &input, &options).await,
-        Resolved::Replay => Ok(self::replay::replay(&exec, &input, &path).await),
+        RecordMode::NewEpisodes if exists && !extends => {
+            replay::replay(&exec, &input, &settings, &command, Some(&options)).await
+        }
+        RecordMode::Once | RecordMode::NewEpisodes | RecordMode::All => {
+            record::record(&exec, &input, &options, false).await
+        }
     }
 }
 

@@ -27,11 +27,13 @@ const DRAIN: Duration = Duration::from_secs(5);
 const VERSION_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs the real Codex for `exec`, records the run, and returns its exit code (1 when the
-/// recording could not be written; the reason is on stderr).
+/// recording could not be written; the reason is on stderr). With `append` (`new_episodes`), a
+/// first run is appended to the existing cassette instead of starting a new recording.
 pub(super) async fn record(
     exec: &ExecArgs,
     input: &ExecInput,
     options: &RecordOptions,
+    append: bool,
 ) -> Result<i32, StandInError> {
     let (bin, _) = resolve_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
     refuse_ourselves(&bin)?;
@@ -99,7 +101,7 @@ pub(super) async fn record(
     // Writing (and fsyncing) the cassette is blocking work: on the blocking pool.
     let options = options.clone();
     let path = options.path.clone();
-    let written = tokio::task::spawn_blocking(move || record_exec_run(&options, &capture))
+    let written = tokio::task::spawn_blocking(move || record_exec_run(&options, &capture, append))
         .await
         .unwrap_or_else(|err| {
             Err(CassetteError::Io {

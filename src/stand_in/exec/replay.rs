@@ -1,24 +1,34 @@
 //! Replaying a `codex exec` run: the recorded run it matches prints its events (fresh ids),
-//! applies its workspace effects, writes its `-o` file and exits with its status.
-
-use std::path::Path;
+//! applies its workspace effects, writes its `-o` file and exits with its status. In
+//! `new_episodes`, a first run the cassette does not hold is recorded and appended instead.
 
 use tokio::io::AsyncWriteExt as _;
 
+use super::ExecInput;
 use super::args::ExecArgs;
-use super::{EXEC_RECORD_HINT, ExecInput};
 use crate::cassette::{
-    Effect, ExecReplay, ExecRequest, StdoutLine, apply_effects, exec_bindings, fill_exec_line,
+    Bindings, CassetteSettings, Effect, ExecInvocation, ExecReplay, ExecRequest, RecordOptions,
+    StdoutLine, apply_effects, exec_bindings, fill_exec_line,
 };
+use crate::stand_in::StandInError;
 
-/// Replays `exec` from the cassette at `path`; returns the exit code (the recorded one; 1 on a
-/// divergence, 2 when the cassette cannot be read; reports on stderr).
-pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i32 {
-    let cassette = match ExecReplay::load(path, EXEC_RECORD_HINT) {
-        Ok(cassette) => cassette,
+/// Replays `exec` from the cassette `settings` name (with their `[[redact]]` patterns;
+/// `record_command` records it, for reports); returns the exit code (the recorded one; 1 on a divergence, 2 when the cassette cannot be
+/// read; reports on stderr). With `episodes` (`new_episodes`), a first run the cassette does not
+/// hold is recorded with those options and appended to it.
+pub(super) async fn replay(
+    exec: &ExecArgs,
+    input: &ExecInput,
+    settings: &CassetteSettings,
+    record_command: &str,
+    episodes: Option<&RecordOptions>,
+) -> Result<i32, StandInError> {
+    let path = &settings.path;
+    let cassette = match ExecReplay::load(path, record_command) {
+        Ok(cassette) => cassette.with_redact(&settings.redact),
         Err(err) => {
             eprintln!("prompt-diary stand-in: {err}");
-            return 2;
+            return Ok(2);
         }
     };
     let stdin = String::from_utf8_lossy(&input.stdin);
@@ -30,12 +40,36 @@ pub(super) async fn replay(exec: &ExecArgs, input: &ExecInput, path: &Path) -> i
     };
     let run = match cassette.find(&request) {
         Ok(run) => run,
+        Err(_) if episodes.is_some() && exec.resume.is_none() => {
+            let options = episodes
+                .cloned()
+                .unwrap_or_else(|| RecordOptions::new(path));
+            return super::record::record(exec, input, &options, true).await;
+        }
         Err(divergence) => {
             eprintln!("prompt-diary stand-in: {}", divergence.report());
-            return 1;
+            if episodes.is_some() {
+                eprintln!(
+                    "prompt-diary stand-in: new_episodes records only first runs the cassette \
+                     lacks: a `resume` of a replayed thread cannot go on in a real Codex"
+                );
+            }
+            return Ok(1);
         }
     };
     let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
+    cassette.bind_volatile(&request, &mut bindings);
+    Ok(play(exec, input, run, bindings).await)
+}
+
+/// Plays the recorded `run` for `exec` with `bindings` (fresh values, the volatile values sent);
+/// returns its exit code.
+async fn play(
+    exec: &ExecArgs,
+    input: &ExecInput,
+    run: &ExecInvocation,
+    mut bindings: Bindings,
+) -> i32 {
     let mut fresh = |p: &str| crate::cassette::exec_fresh_value(p);
     let effects: Vec<Effect> = run
         .effects

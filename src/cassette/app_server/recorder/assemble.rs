@@ -1,10 +1,12 @@
 //! The steps of [`Recorder::build`]: captured traffic becomes normalised, ordered, redacted
 //! cassette lines.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use super::{Raw, Recorder};
-use crate::cassette::CassetteError;
 use crate::cassette::app_server::format::{
     BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC,
 };
@@ -12,8 +14,10 @@ use crate::cassette::app_server::replayer::thread_of;
 use crate::cassette::app_server::request_ids::RequestIds;
 use crate::cassette::effects::Effect;
 use crate::cassette::envelope::today;
-use crate::cassette::normalize::redact::{self, RULES};
-use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
+use crate::cassette::normalize::redact;
+use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE, volatile};
+use crate::cassette::redact_stream::substitute_streams;
+use crate::cassette::{CassetteError, RedactRule, VolatileRule};
 
 impl Recorder {
     /// Step: the captured lines of conversation `conv`, in arrival order.
@@ -70,10 +74,64 @@ impl Recorder {
                 .clone()
                 .unwrap_or_else(|| "unknown".to_owned()),
             recorded_at: today(),
-            redactions: RULES.iter().map(|r| (*r).to_owned()).collect(),
+            redactions: redact::rule_names(&self.options.redact),
             record_command: self.options.record_command.clone(),
             backend_overrides: self.options.backend_overrides.clone(),
+            volatile: self.options.volatile.clone(),
         }
+    }
+}
+
+/// Step: the project's volatile values in one conversation's `entries`: what the `rules` match in
+/// the client's lines becomes `{{name}}`, and the first value of each becomes `{{name}}` where
+/// the server's lines (streams included) and the files its turns wrote repeat it verbatim, so a
+/// replay says the value sent then. Runs after redaction: a rule never hides part of a secret
+/// from it.
+pub(super) fn volatile_values(rules: &[VolatileRule], entries: &mut [Entry]) {
+    if rules.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    for entry in entries.iter_mut() {
+        if let Entry::C2s { msg, .. } = entry {
+            rewrite_strings(msg, &mut |text| volatile::apply(rules, text, &mut found));
+        }
+    }
+    let values = volatile::first_values(&found);
+    if values.is_empty() {
+        return;
+    }
+    substitute_streams(entries, &values);
+    for entry in entries.iter_mut() {
+        match entry {
+            Entry::S2c { msg, .. } => {
+                rewrite_strings(msg, &mut |text| volatile::substitute(&values, text));
+            }
+            Entry::Effects { effects, .. } => {
+                for effect in effects {
+                    if let Effect::Write { text, .. } = effect {
+                        if let Cow::Owned(changed) = volatile::substitute(&values, text) {
+                            *text = changed;
+                        }
+                    }
+                }
+            }
+            Entry::C2s { .. } | Entry::Exit { .. } => {}
+        }
+    }
+}
+
+/// Replaces every string in `value` (not keys) with what `f` makes of it.
+fn rewrite_strings(value: &mut Value, f: &mut dyn for<'t> FnMut(&'t str) -> Cow<'t, str>) {
+    match value {
+        Value::String(text) => {
+            if let Cow::Owned(changed) = f(text) {
+                *text = changed;
+            }
+        }
+        Value::Object(map) => map.values_mut().for_each(|v| rewrite_strings(v, f)),
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite_strings(v, f)),
+        _ => {}
     }
 }
 
@@ -215,8 +273,11 @@ pub(super) fn numbered(path: PathBuf, header: Header, entries: Vec<Entry>) -> Ca
 
 /// Step: refuses the cassette if any line, or any stream its lines add up to, still looks like
 /// a secret after redaction.
-pub(super) fn refuse_secrets(cassette: &Cassette) -> Result<(), CassetteError> {
-    crate::cassette::normalize::secret_scan::refuse(&cassette.path, &cassette.to_text(), &[])
+pub(super) fn refuse_secrets(
+    cassette: &Cassette,
+    extra: &[RedactRule],
+) -> Result<(), CassetteError> {
+    crate::cassette::normalize::secret_scan::refuse(&cassette.path, &cassette.to_text(), extra)
 }
 
 fn set_conv(entry: &mut Entry, label: &str) {

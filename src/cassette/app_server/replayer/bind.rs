@@ -61,6 +61,18 @@ impl Replayer {
         Err(report.into())
     }
 
+    /// Frees the recorded conversation client thread `thread` plays, back to its start, so a
+    /// later `thread/start` can take it (`new_episodes` moved the client's conversation to a real
+    /// Codex at its first turn). Whether a conversation was freed.
+    pub(crate) fn release_thread(&mut self, thread: &str) -> bool {
+        let Some(conv) = self.threads.remove(thread) else {
+            return false;
+        };
+        self.convs[conv].me = Default::default();
+        self.server_requests.retain(|_, (c, _)| *c != conv);
+        true
+    }
+
     /// Matches `body` against conversation `conv` (or one it swaps with) and advances past it.
     /// Returns the conversation that now carries this client thread.
     pub(super) fn match_and_advance(
@@ -114,6 +126,7 @@ impl Replayer {
             }
             c.me.turn = *turn;
         }
+        c.me.bindings.bind_volatile(sent);
         c.me.cursor += 1;
         Ok(conv)
     }

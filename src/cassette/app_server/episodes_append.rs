@@ -1,0 +1,170 @@
+//! Appending the conversations `new_episodes` recorded to the cassette it replayed: the new
+//! recording (normalised, ordered and redacted like any) gives its conversations, relabelled
+//! after the cassette's own; its connection-level lines (the real Codex's handshake) are left
+//! out, since the cassette's own replay for the connection. Written atomically.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::cassette::app_server::format::{BACKEND, Cassette, Entry};
+use crate::cassette::{CassetteError, RecordOptions, WriteOutcome, write_atomic};
+
+/// Appends the conversations of the cassette at `recorded` to the one at `options.path`.
+pub(super) fn append_conversations(
+    options: &RecordOptions,
+    recorded: &Path,
+) -> Result<WriteOutcome, CassetteError> {
+    let path = &options.path;
+    let existing = Cassette::load(path, &options.record_command)?;
+    let new = Cassette::load(recorded, &options.record_command)?;
+    let Some(merged) = appended(existing, new) else {
+        return Ok(WriteOutcome::Unchanged(path.clone()));
+    };
+    let text = merged.to_text();
+    crate::cassette::normalize::secret_scan::refuse(path, &text, &[])?;
+    write_atomic(path, &text)?;
+    Ok(WriteOutcome::Written(path.clone()))
+}
+
+/// `existing` with the conversations of `new` after its own (before its exit line), each with a
+/// label `existing` does not use; `None` when `new` holds no conversation.
+fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette> {
+    let mut taken: HashSet<String> = existing
+        .entries
+        .iter()
+        .filter_map(|(_, entry)| entry.conv().map(str::to_owned))
+        .collect();
+    let mut relabel = std::collections::HashMap::new();
+    let mut next = taken.iter().filter(|label| *label != BACKEND).count() + 1;
+    let mut added = Vec::new();
+    for (_, mut entry) in new.entries {
+        let Some(label) = entry.conv().filter(|conv| *conv != BACKEND) else {
+            continue;
+        };
+        let label = relabel
+            .entry(label.to_owned())
+            .or_insert_with(|| {
+                loop {
+                    let candidate = format!("c{next}");
+                    next += 1;
+                    if taken.insert(candidate.clone()) {
+                        break candidate;
+                    }
+                }
+            })
+            .clone();
+        set_conv(&mut entry, &label);
+        added.push(entry);
+    }
+    if added.is_empty() {
+        return None;
+    }
+    let mut entries: Vec<Entry> = existing.entries.drain(..).map(|(_, e)| e).collect();
+    let at = entries
+        .iter()
+        .position(|entry| matches!(entry, Entry::Exit { .. }))
+        .unwrap_or(entries.len());
+    entries.splice(at..at, added);
+    existing.entries = entries
+        .into_iter()
+        .enumerate()
+        .map(|(index, entry)| (index + 2, entry))
+        .collect();
+    Some(existing)
+}
+
+fn set_conv(entry: &mut Entry, label: &str) {
+    match entry {
+        Entry::C2s { conv, .. } | Entry::S2c { conv, .. } | Entry::Effects { conv, .. } => {
+            label.clone_into(conv);
+        }
+        Entry::Exit { .. } => {}
+    }
+}
+
+/// Replaces every string equal to `from` in `value` by `to`.
+pub(super) fn swap_strings(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::String(text) if text == from => to.clone_into(text),
+        Value::Array(items) => items.iter_mut().for_each(|v| swap_strings(v, from, to)),
+        Value::Object(map) => map.values_mut().for_each(|v| swap_strings(v, from, to)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.171.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"x"}"#;
+
+    fn cassette(body: &[&str]) -> Cassette {
+        let text: String = std::iter::once(HEADER)
+            .chain(body.iter().copied())
+            .map(|line| format!("{line}\n"))
+            .collect();
+        Cassette::parse(Path::new("c.jsonl"), &text).unwrap()
+    }
+
+    #[test]
+    fn new_conversations_come_after_the_cassettes_own_before_its_exit() {
+        let existing = cassette(&[
+            r#"{"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","method":"initialize"}}"#,
+            r#"{"kind":"c2s","conv":"c1","turn":null,"msg":{"id":"{{req:1}}","method":"thread/start"}}"#,
+            r#"{"kind":"exit","status":"exit status: 0","stderr_tail":[]}"#,
+        ]);
+        let new = cassette(&[
+            r#"{"kind":"c2s","conv":"backend","turn":null,"msg":{"id":"{{req:1}}","method":"initialize","params":{"live":true}}}"#,
+            r#"{"kind":"c2s","conv":"c1","turn":null,"msg":{"id":"{{req:1}}","method":"thread/start","params":{"new":1}}}"#,
+            r#"{"kind":"effects","conv":"c1","turn":0,"effects":[]}"#,
+            r#"{"kind":"exit","status":"exit status: 1","stderr_tail":["live"]}"#,
+        ]);
+        let merged = appended(existing, new).unwrap();
+        let labels: Vec<(usize, Option<&str>)> = merged
+            .entries
+            .iter()
+            .map(|(line, e)| (*line, e.conv()))
+            .collect();
+        assert_eq!(
+            labels,
+            [
+                (2, Some("backend")),
+                (3, Some("c1")),
+                (4, Some("c2")),
+                (5, Some("c2")),
+                (6, None)
+            ]
+        );
+        let text = merged.to_text();
+        assert!(
+            !text.contains("\"live\""),
+            "the live handshake is left out: {text}"
+        );
+        assert!(text.contains("\"new\":1"), "{text}");
+        assert!(
+            text.contains("exit status: 0"),
+            "the cassette's own exit stays"
+        );
+    }
+
+    #[test]
+    fn a_recording_without_conversations_appends_nothing() {
+        let existing = cassette(&[r#"{"kind":"exit","status":"0","stderr_tail":[]}"#]);
+        let new = cassette(&[
+            r#"{"kind":"c2s","conv":"backend","turn":null,"msg":{"method":"initialized"}}"#,
+        ]);
+        assert!(appended(existing, new).is_none());
+    }
+
+    #[test]
+    fn strings_are_swapped_whole_at_any_depth() {
+        let mut value = serde_json::json!({"threadId": "a", "x": ["a", "ab", {"y": "a"}]});
+        swap_strings(&mut value, "a", "b");
+        assert_eq!(
+            value,
+            serde_json::json!({"threadId": "b", "x": ["b", "ab", {"y": "b"}]})
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! Volatile values through the recorder and the replayer: recorded as `{{name}}`, matched by
+//! pattern, the server's repetition of them rebound to the value sent at replay time.
+
+use serde_json::{Value, json};
+
+use crate::cassette::{
+    Cassette, Divergence, RecordOptions, Recorder, ReplayError, Replayer, VolatileRule,
+};
+use crate::transport::{Message, RequestId};
+
+const THREAD: &str = "019a0000-aaaa-7000-8000-000000000001";
+
+fn msg(value: Value) -> Message {
+    Message::from_value(value).unwrap()
+}
+
+fn rules() -> Vec<VolatileRule> {
+    vec![
+        VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap(),
+        VolatileRule::new("run_id", r"run-[0-9a-f]{8}").unwrap(),
+    ]
+}
+
+/// The client's `thread/start` of one conversation in `ws`.
+fn thread_start(ws: &str) -> Value {
+    json!({"id": 1, "method": "thread/start", "params": {"cwd": ws, "developerInstructions": "Run run-0000abcd."}})
+}
+
+/// The client's `turn/start` on `thread`.
+fn turn_start(thread: &str, prompt: &str) -> Value {
+    json!({"id": 2, "method": "turn/start", "params": {"threadId": thread, "input": [{"type": "text", "text": prompt}]}})
+}
+
+/// A diff line of `divergence` that starts with `sign` and holds `text`.
+fn diff_has(divergence: &Divergence, sign: char, text: &str) -> bool {
+    divergence
+        .diff
+        .lines()
+        .any(|line| line.starts_with(sign) && line.contains(text))
+}
+
+/// One recorded turn: the prompt names a date and a run id, the reply repeats the date whole
+/// and split across two deltas.
+fn recorded(volatile: Vec<VolatileRule>) -> Cassette {
+    let ws = tempfile::tempdir().unwrap();
+    let cwd = ws.path().display().to_string();
+    let mut options = RecordOptions::new("/nonexistent/volatile.jsonl");
+    options.volatile = volatile;
+    let mut rec = Recorder::new(options);
+    rec.client_message(&msg(thread_start(&cwd)));
+    rec.server_message(&msg(json!({"id": 1, "result": {"thread": {"id": THREAD}}})));
+    rec.client_message(&msg(turn_start(
+        THREAD,
+        "Today is 2025-03-04 (run run-1234abcd).",
+    )));
+    rec.server_message(&msg(json!({"id": 2, "result": {"turn": {"id": "t1"}}})));
+    for delta in ["Noted: 2025-0", "3-04."] {
+        rec.server_message(&msg(json!({"method": "item/agentMessage/delta", "params": {"threadId": THREAD, "turnId": "t1", "itemId": "m1", "delta": delta}})));
+    }
+    rec.server_message(&msg(json!({"method": "item/completed", "params": {"threadId": THREAD, "turnId": "t1", "item": {"id": "m1", "type": "agentMessage", "text": "Noted: 2025-03-04."}}})));
+    rec.build("exit status: 0", &[]).unwrap()
+}
+
+/// Replays `cassette` with a conversation whose prompt says `prompt`; the server's text after the
+/// turn, or the divergence.
+fn replay(cassette: Cassette, prompt: &str) -> Result<Vec<String>, Box<Divergence>> {
+    let ws = tempfile::tempdir().unwrap();
+    let mut replayer = Replayer::new(cassette, None);
+    let diverged = |err: ReplayError| err.into_inner().downcast::<Divergence>().unwrap();
+    let start = thread_start(&ws.path().display().to_string());
+    replayer.client_message(&msg(start)).map_err(diverged)?;
+    let started = replayer.next_server_message().unwrap();
+    let thread = started.outcome().unwrap().unwrap()["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    replayer
+        .client_message(&msg(turn_start(&thread, prompt)))
+        .map_err(diverged)?;
+    let mut said = Vec::new();
+    while let Some(message) = replayer.next_server_message() {
+        said.push(message.params().to_string());
+    }
+    Ok(said)
+}
+
+#[test]
+fn client_text_is_recorded_as_placeholders_and_the_server_repetition_too() {
+    let text = recorded(rules()).to_text();
+    assert!(
+        text.contains("Today is {{date}} (run {{run_id}})."),
+        "{text}"
+    );
+    assert!(text.contains("Run {{run_id}}."), "{text}");
+    assert!(text.contains(r#""text":"Noted: {{date}}.""#), "{text}");
+    assert!(
+        text.contains(r#""delta":"Noted: {{date}}""#) && text.contains(r#""delta":".""#),
+        "a value split across deltas: {text}"
+    );
+    assert!(
+        !text.contains("2025-0") && !text.contains("1234abcd"),
+        "{text}"
+    );
+    let header = text.lines().next().unwrap();
+    assert!(
+        header.contains(
+            r#""volatile":[{"name":"date","pattern":"\\d{4}-\\d{2}-\\d{2}"},{"name":"run_id""#
+        ),
+        "{header}"
+    );
+}
+
+#[test]
+fn a_replay_with_other_values_matches_and_the_server_says_the_new_date() {
+    let said = replay(recorded(rules()), "Today is 2031-12-30 (run run-ffff0000).").unwrap();
+    let said = said.join("\n");
+    assert!(said.contains("Noted: 2031-12-30."), "{said}");
+    assert!(said.contains(r#""delta":"Noted: 2031-12-30""#), "{said}");
+    assert!(
+        !said.contains("2025") && !said.contains("{{date}}"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_value_that_does_not_fit_the_pattern_diverges_and_the_report_shows_the_placeholder() {
+    let err = replay(recorded(rules()), "Today is 2031-12-30 (run run-XYZ).").unwrap_err();
+    assert!(
+        err.paths.iter().any(|p| p.contains("input")),
+        "{:?}",
+        err.paths
+    );
+    assert!(
+        diff_has(&err, '-', "Today is {{date}} (run {{run_id}})."),
+        "{err}"
+    );
+    assert!(
+        diff_has(&err, '+', "Today is {{date}} (run run-XYZ)."),
+        "{err}"
+    );
+}
+
+#[test]
+fn without_rules_another_date_diverges_and_the_report_names_the_text() {
+    let err = replay(
+        recorded(Vec::new()),
+        "Today is 2031-12-30 (run run-1234abcd).",
+    )
+    .unwrap_err();
+    assert!(diff_has(&err, '-', "Today is 2025-03-04 (run"), "{err}");
+    assert!(diff_has(&err, '+', "Today is 2031-12-30 (run"), "{err}");
+    assert_eq!(
+        (err.conversation.as_str(), err.turn),
+        ("c1", Some(0)),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_second_value_for_one_name_matches_but_the_server_keeps_the_first() {
+    let mut options = RecordOptions::new("/nonexistent/two.jsonl");
+    options.volatile = rules();
+    let mut rec = Recorder::new(options);
+    rec.client_message(&msg(
+        json!({"id": 1, "method": "x/echo", "params": {"text": "from 2025-01-01 to 2025-01-02"}}),
+    ));
+    rec.server_message(&msg(
+        json!({"id": 1, "result": {"said": "2025-01-01 until 2025-01-02"}}),
+    ));
+    let cassette = rec.build("exit status: 0", &[]).unwrap();
+    let text = cassette.to_text();
+    assert!(text.contains("from {{date}} to {{date}}"), "{text}");
+    assert!(text.contains("{{date}} until 2025-01-02"), "{text}");
+    let mut replayer = Replayer::new(cassette, None);
+    replayer
+        .client_message(&msg(json!({"id": 7, "method": "x/echo", "params": {"text": "from 2030-05-05 to 2030-05-06"}})))
+        .unwrap();
+    let answer = replayer.next_server_message().unwrap();
+    assert_eq!(answer.id(), Some(RequestId::Int(7)));
+    assert_eq!(
+        answer.outcome().unwrap().unwrap()["said"],
+        "2030-05-05 until 2025-01-02"
+    );
+}
