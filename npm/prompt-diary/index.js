@@ -22,9 +22,6 @@ export const RECORD_MODES = Object.freeze(["none", "once", "new_episodes", "all"
 
 // The old names, still accepted from the environment.
 const ALIASES = { replay: "none", auto: "once", record: "all" };
-// What a stand-in built before the record modes reads (PROMPT_DIARY_CASSETTE_MODE); a newer one
-// reads PROMPT_DIARY_RECORD_MODE first and ignores this.
-const OLD_NAMES = { none: "replay", once: "auto", new_episodes: "auto", all: "record" };
 
 const NO_STAND_IN_HINT =
   "build the executables from the prompt-diary repository (cargo build --release --bins) and " +
@@ -257,7 +254,7 @@ export function codexCassette(name) {
   }
   env.PROMPT_DIARY_CASSETTE = cassette;
   env.PROMPT_DIARY_RECORD_MODE = mode;
-  env.PROMPT_DIARY_CASSETTE_MODE = OLD_NAMES[mode];
+  delete env.PROMPT_DIARY_CASSETTE_MODE;
   const records = mode === "all" || mode === "new_episodes" || (mode === "once" && !exists);
   if (records) {
     env.PROMPT_DIARY_CODEX_BIN = realCodex().path;
