@@ -98,6 +98,7 @@ sed -i 's/describing the plan\./describing the whole plan./' tests/repair.test.t
 out=$(must_fail replay tests/repair.test.ts)
 expect_text "$out" "replay diverged from the cassette"
 expect_text "$out" "describing the whole plan"
+expect_text "$out" "PROMPT_DIARY_RECORD_MODE=all npm test"
 mv /tmp/repair.test.ts.$$ tests/repair.test.ts
 
 step "4b. a missing cassette under none fails with the command that records it"
