@@ -65,3 +65,8 @@ bench:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Build the npm packages into target/npm/ with npm pack: `prompt-diary` (the vitest/jest helper)
+# and `prompt-diary-linux-x64` (the two executables of a release build). See docs/typescript.md.
+npm-package:
+    bash scripts/npm-package.sh
