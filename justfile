@@ -5,7 +5,7 @@
 default:
     @just --list
 
-# Install the pinned Codex CLI (PINNED_CODEX_VERSION in src/codex_bin/resolve.rs) into .prompt-diary/ with npm; prints the binary's path.
+# Install the pinned Codex CLI (`codex` in prompt-diary.toml) into .prompt-diary/ with npm; prints the binary's path.
 install-codex:
     cargo run -- install-codex
 
@@ -26,8 +26,8 @@ record-fixtures:
 
 # Move to another Codex without an account: install VERSION (or `latest`), compare protocol
 # schemas, re-record every cassette offline on it; then `just review`, accept with
-# `cargo run -- upgrade-codex --to VERSION --accept`, and move this repository's pin with
-# `cargo xtask move-pin VERSION`.
+# `cargo run -- upgrade-codex --to VERSION --accept` (it moves the pin in prompt-diary.toml), and
+# move the crate's compiled-in default with it: `cargo xtask move-pin VERSION`.
 upgrade-codex VERSION:
     cargo run -- upgrade-codex --to {{VERSION}}
 
@@ -70,3 +70,8 @@ python-package:
 # What CI runs.
 ci:
     bash .ci/run
+
+# Build the npm packages into target/npm/ with npm pack: `prompt-diary` (the vitest/jest helper)
+# and `prompt-diary-linux-x64` (the two executables of a release build). See docs/typescript.md.
+npm-package:
+    bash scripts/npm-package.sh

@@ -44,6 +44,8 @@
 //! - [`cassette`]: record and replay: the file, normalisation, typed divergences, the recording
 //!   and replay transports, timelines, checks.
 //! - [`codex_bin`]: finding, installing and fingerprinting the Codex CLI.
+//! - [`per_test`]: a cassette per test, named after it, in one line:
+//!   [`test_cassette!`](crate::test_cassette).
 //! - [`transport`]: how messages move: the `Transport` trait, the `Message` enum,
 //!   `ProcessTransport`.
 //! - [`stand_in`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
@@ -73,6 +75,7 @@ pub mod codex_bin;
 pub mod compose;
 mod connect;
 pub mod generate;
+pub mod per_test;
 pub mod project;
 #[cfg(feature = "rerecord")]
 pub mod rerecord;

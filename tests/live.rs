@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use prompt_diary::cassette::{Cassette, RecordOptions, Timeline, WriteOutcome};
 use prompt_diary::codex::CodexBackendConfig;
-use prompt_diary::codex_bin::resolve_codex_bin;
+use prompt_diary::project::find_codex_bin;
 use prompt_diary::rerecord::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
 use prompt_diary::rerecord::recording::record_script;
 use prompt_diary::rerecord::{ReplayOptions, replay_cassette};
@@ -40,7 +40,7 @@ async fn a_live_turn_writes_a_file_and_its_recording_replays_offline() {
     if !live_enabled("a_live_turn_writes_a_file_and_its_recording_replays_offline") {
         return;
     }
-    let (bin, _) = resolve_codex_bin(None).expect("a Codex binary (`cargo run -- install-codex`)");
+    let (bin, _) = find_codex_bin(None).expect("a Codex binary (`cargo run -- install-codex`)");
     let dir = tempfile::tempdir().unwrap();
     let workspace = dir.path().join("ws");
     std::fs::create_dir_all(&workspace).unwrap();

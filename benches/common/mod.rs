@@ -195,7 +195,7 @@ pub(crate) fn status_kib(pid: u32, field: &str) -> u64 {
 
 /// The pinned Codex binary, or `None` with a message saying how to get it.
 pub(crate) fn codex_bin(bench: &str) -> Option<PathBuf> {
-    match prompt_diary::codex_bin::resolve_codex_bin(None) {
+    match prompt_diary::project::find_codex_bin(None) {
         Ok((path, _)) => Some(path),
         Err(err) => {
             eprintln!(

@@ -79,7 +79,7 @@ pub(crate) use mode::{
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
-pub(crate) use pending::{PendingRecording, list_pending};
+pub(crate) use pending::{PendingRecording, files_under, list_pending};
 pub(crate) use terminal::escape_controls;
 pub(crate) use verify::{Expectations, verify_dir};
 pub use write::{WriteOutcome, write_cassette};

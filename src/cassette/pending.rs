@@ -19,23 +19,43 @@ pub(crate) struct PendingRecording {
 
 /// Every `*.jsonl.new` file in `dir` (not recursive), sorted by name.
 pub(crate) fn list_pending(dir: &Path) -> Result<Vec<PendingRecording>, CassetteError> {
-    let io = |source| CassetteError::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if let Some(committed) = name.strip_suffix(".jsonl.new") {
-            found.push(PendingRecording {
-                committed: dir.join(format!("{committed}.jsonl")),
-                pending: path.clone(),
-            });
-        }
-    }
+    let mut found: Vec<_> = files_under(dir, ".jsonl.new")?
+        .into_iter()
+        .filter_map(|pending| PendingRecording::named(&pending))
+        .collect();
     found.sort_by(|a, b| a.pending.cmp(&b.pending));
     Ok(found)
+}
+
+/// The files in `dir` and the folders below it (per-test cassettes live in one folder per
+/// module) whose names end with `suffix`, sorted by path. Symbolic links to folders are not
+/// followed.
+pub(crate) fn files_under(dir: &Path, suffix: &str) -> Result<Vec<PathBuf>, CassetteError> {
+    let mut paths = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let io = |source| CassetteError::Io {
+            path: folder.clone(),
+            source,
+        };
+        for entry in std::fs::read_dir(&folder).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(io)?;
+            if kind.is_dir() {
+                folders.push(path);
+            } else if (kind.is_file() || path.is_file())
+                && path
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.ends_with(suffix))
+            {
+                paths.push(path);
+            }
+        }
+    }
+    paths.sort();
+    Ok(paths)
 }
 
 impl PendingRecording {
@@ -113,6 +133,31 @@ impl PendingRecording {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pending_recordings_and_cassettes_are_found_in_per_test_subfolders() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = dir.path().join("notes");
+        std::fs::create_dir_all(&module).unwrap();
+        for name in [
+            "top.jsonl",
+            "top.jsonl.new",
+            "notes/a.jsonl",
+            "notes/a.jsonl.new",
+        ] {
+            std::fs::write(dir.path().join(name), "").unwrap();
+        }
+        let pending = list_pending(dir.path()).unwrap();
+        let committed: Vec<_> = pending.iter().map(|p| p.committed.clone()).collect();
+        assert_eq!(
+            committed,
+            [module.join("a.jsonl"), dir.path().join("top.jsonl")]
+        );
+        assert_eq!(
+            files_under(dir.path(), ".jsonl").unwrap(),
+            [module.join("a.jsonl"), dir.path().join("top.jsonl")]
+        );
+    }
 
     #[test]
     fn only_new_cassette_files_are_pending() {

@@ -53,20 +53,9 @@ impl VerifyReport {
     }
 }
 
-/// Checks every `*.jsonl` cassette in `dir` (not recursive) against `expect`.
+/// Checks every `*.jsonl` cassette in `dir` and the folders below it against `expect`.
 pub(crate) fn verify_dir(dir: &Path, expect: &Expectations) -> Result<VerifyReport, CassetteError> {
-    let io = |source| CassetteError::Io {
-        path: dir.to_owned(),
-        source,
-    };
-    let mut checked = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let path = entry.map_err(io)?.path();
-        if path.extension().and_then(|e| e.to_str()) == Some("jsonl") && path.is_file() {
-            checked.push(path);
-        }
-    }
-    checked.sort();
+    let checked = super::pending::files_under(dir, ".jsonl")?;
     let problems = checked
         .iter()
         .flat_map(|path| verify_file(path, expect))

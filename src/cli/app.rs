@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+use super::here::Here;
 use crate::cassette::escape_controls;
 
 /// prompt-diary: run Codex behind a neutral port, and record/replay its traffic.
@@ -19,8 +20,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Install the pinned Codex CLI into the project (`.prompt-diary/codex/<version>/`) and print
-    /// the binary's path. Does nothing if it is already there.
+    /// Write a commented `prompt-diary.toml` (the project file: Codex pin, cassette folder, record
+    /// command and mode, volatile and redaction rules) in the current folder; never overwrites.
+    Init(super::init::Init),
+    /// Install the project's pinned Codex CLI (`codex` in `prompt-diary.toml`, else this
+    /// prompt-diary's own pin) at the project's root (`.prompt-diary/codex/<version>/` beside
+    /// `prompt-diary.toml`) and print the binary's path. Does nothing if it is already there.
     InstallCodex(super::install::InstallCodex),
     /// Write DIR/codex, a link to the `prompt-diary-codex` stand-in, so that scripts calling
     /// `codex exec` with DIR first on `PATH` record and replay through it.
@@ -37,9 +42,9 @@ pub enum Command {
     /// written beside it as `<name>.jsonl.new` (see `review`).
     Rerecord(super::rerecord::Rerecord),
     /// Move to another Codex (`--to VERSION` or `latest`) without an account: install it, compare
-    /// its protocol schema with the pinned one's, re-record every cassette in DIR offline on it,
-    /// and say what to review; `--accept` then accepts the re-recordings (prompt-diary's own
-    /// repository then moves its compiled-in pin with `cargo xtask move-pin VERSION`).
+    /// its protocol schema with the project's pin's, re-record every cassette in DIR offline on
+    /// it, and say what to review; `--accept` then accepts the re-recordings and moves the pin in
+    /// `prompt-diary.toml` (creating a minimal one if the project has none).
     UpgradeCodex(super::upgrade::UpgradeCodex),
     /// Write a cassette as one self-contained HTML page (CSS and script inline, nothing fetched;
     /// opens from disk): conversations as lanes, turns as collapsible blocks, every event linked
@@ -57,9 +62,9 @@ pub enum Command {
     Review(super::review::Review),
     /// Replace committed cassettes with their pending `.new` re-recordings.
     Accept(super::accept::Accept),
-    /// Re-record the committed cassettes (`cassettes/`) from the real Codex binary driven by the
-    /// scripted model (`fixtures/scenarios/`). A cassette that changed is written beside the old
-    /// one as `<name>.jsonl.new` for review, unless `--overwrite` is given.
+    /// prompt-diary's own fixture tool: re-record this repository's committed cassettes
+    /// (`cassettes/`) from the real Codex binary driven by the scripted model
+    /// (`fixtures/scenarios/`). In your project, record a scenario with `record --script FILE`.
     RecordFixtures(super::record_fixtures::RecordFixtures),
     /// Serve a scripted-model scenario on loopback and print `CODEX_HOME=<folder>`, a Codex
     /// home that points the real Codex at it, until stdin closes: a project's tests record
@@ -80,23 +85,35 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         .map_err(|err| anyhow::anyhow!(escape_controls(&format!("{err:#}")).into_owned()))
 }
 
-/// Hands `command` to its file's `run`.
+/// Hands `command` to its file's `run`. Every command but `init` and `project` (which read the
+/// project file their own way) reads the project file first: a bad one is an error, whatever the
+/// command.
 fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::InstallCodex(args) => args.run(),
-        Command::InstallStandIn(args) => args.run(),
-        Command::Record(args) => runtime()?.block_on(args.run()),
-        Command::Replay(args) => runtime()?.block_on(args.run()),
-        Command::Rerecord(args) => runtime()?.block_on(args.run()),
-        Command::UpgradeCodex(args) => runtime()?.block_on(args.run()),
-        Command::View(args) => args.run(),
+        Command::Init(args) => args.run(),
         Command::Project(args) => args.run(),
-        Command::Inspect(args) => args.run(),
-        Command::Verify(args) => args.run(),
-        Command::Review(args) => args.run(),
-        Command::Accept(args) => args.run(),
-        Command::RecordFixtures(args) => runtime()?.block_on(args.run()),
-        Command::Demo(args) => runtime()?.block_on(args.run()),
+        command => dispatch_in(command, &Here::find()?),
+    }
+}
+
+/// [`dispatch`] in the project `here`.
+fn dispatch_in(command: Command, here: &Here) -> anyhow::Result<()> {
+    match command {
+        Command::Init(args) => args.run(),
+        Command::Project(args) => args.run(),
+        Command::InstallCodex(args) => args.run(here),
+        Command::InstallStandIn(args) => args.run(),
+        Command::Record(args) => runtime()?.block_on(args.run(here)),
+        Command::Replay(args) => runtime()?.block_on(args.run(here)),
+        Command::Rerecord(args) => runtime()?.block_on(args.run(here)),
+        Command::UpgradeCodex(args) => runtime()?.block_on(args.run(here)),
+        Command::View(args) => args.run(),
+        Command::Inspect(args) => args.run(here),
+        Command::Verify(args) => args.run(here),
+        Command::Review(args) => args.run(here),
+        Command::Accept(args) => args.run(here),
+        Command::RecordFixtures(args) => runtime()?.block_on(args.run(here)),
+        Command::Demo(args) => runtime()?.block_on(args.run(here)),
         Command::ScriptedModel(args) => runtime()?.block_on(args.run()),
     }
 }

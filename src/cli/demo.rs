@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use super::here::Here;
 use crate::cli::fixtures::demo_run::{DemoReport, demo_cassette, demo_live, demo_replay};
-use crate::codex_bin::{PINNED_CODEX_VERSION, install_codex, project_root, resolve_codex_bin};
+use crate::codex_bin::install_codex;
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
@@ -21,22 +22,21 @@ pub struct Demo {
 
 impl Demo {
     /// Installs Codex if it is missing, then runs both sides and prints the comparison.
-    pub async fn run(self) -> anyhow::Result<()> {
-        let root = project_root(&std::env::current_dir()?);
+    pub(super) async fn run(self, here: &Here) -> anyhow::Result<()> {
+        let root = here.root();
+        let pin = here.pin();
         let out = self
             .out
             .unwrap_or_else(|| root.join("target").join("prompt-diary-demo"));
         std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-        let codex_bin = match resolve_codex_bin(None) {
-            Ok((path, _)) => path,
+        let codex_bin = match here.codex_bin(None) {
+            Ok(path) => path,
             Err(_) => {
                 super::print_err(&format!(
-                    "Codex {PINNED_CODEX_VERSION} is not installed; installing it into {} with npm (once) ...",
+                    "Codex {pin} is not installed; installing it into {} with npm (once) ...",
                     root.join(".prompt-diary").display()
                 ));
-                install_codex(&root, PINNED_CODEX_VERSION, |line| {
-                    super::print_err(&format!("  {line}"))
-                })?
+                install_codex(&root, pin, |line| super::print_err(&format!("  {line}")))?
             }
         };
         super::print_err(&format!(

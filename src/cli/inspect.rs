@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::here::Here;
 use crate::cassette::AnyCassette;
 use crate::cassette::kind::Story;
 
@@ -19,8 +20,9 @@ pub struct Inspect {
 
 impl Inspect {
     /// Prints the timeline (for an exec cassette, its runs) to stdout.
-    pub fn run(self) -> anyhow::Result<()> {
-        let text = match AnyCassette::story(&self.cassette, "prompt-diary record")? {
+    pub(super) fn run(self, here: &Here) -> anyhow::Result<()> {
+        let record_command = here.record_command().unwrap_or("prompt-diary record");
+        let text = match AnyCassette::story(&self.cassette, record_command)? {
             Story::Exec(story) => {
                 if self.json {
                     format!("{}\n", serde_json::to_string_pretty(&story)?)

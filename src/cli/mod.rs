@@ -7,7 +7,8 @@
 //!
 //! | command | library call |
 //! |---|---|
-//! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) |
+//! | `init [--dir DIR] [--print]` | `project::template` (crate-private) |
+//! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) of the project's pin |
 //! | `record` | [`Fixture::record_in`](crate::cli::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
@@ -16,7 +17,7 @@
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::rerecord::rerecord_cassette) |
-//! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private) |
+//! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private); `--accept` moves the pin in `prompt-diary.toml` |
 //! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
 //! | `record-fixtures [--check]` | [`rerecord`](crate::cli::fixtures::rerecord) |
 //! | `scripted-model SCENARIO` | [`ScriptedModel::start`](crate::testing::ScriptedModel::start), [`CodexHome::for_model`](crate::testing::CodexHome::for_model) |
@@ -26,6 +27,8 @@ mod accept;
 mod app;
 mod demo;
 pub mod fixtures;
+mod here;
+mod init;
 mod inspect;
 mod install;
 mod project;

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Args;
 
-use crate::cassette::WriteOutcome;
+use super::here::Here;
+use crate::cassette::{CassetteSettings, FlagMode, RecordMode, Resolved, WriteOutcome};
 use crate::cli::fixtures;
 use crate::codex::CodexBackendConfig;
-use crate::codex_bin::{project_root, resolve_codex_bin};
 use crate::rerecord::driver::{Progress, RunnerOutcome};
 use crate::rerecord::recording::{PromptRecording, record_prompt, workspaces_in};
 
@@ -23,8 +23,9 @@ pub struct Record {
     /// spend tokens, refused when `CI` is set.
     #[arg(long)]
     prompt: Option<String>,
-    /// A fixture name (`fixtures/scenarios/<name>.json`) or a scenario file path: the real Codex
-    /// binary driven by the scripted local model.
+    /// A scenario file (its `client` section says what the client does), or the name of one in
+    /// `fixtures/scenarios/` at the project's root: the real Codex binary (the project's pin)
+    /// driven by the scripted local model.
     #[arg(long)]
     script: Option<String>,
     /// The working directory of the agent (one `runner-N` folder inside it per conversation when
@@ -32,12 +33,18 @@ pub struct Record {
     /// there are not in the cassette, and the agent may act differently around them.
     #[arg(long)]
     workspace: PathBuf,
-    /// The cassette to write, e.g. `cassettes/NAME.jsonl`.
-    #[arg(long)]
-    out: PathBuf,
+    /// The cassette to write; with `--script`, `<the project's cassette folder>/<scenario
+    /// name>.jsonl` by default.
+    #[arg(long, required_unless_present = "script")]
+    out: Option<PathBuf>,
     /// Replace a differing cassette instead of writing `<out>.new` for review.
     #[arg(long)]
     overwrite: bool,
+    /// `all` (record again, the default) or `once` (record only a cassette that does not exist
+    /// yet). Refused when `CI` is set: CI never records. (`new_episodes` appends conversations
+    /// during a test run, through the adapter or the stand-in.)
+    #[arg(long, value_name = "MODE", value_parser = parse_mode)]
+    record_mode: Option<RecordMode>,
     /// The turn's timeout with `--prompt`, in seconds.
     #[arg(long, default_value_t = 600)]
     timeout_secs: u64,
@@ -55,10 +62,10 @@ pub struct Record {
 
 impl Record {
     /// Records; progress per turn on stderr, the outcome on stdout.
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub(super) async fn run(self, here: &Here) -> anyhow::Result<()> {
         let progress: Progress = Arc::new(|line: &str| super::print_err(&format!("  {line}")));
         let (written, outcomes) = match (&self.script, &self.prompt) {
-            (Some(script), _) => self.scripted(script, progress).await?,
+            (Some(script), _) => self.scripted(here, script, progress).await?,
             (None, Some(prompt)) => self.live(prompt, progress).await?,
             (None, None) => anyhow::bail!("give --prompt \"...\" (live) or --script <fixture>"),
         };
@@ -73,6 +80,10 @@ impl Record {
             ));
         }
         match written {
+            WriteOutcome::Unchanged(path) if outcomes.is_empty() => super::print_line(&format!(
+                "kept {} (--record-mode once: it exists)",
+                path.display()
+            ))?,
             WriteOutcome::Written(path) => super::print_line(&format!("wrote {}", path.display()))?,
             WriteOutcome::Unchanged(path) => super::print_line(&format!(
                 "unchanged {} (the recording is the same)",
@@ -81,7 +92,7 @@ impl Record {
             WriteOutcome::Pending { pending, .. } => super::print_line(&format!(
                 "CHANGED: the new recording is {}; review it with `prompt-diary review {}`",
                 pending.display(),
-                parent_of(&self.out).display()
+                parent_of(&pending).display()
             ))?,
         }
         Ok(())
@@ -89,6 +100,7 @@ impl Record {
 
     async fn scripted(
         &self,
+        here: &Here,
         script: &str,
         progress: Progress,
     ) -> anyhow::Result<(WriteOutcome, Vec<RunnerOutcome>)> {
@@ -96,7 +108,7 @@ impl Record {
         let fixture = if path.is_file() {
             fixtures::from_scenario_file(path)?
         } else {
-            let root = project_root(&std::env::current_dir()?);
+            let root = here.root();
             fixtures::find(&root, script).with_context(|| {
                 format!(
                     "--script {script:?} is neither a scenario file nor a fixture name in {}",
@@ -104,17 +116,34 @@ impl Record {
                 )
             })?
         };
-        let (codex_bin, _) = resolve_codex_bin(None)?;
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| here.cassette_dir().join(format!("{}.jsonl", fixture.name)));
+        if !self.mode_records(&out)? {
+            return Ok((WriteOutcome::Unchanged(out), Vec::new()));
+        }
+        let record_command = match here.record_command() {
+            Some(command) => command.to_owned(),
+            None if path.is_file() => format!(
+                "prompt-diary record --script {script} --workspace {} --out {}",
+                self.workspace.display(),
+                out.display()
+            ),
+            None => fixtures::RECORD_FIXTURES_COMMAND.to_owned(),
+        };
+        let fixture = fixture.with_record_command(record_command);
+        let codex_bin = here.codex_bin(None)?;
         let workspaces = workspaces_in(&self.workspace, fixture.client.runners.len())
             .with_context(|| format!("creating the workspace {}", self.workspace.display()))?;
         super::print_err(&format!(
             "recording {} with {} and the scripted model into {} ...",
             fixture.name,
             codex_bin.display(),
-            self.out.display()
+            out.display()
         ));
         let recorded = fixture
-            .record_in(&codex_bin, &self.out, self.overwrite, &workspaces, progress)
+            .record_in(&codex_bin, &out, self.overwrite, &workspaces, progress)
             .await
             .with_context(|| format!("recording {}", fixture.scenario_path.display()))?;
         Ok(recorded)
@@ -125,6 +154,12 @@ impl Record {
         prompt: &str,
         progress: Progress,
     ) -> anyhow::Result<(WriteOutcome, Vec<RunnerOutcome>)> {
+        let Some(out) = &self.out else {
+            anyhow::bail!("give --out CASSETTE, the cassette to record into");
+        };
+        if !self.mode_records(out)? {
+            return Ok((WriteOutcome::Unchanged(out.clone()), Vec::new()));
+        }
         let mut recording = PromptRecording::new(prompt);
         recording.timeout_secs = self.timeout_secs;
         recording.model = self.model.clone();
@@ -132,12 +167,12 @@ impl Record {
         recording.sandbox = self.sandbox.clone();
         super::print_err(&format!(
             "recording one live turn with your Codex configuration into {} ...",
-            self.out.display()
+            out.display()
         ));
         let recorded = record_prompt(
             CodexBackendConfig::default(),
             &recording,
-            &self.out,
+            out,
             self.overwrite,
             &self.workspace,
             progress,
@@ -158,6 +193,55 @@ impl Record {
         })?;
         Ok(recorded)
     }
+}
+
+impl Record {
+    /// Whether `--record-mode` lets this run record `out`: `once` keeps a cassette that exists;
+    /// under `CI` the flag is refused (CI never records); `none` and `new_episodes` are refused
+    /// with what to use instead.
+    fn mode_records(&self, out: &Path) -> anyhow::Result<bool> {
+        let Some(mode) = self.record_mode else {
+            return Ok(true);
+        };
+        let settings = CassetteSettings::new(out, RecordMode::All);
+        let flag = FlagMode {
+            flag: "--record-mode",
+            mode,
+        };
+        let resolved =
+            settings.resolve_with(Some(flag), &|key| std::env::var(key).ok(), &mut |note| {
+                super::print_err(&format!("note: {note}"))
+            })?;
+        match (mode, resolved) {
+            (RecordMode::None, _) => anyhow::bail!(
+                "--record-mode none records nothing; replay the cassette with `prompt-diary \
+                 replay {}`",
+                out.display()
+            ),
+            (RecordMode::NewEpisodes, _) => anyhow::bail!(
+                "--record-mode new_episodes appends the conversations a test run adds: run the \
+                 tests with PROMPT_DIARY_RECORD_MODE=new_episodes; `record` records whole \
+                 sessions (once or all)"
+            ),
+            (_, Resolved::Replay) => {
+                super::print_err(&format!(
+                    "{} exists and --record-mode once records only missing cassettes",
+                    out.display()
+                ));
+                Ok(false)
+            }
+            _ => Ok(true),
+        }
+    }
+}
+
+/// Reads `--record-mode`: a mode name, or an old alias (said as a note).
+fn parse_mode(text: &str) -> Result<RecordMode, String> {
+    let (mode, note) = RecordMode::parse(text)?;
+    if let Some(note) = note {
+        super::print_err(&format!("note: {note}"));
+    }
+    Ok(mode)
 }
 
 fn parent_of(path: &Path) -> PathBuf {

@@ -1,13 +1,15 @@
-//! `prompt-diary record-fixtures`: re-record the committed cassettes, or check them for drift
-//! ([`cli::fixtures::rerecord`](crate::cli::fixtures::rerecord)).
+//! `prompt-diary record-fixtures`: prompt-diary's own fixture tool. Re-record this repository's
+//! committed cassettes, or check them for drift
+//! ([`cli::fixtures::rerecord`](crate::cli::fixtures::rerecord)). A project of its own records a
+//! scenario with `prompt-diary record --script FILE`.
 
 use std::path::PathBuf;
 
 use anyhow::bail;
 use clap::Args;
 
+use super::here::Here;
 use crate::cli::fixtures::{Rerecord, rerecord};
-use crate::codex_bin::{project_root, resolve_codex_bin};
 
 /// Arguments of `record-fixtures`.
 #[derive(Debug, Args)]
@@ -22,19 +24,26 @@ pub struct RecordFixtures {
     /// (after normalisation), printing the diff. Writes nothing in the project.
     #[arg(long)]
     check: bool,
-    /// The project folder (holding `fixtures/` and `cassettes/`).
+    /// prompt-diary's repository (holding `fixtures/scenarios/` and `cassettes/`); its root by
+    /// default.
     #[arg(long)]
     dir: Option<PathBuf>,
 }
 
 impl RecordFixtures {
     /// Runs the command: progress on stderr, a failure when anything drifted.
-    pub async fn run(self) -> anyhow::Result<()> {
-        let root = match self.dir {
-            Some(dir) => dir,
-            None => project_root(&std::env::current_dir()?),
-        };
-        let (codex_bin, _) = resolve_codex_bin(None)?;
+    pub(super) async fn run(self, here: &Here) -> anyhow::Result<()> {
+        let root = self.dir.unwrap_or_else(|| here.root());
+        if !root.join("fixtures/scenarios").is_dir() {
+            bail!(
+                "record-fixtures is prompt-diary's own fixture tool, and {} has no \
+                 fixtures/scenarios/ folder. In your project, record a scenario with \
+                 `prompt-diary record --script FILE --workspace DIR` (into the project's cassette \
+                 folder)",
+                root.display()
+            );
+        }
+        let codex_bin = here.codex_bin(None)?;
         let request = Rerecord {
             only: self.only,
             overwrite: self.overwrite,

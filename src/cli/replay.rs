@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::bail;
 use clap::Args;
 
+use super::here::Here;
 use crate::cassette::{Cassette, write_atomic};
 use crate::rerecord::{
     CassetteReplayError, REPLAY_TURN_TIMEOUT_SECS, ReplayOptions, replay_cassette,
@@ -27,7 +28,7 @@ pub struct Replay {
 
 impl Replay {
     /// Replays; prints the turn results to stdout, progress and any divergence report to stderr.
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub(super) async fn run(self, here: &Here) -> anyhow::Result<()> {
         let progress = Arc::new(|line: &str| super::print_err(&format!("  {line}")));
         super::print_err(&format!(
             "replaying {} (offline) ...",
@@ -36,6 +37,7 @@ impl Replay {
         let options = ReplayOptions {
             turn_timeout_secs: self.turn_timeout_secs,
             progress,
+            record_command: here.record_command().map(str::to_owned),
         };
         match replay_cassette(&self.cassette, options).await {
             Ok(session) => {

@@ -7,15 +7,15 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use super::here::Here;
 use crate::cassette::{PendingRecording, list_pending, write_atomic};
 
 /// Arguments of `review`.
 #[derive(Debug, Args)]
 pub struct Review {
-    /// The folder of cassettes, or one re-recording (`NAME.jsonl.new`, or the committed
-    /// `NAME.jsonl` beside it).
-    #[arg(default_value = "cassettes")]
-    dir: PathBuf,
+    /// The folder of cassettes (the project's cassette folder by default), or one re-recording
+    /// (`NAME.jsonl.new`, or the committed `NAME.jsonl` beside it).
+    dir: Option<PathBuf>,
     /// Show unified line diffs instead of the changes by meaning.
     #[arg(long)]
     raw: bool,
@@ -29,12 +29,13 @@ pub struct Review {
 impl Review {
     /// Prints, per pending re-recording, what changed by meaning (what the agent did, then the
     /// protocol's shape), or its unified diff with `--raw`.
-    pub fn run(self) -> anyhow::Result<()> {
-        let (dir, pending) = if self.dir.is_file() {
-            let Some(item) = PendingRecording::named(&self.dir) else {
+    pub(super) fn run(self, here: &Here) -> anyhow::Result<()> {
+        let target = self.dir.clone().unwrap_or_else(|| here.cassette_dir());
+        let (dir, pending) = if target.is_file() {
+            let Some(item) = PendingRecording::named(&target) else {
                 anyhow::bail!(
                     "{} is neither a folder nor a cassette (NAME.jsonl or NAME.jsonl.new)",
-                    self.dir.display()
+                    target.display()
                 );
             };
             let dir = item
@@ -49,13 +50,10 @@ impl Review {
             };
             (dir, pending)
         } else {
-            (self.dir.clone(), list_pending(&self.dir)?)
+            (target.clone(), list_pending(&target)?)
         };
         if pending.is_empty() {
-            super::print_line(&format!(
-                "no pending re-recordings in {}",
-                self.dir.display()
-            ))?;
+            super::print_line(&format!("no pending re-recordings in {}", target.display()))?;
             return Ok(());
         }
         let mut text = String::new();

@@ -6,22 +6,24 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
+use super::here::Here;
 use crate::cassette::{Expectations, verify_dir};
-use crate::codex_bin::{PINNED_CODEX_VERSION, resolve_codex_bin, schema_fingerprint};
+use crate::codex_bin::schema_fingerprint;
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
 pub struct Verify {
-    /// The folder of cassettes.
-    #[arg(default_value = "cassettes")]
-    dir: PathBuf,
+    /// The folder of cassettes; the project's cassette folder by default.
+    dir: Option<PathBuf>,
 }
 
 impl Verify {
     /// Checks the folder; one paragraph per problem on stderr, non-zero exit if any.
-    pub fn run(self) -> anyhow::Result<()> {
-        let schema = match resolve_codex_bin(None) {
-            Ok((bin, _)) => match schema_fingerprint(&bin) {
+    pub(super) fn run(self, here: &Here) -> anyhow::Result<()> {
+        let dir = self.dir.unwrap_or_else(|| here.cassette_dir());
+        let pin = here.pin();
+        let schema = match here.codex_bin(None) {
+            Ok(bin) => match schema_fingerprint(&bin) {
                 Some(fingerprint) => Some((fingerprint, bin)),
                 None => {
                     super::print_err(&format!(
@@ -40,10 +42,10 @@ impl Verify {
             }
         };
         let expect = Expectations {
-            codex_version: PINNED_CODEX_VERSION.to_owned(),
+            codex_version: pin.to_owned(),
             schema,
         };
-        let report = verify_dir(&self.dir, &expect)?;
+        let report = verify_dir(&dir, &expect)?;
         for problem in &report.problems {
             super::print_err(&format!("{problem}\n"));
         }
@@ -51,7 +53,7 @@ impl Verify {
             super::print_line(&format!(
                 "pending re-recording: {} (see it with `prompt-diary review {}`)",
                 pending.pending.display(),
-                self.dir.display()
+                dir.display()
             ))?;
         }
         if !report.ok() {
@@ -64,13 +66,13 @@ impl Verify {
                     .filter(|p| report.problems.iter().any(|q| &q.path == *p))
                     .count(),
                 report.checked.len(),
-                self.dir.display()
+                dir.display()
             );
         }
         super::print_line(&format!(
-            "verified {} cassette(s) in {}: format, secrets, Codex {PINNED_CODEX_VERSION}{}",
+            "verified {} cassette(s) in {}: format, secrets, Codex {pin}{}",
             report.checked.len(),
-            self.dir.display(),
+            dir.display(),
             if expect.schema.is_some() {
                 ", protocol schema"
             } else {

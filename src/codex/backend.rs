@@ -11,7 +11,6 @@ use crate::cassette::{RecordOptions, RecordingOutcome, WriteOutcome};
 use crate::codex::rpc::protocol::methods;
 use crate::codex::rpc::requests::{ClientInfo, Initialize, InitializeParams, InitializeResult};
 use crate::codex::rpc::{RpcSession, STDERR_TAIL_LINES, SessionError};
-use crate::codex_bin::PINNED_CODEX_VERSION;
 use crate::connect::{self, ConnectError, Connection};
 use crate::transport::Transport;
 
@@ -109,7 +108,8 @@ impl CodexBackend {
                 return Err(AgentError::BackendUnavailable {
                     message: format!(
                         "the app-server did not complete `initialize`: {err}. Check that the binary is a \
-                         Codex CLI that supports `app-server` (pinned: {PINNED_CODEX_VERSION}); stderr tail:\n{tail}"
+                         Codex CLI that supports `app-server` (pinned: {}); stderr tail:\n{tail}",
+                        crate::project::pinned_version_here()
                     ),
                 });
             }
@@ -117,10 +117,11 @@ impl CodexBackend {
         if let Err(err) = session.notify(methods::INITIALIZED, None).await {
             return Err(session_error(err, "sending `initialized`"));
         }
+        let pinned = crate::project::pinned_version_here();
         match server.codex_version() {
-            Some(PINNED_CODEX_VERSION) => {}
+            Some(version) if version == pinned => {}
             Some(other) => tracing::warn!(
-                "Codex {other} is not the pinned {PINNED_CODEX_VERSION}; run `prompt-diary install-codex` for the tested version"
+                "Codex {other} is not the project's pinned {pinned}; run `prompt-diary install-codex` for the pinned version"
             ),
             None => {
                 tracing::debug!(user_agent = %server.user_agent, "no Codex version in the user agent")

@@ -1,10 +1,12 @@
 //! The Codex CLI binary: which one to run, installing the pinned version into the project, and
 //! the fingerprint of the protocol schema it speaks.
 //!
-//! - [`resolve_codex_bin`]: an explicit path, `PROMPT_DIARY_CODEX_BIN`, the project-local install,
-//!   then `codex` on `PATH`; a missing binary is a [`BinaryNotFound`] naming the command that
-//!   installs it.
-//! - [`install_codex`]: `npm install` of [`PINNED_CODEX_VERSION`] under `.prompt-diary/codex/`.
+//! - [`resolve_codex_bin`]: an explicit path, `PROMPT_DIARY_CODEX_BIN`, the project-local install
+//!   of the project's pin (a [`ProjectPin`] the caller reads from the project file), then `codex`
+//!   on `PATH`; a missing binary is a [`BinaryNotFound`] naming the command that installs it.
+//! - [`install_codex`]: `npm install` of a checked version under `.prompt-diary/codex/`.
+//! - [`PINNED_CODEX_VERSION`]: the version this crate is tested with, the pin of a project whose
+//!   `prompt-diary.toml` names none.
 //! - [`schema_fingerprint`]: a hash of `codex app-server generate-json-schema`, written into every
 //!   cassette header so a protocol change is noticed.
 //!
@@ -18,8 +20,8 @@ mod schema;
 pub use install::{InstallError, install_codex};
 pub(crate) use install::{check_version, project_root};
 pub use resolve::{
-    BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, installed_binary,
-    resolve_codex_bin,
+    BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, ProjectPin,
+    installed_binary, resolve_codex_bin,
 };
 pub use schema::schema_fingerprint;
 pub(crate) use schema::write_schema;

@@ -4,9 +4,12 @@
 //! 1. the explicit path (the adapter's `CodexBackendConfig::codex_bin`);
 //! 2. the `PROMPT_DIARY_CODEX_BIN` environment variable;
 //! 3. the project-local pinned install (`prompt-diary install-codex`), found under
-//!    `.prompt-diary/codex/<version>/` at the project's root only (`project_roots`: the nearest
+//!    `.prompt-diary/codex/<version>/` at the project's root only, never in any other ancestor
+//!    folder, where anyone could have planted one. The caller says which project: a
+//!    [`ProjectPin`] (the folder holding `prompt-diary.toml` and the version it pins), or none,
+//!    and then the crate's own pin at `project_roots` of the working directory (the nearest
 //!    folder holding `Cargo.toml` or `.git`, and in a Cargo workspace the ones above it up to the
-//!    repository's root), never in any other ancestor folder, where anyone could have planted one;
+//!    repository's root);
 //! 4. `codex` on `PATH`.
 
 use std::fmt::Write as _;
@@ -20,6 +23,17 @@ pub const CODEX_BIN_ENV: &str = "PROMPT_DIARY_CODEX_BIN";
 
 /// Where project-local installs live, relative to the project root.
 pub(crate) const LOCAL_INSTALL_DIR: &str = ".prompt-diary/codex";
+
+/// A project's Codex pin: the project's root (the folder holding `prompt-diary.toml`) and the
+/// version it pins. [`resolve_codex_bin`] looks for the project-local install of `version` at
+/// `root` only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProjectPin<'a> {
+    /// The project's root folder.
+    pub root: &'a Path,
+    /// The pinned Codex version.
+    pub version: &'a str,
+}
 
 /// Where a binary was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +52,13 @@ pub enum BinarySource {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{0}")]
 pub struct BinaryNotFound(String);
+
+impl BinaryNotFound {
+    /// Why the binary could not be looked for (a project file that cannot be read, ...).
+    pub(crate) fn because(reason: String) -> Self {
+        Self(reason)
+    }
+}
 
 /// The install folder of `version` under the project `root`.
 pub(crate) fn install_dir(root: &Path, version: &str) -> PathBuf {
@@ -74,11 +95,19 @@ pub(crate) fn binary_in_install(prefix: &Path) -> Option<PathBuf> {
     })
 }
 
-/// The project-local pinned binary for a command run in `start`: the install at the project's
-/// root (`project_roots`, nearest first). An install in any other ancestor folder is never
+/// Where to look for a project-local install, and of which version: the pin's root only, or
+/// without a pin the crate's own pin at [`project_roots`] of `cwd`.
+fn local_roots<'a>(pin: Option<ProjectPin<'a>>, cwd: &Path) -> (Vec<PathBuf>, &'a str) {
+    match pin {
+        Some(pin) => (vec![pin.root.to_path_buf()], pin.version),
+        None => (project_roots(cwd), PINNED_CODEX_VERSION),
+    }
+}
+
+/// The first install of `version` in `roots`. An install in any other ancestor folder is never
 /// looked at: a folder above the project (a shared `/tmp`, a home folder) may hold a planted one.
-pub(crate) fn find_local_install(start: &Path, version: &str) -> Option<PathBuf> {
-    project_roots(start)
+fn find_local_install(roots: &[PathBuf], version: &str) -> Option<PathBuf> {
+    roots
         .iter()
         .find_map(|dir| binary_in_install(&install_dir(dir, version)))
 }
@@ -118,9 +147,12 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Resolves the Codex binary in the documented order.
+/// Resolves the Codex binary in the documented order: `explicit`, `PROMPT_DIARY_CODEX_BIN`, the
+/// project-local install of `pin` (or, without one, of [`PINNED_CODEX_VERSION`] at the working
+/// directory's project roots), `codex` on `PATH`.
 pub fn resolve_codex_bin(
     explicit: Option<&Path>,
+    pin: Option<ProjectPin<'_>>,
 ) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
     let mut report = String::from("no Codex CLI binary was found. Looked, in order, at:\n");
     if let Some(path) = explicit {
@@ -150,14 +182,15 @@ pub fn resolve_codex_bin(
         }
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    if let Some(path) = find_local_install(&cwd, PINNED_CODEX_VERSION) {
+    let (roots, version) = local_roots(pin, &cwd);
+    if let Some(path) = find_local_install(&roots, version) {
         return Ok((path, BinarySource::LocalInstall));
     }
     let _ = writeln!(
         report,
-        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{PINNED_CODEX_VERSION}/ at the project root {}; \
+        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{version}/ at the project root {}; \
          other folders above are never searched): not installed",
-        project_roots(&cwd)
+        roots
             .iter()
             .map(|dir| dir.display().to_string())
             .collect::<Vec<_>>()
@@ -169,9 +202,9 @@ pub fn resolve_codex_bin(
     let _ = writeln!(report, "  4. `codex` on PATH: not found");
     let _ = write!(
         report,
-        "Install the pinned Codex {PINNED_CODEX_VERSION} into the project with `prompt-diary install-codex` \
-         (or `just install-codex`; it runs `npm install --prefix {LOCAL_INSTALL_DIR}/{PINNED_CODEX_VERSION} \
-         @openai/codex@{PINNED_CODEX_VERSION}`), or point {CODEX_BIN_ENV} at a Codex binary."
+        "Install the pinned Codex {version} into the project with `prompt-diary install-codex` \
+         (it runs `npm install --prefix {LOCAL_INSTALL_DIR}/{version} @openai/codex@{version}` \
+         at the project root), or point {CODEX_BIN_ENV} at a Codex binary."
     );
     Err(BinaryNotFound(report))
 }
@@ -190,21 +223,39 @@ mod tests {
         std::fs::write(bin_dir.join("codex"), "").unwrap();
         let nested = dir.path().join("a/b");
         std::fs::create_dir_all(&nested).unwrap();
+        let found = |start: &Path, version| {
+            let (roots, version) = local_roots(
+                Some(ProjectPin {
+                    root: start,
+                    version,
+                }),
+                start,
+            );
+            let pinned = find_local_install(&roots, version);
+            let unpinned = find_local_install(&project_roots(start), version);
+            (pinned, unpinned)
+        };
         assert_eq!(
-            find_local_install(&nested, "9.9.9"),
-            None,
+            found(&nested, "9.9.9"),
+            (None, None),
             "an install in a folder above the project is never used"
+        );
+        assert_eq!(
+            found(dir.path(), "9.9.9").0,
+            Some(bin_dir.join("codex")),
+            "the install at a pin's root is (the folder holding prompt-diary.toml)"
         );
         std::fs::write(dir.path().join("Cargo.toml"), "").unwrap();
         assert_eq!(
-            find_local_install(&nested, "9.9.9"),
-            Some(bin_dir.join("codex")),
-            "the install at the project root (Cargo.toml) is"
+            found(&nested, "9.9.9"),
+            (None, Some(bin_dir.join("codex"))),
+            "without a pin the install at the project root (Cargo.toml) is used; with a pin, \
+             only the pin's root is looked at"
         );
-        assert_eq!(find_local_install(&nested, "1.0.0"), None);
+        assert_eq!(found(&nested, "1.0.0"), (None, None));
         std::fs::create_dir_all(nested.join(".git")).unwrap();
         assert_eq!(
-            find_local_install(&nested, "9.9.9"),
+            found(&nested, "9.9.9").1,
             None,
             "a repository's root bounds the project"
         );
@@ -212,7 +263,7 @@ mod tests {
 
     #[test]
     fn an_explicit_path_that_does_not_exist_is_an_error_naming_it() {
-        let err = resolve_codex_bin(Some(Path::new("/no/such/codex"))).unwrap_err();
+        let err = resolve_codex_bin(Some(Path::new("/no/such/codex")), None).unwrap_err();
         assert!(err.to_string().contains("/no/such/codex"), "{err}");
     }
 }

@@ -8,7 +8,7 @@ use crate::cassette::{
     CassetteError, CassetteSettings, EpisodesTransport, FlagMode, RecordOptions, RecordingOutcome,
     RecordingTransport, ReplayTransport, Resolved, StartLive,
 };
-use crate::codex_bin::{BinaryNotFound, resolve_codex_bin, schema_fingerprint};
+use crate::codex_bin::{BinaryNotFound, schema_fingerprint};
 use crate::transport::{
     Diagnostics, Message, ProcessCommand, ProcessTransport, Transport, TransportError,
 };
@@ -17,7 +17,7 @@ use crate::transport::{
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Endpoint {
     /// An explicit Codex binary; `None` resolves it as
-    /// [`resolve_codex_bin`](crate::codex_bin::resolve_codex_bin) documents.
+    /// [`find_codex_bin`](crate::project::find_codex_bin) documents (the project file's pin).
     pub codex_bin: Option<PathBuf>,
     /// The arguments after the binary (`app-server`, `-c key=value`, ...).
     pub args: Vec<String>,
@@ -151,7 +151,7 @@ pub(crate) fn record(
 }
 
 fn spawn(endpoint: &Endpoint) -> Result<(ProcessTransport, PathBuf), ConnectError> {
-    let (program, _source) = resolve_codex_bin(endpoint.codex_bin.as_deref())?;
+    let (program, _source) = crate::project::find_codex_bin(endpoint.codex_bin.as_deref())?;
     let mut command = ProcessCommand::new(&program).args(endpoint.args.iter().cloned());
     command.env.extend(endpoint.env.iter().cloned());
     let process = ProcessTransport::spawn(&command).map_err(ConnectError::Spawn)?;

@@ -14,12 +14,19 @@
 //! pattern = 'acme_[A-Za-z0-9]{32}'
 //! ```
 
+mod init;
 mod parse;
+mod pin;
 
 use std::path::{Path, PathBuf};
 
 use crate::cassette::{RecordMode, RedactRule, VolatileRule};
-use crate::codex_bin::PINNED_CODEX_VERSION;
+use crate::codex_bin::{
+    BinaryNotFound, BinarySource, PINNED_CODEX_VERSION, ProjectPin, resolve_codex_bin,
+};
+
+pub(crate) use init::{template, write_new};
+pub(crate) use pin::{PinMoved, move_pin};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "prompt-diary.toml";
@@ -57,6 +64,16 @@ impl ProjectFile {
         self.codex.as_deref().unwrap_or(PINNED_CODEX_VERSION)
     }
 
+    /// Where the project's pinned Codex is installed: [`root`](Self::root) and
+    /// [`codex_version`](Self::codex_version), for
+    /// [`resolve_codex_bin`].
+    pub fn pin(&self) -> ProjectPin<'_> {
+        ProjectPin {
+            root: self.root(),
+            version: self.codex_version(),
+        }
+    }
+
     /// The cassette folder, absolute when the file's path is.
     pub fn cassette_dir(&self) -> PathBuf {
         self.root().join(
@@ -69,17 +86,21 @@ impl ProjectFile {
 
 impl ProjectFile {
     /// The project file for a command run in `start`: `prompt-diary.toml` in `start` or the
-    /// nearest folder above it that holds one (like `Cargo.toml`). `None` when there is none.
+    /// nearest folder above it that holds one (like `Cargo.toml`), up to the repository's root
+    /// (the first folder holding `.git`): a file above a repository is not its project's. `None`
+    /// when there is none.
     pub fn find(start: &Path) -> Result<Option<Self>, ProjectFileError> {
         let start = std::path::absolute(start).unwrap_or_else(|_| start.to_owned());
-        match start
-            .ancestors()
-            .map(|dir| dir.join(PROJECT_FILE))
-            .find(|candidate| candidate.is_file())
-        {
-            Some(path) => Self::load(&path).map(Some),
-            None => Ok(None),
+        for dir in start.ancestors() {
+            let candidate = dir.join(PROJECT_FILE);
+            if candidate.is_file() {
+                return Self::load(&candidate).map(Some);
+            }
+            if dir.join(".git").exists() {
+                break;
+            }
         }
+        Ok(None)
     }
 
     /// Reads and checks the project file at `path`.
@@ -90,6 +111,30 @@ impl ProjectFile {
         })?;
         parse::parse(path, &text)
     }
+}
+
+/// Resolves the Codex binary for a command run in the working directory, as
+/// [`resolve_codex_bin`] documents, with the pin of the project file found from there (none: the
+/// crate's own pin). A project file that cannot be read is an error naming it, never ignored.
+pub fn find_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let project = ProjectFile::find(&cwd).map_err(|err| {
+        BinaryNotFound::because(format!("the Codex binary could not be looked for: {err}"))
+    })?;
+    resolve_codex_bin(explicit, project.as_ref().map(ProjectFile::pin))
+}
+
+/// The Codex version the project found from the working directory pins (the crate's own pin
+/// when there is no project file, or one that cannot be read: the commands that need the file
+/// say what is wrong with it).
+pub(crate) fn pinned_version_here() -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| ProjectFile::find(&cwd).ok().flatten())
+        .map_or_else(
+            || PINNED_CODEX_VERSION.to_owned(),
+            |file| file.codex_version().to_owned(),
+        )
 }
 
 /// A project file that cannot be used. Each error names the file; a bad value also its line and
@@ -104,6 +149,24 @@ pub enum ProjectFileError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// The file could not be written (`init`, moving the pin).
+    #[error("could not write the project file {}: {reason}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// `init` found a project file already there.
+    #[error(
+        "{} already exists; `prompt-diary init` never overwrites it (edit it, or see every key \
+         with `prompt-diary init --print`)",
+        path.display()
+    )]
+    Exists {
+        /// The file.
+        path: PathBuf,
     },
     /// A key is unknown, or a value is not what the key takes.
     #[error(

@@ -141,3 +141,55 @@ fn an_unreadable_file_names_it() {
         "{err}"
     );
 }
+
+#[test]
+fn the_file_init_writes_reads_back_with_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = template("0.163.0", "spec/\"odd\" cassettes");
+    let path = write_new(dir.path(), &text).unwrap();
+    let file = ProjectFile::load(&path).unwrap();
+    assert_eq!(file.codex_version(), "0.163.0");
+    assert_eq!(
+        file.cassette_dir(),
+        dir.path().join("spec/\"odd\" cassettes")
+    );
+    assert_eq!(file.record_mode, Some(RecordMode::None));
+    assert!(file.record_command.is_some());
+    assert!(file.volatile.is_empty() && file.redact.is_empty());
+    for commented in [
+        "# [[volatile]]",
+        "# [[redact]]",
+        "pattern = '\\d{4}-\\d{2}-\\d{2}'",
+    ] {
+        assert!(text.contains(commented), "{commented}: {text}");
+    }
+    let uncommented: String = text
+        .lines()
+        .map(|line| {
+            let example = ["# [[", "# name = ", "# pattern = "]
+                .iter()
+                .any(|start| line.starts_with(start));
+            let line = if example { &line[2..] } else { line };
+            format!("{line}\n")
+        })
+        .collect();
+    let rules = parse::parse(&path, &uncommented).unwrap();
+    assert_eq!(rules.volatile[0].name(), "date");
+    assert_eq!(rules.redact[0].name(), "acme-token");
+
+    let err = write_new(dir.path(), "codex = \"1.0.0\"\n").unwrap_err();
+    assert!(matches!(err, ProjectFileError::Exists { .. }), "{err}");
+    assert!(err.to_string().contains("never overwrites it"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "unchanged");
+}
+
+#[test]
+fn the_search_stops_at_the_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(PROJECT_FILE), "codex = \"1.0.0\"\n").unwrap();
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).unwrap();
+    std::fs::create_dir_all(repo.join("src")).unwrap();
+    assert_eq!(ProjectFile::find(&repo.join("src")).unwrap(), None);
+    assert!(ProjectFile::find(dir.path()).unwrap().is_some());
+}

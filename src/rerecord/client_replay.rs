@@ -243,6 +243,9 @@ pub struct ReplayOptions {
     pub turn_timeout_secs: u64,
     /// Told one line before and after every turn.
     pub progress: Progress,
+    /// The command reports name as the one that records the cassette again (the project file's
+    /// `record_command`); the cassette header's when `None`.
+    pub record_command: Option<String>,
 }
 
 impl Default for ReplayOptions {
@@ -250,6 +253,7 @@ impl Default for ReplayOptions {
         Self {
             turn_timeout_secs: REPLAY_TURN_TIMEOUT_SECS,
             progress: Arc::new(|_: &str| {}),
+            record_command: None,
         }
     }
 }
@@ -283,7 +287,10 @@ pub async fn replay_cassette(
             }
         }
     }
-    let record_command = cassette.header.record_command.clone();
+    let record_command = options
+        .record_command
+        .clone()
+        .unwrap_or_else(|| cassette.header.record_command.clone());
     let transport = ReplayTransport::new(cassette, Some(record_command.clone()));
     let backend = CodexBackend::start_with_transport(CodexBackendConfig::default(), transport)
         .await

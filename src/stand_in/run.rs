@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use super::args::{Invocation, parse};
 use super::pump::{StandInOutcome, pump};
 use crate::cassette::{CassetteSettings, RecordMode, Resolved, choose_mode};
-use crate::codex_bin::PINNED_CODEX_VERSION;
 use crate::connect::{self, Endpoint};
 use crate::project::ProjectFile;
 use crate::stand_in::{CASSETTE_ENV, StandInError};
@@ -66,7 +65,10 @@ pub async fn run(args: Vec<String>) -> i32 {
 async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
     let (args, overrides) = match parse(&args)? {
         Invocation::Version => {
-            println!("codex-cli {PINNED_CODEX_VERSION} (prompt-diary stand-in)");
+            println!(
+                "codex-cli {} (prompt-diary stand-in)",
+                crate::project::pinned_version_here()
+            );
             return Ok(0);
         }
         Invocation::AppServer { args, overrides } => (args, overrides),

@@ -11,7 +11,7 @@ use tempfile::TempDir;
 use super::{CodexHome, Scenario, ScriptedModel};
 use crate::agent::AgentConfig;
 use crate::codex::CodexBackendConfig;
-use crate::codex_bin::resolve_codex_bin;
+use crate::project::find_codex_bin;
 
 /// The environment variable that makes the conformance tier mandatory outside CI.
 pub(crate) const REQUIRE_CODEX_ENV: &str = "PROMPT_DIARY_REQUIRE_CODEX";
@@ -28,7 +28,7 @@ pub fn conformance_required() -> bool {
 /// # Panics
 /// When the binary is missing and the tier is required (see [`conformance_required`]).
 pub fn codex_for_conformance(test: &str) -> Option<PathBuf> {
-    match resolve_codex_bin(None) {
+    match find_codex_bin(None) {
         Ok((path, _)) => Some(path),
         Err(err) if conformance_required() => {
             panic!(

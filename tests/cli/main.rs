@@ -13,8 +13,13 @@ mod binary_resolution;
 mod cli;
 mod cli_exec;
 mod demo;
+mod journey;
 mod project;
+mod project_file;
+mod record_mode_flag;
 mod rerecord_exec;
+#[cfg(unix)]
+mod rerecord_jobs;
 mod untrusted;
 mod upgrade;
 #[cfg(unix)]

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("rerecord", "rerecord"),
     ("testing", "testing"),
     ("view", "view"),
+    ("per_test", "per_test"),
 ];
 
 /// Which layers each layer may name (besides itself). `*` is any; an entry `layer:Item` allows
@@ -110,6 +111,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     ("testing", &["*"]),
     ("view", &["cassette", "transport"]),
+    // A test's cassette settings: the project file's folder and rules, the cassette's settings.
+    ("per_test", &["cassette", "project"]),
     ("cli", &["*"]),
 ];
 

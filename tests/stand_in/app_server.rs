@@ -186,6 +186,23 @@ async fn the_stand_in_explains_a_missing_cassette_setting_and_other_subcommands(
     );
 }
 
+#[test]
+fn the_stand_in_reports_the_version_its_project_file_pins() {
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("prompt-diary.toml"),
+        "codex = \"0.163.0\"\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary-codex"))
+        .arg("--version")
+        .current_dir(project.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.trim(), "codex-cli 0.163.0 (prompt-diary stand-in)");
+}
+
 #[tokio::test]
 async fn killing_the_recorder_mid_session_never_replaces_a_good_cassette() {
     let Some(bin) =

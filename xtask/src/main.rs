@@ -1,16 +1,22 @@
 //! This repository's own tooling, run as `cargo xtask COMMAND` (see `.cargo/config.toml`).
 //!
-//! - `move-pin VERSION`: moves the Codex version prompt-diary pins (`PINNED_CODEX_VERSION` in
-//!   `src/codex_bin/resolve.rs`) and the mentions of it that people read (README.md, the
-//!   justfile, docs/compatibility.md), after `prompt-diary upgrade-codex --to VERSION --accept`
-//!   has accepted the re-recorded cassettes. It edits this repository's sources, so it lives here
-//!   and not in the library, which never edits a project's files beyond its cassettes.
+//! - `move-pin VERSION`: moves the Codex version prompt-diary pins in both places it lives: this
+//!   repository's project file (`codex` in `prompt-diary.toml`, which every command here reads)
+//!   and the crate's compiled-in default (`PINNED_CODEX_VERSION` in `src/codex_bin/resolve.rs`,
+//!   the pin of projects whose file names none), and the mentions of it that people read
+//!   (README.md, the justfile, docs/compatibility.md). Run it after
+//!   `prompt-diary upgrade-codex --to VERSION --accept` has accepted the re-recorded cassettes
+//!   (which already moved the project file's line). It edits this repository's sources, so it
+//!   lives here and not in the library, which edits a project's cassettes and its
+//!   `prompt-diary.toml` only.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// Where the pin lives, relative to the repository root.
+/// Where the compiled-in pin lives, relative to the repository root.
 const PIN_FILE: &str = "src/codex_bin/resolve.rs";
+/// This repository's project file, whose `codex = "..."` line is its pin.
+const PROJECT_FILE: &str = "prompt-diary.toml";
 /// The line that holds it, around the version.
 const PIN_LINE: (&str, &str) = ("pub const PINNED_CODEX_VERSION: &str = \"", "\";");
 
@@ -28,8 +34,8 @@ fn main() -> ExitCode {
     let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["move-pin", version] => move_pin(&root, version).map(|old| {
             format!(
-                "moved the pin from Codex {old} to Codex {version} in {PIN_FILE} and the docs \
-                 (rebuild: `cargo build`)"
+                "moved the pin from Codex {old} to Codex {version} in {PROJECT_FILE}, {PIN_FILE} \
+                 and the docs (rebuild: `cargo build`)"
             )
         }),
         _ => Err("usage: cargo xtask move-pin VERSION (a release version such as 0.172.0)".into()),
@@ -74,6 +80,10 @@ fn move_pin(root: &Path, version: &str) -> Result<String, String> {
         .and_then(|(_, rest)| rest.split_once(after))
         .map(|(old, _)| old.to_owned())
         .ok_or_else(|| format!("{}: `{before}...{after}` is not there", file.display()))?;
+    let project = root.join(PROJECT_FILE);
+    let project_text = read(&project)?;
+    let moved_project = move_project_pin(&project_text, version)
+        .ok_or_else(|| format!("{}: no `codex = \"...\"` line", project.display()))?;
     write(
         &file,
         &text.replace(
@@ -81,6 +91,7 @@ fn move_pin(root: &Path, version: &str) -> Result<String, String> {
             &format!("{before}{version}{after}"),
         ),
     )?;
+    write(&project, &moved_project)?;
     let (files, prefixes) = PIN_MENTIONS;
     for name in files {
         let file = root.join(name);
@@ -95,6 +106,30 @@ fn move_pin(root: &Path, version: &str) -> Result<String, String> {
         }
     }
     Ok(old)
+}
+
+/// `text` (a `prompt-diary.toml`) with the value of its top-level `codex = "..."` line replaced
+/// by `version`, every other byte kept; `None` when it has no such line before its first table.
+fn move_project_pin(text: &str, version: &str) -> Option<String> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start().starts_with('[') {
+            return None;
+        }
+        let value = line
+            .strip_prefix("codex")
+            .map(str::trim_start)
+            .and_then(|rest| rest.strip_prefix('='))
+            .map(str::trim_start)
+            .filter(|value| value.starts_with('"'));
+        if let Some(value) = value {
+            let start = offset + line.len() - value.len();
+            let end = start + 1 + value[1..].find('"')? + 1;
+            return Some(format!("{}\"{version}\"{}", &text[..start], &text[end..]));
+        }
+        offset += line.len();
+    }
+    None
 }
 
 fn read(file: &PathBuf) -> Result<String, String> {
@@ -119,6 +154,11 @@ mod tests {
         )
         .unwrap();
         std::fs::write(
+            root.join(PROJECT_FILE),
+            "# the pin\ncodex = \"0.171.0\"  # kept\ncassettes = \"cassettes\"\n",
+        )
+        .unwrap();
+        std::fs::write(
             root.join("README.md"),
             "installs Codex 0.171.0 into .prompt-diary/codex/0.171.0; the SDK is openai-codex==0.171.0\n",
         )
@@ -129,6 +169,11 @@ mod tests {
         assert!(
             pin.contains("PINNED_CODEX_VERSION: &str = \"9.9.9\";"),
             "{pin}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join(PROJECT_FILE)).unwrap(),
+            "# the pin\ncodex = \"9.9.9\"  # kept\ncassettes = \"cassettes\"\n",
+            "the project file's pin moves, every other byte stays"
         );
         assert_eq!(
             std::fs::read_to_string(root.join("README.md")).unwrap(),

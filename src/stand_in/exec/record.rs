@@ -15,7 +15,7 @@ use super::args::ExecArgs;
 use crate::cassette::{
     CassetteError, ExecCapture, RecordOptions, Snapshot, WriteOutcome, record_exec_run,
 };
-use crate::codex_bin::resolve_codex_bin;
+use crate::project::find_codex_bin;
 use crate::stand_in::StandInError;
 
 /// How many stderr lines a cassette keeps.
@@ -35,7 +35,7 @@ pub(super) async fn record(
     options: &RecordOptions,
     append: bool,
 ) -> Result<i32, StandInError> {
-    let (bin, _) = resolve_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
+    let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
     refuse_ourselves(&bin)?;
     let codex_version = codex_version(&bin).await;
     let before = snapshot(&input.workspace).await;

@@ -1,0 +1,314 @@
+// prompt-diary for JavaScript and TypeScript tests: points @openai/codex-sdk at prompt-diary's
+// stand-in (`prompt-diary-codex`, from the platform package) with a cassette per test.
+//
+//   const codex = new Codex(codexCassette());   // inside a vitest or jest test
+//   afterEach(finishCassette);                  // fails a test that left recorded runs unused
+//
+// Everything else (matching, recording, reports) is the stand-in's: this file only finds the
+// executables, names the cassette, resolves the record mode and the real Codex, and counts runs.
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+
+const require = createRequire(import.meta.url);
+
+/** The platform packages that carry the executables, by `process.platform-process.arch`. */
+export const PLATFORM_PACKAGES = Object.freeze({ "linux-x64": "prompt-diary-linux-x64" });
+
+/** The record modes, as in vcrpy and pytest-recording. */
+export const RECORD_MODES = Object.freeze(["none", "once", "new_episodes", "all"]);
+
+// The old names, still accepted from the environment.
+const ALIASES = { replay: "none", auto: "once", record: "all" };
+
+const NO_STAND_IN_HINT =
+  "build the executables from the prompt-diary repository (cargo build --release --bins) and " +
+  "set PROMPT_DIARY_STAND_IN to target/release/prompt-diary-codex";
+
+/** The stand-in's path: `PROMPT_DIARY_STAND_IN`, else the installed platform package's. */
+export function standInPath() {
+  const override = process.env.PROMPT_DIARY_STAND_IN;
+  if (override) {
+    const file = path.resolve(override);
+    if (!fs.existsSync(file)) {
+      throw new Error(`PROMPT_DIARY_STAND_IN is ${override}, but there is no file there`);
+    }
+    return file;
+  }
+  const platform = `${process.platform}-${process.arch}`;
+  const pkg = PLATFORM_PACKAGES[platform];
+  if (!pkg) {
+    throw new Error(
+      `prompt-diary has no executables for ${platform}: platform packages exist for ` +
+        `${Object.keys(PLATFORM_PACKAGES).join(", ")} only; ${NO_STAND_IN_HINT}`,
+    );
+  }
+  let manifest;
+  try {
+    manifest = require.resolve(`${pkg}/package.json`);
+  } catch {
+    throw new Error(
+      `the platform package ${pkg} is not installed (it is an optional dependency of ` +
+        `prompt-diary, built for glibc: was it installed with --omit=optional, or is this a ` +
+        `musl system such as Alpine?); reinstall prompt-diary with optional dependencies, or ` +
+        NO_STAND_IN_HINT,
+    );
+  }
+  return path.join(path.dirname(manifest), "bin", "prompt-diary-codex");
+}
+
+/** The `prompt-diary` command line, beside the stand-in. */
+export function cliPath() {
+  return path.join(path.dirname(standInPath()), "prompt-diary");
+}
+
+const projects = new Map();
+
+/** What `prompt-diary project --json` says for `dir`: the project file found from it upwards. */
+export function projectSettings(dir = process.cwd()) {
+  const key = path.resolve(dir);
+  if (!projects.has(key)) {
+    projects.set(key, JSON.parse(runCli(["project", "--json", "--dir", key])));
+  }
+  return projects.get(key);
+}
+
+function runCli(args) {
+  try {
+    return execFileSync(cliPath(), args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  } catch (error) {
+    const said = String(error.stderr ?? "").trim() || error.message;
+    throw new Error(`prompt-diary ${args[0]} failed: ${said}`);
+  }
+}
+
+function ciIsSet() {
+  const value = process.env.CI;
+  return value !== undefined && value !== "" && value !== "0" && value !== "false";
+}
+
+function resolveMode(project) {
+  const variable = process.env.PROMPT_DIARY_RECORD_MODE?.trim()
+    ? "PROMPT_DIARY_RECORD_MODE"
+    : process.env.PROMPT_DIARY_CASSETTE_MODE?.trim()
+      ? "PROMPT_DIARY_CASSETTE_MODE"
+      : null;
+  if (variable) {
+    const asked = process.env[variable].trim();
+    const mode = ALIASES[asked] ?? asked;
+    if (!RECORD_MODES.includes(mode)) {
+      throw new Error(`${variable}=${asked} is not a record mode: use none, once, new_episodes or all`);
+    }
+    if (mode !== "none" && ciIsSet()) {
+      throw new Error(
+        `${variable}=${asked} asks to record, but CI is set and CI only replays: ` +
+          "record on your machine and commit the cassette",
+      );
+    }
+    return { mode, source: variable };
+  }
+  if (ciIsSet()) return { mode: "none", source: "CI" };
+  if (project.record_mode) return { mode: project.record_mode, source: project.file };
+  return { mode: "none", source: "the default" };
+}
+
+/** The record mode a cassette opened now gets, and where it comes from. */
+export function recordMode(dir = process.cwd()) {
+  return resolveMode(projectSettings(dir));
+}
+
+// vitest and jest both keep the running test's state here (`expect.getState()` reads it).
+function currentTest() {
+  return globalThis[Symbol.for("$$jest-matchers-object")]?.state ?? {};
+}
+
+function safeSegment(text) {
+  const safe = text.trim().replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 120);
+  return safe || "_";
+}
+
+/**
+ * The cassette a test gets: `<cassette folder>/<test file>/<test name>.jsonl`. The test file is
+ * its path from the project root without its extension; vitest's `describe > test` names become
+ * folders. `name` replaces the test name.
+ */
+export function cassettePath(name, dir = process.cwd()) {
+  const project = projectSettings(dir);
+  const { testPath, currentTestName } = currentTest();
+  const test = name ?? currentTestName;
+  if (!test) {
+    throw new Error(
+      "codexCassette() found no running test (vitest's and jest's expect state are empty): " +
+        'call it inside a test, or name the cassette: codexCassette("my-session")',
+    );
+  }
+  const folder = project.file ? project.cassettes : path.join(project.root, "tests", "cassettes");
+  const parts = [];
+  if (testPath) {
+    let file = path.relative(project.root, testPath);
+    if (file.startsWith("..")) file = path.basename(testPath);
+    parts.push(...file.replace(/\.[cm]?[jt]sx?$/, "").split(path.sep).map(safeSegment));
+  }
+  parts.push(...test.split(" > ").map(safeSegment));
+  return path.join(folder, ...parts) + ".jsonl";
+}
+
+let realCodexFound = null;
+
+function onPath(program) {
+  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
+    const file = path.join(dir || ".", program);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+/**
+ * The real Codex that records: `PROMPT_DIARY_CODEX_BIN`, else the project's pin installed by
+ * `prompt-diary install-codex`, else `codex` on PATH. Says which on stderr, once.
+ */
+export function realCodex(dir = process.cwd()) {
+  if (realCodexFound) return realCodexFound;
+  const project = projectSettings(dir);
+  let found;
+  if (process.env.PROMPT_DIARY_CODEX_BIN) {
+    found = { path: process.env.PROMPT_DIARY_CODEX_BIN, source: "PROMPT_DIARY_CODEX_BIN" };
+  } else {
+    try {
+      const args = ["install-codex", "--dir", project.root, "--version", project.codex];
+      const lines = runCli(args).trim().split("\n");
+      const pin = project.file ? `pinned in ${project.file}` : "prompt-diary's default pin";
+      found = { path: lines.at(-1), source: `prompt-diary install-codex, Codex ${project.codex} ${pin}` };
+    } catch (error) {
+      const codex = onPath("codex");
+      if (!codex) {
+        throw new Error(
+          `no real Codex to record with: PROMPT_DIARY_CODEX_BIN is not set, ${error.message}, ` +
+            "and there is no `codex` on PATH",
+        );
+      }
+      found = { path: codex, source: `codex on PATH; ${error.message}` };
+    }
+  }
+  process.stderr.write(`prompt-diary: recording through ${found.path} (${found.source})\n`);
+  realCodexFound = found;
+  return found;
+}
+
+// The launcher the SDK runs: it notes each run in the test's ledger, then becomes the stand-in.
+let scratch = null;
+function launcher() {
+  if (scratch) return path.join(scratch, "codex");
+  scratch = fs.mkdtempSync(path.join(os.tmpdir(), "prompt-diary-"));
+  process.once("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
+  const quoted = `'${standInPath().replaceAll("'", `'\\''`)}'`;
+  const script = [
+    "#!/bin/sh",
+    "# prompt-diary: counts this run for finishCassette(), then runs the stand-in.",
+    'if [ -n "$PROMPT_DIARY_USED_RUNS" ]; then echo run >> "$PROMPT_DIARY_USED_RUNS"; fi',
+    `exec ${quoted} "$@"`,
+    "",
+  ].join("\n");
+  fs.writeFileSync(path.join(scratch, "codex"), script, { mode: 0o755 });
+  return path.join(scratch, "codex");
+}
+
+function recordCommand(project, cassette) {
+  const { testPath, currentTestName } = currentTest();
+  const file = testPath ? path.relative(process.cwd(), testPath) : "";
+  const filter = currentTestName ? ` -t ${JSON.stringify(currentTestName.split(" > ").at(-1))}` : "";
+  const vitest = `PROMPT_DIARY_RECORD_MODE=once npx vitest run ${file}${filter}`.trim();
+  const own = project.record_command ? ` (or the project's record command: ${project.record_command})` : "";
+  return `${vitest}${own}, then commit ${path.relative(process.cwd(), cassette)}`;
+}
+
+const opened = [];
+let ledgers = 0;
+
+/**
+ * The options for `new Codex({...})` that run this test through the stand-in with its cassette:
+ * `{ codexPathOverride, env }`, plus `cassette` (the file) and `mode` for the test's own use.
+ */
+export function codexCassette(name) {
+  const project = projectSettings();
+  const { mode, source } = resolveMode(project);
+  const cassette = cassettePath(name);
+  const exists = fs.existsSync(cassette);
+  if (mode === "none" && !exists) {
+    const ci = source === "CI" ? " CI only replays: record it on your machine." : "";
+    throw new Error(
+      `no cassette at ${cassette}, and the record mode is none (${source}).${ci} ` +
+        `Record it: ${recordCommand(project, cassette)}`,
+    );
+  }
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined) env[key] = value;
+  }
+  env.PROMPT_DIARY_CASSETTE = cassette;
+  env.PROMPT_DIARY_RECORD_MODE = mode;
+  delete env.PROMPT_DIARY_CASSETTE_MODE;
+  const records = mode === "all" || mode === "new_episodes" || (mode === "once" && !exists);
+  if (records) {
+    env.PROMPT_DIARY_CODEX_BIN = realCodex().path;
+    fs.mkdirSync(path.dirname(cassette), { recursive: true });
+  }
+  const codexPathOverride = launcher();
+  env.PROMPT_DIARY_USED_RUNS = path.join(scratch, `${process.pid}-${(ledgers += 1)}.runs`);
+  opened.push({ cassette, mode, replays: !records || mode === "new_episodes", ledger: env.PROMPT_DIARY_USED_RUNS });
+  return { codexPathOverride, env, cassette, mode };
+}
+
+function recordedPrompts(cassette) {
+  const prompts = [];
+  for (const line of fs.readFileSync(cassette, "utf8").split("\n")) {
+    if (!line.includes('"invocation"')) continue;
+    const entry = JSON.parse(line);
+    if (entry.kind === "invocation") prompts.push(String(entry.stdin ?? "").split("\n")[0]);
+  }
+  return prompts;
+}
+
+function countRuns(ledger) {
+  if (!fs.existsSync(ledger)) return 0;
+  const count = fs.readFileSync(ledger, "utf8").split("\n").filter(Boolean).length;
+  fs.rmSync(ledger, { force: true });
+  return count;
+}
+
+/**
+ * Ends the cassettes opened since the last call: throws when a replayed cassette holds more
+ * recorded runs than the test made (the code under test now does less than it did when
+ * recorded). Wire it once: `afterEach(finishCassette)`. Quiet for a test that already failed.
+ */
+export function finishCassette(...args) {
+  const context = args[0];
+  const done = opened.splice(0);
+  const runs = done.map((entry) => countRuns(entry.ledger));
+  const failed = context?.task?.result?.state === "fail" || context?.task?.result?.errors?.length;
+  if (failed) return;
+  const problems = [];
+  done.forEach((entry, index) => {
+    if (!entry.replays || !fs.existsSync(entry.cassette)) return;
+    const prompts = recordedPrompts(entry.cassette);
+    if (runs[index] >= prompts.length) return;
+    const list = prompts.map((prompt, n) => `  run ${n + 1}: ${JSON.stringify(prompt)}`).join("\n");
+    problems.push(
+      `${entry.cassette}: ${prompts.length} recorded runs, the test made ${runs[index]}; ` +
+        `recorded runs were left unused:\n${list}`,
+    );
+  });
+  if (problems.length) {
+    throw new Error(
+      `${problems.join("\n")}\nThe code under test did less than when it was recorded: fix it, ` +
+        "or record again with PROMPT_DIARY_RECORD_MODE=all",
+    );
+  }
+}

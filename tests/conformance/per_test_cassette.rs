@@ -1,0 +1,254 @@
+//! A cassette per test (`prompt_diary::test_cassette!`), as a user's test suite lives with it:
+//! two tests of this file record their own cassettes (the real pinned Codex driven by the
+//! scripted model) and replay them independently, and a test renamed asks for its new cassette.
+//!
+//! The two "user tests" (`notes_a`, `notes_b`, and `notes_a_renamed`, the same body under a new
+//! name) are `#[ignore]`d: the driver runs each in a process of its own, the way `cargo nextest`
+//! runs every test (this test binary again, `--exact NAME --ignored`), in a temporary project
+//! folder: once with `PROMPT_DIARY_RECORD_MODE=once` and `CI` unset (a developer recording), then
+//! with `CI=true` and no Codex reachable (CI replaying).
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use prompt_diary::agent::{
+    AgentConfig, AgentSessionFactory, ApprovalMode, SandboxMode, TurnOptions,
+};
+use prompt_diary::cassette::CassetteSettings;
+use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
+use prompt_diary::testing::conformance::{ScriptedCodex, announce_skip, codex_for_conformance};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// The project folder the user tests find their cassettes from (set by the driver only).
+const PROJECT_ENV: &str = "PROMPT_DIARY_TEST_PER_TEST_PROJECT";
+/// No user test may take longer than this.
+const RUN_BUDGET: Duration = Duration::from_secs(180);
+
+/// The project folder, or `None` (with a message) outside the driver.
+fn project(test: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os(PROJECT_ENV).map(PathBuf::from);
+    if dir.is_none() {
+        announce_skip(&format!(
+            "`{test}` runs only inside `two_tests_record_and_replay_their_own_cassettes`"
+        ));
+    }
+    dir
+}
+
+/// What each user test does: one turn that writes `artifact.md`, on its own cassette.
+async fn writes_the_artifact(settings: CassetteSettings) {
+    let workspace = tempfile::tempdir().unwrap();
+    let config = CodexBackendConfig::default().with_cassette_settings(settings);
+    // As a user's test shows it: the error's message, not its debug form.
+    let factory = CodexAgentSessionFactory::start(config)
+        .await
+        .unwrap_or_else(|err| panic!("{err}"));
+    let agent = AgentConfig::new(workspace.path())
+        .with_approval_mode(ApprovalMode::Never)
+        .with_sandbox(SandboxMode::WorkspaceWrite);
+    let mut runner = factory.runner(agent).await.unwrap();
+    let options = TurnOptions::with_timeout(Duration::from_secs(120));
+    let result = runner
+        .turn("Write artifact.md with a title and one line.", options)
+        .await
+        .unwrap();
+    assert_eq!(result.assistant_text, "Wrote artifact.md.");
+    let artifact = std::fs::read_to_string(workspace.path().join("artifact.md")).unwrap();
+    assert!(artifact.starts_with("# Artifact"), "{artifact}");
+    factory.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+#[ignore = "a user test, run by two_tests_record_and_replay_their_own_cassettes"]
+async fn notes_a() {
+    let Some(project) = project("notes_a") else {
+        return;
+    };
+    writes_the_artifact(prompt_diary::test_cassette!(project).unwrap()).await;
+}
+
+#[tokio::test]
+#[ignore = "a user test, run by two_tests_record_and_replay_their_own_cassettes"]
+async fn notes_b() {
+    let Some(project) = project("notes_b") else {
+        return;
+    };
+    writes_the_artifact(prompt_diary::test_cassette!(project).unwrap()).await;
+}
+
+#[tokio::test]
+#[ignore = "a user test, run by two_tests_record_and_replay_their_own_cassettes"]
+async fn notes_a_renamed() {
+    let Some(project) = project("notes_a_renamed") else {
+        return;
+    };
+    writes_the_artifact(prompt_diary::test_cassette!(project).unwrap()).await;
+}
+
+/// How the driver runs a user test.
+enum Run<'a> {
+    /// A developer: `PROMPT_DIARY_RECORD_MODE=once`, `CI` unset, the real Codex on a scripted
+    /// model.
+    Record(&'a ScriptedCodex),
+    /// CI: `CI=true`, no mode asked, no Codex reachable.
+    Replay,
+}
+
+/// Runs the user test `name` alone in a process of its own, as `cargo nextest` would.
+async fn run_user_test(name: &str, project: &Path, run: Run<'_>) -> Output {
+    let exe = std::env::current_exe().unwrap();
+    let mut command = tokio::process::Command::new(exe);
+    command
+        .args([
+            &format!("per_test_cassette::{name}"),
+            "--exact",
+            "--ignored",
+        ])
+        .args(["--nocapture", "--test-threads=1"])
+        .env(PROJECT_ENV, project)
+        .env_remove("PROMPT_DIARY_RECORD_MODE")
+        .env_remove("PROMPT_DIARY_CASSETTE_MODE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    match run {
+        Run::Record(codex) => {
+            command
+                .env_remove("CI")
+                .env("PROMPT_DIARY_RECORD_MODE", "once")
+                .env("PROMPT_DIARY_CODEX_BIN", &codex.codex_bin)
+                .env("CODEX_HOME", codex.home.path());
+        }
+        Run::Replay => {
+            command
+                .env("CI", "true")
+                .env("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex")
+                .env("PATH", "/nonexistent");
+        }
+    }
+    tokio::time::timeout(RUN_BUDGET, command.output())
+        .await
+        .expect("the user test ends in time")
+        .expect("the test binary runs")
+}
+
+fn said(output: &Output) -> String {
+    format!(
+        "status {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Records the user test `name` on a fresh scripted model, and checks it passed and the model
+/// served every reply.
+async fn record(name: &str, project: &Path, bin: &Path) {
+    let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "tool_artifact", bin.to_owned())
+        .await
+        .expect("scripted model starts");
+    let output = run_user_test(name, project, Run::Record(&codex)).await;
+    assert!(
+        output.status.success(),
+        "recording {name}: {}",
+        said(&output)
+    );
+    codex
+        .model
+        .verify()
+        .expect("the recording used the scripted model");
+}
+
+async fn replay(name: &str, project: &Path) {
+    let output = run_user_test(name, project, Run::Replay).await;
+    assert!(
+        output.status.success(),
+        "replaying {name}: {}",
+        said(&output)
+    );
+}
+
+/// The cassettes under `dir`, relative to it, sorted.
+fn cassettes_under(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap();
+                found.push(rel.display().to_string());
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[tokio::test]
+async fn two_tests_record_and_replay_their_own_cassettes() {
+    let Some(bin) = codex_for_conformance("two_tests_record_and_replay_their_own_cassettes") else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    // The user tests look from the project's `tests/` folder (a crate's folder) upwards.
+    std::fs::write(
+        project.path().join("prompt-diary.toml"),
+        "cassettes = \"recorded\"\n",
+    )
+    .unwrap();
+    let crate_dir = project.path().join("tests");
+    std::fs::create_dir(&crate_dir).unwrap();
+    let cassettes = project.path().join("recorded");
+    let a = cassettes.join("per_test_cassette/notes_a.jsonl");
+
+    record("notes_a", &crate_dir, &bin).await;
+    assert_eq!(
+        cassettes_under(&cassettes),
+        ["per_test_cassette/notes_a.jsonl"]
+    );
+    let recorded_a = std::fs::read_to_string(&a).unwrap();
+    assert!(recorded_a.contains("Wrote artifact.md."), "{recorded_a}");
+    replay("notes_a", &crate_dir).await;
+
+    record("notes_b", &crate_dir, &bin).await;
+    assert_eq!(
+        cassettes_under(&cassettes),
+        [
+            "per_test_cassette/notes_a.jsonl",
+            "per_test_cassette/notes_b.jsonl"
+        ]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&a).unwrap(),
+        recorded_a,
+        "recording notes_b leaves notes_a's cassette alone"
+    );
+    replay("notes_b", &crate_dir).await;
+    replay("notes_a", &crate_dir).await;
+
+    // The same test under a new name asks for its own cassette, by name, and records nothing.
+    let output = run_user_test("notes_a_renamed", &crate_dir, Run::Replay).await;
+    assert!(!output.status.success(), "{}", said(&output));
+    let text = said(&output);
+    let wanted = cassettes.join("per_test_cassette/notes_a_renamed.jsonl");
+    assert!(
+        text.contains(&format!("no cassette at {}", wanted.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "PROMPT_DIARY_RECORD_MODE=once cargo test per_test_cassette::notes_a_renamed"
+        ),
+        "{text}"
+    );
+    assert_eq!(
+        cassettes_under(&cassettes).len(),
+        2,
+        "nothing recorded in CI"
+    );
+}
