@@ -4,7 +4,7 @@
 # example suite (examples/typescript/) and runs it:
 #   1. its committed cassettes replay with no model and no Codex reachable;
 #   2. recorded again with PROMPT_DIARY_RECORD_MODE=all against the real pinned Codex driven by
-#      the scripted model (examples/with_scripted_model.rs), vitest writing fresh snapshots;
+#      the scripted model (`prompt-diary scripted-model SCENARIO -- COMMAND`), vitest writing fresh snapshots;
 #   3. replayed with `none` (CI set), the model stopped and no Codex reachable: the snapshots
 #      recorded live must match (same finalResponse, items, usage and files);
 #   4. a changed prompt fails with the divergence report; a missing cassette fails with the
@@ -29,9 +29,8 @@ bash scripts/npm-package.sh
 main_tgz=$(ls "$root"/target/npm/prompt-diary-[0-9]*.tgz)
 platform_tgz=$(ls "$root"/target/npm/prompt-diary-linux-x64-*.tgz)
 
-step "the driver that serves the scripted model, and the pinned Codex that records"
-cargo build --quiet --release --example with_scripted_model
-driver="$root/target/release/examples/with_scripted_model"
+step "the pinned Codex that records (the scripted model is served by \`prompt-diary scripted-model\`)"
+driver="$root/target/release/prompt-diary"
 codex_bin=$("$root/target/release/prompt-diary" install-codex --dir "$root")
 
 project=$(mktemp -d "${TMPDIR:-/tmp}/prompt-diary-npm-XXXXXX")
@@ -78,7 +77,7 @@ step "2. record again: PROMPT_DIARY_RECORD_MODE=all, real Codex $codex_bin, scri
 rm -rf tests/cassettes tests/__snapshots__
 record_started=$SECONDS
 env -u CI PROMPT_DIARY_RECORD_MODE=all PROMPT_DIARY_CODEX_BIN="$codex_bin" \
-    "$driver" scripted-model.json -- node node_modules/vitest/vitest.mjs run
+    "$driver" scripted-model scripted-model.json -- node node_modules/vitest/vitest.mjs run
 echo "recorded in $((SECONDS - record_started)) s"
 repair=tests/cassettes/tests/repair.test/repairs_a_missing_artifact_on_one_thread.jsonl
 notes=tests/cassettes/tests/notes.test/writes_one_note.jsonl
@@ -137,7 +136,7 @@ if [ -n "${PROMPT_DIARY_NPM_BENCH:-}" ]; then
         rm -rf tests/cassettes
         t0=$(date +%s%N)
         env -u CI PROMPT_DIARY_RECORD_MODE=all PROMPT_DIARY_CODEX_BIN="$codex_bin" \
-            "$driver" scripted-model.json -- node node_modules/vitest/vitest.mjs run >/dev/null 2>&1 \
+            "$driver" scripted-model scripted-model.json -- node node_modules/vitest/vitest.mjs run >/dev/null 2>&1 \
             || fail "a live bench run failed"
         live_ms+=($(( ($(date +%s%N) - t0) / 1000000 )))
         t0=$(date +%s%N)

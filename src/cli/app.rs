@@ -67,8 +67,9 @@ pub enum Command {
     /// (`fixtures/scenarios/`). In your project, record a scenario with `record --script FILE`.
     RecordFixtures(super::record_fixtures::RecordFixtures),
     /// Serve a scripted-model scenario on loopback and print `CODEX_HOME=<folder>`, a Codex
-    /// home that points the real Codex at it, until stdin closes: a project's tests record
-    /// through the stand-in against it, with no account. Fails if a reply was left unserved.
+    /// home that points the real Codex at it, until stdin closes (or run `-- COMMAND` with it
+    /// set): a project's tests record through the stand-in against it, with no account. Fails if
+    /// a reply was left unserved.
     ScriptedModel(super::scripted_model::ScriptedModelServe),
     /// The main job on an embedded default: the example generation workflow run against the
     /// real pinned Codex (installed first if missing) driven by the scripted local model while
