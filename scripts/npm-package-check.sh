@@ -126,7 +126,7 @@ test("stops after the first run", async () => {
 });
 TS
 out=$(must_fail replay tests/stops_early.test.ts)
-expect_text "$out" "2 recorded runs, the test made 1"
+expect_text "$out" "2 recorded runs, 1 left unused"
 rm -rf tests/stops_early.test.ts tests/cassettes/tests/stops_early.test
 
 if [ -n "${PROMPT_DIARY_NPM_BENCH:-}" ]; then

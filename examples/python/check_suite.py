@@ -14,6 +14,7 @@ and says what it checked:
 4. the committed cassettes replay the same way, and equal the fresh recording (drift check);
 5. a changed prompt fails with the divergence report (and its page) in pytest's output;
    a test that does less than its cassette holds fails, naming what went unused;
+   a test that leaves a recorded `codex exec` run unused fails, naming the run;
 6. a deleted cassette fails in none with the command that records it, and records in once;
 7. PyPI's prompt-diary 0.2.13 (in its own venv with the wheel) records and replays its
    CodexAgentRunner through the plugin unchanged.
@@ -46,6 +47,16 @@ def test_first_turn_only(codex_cassette, workspace):
     with Codex(config=config) as codex:
         thread = codex.thread_start(cwd=str(workspace))
         assert thread.run("[explicit] Plan artifact.md, then wait.").final_response
+"""
+
+
+#: The exec test's cassette, replayed by a test that never runs `codex exec`.
+NO_EXEC_TEST = """
+import pytest
+
+@pytest.mark.codex_cassette
+def test_never_runs_codex():
+    assert True
 """
 
 
@@ -271,6 +282,17 @@ def run_checks(suite_venv: Path, seed_venv: Path, real_codex: str, tmp: Path) ->
     expect(done, 1, "1 failed", "recorded interactions unused", "turn/start` never came")
     partial.unlink()
     shutil.rmtree(serial / CASSETTES / "test_partial")
+
+    print("5c. a test that leaves a recorded `codex exec` run unused fails, naming the run")
+    no_exec = serial / "tests" / "test_no_exec.py"
+    no_exec.write_text(NO_EXEC_TEST)
+    (serial / CASSETTES / "test_no_exec").mkdir()
+    shutil.copy(serial / CASSETTES / "test_exec" / "test_codex_exec_json_in_a_subprocess.jsonl",
+                serial / CASSETTES / "test_no_exec" / "test_never_runs_codex.jsonl")
+    done = pytest(suite_venv, serial, offline_env(suite_venv), "tests/test_no_exec.py")
+    expect(done, 1, "1 error", "`codex exec` runs were left unused", "run 1:", "[exec] Write notes.md")
+    no_exec.unlink()
+    shutil.rmtree(serial / CASSETTES / "test_no_exec")
 
     print("6. a deleted cassette fails in none, and records in once")
     exec_cassette = serial / CASSETTES / "test_exec" / "test_codex_exec_json_in_a_subprocess.jsonl"

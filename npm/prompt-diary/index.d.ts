@@ -11,7 +11,7 @@ export declare const PLATFORM_PACKAGES: Readonly<Record<string, string>>;
 
 /** What `new Codex(...)` takes from the helper, plus the cassette file and its mode. */
 export interface CodexCassette {
-  /** The program the SDK runs instead of `codex`: a launcher that counts runs and runs the stand-in. */
+  /** The program the SDK runs instead of `codex`: the stand-in, `prompt-diary-codex`. */
   codexPathOverride: string;
   /** This process's environment with the stand-in's settings (`PROMPT_DIARY_CASSETTE`, the mode, the real Codex when recording). */
   env: Record<string, string>;

@@ -5,7 +5,7 @@
 //   afterEach(finishCassette);                  // fails a test that left recorded runs unused
 //
 // Everything else (matching, recording, reports) is the stand-in's: this file only finds the
-// executables, names the cassette, resolves the record mode and the real Codex, and counts runs.
+// executables, names the cassette, resolves the record mode and the real Codex, and reads which runs were used.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -202,22 +202,14 @@ export function realCodex(dir = process.cwd()) {
   return found;
 }
 
-// The launcher the SDK runs: it notes each run in the test's ledger, then becomes the stand-in.
+// A folder for the test's ledgers: the stand-in notes there the number of each run it replays
+// (`PROMPT_DIARY_USED_RUNS`), and finishCassette() reads which recorded runs were left unused.
 let scratch = null;
-function launcher() {
-  if (scratch) return path.join(scratch, "codex");
+function scratchDir() {
+  if (scratch) return scratch;
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), "prompt-diary-"));
   process.once("exit", () => fs.rmSync(scratch, { recursive: true, force: true }));
-  const quoted = `'${standInPath().replaceAll("'", `'\\''`)}'`;
-  const script = [
-    "#!/bin/sh",
-    "# prompt-diary: counts this run for finishCassette(), then runs the stand-in.",
-    'if [ -n "$PROMPT_DIARY_USED_RUNS" ]; then echo run >> "$PROMPT_DIARY_USED_RUNS"; fi',
-    `exec ${quoted} "$@"`,
-    "",
-  ].join("\n");
-  fs.writeFileSync(path.join(scratch, "codex"), script, { mode: 0o755 });
-  return path.join(scratch, "codex");
+  return scratch;
 }
 
 function recordCommand(project, cassette) {
@@ -260,8 +252,8 @@ export function codexCassette(name) {
     env.PROMPT_DIARY_CODEX_BIN = realCodex().path;
     fs.mkdirSync(path.dirname(cassette), { recursive: true });
   }
-  const codexPathOverride = launcher();
-  env.PROMPT_DIARY_USED_RUNS = path.join(scratch, `${process.pid}-${(ledgers += 1)}.runs`);
+  const codexPathOverride = standInPath();
+  env.PROMPT_DIARY_USED_RUNS = path.join(scratchDir(), `${process.pid}-${(ledgers += 1)}.runs`);
   opened.push({ cassette, mode, replays: !records || mode === "new_episodes", ledger: env.PROMPT_DIARY_USED_RUNS });
   return { codexPathOverride, env, cassette, mode };
 }
@@ -276,33 +268,32 @@ function recordedPrompts(cassette) {
   return prompts;
 }
 
-function countRuns(ledger) {
-  if (!fs.existsSync(ledger)) return 0;
-  const count = fs.readFileSync(ledger, "utf8").split("\n").filter(Boolean).length;
+function usedRuns(ledger) {
+  if (!fs.existsSync(ledger)) return new Set();
+  const used = new Set(fs.readFileSync(ledger, "utf8").split("\n").filter(Boolean).map(Number));
   fs.rmSync(ledger, { force: true });
-  return count;
+  return used;
 }
 
 /**
- * Ends the cassettes opened since the last call: throws when a replayed cassette holds more
- * recorded runs than the test made (the code under test now does less than it did when
- * recorded). Wire it once: `afterEach(finishCassette)`. Quiet for a test that already failed.
+ * Ends the cassettes opened since the last call: throws when a replayed cassette holds recorded
+ * runs the test never made (the code under test now does less than it did when recorded). Wire it once: `afterEach(finishCassette)`. Quiet for a test that already failed.
  */
 export function finishCassette(...args) {
   const context = args[0];
   const done = opened.splice(0);
-  const runs = done.map((entry) => countRuns(entry.ledger));
+  const used = done.map((entry) => usedRuns(entry.ledger));
   const failed = context?.task?.result?.state === "fail" || context?.task?.result?.errors?.length;
   if (failed) return;
   const problems = [];
   done.forEach((entry, index) => {
     if (!entry.replays || !fs.existsSync(entry.cassette)) return;
     const prompts = recordedPrompts(entry.cassette);
-    if (runs[index] >= prompts.length) return;
-    const list = prompts.map((prompt, n) => `  run ${n + 1}: ${JSON.stringify(prompt)}`).join("\n");
+    const unused = prompts.map((prompt, n) => [n + 1, prompt]).filter(([n]) => !used[index].has(n));
+    if (!unused.length) return;
+    const list = unused.map(([n, prompt]) => `  run ${n}: ${JSON.stringify(prompt)}`).join("\n");
     problems.push(
-      `${entry.cassette}: ${prompts.length} recorded runs, the test made ${runs[index]}; ` +
-        `recorded runs were left unused:\n${list}`,
+      `${entry.cassette}: ${prompts.length} recorded runs, ${unused.length} left unused:\n${list}`,
     );
   });
   if (problems.length) {

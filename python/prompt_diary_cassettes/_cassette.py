@@ -3,6 +3,7 @@ putting that environment in place for the test's duration (restored after)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -14,6 +15,9 @@ from ._reports import REPORT_DIR_ENV
 
 CASSETTE_ENV = "PROMPT_DIARY_CASSETTE"
 CODEX_BIN_ENV = "PROMPT_DIARY_CODEX_BIN"
+#: The stand-in appends the number of each exec run it replays to the file this names.
+USED_RUNS_ENV = "PROMPT_DIARY_USED_RUNS"
+USED_RUNS_FILE = "used.runs"
 
 
 def cassette_path(folder: Path, module: str, name: str) -> Path:
@@ -57,6 +61,7 @@ class CodexCassette:
             CASSETTE_ENV: str(path),
             RECORD_MODE_ENV: mode,
             REPORT_DIR_ENV: str(report_dir),
+            USED_RUNS_ENV: str(report_dir / USED_RUNS_FILE),
             "PATH": str(link_dir) + os.pathsep + os.environ.get("PATH", ""),
         }
         if real_codex is not None:
@@ -86,6 +91,29 @@ class CodexCassette:
     def was_missing(self) -> bool:
         """Whether the cassette did not exist when the test started."""
         return self._before[0] is None
+
+    def unused_exec_runs(self) -> List[str]:
+        """The recorded ``codex exec`` runs of a replayed exec cassette that the test never made
+        (the stand-in notes each run it replays in ``PROMPT_DIARY_USED_RUNS``), each as
+        ``run N: "<first line of its prompt>"``; empty for an app-server cassette (the stand-in
+        reports unused interactions of a session itself) or when nothing was replayed."""
+        if self.mode == "all" or not self.path.exists() or (self.mode == "once" and self.was_missing()):
+            return []
+        lines = self.path.read_text(encoding="utf-8").splitlines()
+        if not lines or json.loads(lines[0]).get("kind") != "exec":
+            return []
+        prompts = [
+            str(entry.get("stdin") or "").split("\n")[0]
+            for entry in map(json.loads, lines[1:])
+            if entry.get("kind") == "invocation"
+        ]
+        ledger = self.report_dir / USED_RUNS_FILE
+        used = {int(n) for n in ledger.read_text().split()} if ledger.exists() else set()
+        return [
+            f"run {n}: {json.dumps(prompt)}"
+            for n, prompt in enumerate(prompts, start=1)
+            if n not in used
+        ]
 
     def outcome(self) -> Dict[str, object]:
         """What happened to the cassette: recorded (written or rewritten), a pending ``.new``."""

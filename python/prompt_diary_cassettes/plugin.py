@@ -123,6 +123,14 @@ def codex_cassette(
                 pytrace=False,
             )
         passed = request.node.stash.get(_CALL_PASSED, False)
+        unused = cassette.unused_exec_runs() if passed else []
+        if unused:
+            pytest.fail(
+                f"codex cassette {cassette.path}: recorded `codex exec` runs were left unused "
+                "(the code under test now does less than when it was recorded; fix it, or record "
+                f"again with {_rerun(request.node, 'all')}):\n  " + "\n  ".join(unused),
+                pytrace=False,
+            )
         wrote = outcome["recorded"]
         if passed and cassette.mode != "none" and cassette.was_missing() and not wrote:
             pytest.fail(

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
+use crate::stand_in_run::run_stand_in;
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use rstest::rstest;
@@ -220,4 +221,48 @@ async fn an_exec_cassette_with_a_parent_path_is_refused_at_load() {
     assert!(stderr.contains("the path contains `..`"), "{stderr}");
     assert!(out.stdout.is_empty(), "nothing replayed");
     assert!(!dir.path().join("escaped.md").exists());
+}
+
+/// `PROMPT_DIARY_USED_RUNS`: each replayed run's number is noted, so a test helper can fail a
+/// test that left recorded runs unused (the pytest plugin and the vitest helper do).
+#[tokio::test]
+async fn a_replayed_run_notes_its_number_for_the_unused_runs_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("exec_two_runs.jsonl");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/view/exec_two_runs.jsonl"),
+        &cassette,
+    )
+    .unwrap();
+    let ws = dir.path().join("ws");
+    std::fs::create_dir_all(&ws).unwrap();
+    let ledger = dir.path().join("used.runs");
+    let (cassette, ledger_text) = (cassette.display().to_string(), ledger.display().to_string());
+    let args: Vec<String> = ["exec", "--json", "--skip-git-repo-check", "-C"]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .chain([ws.display().to_string(), "-".to_owned()])
+        .collect();
+    let env = [
+        ("PROMPT_DIARY_CASSETTE", cassette.as_str()),
+        ("PROMPT_DIARY_RECORD_MODE", "none"),
+        ("PROMPT_DIARY_CODEX_BIN", "/nonexistent/codex"),
+        ("PROMPT_DIARY_USED_RUNS", ledger_text.as_str()),
+    ];
+    let out = run_stand_in(
+        &args,
+        "Write notes.md <script>window.pwned=1</script>",
+        &env,
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&ledger).unwrap(), "1\n");
+    // A run the cassette does not hold notes nothing.
+    let out = run_stand_in(&args, "Something else.", &env).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&ledger).unwrap(), "1\n");
 }

@@ -88,6 +88,15 @@ impl ExecReplay {
     }
 
     /// The recorded run `request` stands for, or the divergence report against the nearest one.
+    /// The 1-based number of `run` (one [`find`](Self::find) returned) among the cassette's runs.
+    pub(crate) fn run_number(&self, run: &ExecInvocation) -> Option<usize> {
+        self.cassette
+            .invocations
+            .iter()
+            .position(|recorded| std::ptr::eq(recorded, run))
+            .map(|index| index + 1)
+    }
+
     pub(crate) fn find(
         &self,
         request: &ExecRequest<'_>,

@@ -57,9 +57,33 @@ pub(super) async fn replay(
             return Ok(1);
         }
     };
+    note_used_run(cassette.run_number(run));
     let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
     cassette.bind_volatile(&request, &mut bindings);
     Ok(play(exec, input, run, bindings).await)
+}
+
+/// The variable naming a file where each replayed run's number (1-based, in cassette order) is
+/// appended as a line: a test helper reads it to fail a test that left recorded runs unused.
+pub(crate) const USED_RUNS_ENV: &str = "PROMPT_DIARY_USED_RUNS";
+
+/// Appends `number` to the file `PROMPT_DIARY_USED_RUNS` names, if set; a failure to write is
+/// said on stderr (the run itself goes on).
+fn note_used_run(number: Option<usize>) {
+    let (Some(file), Some(number)) = (std::env::var_os(USED_RUNS_ENV), number) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .and_then(|mut out| std::io::Write::write_all(&mut out, format!("{number}\n").as_bytes()));
+    if let Err(err) = written {
+        eprintln!(
+            "prompt-diary stand-in: could not note the replayed run in {USED_RUNS_ENV} ({}): {err}",
+            std::path::Path::new(&file).display()
+        );
+    }
 }
 
 /// Plays the recorded `run` for `exec` with `bindings` (fresh values, the volatile values sent);
