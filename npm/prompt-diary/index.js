@@ -263,7 +263,12 @@ function recordedPrompts(cassette) {
   for (const line of fs.readFileSync(cassette, "utf8").split("\n")) {
     if (!line.includes('"invocation"')) continue;
     const entry = JSON.parse(line);
-    if (entry.kind === "invocation") prompts.push(String(entry.stdin ?? "").split("\n")[0]);
+    if (entry.kind !== "invocation") continue;
+    // The prompt: stdin, else the last argument (`codex exec "PROMPT"`).
+    const stdin = String(entry.stdin ?? "");
+    const last = String(entry.args?.at(-1) ?? "");
+    const text = stdin.trim() || last === "" || last === "-" ? stdin : last;
+    prompts.push(text.split("\n")[0]);
   }
   return prompts;
 }

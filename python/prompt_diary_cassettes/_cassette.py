@@ -103,8 +103,7 @@ class CodexCassette:
         if not lines or json.loads(lines[0]).get("kind") != "exec":
             return []
         prompts = [
-            str(entry.get("stdin") or "").split("\n")[0]
-            for entry in map(json.loads, lines[1:])
+            _prompt_of(entry) for entry in map(json.loads, lines[1:])
             if entry.get("kind") == "invocation"
         ]
         ledger = self.report_dir / USED_RUNS_FILE
@@ -126,6 +125,15 @@ class CodexCassette:
             "pending": str(_pending(self.path)) if pending else None,
             "codex": [str(self.real_codex[0]), self.real_codex[1]] if self.real_codex else None,
         }
+
+
+def _prompt_of(invocation: Dict[str, object]) -> str:
+    """The first line of a recorded run's prompt: its stdin, else its last argument."""
+    stdin = str(invocation.get("stdin") or "")
+    args = invocation.get("args") or []
+    last = str(args[-1]) if isinstance(args, list) and args else ""
+    text = stdin if stdin.strip() or last in ("", "-") else last
+    return text.split("\n")[0]
 
 
 def _pending(path: Path) -> Path:
