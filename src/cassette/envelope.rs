@@ -93,12 +93,17 @@ pub(crate) const EXEC_KIND: &str = "exec";
 
 /// Today's date, `YYYY-MM-DD` (UTC).
 pub(crate) fn today() -> String {
-    let days = std::time::SystemTime::now()
+    date_in_days(0)
+}
+
+/// The date `days` days from today, `YYYY-MM-DD` (UTC).
+pub(crate) fn date_in_days(days: u64) -> String {
+    let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
         .unwrap_or(0);
     // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days as i64 + 719_468;
+    let z = i64::try_from(today + days).unwrap_or(0) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

@@ -15,6 +15,12 @@ pub mod processes;
 pub mod session;
 
 pub use crate::rerecord::CodexHome;
+
+/// The date `days` days from today, `YYYY-MM-DD` (UTC): what a cassette's header says it was
+/// recorded on, and a date a test can put in a prompt.
+pub fn date_in_days(days: u64) -> String {
+    crate::cassette::date_in_days(days)
+}
 pub use fake_factory::{FakeAgentSessionFactory, FakeRunner, FakeScriptError, FakeTurn};
 pub use prompt_diary_scripted_model::{
     ConversationScript, RecordedRequest, Reply, Scenario, ScenarioError, ScenarioMismatch,

@@ -6,35 +6,15 @@
 
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
 use prompt_diary::cassette::{
     CassetteSettings, Divergence, RecordMode, RecordOptions, WriteOutcome,
 };
 use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
-use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
-
-/// The date `days` after today (UTC), `YYYY-MM-DD`.
-fn date_in(days: u64) -> String {
-    let today = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        / 86_400;
-    // Days since 1970-01-01 to a civil date (the proleptic Gregorian calendar).
-    let z = i64::try_from(today + days).unwrap() + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
+use prompt_diary::testing::{Scenario, date_in_days};
 
 /// A fresh random UUID (version 4 layout).
 fn fresh_uuid() -> String {
@@ -80,7 +60,7 @@ fn opts() -> TurnOptions {
 /// Records one turn into `cassette` through the adapter, with or without the two rules; returns
 /// the prompt's date and the reply live.
 async fn record(bin: PathBuf, cassette: &Path, with_rules: bool) -> String {
-    let (today, run_id) = (date_in(0), fresh_uuid());
+    let (today, run_id) = (date_in_days(0), fresh_uuid());
     let scenario = Scenario::from_json(&format!(
         r#"{{"name": "volatile_values", "conversations": [{{"replies": [
             {{"message": "It is {today}, as you said."}}
@@ -145,7 +125,7 @@ async fn a_dated_prompt_with_a_run_id_replays_on_another_day_and_the_reply_says_
     );
     assert!(text.contains("It is {{date}}, as you said."), "{text}");
 
-    let another_day = date_in(400);
+    let another_day = date_in_days(400);
     let reply = replay(&cassette, true, &another_day).await.unwrap();
     assert_eq!(reply, format!("It is {another_day}, as you said."));
 }
@@ -158,7 +138,7 @@ async fn without_the_rules_a_replay_on_another_day_diverges_and_names_the_text()
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("no_rules.jsonl");
     let today = record(bin, &cassette, false).await;
-    let another_day = date_in(400);
+    let another_day = date_in_days(400);
     let err = replay(&cassette, false, &another_day).await.unwrap_err();
     let divergence = err
         .backend_error::<Divergence>()
