@@ -1,8 +1,9 @@
 //! Conformance tier: the same cassette on every machine. A cassette recorded where bubblewrap is
 //! on `PATH` re-records `unchanged` where it is hidden (Codex then warns and uses its bundled
 //! one), with `HOME` and `TMPDIR` elsewhere, and the other way round; `review` of a re-recording
-//! that differs only by its host says so and exits 0. The host's messages are environment
-//! (`cassette::host`): kept in the cassette, never compared.
+//! that differs only by its host says so and exits 0; an exec cassette (recorded through the
+//! stand-in) re-records unchanged across the two machines too. The host's messages are
+//! environment (`cassette::host`): kept in the cassette, never compared.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,7 +11,10 @@ use std::process::Command;
 use prompt_diary::cassette::WriteOutcome;
 use prompt_diary::cli::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::rerecord::rerecord_cassette;
-use prompt_diary::testing::conformance::{announce_skip, codex_for_conformance};
+use prompt_diary::testing::Scenario;
+use prompt_diary::testing::conformance::{ScriptedCodex, announce_skip, codex_for_conformance};
+
+use crate::stand_in_run::record_run;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// A scenario that runs a command in Codex's sandbox (where bubblewrap counts).
@@ -60,9 +64,22 @@ fn path_without_bwrap(dir: &Path) -> String {
     bin.display().to_string()
 }
 
-fn bwrap_on_path() -> bool {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .any(|folder| folder.join("bwrap").is_file())
+/// The two machines, with bubblewrap on `PATH` and without it (`HOME` and `TMPDIR` elsewhere),
+/// under `dir`; `None` (the test said it skipped) when there is no Codex or no bubblewrap here.
+fn two_hosts(test: &str, dir: &Path) -> Option<(Host, Host)> {
+    let codex = codex_for_conformance(test)?;
+    let path = std::env::var("PATH").unwrap_or_default();
+    if !std::env::split_paths(&path).any(|folder| folder.join("bwrap").is_file()) {
+        announce_skip(&format!(
+            "{test}: bubblewrap is not on PATH here, so there is no machine with it to compare \
+             with; install it (`apt-get install bubblewrap`) to run this test"
+        ));
+        return None;
+    }
+    let with = Host::new(dir, "with", &codex, &path, false);
+    let hidden = path_without_bwrap(dir);
+    let without = Host::new(dir, "without", &codex, &hidden, true);
+    Some((with, without))
 }
 
 /// The scenario's cassette recorded fresh on `host`, in a project folder of its own.
@@ -94,26 +111,10 @@ async fn record_on(host: &Host, project: &Path) -> PathBuf {
 
 #[tokio::test]
 async fn a_cassette_re_records_unchanged_with_bubblewrap_hidden_and_the_other_way_round() {
-    let Some(codex) = codex_for_conformance("host environment: bubblewrap seen and hidden") else {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((with, without)) = two_hosts("host environment (app-server)", dir.path()) else {
         return;
     };
-    if !bwrap_on_path() {
-        announce_skip(
-            "host environment test: bubblewrap is not on PATH here, so there is no machine with \
-             it to compare with; install it (`apt-get install bubblewrap`) to run this test",
-        );
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let path = std::env::var("PATH").unwrap();
-    let with = Host::new(dir.path(), "with", &codex, &path, false);
-    let without = Host::new(
-        dir.path(),
-        "without",
-        &codex,
-        &path_without_bwrap(dir.path()),
-        true,
-    );
     let recorded_with = record_on(&with, &dir.path().join("with")).await;
     let recorded_without = record_on(&without, &dir.path().join("without")).await;
     // The two machines really differ, by the host's own messages.
@@ -157,4 +158,53 @@ async fn a_cassette_re_records_unchanged_with_bubblewrap_hidden_and_the_other_wa
         );
     }
     assert!(!shown.contains("appeared"), "{shown}");
+}
+
+/// An exec run that writes a file through the sandbox, then answers.
+const EXEC_SCENARIO: &str = r#"{
+  "name": "exec_host",
+  "conversations": [{ "replies": [
+    { "shell": "printf 'first\\n' > notes.md" },
+    { "message": "Wrote notes.md." }
+  ] }]
+}"#;
+
+#[tokio::test]
+async fn an_exec_cassette_re_records_unchanged_across_the_two_machines() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((with, without)) = two_hosts("host environment (exec)", dir.path()) else {
+        return;
+    };
+    for (name, recorder, other) in [("with", &with, &without), ("without", &without, &with)] {
+        let scenario = Scenario::from_json(EXEC_SCENARIO).expect("scenario");
+        let codex = ScriptedCodex::start(scenario, recorder.codex.clone())
+            .await
+            .expect("model");
+        let cassette = dir.path().join(format!("exec-{name}.jsonl"));
+        let ws = codex.workspace.path().display().to_string();
+        let args = [
+            "exec",
+            "--experimental-json",
+            "--cd",
+            &ws,
+            "--skip-git-repo-check",
+        ]
+        .map(str::to_owned);
+        record_run(&codex, &cassette, &args, "Write notes.md with one line.").await;
+        codex
+            .model
+            .finish()
+            .await
+            .expect("the model served every reply");
+        let recorded = std::fs::read_to_string(&cassette).unwrap();
+        assert!(recorded.contains("command_execution"), "{recorded}");
+        let outcome = rerecord_cassette(&cassette, &other.codex, &[])
+            .await
+            .unwrap_or_else(|err| panic!("recorded {name} bubblewrap: {err}"));
+        assert_eq!(
+            outcome,
+            WriteOutcome::Unchanged(cassette.clone()),
+            "recorded {name} bubblewrap"
+        );
+    }
 }
