@@ -37,6 +37,7 @@ mod effects;
 mod envelope;
 mod error;
 pub(crate) mod exec;
+pub(crate) mod host;
 pub(crate) mod kind;
 mod mode;
 pub(crate) mod normalize;

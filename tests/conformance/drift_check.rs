@@ -59,7 +59,7 @@ async fn a_cassette_changed_by_hand_is_reported_as_drifted_with_the_change() {
     .unwrap();
     let committed = std::fs::read_to_string(Path::new(ROOT).join("cassettes/single_turn.jsonl"))
         .unwrap()
-        .replace("\"platformOs\":\"linux\"", "\"platformOs\":\"plan9\"");
+        .replace("Hello from the scripted model.", "Hello from plan9.");
     std::fs::write(root.path().join("cassettes/single_turn.jsonl"), committed).unwrap();
     let report = rerecord(root.path(), &bin, &check_only("single_turn"), &mut |_| {})
         .await
@@ -73,7 +73,7 @@ async fn a_cassette_changed_by_hand_is_reported_as_drifted_with_the_change() {
             .any(|l| l.starts_with('-') && l.contains("plan9"))
             && diff
                 .lines()
-                .any(|l| l.starts_with('+') && l.contains("\"platformOs\":\"linux\"")),
+                .any(|l| l.starts_with('+') && l.contains("Hello from the scripted model.")),
         "{diff}"
     );
     // The check writes nothing in the project.

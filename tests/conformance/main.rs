@@ -10,6 +10,7 @@ mod codex_conformance;
 mod drift_check;
 mod generate_conformance;
 mod hardening_faults;
+mod host_environment;
 mod per_test_cassette;
 mod placeholder_round_trip;
 mod record_modes;

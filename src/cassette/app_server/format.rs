@@ -21,6 +21,7 @@ use serde_json::value::RawValue;
 
 use crate::cassette::CassetteError;
 use crate::cassette::effects::Effect;
+use crate::cassette::host::HostSplit;
 use crate::transport::Message;
 
 pub(crate) use crate::cassette::envelope::{
@@ -182,7 +183,9 @@ impl Cassette {
     /// means. Streamed command output (`item/commandExecution/outputDelta`) is left out too:
     /// whether a short command's output streams before the command ends, and in which chunks, is
     /// timing (in Codex's sandbox it varies from run to run); the whole output is in the item's
-    /// `aggregatedOutput`, which counts.
+    /// `aggregatedOutput`, which counts. What the host contributed (environment notifications
+    /// such as a missing bubblewrap's `configWarning`, the `initialize` answer's platform, the
+    /// stderr tail) is left out: it is not what the session did (`cassette::host`).
     pub fn comparable_text(&self) -> String {
         let mut header = self.header.clone();
         header.recorded_at.clear();
@@ -196,6 +199,7 @@ impl Cassette {
                 out.push('\n');
             }
         };
+        let mut host = HostSplit::default();
         for (_, entry) in &self.entries {
             if let Entry::S2c { msg, .. } = entry {
                 if msg.get("method").and_then(Value::as_str)
@@ -204,7 +208,10 @@ impl Cassette {
                     continue;
                 }
             }
-            let line = serde_json::to_string(entry).unwrap_or_default();
+            let Some(session) = host.entry_session_part(entry) else {
+                continue;
+            };
+            let line = serde_json::to_string(&session).unwrap_or_default();
             if matches!(entry, Entry::C2s { .. }) {
                 flush(&mut block, &mut out);
                 out.push_str(&line);

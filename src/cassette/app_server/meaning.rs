@@ -2,7 +2,8 @@
 //! commands and exit codes, files written, approvals and answers, errors, turn statuses), which a
 //! pure Codex upgrade leaves unchanged; then the protocol's shape: the fields each message kind
 //! gained or lost, each change said once for all the kinds that share it; then the message kinds
-//! that appeared or vanished. `prompt-diary review` prints it; `--raw` keeps the line diff.
+//! that appeared or vanished; last, apart, the host's messages that differ (environment, never a
+//! change: `cassette::host`). `prompt-diary review` prints it; `--raw` keeps the line diff.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -13,6 +14,9 @@ use similar::{ChangeTag, TextDiff};
 use crate::cassette::app_server::format::{Cassette, Entry};
 use crate::cassette::app_server::timeline::Timeline;
 use crate::cassette::effects::{Effect, sha256_hex};
+use crate::cassette::host::{
+    HostSplit, environment_review, is_environment_notification, stderr_lines,
+};
 
 /// How a re-recording differs from the committed cassette, by meaning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +32,9 @@ pub(crate) struct MeaningDiff {
     pub appeared: Vec<String>,
     /// Message kinds only the committed cassette has.
     pub vanished: Vec<String>,
+    /// The host's messages that differ, as `review` lists them (empty when the same): read
+    /// apart, never a change.
+    pub environment: String,
 }
 
 /// Field paths gained and lost.
@@ -117,6 +124,7 @@ impl MeaningDiff {
             shape,
             appeared,
             vanished,
+            environment: environment_review(&environment(old), &environment(new)),
         }
     }
 
@@ -174,6 +182,17 @@ impl fmt::Display for MeaningDiff {
         }
         if !self.vanished.is_empty() {
             writeln!(f, "message kinds that vanished: {}", quoted(&self.vanished))?;
+        }
+        f.write_str(&self.environment)?;
+        let same_session = self.agent.is_empty()
+            && self.shape.is_empty()
+            && self.appeared.is_empty()
+            && self.vanished.is_empty();
+        if same_session && !self.environment.is_empty() {
+            writeln!(
+                f,
+                "only the environment differs: the session is the same as the committed one"
+            )?;
         }
         Ok(())
     }
@@ -238,7 +257,23 @@ fn describe(effect: &Effect) -> String {
     }
 }
 
-/// Per message kind: the field paths its messages carry, and how many messages there are.
+/// The host's messages in `cassette`, one readable line each, in order (`cassette::host`).
+fn environment(cassette: &Cassette) -> Vec<String> {
+    let mut host = HostSplit::default();
+    let mut lines = Vec::new();
+    for (_, entry) in &cassette.entries {
+        match entry {
+            Entry::C2s { conv, msg, .. } => lines.extend(host.environment_of(conv, true, msg)),
+            Entry::S2c { conv, msg, .. } => lines.extend(host.environment_of(conv, false, msg)),
+            Entry::Exit { stderr_tail, .. } => lines.extend(stderr_lines("stderr", stderr_tail)),
+            Entry::Effects { .. } => {}
+        }
+    }
+    lines
+}
+
+/// Per message kind: the field paths its messages carry, and how many messages there are
+/// (the host's notifications left out: they are environment, not protocol shape).
 fn shapes(cassette: &Cassette) -> BTreeMap<String, (BTreeSet<String>, usize)> {
     // Request ids are per conversation and direction: an answer is named after its request.
     let mut asked: BTreeMap<(String, bool, String), String> = BTreeMap::new();
@@ -246,7 +281,7 @@ fn shapes(cassette: &Cassette) -> BTreeMap<String, (BTreeSet<String>, usize)> {
     for (_, entry) in &cassette.entries {
         let (conv, c2s, msg) = match entry {
             Entry::C2s { conv, msg, .. } => (conv, true, msg),
-            Entry::S2c { conv, msg, .. } => (conv, false, msg),
+            Entry::S2c { conv, msg, .. } if !is_environment_notification(msg) => (conv, false, msg),
             _ => continue,
         };
         let id = msg.get("id").map(Value::to_string);
@@ -373,6 +408,41 @@ mod tests {
                     .iter()
                     .any(|l| l.starts_with("+ ") && l.contains("other.md")),
             "{shown}"
+        );
+    }
+
+    #[test]
+    fn a_re_recording_on_another_host_reads_unchanged_with_its_environment_apart() {
+        let (text, old) = committed("single_turn");
+        let mut lines: Vec<&str> = text.lines().collect();
+        let warning = r#"{"kind":"s2c","conv":"backend","turn":null,"msg":{"method":"configWarning","params":{"details":null,"summary":"Codex could not find bubblewrap on PATH."}}}"#;
+        lines.insert(4, warning);
+        let elsewhere = (lines.join("\n") + "\n").replace(
+            "\"stderr_tail\":[]",
+            "\"stderr_tail\":[\"ERROR codex_app_server: no bubblewrap\"]",
+        );
+        let meaning = MeaningDiff::of(&old, &parse(&elsewhere));
+        assert!(meaning.is_empty(), "{meaning}");
+        let shown = meaning.to_string();
+        for expected in [
+            "what the agent did: unchanged",
+            "protocol shape: unchanged\n",
+            "environment: the host differs from when this was recorded",
+            "  here, not when recorded: configWarning: Codex could not find bubblewrap on PATH.\n",
+            "  here, not when recorded: stderr: ERROR codex_app_server: no bubblewrap\n",
+            "only the environment differs",
+        ] {
+            assert!(
+                shown.contains(expected),
+                "{expected:?} missing from:\n{shown}"
+            );
+        }
+        assert!(!shown.contains("appeared"), "{shown}");
+        // The other way round: what the recording's host said and this one does not.
+        let back = MeaningDiff::of(&parse(&elsewhere), &old).to_string();
+        assert!(
+            back.contains("  when recorded, not here: configWarning: Codex could not find"),
+            "{back}"
         );
     }
 

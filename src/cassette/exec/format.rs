@@ -280,10 +280,15 @@ impl ExecCassette {
         out
     }
 
-    /// The text two recordings are compared in: the recording date blanked.
+    /// The text two recordings are compared in: the recording date blanked, and each run's
+    /// stderr tail left out (what the host logged, `cassette::host`: where `CODEX_HOME` and the
+    /// helper binaries live, the sandbox it found).
     pub(crate) fn comparable_text(&self) -> String {
         let mut copy = self.clone();
         copy.header.recorded_at.clear();
+        for run in &mut copy.invocations {
+            run.exit.stderr_tail.clear();
+        }
         copy.render()
     }
 }

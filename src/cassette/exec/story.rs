@@ -11,6 +11,7 @@ use similar::TextDiff;
 
 use crate::cassette::Effect;
 use crate::cassette::exec::format::{ExecCassette, ExecInvocation, StdoutLine};
+use crate::cassette::host::{environment_review, stderr_lines};
 use crate::cassette::normalize::placeholder::{unescape_json, unescape_literals};
 
 /// How many characters of a text (stdin, a message, a command's output) a story line shows.
@@ -65,7 +66,8 @@ impl ExecStory {
         }
     }
 
-    /// What the runs did, one line each, without the header (for comparing recordings).
+    /// What the runs did, one line each, without the header and the stderr tails (for comparing
+    /// recordings: stderr is the host's, `cassette::host`).
     fn what_happened(&self) -> String {
         let mut text = String::new();
         for (index, run) in self.runs.iter().enumerate() {
@@ -122,6 +124,11 @@ fn write_run(out: &mut String, number: usize, run: &RunStory, with_lines: bool) 
     let code = run
         .exit_code
         .map_or_else(|| "killed by a signal".to_owned(), |c| format!("exit {c}"));
+    if !with_lines {
+        // Compared: the stderr tail is the host's, listed apart.
+        let _ = writeln!(out, "  {code}");
+        return;
+    }
     let _ = writeln!(out, "  {code}, {} stderr line(s)", run.stderr_tail.len());
     if run.exit_code != Some(0) {
         for line in &run.stderr_tail {
@@ -276,12 +283,20 @@ pub(crate) fn review_exec(committed: &ExecCassette, pending: &ExecCassette) -> S
         );
     }
     let (before, after) = (old.what_happened(), new.what_happened());
+    let environment = environment_review(&stderr_of(&old), &stderr_of(&new));
     if before == after {
         text.push_str("what the runs did: unchanged\n");
-        if committed.comparable_text() != pending.comparable_text() {
+        let same = committed.comparable_text() == pending.comparable_text();
+        if !same {
             text.push_str(
                 "the raw lines differ in what the story leaves out (event fields, full texts): \
                  `prompt-diary review --raw` shows them\n",
+            );
+        }
+        text.push_str(&environment);
+        if same && !environment.is_empty() {
+            text.push_str(
+                "only the environment differs: the runs are the same as the committed ones\n",
             );
         }
         return text;
@@ -295,7 +310,18 @@ pub(crate) fn review_exec(committed: &ExecCassette, pending: &ExecCassette) -> S
         };
         let _ = write!(text, "{sign} {change}");
     }
+    text.push_str(&environment);
     text
+}
+
+/// Every run's stderr tail, one line each labelled with its run (`cassette::host`).
+fn stderr_of(story: &ExecStory) -> Vec<String> {
+    let mut lines = Vec::new();
+    for (index, run) in story.runs.iter().enumerate() {
+        let label = format!("run {} stderr", index + 1);
+        lines.extend(stderr_lines(&label, &run.stderr_tail));
+    }
+    lines
 }
 
 #[cfg(test)]
@@ -362,5 +388,29 @@ mod tests {
         );
         assert!(review.contains("+     message: Done.\n"), "{review}");
         assert!(!review.contains("stdin"), "only changed lines: {review}");
+    }
+
+    #[test]
+    fn a_run_whose_host_logged_otherwise_reviews_unchanged_with_its_stderr_apart() {
+        let committed = cassette(CASSETTE);
+        let elsewhere = cassette(&CASSETTE.replace(
+            "\"stderr_tail\":[]",
+            "\"stderr_tail\":[\"WARNING: proceeding, even though we could not create PATH aliases\"]",
+        ));
+        assert_eq!(committed.comparable_text(), elsewhere.comparable_text());
+        let review = review_exec(&committed, &elsewhere);
+        assert!(
+            review.starts_with("what the runs did: unchanged\n"),
+            "{review}"
+        );
+        assert!(
+            review.contains(
+                "  here, not when recorded: run 1 stderr: WARNING: proceeding, even though we could \
+                 not create PATH aliases\n"
+            ),
+            "{review}"
+        );
+        assert!(review.contains("only the environment differs"), "{review}");
+        assert!(!review.contains("review --raw"), "{review}");
     }
 }
