@@ -1,5 +1,5 @@
 //! Volatile values and a project's secret patterns through the exec recorder and replayer: a
-//! command-line prompt with a date is recorded as `{{date}}`, a run with another date matches
+//! command-line prompt with a date is recorded as `{{date:1}}`, a run with another date matches
 //! it and prints the new date where the recorded output repeated the old one.
 
 use std::path::Path;
@@ -51,8 +51,8 @@ fn a_dated_command_line_replays_with_another_date_and_prints_it() {
     let rules = vec![VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap()];
     let path = record(dir.path(), rules);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains("Summarise the news of {{date}}."), "{text}");
-    assert!(text.contains("News of {{date}}: none."), "{text}");
+    assert!(text.contains("Summarise the news of {{date:1}}."), "{text}");
+    assert!(text.contains("News of {{date:1}}: none."), "{text}");
     assert!(
         !text.contains("2025-03-04") && !text.contains(&acme_key()),
         "{text}"
