@@ -88,7 +88,7 @@ fn replay(cassette: Cassette, prompt: &str) -> Result<Vec<String>, Box<Divergenc
 fn client_text_is_recorded_as_placeholders_and_the_server_repetition_too() {
     let text = recorded(rules()).to_text();
     assert!(
-        text.contains("Today is {{date:1}} (run {{run_id:1}})."),
+        text.contains("Today is {{date:1}} (run {{run_id:2}})."),
         "{text}"
     );
     assert!(text.contains("Run {{run_id:1}}."), "{text}");
@@ -128,7 +128,7 @@ fn a_value_that_does_not_fit_the_pattern_diverges_and_the_report_shows_the_place
         err.paths
     );
     assert!(
-        diff_has(&err, '-', "Today is {{date:1}} (run {{run_id:1}})."),
+        diff_has(&err, '-', "Today is {{date:1}} (run {{run_id:2}})."),
         "{err}"
     );
     assert!(
