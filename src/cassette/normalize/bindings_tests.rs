@@ -1,4 +1,5 @@
 //! Tests of [`Bindings`]: filling, unfilling, escapes, and volatile values bound one each.
+
 use super::*;
 use crate::cassette::normalize::placeholder::WORKSPACE;
 use serde_json::json;
