@@ -217,8 +217,9 @@ impl CassetteSettings {
         }
     }
 
-    /// These settings with one more volatile-value rule: client text `pattern` matches is
-    /// recorded as `{{name}}` and matches any text of the pattern on replay (see
+    /// These settings with one more volatile-value rule: each distinct value `pattern` matches
+    /// in client text is recorded as `{{name:1}}`, `{{name:2}}`, ... and matches any text of the
+    /// pattern on replay, where the server's repetition of it says the value sent then (see
     /// [`VolatileRule::new`] for the names accepted). Rules apply in the order they are added.
     ///
     /// ```

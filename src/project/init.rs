@@ -32,9 +32,9 @@ record_command = {record_command}
 # Read as none under CI; PROMPT_DIARY_RECORD_MODE overrides it.
 record_mode = "none"
 
-# Values that differ from run to run (a date, a run id): recorded as {{{{name}}}}, matched by the
-# pattern (a regular expression of the `regex` crate) on replay. A name may not be a built-in
-# placeholder such as workspace or thread.
+# Values that differ from run to run (a date, a run id): each distinct value recorded as
+# {{{{name:1}}}}, {{{{name:2}}}}, ..., matched by the pattern (a regular expression of the `regex`
+# crate) on replay. A name may not be a built-in placeholder such as workspace or thread.
 # [[volatile]]
 # name = "date"
 # pattern = '\d{{4}}-\d{{2}}-\d{{2}}'

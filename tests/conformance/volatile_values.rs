@@ -1,8 +1,10 @@
 //! Volatile values of the project's own (conformance tier: the pinned Codex driven by the
-//! scripted model, through the adapter). A prompt carrying today's date and a fresh run id is
-//! recorded once with two rules (`date`, `run_id`); replayed on another day with another run id
-//! it matches, and the agent's reply that echoed the date shows the date sent now. Recorded
-//! without the rules, the same replay diverges and the report names the differing text.
+//! scripted model, through the adapter). A prompt carrying today's date and fresh run ids (UUIDs,
+//! as Codex's own thread, turn and item ids are) is recorded once with two rules (`date`,
+//! `run_id`); replayed on another day with other run ids it matches, and the agent's reply that
+//! echoed them says the values sent now: each run id the one sent in its place, not swapped and
+//! not a third. Recorded without the rules, the same replay diverges and the report names the
+//! differing text.
 
 use std::hash::{BuildHasher as _, Hasher as _};
 use std::path::{Path, PathBuf};
@@ -49,22 +51,53 @@ fn settings(path: &Path, with_rules: bool) -> CassetteSettings {
         .unwrap()
 }
 
-fn prompt(date: &str, run_id: &str) -> String {
-    format!("Today is {date}; this is run {run_id}. Say which day it is.")
+/// What one session varies: the date and the run ids its prompt names.
+struct Values {
+    date: String,
+    runs: Vec<String>,
+}
+
+impl Values {
+    /// `date` and `runs` fresh run ids.
+    fn new(date: String, runs: usize) -> Self {
+        Self {
+            date,
+            runs: (0..runs).map(|_| fresh_uuid()).collect(),
+        }
+    }
+
+    fn prompt(&self) -> String {
+        format!(
+            "Today is {}; this is run {}. Say which day it is.",
+            self.date,
+            self.runs.join(" and run ")
+        )
+    }
+
+    /// The reply that echoes the values, the run ids in reverse order.
+    fn reply(&self) -> String {
+        let mut runs = self.runs.clone();
+        runs.reverse();
+        format!(
+            "It is {}, as you said (runs {}).",
+            self.date,
+            runs.join(", ")
+        )
+    }
 }
 
 fn opts() -> TurnOptions {
     TurnOptions::with_timeout(Duration::from_secs(120))
 }
 
-/// Records one turn into `cassette` through the adapter, with or without the two rules; returns
-/// the prompt's date and the reply live.
-async fn record(bin: PathBuf, cassette: &Path, with_rules: bool) -> String {
-    let (today, run_id) = (date_in_days(0), fresh_uuid());
+/// Records one turn of `values` into `cassette` through the adapter, with or without the two
+/// rules; the scripted model echoes them.
+async fn record(bin: PathBuf, cassette: &Path, with_rules: bool, values: &Values) {
     let scenario = Scenario::from_json(&format!(
         r#"{{"name": "volatile_values", "conversations": [{{"replies": [
-            {{"message": "It is {today}, as you said."}}
-        ]}}]}}"#
+            {{"message": {:?}}}
+        ]}}]}}"#,
+        values.reply()
     ))
     .expect("scenario");
     let codex = ScriptedCodex::start(scenario, bin).await.expect("model");
@@ -73,7 +106,7 @@ async fn record(bin: PathBuf, cassette: &Path, with_rules: bool) -> String {
         .await
         .unwrap();
     let mut runner = CodexAgentRunner::new(backend.clone(), codex.agent_config());
-    let live = runner.turn(&prompt(&today, &run_id), opts()).await.unwrap();
+    let live = runner.turn(&values.prompt(), opts()).await.unwrap();
     drop(runner);
     backend.shutdown().await.unwrap();
     codex
@@ -85,18 +118,17 @@ async fn record(bin: PathBuf, cassette: &Path, with_rules: bool) -> String {
         backend.recording_outcome(),
         Some(WriteOutcome::Written(cassette.to_owned()))
     );
-    assert_eq!(live.assistant_text, format!("It is {today}, as you said."));
-    today
+    assert_eq!(live.assistant_text, values.reply());
 }
 
-/// Replays `cassette` with a prompt of `date` and a fresh run id; the reply or the error.
-async fn replay(cassette: &Path, with_rules: bool, date: &str) -> Result<String, AgentError> {
+/// Replays `cassette` with the prompt of `values`; the reply or the error.
+async fn replay(cassette: &Path, with_rules: bool, values: &Values) -> Result<String, AgentError> {
     let config =
         CodexBackendConfig::default().with_cassette_settings(settings(cassette, with_rules));
     let backend = CodexBackend::start(config).await?;
     let workspace = tempfile::tempdir().unwrap();
     let mut runner = CodexAgentRunner::new(backend.clone(), AgentConfig::new(workspace.path()));
-    let result = runner.turn(&prompt(date, &fresh_uuid()), opts()).await;
+    let result = runner.turn(&values.prompt(), opts()).await;
     drop(runner);
     let closed = backend.shutdown().await;
     let reply = result?.assistant_text;
@@ -104,30 +136,45 @@ async fn replay(cassette: &Path, with_rules: bool, date: &str) -> Result<String,
     Ok(reply)
 }
 
-#[tokio::test]
-async fn a_dated_prompt_with_a_run_id_replays_on_another_day_and_the_reply_says_the_new_date() {
-    let Some(bin) = codex_for_conformance("volatile values through the adapter") else {
+/// Records `runs` run ids with the rules, checks the session's lines hold only placeholders,
+/// then replays 400 days later with other run ids: the reply says the values sent now.
+async fn recorded_then_replayed_on_another_day(test: &str, runs: usize) {
+    let Some(bin) = codex_for_conformance(test) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("volatile_values.jsonl");
-    let today = record(bin, &cassette, true).await;
+    let then = Values::new(date_in_days(0), runs);
+    record(bin, &cassette, true, &then).await;
     let text = std::fs::read_to_string(&cassette).unwrap();
-    // Only the header's `recorded_at` keeps the date: the session's lines hold the placeholder.
+    // Only the header's `recorded_at` keeps the date: the session's lines hold placeholders.
     let body: Vec<&str> = text.lines().skip(1).collect();
-    assert!(
-        body.iter().all(|line| !line.contains(&today)),
-        "the date is a placeholder:\n{text}"
-    );
-    assert!(
-        text.contains("Today is {{date}}; this is run {{run_id}}."),
-        "{text}"
-    );
-    assert!(text.contains("It is {{date}}, as you said."), "{text}");
+    for value in std::iter::once(&then.date).chain(&then.runs) {
+        assert!(
+            body.iter().all(|line| !line.contains(value.as_str())),
+            "{value} is a placeholder:\n{text}"
+        );
+    }
+    let numbered = Values {
+        date: "{{date:1}}".to_owned(),
+        runs: (1..=runs).map(|n| format!("{{{{run_id:{n}}}}}")).collect(),
+    };
+    assert!(text.contains(&numbered.prompt()), "{text}");
+    assert!(text.contains(&numbered.reply()), "{text}");
 
-    let another_day = date_in_days(400);
-    let reply = replay(&cassette, true, &another_day).await.unwrap();
-    assert_eq!(reply, format!("It is {another_day}, as you said."));
+    let now = Values::new(date_in_days(400), runs);
+    let reply = replay(&cassette, true, &now).await.unwrap();
+    assert_eq!(reply, now.reply());
+}
+
+#[tokio::test]
+async fn a_dated_prompt_with_a_run_id_replays_on_another_day_and_the_reply_says_the_new_values() {
+    recorded_then_replayed_on_another_day("volatile values through the adapter", 1).await;
+}
+
+#[tokio::test]
+async fn two_run_ids_in_one_prompt_rebind_independently() {
+    recorded_then_replayed_on_another_day("two volatile run ids through the adapter", 2).await;
 }
 
 #[tokio::test]
@@ -137,9 +184,10 @@ async fn without_the_rules_a_replay_on_another_day_diverges_and_names_the_text()
     };
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("no_rules.jsonl");
-    let today = record(bin, &cassette, false).await;
-    let another_day = date_in_days(400);
-    let err = replay(&cassette, false, &another_day).await.unwrap_err();
+    let then = Values::new(date_in_days(0), 1);
+    record(bin, &cassette, false, &then).await;
+    let now = Values::new(date_in_days(400), 1);
+    let err = replay(&cassette, false, &now).await.unwrap_err();
     let divergence = err
         .backend_error::<Divergence>()
         .unwrap_or_else(|| panic!("not a divergence: {err}"));
@@ -157,11 +205,11 @@ async fn without_the_rules_a_replay_on_another_day_diverges_and_names_the_text()
             .any(|l| l.starts_with(sign) && l.contains(text))
     };
     assert!(
-        has('-', &format!("Today is {today}; this is run")),
+        has('-', &format!("Today is {}; this is run", then.date)),
         "{divergence}"
     );
     assert!(
-        has('+', &format!("Today is {another_day}; this is run")),
+        has('+', &format!("Today is {}; this is run", now.date)),
         "{divergence}"
     );
 }

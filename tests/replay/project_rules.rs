@@ -171,9 +171,9 @@ async fn the_settings_rules_reach_the_replay_which_says_the_date_sent_now() {
             .lines()
             .any(|l| l.starts_with(sign) && l.contains(text))
     };
-    assert!(has('-', "On {{date}} use {{redacted}}."), "{divergence}");
+    assert!(has('-', "On {{date:1}} use {{redacted}}."), "{divergence}");
     assert!(
-        has('+', "On {{date}} use {{redacted}} twice."),
+        has('+', "On {{date:1}} use {{redacted}} twice."),
         "{divergence}"
     );
 }

@@ -13,3 +13,4 @@ mod exec_safety;
 mod python_sdk;
 mod record_modes;
 mod ts_sdk;
+mod volatile;

@@ -38,8 +38,8 @@ pub struct RecordOptions {
     /// The `-c` overrides the backend was started with, kept in the header so the cassette can
     /// be re-recorded offline (`{fixtures}` may stand for the fixtures folder).
     pub backend_overrides: Vec<String>,
-    /// The project's volatile-value rules: client text they match is recorded as `{{name}}`
-    /// (see [`CassetteSettings::volatile`](crate::cassette::CassetteSettings::volatile)).
+    /// The project's volatile-value rules: each value they match in client text is recorded as
+    /// `{{name:N}}` (see [`CassetteSettings::volatile`](crate::cassette::CassetteSettings::volatile)).
     pub volatile: Vec<VolatileRule>,
     /// The project's own secret patterns, redacted on top of the built-in kinds.
     pub redact: Vec<RedactRule>,

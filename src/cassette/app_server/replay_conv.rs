@@ -177,16 +177,7 @@ impl Conv {
                 .expects(at, &Value::Object(sent.clone()), bindings)
                 .is_ok();
         }
-        let fields = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key("id"));
-        fields(sent) == fields(recorded)
-            && sent
-                .iter()
-                .filter(|(key, _)| *key != "id")
-                .all(|(key, value)| {
-                    recorded
-                        .get(key)
-                        .is_some_and(|expected| bindings.unfills_to(value, expected))
-                })
+        bindings.message_unfills_to(sent, recorded)
     }
 
     /// Whether the client message `body` is what entry `at` recorded. On a mismatch returns
@@ -202,7 +193,7 @@ impl Conv {
         };
         let mut expected = msg.clone();
         let mut actual = body.clone();
-        bindings.unfill(&mut actual);
+        bindings.unfill_message(&mut actual, &expected);
         for value in [&mut expected, &mut actual] {
             if let Some(map) = value.as_object_mut() {
                 map.remove("id");

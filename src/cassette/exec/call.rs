@@ -8,7 +8,8 @@ use serde_json::Value;
 use crate::cassette::exec::format::ExecCall;
 use crate::cassette::normalize::redact::{redact_json, redact_with};
 use crate::cassette::normalize::rules::Rules;
-use crate::cassette::normalize::{HOME, Scope, WORKSPACE, volatile};
+use crate::cassette::normalize::volatile::{self, Numbering};
+use crate::cassette::normalize::{HOME, Scope, WORKSPACE};
 
 /// What `--output-schema FILE` becomes in a cassette's command line.
 pub(crate) const OUTPUT_SCHEMA: &str = "{{output_schema}}";
@@ -52,8 +53,8 @@ pub(crate) fn home() -> Option<String> {
 
 /// The normalised call: `args` through `scope` (the thread id through `thread`), stdin and the
 /// schema's contents redacted (the built-in kinds and `rules.redact`); then what `rules.volatile`
-/// match in the command line's literal arguments, stdin and schema becomes `{{name}}`, each
-/// (placeholder, value) pushed onto `found`.
+/// match in the command line's literal arguments, stdin and schema becomes its value's
+/// placeholder (`{{name:N}}`), numbered in `found`.
 pub(crate) fn normalize_call(
     args: &[ExecArg],
     stdin: &str,
@@ -61,7 +62,7 @@ pub(crate) fn normalize_call(
     scope: &Scope,
     thread: &dyn Fn(&str) -> String,
     rules: &Rules,
-    found: &mut Vec<(String, String)>,
+    found: &mut Numbering,
 ) -> ExecCall {
     let home = home();
     let home = home.as_deref();

@@ -20,7 +20,7 @@ use crate::cassette::exec::format::{
 };
 use crate::cassette::normalize::redact::rule_names;
 use crate::cassette::normalize::rules::Rules;
-use crate::cassette::normalize::volatile;
+use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::redact_stream::Redactor;
 use crate::cassette::write::{pending_path, write_atomic};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
@@ -112,7 +112,7 @@ pub(crate) fn record_run(
     let mut redactor = Redactor::new(home.as_deref());
     redactor.extra = &options.redact;
     redactor.invocation(&mut invocation);
-    volatile_values(&mut invocation, &volatile::first_values(&found));
+    volatile_values(&mut invocation, found.values());
     let mut cassette = if capture.resume || append {
         let base = if session.fresh {
             vec![path.clone()]
@@ -209,8 +209,9 @@ fn write_exec(
     })
 }
 
-/// Where the run's output repeats the first value of a volatile rule its call matched (`values`:
-/// (placeholder, value) pairs), the placeholder instead, so a replay says the value sent then.
+/// Where the run's output repeats a value a volatile rule matched in its call (`values`:
+/// (placeholder, value) pairs), the value's placeholder instead, so a replay says the value sent
+/// then.
 fn volatile_values(run: &mut ExecInvocation, values: &[(String, String)]) {
     if values.is_empty() {
         return;
@@ -239,12 +240,12 @@ fn volatile_values(run: &mut ExecInvocation, values: &[(String, String)]) {
 
 /// The run normalised: thread ids (known from earlier runs, then new ones by first sight),
 /// paths, times (redacted next, its streams whole: `Redactor::invocation`), and the volatile
-/// values its call held (returned, in order, for [`volatile_values`]).
+/// values its call held (returned, numbered, for [`volatile_values`]).
 fn normalise(
     capture: &ExecCapture,
     mut session: Session,
     rules: &Rules,
-) -> (ExecInvocation, Session, Vec<(String, String)>) {
+) -> (ExecInvocation, Session, Numbering) {
     let home = home();
     let home = home.as_deref();
     let mut scope = path_scope(&capture.workspace, home);
@@ -282,7 +283,7 @@ fn normalise(
             session.threads.insert(id, placeholder);
         }
     }
-    let mut found = Vec::new();
+    let mut found = Numbering::default();
     let call = normalize_call(
         &capture.args,
         &capture.stdin,

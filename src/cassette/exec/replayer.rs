@@ -8,10 +8,11 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cassette::divergence::{EXEC_RUN, Location};
-use crate::cassette::exec::call::{ExecArg, home, normalize_call, path_scope};
+use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{ExecCall, ExecCassette, ExecInvocation, StdoutLine};
 use crate::cassette::normalize::rules::Rules;
-use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE, volatile};
+use crate::cassette::normalize::volatile::{self, Numbering};
+use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
 use crate::cassette::{CassetteError, Divergence, RedactRule};
 
 /// The last group of the thread ids a replay makes starts with this, then the placeholder's
@@ -60,10 +61,10 @@ impl ExecReplay {
     }
 
     /// `request`'s call as the cassette keeps it, and the volatile values it held.
-    fn call_of(&self, request: &ExecRequest<'_>) -> (ExecCall, Vec<(String, String)>) {
+    fn call_of(&self, request: &ExecRequest<'_>) -> (ExecCall, Numbering) {
         let scope = path_scope(request.workspace, home().as_deref());
         let thread = |id: &str| thread_placeholder(id).unwrap_or_else(|| id.to_owned());
-        let mut found = Vec::new();
+        let mut found = Numbering::default();
         let call = normalize_call(
             request.args,
             request.stdin,
@@ -76,14 +77,21 @@ impl ExecReplay {
         (call, found)
     }
 
-    /// The first value `request` sent for each volatile placeholder, bound in `bindings`: the
-    /// run's recorded output says these where it repeated the recorded ones.
+    /// Each value `request` sent for a volatile placeholder, bound in `bindings` (and a rule's
+    /// first value to its unnumbered `{{name}}` too, which cassettes recorded before the
+    /// numbering wrote): the run's recorded output says these where it repeated the recorded
+    /// ones.
     pub(crate) fn bind_volatile(&self, request: &ExecRequest<'_>, bindings: &mut Bindings) {
         if self.rules.volatile.is_empty() {
             return;
         }
-        for (placeholder, value) in volatile::first_values(&self.call_of(request).1) {
-            bindings.bind(&placeholder, &value);
+        for (placeholder, value) in self.call_of(request).1.values() {
+            bindings.bind(placeholder, value);
+            if let Some(alias) = volatile::legacy_alias(placeholder) {
+                if bindings.get(&alias).is_none() {
+                    bindings.bind(&alias, value);
+                }
+            }
         }
     }
 
@@ -105,6 +113,13 @@ impl ExecReplay {
         let runs = &self.cassette.invocations;
         if let Some(run) = runs.iter().find(|run| run.call == call) {
             return Ok(run);
+        }
+        // A run recorded before the numbering wrote each rule's values unnumbered (`{{date}}`).
+        if !self.rules.volatile.is_empty() {
+            let legacy = legacy_call(&self.rules, &call);
+            if let Some(run) = runs.iter().find(|run| run.call == legacy) {
+                return Ok(run);
+            }
         }
         // The nearest: the same thread (or a first run), then the same command line.
         let resumed = |args: &[String]| {
@@ -150,6 +165,21 @@ impl ExecReplay {
             ),
             turn: None,
         }
+    }
+}
+
+/// `call` with its volatile placeholders unnumbered ([`volatile::legacy_form`]), as a run
+/// recorded before the numbering keeps it.
+fn legacy_call(rules: &Rules, call: &ExecCall) -> ExecCall {
+    let unnumbered = |text: &str| volatile::legacy_form(&rules.volatile, text).into_owned();
+    let mut output_schema = call.output_schema.clone();
+    if let Some(schema) = &mut output_schema {
+        each_string_mut(schema, &mut |text| *text = unnumbered(text));
+    }
+    ExecCall {
+        args: call.args.iter().map(|arg| unnumbered(arg)).collect(),
+        stdin: unnumbered(&call.stdin),
+        output_schema,
     }
 }
 

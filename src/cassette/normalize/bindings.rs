@@ -4,11 +4,11 @@
 use std::borrow::Cow;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::redact::redact_with;
 use super::rules::Rules;
-use super::volatile;
+use super::volatile::{self, Numbering};
 use crate::cassette::normalize::fnv::ShortKeys;
 use crate::cassette::normalize::placeholder::{
     DURATION, TIME_MS, TIME_S, escape_literals, placeholder_len, replace_placeholders,
@@ -28,6 +28,8 @@ pub(crate) struct Bindings {
     first_bytes: [u64; 4],
     /// The project's rules: volatile values matched by pattern, its own secrets redacted.
     rules: Rules,
+    /// The volatile values bound so far, numbered per rule.
+    volatile: Numbering,
 }
 
 impl Bindings {
@@ -39,27 +41,33 @@ impl Bindings {
         }
     }
 
-    /// Binds the first value the client sent for each volatile placeholder not bound yet, found
-    /// in the strings of `sent` (a client message that matched its recording): server text
-    /// recorded with `{{name}}` then says this value.
-    pub(crate) fn bind_volatile(&mut self, sent: &serde_json::Map<String, Value>) {
+    /// Binds each volatile value the client sent in `sent` (a client message that matched its
+    /// recording) that no earlier message sent, to the placeholder the match numbered it with:
+    /// server text recorded with `{{run_id:2}}` then says the second run id sent now. The
+    /// request id is never read for values.
+    pub(crate) fn bind_volatile(&mut self, sent: &Map<String, Value>) {
         if self.rules.volatile.is_empty() {
             return;
         }
-        let mut found = Vec::new();
-        for value in sent.values() {
-            each_string(value, &mut |text| {
-                if !self.exact.contains_key(text) {
-                    let _ =
-                        volatile::apply(&self.rules.volatile, &self.unfill_known(text), &mut found);
-                }
-            });
-        }
-        for (placeholder, value) in volatile::first_values(&found) {
-            if self.get(&placeholder).is_none() {
-                self.bind(&placeholder, &value);
+        let mut pending = None;
+        for (key, value) in sent {
+            if key != "id" {
+                each_string(value, &mut |text| {
+                    let _ = self.unfill_string(text, &mut pending);
+                });
             }
         }
+        let Some(numbering) = pending else {
+            return;
+        };
+        let new = numbering.values()[self.volatile.len()..].to_vec();
+        for (placeholder, value) in new {
+            self.bind(&placeholder, &value);
+            if let Some(alias) = volatile::legacy_alias(&placeholder) {
+                self.values.entry(alias).or_insert(value);
+            }
+        }
+        self.volatile = numbering;
     }
 
     /// Binds `placeholder` to `value` both ways.
@@ -162,24 +170,67 @@ impl Bindings {
     }
 
     /// Replaces bound values in what the client sent with their placeholders, so it can be
-    /// compared with the recording.
+    /// compared with the recording; what a volatile rule matches becomes its value's placeholder
+    /// (new values numbered after the bound ones).
+    #[cfg(test)]
     pub(crate) fn unfill(&self, value: &mut Value) {
+        self.unfill_like(value, &Value::Null, &mut None);
+    }
+
+    /// [`unfill`](Self::unfill) for a whole client message `body`, as it is compared with
+    /// `recorded`: its request id left alone, and volatile values written unnumbered where
+    /// `recorded` was recorded before the numbering.
+    pub(crate) fn unfill_message(&self, body: &mut Value, recorded: &Value) {
+        let mut pending = None;
+        match body {
+            Value::Object(map) => {
+                for (key, child) in map.iter_mut().filter(|(key, _)| *key != "id") {
+                    let expected = recorded.get(key).unwrap_or(&Value::Null);
+                    self.unfill_like(child, expected, &mut pending);
+                }
+            }
+            other => self.unfill_like(other, recorded, &mut pending),
+        }
+    }
+
+    /// [`unfill`](Self::unfill) with `recorded` walked alongside (for the legacy form) and new
+    /// volatile values numbered in `pending`.
+    fn unfill_like(&self, value: &mut Value, recorded: &Value, pending: &mut Option<Numbering>) {
         match value {
             Value::String(text) => {
-                let unfilled = self.unfill_text(text);
+                let mut unfilled = self.unfill_string(text, pending);
+                if let Value::String(recorded) = recorded {
+                    if volatile::is_legacy(&self.rules.volatile, recorded) {
+                        unfilled = Cow::Owned(
+                            volatile::legacy_form(&self.rules.volatile, &unfilled).into_owned(),
+                        );
+                    }
+                }
                 if unfilled != text.as_str() {
                     *text = unfilled.into_owned();
                 }
             }
-            Value::Object(map) => map.values_mut().for_each(|child| self.unfill(child)),
-            Value::Array(items) => items.iter_mut().for_each(|item| self.unfill(item)),
+            Value::Object(map) => {
+                for (key, child) in map.iter_mut() {
+                    let expected = recorded.get(key).unwrap_or(&Value::Null);
+                    self.unfill_like(child, expected, pending);
+                }
+            }
+            Value::Array(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    let expected = recorded.get(index).unwrap_or(&Value::Null);
+                    self.unfill_like(item, expected, pending);
+                }
+            }
             _ => {}
         }
     }
 
-    /// [`unfill`](Self::unfill) for one string: bound values become their placeholders, then
-    /// what a volatile rule matches becomes the rule's.
-    pub(crate) fn unfill_text<'a>(&'a self, text: &'a str) -> Cow<'a, str> {
+    /// One string of what the client sent, unfilled: a whole bound value becomes its
+    /// placeholder; otherwise bound values become theirs, then what a volatile rule matches
+    /// becomes its value's, a value no message sent before numbered in `pending` (the message's
+    /// numbering, started from the bound values), as the recording numbered it.
+    fn unfill_string<'a>(&'a self, text: &'a str, pending: &mut Option<Numbering>) -> Cow<'a, str> {
         if let Some(placeholder) = self.exact.get(text) {
             return Cow::Borrowed(placeholder);
         }
@@ -187,7 +238,8 @@ impl Bindings {
         if self.rules.volatile.is_empty() {
             return text;
         }
-        match volatile::apply(&self.rules.volatile, &text, &mut Vec::new()) {
+        let numbering = pending.get_or_insert_with(|| self.volatile.clone());
+        match volatile::apply(&self.rules.volatile, &text, numbering) {
             Cow::Owned(matched) => Cow::Owned(matched),
             Cow::Borrowed(_) => text,
         }
@@ -211,14 +263,52 @@ impl Bindings {
         text
     }
 
+    /// Whether the client message `sent` is what `recorded` holds once unfilled, request ids
+    /// aside, without copying either; compared as [`unfill_message`](Self::unfill_message)
+    /// compares.
+    pub(crate) fn message_unfills_to(
+        &self,
+        sent: &Map<String, Value>,
+        recorded: &Map<String, Value>,
+    ) -> bool {
+        let fields = |m: &Map<String, Value>| m.len() - usize::from(m.contains_key("id"));
+        let mut pending = None;
+        fields(sent) == fields(recorded)
+            && sent
+                .iter()
+                .filter(|(key, _)| *key != "id")
+                .all(|(key, value)| {
+                    recorded
+                        .get(key)
+                        .is_some_and(|expected| self.unfills_to_in(value, expected, &mut pending))
+                })
+    }
+
     /// Whether `recorded` is what `sent` becomes once unfilled, without copying either.
+    #[cfg(test)]
     pub(crate) fn unfills_to(&self, sent: &Value, recorded: &Value) -> bool {
+        self.unfills_to_in(sent, recorded, &mut None)
+    }
+
+    fn unfills_to_in(
+        &self,
+        sent: &Value,
+        recorded: &Value,
+        pending: &mut Option<Numbering>,
+    ) -> bool {
         match (sent, recorded) {
-            (Value::String(sent), Value::String(recorded)) => self.unfill_text(sent) == *recorded,
+            (Value::String(sent), Value::String(recorded)) => {
+                let unfilled = self.unfill_string(sent, pending);
+                unfilled == *recorded
+                    || (volatile::is_legacy(&self.rules.volatile, recorded)
+                        && volatile::legacy_form(&self.rules.volatile, &unfilled) == *recorded)
+            }
             (Value::Object(sent), Value::Object(recorded)) => {
                 sent.len() == recorded.len()
                     && sent.iter().all(|(key, vs)| {
-                        recorded.get(key).is_some_and(|vr| self.unfills_to(vs, vr))
+                        recorded
+                            .get(key)
+                            .is_some_and(|vr| self.unfills_to_in(vs, vr, pending))
                     })
             }
             (Value::Array(sent), Value::Array(recorded)) => {
@@ -226,7 +316,7 @@ impl Bindings {
                     && sent
                         .iter()
                         .zip(recorded)
-                        .all(|(s, r)| self.unfills_to(s, r))
+                        .all(|(s, r)| self.unfills_to_in(s, r, pending))
             }
             (sent, recorded) => sent == recorded,
         }
@@ -292,128 +382,5 @@ fn time_number(text: &str, now: &mut Option<Duration>) -> Option<u128> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cassette::normalize::placeholder::WORKSPACE;
-    use serde_json::json;
-
-    #[test]
-    fn fill_binds_fresh_values_consistently_and_unfill_reverses_them() {
-        let mut bindings = Bindings::default();
-        bindings.bind(WORKSPACE, "/replay/ws");
-        let mut counter = 0;
-        let mut fresh = |placeholder: &str| {
-            counter += 1;
-            format!(
-                "fresh-{}-{counter}",
-                placeholder
-                    .trim_matches(|c| c == '{' || c == '}')
-                    .replace(':', "-")
-            )
-        };
-        let mut value = json!({"a": "{{thread:1}}", "b": "{{thread:1}} in {{workspace}}/x", "t": "{{duration_ms}}"});
-        bindings.fill(&mut value, &mut fresh);
-        assert_eq!(
-            value,
-            json!({"a": "fresh-thread-1-1", "b": "fresh-thread-1-1 in /replay/ws/x", "t": 0})
-        );
-        let mut sent = json!({"threadId": "fresh-thread-1-1", "cwd": "/replay/ws/sub"});
-        bindings.unfill(&mut sent);
-        assert_eq!(
-            sent,
-            json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/sub"})
-        );
-    }
-
-    #[test]
-    fn escaped_literals_fill_back_to_the_original_text() {
-        let mut bindings = Bindings::default();
-        bindings.bind("{{name}}", "bound");
-        let mut fresh = |p: &str| format!("fresh{p}");
-        for text in [
-            "{{name}}",
-            "{{{{x}}",
-            "{{lbrace}}",
-            "a {{ b }} {{}} }}{{",
-            "no braces",
-            "{{{{{{time_ms}}}}}}",
-        ] {
-            let escaped = escape_literals(text);
-            assert_eq!(bindings.fill_text(&escaped, &mut fresh), text, "{escaped}");
-        }
-    }
-
-    #[test]
-    fn resolving_says_recorded_text_again_and_binds_nothing() {
-        let mut bindings = Bindings::default();
-        bindings.bind(WORKSPACE, "/new/ws");
-        let said =
-            bindings.resolve_text("cat {{workspace}}/{{lbrace}}name}}.md {{thread:1}} {{time_ms}}");
-        assert_eq!(said, "cat /new/ws/{{name}}.md {{thread:1}} {{time_ms}}");
-        assert_eq!(bindings.get("{{thread:1}}"), None);
-        let mut value = json!({"args": ["{{lbrace}}x}}", "{{workspace}}"], "n": 1});
-        bindings.resolve(&mut value);
-        assert_eq!(value, json!({"args": ["{{x}}", "/new/ws"], "n": 1}));
-    }
-
-    #[test]
-    fn unfills_to_agrees_with_unfilling_a_copy() {
-        let mut bindings = Bindings::default();
-        bindings.bind(WORKSPACE, "/replay/ws");
-        bindings.bind("{{thread:1}}", "t-1");
-        let recorded = json!({"threadId": "{{thread:1}}", "cwd": "{{workspace}}/a", "n": [1, "{{lbrace}}x}}"]});
-        let sent = [
-            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{x}}"]}),
-            json!({"threadId": "t-2", "cwd": "/replay/ws/a", "n": [1, "{{x}}"]}),
-            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{x}}"], "extra": 1}),
-            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [2, "{{x}}"]}),
-            json!({"threadId": "t-1", "cwd": "/elsewhere/a", "n": [1, "{{x}}"]}),
-            json!({"threadId": "t-1", "cwd": "/replay/ws/a", "n": [1, "{{y}}"]}),
-        ];
-        let verdicts: Vec<bool> = sent
-            .iter()
-            .map(|s| bindings.unfills_to(s, &recorded))
-            .collect();
-        for (s, verdict) in sent.iter().zip(&verdicts) {
-            let mut copy = s.clone();
-            bindings.unfill(&mut copy);
-            assert_eq!(copy == recorded, *verdict, "{s}");
-        }
-        assert_eq!(verdicts, [true, false, false, false, false, false]);
-    }
-
-    #[test]
-    fn a_volatile_placeholder_matches_by_pattern_and_binds_the_first_value_sent() {
-        let rules = Rules::new(
-            &[crate::cassette::VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap()],
-            &[crate::cassette::RedactRule::new("acme", r"acme_[A-Za-z0-9]{32}").unwrap()],
-        );
-        let mut b = Bindings::with_rules(rules);
-        let recorded = json!({"text": "on {{date}} with {{redacted}}"});
-        let key = format!("acme_{}", "Zq9".repeat(11).get(..32).unwrap());
-        let sent = json!({"text": format!("on 2030-01-02 with {key}")});
-        assert!(b.unfills_to(&sent, &recorded));
-        assert!(!b.unfills_to(&json!({"text": "on 2030-1-2 with {{redacted}}"}), &recorded));
-        b.bind_volatile(sent.as_object().unwrap());
-        assert_eq!(b.get("{{date}}"), Some("2030-01-02"));
-        b.bind_volatile(json!({"text": "2030-09-09"}).as_object().unwrap());
-        assert_eq!(
-            b.get("{{date}}"),
-            Some("2030-01-02"),
-            "the first value stays bound"
-        );
-        let said = b.fill_text("Noted: {{date}}.", &mut |_| unreachable!());
-        assert_eq!(said, "Noted: 2030-01-02.");
-    }
-
-    #[test]
-    fn a_secret_the_client_sends_matches_its_redacted_recording_and_replays_as_the_placeholder() {
-        let mut b = Bindings::default();
-        let key = format!("sk-ant-api03-{}", "Qx7_".repeat(10));
-        let recorded = json!({"text": "use {{redacted}} now"});
-        assert!(b.unfills_to(&json!({"text": format!("use {key} now")}), &recorded));
-        assert!(b.unfills_to(&json!({"text": "use {{redacted}} now"}), &recorded));
-        let filled = b.fill_text("use {{redacted}} now", &mut |_| unreachable!());
-        assert_eq!(filled, "use {{redacted}} now");
-    }
-}
+#[path = "bindings_tests.rs"]
+mod tests;

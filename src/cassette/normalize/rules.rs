@@ -1,5 +1,6 @@
-//! A project's own rules: volatile values (`[[volatile]]`: a name and a pattern, recorded as
-//! `{{name}}` and matched by pattern on replay) and extra secrets (`[[redact]]`).
+//! A project's own rules: volatile values (`[[volatile]]`: a name and a pattern, each distinct
+//! value recorded as `{{name:N}}` and matched by pattern on replay) and extra secrets
+//! (`[[redact]]`).
 //!
 //! Both come from `prompt-diary.toml` or from Rust ([`CassetteSettings`](crate::cassette::CassetteSettings)).
 //! Two rules are equal when their names and pattern texts are.
@@ -37,8 +38,9 @@ pub(crate) const BUILT_IN_NAMES: &[&str] = &[
     "sreq",
 ];
 
-/// A part of client text that varies from run to run (a date, a run id): recorded as
-/// `{{name}}`, it matches any text of the same pattern on replay.
+/// A part of client text that varies from run to run (a date, a run id): each distinct value is
+/// recorded as `{{name:1}}`, `{{name:2}}`, ... and matches any other text of the same pattern
+/// on replay; what the server repeated of it says the value sent then.
 #[derive(Debug, Clone)]
 pub struct VolatileRule {
     name: String,
@@ -60,7 +62,7 @@ impl VolatileRule {
         {
             return Err(RuleError(format!(
                 "volatile rule name {name:?}: use lowercase letters and `_`, starting with a \
-                 letter (a cassette writes it as {{{{name}}}}, e.g. `run_id`)"
+                 letter (a cassette writes its values as {{{{name:1}}}}, {{{{name:2}}}}, ..., e.g. `run_id`)"
             )));
         }
         if BUILT_IN_NAMES.contains(&name) {
@@ -74,7 +76,7 @@ impl VolatileRule {
         })
     }
 
-    /// The rule's name (`{{name}}` in a cassette).
+    /// The rule's name (`{{name:N}}` in a cassette).
     pub fn name(&self) -> &str {
         &self.name
     }
@@ -84,9 +86,9 @@ impl VolatileRule {
         &self.pattern
     }
 
-    /// `{{name}}`: what the rule's matches are recorded as.
-    pub(crate) fn placeholder(&self) -> String {
-        format!("{{{{{}}}}}", self.name)
+    /// `{{name:n}}`: what the rule's `n`-th distinct value (from 1) is recorded as.
+    pub(crate) fn placeholder(&self, n: usize) -> String {
+        format!("{{{{{}:{n}}}}}", self.name)
     }
 }
 
@@ -216,8 +218,8 @@ mod tests {
             assert!(err.contains("lowercase letters and `_`"), "{name}: {err}");
         }
         assert_eq!(
-            VolatileRule::new("run_id", "x").unwrap().placeholder(),
-            "{{run_id}}"
+            VolatileRule::new("run_id", "x").unwrap().placeholder(2),
+            "{{run_id:2}}"
         );
     }
 

@@ -15,7 +15,8 @@ use crate::cassette::app_server::request_ids::RequestIds;
 use crate::cassette::effects::Effect;
 use crate::cassette::envelope::today;
 use crate::cassette::normalize::redact;
-use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE, volatile};
+use crate::cassette::normalize::volatile::{self, Numbering};
+use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
 use crate::cassette::redact_stream::substitute_streams;
 use crate::cassette::{CassetteError, RedactRule, VolatileRule};
 
@@ -82,35 +83,51 @@ impl Recorder {
     }
 }
 
-/// Step: the project's volatile values in one conversation's `entries`: what the `rules` match in
-/// the client's lines becomes `{{name}}`, and the first value of each becomes `{{name}}` where
-/// the server's lines (streams included) and the files its turns wrote repeat it verbatim, so a
-/// replay says the value sent then. Runs after redaction: a rule never hides part of a secret
-/// from it.
+/// Step: the project's volatile values in one conversation's `entries`: each distinct value
+/// the `rules` match in the client's lines gets a placeholder of its own (`{{run_id:1}}`,
+/// `{{run_id:2}}`, ...; [`volatile::client_text`]), and becomes it where the server's lines
+/// (streams included) and the files its turns wrote repeat it verbatim after the client first
+/// sent it, so a replay says the value sent then. Runs after redaction (a rule never hides part
+/// of a secret from it) and after the ids became placeholders (a rule never matches into one).
 pub(super) fn volatile_values(rules: &[VolatileRule], entries: &mut [Entry]) {
     if rules.is_empty() {
         return;
     }
-    let mut found = Vec::new();
-    for entry in entries.iter_mut() {
+    let mut numbering = Numbering::default();
+    // The entry that first sent each value, in the numbering's order (so never decreasing).
+    let mut sent_at: Vec<usize> = Vec::new();
+    for (index, entry) in entries.iter_mut().enumerate() {
         if let Entry::C2s { msg, .. } = entry {
-            rewrite_strings(msg, &mut |text| volatile::apply(rules, text, &mut found));
+            let known = numbering.values().to_vec();
+            rewrite_strings(msg, &mut |text| {
+                volatile::client_text(rules, &known, text, &mut numbering)
+            });
+            sent_at.resize(numbering.len(), index);
         }
     }
-    let values = volatile::first_values(&found);
+    let values = numbering.values();
     if values.is_empty() {
         return;
     }
-    substitute_streams(entries, &values);
-    for entry in entries.iter_mut() {
+    // Streams value by value, the longest first, each from where it was sent.
+    let mut longest_first: Vec<usize> = (0..values.len()).collect();
+    longest_first.sort_by(|&a, &b| values[b].1.len().cmp(&values[a].1.len()));
+    for at in longest_first {
+        substitute_streams(
+            &mut entries[sent_at[at]..],
+            std::slice::from_ref(&values[at]),
+        );
+    }
+    for (index, entry) in entries.iter_mut().enumerate() {
+        let known = &values[..sent_at.partition_point(|&sent| sent < index)];
         match entry {
             Entry::S2c { msg, .. } => {
-                rewrite_strings(msg, &mut |text| volatile::substitute(&values, text));
+                rewrite_strings(msg, &mut |text| volatile::substitute(known, text));
             }
             Entry::Effects { effects, .. } => {
                 for effect in effects {
                     if let Effect::Write { text, .. } = effect {
-                        if let Cow::Owned(changed) = volatile::substitute(&values, text) {
+                        if let Cow::Owned(changed) = volatile::substitute(known, text) {
                             *text = changed;
                         }
                     }

@@ -88,13 +88,13 @@ fn replay(cassette: Cassette, prompt: &str) -> Result<Vec<String>, Box<Divergenc
 fn client_text_is_recorded_as_placeholders_and_the_server_repetition_too() {
     let text = recorded(rules()).to_text();
     assert!(
-        text.contains("Today is {{date}} (run {{run_id}})."),
+        text.contains("Today is {{date:1}} (run {{run_id:2}})."),
         "{text}"
     );
-    assert!(text.contains("Run {{run_id}}."), "{text}");
-    assert!(text.contains(r#""text":"Noted: {{date}}.""#), "{text}");
+    assert!(text.contains("Run {{run_id:1}}."), "{text}");
+    assert!(text.contains(r#""text":"Noted: {{date:1}}.""#), "{text}");
     assert!(
-        text.contains(r#""delta":"Noted: {{date}}""#) && text.contains(r#""delta":".""#),
+        text.contains(r#""delta":"Noted: {{date:1}}""#) && text.contains(r#""delta":".""#),
         "a value split across deltas: {text}"
     );
     assert!(
@@ -116,10 +116,7 @@ fn a_replay_with_other_values_matches_and_the_server_says_the_new_date() {
     let said = said.join("\n");
     assert!(said.contains("Noted: 2031-12-30."), "{said}");
     assert!(said.contains(r#""delta":"Noted: 2031-12-30""#), "{said}");
-    assert!(
-        !said.contains("2025") && !said.contains("{{date}}"),
-        "{said}"
-    );
+    assert!(!said.contains("2025") && !said.contains("{{date"), "{said}");
 }
 
 #[test]
@@ -131,11 +128,11 @@ fn a_value_that_does_not_fit_the_pattern_diverges_and_the_report_shows_the_place
         err.paths
     );
     assert!(
-        diff_has(&err, '-', "Today is {{date}} (run {{run_id}})."),
+        diff_has(&err, '-', "Today is {{date:1}} (run {{run_id:2}})."),
         "{err}"
     );
     assert!(
-        diff_has(&err, '+', "Today is {{date}} (run run-XYZ)."),
+        diff_has(&err, '+', "Today is {{date:1}} (run run-XYZ)."),
         "{err}"
     );
 }
@@ -156,8 +153,8 @@ fn without_rules_another_date_diverges_and_the_report_names_the_text() {
     );
 }
 
-#[test]
-fn a_second_value_for_one_name_matches_but_the_server_keeps_the_first() {
+/// A recording of one `x/echo` request whose text names two dates, the answer repeating both.
+fn two_dates() -> Cassette {
     let mut options = RecordOptions::new("/nonexistent/two.jsonl");
     options.volatile = rules();
     let mut rec = Recorder::new(options);
@@ -167,18 +164,109 @@ fn a_second_value_for_one_name_matches_but_the_server_keeps_the_first() {
     rec.server_message(&msg(
         json!({"id": 1, "result": {"said": "2025-01-01 until 2025-01-02"}}),
     ));
-    let cassette = rec.build("exit status: 0", &[]).unwrap();
-    let text = cassette.to_text();
-    assert!(text.contains("from {{date}} to {{date}}"), "{text}");
-    assert!(text.contains("{{date}} until 2025-01-02"), "{text}");
-    let mut replayer = Replayer::new(cassette, None);
+    rec.build("exit status: 0", &[]).unwrap()
+}
+
+/// What `replayer` answers to an `x/echo` of `text`.
+fn echo(replayer: &mut Replayer, text: &str) -> Value {
     replayer
-        .client_message(&msg(json!({"id": 7, "method": "x/echo", "params": {"text": "from 2030-05-05 to 2030-05-06"}})))
+        .client_message(&msg(
+            json!({"id": 7, "method": "x/echo", "params": {"text": text}}),
+        ))
         .unwrap();
     let answer = replayer.next_server_message().unwrap();
     assert_eq!(answer.id(), Some(RequestId::Int(7)));
-    assert_eq!(
-        answer.outcome().unwrap().unwrap()["said"],
-        "2030-05-05 until 2025-01-02"
+    answer.outcome().unwrap().unwrap()["said"].clone()
+}
+
+#[test]
+fn each_value_of_one_name_binds_on_its_own() {
+    let cassette = two_dates();
+    let text = cassette.to_text();
+    assert!(text.contains("from {{date:1}} to {{date:2}}"), "{text}");
+    assert!(text.contains("{{date:1}} until {{date:2}}"), "{text}");
+    let mut replayer = Replayer::new(cassette, None);
+    let said = echo(&mut replayer, "from 2030-05-05 to 2030-05-06");
+    assert_eq!(said, "2030-05-05 until 2030-05-06");
+}
+
+#[test]
+fn a_cassette_recorded_before_the_numbering_replays_and_rebinds_the_first_value() {
+    // What the recorder wrote before each value had a binding of its own: every match
+    // `{{date}}`, and only the first value rebound in what the server said.
+    let text = two_dates()
+        .to_text()
+        .replace("{{date:1}} to {{date:2}}", "{{date}} to {{date}}")
+        .replace("{{date:1}} until {{date:2}}", "{{date}} until 2025-01-02");
+    assert!(!text.contains("{{date:"), "{text}");
+    let path = std::path::Path::new("/nonexistent/legacy.jsonl");
+    let mut replayer = Replayer::parse(path, &text, None).unwrap();
+    let said = echo(&mut replayer, "from 2030-05-05 to 2030-05-06");
+    assert_eq!(said, "2030-05-05 until 2025-01-02");
+}
+
+/// A UUID as Codex and the Python SDK write them (the SDK's request ids are UUIDs too).
+fn uuid(n: u32) -> String {
+    format!("{n:08x}-1a2b-4c3d-8e9f-{n:012x}")
+}
+
+#[test]
+fn a_uuid_rule_rebinds_the_run_ids_sent_not_the_thread_or_request_ids() {
+    let rules = vec![
+        VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").unwrap(),
+        VolatileRule::new(
+            "run_id",
+            r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        )
+        .unwrap(),
+    ];
+    let (thread, turn) = (uuid(0x100), uuid(0x200));
+    let (a, b) = (uuid(0xa1), uuid(0xa2));
+    let prompt = |date: &str, x: &str, y: &str| format!("Diary for {date} (runs {x}, {y}).");
+    let ws = tempfile::tempdir().unwrap();
+    let cwd = ws.path().display().to_string();
+    let mut options = RecordOptions::new("/nonexistent/uuids.jsonl");
+    options.volatile = rules;
+    let mut rec = Recorder::new(options);
+    rec.client_message(&msg(
+        json!({"id": uuid(1), "method": "thread/start", "params": {"cwd": cwd}}),
+    ));
+    rec.server_message(&msg(
+        json!({"id": uuid(1), "result": {"thread": {"id": thread}}}),
+    ));
+    rec.client_message(&msg(json!({"id": uuid(2), "method": "turn/start", "params": {"threadId": thread, "input": [{"type": "text", "text": prompt("2026-12-01", &a, &b)}]}})));
+    rec.server_message(&msg(
+        json!({"id": uuid(2), "result": {"turn": {"id": turn}}}),
+    ));
+    let reply = format!("Entry for 2026-12-01: runs {b} and {a} in thread {thread}.");
+    rec.server_message(&msg(json!({"method": "item/completed", "params": {"threadId": thread, "turnId": turn, "item": {"id": uuid(0x300), "type": "agentMessage", "text": reply}}})));
+    let cassette = rec.build("exit status: 0", &[]).unwrap();
+    let text = cassette.to_text();
+    assert!(
+        text.contains("Diary for {{date:1}} (runs {{run_id:1}}, {{run_id:2}}).")
+            && text.contains(
+                "Entry for {{date:1}}: runs {{run_id:2}} and {{run_id:1}} in thread {{thread:1}}."
+            ),
+        "{text}"
     );
+
+    let ws = tempfile::tempdir().unwrap();
+    let mut replayer = Replayer::new(cassette, None);
+    let start = json!({"id": uuid(11), "method": "thread/start", "params": {"cwd": ws.path().display().to_string()}});
+    replayer.client_message(&msg(start)).unwrap();
+    let started = replayer.next_server_message().unwrap();
+    let thread = started.outcome().unwrap().unwrap()["thread"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (c, d) = (uuid(0xc1), uuid(0xd1));
+    let turn = json!({"id": uuid(12), "method": "turn/start", "params": {"threadId": thread, "input": [{"type": "text", "text": prompt("2027-03-15", &c, &d)}]}});
+    replayer.client_message(&msg(turn)).unwrap();
+    let mut said = Vec::new();
+    while let Some(message) = replayer.next_server_message() {
+        said.push(message.params().to_string());
+    }
+    let said = said.join("\n");
+    let expected = format!("Entry for 2027-03-15: runs {d} and {c} in thread {thread}.");
+    assert!(said.contains(&expected), "{said}");
 }
