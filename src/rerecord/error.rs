@@ -203,12 +203,16 @@ impl fmt::Display for RerecordSummary<'_> {
         match self.0 {
             Ok(WriteOutcome::Unchanged(path)) => write!(f, "unchanged {}", path.display()),
             Ok(WriteOutcome::Written(path)) => write!(f, "wrote {}", path.display()),
-            Ok(WriteOutcome::Pending { pending, .. }) => {
+            Ok(WriteOutcome::Pending { existing, pending }) => {
                 write!(
                     f,
                     "CHANGED: review {} (prompt-diary review)",
                     pending.display()
-                )
+                )?;
+                match super::policy::note_for(existing, pending) {
+                    Some(note) => write!(f, "; {note}"),
+                    None => Ok(()),
+                }
             }
             Err(err) => write!(f, "FAILED: {err}"),
         }

@@ -33,10 +33,12 @@ mod error;
 mod exec;
 mod patch;
 mod pending_file;
+mod policy;
 mod raw_client;
 pub mod recording;
 mod run;
 mod scenario;
+mod shell_words;
 mod untrusted;
 pub(crate) mod upgrade;
 
@@ -48,6 +50,7 @@ pub use client_replay::{
 pub use codex_home::CodexHome;
 pub use error::RerecordError;
 pub(crate) use error::RerecordSummary;
+pub(crate) use policy::note_for as policy_note;
 pub use run::rerecord_cassette;
 pub use scenario::{Underivable, scenario_of};
 

@@ -56,6 +56,8 @@ fn output_item(reply: &Reply, conversation: usize, n: usize, i: usize) -> Option
         Reply::Json { value } => message(value.to_string()),
         // `login: false`: no profile scripts, so a command's output does not depend on the machine.
         Reply::Shell { cmd } => call(SHELL_TOOL, &json!({ "cmd": cmd, "login": false })),
+        // What real models send: no `login`, so Codex decides (a login shell, `bash -lc`).
+        Reply::LoginShell { cmd } => call(SHELL_TOOL, &json!({ "cmd": cmd })),
         Reply::McpTool {
             server,
             tool,
