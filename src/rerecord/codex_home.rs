@@ -122,13 +122,15 @@ fn config_toml(base_url: &str, policy: &HomePolicy) -> String {
     // A JSON string literal is also a valid TOML basic string.
     let base_url = serde_json::Value::from(base_url).to_string();
     let approval = serde_json::Value::from(policy.approval.as_str()).to_string();
-    let sandbox = policy.sandbox;
+    let sandbox = policy
+        .sandbox
+        .map(|mode| format!("sandbox_mode = \"{mode}\"\n"))
+        .unwrap_or_default();
     format!(
         r#"model = "mock-model"
 model_provider = "mock"
 approval_policy = {approval}
-sandbox_mode = "{sandbox}"
-
+{sandbox}
 [model_providers.mock]
 name = "mock"
 base_url = {base_url}
@@ -169,11 +171,16 @@ mod tests {
         let policy = HomePolicy::default();
         assert!(config_toml("a\"b\\c", &policy).contains(r#"base_url = "a\"b\\c""#));
         let read_only = HomePolicy {
-            sandbox: "read-only",
+            sandbox: Some("read-only"),
             approval: "on-request".to_owned(),
         };
         let text = config_toml("u", &read_only);
         assert!(text.contains("sandbox_mode = \"read-only\""), "{text}");
         assert!(text.contains("approval_policy = \"on-request\""), "{text}");
+        let default = HomePolicy {
+            sandbox: None,
+            ..read_only
+        };
+        assert!(!config_toml("u", &default).contains("sandbox_mode"));
     }
 }

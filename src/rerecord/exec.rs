@@ -422,7 +422,8 @@ mod tests {
         assert_eq!(
             scenario.conversations[0].replies,
             [
-                Reply::Shell {
+                // `-lc`: a login shell, the call without `login`.
+                Reply::LoginShell {
                     cmd: r"printf 'x\n' > a.md".to_owned()
                 },
                 Reply::Message {

@@ -4,7 +4,8 @@
 //!
 //! - A cassette recorded with Codex's defaults (read-only, `approvalPolicy: on-request`) re-records
 //!   with the same: the Codex home's `sandbox_mode` and `approval_policy` are those the recording's
-//!   `thread/start` answer reports for a thread that did not name its own ([`HomePolicy`]).
+//!   `thread/start` answer reports for a thread that did not name its own ([`HomePolicy`]), and
+//!   Codex's own default sandbox is left to Codex (no `sandbox_mode` at all).
 //! - What asks for more (`danger-full-access`, network access, writable folders outside the
 //!   workspace, in the header's `-c` overrides, a `thread/start` or `turn/start`, the answer of the
 //!   Codex that recorded, or an exec run's flags) is rewritten to the re-recording sandbox before
@@ -36,8 +37,10 @@ impl Tightened {
 /// The Codex home settings a re-recording starts with.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct HomePolicy {
-    /// `sandbox_mode`: `read-only` or `workspace-write`.
-    pub sandbox: &'static str,
+    /// `sandbox_mode`: `read-only` or `workspace-write`; `None` leaves Codex's default (its
+    /// built-in read-only permission profile, which the answer names as
+    /// `activePermissionProfile: {"id": ":read-only"}` where a set `sandbox_mode` gives `null`).
+    pub sandbox: Option<&'static str>,
     /// `approval_policy` (`never`, `on-request`, `untrusted`, `on-failure`).
     pub approval: String,
 }
@@ -45,7 +48,7 @@ pub(crate) struct HomePolicy {
 impl Default for HomePolicy {
     fn default() -> Self {
         Self {
-            sandbox: SANDBOX,
+            sandbox: Some(SANDBOX),
             approval: "never".to_owned(),
         }
     }
@@ -90,7 +93,10 @@ pub(crate) fn app_server(cassette: &mut Cassette) -> (HomePolicy, Tightened) {
             if !sandbox_read && !params.contains_key("sandbox") {
                 if let Some(sandbox) = answer.and_then(|a| a.get("sandbox")) {
                     sandbox_read = true;
-                    home.sandbox = sandbox_of_answer(sandbox, &mut tightened);
+                    let mode = sandbox_of_answer(sandbox, &mut tightened);
+                    let profile = answer.and_then(|a| a.pointer("/activePermissionProfile/id"));
+                    let default = profile.and_then(Value::as_str) == Some(":read-only");
+                    home.sandbox = Some(mode).filter(|m| !(default && *m == "read-only"));
                 }
             }
             if !approval_read && !params.contains_key("approvalPolicy") {

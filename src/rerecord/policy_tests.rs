@@ -24,10 +24,21 @@ fn codex_defaults_re_record_as_they_were() {
     ));
     let before = cassette.clone();
     let (home, tightened) = super::app_server(&mut cassette);
-    assert_eq!(home.sandbox, "read-only");
+    assert_eq!(home.sandbox, Some("read-only"));
     assert_eq!(home.approval, "on-request");
     assert_eq!(tightened, Tightened::default());
     assert_eq!(cassette, before, "nothing is rewritten");
+}
+
+#[test]
+fn codex_default_profile_is_left_to_codex() {
+    let mut cassette = app_server(&thread(
+        r#"{"cwd":"{{workspace}}"}"#,
+        r#"{"type":"readOnly","networkAccess":false},"activePermissionProfile":{"extends":null,"id":":read-only"}"#,
+        "on-request",
+    ));
+    let (home, _) = super::app_server(&mut cassette);
+    assert_eq!(home.sandbox, None);
 }
 
 #[test]
@@ -65,7 +76,7 @@ fn the_default_sandbox_of_a_looser_home_is_tightened() {
         "never",
     ));
     let (home, tightened) = super::app_server(&mut cassette);
-    assert_eq!(home.sandbox, "workspace-write");
+    assert_eq!(home.sandbox, Some("workspace-write"));
     assert_eq!(
         tightened.0,
         [
