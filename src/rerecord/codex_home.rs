@@ -21,7 +21,7 @@ use prompt_diary_scripted_model::ScriptedModel;
 ///   `exclude_tmpdir_env_var = true`: a command the model runs may write in its thread's working
 ///   directory (the scratch workspace) and nowhere else, and has no network (Codex's Linux
 ///   sandbox: bubblewrap, bundled with Codex, plus seccomp). A thread or turn may still ask for
-///   another policy; re-recording refuses a cassette whose client does (`untrusted.rs`);
+///   another policy; re-recording tightens one that asks for more (`policy.rs`);
 /// - `[analytics] enabled = false` (the request metadata then says `analytics_enabled: false`);
 /// - `[features] plugins = false`: without it Codex tries to sync its curated plugins from
 ///   github.com and chatgpt.com at startup (DNS look-ups and warnings on stderr);

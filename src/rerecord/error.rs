@@ -95,7 +95,7 @@ pub enum RerecordError {
         setting: String,
     },
     /// The cassette asks for something that would run or write outside the sandboxed scratch
-    /// workspace (full access, another working directory, a setting that starts a process, an
+    /// workspace and that the sandbox cannot contain (another working directory, a setting that starts a process, an
     /// approval granted, a request other than the session's own); nothing was run.
     #[error(
         "{}:{line}: re-recording refuses {what}; nothing was run. A cassette may come from \

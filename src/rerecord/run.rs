@@ -34,10 +34,13 @@ use prompt_diary_scripted_model::{Reply, Scenario, ScenarioMismatch, ScriptedMod
 ///
 /// A cassette may come from anyone: the commands it makes Codex run again run in Codex's
 /// `workspace-write` sandbox, confined to a scratch workspace without network ([`CodexHome`]).
-/// Before anything starts, a cassette that starts an MCP server not named in
-/// `allowed_mcp_servers` is refused ([`RerecordError::McpServerNotAllowed`]), and one that asks
-/// for more than the sandbox (full access, another working directory, a setting that starts a
-/// process, an approval granted, ...) too ([`RerecordError::Unsafe`]).
+/// The cassette's own sandbox and approval policy are kept when they are as strict (a read-only
+/// cassette re-records read-only); full access, network and writable folders outside the
+/// workspace are tightened to the sandbox, which the summary line and `review` name. Before
+/// anything starts, a cassette that starts an MCP server not named in `allowed_mcp_servers` is
+/// refused ([`RerecordError::McpServerNotAllowed`]), and one that asks for what the sandbox
+/// cannot contain (another working directory, a setting that starts a process, an approval
+/// granted, ...) too ([`RerecordError::Unsafe`]).
 ///
 /// A re-recording that fails leaves `<name>.jsonl.new` as it found it: a half recording never
 /// waits for review (nor for `accept`).
