@@ -169,3 +169,27 @@ pub(crate) fn body(reply: &Reply, conversation: usize, n: usize, stream: &Stream
     ));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The arguments of the shell call a reply makes.
+    fn arguments(reply: &str) -> Value {
+        let reply: Reply = serde_json::from_str(reply).unwrap();
+        let item = output_item(&reply, 0, 1, 0).unwrap();
+        serde_json::from_str(item["arguments"].as_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_login_shell_call_leaves_login_out_as_real_models_do() {
+        assert_eq!(
+            arguments(r#"{"shell": "printf 42"}"#),
+            json!({"cmd": "printf 42", "login": false})
+        );
+        assert_eq!(
+            arguments(r#"{"login_shell": "printf 42"}"#),
+            json!({"cmd": "printf 42"})
+        );
+    }
+}
