@@ -334,6 +334,13 @@ fn tighten_override(setting: String, tightened: &mut Tightened) -> Option<String
             tightened.add("writable folders outside the workspace");
             None
         }
+        "sandbox_workspace_write.exclude_slash_tmp"
+        | "sandbox_workspace_write.exclude_tmpdir_env_var"
+            if value != "true" =>
+        {
+            tightened.add("a writable temp folder");
+            None
+        }
         _ => Some(setting),
     }
 }

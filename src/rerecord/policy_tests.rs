@@ -51,12 +51,18 @@ fn full_access_is_tightened_and_named_wherever_it_is_asked() {
     cassette.header.backend_overrides = vec![
         "sandbox_mode=\"danger-full-access\"".to_owned(),
         "sandbox_workspace_write.network_access=true".to_owned(),
+        "sandbox_workspace_write.exclude_slash_tmp=false".to_owned(),
     ];
     let (home, tightened) = super::app_server(&mut cassette);
     assert_eq!(home, HomePolicy::default());
     assert_eq!(
         tightened.0,
-        ["danger-full-access", "network access"].map(str::to_owned)
+        [
+            "danger-full-access",
+            "network access",
+            "a writable temp folder"
+        ]
+        .map(str::to_owned)
     );
     assert_eq!(
         cassette.header.backend_overrides,
