@@ -71,6 +71,9 @@ impl Review {
                 }
                 (true, _) => text.push_str(&item.diff()?),
             }
+            if let Some(note) = crate::rerecord::policy_note(&item.committed, &item.pending) {
+                text.push_str(&format!("{note}\n"));
+            }
             if self.html {
                 let accept = format!("prompt-diary accept {} {}", dir.display(), item.name());
                 let (page, html) = crate::view::pending_page(item, meaning, accept)?;

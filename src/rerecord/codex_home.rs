@@ -4,6 +4,7 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
+use super::policy::HomePolicy;
 use prompt_diary_scripted_model::ScriptedModel;
 
 /// A temporary Codex home (deleted on drop; under `~/.cache/prompt-diary/`, see
@@ -14,12 +15,13 @@ use prompt_diary_scripted_model::ScriptedModel;
 /// - provider `mock` (`wire_api = "responses"`) with `request_max_retries = 0` and
 ///   `stream_max_retries = 0`, so a failing reply fails the turn at once instead of retrying;
 ///   `stream_idle_timeout_ms = 300000` so a stalled stream is ended by the test, not by Codex;
-/// - `approval_policy = "never"` and `sandbox_mode = "workspace-write"` by default, with
+/// - `approval_policy = "never"` and `sandbox_mode = "workspace-write"` by default (a
+///   re-recording sets those the cassette ran with when they are at least as strict), with
 ///   `[sandbox_workspace_write] network_access = false`, `exclude_slash_tmp = true` and
 ///   `exclude_tmpdir_env_var = true`: a command the model runs may write in its thread's working
 ///   directory (the scratch workspace) and nowhere else, and has no network (Codex's Linux
 ///   sandbox: bubblewrap, bundled with Codex, plus seccomp). A thread or turn may still ask for
-///   another policy; re-recording refuses a cassette whose client does (`untrusted.rs`);
+///   another policy; re-recording tightens one that asks for more (`policy.rs`);
 /// - `[analytics] enabled = false` (the request metadata then says `analytics_enabled: false`);
 /// - `[features] plugins = false`: without it Codex tries to sync its curated plugins from
 ///   github.com and chatgpt.com at startup (DNS look-ups and warnings on stderr);
@@ -60,13 +62,26 @@ impl CodexHome {
     /// # Errors
     /// When the temporary folder or its `config.toml` cannot be written.
     pub fn for_base_url(url: &str) -> std::io::Result<CodexHome> {
+        Self::with_policy(url, &HomePolicy::default())
+    }
+
+    /// A home whose provider is `model`, its `sandbox_mode` and `approval_policy` those of
+    /// `policy` (a re-recording's: the cassette's own, or the workspace-write sandbox).
+    pub(crate) fn for_model_with(
+        model: &ScriptedModel,
+        policy: &HomePolicy,
+    ) -> std::io::Result<CodexHome> {
+        Self::with_policy(&model.base_url(), policy)
+    }
+
+    fn with_policy(url: &str, policy: &HomePolicy) -> std::io::Result<CodexHome> {
         let mut builder = tempfile::Builder::new();
         builder.prefix("prompt-diary-codex-home-");
         let dir = match homes_folder() {
             Some(parent) => builder.tempdir_in(parent)?,
             None => builder.tempdir()?,
         };
-        std::fs::write(dir.path().join("config.toml"), config_toml(url))?;
+        std::fs::write(dir.path().join("config.toml"), config_toml(url, policy))?;
         Ok(Self { dir })
     }
 
@@ -102,16 +117,20 @@ fn homes_folder() -> Option<std::path::PathBuf> {
     Some(folder)
 }
 
-/// The `config.toml` text for a provider at `base_url`.
-fn config_toml(base_url: &str) -> String {
+/// The `config.toml` text for a provider at `base_url`, with `policy`'s sandbox and approvals.
+fn config_toml(base_url: &str, policy: &HomePolicy) -> String {
     // A JSON string literal is also a valid TOML basic string.
     let base_url = serde_json::Value::from(base_url).to_string();
+    let approval = serde_json::Value::from(policy.approval.as_str()).to_string();
+    let sandbox = policy
+        .sandbox
+        .map(|mode| format!("sandbox_mode = \"{mode}\"\n"))
+        .unwrap_or_default();
     format!(
         r#"model = "mock-model"
 model_provider = "mock"
-approval_policy = "never"
-sandbox_mode = "workspace-write"
-
+approval_policy = {approval}
+{sandbox}
 [model_providers.mock]
 name = "mock"
 base_url = {base_url}
@@ -149,6 +168,19 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("wire_api = \"responses\""), "{text}");
-        assert!(config_toml("a\"b\\c").contains(r#"base_url = "a\"b\\c""#));
+        let policy = HomePolicy::default();
+        assert!(config_toml("a\"b\\c", &policy).contains(r#"base_url = "a\"b\\c""#));
+        let read_only = HomePolicy {
+            sandbox: Some("read-only"),
+            approval: "on-request".to_owned(),
+        };
+        let text = config_toml("u", &read_only);
+        assert!(text.contains("sandbox_mode = \"read-only\""), "{text}");
+        assert!(text.contains("approval_policy = \"on-request\""), "{text}");
+        let default = HomePolicy {
+            sandbox: None,
+            ..read_only
+        };
+        assert!(!config_toml("u", &default).contains("sandbox_mode"));
     }
 }

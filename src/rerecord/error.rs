@@ -95,7 +95,7 @@ pub enum RerecordError {
         setting: String,
     },
     /// The cassette asks for something that would run or write outside the sandboxed scratch
-    /// workspace (full access, another working directory, a setting that starts a process, an
+    /// workspace and that the sandbox cannot contain (another working directory, a setting that starts a process, an
     /// approval granted, a request other than the session's own); nothing was run.
     #[error(
         "{}:{line}: re-recording refuses {what}; nothing was run. A cassette may come from \
@@ -203,12 +203,16 @@ impl fmt::Display for RerecordSummary<'_> {
         match self.0 {
             Ok(WriteOutcome::Unchanged(path)) => write!(f, "unchanged {}", path.display()),
             Ok(WriteOutcome::Written(path)) => write!(f, "wrote {}", path.display()),
-            Ok(WriteOutcome::Pending { pending, .. }) => {
+            Ok(WriteOutcome::Pending { existing, pending }) => {
                 write!(
                     f,
                     "CHANGED: review {} (prompt-diary review)",
                     pending.display()
-                )
+                )?;
+                match super::policy::note_for(existing, pending) {
+                    Some(note) => write!(f, "; {note}"),
+                    None => Ok(()),
+                }
             }
             Err(err) => write!(f, "FAILED: {err}"),
         }

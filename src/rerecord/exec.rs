@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::CodexHome;
 use super::RerecordError;
-use super::scenario::{Underivable, say_reply, unwrap_shell};
+use super::scenario::{Underivable, say_reply, shell_reply};
 use crate::cassette::{
     Bindings, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE, OUTPUT_SCHEMA,
     RECORD_MODE_ENV, StdoutLine, TEMP_PATH, WriteOutcome, exec_bindings,
@@ -108,12 +108,7 @@ fn reply_of_exec_item(item: &Value, schema: bool) -> Result<Option<Reply>, Strin
                 _ => Reply::Message { text: body },
             }
         }
-        "command_execution" => {
-            let command = text("command");
-            let cmd = unwrap_shell(&command)
-                .ok_or_else(|| format!("a command run other than through `bash -c`: {command}"))?;
-            Reply::Shell { cmd }
-        }
+        "command_execution" => shell_reply(&text("command"))?,
         "reasoning" => Reply::Reasoning {
             summary: text("text"),
         },
@@ -163,7 +158,13 @@ pub(crate) async fn rerecord_exec(
         client_side(path, 1, format!("could not set up the re-recording: {err}"))
     };
     let scratch = tempfile::tempdir().map_err(io)?;
-    let workspace = scratch.path().join("workspace");
+    // The runs start here; a relative `-C DIR` names the workspace below it.
+    let start = scratch.path().join("workspace");
+    let workspace =
+        match relative_cd(cassette).map_err(|(line, why)| client_side(path, line, why))? {
+            Some(dir) => start.join(dir),
+            None => start.clone(),
+        };
     std::fs::create_dir_all(&workspace).map_err(io)?;
     let mut bindings = exec_bindings(&workspace, None);
     bindings.bind(TEMP_PATH, &scratch.path().display().to_string());
@@ -190,7 +191,7 @@ pub(crate) async fn rerecord_exec(
         cassette: path,
         codex_bin,
         codex_home: home.path(),
-        workspace: &workspace,
+        start: &start,
     };
     for (index, run) in cassette.invocations.iter().enumerate() {
         let args = run_args(run, index, scratch.path(), &mut bindings)
@@ -235,6 +236,43 @@ pub(crate) async fn rerecord_exec(
     } else {
         WriteOutcome::Unchanged(path.to_owned())
     })
+}
+
+/// The relative folder the runs name with `-C DIR`/`--cd DIR` (the recording's own spelling, such
+/// as `ws`), which the scratch workspace is made as; `None` when no run names one (a run's
+/// `{{workspace}}` is the workspace itself). Runs naming two different relative folders are
+/// refused with the line of the second.
+fn relative_cd(cassette: &ExecCassette) -> Result<Option<PathBuf>, (usize, String)> {
+    let mut found: Option<PathBuf> = None;
+    for run in &cassette.invocations {
+        let mut args = run.call.args.iter();
+        while let Some(arg) = args.next() {
+            if !matches!(arg.as_str(), "-C" | "--cd") {
+                continue;
+            }
+            let Some(dir) = args
+                .next()
+                .and_then(|v| super::untrusted::relative_folder(v))
+            else {
+                continue;
+            };
+            match &found {
+                Some(earlier) if earlier != dir => {
+                    return Err((
+                        run.line,
+                        format!(
+                            "the runs name two working folders, `{}` and `{}`; re-recording \
+                             makes one scratch workspace",
+                            earlier.display(),
+                            dir.display()
+                        ),
+                    ));
+                }
+                _ => found = Some(dir.to_owned()),
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// Re-recording `path` failed at its `line`, for `reason`.
@@ -289,13 +327,14 @@ fn thread_started(mut events: impl Iterator<Item = Value>) -> Option<String> {
 }
 
 /// What every re-recorded run shares: the stand-in, the cassette it records into, the Codex it
-/// runs and that Codex's home, and the working directory.
+/// runs and that Codex's home, and the folder the runs start in (the workspace, or the folder
+/// above it that a relative `-C DIR` names it from).
 struct StandInRun<'a> {
     stand_in: &'a Path,
     cassette: &'a Path,
     codex_bin: &'a Path,
     codex_home: &'a Path,
-    workspace: &'a Path,
+    start: &'a Path,
 }
 
 impl StandInRun<'_> {
@@ -304,7 +343,7 @@ impl StandInRun<'_> {
     async fn run(&self, args: &[String], stdin: &str) -> Result<std::process::Output, String> {
         let mut child = tokio::process::Command::new(self.stand_in)
             .args(args)
-            .current_dir(self.workspace)
+            .current_dir(self.start)
             .env(CASSETTE_ENV, self.cassette)
             .env(RECORD_MODE_ENV, "all")
             .env(CODEX_BIN_ENV, self.codex_bin)
@@ -383,7 +422,8 @@ mod tests {
         assert_eq!(
             scenario.conversations[0].replies,
             [
-                Reply::Shell {
+                // `-lc`: a login shell, the call without `login`.
+                Reply::LoginShell {
                     cmd: r"printf 'x\n' > a.md".to_owned()
                 },
                 Reply::Message {

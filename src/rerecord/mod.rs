@@ -17,9 +17,13 @@
 //!   [`recording`]: a script or one prompt recorded live.
 //! - [`CodexHome`]: a Codex home pointing the real Codex at the scripted model, its commands in
 //!   Codex's `workspace-write` sandbox (the scratch workspace only, no network).
-//! - `untrusted.rs`: what a cassette may ask of a re-recording; it may come from anyone, so an
-//!   MCP server it starts needs the user's `--allow-mcp-server NAME`, and full access, other
-//!   folders, process-starting settings and granted approvals are refused before anything runs.
+//! - `policy.rs`: the sandbox and approvals a re-recording runs under, the cassette's own when
+//!   they are as strict as the workspace-write sandbox, tightened (and said) otherwise;
+//!   `untrusted.rs`: what a cassette may ask of a re-recording; it may come from anyone, so an
+//!   MCP server it starts needs the user's `--allow-mcp-server NAME`, and other folders,
+//!   process-starting settings and granted approvals are refused before anything runs.
+//! - `shell_words.rs`: command items read back as the shell calls that made them, in every
+//!   quoting Codex writes.
 //! - `upgrade.rs`: `prompt-diary upgrade-codex`: install a version, compare protocol schemas,
 //!   re-record a folder on it, accept.
 //!
@@ -33,10 +37,12 @@ mod error;
 mod exec;
 mod patch;
 mod pending_file;
+mod policy;
 mod raw_client;
 pub mod recording;
 mod run;
 mod scenario;
+mod shell_words;
 mod untrusted;
 pub(crate) mod upgrade;
 
@@ -48,10 +54,12 @@ pub use client_replay::{
 pub use codex_home::CodexHome;
 pub use error::RerecordError;
 pub(crate) use error::RerecordSummary;
+pub(crate) use policy::note_for as policy_note;
 pub use run::rerecord_cassette;
 pub use scenario::{Underivable, scenario_of};
 
 /// The line `rerecord` and `upgrade-codex` say before re-recording: what runs, and where.
 pub(crate) const SANDBOX_NOTICE: &str = "the cassettes' commands are re-run by the real Codex in \
-     its workspace-write sandbox: a scratch workspace is the only folder they may write, without \
-     network; MCP servers start only when named with --allow-mcp-server";
+     its workspace-write sandbox (read-only for a cassette that ran read-only): a scratch \
+     workspace is the only folder they may write, without network; MCP servers start only when \
+     named with --allow-mcp-server";

@@ -34,10 +34,13 @@ use prompt_diary_scripted_model::{Reply, Scenario, ScenarioMismatch, ScriptedMod
 ///
 /// A cassette may come from anyone: the commands it makes Codex run again run in Codex's
 /// `workspace-write` sandbox, confined to a scratch workspace without network ([`CodexHome`]).
-/// Before anything starts, a cassette that starts an MCP server not named in
-/// `allowed_mcp_servers` is refused ([`RerecordError::McpServerNotAllowed`]), and one that asks
-/// for more than the sandbox (full access, another working directory, a setting that starts a
-/// process, an approval granted, ...) too ([`RerecordError::Unsafe`]).
+/// The cassette's own sandbox and approval policy are kept when they are as strict (a read-only
+/// cassette re-records read-only); full access, network and writable folders outside the
+/// workspace are tightened to the sandbox, which the summary line and `review` name. Before
+/// anything starts, a cassette that starts an MCP server not named in `allowed_mcp_servers` is
+/// refused ([`RerecordError::McpServerNotAllowed`]), and one that asks for what the sandbox
+/// cannot contain (another working directory, a setting that starts a process, an approval
+/// granted, ...) too ([`RerecordError::Unsafe`]).
 ///
 /// A re-recording that fails leaves `<name>.jsonl.new` as it found it: a half recording never
 /// waits for review (nor for `accept`).
@@ -61,13 +64,16 @@ async fn rerecord_any(
     allowed_mcp_servers: &[String],
 ) -> Result<WriteOutcome, RerecordError> {
     let refused = |refusal| RerecordError::refused(path, refusal);
-    let cassette = match AnyCassette::load(path, "")? {
-        AnyCassette::Exec(cassette) => {
+    // What asks for more than the sandbox is tightened first (`policy.rs`); the rest is checked.
+    let mut cassette = match AnyCassette::load(path, "")? {
+        AnyCassette::Exec(mut cassette) => {
+            super::policy::exec(&mut cassette);
             super::untrusted::check_exec(&cassette, allowed_mcp_servers).map_err(refused)?;
             return super::exec::rerecord_exec(path, &cassette, codex_bin).await;
         }
         AnyCassette::AppServer(cassette) => cassette,
     };
+    let (policy, _) = super::policy::app_server(&mut cassette);
     super::untrusted::check_app_server(&cassette, allowed_mcp_servers).map_err(refused)?;
     // One working directory per conversation the client started (one for all of them when
     // another client's messages are sent again), each the recorded `{{workspace}}` of its
@@ -89,7 +95,13 @@ async fn rerecord_any(
         bindings
     })?;
     if !adapter {
-        return rerecord_client_side(path, &cassette, scenario, codex_bin, &workspaces[0]).await;
+        let run = ClientSide {
+            scenario,
+            codex_bin,
+            workspace: &workspaces[0],
+            policy: &policy,
+        };
+        return rerecord_client_side(path, &cassette, run).await;
     }
     let mut client: ClientScript = client_script_of(&cassette)?;
     client.mcp_config_overrides = cassette.header.backend_overrides.clone();
@@ -103,7 +115,7 @@ async fn rerecord_any(
         .await
         .map_err(setup)?
         .without_drop_check();
-    let home = CodexHome::for_model(&model).map_err(setup)?;
+    let home = CodexHome::for_model_with(&model, &policy).map_err(setup)?;
     let workspaces = &workspaces[..client.runners.len()];
     let mut config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
@@ -229,23 +241,36 @@ fn client_labels(cassette: &Cassette) -> Vec<&str> {
     labels
 }
 
+/// What re-recording another client's cassette runs: the derived scenario, the Codex, the
+/// workspace standing for `{{workspace}}` and the Codex home's policy.
+struct ClientSide<'a> {
+    scenario: Scenario,
+    codex_bin: &'a Path,
+    workspace: &'a Path,
+    policy: &'a super::policy::HomePolicy,
+}
+
 /// Re-records a cassette another client recorded: its client messages are sent again, in order,
 /// to the Codex at `codex_bin` started with the recorded `-c` arguments, under the recorder, with
 /// `workspace` standing for the recorded `{{workspace}}`.
 async fn rerecord_client_side(
     path: &Path,
     cassette: &Cassette,
-    scenario: Scenario,
-    codex_bin: &Path,
-    workspace: &Path,
+    run: ClientSide<'_>,
 ) -> Result<WriteOutcome, RerecordError> {
+    let ClientSide {
+        scenario,
+        codex_bin,
+        workspace,
+        policy,
+    } = run;
     let setup = |err: std::io::Error| unavailable(path, err);
     // Ended by `finish` below; an early return drops it without the test kit's panic.
     let model = ScriptedModel::start(scenario)
         .await
         .map_err(setup)?
         .without_drop_check();
-    let home = CodexHome::for_model(&model).map_err(setup)?;
+    let home = CodexHome::for_model_with(&model, policy).map_err(setup)?;
     let header = &cassette.header;
     let mut args: Vec<String> = header
         .backend_overrides

@@ -215,12 +215,7 @@ fn reply_of_item(item: &Value, schema: bool) -> Result<Option<Reply>, String> {
                 Reply::Message { text: body }
             }
         }
-        "commandExecution" => {
-            let command = text("command").unwrap_or_default();
-            let cmd = unwrap_shell(&command)
-                .ok_or_else(|| format!("a command run other than through `bash -c`: {command}"))?;
-            Reply::Shell { cmd }
-        }
+        "commandExecution" => shell_reply(&text("command").unwrap_or_default())?,
         "reasoning" => Reply::Reasoning {
             summary: match item.get("summary") {
                 Some(Value::Array(parts)) => parts
@@ -263,7 +258,7 @@ pub(super) fn say_reply(reply: &mut Reply, bindings: &Bindings) {
     };
     match reply {
         Reply::Message { text } => say(text),
-        Reply::Shell { cmd } => say(cmd),
+        Reply::Shell { cmd } | Reply::LoginShell { cmd } => say(cmd),
         Reply::Reasoning { summary } => say(summary),
         Reply::WebSearch { query } => say(query),
         Reply::HttpError { body, .. } => say(body),
@@ -307,30 +302,17 @@ fn reply_of_error(params: &Value) -> Result<Reply, String> {
     })
 }
 
-/// The command line inside `/bin/bash -c "..."` (how Codex reports a shell call), unquoted.
-pub(crate) fn unwrap_shell(command: &str) -> Option<String> {
-    let quoted = ["/bin/bash -c ", "bash -c ", "/bin/bash -lc ", "bash -lc "]
-        .iter()
-        .find_map(|prefix| command.strip_prefix(prefix))?;
-    let inner = quoted.strip_prefix('"')?.strip_suffix('"')?;
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some(next @ ('"' | '\\' | '$' | '`')) => out.push(next),
-            Some('\n') => {}
-            Some(other) => {
-                out.push('\\');
-                out.push(other);
-            }
-            None => out.push('\\'),
-        }
+/// The shell call that makes Codex show `command` again (`/bin/bash -c 'printf 42'`, `/bin/bash
+/// -c env`, `/bin/bash -lc '...'`, double quotes: see `shell_words`): a login shell (`-lc`) is
+/// the call without `login`, as real models make it; else the call with `login: false`.
+pub(crate) fn shell_reply(command: &str) -> Result<Reply, String> {
+    match super::shell_words::shell_call(command) {
+        Some((cmd, true)) => Ok(Reply::LoginShell { cmd }),
+        Some((cmd, false)) => Ok(Reply::Shell { cmd }),
+        None => Err(format!(
+            "a command run other than through `bash -c` or `bash -lc`: {command}"
+        )),
     }
-    Some(out)
 }
 
 #[cfg(test)]
@@ -421,10 +403,21 @@ mod tests {
     #[test]
     fn a_shell_command_is_unquoted_as_bash_received_it() {
         assert_eq!(
-            unwrap_shell(r#"/bin/bash -c "printf '# A\\n' > \"a b.md\" && echo \$HOME""#)
-                .as_deref(),
-            Some(r#"printf '# A\n' > "a b.md" && echo $HOME"#)
+            shell_reply(r#"/bin/bash -c "printf '# A\\n' > \"a b.md\" && echo \$HOME""#),
+            Ok(Reply::Shell {
+                cmd: r#"printf '# A\n' > "a b.md" && echo $HOME"#.to_owned()
+            })
         );
-        assert_eq!(unwrap_shell("python3 x.py"), None);
+        assert_eq!(
+            shell_reply("/bin/bash -lc 'printf 42'"),
+            Ok(Reply::LoginShell {
+                cmd: "printf 42".to_owned()
+            })
+        );
+        let refused = shell_reply("python3 x.py").unwrap_err();
+        assert!(
+            refused.contains("other than through `bash -c`"),
+            "{refused}"
+        );
     }
 }

@@ -18,9 +18,13 @@
 //!   patches itself, and one outside asks for approval, which a reviewer model may give
 //!   (`approvalsReviewer: "auto_review"`, the Python SDK's default, passes: under the sandbox
 //!   nothing else the scripted model can do asks for approval);
-//! - `codex exec` flags that do the same (`--dangerously-bypass-approvals-and-sandbox`,
-//!   `--sandbox danger-full-access`, `--cd`/`--add-dir` elsewhere than the workspace, an `-o`
-//!   file other than the re-recording's own, `--remote`, `--profile`, ...).
+//! - `codex exec` flags that do the same (`--cd` to a folder above or beside the workspace, an
+//!   `-o` file other than the re-recording's own, `--remote`, `--profile`, ...).
+//!
+//! What only loosens the sandbox (`danger-full-access`, network access, writable folders outside
+//! the workspace, `--dangerously-bypass-approvals-and-sandbox`, `--add-dir` elsewhere) is not
+//! refused: `policy.rs` tightens it to the re-recording sandbox first, and says so. A relative
+//! `--cd DIR` (`-C ws`) is re-recorded with the scratch workspace as that folder.
 
 use serde_json::Value;
 
@@ -382,10 +386,23 @@ fn flatten(config: &serde_json::Map<String, Value>) -> Vec<(Vec<String>, String)
 }
 
 /// Whether `path` (as the cassette writes it) is the scratch workspace or inside it.
-fn in_workspace(path: &str) -> bool {
+pub(super) fn in_workspace(path: &str) -> bool {
     path.strip_prefix(WORKSPACE).is_some_and(|rest| {
         (rest.is_empty() || rest.starts_with('/')) && !rest.split('/').any(|part| part == "..")
     })
+}
+
+/// A relative folder (`ws`, `a/b`: no `..`, not absolute, no placeholder) as its path, which a
+/// re-recording makes the scratch workspace by starting the run in the folder above it.
+pub(super) fn relative_folder(value: &str) -> Option<&std::path::Path> {
+    let path = std::path::Path::new(value);
+    let normal = path.components().all(|c| {
+        matches!(
+            c,
+            std::path::Component::Normal(_) | std::path::Component::CurDir
+        )
+    });
+    (normal && !value.is_empty() && !value.contains("{{")).then_some(path)
 }
 
 /// Checks one `codex exec` command line.
@@ -416,7 +433,12 @@ fn check_exec_args(line: usize, args: &[String], allowed: &[String]) -> Result<(
             "-s" | "--sandbox" if value == "danger-full-access" => {
                 return refuse(format!("`{flag} {value}` (full access)"));
             }
-            "-C" | "--cd" | "--add-dir" if !in_workspace(value) => {
+            "-C" | "--cd" if !in_workspace(value) && relative_folder(value).is_none() => {
+                return refuse(format!(
+                    "`{flag} {value}`: a folder outside the scratch workspace"
+                ));
+            }
+            "--add-dir" if !in_workspace(value) => {
                 return refuse(format!(
                     "`{flag} {value}`: a folder outside the scratch workspace"
                 ));

@@ -20,6 +20,7 @@ mod record_mode_flag;
 mod rerecord_exec;
 #[cfg(unix)]
 mod rerecord_jobs;
+mod rerecord_policy;
 mod scripted_model;
 mod untrusted;
 mod upgrade;

@@ -12,7 +12,8 @@
 //! }
 //! ```
 //!
-//! A reply is one of `{"message": "text"}`, `{"shell": "command line"}`, `{"json": <any JSON>}`,
+//! A reply is one of `{"message": "text"}`, `{"shell": "command line"}`, `{"login_shell":
+//! "command line"}` (the shell call without `login`, as real models make it), `{"json": <any JSON>}`,
 //! `{"http_error": {"status": 500, "body": "boom"}}`, `{"stall": true}` and
 //! `{"mcp_tool": {"server": "s", "tool": "t", "arguments": {}}}`.
 
@@ -71,6 +72,7 @@ pub struct ConversationScript {
 /// One scripted answer to one model request.
 ///
 /// In JSON each reply is a one-key object: `{"message": "text"}`, `{"shell": "command line"}`,
+/// `{"login_shell": "command line"}`,
 /// `{"json": <any JSON>}`, `{"http_error": {"status": 500, "body": "boom"}}`, `{"stall": true}`
 /// or `{"mcp_tool": {"server": "s", "tool": "t", "arguments": {}}}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +87,13 @@ pub enum Reply {
     /// in the thread's working directory. JSON: `{"shell": "printf x > a.md"}`.
     Shell {
         /// The command line (run by Codex as `bash -c <cmd>`).
+        cmd: String,
+    },
+    /// A call of Codex's shell tool (`exec_command`) that leaves out `login`, as real models
+    /// do (the tool's schema says "Omit to inherit"): Codex then runs a login shell
+    /// (`bash -lc <cmd>`). JSON: `{"login_shell": "printf x > a.md"}`.
+    LoginShell {
+        /// The command line.
         cmd: String,
     },
     /// An assistant message whose text is `value` serialised compactly, object keys sorted
@@ -145,6 +154,7 @@ impl Reply {
         match self {
             Self::Message { text } => format!("message {text:?}"),
             Self::Shell { cmd } => format!("shell {cmd:?}"),
+            Self::LoginShell { cmd } => format!("login_shell {cmd:?}"),
             Self::Json { value } => format!("json {value}"),
             Self::HttpError { status, body } => format!("http_error {status} {body:?}"),
             Self::Stall => "stall".to_owned(),
@@ -173,6 +183,7 @@ impl Reply {
 enum WireReply {
     Message(String),
     Shell(String),
+    LoginShell(String),
     Json(Value),
     HttpError {
         status: u16,
@@ -202,6 +213,7 @@ impl TryFrom<WireReply> for Reply {
         Ok(match wire {
             WireReply::Message(text) => Self::Message { text },
             WireReply::Shell(cmd) => Self::Shell { cmd },
+            WireReply::LoginShell(cmd) => Self::LoginShell { cmd },
             WireReply::Json(value) => Self::Json { value },
             WireReply::HttpError { status, body } => {
                 if !(400..=599).contains(&status) {
@@ -265,6 +277,7 @@ impl From<Reply> for WireReply {
         match reply {
             Reply::Message { text } => Self::Message(text),
             Reply::Shell { cmd } => Self::Shell(cmd),
+            Reply::LoginShell { cmd } => Self::LoginShell(cmd),
             Reply::Json { value } => Self::Json(value),
             Reply::HttpError { status, body } => Self::HttpError { status, body },
             Reply::Stall => Self::Stall(true),

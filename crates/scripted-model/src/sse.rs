@@ -56,6 +56,8 @@ fn output_item(reply: &Reply, conversation: usize, n: usize, i: usize) -> Option
         Reply::Json { value } => message(value.to_string()),
         // `login: false`: no profile scripts, so a command's output does not depend on the machine.
         Reply::Shell { cmd } => call(SHELL_TOOL, &json!({ "cmd": cmd, "login": false })),
+        // What real models send: no `login`, so Codex decides (a login shell, `bash -lc`).
+        Reply::LoginShell { cmd } => call(SHELL_TOOL, &json!({ "cmd": cmd })),
         Reply::McpTool {
             server,
             tool,
@@ -166,4 +168,28 @@ pub(crate) fn body(reply: &Reply, conversation: usize, n: usize, stream: &Stream
                        "output_tokens_details": { "reasoning_tokens": 0 } } } }),
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The arguments of the shell call a reply makes.
+    fn arguments(reply: &str) -> Value {
+        let reply: Reply = serde_json::from_str(reply).unwrap();
+        let item = output_item(&reply, 0, 1, 0).unwrap();
+        serde_json::from_str(item["arguments"].as_str().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_login_shell_call_leaves_login_out_as_real_models_do() {
+        assert_eq!(
+            arguments(r#"{"shell": "printf 42"}"#),
+            json!({"cmd": "printf 42", "login": false})
+        );
+        assert_eq!(
+            arguments(r#"{"login_shell": "printf 42"}"#),
+            json!({"cmd": "printf 42"})
+        );
+    }
 }

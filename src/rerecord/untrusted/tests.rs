@@ -169,6 +169,10 @@ fn exec_flags_that_leave_the_sandbox_are_refused() {
         "-",
     ]);
     assert_eq!(check_exec_args(4, &ok, &[]), Ok(()));
+    // A relative folder names the scratch workspace from the folder the run starts in.
+    for relative in [&["exec", "-C", "ws"][..], &["exec", "--cd", "a/b"]] {
+        assert_eq!(check_exec_args(4, &args(relative), &[]), Ok(()));
+    }
     for (list, words) in [
         (
             &["exec", "--dangerously-bypass-approvals-and-sandbox"][..],
@@ -177,6 +181,8 @@ fn exec_flags_that_leave_the_sandbox_are_refused() {
         (&["exec", "-s", "danger-full-access"], "full access"),
         (&["exec", "--cd", "/home/me"], "outside"),
         (&["exec", "-C/home/me"], "outside"),
+        (&["exec", "-C", "../x"], "outside"),
+        (&["exec", "--cd", "ws/../.."], "outside"),
         (&["exec", "--add-dir={{workspace}}/../.."], "outside"),
         (&["exec", "-o", "/home/me/.bashrc"], "Codex would write"),
         (&["exec", "-c", "notify=[\"sh\"]"], "notify"),
