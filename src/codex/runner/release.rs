@@ -1,0 +1,117 @@
+//! Releasing a conversation ([`AgentRunner::close`](crate::agent::AgentRunner::close)):
+//! `thread/unsubscribe`, then the app-server's `thread/closed` for that thread, within
+//! [`RELEASE_BOUND`].
+//!
+//! Codex 0.171.0 unloads an unsubscribed thread once its unload delay has passed (0 s here: every
+//! backend starts with `thread_unload_delay_secs=0`, see
+//! [`CodexBackendConfig::app_server_args`](crate::codex::CodexBackendConfig::app_server_args))
+//! and then sends `thread/status/changed` (`notLoaded`) and `thread/closed` to the client that
+//! unsubscribed, after which `thread/loaded/list` no longer lists it. Waiting for that
+//! notification, rather than polling `thread/loaded/list`, keeps the traffic the same on every
+//! run: a recorded close replays message for message, and nothing sleeps.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{CodexAgentRunner, Conversation, next_event};
+use crate::agent::AgentError;
+use crate::codex::CodexBackend;
+use crate::codex::backend::session_error;
+use crate::codex::rpc::protocol::methods;
+use crate::codex::rpc::requests::{ThreadRefParams, ThreadUnsubscribe};
+use crate::codex::rpc::{ThreadEvent, server_requests};
+
+/// How long the app-server may take to confirm a release before the backend is invalidated.
+pub(crate) const RELEASE_BOUND: Duration = Duration::from_secs(15);
+
+impl CodexAgentRunner {
+    /// Releases the conversation; see [`AgentRunner::close`](crate::agent::AgentRunner::close).
+    pub(super) async fn release(&mut self) -> Result<(), AgentError> {
+        if self.closed {
+            return Ok(());
+        }
+        self.closed = true;
+        if self.thread.is_none() {
+            return Ok(());
+        }
+        // A stopped backend took its conversations with it: nothing is left to release.
+        if self.backend.is_shut_down() || self.backend.invalid_reason().is_some() {
+            return Ok(());
+        }
+        if self.unsettled.is_some() {
+            // An abandoned turn is interrupted and settled first (or the backend is invalidated).
+            Box::pin(self.settle()).await?;
+        }
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        release_thread(&self.backend, thread).await
+    }
+}
+
+/// Unsubscribes from `thread` and waits for the app-server to unload it. A release that is not
+/// confirmed within [`RELEASE_BOUND`] invalidates the backend.
+async fn release_thread(
+    backend: &CodexBackend,
+    mut thread: Conversation,
+) -> Result<(), AgentError> {
+    let session = backend.session().clone();
+    let deadline = Instant::now() + RELEASE_BOUND;
+    let params = ThreadRefParams {
+        thread_id: thread.id.clone(),
+    };
+    let budget = RELEASE_BOUND.min(backend.config().request_timeout);
+    let outcome = match session.call::<ThreadUnsubscribe>(&params, budget).await {
+        // Already gone from memory: nothing more will come.
+        Ok(answer) if answer.status == "notLoaded" => Ok(()),
+        Ok(_) => wait_closed(backend, &mut thread, deadline).await,
+        Err(err) => Err(format!("`thread/unsubscribe` got no usable answer: {err}")),
+    };
+    session.forget_thread(&thread.id);
+    match outcome {
+        Ok(()) => Ok(()),
+        Err(_) if session.failure().is_some() => Err(session
+            .failure()
+            .map(|err| session_error(err, "releasing the conversation (thread/unsubscribe)"))
+            .unwrap_or(AgentError::ShutDown)),
+        Err(why) => {
+            let reason = format!(
+                "the release of a conversation was not confirmed within {RELEASE_BOUND:?} ({why})"
+            );
+            Err(backend.invalidate(reason).await)
+        }
+    }
+}
+
+/// Waits for `thread/closed` on the thread's inbox until `deadline`, answering any server request
+/// that still arrives fail-closed.
+async fn wait_closed(
+    backend: &CodexBackend,
+    thread: &mut Conversation,
+    deadline: Instant,
+) -> Result<(), String> {
+    let session = backend.session();
+    loop {
+        match next_event(&mut thread.inbox, session, deadline).await {
+            Ok(Some(ThreadEvent::Notification { method, .. }))
+                if method == methods::THREAD_CLOSED =>
+            {
+                return Ok(());
+            }
+            Ok(Some(ThreadEvent::Notification { .. })) => {}
+            Ok(Some(ThreadEvent::ServerRequest { id, method, params })) => {
+                let answer = server_requests::fail_closed(&method, &params);
+                let _ = session.respond(id, answer).await;
+            }
+            Ok(None) => return Err("the conversation's event stream ended".to_owned()),
+            Err(_) => {
+                return Err(
+                    "the app-server never sent `thread/closed`: is `thread_unload_delay_secs` \
+                     overridden?"
+                        .to_owned(),
+                );
+            }
+        }
+    }
+}
