@@ -36,7 +36,8 @@ pub struct CodexBackendConfig {
     /// Extra environment variables for the process.
     pub env: Vec<(String, String)>,
     /// The budget of each control request (`initialize`, `thread/start`, `turn/start`,
-    /// `turn/interrupt`): 30 s by default.
+    /// `turn/interrupt`), and of a release (`thread/unsubscribe` until the app-server confirms
+    /// the unload with `thread/closed`): 30 s by default.
     pub request_timeout: Duration,
     /// Record to, or replay from, a cassette instead of plain live traffic.
     pub cassette: Option<CassetteSettings>,

@@ -1,6 +1,8 @@
 //! Releasing a conversation ([`AgentRunner::close`](crate::agent::AgentRunner::close)):
-//! `thread/unsubscribe`, then the app-server's `thread/closed` for that thread, within
-//! [`RELEASE_BOUND`].
+//! `thread/unsubscribe`, then the app-server's `thread/closed` for that thread, both within the
+//! backend's control-request bound
+//! ([`CodexBackendConfig::request_timeout`](crate::codex::CodexBackendConfig::request_timeout),
+//! 30 s by default).
 //!
 //! Codex 0.171.0 unloads an unsubscribed thread once its unload delay has passed (0 s here: every
 //! backend starts with `thread_unload_delay_secs=0`, see
@@ -9,8 +11,6 @@
 //! unsubscribed, after which `thread/loaded/list` no longer lists it. Waiting for that
 //! notification, rather than polling `thread/loaded/list`, keeps the traffic the same on every
 //! run: a recorded close replays message for message, and nothing sleeps.
-
-use std::time::Duration;
 
 use tokio::time::Instant;
 
@@ -21,9 +21,6 @@ use crate::codex::backend::session_error;
 use crate::codex::rpc::protocol::methods;
 use crate::codex::rpc::requests::{ThreadRefParams, ThreadUnsubscribe};
 use crate::codex::rpc::{ThreadEvent, server_requests};
-
-/// How long the app-server may take to confirm a release before the backend is invalidated.
-pub(crate) const RELEASE_BOUND: Duration = Duration::from_secs(15);
 
 impl CodexAgentRunner {
     /// Releases the conversation; see [`AgentRunner::close`](crate::agent::AgentRunner::close).
@@ -51,18 +48,18 @@ impl CodexAgentRunner {
 }
 
 /// Unsubscribes from `thread` and waits for the app-server to unload it. A release that is not
-/// confirmed within [`RELEASE_BOUND`] invalidates the backend.
+/// confirmed within the backend's request bound invalidates the backend.
 async fn release_thread(
     backend: &CodexBackend,
     mut thread: Conversation,
 ) -> Result<(), AgentError> {
     let session = backend.session().clone();
-    let deadline = Instant::now() + RELEASE_BOUND;
+    let bound = backend.config().request_timeout;
+    let deadline = Instant::now() + bound;
     let params = ThreadRefParams {
         thread_id: thread.id.clone(),
     };
-    let budget = RELEASE_BOUND.min(backend.config().request_timeout);
-    let outcome = match session.call::<ThreadUnsubscribe>(&params, budget).await {
+    let outcome = match session.call::<ThreadUnsubscribe>(&params, bound).await {
         // Already gone from memory: nothing more will come.
         Ok(answer) if answer.status == "notLoaded" => Ok(()),
         Ok(_) => wait_closed(backend, &mut thread, deadline).await,
@@ -76,9 +73,8 @@ async fn release_thread(
             .map(|err| session_error(err, "releasing the conversation (thread/unsubscribe)"))
             .unwrap_or(AgentError::ShutDown)),
         Err(why) => {
-            let reason = format!(
-                "the release of a conversation was not confirmed within {RELEASE_BOUND:?} ({why})"
-            );
+            let reason =
+                format!("the release of a conversation was not confirmed within {bound:?} ({why})");
             Err(backend.invalidate(reason).await)
         }
     }
