@@ -147,8 +147,10 @@ impl CodexAgentRunner {
     }
 
     /// Settles a turn that was abandoned or whose interrupt did not finish: interrupts it if it
-    /// is known and drains this thread's inbox until it completes, within [`SETTLE_GRACE`].
-    async fn settle(&mut self) -> Result<(), AgentError> {
+    /// is known and drains this thread's inbox until it completes, within [`SETTLE_GRACE`]. If it
+    /// does not, the backend is invalidated; `cause` (why the turn is being settled) opens the
+    /// reason.
+    async fn settle(&mut self, cause: Option<String>) -> Result<(), AgentError> {
         let Some(mut unsettled) = self.unsettled.take() else {
             return Ok(());
         };
@@ -182,8 +184,9 @@ impl CodexAgentRunner {
                 Err(_) => {
                     // Not settled: the backend's state is unknown, so it is not reused.
                     let reason = format!(
-                        "a turn did not finish within {SETTLE_GRACE:?} of being interrupted \
-                         (turn/interrupt was not confirmed by turn/completed)"
+                        "{}a turn did not finish within {SETTLE_GRACE:?} of being interrupted \
+                         (turn/interrupt was not confirmed by turn/completed)",
+                        cause.map(|c| format!("{c}, and ")).unwrap_or_default()
                     );
                     return Err(self.backend.invalidate(reason).await);
                 }
@@ -228,7 +231,7 @@ impl CodexAgentRunner {
         // future stays under 1 KiB: bigger allocations make the system allocator consolidate
         // its free lists, which showed in the replay profile.
         if self.unsettled.is_some() {
-            Box::pin(self.settle()).await?;
+            Box::pin(self.settle(None)).await?;
         }
         if self.thread.is_none() {
             Box::pin(self.ensure_thread()).await?;
@@ -334,15 +337,9 @@ impl CodexAgentRunner {
             .unwrap_or_else(|| "waiting for the model".to_owned());
         // `unsettled` holds the turn id; settle interrupts it and waits for turn/completed. If
         // that is not confirmed, the backend was stopped: that is the error to report.
-        if let Err(err) = self.settle().await {
-            return match err {
-                AgentError::BackendInvalid { reason } => AgentError::BackendInvalid {
-                    reason: format!(
-                        "the turn timed out after {timeout:?} while {running}, and {reason}"
-                    ),
-                },
-                other => other,
-            };
+        let cause = format!("the turn timed out after {timeout:?} while {running}");
+        if let Err(err) = self.settle(Some(cause)).await {
+            return err;
         }
         AgentError::Timeout {
             timeout,

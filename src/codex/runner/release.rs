@@ -38,7 +38,7 @@ impl CodexAgentRunner {
         }
         if self.unsettled.is_some() {
             // An abandoned turn is interrupted and settled first (or the backend is invalidated).
-            Box::pin(self.settle()).await?;
+            Box::pin(self.settle(None)).await?;
         }
         let Some(thread) = self.thread.take() else {
             return Ok(());
