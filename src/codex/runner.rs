@@ -336,10 +336,14 @@ impl CodexAgentRunner {
             .clone()
             .unwrap_or_else(|| "waiting for the model".to_owned());
         // `unsettled` holds the turn id; settle interrupts it and waits for turn/completed. If
-        // that is not confirmed, the backend was stopped: that is the error to report.
+        // that is not confirmed in time, the backend was stopped: that is the error to report.
         let cause = format!("the turn timed out after {timeout:?} while {running}");
-        if let Err(err) = self.settle(Some(cause)).await {
-            return err;
+        match self.settle(Some(cause)).await {
+            Err(err @ AgentError::BackendInvalid { .. }) => return err,
+            // The session ended while settling (the process died, a replay diverged): the
+            // timeout is still what happened to this turn; the next call reports the rest.
+            Err(err) => tracing::warn!("the timed-out turn did not settle: {err}"),
+            Ok(()) => {}
         }
         AgentError::Timeout {
             timeout,
