@@ -30,6 +30,12 @@ pub(super) const SETTLE_GRACE: Duration = Duration::from_secs(5);
 /// One conversation with Codex. The first turn starts an app-server thread; later turns continue
 /// it. Built by [`CodexAgentSessionFactory`](super::CodexAgentSessionFactory) or directly with
 /// [`CodexAgentRunner::new`].
+///
+/// [`close`](AgentRunner::close) releases the thread (`thread/unsubscribe`, then waits for the
+/// app-server's `thread/closed`). Dropping the runner without closing it only stops routing its
+/// messages: the thread stays loaded in the app-server until the backend stops, because a
+/// release sent from `Drop` could not be awaited and would race the backend's shutdown (a
+/// recorded session would then depend on timing).
 pub struct CodexAgentRunner {
     backend: CodexBackend,
     config: AgentConfig,
