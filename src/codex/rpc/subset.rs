@@ -123,7 +123,13 @@ mod tests {
         write(
             dir.path(),
             "ClientRequest.json",
-            one_of(&["initialize", "thread/start", "turn/start"]),
+            one_of(&[
+                "initialize",
+                "thread/start",
+                "turn/start",
+                "thread/unsubscribe",
+                "thread/loaded/list",
+            ]),
         );
         write(
             dir.path(),
@@ -139,6 +145,8 @@ mod tests {
                 "ThreadStartParams": props(&THREAD_START_FIELDS[1..]),
                 "TurnStartParams": props(TURN_START_FIELDS),
                 "TurnInterruptParams": props(TURN_INTERRUPT_FIELDS),
+                "ThreadUnsubscribeParams": props(THREAD_UNSUBSCRIBE_FIELDS),
+                "ThreadLoadedListParams": props(THREAD_LOADED_LIST_FIELDS),
             }}),
         );
         assert_eq!(
