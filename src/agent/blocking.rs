@@ -84,4 +84,9 @@ impl BlockingRunner {
     ) -> Result<AgentTurnResult, AgentError> {
         self.runtime.block_on(self.inner.turn(prompt, options))
     }
+
+    /// Releases the conversation; see [`AgentRunner::close`].
+    pub fn close(&mut self) -> Result<(), AgentError> {
+        self.runtime.block_on(self.inner.close())
+    }
 }

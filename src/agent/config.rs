@@ -1,5 +1,6 @@
 //! Per-conversation configuration: [`AgentConfig`] and the typed values it is parsed into.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -147,6 +148,12 @@ pub struct AgentConfig {
     pub developer_instructions: Option<String>,
     /// Persona; `None` uses the backend's default.
     pub personality: Option<Personality>,
+    /// The MCP tools this conversation may use, per server (server name → tool names). A server
+    /// not named here keeps every tool the backend gives it; a server named with no tools gets
+    /// none. Set with [`with_mcp_tools`](Self::with_mcp_tools). The server must be one the
+    /// backend configures, or the first turn fails with [`AgentError::InvalidConfig`] naming
+    /// the configured ones.
+    pub mcp_tools: BTreeMap<String, Vec<String>>,
 }
 
 /// Loosely typed configuration, as read from a file or a command line, before validation.
@@ -172,6 +179,9 @@ pub struct RawAgentConfig {
     pub developer_instructions: Option<String>,
     /// See [`AgentConfig::personality`].
     pub personality: Option<String>,
+    /// See [`AgentConfig::mcp_tools`]: `SERVER=TOOL,TOOL` entries separated by `;`, e.g.
+    /// `docs=search,read; notes=write` (`docs=` allows no tool of `docs`).
+    pub mcp_tools: Option<String>,
 }
 
 impl AgentConfig {
@@ -187,6 +197,7 @@ impl AgentConfig {
             base_instructions: None,
             developer_instructions: None,
             personality: None,
+            mcp_tools: BTreeMap::new(),
         }
     }
 
@@ -219,6 +230,10 @@ impl AgentConfig {
             base_instructions: present(raw.base_instructions),
             developer_instructions: present(raw.developer_instructions),
             personality: typed(raw.personality)?,
+            mcp_tools: present(raw.mcp_tools)
+                .map(|text| parse_mcp_tools(&text))
+                .transpose()?
+                .unwrap_or_default(),
         })
     }
 
@@ -283,6 +298,53 @@ impl AgentConfig {
         self.personality = Some(personality);
         self
     }
+
+    /// Lets this conversation use only `tools` of the MCP server `server` (sent as the thread's
+    /// `mcp_servers.<server>.enabled_tools`), so each phase sees only its own tools. Calling it
+    /// again for the same server replaces its list.
+    ///
+    /// ```
+    /// use prompt_diary::agent::AgentConfig;
+    ///
+    /// let config = AgentConfig::new("/tmp/workspace").with_mcp_tools("diary", ["write_entry"]);
+    /// assert_eq!(config.mcp_tools["diary"], ["write_entry"]);
+    /// ```
+    pub fn with_mcp_tools<I, T>(mut self, server: impl Into<String>, tools: I) -> Self
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<String>,
+    {
+        self.mcp_tools
+            .insert(server.into(), tools.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+/// Parses `SERVER=TOOL,TOOL; SERVER=...` into the per-server tool lists.
+fn parse_mcp_tools(text: &str) -> Result<BTreeMap<String, Vec<String>>, AgentError> {
+    let bad = || AgentError::InvalidConfig {
+        field: "mcp_tools",
+        value: text.to_owned(),
+        accepted:
+            "`SERVER=TOOL,TOOL` entries separated by `;`, e.g. `docs=search,read; notes=write`"
+                .to_owned(),
+    };
+    let mut servers = BTreeMap::new();
+    for entry in text.split(';').map(str::trim).filter(|e| !e.is_empty()) {
+        let (server, tools) = entry.split_once('=').ok_or_else(bad)?;
+        let server = server.trim();
+        if server.is_empty() || server.contains(char::is_whitespace) {
+            return Err(bad());
+        }
+        let tools: Vec<String> = tools
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        servers.insert(server.to_owned(), tools);
+    }
+    Ok(servers)
 }
 
 #[cfg(test)]
@@ -322,6 +384,35 @@ mod tests {
         assert!(
             text.contains("read-only, workspace-write, danger-full-access"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn mcp_tools_parse_per_server_and_a_bad_entry_names_the_format() {
+        let config = AgentConfig::parse(RawAgentConfig {
+            working_directory: Some("/work".into()),
+            mcp_tools: Some("docs = search, read ; notes=".into()),
+            ..Default::default()
+        })
+        .expect("valid mcp_tools");
+        assert_eq!(config.mcp_tools["docs"], ["search", "read"]);
+        assert!(config.mcp_tools["notes"].is_empty());
+        assert_eq!(
+            config,
+            AgentConfig::new("/work")
+                .with_mcp_tools("docs", ["search", "read"])
+                .with_mcp_tools("notes", Vec::<String>::new())
+        );
+        let err = AgentConfig::parse(RawAgentConfig {
+            working_directory: Some("/work".into()),
+            mcp_tools: Some("search,read".into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`mcp_tools`") && err.contains("SERVER=TOOL,TOOL"),
+            "{err}"
         );
     }
 

@@ -76,6 +76,28 @@ pub enum AgentError {
         message: String,
     },
 
+    /// A turn was asked of a runner whose conversation was released with
+    /// [`AgentRunner::close`](super::AgentRunner::close). The factory and its other runners go
+    /// on; this runner takes no more turns.
+    #[error(
+        "this runner's conversation was released with `close()` and takes no more turns; ask the \
+         session factory for a new runner to start another conversation"
+    )]
+    RunnerClosed,
+
+    /// The backend was stopped because a cleanup could not be confirmed within its bound (an
+    /// interrupted turn that never settled, a released conversation the backend never confirmed
+    /// unloaded). It is never reused in an unknown state: every runner and the factory itself
+    /// fail with this error from then on.
+    #[error(
+        "the agent backend was stopped and will not be reused: {reason}. Start a new session \
+         factory to run more turns"
+    )]
+    BackendInvalid {
+        /// What could not be confirmed, with the bound that passed.
+        reason: String,
+    },
+
     /// The runner or factory was used after the backend was shut down.
     #[error("the agent backend has been shut down; create a new session factory to run more turns")]
     ShutDown,
@@ -116,6 +138,17 @@ impl AgentError {
     }
 
     /// Whether the same runner may be used for another turn after this error.
+    ///
+    /// - [`TurnFailed`](Self::TurnFailed) and [`Timeout`](Self::Timeout) (an interrupted turn
+    ///   that settled): the runner, and the factory, stay usable.
+    /// - [`RunnerClosed`](Self::RunnerClosed): this runner is done; the factory stays usable.
+    /// - [`InvalidConfig`](Self::InvalidConfig) from `runner()` or a first turn: nothing was
+    ///   started; fix the value and ask for a runner again.
+    /// - [`BackendInvalid`](Self::BackendInvalid), [`ShutDown`](Self::ShutDown),
+    ///   [`BackendExited`](Self::BackendExited): neither this runner nor the factory is usable;
+    ///   start a new factory.
+    /// - [`Protocol`](Self::Protocol) and [`Backend`](Self::Backend) (a replay divergence, ...):
+    ///   the session is in an unknown state; do not reuse the runner.
     pub fn runner_still_usable(&self) -> bool {
         matches!(self, Self::TurnFailed { .. } | Self::Timeout { .. })
     }

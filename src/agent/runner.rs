@@ -24,7 +24,11 @@ use super::{AgentConfig, AgentError, AgentTurnResult, TurnOptions};
 /// ```
 ///
 /// A turn future dropped mid-flight (for example by `tokio::time::timeout`) leaves the runner
-/// usable: the next turn first settles the abandoned one.
+/// usable: the next turn (or [`close`](AgentRunner::close)) first settles the abandoned one.
+///
+/// When its work is done, [`close`](AgentRunner::close) releases the conversation on the
+/// backend while the factory goes on serving other runners; phases close what they open.
+/// `close` also takes `&mut self`, so closing while a turn runs cannot compile either.
 #[async_trait]
 pub trait AgentRunner: Send {
     /// Runs one turn with `prompt` and returns what the agent did.
@@ -35,15 +39,25 @@ pub trait AgentRunner: Send {
         prompt: &str,
         options: TurnOptions,
     ) -> Result<AgentTurnResult, AgentError>;
+
+    /// Releases the conversation on the backend; the factory and its other runners go on.
+    ///
+    /// Idempotent: closing again, or closing a runner that never ran a turn, returns `Ok(())`
+    /// at once. A turn after `close` fails with [`AgentError::RunnerClosed`]. When the backend
+    /// does not confirm the release within its bound, the backend is stopped and this returns
+    /// [`AgentError::BackendInvalid`] (the same error every later call on that factory gets).
+    async fn close(&mut self) -> Result<(), AgentError>;
 }
 
 /// Owns one shared backend and mints a fresh [`AgentRunner`] per conversation.
 ///
-/// Runners have no lifecycle of their own; the factory's [`shutdown`](AgentSessionFactory::shutdown)
-/// (or its drop) stops the backend. Phases hold it as `Arc<dyn AgentSessionFactory>`.
+/// Each runner's conversation lives until [`AgentRunner::close`] (or the runner's drop, which
+/// releases it in the background where the backend allows); the factory's
+/// [`shutdown`](AgentSessionFactory::shutdown) (or its drop) stops the backend. Phases hold it as `Arc<dyn AgentSessionFactory>`.
 #[async_trait]
 pub trait AgentSessionFactory: Send + Sync {
     /// A new conversation with `config`. Nothing is sent to the backend until its first turn.
+    /// Fails with [`AgentError::BackendInvalid`] once a cleanup could not be confirmed.
     async fn runner(&self, config: AgentConfig) -> Result<Box<dyn AgentRunner>, AgentError>;
 
     /// Stops the backend. Runners minted earlier fail with [`AgentError::ShutDown`] afterwards.

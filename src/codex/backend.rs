@@ -9,7 +9,10 @@ use super::CodexBackendConfig;
 use crate::agent::AgentError;
 use crate::cassette::{RecordOptions, RecordingOutcome, WriteOutcome};
 use crate::codex::rpc::protocol::methods;
-use crate::codex::rpc::requests::{ClientInfo, Initialize, InitializeParams, InitializeResult};
+use crate::codex::rpc::requests::{
+    ClientInfo, Initialize, InitializeParams, InitializeResult, ThreadLoadedList,
+    ThreadLoadedListParams,
+};
 use crate::codex::rpc::{RpcSession, STDERR_TAIL_LINES, SessionError};
 use crate::connect::{self, ConnectError, Connection};
 use crate::transport::Transport;
@@ -30,6 +33,8 @@ struct Inner {
     config: CodexBackendConfig,
     server: InitializeResult,
     shut_down: AtomicBool,
+    /// Why the backend was stopped as unusable, once a cleanup could not be confirmed.
+    invalid: Mutex<Option<String>>,
     recording: Mutex<Option<RecordingOutcome>>,
     /// One permit per turn allowed in flight (`max_turns_in_flight`), if limited.
     turn_slots: Option<Arc<Semaphore>>,
@@ -135,6 +140,7 @@ impl CodexBackend {
             config,
             server,
             shut_down: AtomicBool::new(false),
+            invalid: Mutex::new(None),
             recording: Mutex::new(None),
             turn_slots,
         };
@@ -197,6 +203,61 @@ impl CodexBackend {
     /// Whether [`shutdown`](Self::shutdown) has been called.
     pub fn is_shut_down(&self) -> bool {
         self.inner.shut_down.load(Ordering::SeqCst)
+    }
+
+    /// Why the backend was invalidated, if it was: a cleanup (an interrupt, a release) that was
+    /// not confirmed within its bound. Such a backend is stopped and never reused.
+    pub(crate) fn invalid_reason(&self) -> Option<String> {
+        self.inner
+            .invalid
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The error every later call on an invalidated backend gets, if it was invalidated.
+    pub(crate) fn invalid_error(&self) -> Option<AgentError> {
+        self.invalid_reason()
+            .map(|reason| AgentError::BackendInvalid { reason })
+    }
+
+    /// Marks the backend invalid because of `reason` (the first reason stays), stops its
+    /// process (stdin close, bounded wait, kill: no orphan) and returns the error to report.
+    pub(crate) async fn invalidate(&self, reason: String) -> AgentError {
+        {
+            let mut invalid = self.inner.invalid.lock().unwrap_or_else(|p| p.into_inner());
+            if invalid.is_none() {
+                tracing::warn!("stopping the app-server: {reason}");
+                *invalid = Some(reason);
+            }
+        }
+        self.inner.shut_down.store(true, Ordering::SeqCst);
+        // What closing reports (unused replay interactions, say) does not matter any more.
+        let _ = self.inner.session.close().await;
+        self.invalid_error().unwrap_or(AgentError::ShutDown)
+    }
+
+    /// How many conversations the app-server holds loaded in memory (`thread/loaded/list`,
+    /// every page). A conversation released with
+    /// [`AgentRunner::close`](crate::agent::AgentRunner::close) is no longer counted.
+    pub async fn loaded_conversations(&self) -> Result<usize, AgentError> {
+        if let Some(err) = self.invalid_error() {
+            return Err(err);
+        }
+        let mut count = 0;
+        let mut params = ThreadLoadedListParams::default();
+        loop {
+            let page = self
+                .session()
+                .call::<ThreadLoadedList>(&params, self.config().request_timeout)
+                .await
+                .map_err(|err| session_error(err, "listing loaded threads (thread/loaded/list)"))?;
+            count += page.data.len();
+            match page.next_cursor {
+                Some(cursor) => params.cursor = Some(cursor),
+                None => return Ok(count),
+            }
+        }
     }
 
     /// The last lines of the server's stderr.

@@ -11,6 +11,13 @@ use crate::connect::Endpoint;
 /// take before the app-server is considered stuck.
 pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The backend-level override every app-server starts with: a released conversation
+/// ([`AgentRunner::close`](crate::agent::AgentRunner::close)) is unloaded as soon as no client
+/// is subscribed, instead of after Codex's default delay, so a long pipeline on one backend
+/// stays flat and `close` can wait for the unload it asked for. It comes before the config's own
+/// overrides, so one of those may change it (then `close` waits up to its bound and fails).
+pub(crate) const UNLOAD_DELAY_OVERRIDE: &str = "thread_unload_delay_secs=0";
+
 /// Backend-level configuration: everything that needs its own app-server process.
 ///
 /// Runners whose backend configs are equal share one process; a runner asking for a different
@@ -29,7 +36,8 @@ pub struct CodexBackendConfig {
     /// Extra environment variables for the process.
     pub env: Vec<(String, String)>,
     /// The budget of each control request (`initialize`, `thread/start`, `turn/start`,
-    /// `turn/interrupt`): 30 s by default.
+    /// `turn/interrupt`), and of a release (`thread/unsubscribe` until the app-server confirms
+    /// the unload with `thread/closed`): 30 s by default.
     pub request_timeout: Duration,
     /// Record to, or replay from, a cassette instead of plain live traffic.
     pub cassette: Option<CassetteSettings>,
@@ -140,9 +148,34 @@ impl CodexBackendConfig {
         Ok(())
     }
 
-    /// The app-server command line after the binary: `-c` overrides, then `app-server`.
+    /// The MCP servers this config sets up (`mcp_servers.NAME.…` overrides), sorted, each once.
+    pub(crate) fn mcp_servers(&self) -> Vec<String> {
+        let mut servers: Vec<String> = self
+            .mcp_config_overrides
+            .iter()
+            .filter_map(|item| {
+                let (key, _) = item.split_once('=')?;
+                let rest = key.trim().strip_prefix("mcp_servers.")?;
+                let name = rest.split('.').next()?.trim_matches('"');
+                (!name.is_empty()).then(|| name.to_owned())
+            })
+            .collect();
+        servers.sort();
+        servers.dedup();
+        servers
+    }
+
+    /// The app-server command line after the binary: `-c thread_unload_delay_secs=0` (see
+    /// below), the config's `-c` overrides, then `app-server`.
+    ///
+    /// The unload delay of 0 makes a conversation released with
+    /// [`AgentRunner::close`](crate::agent::AgentRunner::close) leave the app-server's memory at
+    /// once (Codex keeps an unsubscribed thread loaded for a while by default); an override of
+    /// the config's own comes later and wins.
     pub fn app_server_args(&self) -> Vec<String> {
-        let mut args = Vec::with_capacity(self.mcp_config_overrides.len() * 2 + 1);
+        let mut args = Vec::with_capacity(self.mcp_config_overrides.len() * 2 + 3);
+        args.push("-c".to_owned());
+        args.push(UNLOAD_DELAY_OVERRIDE.to_owned());
         for item in &self.mcp_config_overrides {
             args.push("-c".to_owned());
             args.push(item.clone());
@@ -176,8 +209,24 @@ mod tests {
         let config = CodexBackendConfig::default().with_mcp_override("mcp_servers.a.command=\"x\"");
         assert_eq!(
             config.app_server_args(),
-            ["-c", "mcp_servers.a.command=\"x\"", "app-server"]
+            [
+                "-c",
+                "thread_unload_delay_secs=0",
+                "-c",
+                "mcp_servers.a.command=\"x\"",
+                "app-server"
+            ]
         );
+    }
+
+    #[test]
+    fn the_servers_set_up_are_read_from_the_overrides() {
+        let config = CodexBackendConfig::default()
+            .with_mcp_override("mcp_servers.echo.command=\"python3\"")
+            .with_mcp_override("mcp_servers.echo.args=[\"x.py\"]")
+            .with_mcp_override("mcp_servers.docs.url=\"http://127.0.0.1:1\"")
+            .with_mcp_override("model=\"m\"");
+        assert_eq!(config.mcp_servers(), ["docs", "echo"]);
     }
 
     #[test]

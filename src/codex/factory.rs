@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use tokio::sync::Mutex;
 
+use super::runner::check_mcp_tools;
 use super::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use crate::agent::{AgentConfig, AgentError, AgentRunner, AgentSessionFactory};
 
@@ -13,6 +14,11 @@ use crate::agent::{AgentConfig, AgentError, AgentRunner, AgentSessionFactory};
 /// Runners whose backend configs are equal share one process; a runner that needs another MCP
 /// setup gets a process of its own ([`runner_with_backend`](Self::runner_with_backend)).
 /// [`shutdown`](AgentSessionFactory::shutdown) stops them all; dropping the factory does too.
+///
+/// When a cleanup on a backend cannot be confirmed within its bound (a timed-out turn whose
+/// interrupt never settles, a [`close`](AgentRunner::close) the app-server never confirms), that
+/// backend is stopped and marked invalid: `runner()` and every runner's `turn()` on it return
+/// [`AgentError::BackendInvalid`], which says to start a new factory.
 pub struct CodexAgentSessionFactory {
     default: CodexBackendConfig,
     backends: Mutex<HashMap<CodexBackendConfig, CodexBackend>>,
@@ -41,6 +47,9 @@ impl CodexAgentSessionFactory {
     pub async fn backend(&self, config: &CodexBackendConfig) -> Result<CodexBackend, AgentError> {
         let mut backends = self.backends.lock().await;
         if let Some(existing) = backends.get(config) {
+            if let Some(err) = existing.invalid_error() {
+                return Err(err);
+            }
             if existing.is_shut_down() {
                 return Err(AgentError::ShutDown);
             }
@@ -52,11 +61,16 @@ impl CodexAgentSessionFactory {
     }
 
     /// A conversation on the backend for `backend_config`, started if no equal one runs.
+    ///
+    /// Fails with [`AgentError::InvalidConfig`] when the config's
+    /// [`mcp_tools`](AgentConfig::mcp_tools) name a server `backend_config` does not set up, and
+    /// with [`AgentError::BackendInvalid`] once that backend was stopped as unusable.
     pub async fn runner_with_backend(
         &self,
         config: AgentConfig,
         backend_config: CodexBackendConfig,
     ) -> Result<Box<dyn AgentRunner>, AgentError> {
+        check_mcp_tools(&config, &backend_config)?;
         let backend = self.backend(&backend_config).await?;
         Ok(Box::new(CodexAgentRunner::new(backend, config)))
     }

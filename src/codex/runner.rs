@@ -6,7 +6,10 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tokio::time::Instant;
 
+mod release;
+
 use super::CodexBackend;
+use super::CodexBackendConfig;
 use super::backend::session_error;
 use super::events::{self, TurnState, finish, fold_notification};
 use crate::agent::{
@@ -27,14 +30,22 @@ pub(super) const SETTLE_GRACE: Duration = Duration::from_secs(5);
 /// One conversation with Codex. The first turn starts an app-server thread; later turns continue
 /// it. Built by [`CodexAgentSessionFactory`](super::CodexAgentSessionFactory) or directly with
 /// [`CodexAgentRunner::new`].
+///
+/// [`close`](AgentRunner::close) releases the thread (`thread/unsubscribe`, then waits for the
+/// app-server's `thread/closed`). Dropping the runner without closing it only stops routing its
+/// messages: the thread stays loaded in the app-server until the backend stops, because a
+/// release sent from `Drop` could not be awaited and would race the backend's shutdown (a
+/// recorded session would then depend on timing).
 pub struct CodexAgentRunner {
     backend: CodexBackend,
     config: AgentConfig,
     approvals: ApprovalDecision,
     thread: Option<Conversation>,
     /// Set while a turn is in flight. Still set at the next turn if the last turn's future was
-    /// dropped or its interrupt did not settle; that turn is then settled first.
+    /// dropped; that turn is then settled first.
     unsettled: Option<Unsettled>,
+    /// Set by [`AgentRunner::close`]: no more turns.
+    closed: bool,
 }
 
 struct Conversation {
@@ -57,6 +68,7 @@ impl CodexAgentRunner {
             approvals: ApprovalDecision::Decline,
             thread: None,
             unsettled: None,
+            closed: false,
         }
     }
 
@@ -73,6 +85,12 @@ impl CodexAgentRunner {
     }
 
     fn check_open(&self) -> Result<(), AgentError> {
+        if self.closed {
+            return Err(AgentError::RunnerClosed);
+        }
+        if let Some(err) = self.backend.invalid_error() {
+            return Err(err);
+        }
         if self.backend.is_shut_down() {
             return Err(AgentError::ShutDown);
         }
@@ -91,6 +109,7 @@ impl CodexAgentRunner {
             return Ok(());
         }
         self.config.validate()?;
+        check_mcp_tools(&self.config, self.backend.config())?;
         let config = &self.config;
         let params = ThreadStartParams {
             cwd: config.working_directory.display().to_string(),
@@ -101,9 +120,7 @@ impl CodexAgentRunner {
             base_instructions: config.base_instructions.clone(),
             developer_instructions: config.developer_instructions.clone(),
             personality: config.personality.map(|p| p.as_str().to_owned()),
-            config: config
-                .reasoning_effort
-                .map(|e| serde_json::json!({ "model_reasoning_effort": e.as_str() })),
+            config: thread_config(config),
         };
         let (started, inbox) = self
             .backend
@@ -136,8 +153,10 @@ impl CodexAgentRunner {
     }
 
     /// Settles a turn that was abandoned or whose interrupt did not finish: interrupts it if it
-    /// is known and drains this thread's inbox until it completes, within [`SETTLE_GRACE`].
-    async fn settle(&mut self) -> Result<(), AgentError> {
+    /// is known and drains this thread's inbox until it completes, within [`SETTLE_GRACE`]. If it
+    /// does not, the backend is invalidated; `cause` (why the turn is being settled) opens the
+    /// reason.
+    async fn settle(&mut self, cause: Option<String>) -> Result<(), AgentError> {
         let Some(mut unsettled) = self.unsettled.take() else {
             return Ok(());
         };
@@ -169,14 +188,13 @@ impl CodexAgentRunner {
                     return Ok(());
                 }
                 Err(_) => {
-                    // Still not settled: try again before the next turn.
-                    self.unsettled = Some(unsettled);
-                    return Err(AgentError::Protocol {
-                        message: format!(
-                            "an earlier turn did not finish within {SETTLE_GRACE:?} of being interrupted; \
-                             the conversation is still busy. Try again, or start a new runner"
-                        ),
-                    });
+                    // Not settled: the backend's state is unknown, so it is not reused.
+                    let reason = format!(
+                        "{}a turn did not finish within {SETTLE_GRACE:?} of being interrupted \
+                         (turn/interrupt was not confirmed by turn/completed)",
+                        cause.map(|c| format!("{c}, and ")).unwrap_or_default()
+                    );
+                    return Err(self.backend.invalidate(reason).await);
                 }
             };
             match next {
@@ -219,7 +237,7 @@ impl CodexAgentRunner {
         // future stays under 1 KiB: bigger allocations make the system allocator consolidate
         // its free lists, which showed in the replay profile.
         if self.unsettled.is_some() {
-            Box::pin(self.settle()).await?;
+            Box::pin(self.settle(None)).await?;
         }
         if self.thread.is_none() {
             Box::pin(self.ensure_thread()).await?;
@@ -324,10 +342,14 @@ impl CodexAgentRunner {
             .clone()
             .unwrap_or_else(|| "waiting for the model".to_owned());
         // `unsettled` holds the turn id; settle interrupts it and waits for turn/completed. If
-        // that fails the next turn settles again.
-        let settled = self.settle().await;
-        if let Err(err) = settled {
-            tracing::warn!("the timed-out turn did not settle: {err}");
+        // that is not confirmed in time, the backend was stopped: that is the error to report.
+        let cause = format!("the turn timed out after {timeout:?} while {running}");
+        match self.settle(Some(cause)).await {
+            Err(err @ AgentError::BackendInvalid { .. }) => return err,
+            // The session ended while settling (the process died, a replay diverged): the
+            // timeout is still what happened to this turn; the next call reports the rest.
+            Err(err) => tracing::warn!("the timed-out turn did not settle: {err}"),
+            Ok(()) => {}
         }
         AgentError::Timeout {
             timeout,
@@ -365,6 +387,7 @@ const FOLDED_NOTIFICATIONS: &[&str] = &[
     methods::ERROR,
     methods::TURN_STARTED,
     methods::TURN_COMPLETED,
+    methods::THREAD_CLOSED,
 ];
 
 #[async_trait]
@@ -376,6 +399,56 @@ impl AgentRunner for CodexAgentRunner {
     ) -> Result<AgentTurnResult, AgentError> {
         self.run_turn(prompt, options).await
     }
+
+    async fn close(&mut self) -> Result<(), AgentError> {
+        self.release().await
+    }
+}
+
+/// The thread-level config overrides of `config`: its reasoning effort, and each MCP server's
+/// allowed tools (`mcp_servers.<server>.enabled_tools`).
+fn thread_config(config: &AgentConfig) -> Option<Value> {
+    let mut map = serde_json::Map::new();
+    if let Some(effort) = config.reasoning_effort {
+        map.insert("model_reasoning_effort".to_owned(), effort.as_str().into());
+    }
+    for (server, tools) in &config.mcp_tools {
+        map.insert(
+            format!("mcp_servers.{server}.enabled_tools"),
+            Value::from(tools.clone()),
+        );
+    }
+    (!map.is_empty()).then_some(Value::Object(map))
+}
+
+/// Refuses [`AgentConfig::mcp_tools`] naming a server `backend` does not set up, naming the ones
+/// it does.
+pub(super) fn check_mcp_tools(
+    config: &AgentConfig,
+    backend: &CodexBackendConfig,
+) -> Result<(), AgentError> {
+    let configured = backend.mcp_servers();
+    let Some(unknown) = config
+        .mcp_tools
+        .keys()
+        .find(|server| !configured.contains(server))
+    else {
+        return Ok(());
+    };
+    Err(AgentError::InvalidConfig {
+        field: "mcp_tools",
+        value: unknown.clone(),
+        accepted: if configured.is_empty() {
+            "none: the backend configures no MCP server (set one up with \
+             CodexBackendConfig::with_mcp_override(\"mcp_servers.NAME.command=...\"))"
+                .to_owned()
+        } else {
+            format!(
+                "the MCP servers the backend configures: {}",
+                configured.join(", ")
+            )
+        },
+    })
 }
 
 impl Drop for CodexAgentRunner {

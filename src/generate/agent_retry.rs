@@ -13,6 +13,11 @@
 //! not start, a protocol error, a replay divergence, an invalid config) stops the loop at once
 //! with [`ResumeError::Unresumable`].
 //!
+//! The phase's conversation ends with the loop: whether the artifact is complete or not, the
+//! runner is closed ([`AgentRunner::close`]) before the loop returns, so a pipeline of many
+//! phases on one backend holds no conversation it no longer needs. A close that fails after a
+//! complete artifact is [`ResumeError::CloseFailed`]; after a failure, the failure is reported.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use prompt_diary::agent::{AgentConfig, AgentSessionFactory};
@@ -139,6 +144,21 @@ pub enum ResumeError {
         /// The turns before it, in order.
         turns: Vec<TurnAttempt>,
     },
+    /// The artifact is complete, but the runner could not be closed afterwards (the backend did
+    /// not confirm the release and was stopped: later phases on the same factory fail with
+    /// [`AgentError::BackendInvalid`]).
+    #[error(
+        "{label}: the artifact is complete, but its conversation could not be released: {source}"
+    )]
+    CloseFailed {
+        /// The phase.
+        label: String,
+        /// What closing the runner failed with.
+        #[source]
+        source: AgentError,
+        /// Every turn, in order.
+        turns: Vec<TurnAttempt>,
+    },
     /// The attempt limit was 0.
     #[error("{label}: the attempt limit is 0, so no turn could be sent; allow at least 1 attempt")]
     NoAttemptsAllowed {
@@ -176,9 +196,38 @@ pub(crate) fn describe_failure(err: &AgentError) -> String {
 ///
 /// # Errors
 /// [`ResumeError::AttemptsExhausted`] with the remaining findings when the limit is reached,
-/// [`ResumeError::Unresumable`] at once when a turn fails and [`is_resumable`] says no, and
-/// [`ResumeError::NoAttemptsAllowed`] for a limit of 0.
+/// [`ResumeError::Unresumable`] at once when a turn fails and [`is_resumable`] says no,
+/// [`ResumeError::NoAttemptsAllowed`] for a limit of 0, and [`ResumeError::CloseFailed`] when
+/// the runner cannot be closed after a complete artifact. The runner is closed in every case.
 pub async fn run_agent_turn_with_resume<R, C, P>(
+    runner: &mut R,
+    prompt: &str,
+    check: C,
+    resume_prompt: P,
+    options: &ResumeOptions,
+) -> Result<ResumeOutcome, ResumeError>
+where
+    R: AgentRunner + ?Sized,
+    C: FnMut() -> ArtifactVerdict,
+    P: FnMut(&ResumeContext<'_>) -> String,
+{
+    let outcome = resume_loop(runner, prompt, check, resume_prompt, options).await;
+    match (outcome, runner.close().await) {
+        (outcome, Ok(())) => outcome,
+        (Ok(done), Err(source)) => Err(ResumeError::CloseFailed {
+            label: options.label.clone(),
+            source,
+            turns: done.attempts,
+        }),
+        (Err(failure), Err(close)) => {
+            tracing::warn!("{}: the runner could not be closed: {close}", options.label);
+            Err(failure)
+        }
+    }
+}
+
+/// The loop of [`run_agent_turn_with_resume`], before the runner is closed.
+async fn resume_loop<R, C, P>(
     runner: &mut R,
     prompt: &str,
     mut check: C,

@@ -93,7 +93,8 @@ impl<S: PhaseSpec> AgentPhase<S> {
     }
 
     /// Runs the phase for `entry`: mints a runner working in the entry's workspace, sends the
-    /// prompt, and repairs until the check passes or the attempts run out.
+    /// prompt, repairs until the check passes or the attempts run out, and closes the runner
+    /// when the phase ends, success or failure (the factory's backend goes on for later phases).
     ///
     /// # Errors
     /// [`GenerateError::Runner`] when no runner could be created, [`GenerateError::Phase`] when

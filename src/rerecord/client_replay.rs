@@ -117,6 +117,7 @@ pub fn client_script_of(cassette: &Cassette) -> Result<ClientScript, CassetteRep
                 }
                 runner.turns.push(script);
             }
+            Some("thread/unsubscribe") => runner.close = true,
             Some("turn/interrupt") => match runner.turns.last_mut() {
                 Some(turn) => turn.timeout_secs = INTERRUPTED_TURN_TIMEOUT_SECS,
                 None => return Err(unsupported("`turn/interrupt` before any turn".into())),

@@ -78,6 +78,9 @@ pub struct RunnerScript {
     pub files: BTreeMap<String, String>,
     /// The turns, in order.
     pub turns: Vec<TurnScript>,
+    /// Release the conversation ([`AgentRunner::close`]) after the last turn.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub close: bool,
 }
 
 /// One turn of a runner script.
@@ -195,6 +198,7 @@ impl ClientScript {
                 base_instructions: script.base_instructions.clone(),
                 developer_instructions: script.developer_instructions.clone(),
                 personality: script.personality.clone(),
+                mcp_tools: None,
             })?;
             let approvals = match script.approvals.as_deref() {
                 None | Some("decline") => ApprovalDecision::Decline,
@@ -267,6 +271,11 @@ async fn run_runner(
             TurnOutcome::Err { kind, .. } => format!("{at}: failed ({kind}) after {took} ms"),
         });
         turns.push(outcome);
+    }
+    if script.close {
+        if let Err(err) = runner.close().await {
+            turns.push(outcome_of_error(&err));
+        }
     }
     let outcome = RunnerOutcome {
         turns,

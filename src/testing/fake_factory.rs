@@ -3,7 +3,7 @@
 //! Each runner it mints follows a script ([`FakeRunner`]) of turns ([`FakeTurn`]): a result, an
 //! error or a timeout, plus files to write into the runner's working directory when the turn
 //! runs. Scripts are handed out in the order runners are minted (optionally only to runners in a
-//! given working directory). The factory records every [`AgentConfig`] and prompt it receives,
+//! given working directory). The factory records every [`AgentConfig`], prompt and close it receives,
 //! the most turns it saw in flight at once, and fails the test if scripted turns were left unused:
 //! [`verify`](FakeAgentSessionFactory::verify) reports it, and dropping the factory panics (unless
 //! the thread is already panicking or `verify` already reported it).
@@ -53,6 +53,8 @@ struct State {
     slots: Vec<Slot>,
     /// Per minted runner, in mint order: its config and the prompts it received.
     minted: Vec<(AgentConfig, Vec<String>)>,
+    /// Per minted runner, in mint order: how many times it was closed.
+    closes: Vec<usize>,
     problems: Vec<String>,
     in_flight: usize,
     max_in_flight: usize,
@@ -68,7 +70,7 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
 /// Each runner it mints follows a script ([`FakeRunner`]) of turns ([`FakeTurn`]): a result, an
 /// error or a timeout, plus files to write into the runner's working directory when the turn
 /// runs. Scripts are handed out in the order runners are minted (optionally only to runners in a
-/// given working directory). The factory records every [`AgentConfig`] and prompt it receives,
+/// given working directory). The factory records every [`AgentConfig`], prompt and close it receives,
 /// the most turns it saw in flight at once, and fails the test if scripted turns were left unused:
 /// [`verify`](FakeAgentSessionFactory::verify) reports it, and dropping the factory panics (unless
 /// the thread is already panicking or `verify` already reported it). To prove that turns overlap
@@ -138,6 +140,13 @@ impl FakeAgentSessionFactory {
             .filter(|(c, _)| c.working_directory == dir)
             .map(|(_, p)| p.clone())
             .collect()
+    }
+
+    /// Whether each minted runner was closed ([`AgentRunner::close`]), in mint order, so a phase
+    /// test asserts that the phase closed what it opened. A turn after `close` fails with
+    /// [`AgentError::RunnerClosed`], as on a real backend.
+    pub fn closed(&self) -> Vec<bool> {
+        lock(&self.state).closes.iter().map(|n| *n > 0).collect()
     }
 
     /// The most turns that were running at the same moment.
@@ -220,6 +229,7 @@ impl AgentSessionFactory for FakeAgentSessionFactory {
         };
         state.slots[slot].claimed_by = Some(index);
         state.minted.push((config.clone(), Vec::new()));
+        state.closes.push(0);
         Ok(Box::new(FakeAgentRunner {
             state: Arc::clone(&self.state),
             slot,
@@ -264,6 +274,9 @@ impl AgentRunner for FakeAgentRunner {
             let mut state = lock(&self.state);
             if state.shut_down {
                 return Err(AgentError::ShutDown);
+            }
+            if state.closes[self.index] > 0 {
+                return Err(AgentError::RunnerClosed);
             }
             state.minted[self.index].1.push(prompt.to_owned());
             let Some(turn) = state.slots[self.slot].turns.pop_front() else {
@@ -318,5 +331,10 @@ impl AgentRunner for FakeAgentRunner {
                 stderr_tail: "(scripted timeout of FakeAgentSessionFactory)".to_owned(),
             }),
         }
+    }
+
+    async fn close(&mut self) -> Result<(), AgentError> {
+        lock(&self.state).closes[self.index] += 1;
+        Ok(())
     }
 }

@@ -6,6 +6,7 @@
 #[path = "../support/stand_in_run.rs"]
 mod stand_in_run;
 
+mod close_release;
 mod codex_conformance;
 mod drift_check;
 mod generate_conformance;

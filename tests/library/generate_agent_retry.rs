@@ -28,6 +28,8 @@ async fn runner(factory: &FakeAgentSessionFactory, dir: &Path) -> Box<dyn AgentR
     stderr_tail: "killed".into(),
 }, "the agent backend exited unexpectedly (signal: 9 (SIGKILL))")]
 #[case::shut_down(AgentError::ShutDown, "the agent backend has been shut down")]
+#[case::invalid(AgentError::BackendInvalid { reason: "an interrupt was not confirmed".into() }, "Start a new session factory")]
+#[case::closed(AgentError::RunnerClosed, "was released with `close()`")]
 #[case::protocol(AgentError::Protocol { message: "garbage line".into() }, "protocol error: garbage line")]
 #[tokio::test]
 async fn a_backend_that_is_gone_stops_the_loop_at_once(
@@ -58,6 +60,10 @@ async fn a_backend_that_is_gone_stops_the_loop_at_once(
         matches!(err, ResumeError::Unresumable { attempt: 1, ref turns, .. } if turns.is_empty())
     );
     assert_eq!(factory.prompts(), [vec!["Write notes.md".to_owned()]]);
+    // The loop closed the runner even though it failed; a turn after that is refused.
+    assert_eq!(factory.closed(), [true]);
+    let after = runner.turn("again", Default::default()).await.unwrap_err();
+    assert!(matches!(after, AgentError::RunnerClosed), "{after:?}");
     factory.verify().unwrap();
 }
 

@@ -149,6 +149,8 @@ async fn happy_path_takes_one_turn_in_the_entry_workspace(
         "{prompts:?}"
     );
     assert_eq!(s.factory.configs()[0].working_directory, s.entry.workspace);
+    // The phase closed the runner it opened.
+    assert_eq!(s.factory.closed(), [true]);
     s.factory.verify().unwrap();
 }
 
@@ -284,5 +286,7 @@ async fn gives_up_after_the_limit_with_what_is_still_wrong(
         )
     );
     assert_eq!(s.prompts().len(), 3);
+    // A phase that fails closes its runner too.
+    assert_eq!(s.factory.closed(), [true]);
     s.factory.verify().unwrap();
 }

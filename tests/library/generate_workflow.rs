@@ -147,5 +147,7 @@ async fn a_failing_entry_is_named_and_the_others_still_finish() {
         "{err}"
     );
     assert_eq!(results[1].as_ref().unwrap().slug, "good");
+    // Every phase closed its runner: the good entry's three and the bad entry's failed one.
+    assert_eq!(factory.closed(), [true; 4]);
     factory.verify().unwrap();
 }

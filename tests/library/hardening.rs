@@ -4,8 +4,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use prompt_diary::agent::AgentSessionFactory;
 use prompt_diary::agent::{AgentConfig, AgentError, AgentRunner, TurnOptions};
-use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
+use prompt_diary::codex::{
+    CodexAgentRunner, CodexAgentSessionFactory, CodexBackend, CodexBackendConfig,
+};
 use prompt_diary::testing::processes::{is_alive, pids_with_env};
 
 const MARKER: &str = "PROMPT_DIARY_HARDENING_MARKER";
@@ -127,7 +130,7 @@ async fn a_closed_stdout_is_a_typed_error_and_the_process_is_reaped() {
 }
 
 #[tokio::test]
-async fn a_turn_that_never_completes_times_out_even_when_the_interrupt_is_ignored() {
+async fn a_turn_whose_interrupt_is_never_confirmed_invalidates_the_backend_and_stops_it() {
     let fake = fake("no_completion");
     let (backend, mut runner, _ws) = started_runner(&fake).await;
     let started = Instant::now();
@@ -136,22 +139,76 @@ async fn a_turn_that_never_completes_times_out_even_when_the_interrupt_is_ignore
         .await
         .unwrap_err();
     assert!(
-        started.elapsed() < Duration::from_secs(1 + 5 + 1),
+        started.elapsed() < Duration::from_secs(1 + 5 + 5),
         "took {:?}",
         started.elapsed()
     );
     let text = err.to_string();
-    assert!(matches!(err, AgentError::Timeout { .. }), "{err:?}");
-    assert!(text.contains("running the command `sleep 1000`"), "{text}");
-    // The turn never settled: the next turn says the conversation is still busy, in bounded time.
+    assert!(matches!(err, AgentError::BackendInvalid { .. }), "{err:?}");
+    assert!(!err.runner_still_usable());
+    assert!(
+        text.contains("the turn timed out after 1s while running the command `sleep 1000`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("turn/interrupt was not confirmed")
+            && text.contains("Start a new session factory"),
+        "{text}"
+    );
+    // The app-server was stopped at once, before anyone shuts the backend down: no orphan.
+    fake.assert_nothing_left().await;
     let again = runner
         .turn("again", TurnOptions::with_timeout(Duration::from_secs(1)))
         .await
         .unwrap_err();
     assert!(
-        again.to_string().contains("did not finish within"),
-        "{again}"
+        matches!(again, AgentError::BackendInvalid { .. }),
+        "{again:?}"
     );
+    assert_eq!(again.to_string(), text);
     backend.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_release_never_confirmed_invalidates_the_factory_and_leaves_no_process() {
+    let fake = fake("no_unload");
+    let factory = CodexAgentSessionFactory::start(fake.config.clone())
+        .await
+        .unwrap();
+    let ws = tempfile::tempdir().unwrap();
+    let mut runner = factory.runner(AgentConfig::new(ws.path())).await.unwrap();
+    let result = runner.turn("hello", TurnOptions::default()).await.unwrap();
+    assert_eq!(result.assistant_text, "done");
+    let started = Instant::now();
+    let err = runner.close().await.unwrap_err();
+    // Bounded by the request timeout (2 s here), plus the stop.
+    assert!(
+        started.elapsed() < Duration::from_secs(2 + 5),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert!(matches!(err, AgentError::BackendInvalid { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("the release of a conversation was not confirmed within 2s")
+            && text.contains("never sent `thread/closed`")
+            && text.contains("Start a new session factory"),
+        "{text}"
+    );
     fake.assert_nothing_left().await;
+    // Closing again is fine; everything else on this factory says to start a new one.
+    runner.close().await.unwrap();
+    let refused = factory
+        .runner(AgentConfig::new(ws.path()))
+        .await
+        .err()
+        .expect("an invalid backend mints no runner");
+    assert_eq!(refused.to_string(), text);
+    assert!(
+        factory
+            .backend_pids()
+            .await
+            .iter()
+            .all(|pid| !is_alive(*pid))
+    );
 }

@@ -25,6 +25,27 @@ async fn diary_workflow_replays_offline_to_the_same_pages_every_run() {
 }
 
 #[tokio::test]
+async fn every_phase_closes_its_conversation_and_the_closes_replay() {
+    // Each phase released its conversation when it ended: one `thread/unsubscribe`, confirmed by
+    // `thread/closed`, per `thread/start`. The replay answers them as recorded (an unsent one
+    // would fail it as unused interactions).
+    let text = std::fs::read_to_string(cassette_path(Path::new(ROOT))).unwrap();
+    let count = |method: &str| {
+        text.lines()
+            .filter(|l| l.contains(&format!("\"method\":\"{method}\"")))
+            .count()
+    };
+    assert_eq!(
+        count("thread/start"),
+        6,
+        "two entries, three agent phases each"
+    );
+    assert_eq!(count("thread/unsubscribe"), 6);
+    assert_eq!(count("thread/closed"), 6);
+    replay_workflow(Path::new(ROOT), None).await.unwrap();
+}
+
+#[tokio::test]
 async fn the_replayed_repairs_are_the_recorded_ones() {
     // The cassette holds the repair turns: the draft's validation feedback, the missing outline
     // and the review after a failed model call, each resumed on the same conversation.

@@ -19,6 +19,12 @@ pub(crate) mod methods {
     pub(crate) const TURN_START: &str = "turn/start";
     /// Interrupt a running turn.
     pub(crate) const TURN_INTERRUPT: &str = "turn/interrupt";
+    /// Release a conversation (the server unloads it once no client is subscribed).
+    pub(crate) const THREAD_UNSUBSCRIBE: &str = "thread/unsubscribe";
+    /// The threads loaded in the server's memory.
+    pub(crate) const THREAD_LOADED_LIST: &str = "thread/loaded/list";
+    /// A thread was unloaded (sent after `thread/unsubscribe` once the unload delay passed).
+    pub(crate) const THREAD_CLOSED: &str = "thread/closed";
     /// A turn began (its id, before any item).
     pub(crate) const TURN_STARTED: &str = "turn/started";
     /// A turn ended (last message of a turn).

@@ -55,6 +55,64 @@ impl ClientRequest for TurnInterrupt {
     type Result = IgnoredAny;
 }
 
+/// `thread/unsubscribe`: release a conversation.
+pub(crate) enum ThreadUnsubscribe {}
+
+impl ClientRequest for ThreadUnsubscribe {
+    const METHOD: &'static str = methods::THREAD_UNSUBSCRIBE;
+    type Params = ThreadRefParams;
+    type Result = ThreadUnsubscribeResult;
+}
+
+/// `thread/loaded/list`: the threads loaded in memory, a page at a time.
+pub(crate) enum ThreadLoadedList {}
+
+impl ClientRequest for ThreadLoadedList {
+    const METHOD: &'static str = methods::THREAD_LOADED_LIST;
+    type Params = ThreadLoadedListParams;
+    type Result = ThreadLoadedListResult;
+}
+
+/// The `thread/unsubscribe` fields the adapter sends, as named on the wire.
+pub(crate) const THREAD_UNSUBSCRIBE_FIELDS: &[&str] = &["threadId"];
+
+/// The `thread/loaded/list` fields the adapter sends, as named on the wire.
+pub(crate) const THREAD_LOADED_LIST_FIELDS: &[&str] = &["cursor"];
+
+/// Params naming one thread (`thread/unsubscribe`).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ThreadRefParams {
+    /// The conversation.
+    pub thread_id: String,
+}
+
+/// `thread/unsubscribe` result: `unsubscribed`, `notSubscribed` or `notLoaded`.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ThreadUnsubscribeResult {
+    /// What the server did.
+    pub status: String,
+}
+
+/// `thread/loaded/list` params.
+#[derive(Debug, Clone, Default, Serialize)]
+pub(crate) struct ThreadLoadedListParams {
+    /// The cursor of the next page, after the first.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// `thread/loaded/list` result.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ThreadLoadedListResult {
+    /// Thread ids loaded in memory.
+    pub data: Vec<String>,
+    /// More pages when set.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
 /// The `thread/start` fields the adapter may send, as named on the wire: the one table the
 /// adapter's params, the cassette reader (`rerecord`) and the schema test share.
 /// A unit test checks it against [`ThreadStartParams`] itself.

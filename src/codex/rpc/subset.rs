@@ -7,7 +7,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::protocol::methods;
-use super::requests::{THREAD_START_FIELDS, TURN_INTERRUPT_FIELDS, TURN_START_FIELDS};
+use super::requests::{
+    THREAD_LOADED_LIST_FIELDS, THREAD_START_FIELDS, THREAD_UNSUBSCRIBE_FIELDS,
+    TURN_INTERRUPT_FIELDS, TURN_START_FIELDS,
+};
 use super::server_requests;
 
 /// The client requests the adapter sends.
@@ -16,6 +19,8 @@ pub(crate) const CLIENT_REQUESTS: &[&str] = &[
     methods::THREAD_START,
     methods::TURN_START,
     methods::TURN_INTERRUPT,
+    methods::THREAD_UNSUBSCRIBE,
+    methods::THREAD_LOADED_LIST,
 ];
 
 /// The server notifications the adapter reads.
@@ -26,6 +31,7 @@ pub(crate) const SERVER_NOTIFICATIONS: &[&str] = &[
     methods::ITEM_COMPLETED,
     methods::ERROR,
     methods::SERVER_REQUEST_RESOLVED,
+    methods::THREAD_CLOSED,
 ];
 
 /// What in the schema folder `dir` the typed subset does not find, one line each (empty when the
@@ -60,6 +66,8 @@ pub(crate) fn problems(dir: &Path) -> Vec<String> {
         ("ThreadStartParams", THREAD_START_FIELDS),
         ("TurnStartParams", TURN_START_FIELDS),
         ("TurnInterruptParams", TURN_INTERRUPT_FIELDS),
+        ("ThreadUnsubscribeParams", THREAD_UNSUBSCRIBE_FIELDS),
+        ("ThreadLoadedListParams", THREAD_LOADED_LIST_FIELDS),
     ] {
         let known = definitions[params]["properties"].as_object();
         for field in fields {
@@ -115,7 +123,13 @@ mod tests {
         write(
             dir.path(),
             "ClientRequest.json",
-            one_of(&["initialize", "thread/start", "turn/start"]),
+            one_of(&[
+                "initialize",
+                "thread/start",
+                "turn/start",
+                "thread/unsubscribe",
+                "thread/loaded/list",
+            ]),
         );
         write(
             dir.path(),
@@ -131,6 +145,8 @@ mod tests {
                 "ThreadStartParams": props(&THREAD_START_FIELDS[1..]),
                 "TurnStartParams": props(TURN_START_FIELDS),
                 "TurnInterruptParams": props(TURN_INTERRUPT_FIELDS),
+                "ThreadUnsubscribeParams": props(THREAD_UNSUBSCRIBE_FIELDS),
+                "ThreadLoadedListParams": props(THREAD_LOADED_LIST_FIELDS),
             }}),
         );
         assert_eq!(

@@ -1,0 +1,264 @@
+//! Conformance tier: `AgentRunner::close` and per-conversation MCP tools against the real pinned
+//! `codex app-server`, driven by the scripted model. A closed conversation leaves the
+//! app-server's memory (`thread/loaded/list`) while the factory and its other runners go on;
+//! a conversation scoped to one MCP tool sees only that tool.
+
+use std::path::Path;
+use std::time::Duration;
+
+use prompt_diary::agent::{AgentConfig, AgentError, AgentSessionFactory, TurnOptions};
+use prompt_diary::codex::CodexAgentSessionFactory;
+use prompt_diary::testing::Scenario;
+use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
+use serde_json::{Value, json};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+async fn scripted(scenario: Value, test: &str) -> Option<ScriptedCodex> {
+    let bin = codex_for_conformance(test)?;
+    let scenario = Scenario::from_json(&scenario.to_string()).expect("scenario parses");
+    Some(
+        ScriptedCodex::start(scenario, bin)
+            .await
+            .expect("scripted model starts"),
+    )
+}
+
+fn short() -> TurnOptions {
+    TurnOptions::with_timeout(Duration::from_secs(60))
+}
+
+const CLOSED: &str = "this runner's conversation was released with `close()` and takes no more \
+                      turns; ask the session factory for a new runner to start another conversation";
+
+#[tokio::test]
+async fn close_releases_the_thread_while_another_runner_on_the_factory_goes_on() {
+    let Some(codex) = scripted(
+        json!({
+            "name": "close_release",
+            "conversations": [
+                {"match": "ALPHA", "replies": [{"message": "alpha done"}]},
+                {"match": "BETA", "replies": [{"message": "beta one"}, {"message": "beta two"}]}
+            ]
+        }),
+        "close_release",
+    )
+    .await
+    else {
+        return;
+    };
+    let factory = CodexAgentSessionFactory::start(codex.backend_config())
+        .await
+        .unwrap();
+    let backend = factory.backend(&codex.backend_config()).await.unwrap();
+    let mut alpha = factory.runner(codex.agent_config()).await.unwrap();
+    let beta_ws = codex.extra_workspace().unwrap();
+    let mut beta = factory
+        .runner(AgentConfig::new(beta_ws.path()))
+        .await
+        .unwrap();
+    // A runner that never ran a turn closes at once, and sends nothing.
+    let mut unused = factory.runner(codex.agent_config()).await.unwrap();
+    unused.close().await.unwrap();
+
+    let one = alpha.turn("ALPHA work", short()).await.unwrap();
+    assert_eq!(one.assistant_text, "alpha done");
+    let two = beta.turn("BETA first", short()).await.unwrap();
+    assert_eq!(two.assistant_text, "beta one");
+    assert_eq!(backend.loaded_conversations().await.unwrap(), 2);
+
+    alpha.close().await.unwrap();
+    assert_eq!(
+        backend.loaded_conversations().await.unwrap(),
+        1,
+        "the closed conversation is no longer loaded"
+    );
+    // Closing again is fine; a turn after close is the typed error.
+    alpha.close().await.unwrap();
+    let err = alpha.turn("ALPHA again", short()).await.unwrap_err();
+    assert!(matches!(err, AgentError::RunnerClosed), "{err:?}");
+    assert_eq!(err.to_string(), CLOSED);
+    assert!(!err.runner_still_usable());
+
+    // The other conversation on the same backend goes on, with its history.
+    let three = beta.turn("BETA second", short()).await.unwrap();
+    assert_eq!(three.assistant_text, "beta two");
+    beta.close().await.unwrap();
+    assert_eq!(backend.loaded_conversations().await.unwrap(), 0);
+    factory.shutdown().await.unwrap();
+    assert!(
+        codex.model.unused_replies().is_empty(),
+        "{:?}",
+        codex.model.unused_replies()
+    );
+}
+
+#[tokio::test]
+async fn twenty_conversations_closed_one_after_another_leave_none_loaded() {
+    let conversations: Vec<Value> = (0..20)
+        .map(|n| json!({"match": format!("CONV-{n:02}."), "replies": [{"message": format!("reply {n}")}]}))
+        .collect();
+    let Some(codex) = scripted(
+        json!({"name": "twenty_closed", "conversations": conversations}),
+        "twenty_closed",
+    )
+    .await
+    else {
+        return;
+    };
+    let factory = CodexAgentSessionFactory::start(codex.backend_config())
+        .await
+        .unwrap();
+    let backend = factory.backend(&codex.backend_config()).await.unwrap();
+    for n in 0..20 {
+        let mut runner = factory.runner(codex.agent_config()).await.unwrap();
+        let result = runner
+            .turn(&format!("CONV-{n:02}."), short())
+            .await
+            .unwrap();
+        assert_eq!(result.assistant_text, format!("reply {n}"));
+        runner.close().await.unwrap();
+        let err = runner.turn("more", short()).await.unwrap_err();
+        assert_eq!(err.to_string(), CLOSED);
+    }
+    assert_eq!(backend.loaded_conversations().await.unwrap(), 0);
+    factory.shutdown().await.unwrap();
+}
+
+/// The fixtures' MCP server with a second tool (`shout`), approved without asking. Codex waits
+/// for it before a thread's first model request (a slow python start on a busy machine would
+/// otherwise miss the optional-startup grace, and the request would list no MCP tool at all).
+fn two_tool_server(codex: &ScriptedCodex) -> prompt_diary::codex::CodexBackendConfig {
+    let script = Path::new(ROOT).join("fixtures/mcp/echo_server.py");
+    codex
+        .backend_config()
+        .with_mcp_override("mcp_optional_startup_grace_ms=30000")
+        .with_mcp_override("mcp_servers.echo.command=\"python3\"")
+        .with_mcp_override(format!(
+            "mcp_servers.echo.args=[\"{}\", \"--with-shout\"]",
+            script.display()
+        ))
+        .with_mcp_override("mcp_servers.echo.default_tools_approval_mode=\"approve\"")
+}
+
+/// The names of the tools in a model request, with those of any namespace flattened in.
+fn tool_names(body: &Value) -> Vec<String> {
+    fn walk(tool: &Value, names: &mut Vec<String>) {
+        if let Some(name) = tool.get("name").and_then(Value::as_str) {
+            names.push(name.to_owned());
+        }
+        for nested in tool
+            .get("tools")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            walk(nested, names);
+        }
+    }
+    let mut names = Vec::new();
+    for tool in body["tools"].as_array().into_iter().flatten() {
+        walk(tool, &mut names);
+    }
+    names
+}
+
+#[tokio::test]
+async fn mcp_tools_scope_the_tools_the_model_sees_to_the_allowed_one() {
+    let Some(codex) = scripted(
+        json!({
+            "name": "mcp_scoped",
+            "conversations": [
+                {"match": "SCOPED", "replies": [{"message": "scoped"}]},
+                {"match": "OPEN", "replies": [{"message": "open"}]}
+            ]
+        }),
+        "mcp_scoped",
+    )
+    .await
+    else {
+        return;
+    };
+    let config = two_tool_server(&codex);
+    let factory = CodexAgentSessionFactory::start(config.clone())
+        .await
+        .unwrap();
+    let mut scoped = factory
+        .runner(codex.agent_config().with_mcp_tools("echo", ["echo"]))
+        .await
+        .unwrap();
+    scoped.turn("SCOPED turn", short()).await.unwrap();
+    scoped.close().await.unwrap();
+    let open_ws = codex.extra_workspace().unwrap();
+    let mut open = factory
+        .runner(AgentConfig::new(open_ws.path()))
+        .await
+        .unwrap();
+    open.turn("OPEN turn", short()).await.unwrap();
+    open.close().await.unwrap();
+    factory.shutdown().await.unwrap();
+
+    let requests = codex.model.requests();
+    let names_of = |conversation: usize| {
+        let request = requests
+            .iter()
+            .find(|r| r.conversation == conversation)
+            .expect("a model request");
+        tool_names(&request.body)
+    };
+    let (scoped, open) = (names_of(0), names_of(1));
+    let mentions = |names: &[String], tool: &str| names.iter().any(|n| n.contains(tool));
+    // Without a scope the model sees both tools of the server; with one, only the allowed one.
+    assert!(
+        mentions(&open, "echo") && mentions(&open, "shout"),
+        "{open:?}"
+    );
+    assert!(mentions(&scoped, "echo"), "{scoped:?}");
+    assert!(!mentions(&scoped, "shout"), "{scoped:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_mcp_server_is_refused_before_any_thread_starts_naming_the_configured_ones() {
+    let Some(codex) = scripted(
+        json!({"name": "mcp_unknown", "conversations": [{"replies": [{"message": "unused"}]}]}),
+        "mcp_unknown",
+    )
+    .await
+    else {
+        return;
+    };
+    // The refused runner never sends a turn, so the one scripted reply stays unserved.
+    codex.model.expect_all_served(false);
+    let config = two_tool_server(&codex);
+    let factory = CodexAgentSessionFactory::start(config.clone())
+        .await
+        .unwrap();
+    let err = factory
+        .runner(
+            codex
+                .agent_config()
+                .with_mcp_tools("diary", ["write_entry"]),
+        )
+        .await
+        .err()
+        .expect("an unknown server is refused");
+    assert!(
+        matches!(
+            err,
+            AgentError::InvalidConfig {
+                field: "mcp_tools",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "invalid value \"diary\" for `mcp_tools`: accepted values are the MCP servers the \
+         backend configures: echo"
+    );
+    let backend = factory.backend(&config).await.unwrap();
+    assert_eq!(backend.loaded_conversations().await.unwrap(), 0);
+    assert!(codex.model.requests().is_empty());
+    factory.shutdown().await.unwrap();
+}
