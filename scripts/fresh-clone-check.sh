@@ -5,9 +5,12 @@
 # committed HEAD into a temp folder and runs `cargo test --offline` there as a new user would:
 # CI, PROMPT_DIARY_REQUIRE_* and PROMPT_DIARY_CODEX_BIN unset, PATH of cargo and the system only
 # (checked to hold no `codex`), HOME, TMPDIR and XDG_CACHE_HOME in other temp folders, and npm's
-# registry a closed port on loopback. CARGO_TARGET_DIR is this checkout's target/, so the
-# dependencies built there are reused and only the workspace's own crates build again (the
-# clone's sources are at another path); the clone gets no target/ of its own.
+# registry a closed port on loopback. The clone builds into a target folder of its own outside it,
+# seeded with a copy of this checkout's built dependencies (target/debug without `incremental`),
+# so only the workspace's own crates build again. Not this checkout's target/ itself: cargo's
+# artifact names and fingerprints do not depend on where a workspace lives, so the clone's build
+# would replace this checkout's binaries with ones whose CARGO_MANIFEST_DIR is the deleted clone,
+# and cargo would take them as up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 checkout="$PWD"
@@ -15,7 +18,10 @@ checkout="$PWD"
 top="$(mktemp -d "${TMPDIR:-/tmp}/prompt-diary-fresh-clone.XXXXXX")"
 trap 'rm -rf "$top"' EXIT
 git clone --quiet --no-hardlinks "$checkout" "$top/clone"
-mkdir "$top/home" "$top/tmp" "$top/cache"
+mkdir -p "$top/home" "$top/tmp" "$top/cache" "$top/target/debug"
+if [ -d target/debug/deps ]; then
+    cp -a target/debug/deps target/debug/build target/debug/.fingerprint "$top/target/debug/"
+fi
 
 cargo_dir="$(dirname "$(command -v cargo)")"
 bare_path="$cargo_dir:/usr/local/bin:/usr/bin:/bin"
@@ -32,7 +38,7 @@ start=$(date +%s)
         PATH="$bare_path" \
         HOME="$top/home" TMPDIR="$top/tmp" XDG_CACHE_HOME="$top/cache" \
         CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}" RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" \
-        CARGO_TARGET_DIR="$checkout/target" \
+        CARGO_TARGET_DIR="$top/target" \
         npm_config_registry=http://127.0.0.1:9/ npm_config_cache="$top/cache/npm" \
         cargo test --offline --quiet
 ) >"$top/cargo-test.log" 2>&1 || {
