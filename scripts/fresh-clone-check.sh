@@ -47,7 +47,7 @@ start=$(date +%s)
     exit 1
 }
 echo "fresh clone: cargo test passed in $(( $(date +%s) - start )) s"
-grep -c '^SKIPPED' "$top/cargo-test.log" | sed 's/^/fresh clone: skipped tests (no Codex, no browser): /' || true
+echo "fresh clone: $(grep -o 'SKIPPED [a-z]*' "$top/cargo-test.log" | sort | uniq -c | tr -s ' \n' ' ')(tiers whose tools are missing here)"
 
 left="$(git -C "$top/clone" status --porcelain --ignored)"
 if [ -n "$left" ]; then
