@@ -8,7 +8,7 @@ use std::time::Duration;
 /// Each variant says what happened, with the values involved, and what to try next. The
 /// backend's diagnostic output (for Codex, the tail of the app-server's stderr) is carried where
 /// it helps.
-#[derive(Debug, thiserror::Error)]
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum AgentError {
     /// A configuration value is not one the backend accepts.

@@ -11,6 +11,7 @@
 pub mod blocking;
 mod config;
 mod error;
+mod error_debug;
 mod runner;
 mod turn;
 

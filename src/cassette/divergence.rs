@@ -19,7 +19,7 @@ const MAX_PATHS: usize = 20;
 ///
 /// It reaches the caller typed: from the adapter's `AgentError::Backend` with
 /// `downcast_ref::<Divergence>()`, from the stand-in's stderr as its [`report`](Self::report).
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Clone, PartialEq, thiserror::Error)]
 #[error("{report}")]
 #[non_exhaustive]
 pub struct Divergence {
@@ -160,7 +160,7 @@ impl Divergence {
 
 /// Replay ended with recorded interactions that the client never asked for: the code under test
 /// did less than when the cassette was recorded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{report}")]
 #[non_exhaustive]
 pub struct UnusedInteractions {
@@ -225,6 +225,21 @@ impl UnusedInteractions {
     /// The whole readable report.
     pub fn report(&self) -> &str {
         &self.report
+    }
+}
+
+/// `Debug` is the report too: a test that returns the error (`Box<dyn Error>`) prints it with
+/// `Debug`, and a struct dump would bury the report as one escaped string.
+impl std::fmt::Debug for Divergence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.report)
+    }
+}
+
+/// `Debug` is the report, as for [`Divergence`].
+impl std::fmt::Debug for UnusedInteractions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.report)
     }
 }
 
@@ -330,6 +345,11 @@ mod tests {
         assert!(
             report.contains("re-record with: just record-fixtures"),
             "{report}"
+        );
+        assert_eq!(
+            format!("{divergence:?}"),
+            report,
+            "Debug is the report, not a struct dump"
         );
     }
 

@@ -182,8 +182,12 @@ pub struct CassetteSettings {
     pub path: PathBuf,
     /// The configured mode (`PROMPT_DIARY_RECORD_MODE` overrides it; read as `none` under CI).
     pub mode: RecordMode,
-    /// Shown in reports as the command that records this cassette.
+    /// Shown in reports as the command that records this cassette again (after a divergence,
+    /// or interactions left unused).
     pub record_command: Option<String>,
+    /// Shown when the cassette is missing, as the command that records it (`record_command`
+    /// when unset).
+    pub missing_command: Option<String>,
     /// Replace a differing cassette instead of writing `.new`.
     pub overwrite: bool,
     /// The project's volatile-value rules (`[[volatile]]`).
@@ -211,6 +215,7 @@ impl CassetteSettings {
             path: path.into(),
             mode,
             record_command: None,
+            missing_command: None,
             overwrite: false,
             volatile: Vec::new(),
             redact: Vec::new(),
@@ -251,7 +256,11 @@ impl CassetteSettings {
 
     /// The command that records this cassette when it is missing.
     pub(crate) fn missing_command(&self) -> String {
-        self.record_command.clone().unwrap_or_else(|| {
+        let own = self
+            .missing_command
+            .as_ref()
+            .or(self.record_command.as_ref());
+        own.cloned().unwrap_or_else(|| {
             format!(
                 "{RECORD_MODE_ENV}=once cargo test (records {})",
                 file_name(&self.path)

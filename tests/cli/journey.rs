@@ -1,6 +1,8 @@
 //! Conformance tier (must-hold 1): a new user's whole journey with the built `prompt-diary`
 //! binary, in a temporary folder outside this repository. `init`; `install-codex` (the project's
-//! pin, really installed into the project by npm, which may answer from this machine's cache);
+//! pin, really installed into the project by npm, which may answer from this machine's cache;
+//! run again, it finds it installed; skipped, saying so, when `npm ping` cannot reach npm's
+//! registry, unless the tier is required);
 //! a recording against that real Codex driven by the scripted model (`record --script` with a
 //! scenario file of the project's own); replay with no Codex reachable; `upgrade-codex --to
 //! 0.163.0`, then `--accept`: `prompt-diary.toml` names 0.163.0, and nothing outside the project
@@ -116,6 +118,24 @@ fn repository_status() -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Why npm's registry cannot be reached, or `None` when it answers: `npm ping` once, with no
+/// retries and a 20 s limit (npm's own defaults retry a refused connection for about 70 s).
+fn npm_unreachable(npm_cache: &str) -> Option<String> {
+    let ping = Command::new("npm")
+        .args(["ping", "--fetch-retries=0", "--fetch-timeout=20000"])
+        .env("npm_config_cache", npm_cache)
+        .env("npm_config_update_notifier", "false")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .ok()?;
+    let said = String::from_utf8_lossy(&ping.stderr);
+    let code = said
+        .lines()
+        .find_map(|line| line.strip_prefix("npm error code "))
+        .unwrap_or("no answer");
+    (!ping.status.success()).then(|| format!("`npm ping` failed: {code}"))
+}
+
 /// The journey's folders and environment, or `None` (skipped) without Codex or npm.
 fn journey() -> Option<Journey> {
     codex_for_conformance("a new user's journey")?;
@@ -133,6 +153,16 @@ fn journey() -> Option<Journey> {
         .output()
         .unwrap();
     let npm_cache = String::from_utf8_lossy(&cache.stdout).trim().to_owned();
+    if let Some(why) = npm_unreachable(&npm_cache) {
+        let why =
+            format!("a new user's journey: install-codex cannot reach npm's registry ({why})");
+        assert!(
+            !conformance_required(),
+            "the tier is required here but {why}"
+        );
+        announce_skip(&why);
+        return None;
+    }
     let top = tempfile::Builder::new()
         .prefix("prompt-diary-journey-")
         .tempdir()
@@ -183,6 +213,19 @@ fn a_new_user_inits_installs_records_replays_and_upgrades_in_a_folder_of_their_o
     assert!(
         Path::new(installed.trim()).starts_with(&prefix) && Path::new(installed.trim()).is_file(),
         "installed into the project: {installed}"
+    );
+    let again = j.run(&["install-codex"]);
+    assert_eq!(
+        ok("install-codex again", &again),
+        installed,
+        "the same binary"
+    );
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        said.contains(&format!(
+            "Codex {PINNED_CODEX_VERSION} is already installed"
+        )),
+        "{said}"
     );
 
     let cassette = record_and_replay(&j, &project);

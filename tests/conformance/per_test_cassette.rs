@@ -1,13 +1,17 @@
 //! A cassette per test (`prompt_diary::test_cassette!`), as a user's test suite lives with it:
 //! two tests of this file record their own cassettes (the real pinned Codex driven by the
-//! scripted model) and replay them independently, and a test renamed asks for its new cassette.
+//! scripted model) and replay them independently, a test renamed asks for its new cassette, and
+//! a test whose prompt changed fails with the readable report (not a struct dump) and the
+//! command that records it again, which, followed, makes the next replay pass.
 //!
-//! The two "user tests" (`notes_a`, `notes_b`, and `notes_a_renamed`, the same body under a new
-//! name) are `#[ignore]`d: the driver runs each in a process of its own, the way `cargo nextest`
-//! runs every test (this test binary again, `--exact NAME --ignored`), in a temporary project
-//! folder: once with `PROMPT_DIARY_RECORD_MODE=once` and `CI` unset (a developer recording), then
-//! with `CI=true` and no Codex reachable (CI replaying).
+//! The "user tests" (`notes_a`, `notes_b`, and `notes_a_renamed`, the same body under a new
+//! name) are `#[ignore]`d and written as the README's recipe (returning `Result<(), Box<dyn
+//! Error>>`): the driver runs each in a process of its own, the way `cargo nextest` runs every
+//! test (this test binary again, `--exact NAME --ignored`), in a temporary project folder: with
+//! `PROMPT_DIARY_RECORD_MODE` set and `CI` unset (a developer recording), or with `CI=true` and
+//! no Codex reachable (CI replaying).
 
+use std::error::Error;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
@@ -22,6 +26,8 @@ use prompt_diary::testing::conformance::{ScriptedCodex, announce_skip, codex_for
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 /// The project folder the user tests find their cassettes from (set by the driver only).
 const PROJECT_ENV: &str = "PROMPT_DIARY_TEST_PER_TEST_PROJECT";
+/// The prompt the user tests send instead of their own (set by the driver only: a changed prompt).
+const PROMPT_ENV: &str = "PROMPT_DIARY_TEST_PER_TEST_PROMPT";
 /// No user test may take longer than this.
 const RUN_BUDGET: Duration = Duration::from_secs(180);
 
@@ -36,67 +42,65 @@ fn project(test: &str) -> Option<PathBuf> {
     dir
 }
 
-/// What each user test does: one turn that writes `artifact.md`, on its own cassette.
-async fn writes_the_artifact(settings: CassetteSettings) {
-    let workspace = tempfile::tempdir().unwrap();
+/// What each user test does: one turn that writes `artifact.md`, on its own cassette, as the
+/// README's recipe writes it (errors returned with `?`, so a failure prints their `Debug`).
+async fn writes_the_artifact(settings: CassetteSettings) -> Result<(), Box<dyn Error>> {
+    let workspace = tempfile::tempdir()?;
     let config = CodexBackendConfig::default().with_cassette_settings(settings);
-    // As a user's test shows it: the error's message, not its debug form.
-    let factory = CodexAgentSessionFactory::start(config)
-        .await
-        .unwrap_or_else(|err| panic!("{err}"));
+    let factory = CodexAgentSessionFactory::start(config).await?;
     let agent = AgentConfig::new(workspace.path())
         .with_approval_mode(ApprovalMode::Never)
         .with_sandbox(SandboxMode::WorkspaceWrite);
-    let mut runner = factory.runner(agent).await.unwrap();
+    let mut runner = factory.runner(agent).await?;
     let options = TurnOptions::with_timeout(Duration::from_secs(120));
-    let result = runner
-        .turn("Write artifact.md with a title and one line.", options)
-        .await
-        .unwrap();
+    let prompt = std::env::var(PROMPT_ENV)
+        .unwrap_or_else(|_| "Write artifact.md with a title and one line.".to_owned());
+    let result = runner.turn(&prompt, options).await?;
     assert_eq!(result.assistant_text, "Wrote artifact.md.");
-    let artifact = std::fs::read_to_string(workspace.path().join("artifact.md")).unwrap();
+    let artifact = std::fs::read_to_string(workspace.path().join("artifact.md"))?;
     assert!(artifact.starts_with("# Artifact"), "{artifact}");
-    factory.shutdown().await.unwrap();
+    factory.shutdown().await?;
+    Ok(())
 }
 
 #[tokio::test]
-#[ignore = "a user test, run by two_tests_record_and_replay_their_own_cassettes"]
-async fn notes_a() {
+#[ignore = "a user test, run by the drivers below"]
+async fn notes_a() -> Result<(), Box<dyn Error>> {
     let Some(project) = project("notes_a") else {
-        return;
+        return Ok(());
     };
-    writes_the_artifact(prompt_diary::test_cassette!(project).unwrap()).await;
+    writes_the_artifact(prompt_diary::test_cassette!(project)?).await
 }
 
 #[tokio::test]
-#[ignore = "a user test, run by two_tests_record_and_replay_their_own_cassettes"]
-async fn notes_b() {
+#[ignore = "a user test, run by the drivers below"]
+async fn notes_b() -> Result<(), Box<dyn Error>> {
     let Some(project) = project("notes_b") else {
-        return;
+        return Ok(());
     };
-    writes_the_artifact(prompt_diary::test_cassette!(project).unwrap()).await;
+    writes_the_artifact(prompt_diary::test_cassette!(project)?).await
 }
 
 #[tokio::test]
-#[ignore = "a user test, run by two_tests_record_and_replay_their_own_cassettes"]
-async fn notes_a_renamed() {
+#[ignore = "a user test, run by the drivers below"]
+async fn notes_a_renamed() -> Result<(), Box<dyn Error>> {
     let Some(project) = project("notes_a_renamed") else {
-        return;
+        return Ok(());
     };
-    writes_the_artifact(prompt_diary::test_cassette!(project).unwrap()).await;
+    writes_the_artifact(prompt_diary::test_cassette!(project)?).await
 }
 
 /// How the driver runs a user test.
 enum Run<'a> {
-    /// A developer: `PROMPT_DIARY_RECORD_MODE=once`, `CI` unset, the real Codex on a scripted
-    /// model.
-    Record(&'a ScriptedCodex),
+    /// A developer: `PROMPT_DIARY_RECORD_MODE` (`once`, `all`), `CI` unset, the real Codex on a
+    /// scripted model.
+    Record(&'a ScriptedCodex, &'a str),
     /// CI: `CI=true`, no mode asked, no Codex reachable.
     Replay,
 }
 
 /// Runs the user test `name` alone in a process of its own, as `cargo nextest` would.
-async fn run_user_test(name: &str, project: &Path, run: Run<'_>) -> Output {
+async fn run_user_test(name: &str, project: &Path, run: Run<'_>, prompt: Option<&str>) -> Output {
     let exe = std::env::current_exe().unwrap();
     let mut command = tokio::process::Command::new(exe);
     command
@@ -109,15 +113,19 @@ async fn run_user_test(name: &str, project: &Path, run: Run<'_>) -> Output {
         .env(PROJECT_ENV, project)
         .env_remove("PROMPT_DIARY_RECORD_MODE")
         .env_remove("PROMPT_DIARY_CASSETTE_MODE")
+        .env_remove(PROMPT_ENV)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .kill_on_drop(true);
+    if let Some(prompt) = prompt {
+        command.env(PROMPT_ENV, prompt);
+    }
     match run {
-        Run::Record(codex) => {
+        Run::Record(codex, mode) => {
             command
                 .env_remove("CI")
-                .env("PROMPT_DIARY_RECORD_MODE", "once")
+                .env("PROMPT_DIARY_RECORD_MODE", mode)
                 .env("PROMPT_DIARY_CODEX_BIN", &codex.codex_bin)
                 .env("CODEX_HOME", codex.home.path());
         }
@@ -143,13 +151,13 @@ fn said(output: &Output) -> String {
     )
 }
 
-/// Records the user test `name` on a fresh scripted model, and checks it passed and the model
-/// served every reply.
-async fn record(name: &str, project: &Path, bin: &Path) {
+/// Records the user test `name` in `mode` on a fresh scripted model (with `prompt` instead of
+/// its own), and checks it passed and the model served every reply.
+async fn record_in(name: &str, project: &Path, bin: &Path, mode: &str, prompt: Option<&str>) {
     let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "tool_artifact", bin.to_owned())
         .await
         .expect("scripted model starts");
-    let output = run_user_test(name, project, Run::Record(&codex)).await;
+    let output = run_user_test(name, project, Run::Record(&codex, mode), prompt).await;
     assert!(
         output.status.success(),
         "recording {name}: {}",
@@ -161,8 +169,12 @@ async fn record(name: &str, project: &Path, bin: &Path) {
         .expect("the recording used the scripted model");
 }
 
+async fn record(name: &str, project: &Path, bin: &Path) {
+    record_in(name, project, bin, "once", None).await;
+}
+
 async fn replay(name: &str, project: &Path) {
-    let output = run_user_test(name, project, Run::Replay).await;
+    let output = run_user_test(name, project, Run::Replay, None).await;
     assert!(
         output.status.success(),
         "replaying {name}: {}",
@@ -204,12 +216,12 @@ async fn two_tests_record_and_replay_their_own_cassettes() {
     let crate_dir = project.path().join("tests");
     std::fs::create_dir(&crate_dir).unwrap();
     let cassettes = project.path().join("recorded");
-    let a = cassettes.join("per_test_cassette/notes_a.jsonl");
+    let a = cassettes.join("conformance/per_test_cassette/notes_a.jsonl");
 
     record("notes_a", &crate_dir, &bin).await;
     assert_eq!(
         cassettes_under(&cassettes),
-        ["per_test_cassette/notes_a.jsonl"]
+        ["conformance/per_test_cassette/notes_a.jsonl"]
     );
     let recorded_a = std::fs::read_to_string(&a).unwrap();
     assert!(recorded_a.contains("Wrote artifact.md."), "{recorded_a}");
@@ -219,8 +231,8 @@ async fn two_tests_record_and_replay_their_own_cassettes() {
     assert_eq!(
         cassettes_under(&cassettes),
         [
-            "per_test_cassette/notes_a.jsonl",
-            "per_test_cassette/notes_b.jsonl"
+            "conformance/per_test_cassette/notes_a.jsonl",
+            "conformance/per_test_cassette/notes_b.jsonl"
         ]
     );
     assert_eq!(
@@ -232,17 +244,18 @@ async fn two_tests_record_and_replay_their_own_cassettes() {
     replay("notes_a", &crate_dir).await;
 
     // The same test under a new name asks for its own cassette, by name, and records nothing.
-    let output = run_user_test("notes_a_renamed", &crate_dir, Run::Replay).await;
+    let output = run_user_test("notes_a_renamed", &crate_dir, Run::Replay, None).await;
     assert!(!output.status.success(), "{}", said(&output));
     let text = said(&output);
-    let wanted = cassettes.join("per_test_cassette/notes_a_renamed.jsonl");
+    let wanted = cassettes.join("conformance/per_test_cassette/notes_a_renamed.jsonl");
     assert!(
         text.contains(&format!("no cassette at {}", wanted.display())),
         "{text}"
     );
     assert!(
         text.contains(
-            "PROMPT_DIARY_RECORD_MODE=once cargo test per_test_cassette::notes_a_renamed"
+            "PROMPT_DIARY_RECORD_MODE=once cargo test -p prompt-diary --test conformance \
+             -- --exact per_test_cassette::notes_a_renamed"
         ),
         "{text}"
     );
@@ -251,4 +264,71 @@ async fn two_tests_record_and_replay_their_own_cassettes() {
         2,
         "nothing recorded in CI"
     );
+}
+
+/// The command a report names after "re-record with: ", to the end of its line.
+fn record_command_in(text: &str) -> &str {
+    let (_, after) = text
+        .split_once("re-record with: ")
+        .unwrap_or_else(|| panic!("no record command in:\n{text}"));
+    after.lines().next().unwrap_or_default().trim()
+}
+
+#[tokio::test]
+async fn a_changed_prompt_fails_readably_and_the_printed_command_records_it_again() {
+    let Some(bin) = codex_for_conformance("a_changed_prompt_fails_readably") else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let crate_dir = project.path().join("app");
+    std::fs::create_dir(&crate_dir).unwrap();
+    let cassette = crate_dir.join("cassettes/conformance/per_test_cassette/notes_a.jsonl");
+    record("notes_a", &crate_dir, &bin).await;
+    assert!(cassette.is_file(), "recorded where the docs say");
+
+    // The prompt changes: CI's replay fails with the report itself, as the recipe's test
+    // (`Result<(), Box<dyn Error>>`) prints it.
+    let changed = "Write artifact.md with a title and two lines.";
+    let output = run_user_test("notes_a", &crate_dir, Run::Replay, Some(changed)).await;
+    assert!(!output.status.success(), "{}", said(&output));
+    let text = said(&output);
+    assert!(
+        text.contains(&format!(
+            "Error: replay diverged from the cassette {}:",
+            cassette.display()
+        )) && text.contains(&format!("\"text\": {changed:?}")),
+        "the report, as Display writes it: {text}"
+    );
+    assert!(
+        !text.contains("Divergence {") && !text.contains("Backend("),
+        "no struct dump: {text}"
+    );
+    let command = record_command_in(&text);
+    assert_eq!(
+        command,
+        "PROMPT_DIARY_RECORD_MODE=all cargo test -p prompt-diary --test conformance -- --exact \
+         per_test_cassette::notes_a && prompt-diary accept cassettes/conformance/per_test_cassette \
+         notes_a"
+    );
+
+    // Followed in the crate's folder: cargo runs this test binary's `notes_a` alone, with `all`
+    // (here the driver runs it, as cargo would), then `prompt-diary accept` takes the recording.
+    record_in("notes_a", &crate_dir, &bin, "all", Some(changed)).await;
+    let pending = cassette.with_extension("jsonl.new");
+    assert!(pending.is_file(), "the re-recording waits for review");
+    let accept = std::process::Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .args([
+            "accept",
+            "cassettes/conformance/per_test_cassette",
+            "notes_a",
+        ])
+        .current_dir(&crate_dir)
+        .env_remove("CI")
+        .output()
+        .unwrap();
+    assert!(accept.status.success(), "{}", said(&accept));
+    assert!(!pending.exists(), "accepted");
+
+    let output = run_user_test("notes_a", &crate_dir, Run::Replay, Some(changed)).await;
+    assert!(output.status.success(), "{}", said(&output));
 }
