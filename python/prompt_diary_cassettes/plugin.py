@@ -4,8 +4,8 @@ A test marked ``@pytest.mark.codex_cassette`` (or asking for the ``codex_cassett
 with the stand-in first on ``PATH`` as ``codex`` and its settings in ``os.environ``: its cassette
 is ``<cassette folder>/<test module>/<test name>.jsonl`` (the folder: the project file's
 ``cassettes``, else ``cassettes/`` beside the test file; ``prompt-diary project`` decides it);
-``--codex-record-mode`` says whether to
-replay (``none``, the default) or record (``once``, ``new_episodes``, ``all``; refused under CI).
+``--codex-record-mode`` says whether to replay (``none``, the default) or record (``once``,
+``new_episodes``, ``all``; refused under CI).
 The stand-in does the recording and replaying; this module only sets it up and reads its reports.
 """
 
