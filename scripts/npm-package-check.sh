@@ -8,7 +8,9 @@
 #   3. replayed with `none` (CI set), the model stopped and no Codex reachable: the snapshots
 #      recorded live must match (same finalResponse, items, usage and files);
 #   4. a changed prompt fails with the divergence report; a missing cassette fails with the
-#      command that records it; a test that stops early fails with its recorded runs unused.
+#      command that records it; a test that stops early fails with its recorded runs unused;
+#   5. a test file in a folder with no project file, vitest started from another folder, records
+#      its cassette beside the test file (`cassettes/<file>/<test>.jsonl`) and replays it.
 # Needs cargo, Node.js 20.19+ and npm (the registry, for the SDK and vitest), and the pinned
 # Codex (`prompt-diary install-codex`). Prints how long it took.
 #
@@ -128,6 +130,47 @@ TS
 out=$(must_fail replay tests/stops_early.test.ts)
 expect_text "$out" "2 recorded runs, 1 left unused"
 rm -rf tests/stops_early.test.ts tests/cassettes/tests/stops_early.test
+
+step "5. no project file, vitest started in another folder: the cassette sits beside the test file"
+# A suite with no prompt-diary.toml (a folder of its own under the temp dir, the packages
+# reached through a link to the project's node_modules), run from its parent with --root.
+bare=$(mktemp -d "${TMPDIR:-/tmp}/prompt-diary-npm-bare-XXXXXX")
+trap 'rm -rf "$project" "$bare"' EXIT
+mkdir -p "$bare/suite/tests"
+ln -s "$project/node_modules" "$bare/suite/node_modules"
+cp tests/workspace.ts "$bare/suite/tests/"
+cat > "$bare/suite/tests/beside.test.ts" <<'TS'
+import { Codex } from "@openai/codex-sdk";
+import { codexCassette, finishCassette } from "prompt-diary";
+import { afterEach, expect, test } from "vitest";
+import { files, freshWorkspace } from "./workspace";
+
+afterEach(finishCassette);
+
+test("writes one note", async () => {
+  const workspace = freshWorkspace();
+  const codex = new Codex(codexCassette());
+  const thread = codex.startThread({ workingDirectory: workspace, skipGitRepoCheck: true });
+  const run = await thread.run("Write notes.md with one note.");
+  expect(run.finalResponse).toBe("notes.md has one note.");
+  expect(files(workspace)).toEqual({ "notes.md": "first note\n" });
+});
+TS
+node -e 'const s = require(process.argv[1]); s.conversations = s.conversations.filter((c) => c.match === "Write notes.md"); require("fs").writeFileSync(process.argv[2], JSON.stringify(s));' \
+    "$project/scripted-model.json" "$bare/notes-only.json"
+vitest_bare=(node "$project/node_modules/vitest/vitest.mjs" run --root suite --testTimeout=120000)
+(cd "$bare" && [ ! -e "$bare/prompt-diary.toml" ] \
+    && "$driver" project --json --dir suite/tests | grep -q '"file": null') \
+    || fail "$bare/suite/tests finds a prompt-diary.toml: the check needs a folder without one"
+(cd "$bare" && env -u CI PROMPT_DIARY_RECORD_MODE=once PROMPT_DIARY_CODEX_BIN="$codex_bin" \
+    "$driver" scripted-model notes-only.json -- "${vitest_bare[@]}")
+beside=suite/tests/cassettes/beside.test/writes_one_note.jsonl
+found=$(cd "$bare" && find . -name '*.jsonl' -not -path './suite/node_modules/*' | sort)
+[ "$found" = "./$beside" ] || fail "the cassette is not (only) at $bare/$beside: found ${found:-nothing}"
+echo "   recorded $beside (from $bare)"
+(cd "$bare" && env -u CODEX_HOME CI=true PROMPT_DIARY_CODEX_BIN=/nonexistent/codex \
+    PATH="$node_dir:/usr/bin:/bin" "${vitest_bare[@]}")
+echo "   replayed it offline from $bare"
 
 if [ -n "${PROMPT_DIARY_NPM_BENCH:-}" ]; then
     step "bench: the suite live (all, through the stand-in, real Codex, scripted model) and replayed (none), alternating, $PROMPT_DIARY_NPM_BENCH rounds"

@@ -3,7 +3,8 @@
 # installs it into two fresh venvs with no cargo on PATH (the example suite's, and one beside
 # PyPI's prompt-diary==0.2.13), and runs examples/python/check_suite.py: record against the real
 # pinned Codex driven by the scripted model, replay offline, -n 2, a changed prompt, a deleted
-# cassette, the seed's CodexAgentRunner. Needs the pinned Codex (`cargo run -- install-codex`).
+# cassette, the seed's CodexAgentRunner, a suite with no project file and no pytest configuration
+# (its cassette beside the test module). Needs the pinned Codex (`cargo run -- install-codex`).
 # PROMPT_DIARY_REUSE_WHEEL=1 takes the wheel in target/wheels/ as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."

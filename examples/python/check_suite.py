@@ -17,7 +17,10 @@ and says what it checked:
    a test that leaves a recorded `codex exec` run unused fails, naming the run;
 6. a deleted cassette fails in none with the command that records it, and records in once;
 7. PyPI's prompt-diary 0.2.13 (in its own venv with the wheel) records and replays its
-   CodexAgentRunner through the plugin unchanged.
+   CodexAgentRunner through the plugin unchanged;
+8. `no_project/`, copied where no prompt-diary.toml and no pytest configuration is found:
+   `pytest tests` records `tests/cassettes/<module>/<test>.jsonl` beside the test module, and it
+   replays from there and from another folder.
 """
 
 from __future__ import annotations
@@ -322,7 +325,47 @@ def run_checks(suite_venv: Path, seed_venv: Path, real_codex: str, tmp: Path) ->
     committed_seed = copy_suite(tmp / "seed_committed", keep_cassettes=True)
     done = pytest(seed_venv, committed_seed, offline_env(seed_venv), "seed")
     expect(done, 0, "1 passed")
+    no_project_suite(suite_venv, real_codex, tmp)
     print("all Python checks passed")
+
+
+#: What pytest and prompt-diary would read above a suite that has no configuration of its own.
+CONFIG_FILES = ("prompt-diary.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini",
+                "setup.cfg")
+
+
+def no_project_suite(suite_venv: Path, real_codex: str, tmp: Path) -> None:
+    """8. `no_project/`, copied out of the example project: no prompt-diary.toml and no pytest
+    configuration. `pytest tests` from its folder records the cassette beside the test module,
+    and it replays from there and from another folder."""
+    print("8. no project file, no pytest configuration: the cassette beside the test module")
+    bare = tmp / "no_project"
+    shutil.copytree(HERE / "no_project", bare,
+                    ignore=shutil.ignore_patterns("__pycache__", "cassettes"))
+    above = [f for d in (bare, *bare.parents) for f in (d / n for n in CONFIG_FILES) if f.exists()]
+    if above:
+        fail(f"{bare} is not a bare folder: {above} would configure it")
+    scenario = json.loads((HERE / "scenario.json").read_text())
+    scenario["conversations"] = [c for c in scenario["conversations"] if c["match"] == "[default]"]
+    (tmp / "default_only.json").write_text(json.dumps(scenario))
+    model = Model(suite_venv, tmp / "default_only.json")
+    done = pytest(suite_venv, bare, record_env(suite_venv, real_codex, model), "tests",
+                  "--codex-record-mode=once")
+    expect(done, 0, "1 passed", "recorded 1 cassette(s)")
+    model.stop()
+    want = ["tests/cassettes/test_no_project/test_replies_ready.jsonl"]
+    found = sorted(str(p.relative_to(bare)) for p in bare.rglob("*.jsonl"))
+    if found != want:
+        fail(f"expected the cassette at {want} in {bare}, found {found}")
+    print(f"  recorded {want[0]}")
+    done = pytest(suite_venv, bare, offline_env(suite_venv), "tests")
+    expect(done, 0, "1 passed")
+    done = pytest(suite_venv, tmp, offline_env(suite_venv), str(bare / "tests"))
+    expect(done, 0, "1 passed")
+    found = sorted(str(p.relative_to(bare)) for p in bare.rglob("*.jsonl"))
+    if found != want or (tmp / "tests").exists():
+        fail(f"pytest started in {tmp} wrote a cassette elsewhere: {found}, {tmp / 'tests'}")
+    print("  replayed it from its folder and from its parent's")
 
 
 if __name__ == "__main__":

@@ -39,11 +39,15 @@ export interface ProjectSettings {
   volatile: { name: string; pattern: string }[];
   /** `[[redact]]` rules. */
   redact: { name: string; pattern: string }[];
+  /** A test's cassette, when asked for with `--test` (`cassettePath` does). */
+  cassette: string | null;
 }
 
 /**
  * The options for `new Codex({...})` that run the current test through the stand-in with its
- * cassette, `<cassette folder>/<test file>/<test name>.jsonl`. The test file and name come from
+ * cassette, `<cassette folder>/<test file>/<test name>.jsonl` (the folder: the project file's
+ * `cassettes`, found from the test file's folder upwards; without one, `cassettes/` beside the
+ * test file, whatever the working directory). The test file and name come from
  * vitest's or jest's `expect.getState()`; `name` replaces the test name (needed outside a test).
  * Throws under `none` when the cassette is missing, naming the command that records it.
  */
@@ -56,7 +60,7 @@ export declare function codexCassette(name?: string): CodexCassette;
  */
 export declare function finishCassette(context?: unknown): void;
 
-/** The cassette path `codexCassette(name)` would use, from the folder `dir` (default: the working directory). */
+/** The cassette path `codexCassette(name)` would use, as `prompt-diary project --test` names it; the project file is looked for from `dir` (default: the running test file's folder, else the working directory). */
 export declare function cassettePath(name?: string, dir?: string): string;
 
 /** The record mode a cassette opened now gets, and where it comes from (a variable, `CI`, the project file, the default). */

@@ -5,7 +5,8 @@
 //   afterEach(finishCassette);                  // fails a test that left recorded runs unused
 //
 // Everything else (matching, recording, reports) is the stand-in's: this file only finds the
-// executables, names the cassette, resolves the record mode and the real Codex, and reads which runs were used.
+// executables, asks `prompt-diary project` for the cassette, resolves the record mode and the real
+// Codex, and reads which runs were used.
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { createRequire } from "node:module";
@@ -124,19 +125,26 @@ function currentTest() {
   return globalThis[Symbol.for("$$jest-matchers-object")]?.state ?? {};
 }
 
-function safeSegment(text) {
-  const safe = text.trim().replace(/[^A-Za-z0-9._-]+/g, "_").replace(/^[._]+/, "").slice(0, 120);
-  return safe || "_";
+function testFile() {
+  const { testPath } = currentTest();
+  return testPath ? path.resolve(testPath) : null;
+}
+
+/** The folder a test's project file is looked for from: the running test file's, else `cwd`. */
+function testDir() {
+  const file = testFile();
+  return file ? path.dirname(file) : process.cwd();
 }
 
 /**
- * The cassette a test gets: `<cassette folder>/<test file>/<test name>.jsonl`. The test file is
- * its path from the project root without its extension; vitest's `describe > test` names become
- * folders. `name` replaces the test name.
+ * The cassette a test gets, as `prompt-diary project --test-file FILE --test PART... --runner
+ * vitest` names it: `<cassette folder>/<test file>/<test name>.jsonl`. With a project file the
+ * folder is its `cassettes` and the test file is its path from the project root; without one,
+ * `cassettes/` beside the test file. `name` replaces the test name; `dir` is where the project
+ * file is looked for (default: the test file's folder).
  */
-export function cassettePath(name, dir = process.cwd()) {
-  const project = projectSettings(dir);
-  const { testPath, currentTestName } = currentTest();
+export function cassettePath(name, dir) {
+  const { currentTestName } = currentTest();
   const test = name ?? currentTestName;
   if (!test) {
     throw new Error(
@@ -144,15 +152,11 @@ export function cassettePath(name, dir = process.cwd()) {
         'call it inside a test, or name the cassette: codexCassette("my-session")',
     );
   }
-  const folder = project.file ? project.cassettes : path.join(project.root, "tests", "cassettes");
-  const parts = [];
-  if (testPath) {
-    let file = path.relative(project.root, testPath);
-    if (file.startsWith("..")) file = path.basename(testPath);
-    parts.push(...file.replace(/\.[cm]?[jt]sx?$/, "").split(path.sep).map(safeSegment));
-  }
-  parts.push(...test.split(" > ").map(safeSegment));
-  return path.join(folder, ...parts) + ".jsonl";
+  const args = ["project", "--json", "--runner", "vitest", "--dir", path.resolve(dir ?? testDir())];
+  const file = testFile();
+  if (file) args.push("--test-file", file);
+  for (const part of test.split(" > ")) args.push("--test", part);
+  return JSON.parse(runCli(args)).cassette;
 }
 
 let realCodexFound = null;
@@ -229,7 +233,7 @@ let ledgers = 0;
  * `{ codexPathOverride, env }`, plus `cassette` (the file) and `mode` for the test's own use.
  */
 export function codexCassette(name) {
-  const project = projectSettings();
+  const project = projectSettings(testDir());
   const { mode, source } = resolveMode(project);
   const cassette = cassettePath(name);
   const exists = fs.existsSync(cassette);

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
@@ -18,12 +17,6 @@ CODEX_BIN_ENV = "PROMPT_DIARY_CODEX_BIN"
 #: The stand-in appends the number of each exec run it replays to the file this names.
 USED_RUNS_ENV = "PROMPT_DIARY_USED_RUNS"
 USED_RUNS_FILE = "used.runs"
-
-
-def cassette_path(folder: Path, module: str, name: str) -> Path:
-    """``<folder>/<module>/<name>.jsonl``, with characters a file name cannot hold replaced."""
-    safe = re.sub(r"[^\w.\[\]@+=,-]", "_", name)
-    return folder / module / f"{safe}.jsonl"
 
 
 @dataclass

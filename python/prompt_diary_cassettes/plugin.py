@@ -2,8 +2,10 @@
 
 A test marked ``@pytest.mark.codex_cassette`` (or asking for the ``codex_cassette`` fixture) runs
 with the stand-in first on ``PATH`` as ``codex`` and its settings in ``os.environ``: its cassette
-is ``<cassette folder>/<test module>/<test name>.jsonl``; ``--codex-record-mode`` says whether to
-replay (``none``, the default) or record (``once``, ``new_episodes``, ``all``; refused under CI).
+is ``<cassette folder>/<test module>/<test name>.jsonl`` (the folder: the project file's
+``cassettes``, else ``cassettes/`` beside the test file; ``prompt-diary project`` decides it);
+``--codex-record-mode`` says whether to replay (``none``, the default) or record (``once``,
+``new_episodes``, ``all``; refused under CI).
 The stand-in does the recording and replaying; this module only sets it up and reads its reports.
 """
 
@@ -14,12 +16,12 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 import pytest
 
 from ._bins import stand_in_bin
-from ._cassette import CodexCassette, cassette_path
+from ._cassette import CodexCassette
 from ._modes import RECORD_MODES, RecordModeError, check_record_mode, in_ci
 from ._project import Project, ProjectError, find_project
 from ._real_codex import NoRealCodex, RealCodex, find_real_codex
@@ -224,10 +226,7 @@ class _Session:
 
     def project(self, folder: Path) -> Project:
         if folder not in self.projects:
-            try:
-                self.projects[folder] = find_project(folder)
-            except ProjectError as exc:
-                raise pytest.UsageError(f"codex cassettes: {exc}") from exc
+            self.projects[folder] = _ask_project(folder)
         return self.projects[folder]
 
     def resolve_real_codex(self, folder: Path) -> RealCodex:
@@ -253,11 +252,15 @@ class _Session:
         return self.link_dir
 
     def begin(self, item: pytest.Item, report_dir: Path) -> CodexCassette:
-        project = self.project(item.path.parent)
-        mode = self.mode(project)
         marker = item.get_closest_marker(MARKER)
-        name = _test_name(item, marker)
-        path = cassette_path(project.cassettes, item.path.stem, name)
+        project = _ask_project(item.path.parent, item.path, _test_names(item, marker))
+        mode = self.mode(project)
+        if project.cassette is None:
+            raise pytest.UsageError(
+                "codex cassettes: `prompt-diary-cassettes project --test ...` named no cassette "
+                f"for {item.nodeid}: reinstall the wheel (its command line and plugin disagree)"
+            )
+        path = project.cassette
         real: Optional[Tuple[Path, str]] = None
         if mode != "none":
             found = self.resolve_real_codex(item.path.parent)
@@ -280,13 +283,23 @@ class _Session:
         )
 
 
-def _test_name(item: pytest.Item, marker: Optional[pytest.Mark]) -> str:
+def _ask_project(
+    folder: Path, test_file: Optional[Path] = None, names: Sequence[str] = ()
+) -> Project:
+    try:
+        return find_project(folder, test_file, names)
+    except ProjectError as exc:
+        raise pytest.UsageError(f"codex cassettes: {exc}") from exc
+
+
+def _test_names(item: pytest.Item, marker: Optional[pytest.Mark]) -> List[str]:
+    """The parts of the test's name: the marker's name, else the node id's after the file
+    (``Class``, ``test_x``); ``prompt-diary project`` joins them and names the cassette."""
     if marker is not None:
         given = marker.args[0] if marker.args else marker.kwargs.get("name")
         if given:
-            return str(given)
-    parts = item.nodeid.split("::")[1:]
-    return ".".join(parts) if parts else item.name
+            return [str(given)]
+    return item.nodeid.split("::")[1:] or [item.name]
 
 
 def _rerun(item: pytest.Item, mode: str) -> str:

@@ -112,3 +112,31 @@ def test_a_report_from_the_stand_in_fails_a_passing_test(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(
         ["*replay diverged from the cassette: here*", "*--codex-record-mode=all*"]
     )
+
+
+BESIDE_TEST = """
+from pathlib import Path
+import pytest
+
+@pytest.mark.codex_cassette
+def test_here(codex_cassette):
+    assert codex_cassette.path == Path(__file__).parent / "cassettes" / "test_beside" / "test_here.jsonl"
+"""
+
+
+def test_without_a_project_file_the_cassette_sits_beside_the_test_module(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No prompt-diary.toml and no pytest configuration: `tests/cassettes/<module>/<test>.jsonl`,
+    # whether pytest starts in the test's parent folder or elsewhere (rootdir differs too).
+    tests = pytester.mkdir("tests")
+    (tests / "cassettes" / "test_beside").mkdir(parents=True)
+    (tests / "cassettes" / "test_beside" / "test_here.jsonl").write_text("{}\n")
+    (tests / "test_beside.py").write_text(BESIDE_TEST)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "tests")
+    result.assert_outcomes(passed=1)
+    elsewhere = pytester.mkdir("elsewhere")
+    monkeypatch.chdir(elsewhere)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", str(tests))
+    result.assert_outcomes(passed=1)
+    assert not (tests / "tests").exists() and not (elsewhere / "tests").exists()

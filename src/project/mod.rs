@@ -17,6 +17,7 @@
 mod init;
 mod parse;
 mod pin;
+mod test_cassette;
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,7 @@ use crate::codex_bin::{
 
 pub(crate) use init::{template, write_new};
 pub(crate) use pin::{PinMoved, move_pin};
+pub(crate) use test_cassette::{TestRunner, test_cassette};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "prompt-diary.toml";
