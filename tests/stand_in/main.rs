@@ -8,6 +8,7 @@ mod sdk;
 mod stand_in_run;
 
 mod app_server;
+mod concurrent_writers;
 mod exec;
 mod exec_safety;
 mod python_sdk;

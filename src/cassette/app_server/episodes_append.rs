@@ -9,7 +9,9 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cassette::app_server::format::{BACKEND, Cassette, Entry};
-use crate::cassette::{CassetteError, RecordOptions, WriteOutcome, write_atomic};
+use crate::cassette::{
+    CassetteError, CassetteLock, LOCK_WAIT, RecordOptions, WriteOutcome, write_atomic,
+};
 
 /// Appends the conversations of the cassette at `recorded` to the one at `options.path`.
 pub(super) fn append_conversations(
@@ -17,6 +19,8 @@ pub(super) fn append_conversations(
     recorded: &Path,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &options.path;
+    // Other writers of this cassette append too: one at a time, each to what the last wrote.
+    let _lock = CassetteLock::acquire(path, LOCK_WAIT)?;
     let existing = Cassette::load(path, &options.record_command)?;
     let new = Cassette::load(recorded, &options.record_command)?;
     let Some(merged) = appended(existing, new) else {
@@ -30,7 +34,7 @@ pub(super) fn append_conversations(
 
 /// `existing` with the conversations of `new` after its own (before its exit line), each with a
 /// label `existing` does not use; `None` when `new` holds no conversation.
-fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette> {
+pub(crate) fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette> {
     let mut taken: HashSet<String> = existing
         .entries
         .iter()

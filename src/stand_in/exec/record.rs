@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::ExecInput;
 use super::args::ExecArgs;
 use crate::cassette::{
-    CassetteError, ExecCapture, RecordOptions, Snapshot, WriteOutcome, record_exec_run,
+    CassetteError, ExecCapture, RecordOptions, SeenFiles, Snapshot, WriteOutcome, record_exec_run,
 };
 use crate::project::find_codex_bin;
 use crate::stand_in::StandInError;
@@ -38,6 +38,7 @@ pub(super) async fn record(
     let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
     refuse_ourselves(&bin)?;
     let codex_version = codex_version(&bin).await;
+    let seen = SeenFiles::now(&options.path);
     let before = snapshot(&input.workspace).await;
     let mut child = Command::new(&bin)
         .args(&exec.raw)
@@ -96,6 +97,7 @@ pub(super) async fn record(
         effects,
         last_message,
         codex_version,
+        seen,
     };
     let code = status.code().unwrap_or(1);
     // Writing (and fsyncing) the cassette is blocking work: on the blocking pool.
