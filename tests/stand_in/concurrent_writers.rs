@@ -59,7 +59,9 @@ fn through_stand_in(
         .with_codex_bin(STAND_IN)
         .with_env("PROMPT_DIARY_CASSETTE", cassette.display().to_string())
         .with_env("PROMPT_DIARY_RECORD_MODE", mode)
-        .with_env("CI", "");
+        .with_env("CI", "")
+        // Eight real Codex processes start at once: a busy machine may take a while.
+        .with_request_timeout(Duration::from_secs(120));
     match codex {
         Some(codex) => config
             .with_env(
@@ -81,7 +83,7 @@ async fn app_server(config: CodexBackendConfig, prompts: Vec<String>) -> Vec<Str
     for prompt in &prompts {
         let mut runner = CodexAgentRunner::new(backend.clone(), AgentConfig::new(workspace.path()));
         let result = runner
-            .turn(prompt, TurnOptions::with_timeout(Duration::from_secs(90)))
+            .turn(prompt, TurnOptions::with_timeout(Duration::from_secs(180)))
             .await
             .unwrap_or_else(|err| panic!("{prompt}: {err}"));
         replies.push(result.assistant_text);
