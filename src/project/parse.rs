@@ -142,12 +142,6 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
 /// symbolic links resolved: the part of it that exists is resolved, the rest taken as written.
 fn inside(root: &Path, folder: &Path) -> Result<(), String> {
     let shown = folder.display();
-    if folder.is_absolute() {
-        return Err(format!(
-            "the cassette folder {shown:?} is an absolute path; cassettes live inside the \
-             project: name a folder relative to this file"
-        ));
-    }
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
     let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
     // The deepest part of the folder that exists, resolved; the rest applied lexically.

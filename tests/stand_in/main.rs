@@ -11,6 +11,7 @@ mod app_server;
 mod concurrent_writers;
 mod exec;
 mod exec_safety;
+mod honest_extension;
 mod python_sdk;
 mod record_modes;
 mod ts_sdk;
