@@ -103,6 +103,7 @@ fn a_cassette_folder_outside_the_project_is_an_error_naming_file_line_key_and_re
     // A folder inside the project, even through a link that stays inside, is fine.
     let dir = project("cassettes = \"tapes/../cassettes\"\n");
     std::fs::create_dir(dir.path().join("cassettes")).unwrap();
+    std::fs::create_dir(dir.path().join("tapes")).unwrap();
     let out = run(dir.path(), &["verify", "--allow-empty"], None);
     assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -26,13 +26,16 @@ const EXEC_CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exe
 {"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
 "#;
 
+/// A scripted model for a new prompt that a refusal keeps from ever being asked.
 async fn model(bin: &Path) -> ScriptedCodex {
     let json = format!(
         r#"{{"name": "new", "conversations": [{{"match": {NEW_PROMPT:?}, "replies": [{{"message": "New."}}]}}]}}"#
     );
-    ScriptedCodex::start(Scenario::from_json(&json).unwrap(), bin.to_owned())
+    let codex = ScriptedCodex::start(Scenario::from_json(&json).unwrap(), bin.to_owned())
         .await
-        .unwrap()
+        .unwrap();
+    codex.model.expect_all_served(false);
+    codex
 }
 
 /// One `codex exec` run of `prompt` through the stand-in on `cassette` in `mode`, with
@@ -110,6 +113,10 @@ async fn new_episodes_refuses_an_exec_cassette_of_another_codex_version() {
         "{said}"
     );
     assert_eq!(std::fs::read_to_string(&cassette).unwrap(), old);
+    assert!(
+        codex.model.requests().is_empty(),
+        "the real Codex never ran"
+    );
 }
 
 #[tokio::test]
