@@ -37,10 +37,7 @@ pub(super) async fn record(
 ) -> Result<i32, StandInError> {
     let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
     refuse_ourselves(&bin)?;
-    let codex_version = codex_version(&bin).await?;
-    if append {
-        refuse_other_version(&options.path, &codex_version, &options.record_command)?;
-    }
+    let codex_version = recording_version(&bin, options, append).await?;
     let seen = SeenFiles::now(&options.path);
     let before = snapshot(&input.workspace).await;
     let mut child = Command::new(&bin)
@@ -214,6 +211,20 @@ async fn codex_version(bin: &Path) -> Result<String, StandInError> {
         bin.display(),
         crate::codex_bin::CODEX_BIN_ENV
     )))
+}
+
+/// The Codex version `bin` records with ([`codex_version`]); with `append` (`new_episodes`),
+/// the one the cassette was recorded by ([`refuse_other_version`]).
+async fn recording_version(
+    bin: &Path,
+    options: &RecordOptions,
+    append: bool,
+) -> Result<String, StandInError> {
+    let version = codex_version(bin).await?;
+    if append {
+        refuse_other_version(&options.path, &version, &options.record_command)?;
+    }
+    Ok(version)
 }
 
 /// Refuses to append a run recorded by Codex `version` to the cassette at `path` when its
