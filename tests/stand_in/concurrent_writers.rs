@@ -191,7 +191,6 @@ async fn eight_app_server_sessions_in_new_episodes_each_keep_their_conversation(
             .finish()
             .await
             .expect("each writer recorded live");
-        alone(dir.path(), "app.jsonl");
         // Every conversation is there, and one session replays them all, with no Codex.
         let mut prompts: Vec<String> = writers.iter().map(|&w| prompt(w)).collect();
         prompts.push(HELLO.to_owned());
@@ -199,6 +198,7 @@ async fn eight_app_server_sessions_in_new_episodes_each_keep_their_conversation(
         expected.push(HELLO_REPLY.to_owned());
         let replayed = app_server(through_stand_in(&cassette, "none", None), prompts).await;
         assert_eq!(replayed, expected, "round {round}");
+        alone(dir.path(), "app.jsonl");
     }
 }
 
