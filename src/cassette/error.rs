@@ -80,7 +80,7 @@ pub enum CassetteError {
     },
     /// Another writer held the cassette's lock longer than this writer could wait.
     #[error(
-        "could not write {path}: its lock {lock} is held by {holder} (waited {waited} s). Another recorder of the same cassette is writing it; if that process hangs, stop it, then record again"
+        "could not write {path}: its lock {lock} is held by {holder} (waited {waited} s). Another recorder of the same cassette is writing it; if that process hangs, stop it (if none runs, delete the lock file), then record again"
     )]
     Locked {
         /// The cassette.

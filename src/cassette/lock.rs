@@ -2,14 +2,14 @@
 //! (test workers, several stand-ins) take a lock file beside it, `<name>.jsonl.lock`, while
 //! they read, merge and write it, so no recording replaces another's.
 //!
-//! The lock is the operating system's advisory file lock ([`std::fs::File::try_lock`]): the
-//! kernel lets it go when its holder dies, so a lock file left by a dead process is taken over
-//! at once. The holder writes who it is (pid, host, since when) into the file for the message a
-//! waiter gives when the wait runs out. The holder removes the file before letting go; a waiter
-//! that got the lock of a file already removed (or replaced) tries again on the new one.
+//! The lock file is created exclusively (it exists only while held) and says who holds it:
+//! pid, host, since when, for the message a waiter gives when its wait runs out. A lock file of
+//! a holder that died (same host, its process gone) is stale: the next writer removes it and
+//! takes the lock. (`std::fs::File::lock` would do this in the kernel, but needs Rust 1.89; the
+//! crate supports 1.85.)
 
-use std::fs::{File, OpenOptions, TryLockError};
-use std::io::{Read as _, Seek as _, Write as _};
+use std::fs::OpenOptions;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,10 +22,9 @@ pub(crate) const LOCK_WAIT: Duration = Duration::from_secs(60);
 /// How often a waiter tries the lock again.
 const RETRY: Duration = Duration::from_millis(15);
 
-/// A held lock on one cassette; released (and its file removed) on drop.
+/// A held lock on one cassette; released (its file removed) on drop.
 #[derive(Debug)]
 pub(crate) struct CassetteLock {
-    file: File,
     path: PathBuf,
 }
 
@@ -37,8 +36,9 @@ pub(crate) fn lock_path(path: &Path) -> PathBuf {
 }
 
 impl CassetteLock {
-    /// Takes the lock of the cassette at `cassette`, waiting at most `wait` for another writer;
-    /// past it, [`CassetteError::Locked`] names the holder.
+    /// Takes the lock of the cassette at `cassette`, waiting at most `wait` for another writer
+    /// (a dead holder's lock is taken over at once); past it, [`CassetteError::Locked`] names
+    /// the holder.
     pub(crate) fn acquire(cassette: &Path, wait: Duration) -> Result<Self, CassetteError> {
         let path = lock_path(cassette);
         let io = |source| CassetteError::Io {
@@ -50,28 +50,25 @@ impl CassetteLock {
         }
         let deadline = Instant::now() + wait;
         loop {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(&path)
-                .map_err(io)?;
-            match file.try_lock() {
-                Ok(()) if same_file(&file, &path) => {
-                    file.set_len(0).map_err(io)?;
-                    file.rewind().map_err(io)?;
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    let held = Self { path: path.clone() };
                     file.write_all(holder_line().as_bytes()).map_err(io)?;
-                    return Ok(Self { file, path });
+                    return Ok(held);
                 }
-                // The holder removed (or replaced) the file before letting go: try the new one.
-                Ok(()) => continue,
-                Err(TryLockError::WouldBlock) => {}
-                Err(TryLockError::Error(source)) => return Err(io(source)),
+                Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(err) => return Err(io(err)),
+            }
+            let holder = std::fs::read_to_string(&path).unwrap_or_default();
+            if is_stale(&holder) {
+                // Removed only if it still names the dead holder (another waiter may have
+                // taken it over already).
+                if std::fs::read_to_string(&path).is_ok_and(|now| now == holder) {
+                    let _ = std::fs::remove_file(&path);
+                }
+                continue;
             }
             if Instant::now() >= deadline {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
                 return Err(CassetteError::Locked {
                     path: cassette.to_owned(),
                     lock: path,
@@ -86,19 +83,24 @@ impl CassetteLock {
 
 impl Drop for CassetteLock {
     fn drop(&mut self) {
-        // Removed while still held, so a waiter never takes a file that is about to go.
         let _ = std::fs::remove_file(&self.path);
-        let _ = self.file.unlock();
     }
 }
 
-/// Whether `file` (open) is still the file at `path`.
-fn same_file(file: &File, path: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt as _;
-    match (file.metadata(), std::fs::metadata(path)) {
-        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
-        _ => false,
-    }
+/// Whether the holder `line` names is a process of this host that no longer runs.
+fn is_stale(line: &str) -> bool {
+    let (Some(pid), Some(host)) = (field(line, "pid"), field(line, "host")) else {
+        return false;
+    };
+    host == self::host()
+        && !Path::new("/proc").join(pid).exists()
+        && Path::new("/proc/self").exists()
+}
+
+/// The value of `key=VALUE` in the holder line.
+fn field<'l>(line: &'l str, key: &str) -> Option<&'l str> {
+    line.split_whitespace()
+        .find_map(|part| part.strip_prefix(key)?.strip_prefix('='))
 }
 
 /// `pid=N host=H since=SECONDS`: who holds the lock, written into the lock file.
@@ -121,15 +123,15 @@ fn host() -> String {
 
 /// The holder line read for people: `process 123 on host h, since 2026-01-01 10:00:00 UTC`.
 fn describe_holder(line: &str) -> String {
-    let field = |key: &str| {
-        line.split_whitespace()
-            .find_map(|part| part.strip_prefix(key)?.strip_prefix('='))
-    };
-    match (field("pid"), field("host"), field("since")) {
+    match (
+        field(line, "pid"),
+        field(line, "host"),
+        field(line, "since"),
+    ) {
         (Some(pid), Some(host), Some(since)) => {
             let since = since
                 .parse::<u64>()
-                .map_or_else(|_| since.to_owned(), |secs| super::envelope::utc_time(secs));
+                .map_or_else(|_| since.to_owned(), super::envelope::utc_time);
             format!("process {pid} on host {host}, since {since}")
         }
         _ => "a process that has not said who it is yet".to_owned(),
@@ -168,8 +170,9 @@ mod tests {
     fn a_lock_file_left_by_a_dead_holder_is_taken_over_at_once() {
         let dir = tempfile::tempdir().unwrap();
         let cassette = dir.path().join("c.jsonl");
-        // What a holder killed mid-write leaves: the file, with no lock on it.
-        std::fs::write(lock_path(&cassette), "pid=999999 host=gone since=1\n").unwrap();
+        // What a holder killed mid-write leaves: its lock file, naming a process that is gone.
+        let dead = format!("pid=999999999 host={} since=1\n", host());
+        std::fs::write(lock_path(&cassette), dead).unwrap();
         let lock = CassetteLock::acquire(&cassette, Duration::ZERO).unwrap();
         let text = std::fs::read_to_string(lock_path(&cassette)).unwrap();
         assert!(
