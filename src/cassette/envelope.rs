@@ -102,8 +102,25 @@ pub(crate) fn date_in_days(days: u64) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() / 86_400)
         .unwrap_or(0);
+    civil_date(today + days)
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` of `secs` seconds since the Unix epoch.
+pub(crate) fn utc_time(secs: u64) -> String {
+    let of_day = secs % 86_400;
+    format!(
+        "{} {:02}:{:02}:{:02} UTC",
+        civil_date(secs / 86_400),
+        of_day / 3600,
+        of_day / 60 % 60,
+        of_day % 60
+    )
+}
+
+/// `YYYY-MM-DD` of the day `days` days after 1970-01-01.
+fn civil_date(days: u64) -> String {
     // Civil-from-days (Howard Hinnant's algorithm).
-    let z = i64::try_from(today + days).unwrap_or(0) + 719_468;
+    let z = i64::try_from(days).unwrap_or(0) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;

@@ -78,6 +78,20 @@ pub enum CassetteError {
         /// Why.
         reason: String,
     },
+    /// Another writer held the cassette's lock longer than this writer could wait.
+    #[error(
+        "could not write {path}: its lock {lock} is held by {holder} (waited {waited} s). Another recorder of the same cassette is writing it; if that process hangs, stop it (if none runs, delete the lock file), then record again"
+    )]
+    Locked {
+        /// The cassette.
+        path: PathBuf,
+        /// The lock file beside it.
+        lock: PathBuf,
+        /// Who holds it: pid, host, since when.
+        holder: String,
+        /// How long this writer waited, in seconds.
+        waited: f64,
+    },
     /// Reading or writing failed.
     #[error("could not access the cassette {path}: {source}")]
     Io {

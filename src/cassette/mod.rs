@@ -39,6 +39,7 @@ mod error;
 pub(crate) mod exec;
 pub(crate) mod host;
 pub(crate) mod kind;
+mod lock;
 mod mode;
 pub(crate) mod normalize;
 mod pending;
@@ -73,6 +74,7 @@ pub(crate) use exec::replayer::{
 };
 pub(crate) use exec::story::ExecStory;
 pub(crate) use kind::{AnyCassette, ForPage};
+pub(crate) use lock::{CassetteLock, LOCK_WAIT};
 pub use mode::{CassetteSettings, RecordMode};
 pub(crate) use mode::{
     FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
@@ -84,5 +86,5 @@ pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
 pub(crate) use pending::{PendingRecording, files_under, list_pending};
 pub(crate) use terminal::escape_controls;
 pub(crate) use verify::{Expectations, verify_dir};
+pub(crate) use write::{SeenFiles, pending_path, write_atomic, write_recording};
 pub use write::{WriteOutcome, write_cassette};
-pub(crate) use write::{pending_path, write_atomic};

@@ -119,9 +119,35 @@ impl PendingRecording {
         Ok(Some(committed.change_by_meaning(&pending)))
     }
 
+    /// Why `accept` would refuse this re-recording before reading it: the `.new` is a symbolic
+    /// link (accepting it would make the committed cassette a link to a file nobody reviewed
+    /// there, changed whenever its target changes). `None` when it is a plain file.
+    pub(crate) fn refused(&self) -> Option<String> {
+        let meta = std::fs::symlink_metadata(&self.pending).ok()?;
+        if !meta.file_type().is_symlink() {
+            return None;
+        }
+        let target = std::fs::read_link(&self.pending)
+            .map_or_else(|_| "?".to_owned(), |t| t.display().to_string());
+        Some(format!(
+            "{} is a symbolic link (to {target}), not a re-recording: `prompt-diary accept` \
+             refuses it, since the committed cassette would become a link to a file outside the \
+             review. Delete it and re-record (`prompt-diary rerecord {}`)",
+            self.pending.display(),
+            self.committed.display()
+        ))
+    }
+
     /// Replaces the committed cassette with the re-recording, after checking the re-recording
-    /// parses. The `.new` file is gone afterwards.
+    /// parses and is a plain file ([`refused`](Self::refused)). The `.new` file is gone
+    /// afterwards.
     pub(crate) fn accept(&self) -> Result<(), CassetteError> {
+        if let Some(reason) = self.refused() {
+            return Err(CassetteError::Io {
+                path: self.pending.clone(),
+                source: std::io::Error::other(reason),
+            });
+        }
         AnyCassette::load(&self.pending, "")?;
         std::fs::rename(&self.pending, &self.committed).map_err(|source| CassetteError::Io {
             path: self.committed.clone(),

@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use super::app_server::episodes_append::appended;
+use super::lock::{CassetteLock, LOCK_WAIT};
 use super::{Cassette, CassetteError};
 
 /// What writing a recording did.
@@ -31,8 +33,30 @@ pub(crate) fn pending_path(path: &Path) -> PathBuf {
 
 /// Writes `cassette` atomically (temp file + rename). If a cassette is already at its path and
 /// differs after normalisation, the new one goes to `<path>.new` unless `overwrite` is set.
+/// Writers of one cassette take turns (a lock file beside it, `<path>.lock`).
 pub fn write_cassette(cassette: &Cassette, overwrite: bool) -> Result<WriteOutcome, CassetteError> {
+    write_recording(cassette, overwrite, &SeenFiles::now(&cassette.path))
+}
+
+/// [`write_cassette`] for a recording that began when its files were as `seen` says: under the
+/// cassette's lock, a cassette or `.new` that another writer wrote since then is another
+/// recording of the same period, and this one joins it (its conversations appended, relabelled)
+/// instead of replacing it.
+pub(crate) fn write_recording(
+    cassette: &Cassette,
+    overwrite: bool,
+    seen: &SeenFiles,
+) -> Result<WriteOutcome, CassetteError> {
     let path = &cassette.path;
+    let _lock = CassetteLock::acquire(path, LOCK_WAIT)?;
+    if let Some(target) = seen.written_since(path) {
+        let existing = Cassette::load(&target, &cassette.header.record_command)?;
+        let Some(merged) = appended(existing, cassette.clone()) else {
+            return Ok(WriteOutcome::Unchanged(path.clone()));
+        };
+        write_atomic(&target, &merged.to_text())?;
+        return Ok(joined_outcome(path, target));
+    }
     let text = cassette.to_text();
     let mut target = path.clone();
     let mut outcome = WriteOutcome::Written(path.clone());
@@ -53,6 +77,76 @@ pub fn write_cassette(cassette: &Cassette, overwrite: bool) -> Result<WriteOutco
     }
     write_atomic(&target, &text)?;
     Ok(outcome)
+}
+
+/// What writing into `target` (the cassette at `path` or its `.new`) did.
+pub(crate) fn joined_outcome(path: &Path, target: PathBuf) -> WriteOutcome {
+    if target == path {
+        WriteOutcome::Written(target)
+    } else {
+        WriteOutcome::Pending {
+            existing: path.to_owned(),
+            pending: target,
+        }
+    }
+}
+
+/// Which file is at a path: enough to tell that a writer replaced it (every write is a rename
+/// of a new file) or changed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl FileId {
+    fn of(path: &Path) -> Option<Self> {
+        use std::os::unix::fs::MetadataExt as _;
+        let meta = std::fs::metadata(path).ok()?;
+        Some(Self {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+}
+
+/// A cassette and its `.new` as a recording found them when it began, so that, when it writes,
+/// it can tell another writer's recording of the same period from an older file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SeenFiles {
+    cassette: Option<FileId>,
+    pending: Option<FileId>,
+}
+
+impl SeenFiles {
+    /// The cassette at `path` and its `.new`, as they are now.
+    pub(crate) fn now(path: &Path) -> Self {
+        Self {
+            cassette: FileId::of(path),
+            pending: FileId::of(&pending_path(path)),
+        }
+    }
+
+    /// The file (the `.new` first, then the cassette) that another writer wrote since these
+    /// were seen; `None` when both are as they were.
+    pub(crate) fn written_since(&self, path: &Path) -> Option<PathBuf> {
+        let pending = pending_path(path);
+        let changed = |file: &Path, before: Option<FileId>| {
+            let now = FileId::of(file);
+            now.is_some() && now != before
+        };
+        if changed(&pending, self.pending) {
+            Some(pending)
+        } else if changed(path, self.cassette) {
+            Some(path.to_owned())
+        } else {
+            None
+        }
+    }
 }
 
 /// Writes `text` to `path` through a temp file in the same folder and a rename, so a crash never

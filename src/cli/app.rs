@@ -83,7 +83,23 @@ pub enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.verbose);
     dispatch(cli.command)
-        .map_err(|err| anyhow::anyhow!(escape_controls(&format!("{err:#}")).into_owned()))
+        .map_err(|err| anyhow::anyhow!(escape_controls(&error_text(&err)).into_owned()))
+}
+
+/// `err` and its causes, `: `-joined like `{err:#}`, leaving out a cause whose text the message
+/// already says (an error that prints its source and also names it as its source).
+fn error_text(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let said = cause.to_string();
+        if text.is_empty() {
+            text = said;
+        } else if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+    }
+    text
 }
 
 /// Hands `command` to its file's `run`. Every command but `init` and `project` (which read the

@@ -107,6 +107,34 @@ impl Project {
         if let Some(cassette) = &cassette {
             text.push_str(&format!("cassette:    {}\n", cassette.display()));
         }
+        text.push_str(&format!(
+            "record command: {}\n",
+            file.record_command
+                .as_deref()
+                .unwrap_or("none (reports name the default commands)")
+        ));
+        let mut rules = |kind: &str, list: Vec<(&str, String)>| {
+            if list.is_empty() {
+                text.push_str(&format!("{kind}: none\n"));
+            }
+            for (name, pattern) in list {
+                text.push_str(&format!("{kind}: {name} = {pattern:?}\n"));
+            }
+        };
+        rules(
+            "volatile",
+            file.volatile
+                .iter()
+                .map(|r| (r.name(), r.pattern().to_string()))
+                .collect(),
+        );
+        rules(
+            "redact",
+            file.redact
+                .iter()
+                .map(|r| (r.name(), r.pattern().to_string()))
+                .collect(),
+        );
         super::print_out(&text)
     }
 }

@@ -201,6 +201,8 @@ impl Record {
     /// with what to use instead.
     fn mode_records(&self, out: &Path) -> anyhow::Result<bool> {
         let Some(mode) = self.record_mode else {
+            // No flag: still never in CI, for `--script` as for `--prompt`.
+            crate::cassette::refuse_recording_in_ci(out, |key| std::env::var(key).ok())?;
             return Ok(true);
         };
         let settings = CassetteSettings::new(out, RecordMode::All);

@@ -41,8 +41,8 @@ impl Review {
             let dir = item
                 .committed
                 .parent()
-                .map(PathBuf::from)
-                .unwrap_or_default();
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), PathBuf::from);
             let pending = if item.pending.is_file() {
                 vec![item]
             } else {
@@ -63,6 +63,10 @@ impl Review {
                 item.name(),
                 item.pending.display()
             ));
+            if let Some(refused) = item.refused() {
+                text.push_str(&format!("{refused}\n"));
+                continue;
+            }
             let meaning = item.meaning()?;
             match (self.raw, &meaning) {
                 (false, Some(meaning)) => text.push_str(meaning),
@@ -82,7 +86,14 @@ impl Review {
                 text.push_str(&format!("the re-recording as a page: {}\n", page.display()));
             }
         }
-        let names: Vec<String> = pending.iter().map(|p| p.name()).collect();
+        let names: Vec<String> = pending
+            .iter()
+            .filter(|p| p.refused().is_none())
+            .map(PendingRecording::name)
+            .collect();
+        if names.is_empty() {
+            return super::print_out(&text);
+        }
         text.push_str(&format!(
             "\n{} pending: accept with `prompt-diary accept {} {}`, or delete the .new files\n",
             pending.len(),

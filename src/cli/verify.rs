@@ -15,6 +15,10 @@ use crate::codex_bin::schema_fingerprint;
 pub struct Verify {
     /// The folder of cassettes; the project's cassette folder by default.
     dir: Option<PathBuf>,
+    /// Pass when the folder holds no cassette (by default that fails: a folder named wrong
+    /// would otherwise pass).
+    #[arg(long)]
+    allow_empty: bool,
 }
 
 impl Verify {
@@ -46,6 +50,14 @@ impl Verify {
             schema,
         };
         let report = verify_dir(&dir, &expect)?;
+        if report.checked.is_empty() && !self.allow_empty {
+            bail!(
+                "no cassette (*.jsonl) in {}: nothing was verified. Check the folder (the \
+                 project file's `cassettes`, or the folder given), or pass --allow-empty if a \
+                 project with no cassette yet is expected",
+                dir.display()
+            );
+        }
         for problem in &report.problems {
             super::print_err(&format!("{problem}\n"));
         }

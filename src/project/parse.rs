@@ -78,7 +78,12 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
                 "the cassette folder is empty; name a folder relative to this file".into(),
             ));
         }
-        Some(folder) => Some(PathBuf::from(folder.into_inner())),
+        Some(folder) => {
+            let root = path.parent().unwrap_or(Path::new("."));
+            inside(root, Path::new(folder.get_ref()))
+                .map_err(|reason| at(folder.span(), "cassettes", reason))?;
+            Some(PathBuf::from(folder.into_inner()))
+        }
         None => None,
     };
     let mut volatile = Vec::new();
@@ -131,6 +136,53 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
         volatile,
         redact,
     })
+}
+
+/// Checks that the cassette folder `folder` (as written) stays inside the project's `root`,
+/// symbolic links resolved: the part of it that exists is resolved, the rest taken as written.
+fn inside(root: &Path, folder: &Path) -> Result<(), String> {
+    let shown = folder.display();
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_owned());
+    let real_root = std::fs::canonicalize(&root).unwrap_or_else(|_| root.clone());
+    // The deepest part of the folder that exists, resolved; the rest applied lexically.
+    let joined = root.join(folder);
+    let mut existing = joined.as_path();
+    let mut rest = Vec::new();
+    let resolved = loop {
+        if let Ok(real) = std::fs::canonicalize(existing) {
+            break real;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => break existing.to_owned(),
+        }
+    };
+    let mut target = resolved;
+    for part in rest.iter().rev() {
+        target.push(part);
+    }
+    let mut clean = PathBuf::new();
+    for part in target.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => clean.push(other),
+        }
+    }
+    if clean.starts_with(&real_root) {
+        return Ok(());
+    }
+    Err(format!(
+        "the cassette folder {shown:?} resolves to {}, outside the project {}; cassettes live \
+         inside the project: name a folder under it, relative to this file",
+        clean.display(),
+        real_root.display()
+    ))
 }
 
 /// The first rule whose name an earlier rule already has.

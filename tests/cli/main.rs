@@ -13,6 +13,7 @@ mod binary_resolution;
 mod cli;
 mod cli_exec;
 mod demo;
+mod guards_and_messages;
 mod journey;
 mod project;
 mod project_file;

@@ -8,8 +8,10 @@ mod sdk;
 mod stand_in_run;
 
 mod app_server;
+mod concurrent_writers;
 mod exec;
 mod exec_safety;
+mod honest_extension;
 mod python_sdk;
 mod record_modes;
 mod ts_sdk;

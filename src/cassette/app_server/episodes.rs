@@ -24,7 +24,9 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::episodes_append::{append_conversations, swap_strings};
+use super::episodes_append::{
+    append_conversations, extendable, refuse_other_version, swap_strings,
+};
 use crate::cassette::app_server::recording::{RecordingOutcome, RecordingTransport};
 use crate::cassette::app_server::replayer::{ReplayError, Replayer, thread_of};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
@@ -43,6 +45,8 @@ pub(crate) type StartLive<T> =
 /// A replay that records, then appends, the conversations its cassette does not hold.
 pub(crate) struct EpisodesTransport<T: Transport> {
     replayer: Replayer,
+    /// The Codex version the cassette's header names: the real Codex must be the same.
+    recorded_version: String,
     diagnostics: Diagnostics,
     start: StartLive<T>,
     options: RecordOptions,
@@ -83,6 +87,7 @@ impl<T: Transport> EpisodesTransport<T> {
     pub(crate) fn open(options: RecordOptions, start: StartLive<T>) -> Result<Self, CassetteError> {
         let path = options.path.clone();
         let text = super::format::read(&path, &options.record_command)?;
+        let recorded_version = extendable(&path, &text)?;
         let replayer = Replayer::parse(&path, &text, Some(options.record_command.clone()))?;
         let diagnostics = Diagnostics::new();
         for line in replayer.recorded_stderr() {
@@ -90,6 +95,7 @@ impl<T: Transport> EpisodesTransport<T> {
         }
         Ok(Self {
             replayer,
+            recorded_version,
             diagnostics,
             start,
             options,
@@ -181,9 +187,15 @@ impl<T: Transport> EpisodesTransport<T> {
                 let id = (message.kind() == MessageKind::Request)
                     .then(|| message.id())
                     .flatten();
+                let initialize = message.method() == Some("initialize");
                 self.live_send(message).await?;
                 if let Some(id) = id {
-                    self.live_answer(&id).await?;
+                    let answer = self.live_answer(&id).await?;
+                    if initialize {
+                        let (path, recorded) = (&self.options.path, &self.recorded_version);
+                        refuse_other_version(path, recorded, &answer)
+                            .map_err(|err| TransportError::Other(Box::new(err)))?;
+                    }
                 }
             }
         }

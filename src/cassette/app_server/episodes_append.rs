@@ -9,7 +9,10 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::cassette::app_server::format::{BACKEND, Cassette, Entry};
-use crate::cassette::{CassetteError, RecordOptions, WriteOutcome, write_atomic};
+use crate::cassette::{
+    CassetteError, CassetteLock, LOCK_WAIT, RecordOptions, WriteOutcome, write_atomic,
+};
+use crate::transport::Message;
 
 /// Appends the conversations of the cassette at `recorded` to the one at `options.path`.
 pub(super) fn append_conversations(
@@ -17,6 +20,8 @@ pub(super) fn append_conversations(
     recorded: &Path,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &options.path;
+    // Other writers of this cassette append too: one at a time, each to what the last wrote.
+    let _lock = CassetteLock::acquire(path, LOCK_WAIT)?;
     let existing = Cassette::load(path, &options.record_command)?;
     let new = Cassette::load(recorded, &options.record_command)?;
     let Some(merged) = appended(existing, new) else {
@@ -28,9 +33,67 @@ pub(super) fn append_conversations(
     Ok(WriteOutcome::Written(path.clone()))
 }
 
+/// Checks that the cassette at `path` (its `text`) can be extended honestly: whole (its last
+/// line ends, its `exit` line is there); the Codex version its header names.
+pub(super) fn extendable(path: &Path, text: &str) -> Result<String, CassetteError> {
+    let refuse = |what: &str| CassetteError::RecordingRefused {
+        path: path.to_owned(),
+        reason: format!(
+            "new_episodes appends only to a whole cassette, and {what}: it looks cut short. \
+             Re-record it (`prompt-diary rerecord {}`), or restore it from version control",
+            path.display()
+        ),
+    };
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(refuse("its last line ends without a newline"));
+    }
+    let cassette = Cassette::parse(path, text)?;
+    if !cassette
+        .entries
+        .iter()
+        .any(|(_, entry)| matches!(entry, Entry::Exit { .. }))
+    {
+        return Err(refuse("it has no `exit` line"));
+    }
+    Ok(cassette.header.codex_version)
+}
+
+/// Refuses to go on when the real Codex (its `initialize` `answer`) is another version than
+/// `recorded`, the one that recorded the cassette at `path`: its conversations would be appended
+/// under a header that names the old one.
+pub(super) fn refuse_other_version(
+    path: &Path,
+    recorded: &str,
+    answer: &Message,
+) -> Result<(), CassetteError> {
+    let agent = answer
+        .outcome()
+        .and_then(Result::ok)
+        .and_then(|result| result.get("userAgent")?.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let live = agent
+        .split_whitespace()
+        .next()
+        .and_then(|a| a.split_once('/'))
+        .map_or("unknown", |(_, v)| v);
+    if live == recorded {
+        return Ok(());
+    }
+    Err(CassetteError::RecordingRefused {
+        path: path.to_owned(),
+        reason: format!(
+            "new_episodes would append conversations recorded by Codex {live} to a cassette \
+             recorded by Codex {recorded}; re-record the whole cassette on this Codex \
+             (`prompt-diary rerecord {}`), or move the project to it with \
+             `prompt-diary upgrade-codex --to {live}`",
+            path.display()
+        ),
+    })
+}
+
 /// `existing` with the conversations of `new` after its own (before its exit line), each with a
 /// label `existing` does not use; `None` when `new` holds no conversation.
-fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette> {
+pub(crate) fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette> {
     let mut taken: HashSet<String> = existing
         .entries
         .iter()

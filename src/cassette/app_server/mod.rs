@@ -3,7 +3,7 @@
 //! for people (the timeline, the change by meaning).
 
 pub(crate) mod episodes;
-mod episodes_append;
+pub(crate) mod episodes_append;
 pub(crate) mod format;
 mod history;
 pub(crate) mod meaning;

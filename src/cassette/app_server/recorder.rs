@@ -18,7 +18,8 @@ use crate::cassette::app_server::order::canonical_order;
 use crate::cassette::effects::{Effect, Snapshot};
 use crate::cassette::redact_stream::Redactor;
 use crate::cassette::{
-    CassetteError, CassetteSettings, RedactRule, VolatileRule, WriteOutcome, write_cassette,
+    CassetteError, CassetteSettings, RedactRule, SeenFiles, VolatileRule, WriteOutcome,
+    write_recording,
 };
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -111,12 +112,15 @@ pub struct Recorder {
     server_requests: HashMap<RequestId, usize>,
     codex_version: Option<String>,
     codex_home: Option<String>,
+    /// The cassette and its `.new` as they were when the recording began.
+    seen: SeenFiles,
 }
 
 impl Recorder {
     /// A recorder that will write to `options.path`.
     pub fn new(options: RecordOptions) -> Self {
         Self {
+            seen: SeenFiles::now(&options.path),
             options,
             raw: Vec::new(),
             convs: vec![Conv::default()],
@@ -339,14 +343,15 @@ impl Recorder {
     }
 
     /// Builds the cassette and writes it (atomically; a differing re-recording goes to `.new`
-    /// unless `overwrite` is set).
+    /// unless `overwrite` is set). Another writer's recording of the same cassette, written
+    /// while this one ran, is joined: this recording's conversations are appended to it.
     pub fn finish(
         &self,
         exit_status: &str,
         stderr_tail: &[String],
     ) -> Result<WriteOutcome, CassetteError> {
         let cassette = self.build(exit_status, stderr_tail)?;
-        write_cassette(&cassette, self.options.overwrite)
+        write_recording(&cassette, self.options.overwrite, &self.seen)
     }
 }
 

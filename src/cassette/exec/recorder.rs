@@ -22,8 +22,8 @@ use crate::cassette::normalize::redact::rule_names;
 use crate::cassette::normalize::rules::Rules;
 use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::redact_stream::Redactor;
-use crate::cassette::write::{pending_path, write_atomic};
-use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
+use crate::cassette::write::{SeenFiles, joined_outcome, pending_path, write_atomic};
+use crate::cassette::{CassetteError, CassetteLock, LOCK_WAIT, RecordOptions, WriteOutcome};
 
 /// What one run did, as captured (nothing normalised yet).
 #[derive(Debug, Clone)]
@@ -52,6 +52,9 @@ pub(crate) struct ExecCapture {
     pub last_message: Option<String>,
     /// The Codex version (`codex --version`).
     pub codex_version: String,
+    /// The cassette and its `.new` as they were before the run (to tell another writer's
+    /// recording of the same period from an older file).
+    pub seen: SeenFiles,
 }
 
 /// The recording in progress, kept between runs.
@@ -86,6 +89,12 @@ pub(crate) fn record_run(
     append: bool,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &options.path;
+    // Other recorders of this cassette write one at a time, each to what the last wrote.
+    let _lock = CassetteLock::acquire(path, LOCK_WAIT)?;
+    // A first run that another writer's recording of the same period got ahead of joins it.
+    let joined = (!capture.resume && !append)
+        .then(|| capture.seen.written_since(path))
+        .flatten();
     let session = if capture.resume {
         load_session(path).unwrap_or_else(|| {
             eprintln!(
@@ -95,6 +104,11 @@ pub(crate) fn record_run(
             );
             Session::default()
         })
+    } else if let Some(target) = &joined {
+        Session {
+            fresh: target == path,
+            threads: joined_threads(path, target),
+        }
     } else if append {
         Session {
             fresh: true,
@@ -113,7 +127,11 @@ pub(crate) fn record_run(
     redactor.extra = &options.redact;
     redactor.invocation(&mut invocation);
     volatile_values(&mut invocation, found.values());
-    let mut cassette = if capture.resume || append {
+    let mut cassette = if let Some(target) = &joined {
+        let mut loaded = ExecCassette::load(target, &options.record_command)?;
+        loaded.path = path.clone();
+        loaded
+    } else if capture.resume || append {
         let base = if session.fresh {
             vec![path.clone()]
         } else {
@@ -139,7 +157,13 @@ pub(crate) fn record_run(
     cassette.header = redactor.header(&cassette.header);
     let text = cassette.render();
     crate::cassette::normalize::secret_scan::refuse(path, &text, &options.redact)?;
-    let outcome = write_exec(&cassette, &text, options.overwrite || session.fresh)?;
+    let outcome = match joined {
+        Some(target) => {
+            write_atomic(&target, &text)?;
+            joined_outcome(path, target)
+        }
+        None => write_exec(&cassette, &text, options.overwrite || session.fresh)?,
+    };
     let saved = serde_json::to_string(&session).unwrap_or_default();
     write_atomic(&session_path(path), &saved)?;
     Ok(outcome)
@@ -164,6 +188,24 @@ fn recorded_threads(path: &Path) -> BTreeMap<String, String> {
             )
         })
         .collect()
+}
+
+/// The threads of `target`, the recording another writer made of the same cassette: as
+/// [`recorded_threads`], with the real ids the session file knows for them.
+fn joined_threads(path: &Path, target: &Path) -> BTreeMap<String, String> {
+    let mut threads = recorded_threads(target);
+    let known = load_session(path).map(|s| s.threads).unwrap_or_default();
+    for (real, placeholder) in known {
+        let stand_in = threads
+            .iter()
+            .find(|(_, p)| **p == placeholder)
+            .map(|(key, _)| key.clone());
+        if let Some(stand_in) = stand_in {
+            threads.remove(&stand_in);
+            threads.insert(real, placeholder);
+        }
+    }
+    threads
 }
 
 fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette {

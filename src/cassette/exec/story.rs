@@ -102,7 +102,12 @@ fn write_run(out: &mut String, number: usize, run: &RunStory, with_lines: bool) 
         String::new()
     };
     let _ = writeln!(out, "run {number}{at}: {}", run.command);
-    let _ = writeln!(out, "  stdin: {:?}", clip(&run.stdin));
+    // `clip` already shows a newline as `\n`: quoted as it is, not escaped twice.
+    let _ = writeln!(
+        out,
+        "  stdin: \"{}\"",
+        clip(&run.stdin).replace('"', "\\\"")
+    );
     if let Some(schema) = &run.output_schema {
         let _ = writeln!(out, "  output schema: {}", clip(&schema.to_string()));
     }

@@ -40,6 +40,7 @@ fn record(dir: &Path, volatile: Vec<VolatileRule>) -> std::path::PathBuf {
         effects: Vec::new(),
         last_message: Some("News of 2025-03-04: none.".to_owned()),
         codex_version: "0.171.0".to_owned(),
+        seen: crate::cassette::SeenFiles::now(&path),
     };
     record_run(&options, &capture, false).unwrap();
     path

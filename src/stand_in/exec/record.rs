@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 use super::ExecInput;
 use super::args::ExecArgs;
 use crate::cassette::{
-    CassetteError, ExecCapture, RecordOptions, Snapshot, WriteOutcome, record_exec_run,
+    CassetteError, ExecCapture, RecordOptions, SeenFiles, Snapshot, WriteOutcome, record_exec_run,
 };
 use crate::project::find_codex_bin;
 use crate::stand_in::StandInError;
@@ -37,7 +37,8 @@ pub(super) async fn record(
 ) -> Result<i32, StandInError> {
     let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
     refuse_ourselves(&bin)?;
-    let codex_version = codex_version(&bin).await;
+    let codex_version = recording_version(&bin, options, append).await?;
+    let seen = SeenFiles::now(&options.path);
     let before = snapshot(&input.workspace).await;
     let mut child = Command::new(&bin)
         .args(&exec.raw)
@@ -96,6 +97,7 @@ pub(super) async fn record(
         effects,
         last_message,
         codex_version,
+        seen,
     };
     let code = status.code().unwrap_or(1);
     // Writing (and fsyncing) the cassette is blocking work: on the blocking pool.
@@ -178,20 +180,73 @@ fn refuse_ourselves(bin: &Path) -> Result<(), StandInError> {
     Ok(())
 }
 
-async fn codex_version(bin: &Path) -> String {
+/// The version `bin --version` prints (`codex-cli 0.171.0`: the last word of its first line);
+/// an error when that is no Codex version (a wrong `PROMPT_DIARY_CODEX_BIN`), so a cassette
+/// never records one.
+async fn codex_version(bin: &Path) -> Result<String, StandInError> {
     let output = Command::new(bin)
         .arg("--version")
         .stdin(Stdio::null())
         .kill_on_drop(true)
         .output();
-    match tokio::time::timeout(VERSION_TIMEOUT, output).await {
-        Ok(Ok(out)) => String::from_utf8_lossy(&out.stdout)
-            .split_whitespace()
-            .last()
-            .unwrap_or("unknown")
-            .to_owned(),
-        _ => "unknown".to_owned(),
+    let printed = match tokio::time::timeout(VERSION_TIMEOUT, output).await {
+        Ok(Ok(out)) => String::from_utf8_lossy(&out.stdout).into_owned(),
+        Ok(Err(err)) => format!("nothing (it could not run: {err})"),
+        Err(_) => format!("nothing within {} s", VERSION_TIMEOUT.as_secs()),
+    };
+    let first = printed.lines().next().unwrap_or("").trim();
+    let version = first.split_whitespace().last().unwrap_or("");
+    if crate::codex_bin::check_version(version).is_ok() {
+        return Ok(version.to_owned());
     }
+    let said = if first.is_empty() {
+        "nothing".to_owned()
+    } else {
+        format!("{:?}", crate::cassette::escape_controls(first))
+    };
+    Err(StandInError::Exec(format!(
+        "{} is not a Codex CLI: `{} --version` printed {said}, not `codex-cli X.Y.Z`; nothing \
+         was recorded. Set {} to the real Codex (`prompt-diary install-codex` installs the pinned one)",
+        bin.display(),
+        bin.display(),
+        crate::codex_bin::CODEX_BIN_ENV
+    )))
+}
+
+/// The Codex version `bin` records with ([`codex_version`]); with `append` (`new_episodes`),
+/// the one the cassette was recorded by ([`refuse_other_version`]).
+async fn recording_version(
+    bin: &Path,
+    options: &RecordOptions,
+    append: bool,
+) -> Result<String, StandInError> {
+    let version = codex_version(bin).await?;
+    if append {
+        refuse_other_version(&options.path, &version, &options.record_command)?;
+    }
+    Ok(version)
+}
+
+/// Refuses to append a run recorded by Codex `version` to the cassette at `path` when its
+/// header names another version: the cassette would mix two Codex versions under one header.
+fn refuse_other_version(path: &Path, version: &str, command: &str) -> Result<(), StandInError> {
+    let recorded = crate::cassette::ExecCassette::load(path, command)?
+        .header
+        .codex_version;
+    if recorded == version {
+        return Ok(());
+    }
+    Err(CassetteError::RecordingRefused {
+        path: path.to_owned(),
+        reason: format!(
+            "new_episodes would append a run recorded by Codex {version} to a cassette recorded \
+             by Codex {recorded}; re-record the whole cassette on this Codex (`prompt-diary \
+             rerecord {}`), or move the project to it with `prompt-diary upgrade-codex --to \
+             {version}`",
+            path.display()
+        ),
+    }
+    .into())
 }
 
 /// The files under `dir` now, taken on the blocking pool (a directory walk and a hash of each
