@@ -12,5 +12,6 @@ mod exec;
 mod exec_safety;
 mod python_sdk;
 mod record_modes;
+mod seed_runner;
 mod ts_sdk;
 mod volatile;
