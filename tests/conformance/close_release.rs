@@ -290,7 +290,7 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Twenty conversations, each writing a file and closing, on one factory: what each turn
-/// returned, the files each workspace holds, and whether a turn after close was refused.
+/// returned and the files its workspace holds; a turn after each close must be refused.
 async fn twenty_closed_runs(
     config: prompt_diary::codex::CodexBackendConfig,
 ) -> Vec<(Value, Vec<(String, String)>)> {
@@ -344,8 +344,8 @@ async fn twenty_closed_conversations_recorded_then_replayed_equal_the_live_run()
     let config = codex
         .backend_config()
         .with_cassette(&cassette, RecordMode::Once);
-    let backend_live = twenty_closed_runs(config).await;
-    for (n, (_, files)) in backend_live.iter().enumerate() {
+    let live = twenty_closed_runs(config).await;
+    for (n, (_, files)) in live.iter().enumerate() {
         assert_eq!(
             files,
             &vec![(format!("note-{n:02}.md"), format!("note {n}\n"))],
@@ -369,8 +369,5 @@ async fn twenty_closed_conversations_recorded_then_replayed_equal_the_live_run()
     let replay = prompt_diary::codex::CodexBackendConfig::default()
         .with_cassette(&cassette, RecordMode::None);
     let replayed = twenty_closed_runs(replay).await;
-    assert_eq!(
-        replayed, backend_live,
-        "the replay differs from the live run"
-    );
+    assert_eq!(replayed, live, "the replay differs from the live run");
 }
