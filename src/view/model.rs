@@ -39,6 +39,20 @@ struct Lane {
     #[serde(skip_serializing_if = "Map::is_empty")]
     settings: Map<String, Value>,
     turns: Vec<Turn>,
+    /// Where the conversation was released (`close`), when it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    released: Option<Released>,
+}
+
+/// A conversation's release as the cassette holds it: the client's `thread/unsubscribe` and
+/// the app-server's `thread/closed` that confirmed it (absent when it never came).
+#[derive(Serialize)]
+struct Released {
+    /// The line of the `thread/unsubscribe`.
+    unsubscribe: usize,
+    /// The line of the `thread/closed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +110,7 @@ impl<'a> Model<'a> {
             timeline: Timeline::of(cassette),
             spans: spans(cassette),
             diffs: diffs(cassette),
+            releases: releases(cassette),
         };
         Self::from_parts(
             cassette.path.display().to_string(),
@@ -117,10 +132,12 @@ impl<'a> Model<'a> {
         let timeline = Timeline::read(path, text)?;
         let mut spans = HashMap::new();
         let mut diffs = Diffs::default();
+        let mut releases = HashMap::new();
         lines.clear();
         lines.push(String::new()); // line 1, the header, once it is read
         let read = Cassette::read_each(path, text, |line, entry| {
             span_entry(&mut spans, line, &entry);
+            release_entry(&mut releases, line, &entry);
             diffs.entry(line, &entry);
             while lines.len() + 1 < line {
                 lines.push(String::new());
@@ -132,6 +149,7 @@ impl<'a> Model<'a> {
             timeline,
             spans,
             diffs: diffs.out,
+            releases,
         };
         let header = &*header.insert(read);
         Ok(Self::from_parts(
@@ -153,6 +171,7 @@ impl<'a> Model<'a> {
             timeline,
             spans,
             diffs,
+            mut releases,
         } = parts;
         let mut kinds: Vec<String> = Vec::new();
         let lanes = timeline
@@ -187,6 +206,7 @@ impl<'a> Model<'a> {
                     })
                     .collect();
                 Lane {
+                    released: releases.remove(&conv.label),
                     label: conv.label,
                     line: conv.line,
                     settings: conv.settings,
@@ -237,6 +257,8 @@ struct Parts {
     timeline: Timeline,
     spans: HashMap<(String, u32), Span>,
     diffs: Vec<FileDiff>,
+    /// Each released conversation's release, by its label.
+    releases: HashMap<String, Released>,
 }
 
 /// Where a turn's lines end, and the lines of its workspace effects.
@@ -274,6 +296,42 @@ fn span_entry(spans: &mut HashMap<(String, u32), Span>, line: usize, entry: &Ent
     span.end = line;
     if matches!(entry, Entry::Effects { .. }) {
         span.effects.push(line);
+    }
+}
+
+/// Each released conversation's release, by its label.
+fn releases(cassette: &Cassette) -> HashMap<String, Released> {
+    let mut releases = HashMap::new();
+    for (line, entry) in &cassette.entries {
+        release_entry(&mut releases, *line, entry);
+    }
+    releases
+}
+
+/// Folds one entry into the releases: a `thread/unsubscribe` the client sent starts one, the
+/// first `thread/closed` after it confirms it.
+fn release_entry(releases: &mut HashMap<String, Released>, line: usize, entry: &Entry) {
+    let (conv, msg, sent) = match entry {
+        Entry::C2s { conv, msg, .. } => (conv, msg, true),
+        Entry::S2c { conv, msg, .. } => (conv, msg, false),
+        _ => return,
+    };
+    match (sent, msg.get("method").and_then(Value::as_str)) {
+        (true, Some("thread/unsubscribe")) => {
+            releases.insert(
+                conv.clone(),
+                Released {
+                    unsubscribe: line,
+                    closed: None,
+                },
+            );
+        }
+        (false, Some("thread/closed")) => {
+            if let Some(release) = releases.get_mut(conv) {
+                release.closed.get_or_insert(line);
+            }
+        }
+        _ => {}
     }
 }
 

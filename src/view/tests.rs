@@ -265,3 +265,65 @@ fn a_page_read_line_by_line_is_the_page_of_the_parsed_cassette() {
         "expected the committed app-server cassettes, saw {seen}"
     );
 }
+
+/// The lines of `text` (1-based) whose message has `method`, in conversation `conv`.
+fn lines_of(text: &str, conv: &str, method: &str) -> Vec<usize> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let v: Value = serde_json::from_str(line).unwrap();
+            v["conv"] == conv && v["msg"]["method"] == method
+        })
+        .map(|(i, _)| i + 1)
+        .collect()
+}
+
+#[test]
+fn a_released_conversation_is_shown_closed_at_its_unsubscribe_and_closed_lines() {
+    let text = text_of("diary_workflow");
+    let lanes = model(&render(&committed("diary_workflow")))["lanes"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(lanes.len() >= 6, "diary_workflow has a lane per phase");
+    let mut released = 0;
+    for lane in &lanes {
+        let label = lane["label"].as_str().unwrap();
+        let unsubscribe = lines_of(&text, label, "thread/unsubscribe");
+        let closed = lines_of(&text, label, "thread/closed");
+        if unsubscribe.is_empty() {
+            assert!(lane.get("released").is_none(), "{label}: {lane}");
+            continue;
+        }
+        released += 1;
+        assert_eq!(
+            lane["released"],
+            json!({"unsubscribe": unsubscribe[0], "closed": closed[0]}),
+            "{label}"
+        );
+    }
+    assert_eq!(released, 6, "the workflow's six phases each close");
+    // The first lane by hand: its release is lines 56 and 59 of the committed cassette.
+    assert_eq!(
+        lanes[0]["released"],
+        json!({"unsubscribe": 56, "closed": 59})
+    );
+
+    // A conversation that never closed has no release; one whose close was never confirmed
+    // shows the unsubscribe alone.
+    let single = model(&render(&committed("single_turn")));
+    assert!(single["lanes"][0].get("released").is_none());
+    let unconfirmed: String = text
+        .lines()
+        .filter(|l| !l.contains("\"method\":\"thread/closed\""))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let cassette = Cassette::parse(Path::new("unconfirmed.jsonl"), &unconfirmed).unwrap();
+    let page = render(&cassette);
+    let lane = &model(&page)["lanes"][0];
+    assert_eq!(lane["released"], json!({"unsubscribe": 56}));
+    assert!(
+        page.contains("release not confirmed"),
+        "the script names it"
+    );
+}

@@ -182,3 +182,47 @@ fn review_html_writes_a_pending_re_recordings_page_beside_it() {
     ok(&prompt_diary(dir.path(), &["review", "."]));
     assert!(!dir.path().join("tool_artifact.jsonl.new.html").exists());
 }
+
+#[test]
+fn view_of_the_workflow_shows_every_phase_released_at_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = Path::new(ROOT).join("cassettes/diary_workflow.jsonl");
+    let page = dir.path().join("workflow.html");
+    ok(&prompt_diary(
+        dir.path(),
+        &[
+            "view",
+            cassette.to_str().unwrap(),
+            "-o",
+            page.to_str().unwrap(),
+        ],
+    ));
+    let html = std::fs::read_to_string(&page).unwrap();
+    let text = committed("diary_workflow");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let line_of = |conv: &Value, method: &str| {
+        lines
+            .iter()
+            .position(|v| &v["conv"] == conv && v["msg"]["method"] == method)
+            .map(|i| i + 1)
+    };
+    let lanes = model(&html)["lanes"].as_array().unwrap().clone();
+    assert_eq!(lanes.len(), 6, "a lane per phase");
+    for lane in &lanes {
+        let released = &lane["released"];
+        assert_eq!(
+            released["unsubscribe"].as_u64().map(|n| n as usize),
+            line_of(&lane["label"], "thread/unsubscribe"),
+            "{lane}"
+        );
+        assert_eq!(
+            released["closed"].as_u64().map(|n| n as usize),
+            line_of(&lane["label"], "thread/closed"),
+            "{lane}"
+        );
+    }
+    assert!(html.contains("released: thread/unsubscribe "));
+}

@@ -262,3 +262,112 @@ async fn an_unknown_mcp_server_is_refused_before_any_thread_starts_naming_the_co
     assert!(codex.model.requests().is_empty());
     factory.shutdown().await.unwrap();
 }
+
+/// One turn's result as compared between live and replay: durations (measured live, 0 on
+/// replay) dropped and the conversation's workspace written as `<ws>`.
+fn comparable(result: &prompt_diary::agent::AgentTurnResult, workspace: &Path) -> Value {
+    let mut result = result.clone();
+    for event in &mut result.events {
+        event.metadata.remove("duration_ms");
+    }
+    let text = serde_json::to_string(&result).unwrap();
+    serde_json::from_str(&text.replace(&workspace.display().to_string(), "<ws>")).unwrap()
+}
+
+/// The files of `dir`, by name.
+fn files(dir: &Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Twenty conversations, each writing a file and closing, on one factory: what each turn
+/// returned and the files its workspace holds; a turn after each close must be refused.
+async fn twenty_closed_runs(
+    config: prompt_diary::codex::CodexBackendConfig,
+) -> Vec<(Value, Vec<(String, String)>)> {
+    use prompt_diary::agent::{ApprovalMode, SandboxMode};
+    let factory = CodexAgentSessionFactory::start(config).await.unwrap();
+    let mut runs = Vec::new();
+    for n in 0..20 {
+        let workspace = tempfile::tempdir().unwrap();
+        let agent = AgentConfig::new(workspace.path())
+            .with_approval_mode(ApprovalMode::Never)
+            .with_sandbox(SandboxMode::WorkspaceWrite);
+        let mut runner = factory.runner(agent).await.unwrap();
+        let result = runner
+            .turn(&format!("NOTE-{n:02}. Write the note."), short())
+            .await
+            .unwrap();
+        assert_eq!(result.assistant_text, format!("note {n} written"));
+        runner.close().await.unwrap();
+        let err = runner.turn("more", short()).await.unwrap_err();
+        assert_eq!(err.to_string(), CLOSED);
+        runs.push((
+            comparable(&result, workspace.path()),
+            files(workspace.path()),
+        ));
+    }
+    factory.shutdown().await.unwrap();
+    runs
+}
+
+#[tokio::test]
+async fn twenty_closed_conversations_recorded_then_replayed_equal_the_live_run() {
+    use prompt_diary::cassette::RecordMode;
+    let conversations: Vec<Value> = (0..20)
+        .map(|n| {
+            json!({"match": format!("NOTE-{n:02}."), "replies": [
+                {"shell": format!("printf 'note {n}\\n' > note-{n:02}.md")},
+                {"message": format!("note {n} written")}
+            ]})
+        })
+        .collect();
+    let Some(codex) = scripted(
+        json!({"name": "twenty_closed_recorded", "conversations": conversations}),
+        "twenty_closed_recorded",
+    )
+    .await
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cassette = dir.path().join("twenty_closed.jsonl");
+    let config = codex
+        .backend_config()
+        .with_cassette(&cassette, RecordMode::Once);
+    let live = twenty_closed_runs(config).await;
+    for (n, (_, files)) in live.iter().enumerate() {
+        assert_eq!(
+            files,
+            &vec![(format!("note-{n:02}.md"), format!("note {n}\n"))],
+            "conversation {n} wrote its note live"
+        );
+    }
+    let text = std::fs::read_to_string(&cassette).unwrap();
+    let count = |method: &str| {
+        text.lines()
+            .filter(|l| l.contains(&format!("\"method\":\"{method}\"")))
+            .count()
+    };
+    assert_eq!(
+        count("thread/unsubscribe"),
+        20,
+        "one release a conversation"
+    );
+    assert_eq!(count("thread/closed"), 20, "each release confirmed");
+
+    // Replayed offline, each conversation in a fresh workspace: the same texts, events, files.
+    let replay = prompt_diary::codex::CodexBackendConfig::default()
+        .with_cassette(&cassette, RecordMode::None);
+    let replayed = twenty_closed_runs(replay).await;
+    assert_eq!(replayed, live, "the replay differs from the live run");
+}

@@ -14,5 +14,6 @@ mod exec_safety;
 mod honest_extension;
 mod python_sdk;
 mod record_modes;
+mod seed_runner;
 mod ts_sdk;
 mod volatile;

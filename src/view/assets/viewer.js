@@ -211,16 +211,28 @@
     return d;
   }
 
+  // A released conversation ends with its release: the unsubscribe sent and the close confirmed.
+  function releasedEl(r) {
+    var row = add(el('div', 'released'), el('span', '', 'released: thread/unsubscribe '),
+      lineButton(r.unsubscribe));
+    if (r.closed) add(row, el('span', '', ', thread/closed '), lineButton(r.closed));
+    else add(row, el('span', '', ', no thread/closed in the cassette (the release was not confirmed)'));
+    return row;
+  }
+
   // Lanes: each shows its turns (all of them, or those matching the search) a page at a time.
   var lanes = model.lanes.map(function (lane) {
     var box = el('section', 'lane');
     var title = model.exec ? 'codex exec · ' + lane.turns.length + ' runs (a thread and its resumes) '
       : 'conversation ' + lane.label + ' · ' + lane.turns.length + ' turns ';
     var h = add(el('h2'), el('span', '', title), lineButton(lane.line));
+    if (lane.released) add(h, el('span', 'badge ' + (lane.released.closed ? 'st-closed' : 'st-failed'),
+      lane.released.closed ? 'closed' : 'release not confirmed'));
     add(box, h);
     if (lane.settings) add(box, el('pre', 'settings', JSON.stringify(lane.settings)));
     var list = el('div', 'turns'), more = el('button', 'more');
     add(box, list, more);
+    if (lane.released) add(box, releasedEl(lane.released));
     lanesEl.appendChild(box);
     var state = { lane: lane, list: list, more: more, shown: [], pos: 0 };
     more.addEventListener('click', function () { page(state, PAGE); });
