@@ -81,7 +81,7 @@ fn the_home_directory_split_across_stderr_lines_is_replaced_too() {
 fn a_fragment_of_a_secret_found_elsewhere_is_stripped() {
     let mut redactor = Redactor::new(None);
     let mut whole = format!("key={}", key());
-    redactor.whole(None, &mut whole);
+    redactor.whole(None, &mut whole, true);
     assert_eq!(whole, "key={{redacted}}");
     let mut entries = vec![Entry::Effects {
         conv: "c1".into(),
