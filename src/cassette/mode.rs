@@ -295,11 +295,16 @@ impl CassetteSettings {
         })
     }
 
-    /// Options that record this cassette (its path, record command, overwrite).
+    /// Options that record this cassette: its path, record command, overwrite, and the
+    /// project's `[[volatile]]` and `[[redact]]` rules. Every recording path (`record`,
+    /// `record --script`, the adapter, the stand-in) starts from these, so none can leave the
+    /// rules out; the cassette header lists them.
     pub(crate) fn record_options(&self) -> RecordOptions {
         let mut options = RecordOptions::new(&self.path);
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;
+        options.volatile.clone_from(&self.volatile);
+        options.redact.clone_from(&self.redact);
         options
     }
 }

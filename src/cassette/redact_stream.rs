@@ -24,9 +24,14 @@ use crate::cassette::app_server::format::Entry;
 use crate::cassette::effects::Effect;
 use crate::cassette::exec::format::{ExecInvocation, StdoutLine};
 use crate::cassette::normalize::HOME;
-use crate::cassette::normalize::redact::{REDACTED, is_secret_field};
+use crate::cassette::normalize::redact::{
+    ARGV_ENVELOPE, REDACTED, is_secret_field, is_session_field,
+};
 use crate::cassette::normalize::secret_kinds::{self, UserPatterns};
 use crate::cassette::normalize::volatile::literal_segments;
+
+/// How [`secret_kinds::find`] names what a project's own pattern found.
+const USER_HIT: &str = "a match of the pattern";
 
 /// The shortest fragment of a secret that may not survive anywhere.
 pub(crate) const FRAGMENT: usize = 8;
@@ -37,8 +42,9 @@ pub(crate) struct Redactor<'a> {
     home: Option<&'a str>,
     /// A project's own patterns besides the built-in kinds (the hook for a `[[redact]]` key).
     pub extra: &'a UserPatterns,
-    /// The secrets found so far (their cores), whose fragments go everywhere.
-    found: Vec<String>,
+    /// The secrets found so far (their cores), whose fragments go everywhere, each with whether
+    /// a built-in kind found it (a project's pattern's fragments stay out of the envelope).
+    found: Vec<(String, bool)>,
 }
 
 impl<'a> Redactor<'a> {
@@ -76,7 +82,9 @@ impl<'a> Redactor<'a> {
             self.stream(&mut chunks, "\n");
         }
         for entry in entries.iter_mut() {
-            each_entry_text(entry, &mut |field, text| self.whole(field, text));
+            each_entry_text(entry, &mut |field, text| {
+                self.whole(field, text, is_session_field(field));
+            });
         }
     }
 
@@ -95,40 +103,66 @@ impl<'a> Redactor<'a> {
             &mut run.exit.stderr_tail.iter_mut().collect::<Vec<_>>(),
             "\n",
         );
-        each_run_text(run, &mut |field, text| self.whole(field, text));
+        each_run_text(run, &mut |field, text| {
+            self.whole(field, text, is_session_field(field));
+        });
     }
 
     /// Removes fragments of every secret found so far from `entries`.
     pub(crate) fn strip_entries(&self, entries: &mut [Entry]) {
-        let windows = self.windows();
-        if windows.is_empty() {
+        let (all, built_in) = (self.windows(true), self.windows(false));
+        if all.is_empty() {
             return;
         }
         for entry in entries {
-            each_entry_text(entry, &mut |_, text| strip(text, &windows));
+            each_entry_text(entry, &mut |field, text| {
+                strip(
+                    text,
+                    if is_session_field(field) {
+                        &all
+                    } else {
+                        &built_in
+                    },
+                );
+            });
         }
     }
 
     /// Removes fragments of every secret found so far from `runs`.
     pub(crate) fn strip_runs(&self, runs: &mut [ExecInvocation]) {
-        let windows = self.windows();
-        if windows.is_empty() {
+        let (all, built_in) = (self.windows(true), self.windows(false));
+        if all.is_empty() {
             return;
         }
         for run in runs {
-            each_run_text(run, &mut |_, text| strip(text, &windows));
+            each_run_text(run, &mut |field, text| {
+                strip(
+                    text,
+                    if is_session_field(field) {
+                        &all
+                    } else {
+                        &built_in
+                    },
+                );
+            });
         }
     }
 
-    /// A cassette header with every field redacted like any other data (the `record_command`
-    /// carries the prompt), fragments of the secrets found so far included.
+    /// A cassette header with every field redacted of the built-in secret kinds, fragments of the
+    /// secrets found so far included; the project's own patterns touch only `record_command`
+    /// (it carries the prompt), never the envelope (`kind`, versions, dates, fingerprints).
     pub(crate) fn header<H: Serialize + DeserializeOwned + Clone>(&mut self, header: &H) -> H {
         let Ok(mut value) = serde_json::to_value(header) else {
             return header.clone();
         };
-        walk(&mut value, None, &mut |field, text| self.whole(field, text));
-        let windows = self.windows();
-        walk(&mut value, None, &mut |_, text| strip(text, &windows));
+        let session = |field: Option<&str>| field == Some("record_command");
+        walk(&mut value, None, &mut |field, text| {
+            self.whole(field, text, session(field));
+        });
+        let (all, built_in) = (self.windows(true), self.windows(false));
+        walk(&mut value, None, &mut |field, text| {
+            strip(text, if session(field) { &all } else { &built_in });
+        });
         serde_json::from_value(value).unwrap_or_else(|_| header.clone())
     }
 
@@ -151,18 +185,23 @@ impl<'a> Redactor<'a> {
         if hits.is_empty() {
             return;
         }
-        self.found
-            .extend(hits.iter().map(|h| joined[h.core.clone()].to_owned()));
+        self.found.extend(hits.iter().map(|h| {
+            (
+                joined[h.core.clone()].to_owned(),
+                !h.what.starts_with(USER_HIT),
+            )
+        }));
         let ranges: Vec<Range<usize>> = hits.into_iter().map(|h| h.range).collect();
         cut(chunks, sep, &ranges, REDACTED);
     }
 
     /// Redacts one string as a whole: a credential field's value (`field` names it) entirely,
-    /// else the home directory and every secret in it.
-    fn whole(&mut self, field: Option<&str>, text: &mut String) {
+    /// else the home directory and every secret in it (the project's own patterns only when
+    /// `session`: the string is session text).
+    fn whole(&mut self, field: Option<&str>, text: &mut String, session: bool) {
         if field.is_some_and(is_secret_field) && !text.is_empty() && !text.starts_with("{{") {
             self.found
-                .push(std::mem::replace(text, REDACTED.to_owned()));
+                .push((std::mem::replace(text, REDACTED.to_owned()), true));
             return;
         }
         if let Some(home) = self.home {
@@ -170,21 +209,27 @@ impl<'a> Redactor<'a> {
                 *text = text.replace(home, HOME);
             }
         }
-        let hits = secret_kinds::find(text, self.extra);
+        let hits = secret_kinds::find(text, if session { self.extra } else { &[] });
         if hits.is_empty() {
             return;
         }
-        self.found
-            .extend(hits.iter().map(|h| text[h.core.clone()].to_owned()));
+        self.found.extend(hits.iter().map(|h| {
+            (
+                text[h.core.clone()].to_owned(),
+                !h.what.starts_with(USER_HIT),
+            )
+        }));
         let ranges: Vec<Range<usize>> = hits.into_iter().map(|h| h.range).collect();
         cut(&mut [text], "", &ranges, REDACTED);
     }
 
-    /// Every ASCII run of [`FRAGMENT`] bytes of a secret found so far.
-    fn windows(&self) -> HashSet<&[u8]> {
+    /// Every ASCII run of [`FRAGMENT`] bytes of a secret found so far (by a built-in kind only,
+    /// unless `user`).
+    fn windows(&self, user: bool) -> HashSet<&[u8]> {
         self.found
             .iter()
-            .flat_map(|secret| secret.as_bytes().windows(FRAGMENT))
+            .filter(|(_, built_in)| user || *built_in)
+            .flat_map(|(secret, _)| secret.as_bytes().windows(FRAGMENT))
             .filter(|w| w.iter().all(|b| b.is_ascii() && !matches!(b, b'{' | b'}')))
             .collect()
     }
@@ -323,7 +368,11 @@ fn each_entry_text(entry: &mut Entry, f: &mut dyn FnMut(Option<&str>, &mut Strin
 
 /// Calls `f` on every string of an exec run.
 fn each_run_text(run: &mut ExecInvocation, f: &mut dyn FnMut(Option<&str>, &mut String)) {
-    run.call.args.iter_mut().for_each(|a| f(None, a));
+    // The program and its flags are envelope; the values past them are session text.
+    for (index, arg) in run.call.args.iter_mut().enumerate() {
+        let envelope = index == 0 || arg.starts_with('-');
+        f(envelope.then_some(ARGV_ENVELOPE), arg);
+    }
     f(None, &mut run.call.stdin);
     if let Some(schema) = &mut run.call.output_schema {
         walk(schema, None, f);

@@ -81,7 +81,7 @@ fn the_home_directory_split_across_stderr_lines_is_replaced_too() {
 fn a_fragment_of_a_secret_found_elsewhere_is_stripped() {
     let mut redactor = Redactor::new(None);
     let mut whole = format!("key={}", key());
-    redactor.whole(None, &mut whole);
+    redactor.whole(None, &mut whole, true);
     assert_eq!(whole, "key={{redacted}}");
     let mut entries = vec![Entry::Effects {
         conv: "c1".into(),
@@ -160,5 +160,66 @@ fn an_exec_run_redacts_a_key_block_its_text_lines_split_and_its_header_prompt() 
         StdoutLine::Json(
             json!({"type": "item.completed", "item": {"text": "partial {{redacted}}"}})
         )
+    );
+}
+
+#[test]
+fn a_project_pattern_touches_session_text_only() {
+    use crate::cassette::RedactRule;
+    use crate::cassette::exec::format::{ExecCall, ExecExit};
+    let rules = [
+        RedactRule::new("word", "exec").unwrap(),
+        RedactRule::new("day", r"\d{4}-\d{2}-\d{2}").unwrap(),
+        RedactRule::new("version", r"\d+\.\d+\.\d+").unwrap(),
+    ];
+    let mut redactor = Redactor::new(None);
+    redactor.extra = &rules;
+    let mut run = ExecInvocation {
+        line: 0,
+        call: ExecCall {
+            args: vec!["exec".into(), "--json".into(), "exec on 2026-11-30".into()],
+            stdin: "exec 1.2.3".into(),
+            output_schema: None,
+        },
+        stdout: vec![StdoutLine::Json(
+            json!({"type": "item.completed", "item": {"type": "agent_message", "text": "exec done"}}),
+        )],
+        effects: Vec::new(),
+        last_message: None,
+        exit: ExecExit {
+            code: Some(0),
+            status: "exit status: 0".into(),
+            stderr_tail: Vec::new(),
+        },
+    };
+    redactor.invocation(&mut run);
+    redactor.strip_runs(std::slice::from_mut(&mut run));
+    assert_eq!(
+        run.call.args,
+        ["exec", "--json", "{{redacted}} on {{redacted}}"]
+    );
+    assert_eq!(run.call.stdin, "{{redacted}} {{redacted}}");
+    assert_eq!(
+        run.stdout[0],
+        StdoutLine::Json(
+            json!({"type": "item.completed", "item": {"type": "agent_message", "text": "{{redacted}} done"}})
+        )
+    );
+    let header = json!({"kind": "exec", "codex_version": "0.171.0", "recorded_at": "2026-11-30",
+        "record_command": "prompt-diary record --prompt \"exec on 2026-11-30\""});
+    assert_eq!(
+        redactor.header(&header),
+        json!({"kind": "exec", "codex_version": "0.171.0", "recorded_at": "2026-11-30",
+            "record_command": "prompt-diary record --prompt \"{{redacted}} on {{redacted}}\""})
+    );
+    let text = format!("{}\n", serde_json::to_string(&header).unwrap());
+    let text = text.replace(
+        "\"prompt-diary record --prompt \\\"exec on 2026-11-30\\\"\"",
+        "\"r\"",
+    );
+    assert_eq!(
+        crate::cassette::normalize::secret_scan::scan(&text, &rules),
+        Vec::new(),
+        "{text}"
     );
 }

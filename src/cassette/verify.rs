@@ -5,10 +5,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::cassette::CassetteError;
 use crate::cassette::kind::AnyCassette;
+use crate::cassette::normalize::redact::RULES;
 use crate::cassette::normalize::secret_scan::scan;
 use crate::cassette::pending::{PendingRecording, list_pending};
+use crate::cassette::{CassetteError, RedactRule};
 
 /// What every cassette must have been recorded with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub(crate) struct Expectations {
     /// The protocol schema fingerprint of the installed binary and where that binary is, when a
     /// binary was found; `None` skips the schema check.
     pub schema: Option<(String, PathBuf)>,
+    /// The project's own secret patterns (`[[redact]]`), checked besides the built-in kinds.
+    pub redact: Vec<RedactRule>,
 }
 
 /// One thing wrong with one cassette.
@@ -78,7 +81,14 @@ pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         Err(err) => return vec![problem(format!("could not be read ({err})"))],
     };
     let mut problems = Vec::new();
-    if let Some(found) = secrets_found(&text) {
+    for name in unknown_rules(&text, &expect.redact) {
+        problems.push(problem(format!(
+            "its header lists the redaction rule `{name}`, which the project file does not \
+             define, so its secrets cannot be checked: add the `[[redact]]` rule named {name:?} \
+             back to prompt-diary.toml, or re-record the cassette"
+        )));
+    }
+    if let Some(found) = secrets_found(&text, &expect.redact) {
         problems.push(problem(format!(
             "{found}. A cassette must never hold a secret: delete the file, revoke the secret, \
              and re-record (recording redacts keys and tokens, however a stream splits them)"
@@ -127,11 +137,30 @@ pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
     problems
 }
 
+/// The rules of the project's own that the header of cassette `text` lists (`redactions`) and
+/// `known` does not define.
+fn unknown_rules(text: &str, known: &[RedactRule]) -> Vec<String> {
+    let header = text
+        .lines()
+        .next()
+        .and_then(|line| serde_json::from_str::<serde_json::Value>(line).ok());
+    let Some(serde_json::Value::Array(names)) = header.and_then(|h| h.get("redactions").cloned())
+    else {
+        return Vec::new();
+    };
+    names
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .filter(|name| !RULES.contains(name) && !known.iter().any(|r| r.name() == *name))
+        .map(str::to_owned)
+        .collect()
+}
+
 /// The secrets in cassette `text`, said in one sentence: which lines, what, where (a stream's
 /// secret names every line that holds part of it); `None` when there is none.
-fn secrets_found(text: &str) -> Option<String> {
+fn secrets_found(text: &str, extra: &[RedactRule]) -> Option<String> {
     const SHOWN: usize = 5;
-    let leaks = scan(text, &[]);
+    let leaks = scan(text, extra);
     let mut said: Vec<String> = leaks
         .iter()
         .take(SHOWN)

@@ -66,7 +66,7 @@ impl Record {
         let progress: Progress = Arc::new(|line: &str| super::print_err(&format!("  {line}")));
         let (written, outcomes) = match (&self.script, &self.prompt) {
             (Some(script), _) => self.scripted(here, script, progress).await?,
-            (None, Some(prompt)) => self.live(prompt, progress).await?,
+            (None, Some(prompt)) => self.live(here, prompt, progress).await?,
             (None, None) => anyhow::bail!("give --prompt \"...\" (live) or --script <fixture>"),
         };
         let failed = outcomes
@@ -142,8 +142,9 @@ impl Record {
             codex_bin.display(),
             out.display()
         ));
+        let cassette = self.cassette(here, &out);
         let recorded = fixture
-            .record_in(&codex_bin, &out, self.overwrite, &workspaces, progress)
+            .record_in(&codex_bin, &cassette, &workspaces, progress)
             .await
             .with_context(|| format!("recording {}", fixture.scenario_path.display()))?;
         Ok(recorded)
@@ -151,6 +152,7 @@ impl Record {
 
     async fn live(
         &self,
+        here: &Here,
         prompt: &str,
         progress: Progress,
     ) -> anyhow::Result<(WriteOutcome, Vec<RunnerOutcome>)> {
@@ -172,8 +174,7 @@ impl Record {
         let recorded = record_prompt(
             CodexBackendConfig::default(),
             &recording,
-            out,
-            self.overwrite,
+            &self.cassette(here, out),
             &self.workspace,
             progress,
         )
@@ -196,6 +197,14 @@ impl Record {
 }
 
 impl Record {
+    /// The cassette `out` as the project file says (its `[[volatile]]` and `[[redact]]` rules),
+    /// with `--overwrite`: what every recording of `record` starts from.
+    fn cassette(&self, here: &Here, out: &Path) -> CassetteSettings {
+        let mut cassette = CassetteSettings::for_project(out, here.file.as_ref());
+        cassette.overwrite = self.overwrite;
+        cassette
+    }
+
     /// Whether `--record-mode` lets this run record `out`: `once` keeps a cassette that exists;
     /// under `CI` the flag is refused (CI never records); `none` and `new_episodes` are refused
     /// with what to use instead.

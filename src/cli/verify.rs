@@ -48,6 +48,11 @@ impl Verify {
         let expect = Expectations {
             codex_version: pin.to_owned(),
             schema,
+            redact: here
+                .file
+                .as_ref()
+                .map(|f| f.redact.clone())
+                .unwrap_or_default(),
         };
         let report = verify_dir(&dir, &expect)?;
         if report.checked.is_empty() && !self.allow_empty {

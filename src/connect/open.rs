@@ -110,7 +110,7 @@ pub(crate) fn open_resolved(
                 settings,
             )?)))
         }
-        Resolved::Record(options) => record(endpoint, options.with_rules_of(settings)),
+        Resolved::Record(options) => record(endpoint, options),
         Resolved::Episodes(options) => {
             let endpoint = endpoint.clone();
             let start: StartLive<ProcessTransport> = Box::new(move || {
@@ -119,8 +119,7 @@ pub(crate) fn open_resolved(
                 Ok((process, schema_fingerprint(&program)))
             });
             Ok(Connection::Episodes(Box::new(EpisodesTransport::open(
-                options.with_rules_of(settings),
-                start,
+                options, start,
             )?)))
         }
     }

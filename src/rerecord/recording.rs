@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
 use crate::agent::AgentError;
-use crate::cassette::{RecordOptions, WriteOutcome, refuse_recording_in_ci};
+use crate::cassette::{CassetteSettings, RecordOptions, WriteOutcome, refuse_recording_in_ci};
 use crate::codex::{CodexBackend, CodexBackendConfig};
 
 /// Starts `codex app-server` with `config`, runs `script` on it (one workspace per runner),
@@ -97,16 +97,16 @@ impl PromptRecording {
     }
 }
 
-/// Records `recording` with `config` into `out` (a differing cassette waits as `.new` unless
-/// `overwrite`), the agent working in `workspace`. Refused when `CI` is set: CI never records.
+/// Records `recording` with `config` into `cassette` (its path; a differing cassette waits as
+/// `.new` unless `overwrite`; its rules applied and listed in the header), the agent working in `workspace`. Refused when `CI` is set: CI never records.
 pub(crate) async fn record_prompt(
     config: CodexBackendConfig,
     recording: &PromptRecording,
-    out: &Path,
-    overwrite: bool,
+    cassette: &CassetteSettings,
     workspace: &Path,
     progress: Progress,
 ) -> Result<(WriteOutcome, Vec<RunnerOutcome>), AgentError> {
+    let out = &cassette.path;
     refuse_recording_in_ci(out, |key| std::env::var(key).ok())
         .map_err(|err| AgentError::Backend(std::sync::Arc::new(err)))?;
     let workspaces = workspaces_in(workspace, 1).map_err(|err| AgentError::BackendUnavailable {
@@ -115,8 +115,7 @@ pub(crate) async fn record_prompt(
             workspace.display()
         ),
     })?;
-    let mut options = RecordOptions::new(out);
-    options.overwrite = overwrite;
+    let mut options = cassette.record_options();
     options.record_command = format!(
         "prompt-diary record --prompt {:?} --workspace {} --out {}",
         recording.prompt,

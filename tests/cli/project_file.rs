@@ -202,6 +202,30 @@ fn init_writes_a_file_that_reads_back_and_never_overwrites_it() {
     "volatile[0].name",
     "collides with a built-in placeholder"
 )]
+#[case::any_character_redacted(
+    "[[redact]]\nname = \"acme\"\npattern = '.'\n",
+    3,
+    "redact[0].pattern",
+    "a character of the cassette's own JSON structure"
+)]
+#[case::structural_characters_redacted(
+    "[[redact]]\npattern = '[{}\":,]'\n",
+    2,
+    "redact[0].pattern",
+    "a character of the cassette's own JSON structure"
+)]
+#[case::empty_matching_volatile(
+    "[[volatile]]\nname = \"date\"\npattern = '\\d*'\n",
+    3,
+    "volatile[0].pattern",
+    "the empty string, so it matches everywhere"
+)]
+#[case::whole_argument_list_volatile(
+    "[[volatile]]\nname = \"arg\"\npattern = '[a-z -]+'\n",
+    3,
+    "volatile[0].pattern",
+    "the whole argument list"
+)]
 fn a_bad_project_file_fails_the_command_naming_the_file_line_and_key(
     #[case] file: &str,
     #[case] line: usize,

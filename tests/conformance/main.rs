@@ -14,6 +14,7 @@ mod hardening_faults;
 mod host_environment;
 mod per_test_cassette;
 mod placeholder_round_trip;
+mod project_rules_paths;
 mod record_modes;
 mod record_replay;
 mod redaction_streams;

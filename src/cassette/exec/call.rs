@@ -74,7 +74,12 @@ pub(crate) fn normalize_call(
     };
     let args = args
         .iter()
-        .map(|arg| match arg {
+        .enumerate()
+        .map(|(index, arg)| match arg {
+            // The program and its flags are the envelope: the project's rules leave them alone.
+            ExecArg::Literal(text) if index == 0 || text.starts_with('-') => {
+                redact_with(&scope.substitute(text), home, &[]).into_owned()
+            }
             ExecArg::Literal(text) => vary(clean(text)),
             ExecArg::Path(path) => {
                 let substituted = scope.substitute(path);

@@ -55,6 +55,39 @@ pub(crate) const SECRET_FIELDS: &[&str] = &[
     "password",
 ];
 
+/// Fields whose values are the cassette's envelope, not session text: a project's own patterns
+/// (`[[redact]]`, `[[volatile]]`) never touch them (the built-in secret kinds still do).
+const ENVELOPE_FIELDS: &[&str] = &[
+    "cassette",
+    "format",
+    "kind",
+    "scenario",
+    "codex_version",
+    "schema_fingerprint",
+    "recorded_at",
+    "redactions",
+    "backend_overrides",
+    "volatile",
+    "conv",
+    "turn",
+    "code",
+    "status",
+    "jsonrpc",
+    "method",
+    "id",
+    "type",
+];
+
+/// What [`each_run_text`](crate::cassette::redact_stream) calls an exec argument that is the
+/// program or a flag: envelope, not session text.
+pub(crate) const ARGV_ENVELOPE: &str = "{argv}";
+
+/// Whether a string in the field `key` is session text a project's own patterns may touch
+/// (see `docs/cassette-format.md`).
+pub(crate) fn is_session_field(key: Option<&str>) -> bool {
+    key.is_none_or(|key| key != ARGV_ENVELOPE && !ENVELOPE_FIELDS.contains(&key))
+}
+
 /// Whether a JSON field called `key` holds a credential (see [`SECRET_FIELDS`]).
 pub(crate) fn is_secret_field(key: &str) -> bool {
     let folded: String = key

@@ -164,12 +164,42 @@ impl RedactRule {
     }
 }
 
+/// The characters a cassette's JSON is built of: a rule matching one would rewrite the
+/// cassette's structure, not the session's text.
+const STRUCTURAL: &[char] = &['{', '}', '[', ']', '"', ':', ','];
+
+/// A command line a rule may not match whole: a rule that does would template (or redact) a
+/// program and its flags, not a value passed to them.
+const ARGUMENT_LIST: &str = "exec --json --skip-git-repo-check -";
+
 fn compile(pattern: &str) -> Result<Regex, RuleError> {
     if pattern.is_empty() {
         return Err(RuleError("the pattern is empty".into()));
     }
-    Regex::new(pattern)
-        .map_err(|err| RuleError(format!("the pattern {pattern:?} does not compile: {err}")))
+    let regex = Regex::new(pattern)
+        .map_err(|err| RuleError(format!("the pattern {pattern:?} does not compile: {err}")))?;
+    let broad = |what: String| {
+        RuleError(format!(
+            "the pattern {pattern:?} matches {what}: rules apply to session text only (prompts, \
+             replies, arguments, output, file contents), so write a pattern for the value's own \
+             text, e.g. `acme_[A-Za-z0-9]{{32}}` or `\\d{{4}}-\\d{{2}}-\\d{{2}}`"
+        ))
+    };
+    if regex.find("").is_some() {
+        return Err(broad("the empty string, so it matches everywhere".into()));
+    }
+    if let Some(c) = STRUCTURAL.iter().find(|c| regex.is_match(&c.to_string())) {
+        return Err(broad(format!(
+            "`{c}`, a character of the cassette's own JSON structure"
+        )));
+    }
+    if regex
+        .find(ARGUMENT_LIST)
+        .is_some_and(|m| m.len() == ARGUMENT_LIST.len())
+    {
+        return Err(broad(format!("the whole argument list `{ARGUMENT_LIST}`")));
+    }
+    Ok(regex)
 }
 
 macro_rules! equal_by_text {
@@ -236,6 +266,29 @@ mod tests {
             err.contains("collides with a built-in placeholder"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_pattern_that_would_rewrite_structure_is_refused_with_the_reason() {
+        for (pattern, reason) in [
+            (".", "`{`, a character of the cassette's own JSON structure"),
+            (
+                "[{}\":,]",
+                "`{`, a character of the cassette's own JSON structure",
+            ),
+            ("x*", "the empty string"),
+            ("(acme)?", "the empty string"),
+            ("[a-z -]+", "the whole argument list"),
+        ] {
+            let err = RedactRule::new("acme", pattern).unwrap_err().to_string();
+            assert!(err.contains(reason), "{pattern}: {err}");
+            assert!(err.contains("session text only"), "{pattern}: {err}");
+            let err = VolatileRule::new("date", pattern).unwrap_err().to_string();
+            assert!(err.contains(reason), "{pattern}: {err}");
+        }
+        assert!(RedactRule::new("acme", "acme_[A-Za-z0-9]{32}").is_ok());
+        assert!(RedactRule::new("word", "exec").is_ok());
+        assert!(VolatileRule::new("date", r"\d{4}-\d{2}-\d{2}").is_ok());
     }
 
     #[test]

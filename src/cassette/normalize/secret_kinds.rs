@@ -132,20 +132,31 @@ pub(crate) struct Hit {
     pub what: String,
 }
 
-/// The secrets in `text`, in order, overlapping ones merged (named after the one that starts
+/// The secrets in `text` (the project's patterns `extra` outside placeholders only), in order, overlapping ones merged (named after the one that starts
 /// first, then the first kind in the table).
 pub(crate) fn find(text: &str, extra: &UserPatterns) -> Vec<Hit> {
     let mut hits = Vec::new();
     for index in ANY.matches(text).iter() {
         collect(text, &COMPILED[index], KINDS[index].what, &mut hits);
     }
-    for rule in extra {
-        collect(
-            text,
-            rule.pattern(),
-            &format!("a match of the pattern `{}`", rule.name()),
-            &mut hits,
-        );
+    if !extra.is_empty() {
+        // A project's patterns see session text only: never a placeholder of ours.
+        let literal = crate::cassette::normalize::volatile::literal_segments(text);
+        let mut user = Vec::new();
+        for rule in extra {
+            collect(
+                text,
+                rule.pattern(),
+                &format!("a match of the pattern `{}`", rule.name()),
+                &mut user,
+            );
+        }
+        user.retain(|h| {
+            literal
+                .iter()
+                .any(|s| s.start <= h.range.start && h.range.end <= s.end)
+        });
+        hits.extend(user);
     }
     merge(hits)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::redact::{CREDENTIAL_FIELD, is_secret_field, looks_secret};
+use super::redact::{CREDENTIAL_FIELD, is_secret_field, is_session_field, looks_secret};
 use super::secret_kinds::{self, UserPatterns};
 use crate::cassette::CassetteError;
 use crate::cassette::redact_stream::{chunks_touched, delta_key};
@@ -82,7 +82,7 @@ pub(crate) fn scan(text: &str, extra: &UserPatterns) -> Vec<Leak> {
             continue;
         };
         let auth = sign_in.note(&value);
-        if let Some((field, what)) = first_secret(&value, &mut String::from("$"), extra) {
+        if let Some((field, what)) = line_secret(&value, number, extra) {
             leaks.push(Leak {
                 lines: vec![number],
                 field,
@@ -99,7 +99,40 @@ pub(crate) fn scan(text: &str, extra: &UserPatterns) -> Vec<Leak> {
     leaks
 }
 
-/// The first secret among the strings of `value` (at JSON path `path`), and where.
+/// The first secret in the cassette line `value` (line `number`): the built-in kinds anywhere,
+/// the project's own patterns `extra` in session text only (the header's `record_command`; an
+/// entry's fields but its envelope, see [`is_session_field`]; exec arguments past the program
+/// and flags).
+fn line_secret(value: &Value, number: usize, extra: &UserPatterns) -> Option<(String, String)> {
+    if let Some(found) = first_secret(value, &mut String::from("$"), &[]) {
+        return Some(found);
+    }
+    if extra.is_empty() {
+        return None;
+    }
+    let Value::Object(map) = value else {
+        return None;
+    };
+    let header = number == 1 && map.contains_key("cassette");
+    map.iter().find_map(|(key, v)| {
+        let mut path = format!("$.{key}");
+        match (key.as_str(), v) {
+            ("record_command", _) if header => first_secret(v, &mut path, extra),
+            _ if header || !is_session_field(Some(key)) => None,
+            ("args", Value::Array(args)) => args.iter().enumerate().find_map(|(i, arg)| {
+                let text = arg.as_str()?;
+                if i == 0 || text.starts_with('-') {
+                    return None;
+                }
+                looks_secret(text, extra).map(|what| (format!("{path}[{i}]"), what))
+            }),
+            _ => first_secret(v, &mut path, extra),
+        }
+    })
+}
+
+/// The first secret among the strings of `value` (at JSON path `path`), and where; the
+/// project's patterns `extra` skip envelope fields.
 fn first_secret(
     value: &Value,
     path: &mut String,
@@ -124,6 +157,7 @@ fn first_secret(
                 {
                     Some((path.clone(), CREDENTIAL_FIELD.to_owned()))
                 }
+                _ if !is_session_field(Some(key)) => first_secret(v, path, &[]),
                 _ => first_secret(v, path, extra),
             };
             path.truncate(len);

@@ -51,7 +51,7 @@ pub(super) async fn run_exec(exec: ExecArgs) -> Result<i32, StandInError> {
         .resume
         .as_ref()
         .is_some_and(|id| recording_knows_thread(path, id));
-    let options = settings.record_options().with_rules_of(&settings);
+    let options = settings.record_options();
     let command = settings.record_command();
     match mode {
         RecordMode::None => replay::replay(&exec, &input, &settings, &command, None).await,
