@@ -160,6 +160,7 @@ fn record_diary(dir: &Path) -> std::path::PathBuf {
         effects: Vec::new(),
         last_message: Some(reply),
         codex_version: "0.171.0".to_owned(),
+        seen: crate::cassette::SeenFiles::now(&path),
     };
     record_run(&options, &capture, false).unwrap();
     path
