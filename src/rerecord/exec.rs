@@ -16,6 +16,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::CodexHome;
 use super::RerecordError;
+use super::policy::HomePolicy;
 use super::scenario::{Underivable, say_reply, shell_reply};
 use crate::cassette::{
     Bindings, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE, OUTPUT_SCHEMA,
@@ -157,6 +158,9 @@ pub(crate) async fn rerecord_exec(
     let io = |err: std::io::Error| {
         client_side(path, 1, format!("could not set up the re-recording: {err}"))
     };
+    // The runs start in the scratch workspace: the stand-in is told the cassette's absolute path,
+    // else it would record beside the runs and the cassette would read as unchanged.
+    let cassette_path = std::path::absolute(path).map_err(io)?;
     let scratch = tempfile::tempdir().map_err(io)?;
     // The runs start here; a relative `-C DIR` names the workspace below it.
     let start = scratch.path().join("workspace");
@@ -183,12 +187,14 @@ pub(crate) async fn rerecord_exec(
         .await
         .map_err(io)?
         .without_drop_check();
-    let home = CodexHome::for_model(&model).map_err(io)?;
+    let home = CodexHome::for_model_with(&model, &HomePolicy::default()).map_err(io)?;
     bindings.bind(CODEX_HOME, &home.path().display().to_string());
-    let pending = crate::cassette::pending_path(path);
+    let user_home = scratch.path().join("home");
+    std::fs::create_dir_all(&user_home).map_err(io)?;
     let runner = StandInRun {
         stand_in: &stand_in,
-        cassette: path,
+        cassette: &cassette_path,
+        user_home: &user_home,
         codex_bin,
         codex_home: home.path(),
         start: &start,
@@ -228,10 +234,39 @@ pub(crate) async fn rerecord_exec(
         .finish()
         .await
         .map_err(|mismatch| super::error::diverged(path, super::error::calls_text(&mismatch)))?;
+    outcome_of(path, &cassette_path)
+}
+
+/// What the stand-in made of the runs recorded into `absolute` (the cassette `path` names): the
+/// `.new` beside it when the re-recording differs, else the cassette unchanged. Either must read
+/// back as an exec cassette; one that does not is an error, never "unchanged".
+fn outcome_of(path: &Path, absolute: &Path) -> Result<WriteOutcome, RerecordError> {
+    let pending = crate::cassette::pending_path(absolute);
+    let written = if pending.exists() { &pending } else { absolute };
+    let text = std::fs::read_to_string(written).map_err(|err| {
+        client_side(
+            path,
+            1,
+            format!(
+                "the re-recording {} could not be read: {err}",
+                written.display()
+            ),
+        )
+    })?;
+    ExecCassette::parse(written, &text).map_err(|err| {
+        client_side(
+            path,
+            1,
+            format!(
+                "the re-recording {} could not be read back: {err}",
+                written.display()
+            ),
+        )
+    })?;
     Ok(if pending.exists() {
         WriteOutcome::Pending {
             existing: path.to_owned(),
-            pending,
+            pending: crate::cassette::pending_path(path),
         }
     } else {
         WriteOutcome::Unchanged(path.to_owned())
@@ -332,6 +367,7 @@ fn thread_started(mut events: impl Iterator<Item = Value>) -> Option<String> {
 struct StandInRun<'a> {
     stand_in: &'a Path,
     cassette: &'a Path,
+    user_home: &'a Path,
     codex_bin: &'a Path,
     codex_home: &'a Path,
     start: &'a Path,
@@ -344,6 +380,9 @@ impl StandInRun<'_> {
         let mut child = tokio::process::Command::new(self.stand_in)
             .args(args)
             .current_dir(self.start)
+            // Nothing of the user's environment but what Codex needs (`environment.rs`).
+            .env_clear()
+            .envs(super::environment::minimal(self.user_home))
             .env(CASSETTE_ENV, self.cassette)
             .env(RECORD_MODE_ENV, "all")
             .env(CODEX_BIN_ENV, self.codex_bin)

@@ -22,6 +22,7 @@
 //!   `untrusted.rs`: what a cassette may ask of a re-recording; it may come from anyone, so an
 //!   MCP server it starts needs the user's `--allow-mcp-server NAME`, and other folders,
 //!   process-starting settings and granted approvals are refused before anything runs.
+//! - `environment.rs`: the minimal environment a re-recording's Codex and commands run with.
 //! - `shell_words.rs`: command items read back as the shell calls that made them, in every
 //!   quoting Codex writes.
 //! - `upgrade.rs`: `prompt-diary upgrade-codex`: install a version, compare protocol schemas,
@@ -33,6 +34,7 @@
 mod client_replay;
 mod codex_home;
 pub mod driver;
+mod environment;
 mod error;
 mod exec;
 mod patch;

@@ -1,0 +1,104 @@
+//! `prompt-diary rerecord` of an exec cassette compares what it re-recorded, however the cassette
+//! is named (a relative file, a relative folder, `.`, no argument: the runs start in a scratch
+//! workspace, so a relative path once recorded there and always said "unchanged"), and runs the
+//! cassette's commands with a minimal environment: a made-up secret set in the user's shell never
+//! reaches the `.new` (the cassette's command is `env`).
+
+use std::path::Path;
+use std::process::Output;
+use std::time::Duration;
+
+use tokio::process::Command;
+
+use prompt_diary::testing::conformance::codex_for_conformance;
+
+/// No process of this test may take longer than this.
+const BUDGET: Duration = Duration::from_secs(300);
+
+/// A hand-written exec cassette: one run whose model ran `env` and said it was done; the output
+/// recorded (`RECORDED=1`) is not what `env` prints now, so a re-recording differs.
+const CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"env","codex_version":"0.171.0","recorded_at":"2026-12-07","redactions":[],"record_command":"r"}
+{"kind":"invocation","args":["exec","--json","--skip-git-repo-check","-"],"stdin":"Show the environment.","output_schema":null}
+{"kind":"stdout","json":{"item":{"aggregated_output":"RECORDED=1\n","command":"/bin/bash -lc env","exit_code":0,"id":"item_0","status":"completed","type":"command_execution"},"type":"item.completed"}}
+{"kind":"stdout","json":{"item":{"id":"item_1","text":"Done.","type":"agent_message"},"type":"item.completed"}}
+{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
+"#;
+
+/// A name and a value nobody else uses, made from the clock and this process's id.
+fn made_up(prefix: &str) -> (String, String) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tag = format!("{:x}{:x}", std::process::id(), nanos);
+    (format!("{prefix}_{tag}"), format!("s3cr3t-{tag}-value"))
+}
+
+/// `prompt-diary rerecord ARGS` run in `cwd` with the user's secrets in its environment.
+async fn rerecord(cwd: &Path, args: &[&str], secrets: &[(String, String)]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .arg("rerecord")
+        .args(args)
+        .current_dir(cwd)
+        .envs(secrets.iter().map(|(k, v)| (k, v)))
+        .env_remove("CI")
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(BUDGET, out)
+        .await
+        .expect("prompt-diary ends in time")
+        .expect("prompt-diary runs")
+}
+
+/// Re-records `cassettes/env.jsonl` in a fresh project named as `named` says, from the project's
+/// root, with two made-up secrets set: the run differs, so the line says CHANGED and a `.new`
+/// waits, holding what `env` printed but neither secret.
+async fn changed_and_isolated(test: &str, named: &[&str]) {
+    let Some(bin) = codex_for_conformance(test) else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let folder = project.path().join("cassettes");
+    std::fs::create_dir(&folder).unwrap();
+    let cassette = folder.join("env.jsonl");
+    std::fs::write(&cassette, CASSETTE).unwrap();
+    let secrets = [made_up("HOSTILE_API_KEY"), made_up("HOSTILE_NOTE")];
+    let mut args = named.to_vec();
+    let bin = bin.display().to_string();
+    args.extend(["--codex-bin", &bin]);
+    let out = rerecord(project.path(), &args, &secrets).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("CHANGED"), "{named:?}: {stdout}\n{stderr}");
+    assert!(!stdout.contains("unchanged"), "{named:?}: {stdout}");
+    assert_eq!(std::fs::read_to_string(&cassette).unwrap(), CASSETTE);
+    let new = std::fs::read_to_string(folder.join("env.jsonl.new")).expect("a .new waits");
+    assert!(
+        new.contains("PATH="),
+        "the re-recorded run printed the environment: {new}"
+    );
+    for (name, value) in &secrets {
+        assert!(!new.contains(name), "{name} leaked into the .new: {new}");
+        assert!(!new.contains(value), "{name}'s value leaked: {new}");
+    }
+}
+
+#[tokio::test]
+async fn a_relative_file_rerecords_changed_without_the_users_environment() {
+    changed_and_isolated("rerecord_relative_file", &["cassettes/env.jsonl"]).await;
+}
+
+#[tokio::test]
+async fn a_relative_folder_rerecords_changed_without_the_users_environment() {
+    changed_and_isolated("rerecord_relative_folder", &["cassettes"]).await;
+}
+
+#[tokio::test]
+async fn the_working_directory_rerecords_changed_without_the_users_environment() {
+    changed_and_isolated("rerecord_dot", &["."]).await;
+}
+
+#[tokio::test]
+async fn no_argument_rerecords_the_cassette_folder_changed() {
+    changed_and_isolated("rerecord_no_argument", &[]).await;
+}
