@@ -102,3 +102,32 @@ async fn the_working_directory_rerecords_changed_without_the_users_environment()
 async fn no_argument_rerecords_the_cassette_folder_changed() {
     changed_and_isolated("rerecord_no_argument", &[]).await;
 }
+
+#[tokio::test]
+async fn a_cassette_that_widens_the_commands_environment_is_refused() {
+    let project = tempfile::tempdir().unwrap();
+    let cassette = project.path().join("wide.jsonl");
+    let widened = CASSETTE.replace(
+        r#""args":["exec","#,
+        r#""args":["exec","-c","shell_environment_policy.inherit=\"all\"","#,
+    );
+    std::fs::write(&cassette, widened).unwrap();
+    let out = rerecord(
+        project.path(),
+        &["wide.jsonl", "--codex-bin", "/bin/true"],
+        &[],
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success(), "{stdout}");
+    assert!(
+        stdout.contains(
+            "wide.jsonl:2: re-recording refuses the setting \
+             `shell_environment_policy.inherit=\"all\"` (the environment the commands see: \
+             re-recording runs them with a minimal environment"
+        ),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!project.path().join("wide.jsonl.new").exists());
+}
