@@ -80,7 +80,22 @@ async fn changed_and_isolated(test: &str, named: &[&str]) {
     for (name, value) in &secrets {
         assert!(!new.contains(name), "{name} leaked into the .new: {new}");
         assert!(!new.contains(value), "{name}'s value leaked: {new}");
-    }
+    } // `review` shows the command's output that changed.
+    let out = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .args(["review", "cassettes"])
+        .current_dir(project.path())
+        .output()
+        .await
+        .expect("review runs");
+    let review = String::from_utf8_lossy(&out.stdout);
+    let command = "command: /bin/bash -lc env (exit 0, completed), output: ";
+    let shown = |sign: &str, output: &str| {
+        review
+            .lines()
+            .any(|l| l.starts_with(sign) && l.contains(&format!("{command}{output}")))
+    };
+    assert!(shown("-", r"RECORDED=1\n"), "{review}");
+    assert!(shown("+", "") && !shown("+", "RECORDED"), "{review}");
 }
 
 #[tokio::test]
