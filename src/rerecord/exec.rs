@@ -172,6 +172,22 @@ pub(crate) async fn rerecord_exec(
     std::fs::create_dir_all(&workspace).map_err(io)?;
     let mut bindings = exec_bindings(&workspace, None);
     bindings.bind(TEMP_PATH, &scratch.path().display().to_string());
+    // The header's volatile rules: a value made for each recorded placeholder, and the runs
+    // recorded under the same rules (a project file above the workspace the stand-in finds).
+    let rules = &cassette.header.volatile;
+    let texts = cassette.invocations.iter().flat_map(|run| {
+        run.call
+            .args
+            .iter()
+            .map(String::as_str)
+            .chain([run.call.stdin.as_str()])
+    });
+    super::volatile::bind_recorded(rules, texts, &mut bindings)
+        .map_err(|why| client_side(path, 1, why))?;
+    if !rules.is_empty() {
+        let file = scratch.path().join(crate::project::PROJECT_FILE);
+        std::fs::write(file, super::volatile::project_file(rules)).map_err(io)?;
+    }
     let scenario = exec_scenario_of(cassette, &bindings)?;
     let stand_in = stand_in().ok_or_else(|| {
         client_side(
