@@ -146,3 +146,53 @@ async fn a_cassette_that_widens_the_commands_environment_is_refused() {
     );
     assert!(!project.path().join("wide.jsonl.new").exists());
 }
+
+/// The cassette with a date rule in its header and a recorded date in its prompt.
+fn with_a_date_rule() -> String {
+    CASSETTE
+        .replace(
+            r#""redactions":[],"#,
+            r#""redactions":[],"volatile":[{"name":"date","pattern":"\\d{4}-\\d{2}-\\d{2}"}],"#,
+        )
+        .replace("Show the environment.", "Summarise {{date:1}} now.")
+}
+
+#[tokio::test]
+async fn an_exec_cassettes_volatile_rules_are_carried_into_the_rerecording() {
+    let Some(bin) = codex_for_conformance("rerecord_exec_volatile") else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(project.path().join("d.jsonl"), with_a_date_rule()).unwrap();
+    let bin = bin.display().to_string();
+    let out = rerecord(project.path(), &["d.jsonl", "--codex-bin", &bin], &[]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let new = std::fs::read_to_string(project.path().join("d.jsonl.new")).expect("a .new");
+    let header = new.lines().next().unwrap_or_default();
+    assert!(
+        header.contains(r#""volatile":[{"name":"date","pattern":"\\d{4}-\\d{2}-\\d{2}"}]"#),
+        "{header}"
+    );
+    assert!(
+        new.contains(r#""stdin":"Summarise {{date:1}} now.""#),
+        "{new}"
+    );
+    assert!(!new.contains("lbrace"), "{new}");
+
+    // The `.new` replays with another date.
+    let args = ["exec", "--json", "--skip-git-repo-check", "-"].map(str::to_owned);
+    let new_path = project.path().join("d.jsonl.new").display().to_string();
+    let env = [
+        ("PROMPT_DIARY_CASSETTE", new_path.as_str()),
+        ("PROMPT_DIARY_RECORD_MODE", "none"),
+    ];
+    let out = crate::stand_in_run::run_stand_in(&args, "Summarise 2031-02-03 now.", &env).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Done."));
+}
