@@ -92,6 +92,14 @@ async fn rerecord_any(
         if let Some(workspace) = at.and_then(|at| workspaces.get(at)) {
             bindings.bind(WORKSPACE, &workspace.display().to_string());
         }
+        // The values the client sends for the header's volatile placeholders (the same made
+        // value for the same placeholder): what the model said of them is said of them again.
+        let texts = super::volatile::client_texts(&cassette);
+        let _ = super::volatile::bind_recorded(
+            &cassette.header.volatile,
+            texts.iter().map(String::as_str),
+            &mut bindings,
+        );
         bindings
     })?;
     if !adapter {
@@ -320,6 +328,9 @@ fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
     options.scenario = header.scenario.clone();
     options.record_command = header.record_command.clone();
     options.backend_overrides = header.backend_overrides.clone();
+    // Recorded under the same volatile rules: the values made for them come back as
+    // placeholders, and the header lists the rules.
+    options.volatile.clone_from(&header.volatile);
     options
 }
 

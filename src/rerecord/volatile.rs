@@ -109,6 +109,18 @@ pub(crate) fn bind_recorded<'a>(
     Ok(())
 }
 
+/// The client messages of an app-server cassette as JSON text, where its placeholders are.
+pub(crate) fn client_texts(cassette: &crate::cassette::Cassette) -> Vec<String> {
+    cassette
+        .entries
+        .iter()
+        .filter_map(|(_, entry)| match entry {
+            crate::cassette::Entry::C2s { msg, .. } => Some(msg.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A `prompt-diary.toml` holding `rules` as `[[volatile]]` tables, for the runs to record under.
 pub(crate) fn project_file(rules: &[VolatileRule]) -> String {
     let mut text = String::new();

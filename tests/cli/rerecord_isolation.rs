@@ -196,3 +196,46 @@ async fn an_exec_cassettes_volatile_rules_are_carried_into_the_rerecording() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Done."));
 }
+
+/// A cassette the Python SDK recorded through the stand-in, its prompt given a recorded date
+/// and its header a date rule.
+fn app_server_with_a_date_rule() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/python/tests/cassettes/test_sdk/test_sdk_default_lookup.jsonl");
+    std::fs::read_to_string(path)
+        .expect("the SDK cassette")
+        .replace(
+            r#""home-directory"],"#,
+            r#""home-directory"],"volatile":[{"name":"date","pattern":"\\d{4}-\\d{2}-\\d{2}"}],"#,
+        )
+        .replace(
+            "[default] Reply with the word ready.",
+            "[default] Summarise {{date:1}}: reply ready.",
+        )
+}
+
+#[tokio::test]
+async fn an_app_server_cassettes_volatile_rules_are_carried_into_the_rerecording() {
+    let Some(bin) = codex_for_conformance("rerecord_app_server_volatile") else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let cassette = project.path().join("a.jsonl");
+    let recorded = app_server_with_a_date_rule();
+    assert!(recorded.contains(r#""volatile":[{"name":"date""#));
+    std::fs::write(&cassette, &recorded).unwrap();
+    let bin = bin.display().to_string();
+    let out = rerecord(project.path(), &["a.jsonl", "--codex-bin", &bin], &[]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let pending = project.path().join("a.jsonl.new");
+    let new = std::fs::read_to_string(&pending).unwrap_or_else(|_| {
+        assert!(stdout.contains("unchanged"), "{stdout}");
+        std::fs::read_to_string(&cassette).unwrap()
+    });
+    let header = new.lines().next().unwrap_or_default();
+    assert!(header.contains(r#""volatile":[{"name":"date""#), "{header}");
+    assert!(new.contains("Summarise {{date:1}}: reply ready."), "{new}");
+    assert!(!new.contains("lbrace"), "{new}");
+}
