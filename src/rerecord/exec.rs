@@ -172,22 +172,8 @@ pub(crate) async fn rerecord_exec(
     std::fs::create_dir_all(&workspace).map_err(io)?;
     let mut bindings = exec_bindings(&workspace, None);
     bindings.bind(TEMP_PATH, &scratch.path().display().to_string());
-    // The header's volatile rules: a value made for each recorded placeholder, and the runs
-    // recorded under the same rules (a project file above the workspace the stand-in finds).
-    let rules = &cassette.header.volatile;
-    let texts = cassette.invocations.iter().flat_map(|run| {
-        run.call
-            .args
-            .iter()
-            .map(String::as_str)
-            .chain([run.call.stdin.as_str()])
-    });
-    super::volatile::bind_recorded(rules, texts, &mut bindings)
+    carry_volatile(cassette, scratch.path(), &mut bindings)
         .map_err(|why| client_side(path, 1, why))?;
-    if !rules.is_empty() {
-        let file = scratch.path().join(crate::project::PROJECT_FILE);
-        std::fs::write(file, super::volatile::project_file(rules)).map_err(io)?;
-    }
     let scenario = exec_scenario_of(cassette, &bindings)?;
     let stand_in = stand_in().ok_or_else(|| {
         client_side(
@@ -287,6 +273,31 @@ fn outcome_of(path: &Path, absolute: &Path) -> Result<WriteOutcome, RerecordErro
     } else {
         WriteOutcome::Unchanged(path.to_owned())
     })
+}
+
+/// The header's volatile rules carried into the runs: a value made for each recorded
+/// placeholder, bound in `bindings`, and the runs recorded under the same rules (a project file
+/// in `scratch`, above the workspace, which the stand-in finds).
+fn carry_volatile(
+    cassette: &ExecCassette,
+    scratch: &Path,
+    bindings: &mut Bindings,
+) -> Result<(), String> {
+    let rules = &cassette.header.volatile;
+    let texts = cassette.invocations.iter().flat_map(|run| {
+        run.call
+            .args
+            .iter()
+            .map(String::as_str)
+            .chain([run.call.stdin.as_str()])
+    });
+    super::volatile::bind_recorded(rules, texts, bindings)?;
+    if !rules.is_empty() {
+        let file = scratch.join(crate::project::PROJECT_FILE);
+        std::fs::write(file, super::volatile::project_file(rules))
+            .map_err(|err| format!("could not set up the re-recording: {err}"))?;
+    }
+    Ok(())
 }
 
 /// The relative folder the runs name with `-C DIR`/`--cd DIR` (the recording's own spelling, such
