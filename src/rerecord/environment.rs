@@ -6,7 +6,8 @@
 //! - Every re-recording's Codex home sets `[shell_environment_policy] inherit = "core"`
 //!   ([`SHELL_POLICY`]), so a command sees only the core variables (`HOME`, `PATH`, `USER`,
 //!   `SHELL`, `TMPDIR`, ...), never a key or token of the user's, whatever Codex itself was started
-//!   with.
+//!   with. The app-server kind's Codex gets a `HOME` in a scratch folder too ([`scratch_home`]),
+//!   so no rc file of the user's is read (a login shell's, or Codex's snapshot of the shell).
 //! - A cassette that sets `shell_environment_policy` (a `-c` in its header or argv, a
 //!   `thread/start` or `turn/start` `config`) is refused before anything runs (`untrusted.rs`).
 
@@ -28,6 +29,13 @@ pub(crate) fn minimal(home: &Path) -> Vec<(OsString, OsString)> {
         .collect();
     env.push(("HOME".into(), home.as_os_str().to_owned()));
     env
+}
+
+/// An empty folder to pass as `HOME` (deleted on drop).
+pub(crate) fn scratch_home() -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix("prompt-diary-rerecord-home-")
+        .tempdir()
 }
 
 #[cfg(test)]

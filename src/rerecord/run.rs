@@ -124,10 +124,12 @@ async fn rerecord_any(
         .map_err(setup)?
         .without_drop_check();
     let home = CodexHome::for_model_with(&model, &policy).map_err(setup)?;
+    let user_home = super::environment::scratch_home().map_err(setup)?;
     let workspaces = &workspaces[..client.runners.len()];
     let mut config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
-        .with_codex_home(home.path());
+        .with_codex_home(home.path())
+        .with_env("HOME", user_home.path().display().to_string());
     config.mcp_config_overrides = client.overrides(&fixtures);
     config
         .mcp_config_overrides
@@ -279,6 +281,7 @@ async fn rerecord_client_side(
         .map_err(setup)?
         .without_drop_check();
     let home = CodexHome::for_model_with(&model, policy).map_err(setup)?;
+    let user_home = super::environment::scratch_home().map_err(setup)?;
     let header = &cassette.header;
     let mut args: Vec<String> = header
         .backend_overrides
@@ -292,7 +295,10 @@ async fn rerecord_client_side(
     let endpoint = Endpoint {
         codex_bin: Some(codex_bin.to_owned()),
         args,
-        env: vec![("CODEX_HOME".to_owned(), home.path().display().to_string())],
+        env: vec![
+            ("CODEX_HOME".to_owned(), home.path().display().to_string()),
+            ("HOME".to_owned(), user_home.path().display().to_string()),
+        ],
     };
     let mut connection = connect::record(&endpoint, options_like(path, cassette))
         .map_err(|err| unavailable(path, err))?;
