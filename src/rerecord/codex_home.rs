@@ -62,26 +62,36 @@ impl CodexHome {
     /// # Errors
     /// When the temporary folder or its `config.toml` cannot be written.
     pub fn for_base_url(url: &str) -> std::io::Result<CodexHome> {
-        Self::with_policy(url, &HomePolicy::default())
+        Self::with_policy(url, &HomePolicy::default(), false)
     }
 
     /// A home whose provider is `model`, its `sandbox_mode` and `approval_policy` those of
-    /// `policy` (a re-recording's: the cassette's own, or the workspace-write sandbox).
+    /// `policy` (a re-recording's: the cassette's own, or the workspace-write sandbox), whose
+    /// commands see only the core variables of the environment (`environment.rs`).
     pub(crate) fn for_model_with(
         model: &ScriptedModel,
         policy: &HomePolicy,
     ) -> std::io::Result<CodexHome> {
-        Self::with_policy(&model.base_url(), policy)
+        Self::with_policy(&model.base_url(), policy, true)
     }
 
-    fn with_policy(url: &str, policy: &HomePolicy) -> std::io::Result<CodexHome> {
+    fn with_policy(
+        url: &str,
+        policy: &HomePolicy,
+        rerecording: bool,
+    ) -> std::io::Result<CodexHome> {
         let mut builder = tempfile::Builder::new();
         builder.prefix("prompt-diary-codex-home-");
         let dir = match homes_folder() {
             Some(parent) => builder.tempdir_in(parent)?,
             None => builder.tempdir()?,
         };
-        std::fs::write(dir.path().join("config.toml"), config_toml(url, policy))?;
+        let mut config = config_toml(url, policy);
+        if rerecording {
+            config.push('\n');
+            config.push_str(super::environment::SHELL_POLICY);
+        }
+        std::fs::write(dir.path().join("config.toml"), config)?;
         Ok(Self { dir })
     }
 

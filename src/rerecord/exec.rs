@@ -16,6 +16,7 @@ use tokio::io::AsyncWriteExt as _;
 
 use super::CodexHome;
 use super::RerecordError;
+use super::policy::HomePolicy;
 use super::scenario::{Underivable, say_reply, shell_reply};
 use crate::cassette::{
     Bindings, CODEX_HOME, ExecCassette, ExecInvocation, LAST_MESSAGE, OUTPUT_SCHEMA,
@@ -157,6 +158,9 @@ pub(crate) async fn rerecord_exec(
     let io = |err: std::io::Error| {
         client_side(path, 1, format!("could not set up the re-recording: {err}"))
     };
+    // The runs start in the scratch workspace: the stand-in is told the cassette's absolute path,
+    // else it would record beside the runs and the cassette would read as unchanged.
+    let cassette_path = std::path::absolute(path).map_err(io)?;
     let scratch = tempfile::tempdir().map_err(io)?;
     // The runs start here; a relative `-C DIR` names the workspace below it.
     let start = scratch.path().join("workspace");
@@ -168,6 +172,8 @@ pub(crate) async fn rerecord_exec(
     std::fs::create_dir_all(&workspace).map_err(io)?;
     let mut bindings = exec_bindings(&workspace, None);
     bindings.bind(TEMP_PATH, &scratch.path().display().to_string());
+    carry_volatile(cassette, scratch.path(), &mut bindings)
+        .map_err(|why| client_side(path, 1, why))?;
     let scenario = exec_scenario_of(cassette, &bindings)?;
     let stand_in = stand_in().ok_or_else(|| {
         client_side(
@@ -183,12 +189,14 @@ pub(crate) async fn rerecord_exec(
         .await
         .map_err(io)?
         .without_drop_check();
-    let home = CodexHome::for_model(&model).map_err(io)?;
+    let home = CodexHome::for_model_with(&model, &HomePolicy::default()).map_err(io)?;
     bindings.bind(CODEX_HOME, &home.path().display().to_string());
-    let pending = crate::cassette::pending_path(path);
+    let user_home = scratch.path().join("home");
+    std::fs::create_dir_all(&user_home).map_err(io)?;
     let runner = StandInRun {
         stand_in: &stand_in,
-        cassette: path,
+        cassette: &cassette_path,
+        user_home: &user_home,
         codex_bin,
         codex_home: home.path(),
         start: &start,
@@ -228,14 +236,68 @@ pub(crate) async fn rerecord_exec(
         .finish()
         .await
         .map_err(|mismatch| super::error::diverged(path, super::error::calls_text(&mismatch)))?;
+    outcome_of(path, &cassette_path)
+}
+
+/// What the stand-in made of the runs recorded into `absolute` (the cassette `path` names): the
+/// `.new` beside it when the re-recording differs, else the cassette unchanged. Either must read
+/// back as an exec cassette; one that does not is an error, never "unchanged".
+fn outcome_of(path: &Path, absolute: &Path) -> Result<WriteOutcome, RerecordError> {
+    let pending = crate::cassette::pending_path(absolute);
+    let written = if pending.exists() { &pending } else { absolute };
+    let text = std::fs::read_to_string(written).map_err(|err| {
+        client_side(
+            path,
+            1,
+            format!(
+                "the re-recording {} could not be read: {err}",
+                written.display()
+            ),
+        )
+    })?;
+    ExecCassette::parse(written, &text).map_err(|err| {
+        client_side(
+            path,
+            1,
+            format!(
+                "the re-recording {} could not be read back: {err}",
+                written.display()
+            ),
+        )
+    })?;
     Ok(if pending.exists() {
         WriteOutcome::Pending {
             existing: path.to_owned(),
-            pending,
+            pending: crate::cassette::pending_path(path),
         }
     } else {
         WriteOutcome::Unchanged(path.to_owned())
     })
+}
+
+/// The header's volatile rules carried into the runs: a value made for each recorded
+/// placeholder, bound in `bindings`, and the runs recorded under the same rules (a project file
+/// in `scratch`, above the workspace, which the stand-in finds).
+fn carry_volatile(
+    cassette: &ExecCassette,
+    scratch: &Path,
+    bindings: &mut Bindings,
+) -> Result<(), String> {
+    let rules = &cassette.header.volatile;
+    let texts = cassette.invocations.iter().flat_map(|run| {
+        run.call
+            .args
+            .iter()
+            .map(String::as_str)
+            .chain([run.call.stdin.as_str()])
+    });
+    super::volatile::bind_recorded(rules, texts, bindings)?;
+    if !rules.is_empty() {
+        let file = scratch.join(crate::project::PROJECT_FILE);
+        std::fs::write(file, super::volatile::project_file(rules))
+            .map_err(|err| format!("could not set up the re-recording: {err}"))?;
+    }
+    Ok(())
 }
 
 /// The relative folder the runs name with `-C DIR`/`--cd DIR` (the recording's own spelling, such
@@ -332,6 +394,7 @@ fn thread_started(mut events: impl Iterator<Item = Value>) -> Option<String> {
 struct StandInRun<'a> {
     stand_in: &'a Path,
     cassette: &'a Path,
+    user_home: &'a Path,
     codex_bin: &'a Path,
     codex_home: &'a Path,
     start: &'a Path,
@@ -344,6 +407,9 @@ impl StandInRun<'_> {
         let mut child = tokio::process::Command::new(self.stand_in)
             .args(args)
             .current_dir(self.start)
+            // Nothing of the user's environment but what Codex needs (`environment.rs`).
+            .env_clear()
+            .envs(super::environment::minimal(self.user_home))
             .env(CASSETTE_ENV, self.cassette)
             .env(RECORD_MODE_ENV, "all")
             .env(CODEX_BIN_ENV, self.codex_bin)
@@ -397,74 +463,4 @@ fn exited_otherwise(out: &std::process::Output, recorded: Option<i32>) -> String
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.171.0","recorded_at":"2026-11-28","redactions":[],"record_command":"r"}"#;
-    const RUNS: &str = r#"{"kind":"invocation","args":["exec","--json","-"],"stdin":"Write a.md","output_schema":null}
-{"kind":"stdout","json":{"item":{"id":"item_0","message":"Model metadata for `mock-model` not found.","type":"error"},"type":"item.completed"}}
-{"kind":"stdout","json":{"item":{"command":"/bin/bash -lc \"printf 'x\\\\n' > a.md\"","exit_code":0,"id":"item_1","status":"completed","type":"command_execution"},"type":"item.completed"}}
-{"kind":"stdout","json":{"item":{"id":"item_2","text":"Wrote a.md.","type":"agent_message"},"type":"item.completed"}}
-{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
-{"kind":"invocation","args":["exec","--json","--output-schema","{{output_schema}}","resume","{{thread:1}}","-"],"stdin":"Count","output_schema":{"type":"object"}}
-{"kind":"stdout","json":{"item":{"id":"item_3","text":"{\"lines\":1}","type":"agent_message"},"type":"item.completed"}}
-{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
-"#;
-
-    fn parse(text: &str) -> ExecCassette {
-        ExecCassette::parse(Path::new("c.jsonl"), text).unwrap()
-    }
-
-    #[test]
-    fn commands_messages_and_schema_answers_become_replies_in_order() {
-        let scenario =
-            exec_scenario_of(&parse(&format!("{HEADER}\n{RUNS}")), &Bindings::default()).unwrap();
-        assert_eq!(
-            scenario.conversations[0].replies,
-            [
-                // `-lc`: a login shell, the call without `login`.
-                Reply::LoginShell {
-                    cmd: r"printf 'x\n' > a.md".to_owned()
-                },
-                Reply::Message {
-                    text: "Wrote a.md.".to_owned()
-                },
-                Reply::Json {
-                    value: serde_json::json!({"lines": 1})
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn replies_say_escaped_literals_as_written_and_bound_paths_fresh() {
-        let text = format!("{HEADER}\n{RUNS}").replace(
-            "Wrote a.md.",
-            "Filled {{lbrace}}name}} in {{workspace}}/a.md.",
-        );
-        let mut bindings = Bindings::default();
-        bindings.bind("{{workspace}}", "/new/ws");
-        let scenario = exec_scenario_of(&parse(&text), &bindings).unwrap();
-        assert_eq!(
-            scenario.conversations[0].replies[1],
-            Reply::Message {
-                text: "Filled {{name}} in /new/ws/a.md.".to_owned()
-            }
-        );
-    }
-
-    #[test]
-    fn what_the_scripted_model_cannot_produce_is_named_by_line() {
-        let text = format!("{HEADER}\n{RUNS}").replace(
-            r#""text":"Wrote a.md.","type":"agent_message""#,
-            r#""text":"a plan","type":"todo_list""#,
-        );
-        let err = exec_scenario_of(&parse(&text), &Bindings::default())
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("line 5: a `todo_list` item, which the scripted model cannot produce"),
-            "{err}"
-        );
-    }
-}
+mod tests;

@@ -22,8 +22,11 @@
 //!   `untrusted.rs`: what a cassette may ask of a re-recording; it may come from anyone, so an
 //!   MCP server it starts needs the user's `--allow-mcp-server NAME`, and other folders,
 //!   process-starting settings and granted approvals are refused before anything runs.
+//! - `environment.rs`: the minimal environment a re-recording's Codex and commands run with.
 //! - `shell_words.rs`: command items read back as the shell calls that made them, in every
 //!   quoting Codex writes.
+//! - `volatile.rs`: the header's volatile rules carried into a re-recording: a value made to
+//!   match each recorded placeholder, the runs recorded under the same rules.
 //! - `upgrade.rs`: `prompt-diary upgrade-codex`: install a version, compare protocol schemas,
 //!   re-record a folder on it, accept.
 //!
@@ -33,6 +36,7 @@
 mod client_replay;
 mod codex_home;
 pub mod driver;
+mod environment;
 mod error;
 mod exec;
 mod patch;
@@ -45,6 +49,7 @@ mod scenario;
 mod shell_words;
 mod untrusted;
 pub(crate) mod upgrade;
+mod volatile;
 
 pub(crate) use client_replay::REPLAY_TURN_TIMEOUT_SECS;
 pub use client_replay::{

@@ -42,6 +42,15 @@ pub(crate) async fn send_client_side(
     client
         .bindings
         .bind(WORKSPACE, &workspace.display().to_string());
+    // The header's volatile placeholders, sent as values made to match their rules.
+    super::volatile::bind_recorded(
+        &cassette.header.volatile,
+        super::volatile::client_texts(cassette)
+            .iter()
+            .map(String::as_str),
+        &mut client.bindings,
+    )
+    .map_err(|reason| RawClientError { line: 1, reason })?;
     for (index, (line, entry)) in cassette.entries.iter().enumerate() {
         client.line = *line;
         match entry {

@@ -92,6 +92,14 @@ async fn rerecord_any(
         if let Some(workspace) = at.and_then(|at| workspaces.get(at)) {
             bindings.bind(WORKSPACE, &workspace.display().to_string());
         }
+        // The values the client sends for the header's volatile placeholders (the same made
+        // value for the same placeholder): what the model said of them is said of them again.
+        let texts = super::volatile::client_texts(&cassette);
+        let _ = super::volatile::bind_recorded(
+            &cassette.header.volatile,
+            texts.iter().map(String::as_str),
+            &mut bindings,
+        );
         bindings
     })?;
     if !adapter {
@@ -116,10 +124,12 @@ async fn rerecord_any(
         .map_err(setup)?
         .without_drop_check();
     let home = CodexHome::for_model_with(&model, &policy).map_err(setup)?;
+    let user_home = super::environment::scratch_home().map_err(setup)?;
     let workspaces = &workspaces[..client.runners.len()];
     let mut config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
-        .with_codex_home(home.path());
+        .with_codex_home(home.path())
+        .with_env("HOME", user_home.path().display().to_string());
     config.mcp_config_overrides = client.overrides(&fixtures);
     config
         .mcp_config_overrides
@@ -271,6 +281,7 @@ async fn rerecord_client_side(
         .map_err(setup)?
         .without_drop_check();
     let home = CodexHome::for_model_with(&model, policy).map_err(setup)?;
+    let user_home = super::environment::scratch_home().map_err(setup)?;
     let header = &cassette.header;
     let mut args: Vec<String> = header
         .backend_overrides
@@ -284,7 +295,10 @@ async fn rerecord_client_side(
     let endpoint = Endpoint {
         codex_bin: Some(codex_bin.to_owned()),
         args,
-        env: vec![("CODEX_HOME".to_owned(), home.path().display().to_string())],
+        env: vec![
+            ("CODEX_HOME".to_owned(), home.path().display().to_string()),
+            ("HOME".to_owned(), user_home.path().display().to_string()),
+        ],
     };
     let mut connection = connect::record(&endpoint, options_like(path, cassette))
         .map_err(|err| unavailable(path, err))?;
@@ -320,6 +334,9 @@ fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
     options.scenario = header.scenario.clone();
     options.record_command = header.record_command.clone();
     options.backend_overrides = header.backend_overrides.clone();
+    // Recorded under the same volatile rules: the values made for them come back as
+    // placeholders, and the header lists the rules.
+    options.volatile.clone_from(&header.volatile);
     options
 }
 

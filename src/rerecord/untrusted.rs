@@ -56,7 +56,6 @@ const SAFE_SETTINGS: &[&str] = &[
     "check_for_update_on_startup",
     "suppress_unstable_features_warning",
     "openai_base_url",
-    "shell_environment_policy",
     "include_apps_instructions",
     "include_collaboration_mode_instructions",
     "include_environment_context",
@@ -236,6 +235,11 @@ fn check_setting(
             unsafe_setting("network access or more writable folders for the sandbox")
         }
         ("approvals_reviewer", None) => Ok(()),
+        ("shell_environment_policy", _) => unsafe_setting(
+            "the environment the commands see: re-recording runs them with a minimal \
+             environment, nothing of the user's but the search path, home and locale; remove \
+             the setting from the cassette",
+        ),
         (key, _) if SAFE_SETTINGS.contains(&key) => Ok(()),
         _ => unsafe_setting(
             "not one re-recording passes on: it could start a process, write outside the \

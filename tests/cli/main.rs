@@ -19,6 +19,7 @@ mod project;
 mod project_file;
 mod record_mode_flag;
 mod rerecord_exec;
+mod rerecord_isolation;
 #[cfg(unix)]
 mod rerecord_jobs;
 mod rerecord_policy;

@@ -133,6 +133,8 @@ async fn a_record_prompt_cassette_with_codex_defaults_re_records_unchanged() {
     std::fs::write(&config, defaults).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("defaults.jsonl");
+    // An empty `HOME`, as `record_exec` says.
+    let empty_home = tempfile::tempdir().unwrap();
     let out = bounded(
         Command::new(BIN)
             .args([
@@ -145,6 +147,7 @@ async fn a_record_prompt_cassette_with_codex_defaults_re_records_unchanged() {
             .arg("--out")
             .arg(&cassette)
             .env("CODEX_HOME", home.path())
+            .env("HOME", empty_home.path())
             .env("PROMPT_DIARY_CODEX_BIN", &bin),
     )
     .await;
@@ -184,8 +187,13 @@ fn assert_unchanged(stdout: &str, cassette: &Path, recorded: &str) {
 
 /// Runs the stand-in as `codex exec` in `cwd` with `args`, recording into `cassette`.
 async fn record_exec(codex: &ScriptedCodex, cassette: &Path, cwd: &Path, args: &[&str]) {
+    // An empty `HOME` (as `rerecord` gives Codex): the recording then reads no rc file of the
+    // user's, which a login shell (`-lc`) would, printing into the commands' output what the
+    // re-recording cannot repeat.
+    let home = tempfile::tempdir().unwrap();
     let mut child = Command::new(STAND_IN)
         .args(args)
+        .env("HOME", home.path())
         .current_dir(cwd)
         .env("PROMPT_DIARY_CASSETTE", cassette)
         .env("PROMPT_DIARY_RECORD_MODE", "all")

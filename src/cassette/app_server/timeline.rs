@@ -341,7 +341,20 @@ fn item_summary(item: &Value) -> Option<(&'static str, String)> {
                 Some(code) => format!("exit code {code}"),
                 None => status.to_owned(),
             };
-            ("command", format!("`{}`: {outcome}", clip(text("command"))))
+            // The output counts: `review` shows a command whose output changed.
+            let output = match text("aggregatedOutput") {
+                "" => String::new(),
+                out => format!(
+                    ", output {:?} ({} bytes, sha256 {})",
+                    clip(out),
+                    out.len(),
+                    &crate::cassette::effects::sha256_hex(out.as_bytes())[..12]
+                ),
+            };
+            (
+                "command",
+                format!("`{}`: {outcome}{output}", clip(text("command"))),
+            )
         }
         "fileChange" => {
             let paths: Vec<&str> = item

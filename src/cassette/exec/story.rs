@@ -195,11 +195,16 @@ fn event_line(kind: &str, event: &Value) -> Option<String> {
             Some(match item["type"].as_str().unwrap_or("") {
                 "agent_message" => format!("message: {}", text(&item["text"])),
                 "reasoning" => format!("reasoning: {}", text(&item["text"])),
+                // The output counts: `review` shows a command whose output changed.
                 "command_execution" => format!(
-                    "command: {} (exit {}, {})",
+                    "command: {} (exit {}, {}){}",
                     text(&item["command"]),
                     item["exit_code"],
-                    text(&item["status"])
+                    text(&item["status"]),
+                    match text(&item["aggregated_output"]).as_str() {
+                        "" => String::new(),
+                        out => format!(", output: {out}"),
+                    }
                 ),
                 "file_change" => {
                     let changes: Vec<String> = item["changes"]

@@ -257,3 +257,26 @@ fn patches_outside_the_workspace_are_refused() {
         );
     }
 }
+
+#[test]
+fn a_cassette_that_sets_the_commands_environment_is_refused() {
+    let reason = "re-recording runs them with a minimal environment";
+    for setting in [
+        "shell_environment_policy.inherit=\"all\"",
+        "shell_environment_policy.set.HOSTILE=\"1\"",
+    ] {
+        let what = is_unsafe(check_override(1, setting, &[]));
+        assert!(what.contains(setting) && what.contains(reason), "{what}");
+        let argv = names(&["exec", "-c", setting, "-"]);
+        let what = is_unsafe(check_exec_args(3, &argv, &[]));
+        assert!(what.contains(reason), "{what}");
+    }
+    for method in ["thread/start", "turn/start"] {
+        let msg = json!({"method": method, "params": {"config": {"shell_environment_policy": {"inherit": "all"}}}});
+        let what = is_unsafe(check_client_message(5, &msg, &[]));
+        assert!(
+            what.contains("shell_environment_policy.inherit") && what.contains(reason),
+            "{what}"
+        );
+    }
+}
