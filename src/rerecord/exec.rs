@@ -172,7 +172,7 @@ pub(crate) async fn rerecord_exec(
     std::fs::create_dir_all(&workspace).map_err(io)?;
     let mut bindings = exec_bindings(&workspace, None);
     bindings.bind(TEMP_PATH, &scratch.path().display().to_string());
-    carry_volatile(cassette, scratch.path(), &mut bindings)
+    carry_volatile(&cassette_path, cassette, scratch.path(), &mut bindings)
         .map_err(|why| client_side(path, 1, why))?;
     let scenario = exec_scenario_of(cassette, &bindings)?;
     let stand_in = stand_in().ok_or_else(|| {
@@ -276,9 +276,11 @@ fn outcome_of(path: &Path, absolute: &Path) -> Result<WriteOutcome, RerecordErro
 }
 
 /// The header's volatile rules carried into the runs: a value made for each recorded
-/// placeholder, bound in `bindings`, and the runs recorded under the same rules (a project file
-/// in `scratch`, above the workspace, which the stand-in finds).
+/// placeholder, bound in `bindings`, and the runs recorded under the same rules and the
+/// `[[redact]]` rules of the project the cassette at `path` is in (a project file in `scratch`,
+/// above the workspace, which the stand-in finds).
 fn carry_volatile(
+    path: &Path,
     cassette: &ExecCassette,
     scratch: &Path,
     bindings: &mut Bindings,
@@ -292,9 +294,10 @@ fn carry_volatile(
             .chain([run.call.stdin.as_str()])
     });
     super::volatile::bind_recorded(rules, texts, bindings)?;
-    if !rules.is_empty() {
+    let redact = super::project_redact(path);
+    if !rules.is_empty() || !redact.is_empty() {
         let file = scratch.join(crate::project::PROJECT_FILE);
-        std::fs::write(file, super::volatile::project_file(rules))
+        std::fs::write(file, super::volatile::project_file(rules, &redact))
             .map_err(|err| format!("could not set up the re-recording: {err}"))?;
     }
     Ok(())

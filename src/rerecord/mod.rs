@@ -68,3 +68,18 @@ pub(crate) const SANDBOX_NOTICE: &str = "the cassettes' commands are re-run by t
      its workspace-write sandbox (read-only for a cassette that ran read-only): a scratch \
      workspace is the only folder they may write, without network; MCP servers start only when \
      named with --allow-mcp-server";
+
+/// The `[[redact]]` rules of the project the cassette at `path` is in (its project file found
+/// from the cassette's folder upwards), which a re-recording applies as the first recording did;
+/// none without a project file. A project file that cannot be read adds none here: the command
+/// that re-records has read it already and said what is wrong with it.
+fn project_redact(path: &std::path::Path) -> Vec<crate::cassette::RedactRule> {
+    let Ok(path) = std::path::absolute(path) else {
+        return Vec::new();
+    };
+    let start = path.parent().unwrap_or(&path);
+    match crate::project::ProjectFile::find(start) {
+        Ok(Some(project)) => project.redact,
+        _ => Vec::new(),
+    }
+}

@@ -327,7 +327,8 @@ async fn rerecord_client_side(
 }
 
 /// Recording options that keep `cassette`'s header: its scenario, the command that re-records
-/// it and the app-server's `-c` overrides.
+/// it, the app-server's `-c` overrides and its volatile rules; and the `[[redact]]` rules of
+/// the project the cassette is in.
 fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
     let header = &cassette.header;
     let mut options = RecordOptions::new(path);
@@ -337,6 +338,7 @@ fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
     // Recorded under the same volatile rules: the values made for them come back as
     // placeholders, and the header lists the rules.
     options.volatile.clone_from(&header.volatile);
+    options.redact = super::project_redact(path);
     options
 }
 

@@ -6,7 +6,7 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use crate::cassette::{Bindings, VolatileRule};
+use crate::cassette::{Bindings, RedactRule, VolatileRule};
 
 /// The most characters a sampled value may have.
 const MAX_LEN: usize = 256;
@@ -121,15 +121,20 @@ pub(crate) fn client_texts(cassette: &crate::cassette::Cassette) -> Vec<String> 
         .collect()
 }
 
-/// A `prompt-diary.toml` holding `rules` as `[[volatile]]` tables, for the runs to record under.
-pub(crate) fn project_file(rules: &[VolatileRule]) -> String {
+/// A `prompt-diary.toml` holding `rules` as `[[volatile]]` tables and `redact` as `[[redact]]`
+/// ones, for the runs to record under.
+pub(crate) fn project_file(rules: &[VolatileRule], redact: &[RedactRule]) -> String {
     let mut text = String::new();
-    for rule in rules {
+    let named = rules
+        .iter()
+        .map(|r| ("volatile", r.name(), r.pattern()))
+        .chain(redact.iter().map(|r| ("redact", r.name(), r.pattern())));
+    for (table, name, pattern) in named {
         // A JSON string literal is also a valid TOML basic string.
-        let name = serde_json::Value::from(rule.name()).to_string();
-        let pattern = serde_json::Value::from(rule.pattern().as_str()).to_string();
+        let name = serde_json::Value::from(name).to_string();
+        let pattern = serde_json::Value::from(pattern.as_str()).to_string();
         text.push_str(&format!(
-            "[[volatile]]\nname = {name}\npattern = {pattern}\n\n"
+            "[[{table}]]\nname = {name}\npattern = {pattern}\n\n"
         ));
     }
     text
@@ -174,9 +179,14 @@ mod tests {
         assert!(bindings.get("{{date:2}}").is_some_and(|two| two != one));
         assert_eq!(bindings.get("{{date}}"), Some(one.as_str()));
         assert!(bindings.get("{{dates}}").is_none());
-        let file = project_file(&[date]);
+        let acme = RedactRule::new("acme", "acme_[a-z]{8}").unwrap();
+        let file = project_file(&[date], &[acme]);
         assert!(
             file.contains("[[volatile]]\nname = \"date\"\npattern = \"\\\\d{4}"),
+            "{file}"
+        );
+        assert!(
+            file.contains("[[redact]]\nname = \"acme\"\npattern = \"acme_[a-z]{8}\""),
             "{file}"
         );
     }

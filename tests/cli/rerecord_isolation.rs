@@ -239,3 +239,50 @@ async fn an_app_server_cassettes_volatile_rules_are_carried_into_the_rerecording
     assert!(new.contains("Summarise {{date:1}}: reply ready."), "{new}");
     assert!(!new.contains("lbrace"), "{new}");
 }
+
+/// An exec cassette recorded in a project with an `acme` `[[redact]]` rule: its command prints a
+/// key of that rule (made by `printf`, so the command line holds none), recorded redacted.
+const ACME_CASSETTE: &str = r#"{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"acme","codex_version":"0.171.0","recorded_at":"2026-12-07","redactions":["acme"],"record_command":"r"}
+{"kind":"invocation","args":["exec","--json","--skip-git-repo-check","-"],"stdin":"Print the key.","output_schema":null}
+{"kind":"stdout","json":{"item":{"aggregated_output":"{{redacted}}","command":"/bin/bash -lc \"printf 'acme_%s' 0123456789abcdefABCDEF0123456789\"","exit_code":0,"id":"item_0","status":"completed","type":"command_execution"},"type":"item.completed"}}
+{"kind":"stdout","json":{"item":{"id":"item_1","text":"Done.","type":"agent_message"},"type":"item.completed"}}
+{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}
+"#;
+
+#[tokio::test]
+async fn a_rerecording_applies_the_projects_redact_rules() {
+    let Some(bin) = codex_for_conformance("rerecord_project_redact") else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("prompt-diary.toml"),
+        "[[redact]]\nname = \"acme\"\npattern = 'acme_[A-Za-z0-9]{32}'\n",
+    )
+    .unwrap();
+    let folder = project.path().join("cassettes");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("acme.jsonl"), ACME_CASSETTE).unwrap();
+    let bin = bin.display().to_string();
+    let out = rerecord(project.path(), &["cassettes", "--codex-bin", &bin], &[]).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let key = "acme_0123456789abcdefABCDEF0123456789";
+    assert!(
+        !stdout.contains(key) && !stderr.contains(key),
+        "{stdout}\n{stderr}"
+    );
+    let mut written = 0;
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(
+            !text.contains(key),
+            "the project's key reached a file: {text}"
+        );
+        assert!(text.contains("{{redacted}}"), "{text}");
+        written += 1;
+    }
+    assert!(written >= 1, "{stdout}");
+    assert!(stdout.contains("acme.jsonl"), "{stdout}");
+}
