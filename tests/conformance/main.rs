@@ -3,6 +3,8 @@
 //! Codex is installed; required when `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set. See
 //! `tests/README.md`.
 
+#[path = "../support/per_test_user.rs"]
+mod per_test_user;
 #[path = "../support/stand_in_run.rs"]
 mod stand_in_run;
 

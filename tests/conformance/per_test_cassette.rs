@@ -16,52 +16,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::Duration;
 
-use prompt_diary::agent::{
-    AgentConfig, AgentSessionFactory, ApprovalMode, SandboxMode, TurnOptions,
-};
-use prompt_diary::cassette::CassetteSettings;
-use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 use prompt_diary::testing::conformance::{ScriptedCodex, announce_skip, codex_for_conformance};
 
+use crate::per_test_user::{PROJECT_ENV, PROMPT_ENV, project, writes_the_artifact};
+
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-/// The project folder the user tests find their cassettes from (set by the driver only).
-const PROJECT_ENV: &str = "PROMPT_DIARY_TEST_PER_TEST_PROJECT";
-/// The prompt the user tests send instead of their own (set by the driver only: a changed prompt).
-const PROMPT_ENV: &str = "PROMPT_DIARY_TEST_PER_TEST_PROMPT";
 /// No user test may take longer than this.
 const RUN_BUDGET: Duration = Duration::from_secs(180);
-
-/// The project folder, or `None` (with a message) outside the driver.
-fn project(test: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os(PROJECT_ENV).map(PathBuf::from);
-    if dir.is_none() {
-        announce_skip(&format!(
-            "`{test}` runs only inside `two_tests_record_and_replay_their_own_cassettes`"
-        ));
-    }
-    dir
-}
-
-/// What each user test does: one turn that writes `artifact.md`, on its own cassette, as the
-/// README's recipe writes it (errors returned with `?`, so a failure prints their `Debug`).
-async fn writes_the_artifact(settings: CassetteSettings) -> Result<(), Box<dyn Error>> {
-    let workspace = tempfile::tempdir()?;
-    let config = CodexBackendConfig::default().with_cassette_settings(settings);
-    let factory = CodexAgentSessionFactory::start(config).await?;
-    let agent = AgentConfig::new(workspace.path())
-        .with_approval_mode(ApprovalMode::Never)
-        .with_sandbox(SandboxMode::WorkspaceWrite);
-    let mut runner = factory.runner(agent).await?;
-    let options = TurnOptions::with_timeout(Duration::from_secs(120));
-    let prompt = std::env::var(PROMPT_ENV)
-        .unwrap_or_else(|_| "Write artifact.md with a title and one line.".to_owned());
-    let result = runner.turn(&prompt, options).await?;
-    assert_eq!(result.assistant_text, "Wrote artifact.md.");
-    let artifact = std::fs::read_to_string(workspace.path().join("artifact.md"))?;
-    assert!(artifact.starts_with("# Artifact"), "{artifact}");
-    factory.shutdown().await?;
-    Ok(())
-}
 
 #[tokio::test]
 #[ignore = "a user test, run by the drivers below"]
@@ -99,9 +60,21 @@ enum Run<'a> {
     Replay,
 }
 
-/// Runs the user test `name` alone in a process of its own, as `cargo nextest` would.
+/// Runs the user test `name` of this test binary alone in a process of its own, as
+/// `cargo nextest` would.
 async fn run_user_test(name: &str, project: &Path, run: Run<'_>, prompt: Option<&str>) -> Output {
     let exe = std::env::current_exe().unwrap();
+    run_user_test_of(&exe, name, project, run, prompt).await
+}
+
+/// Runs the user test `name` of the test binary `exe` alone in a process of its own.
+async fn run_user_test_of(
+    exe: &Path,
+    name: &str,
+    project: &Path,
+    run: Run<'_>,
+    prompt: Option<&str>,
+) -> Output {
     let mut command = tokio::process::Command::new(exe);
     command
         .args([
@@ -154,10 +127,23 @@ fn said(output: &Output) -> String {
 /// Records the user test `name` in `mode` on a fresh scripted model (with `prompt` instead of
 /// its own), and checks it passed and the model served every reply.
 async fn record_in(name: &str, project: &Path, bin: &Path, mode: &str, prompt: Option<&str>) {
+    let exe = std::env::current_exe().unwrap();
+    record_of(&exe, name, project, bin, mode, prompt).await;
+}
+
+/// [`record_in`] for the user test `name` of the test binary `exe`.
+async fn record_of(
+    exe: &Path,
+    name: &str,
+    project: &Path,
+    bin: &Path,
+    mode: &str,
+    prompt: Option<&str>,
+) {
     let codex = ScriptedCodex::from_fixture(Path::new(ROOT), "tool_artifact", bin.to_owned())
         .await
         .expect("scripted model starts");
-    let output = run_user_test(name, project, Run::Record(&codex, mode), prompt).await;
+    let output = run_user_test_of(exe, name, project, Run::Record(&codex, mode), prompt).await;
     assert!(
         output.status.success(),
         "recording {name}: {}",
@@ -331,4 +317,79 @@ async fn a_changed_prompt_fails_readably_and_the_printed_command_records_it_agai
 
     let output = run_user_test("notes_a", &crate_dir, Run::Replay, Some(changed)).await;
     assert!(output.status.success(), "{}", said(&output));
+}
+
+/// The `stand_in` test binary beside this one (`cargo test` builds both), the newest if there
+/// are several; `None` when it is missing or older than this binary (built by an earlier
+/// `cargo test`, from other sources).
+fn stand_in_test_binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let built = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let ours = built(&exe)?;
+    let (newest, when) = std::fs::read_dir(exe.parent()?)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            name.starts_with("stand_in-") && path.extension().is_none()
+        })
+        .filter_map(|path| built(&path).map(|when| (path, when)))
+        .max_by_key(|(_, when)| *when)?;
+    let fresh = when.duration_since(ours).is_ok()
+        || ours
+            .duration_since(when)
+            .is_ok_and(|d| d < Duration::from_secs(600));
+    fresh.then_some(newest)
+}
+
+/// `tests/notes.rs` and `tests/other.rs` of a user's crate, each with a `writes_notes` that
+/// sends its own prompt: here `notes_a` of this binary and its twin in the `stand_in` binary
+/// (same module, same name). Each records its own cassette, and each replays against its own.
+#[tokio::test]
+async fn two_test_targets_with_a_test_of_the_same_name_keep_their_own_cassettes() {
+    let test = "two_test_targets_with_a_test_of_the_same_name_keep_their_own_cassettes";
+    let Some(bin) = codex_for_conformance(test) else {
+        return;
+    };
+    let Some(twin) = stand_in_test_binary() else {
+        let why = format!(
+            "{test}: the `stand_in` test binary is not built beside this one (run `cargo test`, \
+             which builds both)"
+        );
+        assert!(
+            !prompt_diary::testing::conformance::conformance_required(),
+            "{why}"
+        );
+        announce_skip(&why);
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    let crate_dir = project.path().join("app");
+    std::fs::create_dir(&crate_dir).unwrap();
+    let other = "Write artifact.md with a title and one line, for the other file.";
+    record("notes_a", &crate_dir, &bin).await;
+    record_of(&twin, "notes_a", &crate_dir, &bin, "once", Some(other)).await;
+    let cassettes = crate_dir.join("cassettes");
+    assert_eq!(
+        cassettes_under(&cassettes),
+        [
+            "conformance/per_test_cassette/notes_a.jsonl",
+            "stand_in/per_test_cassette/notes_a.jsonl"
+        ]
+    );
+    let twin_cassette =
+        std::fs::read_to_string(cassettes.join("stand_in/per_test_cassette/notes_a.jsonl"))
+            .unwrap();
+    assert!(
+        twin_cassette.contains("for the other file"),
+        "{twin_cassette}"
+    );
+    replay("notes_a", &crate_dir).await;
+    let output = run_user_test_of(&twin, "notes_a", &crate_dir, Run::Replay, Some(other)).await;
+    assert!(
+        output.status.success(),
+        "replaying the twin: {}",
+        said(&output)
+    );
 }

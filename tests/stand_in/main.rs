@@ -2,6 +2,8 @@
 //! `codex exec` through it, a killed recorder, and the official Python and TypeScript SDKs
 //! through it. See `tests/README.md`.
 
+#[path = "../support/per_test_user.rs"]
+mod per_test_user;
 #[path = "../support/sdk.rs"]
 mod sdk;
 #[path = "../support/stand_in_run.rs"]
@@ -12,6 +14,7 @@ mod concurrent_writers;
 mod exec;
 mod exec_safety;
 mod honest_extension;
+mod per_test_cassette;
 mod python_sdk;
 mod record_modes;
 mod seed_runner;
