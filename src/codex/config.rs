@@ -35,6 +35,10 @@ pub struct CodexBackendConfig {
     pub codex_home: Option<PathBuf>,
     /// Extra environment variables for the process.
     pub env: Vec<(String, String)>,
+    /// Start the process with [`env`](Self::env) (and `CODEX_HOME`) alone, inheriting nothing:
+    /// a re-recording sets it, so a cassette's commands and the MCP servers Codex starts see
+    /// nothing of the user's environment.
+    pub(crate) env_clear: bool,
     /// The budget of each control request (`initialize`, `thread/start`, `turn/start`,
     /// `turn/interrupt`), and of a release (`thread/unsubscribe` until the app-server confirms
     /// the unload with `thread/closed`): 30 s by default.
@@ -56,6 +60,7 @@ impl Default for CodexBackendConfig {
             codex_bin: None,
             codex_home: None,
             env: Vec::new(),
+            env_clear: false,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             cassette: None,
             max_turns_in_flight: None,
@@ -196,6 +201,7 @@ impl CodexBackendConfig {
             codex_bin: self.codex_bin.clone(),
             args: self.app_server_args(),
             env,
+            env_clear: self.env_clear,
         }
     }
 }

@@ -23,6 +23,9 @@ pub(crate) struct Endpoint {
     pub args: Vec<String>,
     /// Environment variables set for the child, on top of the inherited environment.
     pub env: Vec<(String, String)>,
+    /// Inherit nothing: the child's environment is [`env`](Self::env) alone (a re-recording's
+    /// Codex, which runs a cassette's commands, gets nothing of the user's).
+    pub env_clear: bool,
 }
 
 /// An open transport: live, recording or replaying. It is a [`Transport`] whichever it is.
@@ -153,6 +156,7 @@ fn spawn(endpoint: &Endpoint) -> Result<(ProcessTransport, PathBuf), ConnectErro
     let (program, _source) = crate::project::find_codex_bin(endpoint.codex_bin.as_deref())?;
     let mut command = ProcessCommand::new(&program).args(endpoint.args.iter().cloned());
     command.env.extend(endpoint.env.iter().cloned());
+    command.env_clear = endpoint.env_clear;
     let process = ProcessTransport::spawn(&command).map_err(ConnectError::Spawn)?;
     Ok((process, program))
 }

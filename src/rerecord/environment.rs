@@ -1,13 +1,15 @@
 //! The environment a re-recording starts Codex with: a cassette may come from anyone, and its
 //! commands run again, so nothing of the user's environment reaches them but what Codex needs.
 //!
-//! - The exec kind's runs start the stand-in (and so Codex) with [`minimal`] only: `PATH` (to
-//!   find Codex's sandbox and the shell), `HOME` pointing into the scratch folder and the locale.
+//! - Both kinds start Codex with [`minimal`] only (the exec kind's runs start the stand-in,
+//!   and so Codex, with it; the app-server kind's Codex with it and its `CODEX_HOME`): `PATH`
+//!   (to find Codex's sandbox and the shell), `HOME` pointing into the scratch folder and the
+//!   locale, so neither the commands nor an MCP server Codex starts inherit a key of the user's.
 //! - Every re-recording's Codex home sets `[shell_environment_policy] inherit = "core"`
 //!   ([`SHELL_POLICY`]), so a command sees only the core variables (`HOME`, `PATH`, `USER`,
 //!   `SHELL`, `TMPDIR`, ...), never a key or token of the user's, whatever Codex itself was started
-//!   with. The app-server kind's Codex gets a `HOME` in a scratch folder too ([`scratch_home`]),
-//!   so no rc file of the user's is read (a login shell's, or Codex's snapshot of the shell).
+//!   with. The scratch `HOME` ([`scratch_home`]) means no rc file of the user's is read (a login
+//!   shell's, or Codex's snapshot of the shell).
 //! - A cassette that sets `shell_environment_policy` (a `-c` in its header or argv, a
 //!   `thread/start` or `turn/start` `config`) is refused before anything runs (`untrusted.rs`).
 
@@ -29,6 +31,15 @@ pub(crate) fn minimal(home: &Path) -> Vec<(OsString, OsString)> {
         .collect();
     env.push(("HOME".into(), home.as_os_str().to_owned()));
     env
+}
+
+/// [`minimal`] as text, for a [`CodexBackendConfig`](crate::codex::CodexBackendConfig) or an
+/// endpoint: a variable whose value is not UTF-8 is left out.
+pub(crate) fn minimal_text(home: &Path) -> Vec<(String, String)> {
+    minimal(home)
+        .into_iter()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
 }
 
 /// An empty folder to pass as `HOME` (deleted on drop).

@@ -128,8 +128,11 @@ async fn rerecord_any(
     let workspaces = &workspaces[..client.runners.len()];
     let mut config = CodexBackendConfig::default()
         .with_codex_bin(codex_bin)
-        .with_codex_home(home.path())
-        .with_env("HOME", user_home.path().display().to_string());
+        .with_codex_home(home.path());
+    // Codex, the cassette's commands and the MCP servers it starts get nothing of the user's
+    // environment: the search path, the locale and a scratch `HOME`.
+    config.env = super::environment::minimal_text(user_home.path());
+    config.env_clear = true;
     config.mcp_config_overrides = client.overrides(&fixtures);
     config
         .mcp_config_overrides
@@ -295,10 +298,11 @@ async fn rerecord_client_side(
     let endpoint = Endpoint {
         codex_bin: Some(codex_bin.to_owned()),
         args,
-        env: vec![
-            ("CODEX_HOME".to_owned(), home.path().display().to_string()),
-            ("HOME".to_owned(), user_home.path().display().to_string()),
-        ],
+        env: super::environment::minimal_text(user_home.path())
+            .into_iter()
+            .chain([("CODEX_HOME".to_owned(), home.path().display().to_string())])
+            .collect(),
+        env_clear: true,
     };
     let mut connection = connect::record(&endpoint, options_like(path, cassette))
         .map_err(|err| unavailable(path, err))?;

@@ -81,6 +81,7 @@ async fn serve(args: Vec<String>) -> Result<i32, StandInError> {
         codex_bin: None,
         args,
         env: Vec::new(),
+        env_clear: false,
     };
     // A recording keeps the client's `-c` values in its header, so `rerecord` can start another
     // Codex the same way.

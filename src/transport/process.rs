@@ -34,6 +34,8 @@ pub(crate) struct ProcessCommand {
     pub env: Vec<(String, String)>,
     /// Environment variables removed from the child's environment.
     pub env_remove: Vec<String>,
+    /// Start the child with nothing inherited: only [`env`](Self::env).
+    pub env_clear: bool,
     /// The child's working directory; the parent's when `None`.
     pub cwd: Option<PathBuf>,
     /// The cap on one line from the child, in bytes.
@@ -48,6 +50,7 @@ impl ProcessCommand {
             args: Vec::new(),
             env: Vec::new(),
             env_remove: Vec::new(),
+            env_clear: false,
             cwd: None,
             max_line: DEFAULT_MAX_LINE,
         }
@@ -86,6 +89,9 @@ impl ProcessTransport {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        if command.env_clear {
+            cmd.env_clear();
+        }
         for key in &command.env_remove {
             cmd.env_remove(key);
         }

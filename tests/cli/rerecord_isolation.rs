@@ -286,3 +286,67 @@ async fn a_rerecording_applies_the_projects_redact_rules() {
     assert!(written >= 1, "{stdout}");
     assert!(stdout.contains("acme.jsonl"), "{stdout}");
 }
+
+/// An app-server cassette recorded with `record --script` whose model runs `env`, re-recorded
+/// with two made-up secrets in the environment of `prompt-diary rerecord`: neither reaches a
+/// file (Codex, its commands and any MCP server it starts get only the search path, the locale
+/// and a scratch `HOME`), and the re-recorded command did run.
+#[tokio::test]
+async fn an_app_server_rerecording_runs_its_commands_without_the_users_environment() {
+    let Some(bin) = codex_for_conformance("rerecord_app_server_environment") else {
+        return;
+    };
+    let project = tempfile::tempdir().unwrap();
+    std::fs::write(
+        project.path().join("env.json"),
+        r#"{"name": "env", "conversations": [{"replies": [{"shell": "env"}, {"message": "Done."}]}],
+            "client": {"runners": [{"turns": [{"prompt": "Show the environment."}]}]}}"#,
+    )
+    .unwrap();
+    let recorded = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
+        .args(["record", "--script", "env.json", "--workspace", "work"])
+        .args(["--out", "cassettes/env.jsonl"])
+        .current_dir(project.path())
+        .env("PROMPT_DIARY_CODEX_BIN", &bin)
+        .env_remove("CI")
+        .kill_on_drop(true)
+        .output();
+    let recorded = tokio::time::timeout(BUDGET, recorded)
+        .await
+        .expect("record ends in time")
+        .expect("record runs");
+    assert!(
+        recorded.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&recorded.stdout),
+        String::from_utf8_lossy(&recorded.stderr)
+    );
+    let secrets = [made_up("HOSTILE_API_KEY"), made_up("HOSTILE_NOTE")];
+    let bin = bin.display().to_string();
+    let out = rerecord(
+        project.path(),
+        &["cassettes", "--codex-bin", &bin],
+        &secrets,
+    )
+    .await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let folder = project.path().join("cassettes");
+    let new = folder.join("env.jsonl.new");
+    let written = std::fs::read_to_string(if new.exists() {
+        new
+    } else {
+        folder.join("env.jsonl")
+    })
+    .unwrap();
+    assert!(written.contains("PATH="), "the command ran: {written}");
+    for (name, value) in &secrets {
+        assert!(!written.contains(name), "{name} leaked: {written}");
+        assert!(!written.contains(value), "{name}'s value leaked: {written}");
+        assert!(
+            !stdout.contains(value) && !stderr.contains(value),
+            "{stdout}\n{stderr}"
+        );
+    }
+}
