@@ -51,7 +51,7 @@ impl Bindings {
         }
         let mut pending = None;
         for (key, value) in sent {
-            if key != "id" {
+            if !volatile::ENVELOPE.contains(&key.as_str()) {
                 each_string(value, &mut |text| {
                     let _ = self.unfill_string(text, &mut pending);
                 });
@@ -178,13 +178,16 @@ impl Bindings {
     }
 
     /// [`unfill`](Self::unfill) for a whole client message `body`, as it is compared with
-    /// `recorded`: its request id left alone, and volatile values written unnumbered where
-    /// `recorded` was recorded before the numbering.
+    /// `recorded`: its envelope (request id, protocol version, method) left alone, and volatile
+    /// values written unnumbered where `recorded` was recorded before the numbering.
     pub(crate) fn unfill_message(&self, body: &mut Value, recorded: &Value) {
         let mut pending = None;
         match body {
             Value::Object(map) => {
-                for (key, child) in map.iter_mut().filter(|(key, _)| *key != "id") {
+                let session = map
+                    .iter_mut()
+                    .filter(|(key, _)| !volatile::ENVELOPE.contains(&key.as_str()));
+                for (key, child) in session {
                     let expected = recorded.get(key).unwrap_or(&Value::Null);
                     self.unfill_like(child, expected, &mut pending);
                 }
@@ -278,9 +281,14 @@ impl Bindings {
                 .iter()
                 .filter(|(key, _)| *key != "id")
                 .all(|(key, value)| {
-                    recorded
-                        .get(key)
-                        .is_some_and(|expected| self.unfills_to_in(value, expected, &mut pending))
+                    recorded.get(key).is_some_and(|expected| {
+                        // The envelope is compared as it is: no rule reads or rewrites it.
+                        if volatile::ENVELOPE.contains(&key.as_str()) {
+                            value == expected
+                        } else {
+                            self.unfills_to_in(value, expected, &mut pending)
+                        }
+                    })
                 })
     }
 

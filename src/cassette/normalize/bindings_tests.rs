@@ -206,3 +206,31 @@ fn a_secret_the_client_sends_matches_its_redacted_recording_and_replays_as_the_p
     let filled = b.fill_text("use {{redacted}} now", &mut |_| unreachable!());
     assert_eq!(filled, "use {{redacted}} now");
 }
+
+#[test]
+fn a_rule_matching_the_method_binds_only_what_the_params_sent() {
+    let rules = Rules::new(
+        &[crate::cassette::VolatileRule::new("word", "start|later").unwrap()],
+        &[],
+    );
+    let mut b = Bindings::with_rules(rules);
+    let recorded =
+        object(json!({"id": 1, "method": "turn/start", "params": {"text": "{{word:1}}"}}));
+    let sent = object(json!({"id": 1, "method": "turn/start", "params": {"text": "later"}}));
+    assert!(b.message_unfills_to(&sent, &recorded));
+    let other = object(json!({"id": 1, "method": "turn/steer", "params": {"text": "later"}}));
+    assert!(
+        !b.message_unfills_to(&other, &recorded),
+        "the method is compared as it is"
+    );
+    let mut body = Value::Object(sent.clone());
+    b.unfill_message(&mut body, &Value::Object(recorded.clone()));
+    assert_eq!(body, Value::Object(recorded));
+    b.bind_volatile(&sent);
+    assert_eq!(
+        b.get("{{word:1}}"),
+        Some("later"),
+        "not the method's `start`"
+    );
+    assert_eq!(b.get("{{word:2}}"), None);
+}

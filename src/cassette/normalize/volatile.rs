@@ -69,6 +69,11 @@ impl Numbering {
     }
 }
 
+/// The JSON-RPC envelope of a message: its fields that a project's `[[volatile]]` rules never
+/// touch, when recording or when matching a replay (the request id, the protocol version and
+/// the method); the rules read and write only what is under `params`, `result` and `error`.
+pub(crate) const ENVELOPE: &[&str] = &["id", "jsonrpc", "method"];
+
 /// `text` with every match of `rules` outside placeholders replaced by its value's placeholder
 /// in `numbering` (numbered there when new). Borrowed when nothing matched. Empty matches are
 /// ignored.

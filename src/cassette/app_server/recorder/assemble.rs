@@ -99,7 +99,7 @@ pub(super) fn volatile_values(rules: &[VolatileRule], entries: &mut [Entry]) {
     for (index, entry) in entries.iter_mut().enumerate() {
         if let Entry::C2s { msg, .. } = entry {
             let known = numbering.values().to_vec();
-            rewrite_strings(msg, &mut |text| {
+            rewrite_session_strings(msg, &mut |text| {
                 volatile::client_text(rules, &known, text, &mut numbering)
             });
             sent_at.resize(numbering.len(), index);
@@ -122,7 +122,7 @@ pub(super) fn volatile_values(rules: &[VolatileRule], entries: &mut [Entry]) {
         let known = &values[..sent_at.partition_point(|&sent| sent < index)];
         match entry {
             Entry::S2c { msg, .. } => {
-                rewrite_strings(msg, &mut |text| volatile::substitute(known, text));
+                rewrite_session_strings(msg, &mut |text| volatile::substitute(known, text));
             }
             Entry::Effects { effects, .. } => {
                 for effect in effects {
@@ -135,6 +135,18 @@ pub(super) fn volatile_values(rules: &[VolatileRule], entries: &mut [Entry]) {
             }
             Entry::C2s { .. } | Entry::Exit { .. } => {}
         }
+    }
+}
+
+/// [`rewrite_strings`] on a message's session part: every field but its JSON-RPC envelope
+/// ([`volatile::ENVELOPE`]).
+fn rewrite_session_strings(msg: &mut Value, f: &mut dyn for<'t> FnMut(&'t str) -> Cow<'t, str>) {
+    match msg {
+        Value::Object(map) => map
+            .iter_mut()
+            .filter(|(key, _)| !volatile::ENVELOPE.contains(&key.as_str()))
+            .for_each(|(_, child)| rewrite_strings(child, f)),
+        other => rewrite_strings(other, f),
     }
 }
 
@@ -320,5 +332,45 @@ fn strip_timestamp(line: &str) -> &str {
     match line.find(' ') {
         Some(end) => line[end..].trim_start(),
         None => line,
+    }
+}
+
+#[cfg(test)]
+mod envelope_tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn c2s(msg: Value) -> Entry {
+        Entry::C2s {
+            conv: "c1".to_owned(),
+            turn: None,
+            msg,
+        }
+    }
+
+    #[test]
+    fn a_volatile_rule_never_rewrites_the_json_rpc_envelope() {
+        // The rule matches the method's last word as well as the prompt's.
+        let rules = [VolatileRule::new("word", "start|later").unwrap()];
+        let mut entries = [
+            c2s(json!({"id": 1, "method": "turn/start", "params": {"text": "later"}})),
+            Entry::S2c {
+                conv: "c1".to_owned(),
+                turn: None,
+                msg: json!({"method": "turn/started", "params": {"said": "later"}}),
+            },
+        ];
+        volatile_values(&rules, &mut entries);
+        let Entry::C2s { msg, .. } = &entries[0] else {
+            panic!("a client line")
+        };
+        assert_eq!(msg["method"], "turn/start");
+        assert_eq!(msg["params"]["text"], "{{word:1}}");
+        let Entry::S2c { msg, .. } = &entries[1] else {
+            panic!("a server line")
+        };
+        assert_eq!(msg["method"], "turn/started");
+        assert_eq!(msg["params"]["said"], "{{word:1}}");
     }
 }
