@@ -292,10 +292,9 @@ fn files(dir: &Path) -> Vec<(String, String)> {
 /// Twenty conversations, each writing a file and closing, on one factory: what each turn
 /// returned and the files its workspace holds; a turn after each close must be refused.
 async fn twenty_closed_runs(
-    config: prompt_diary::codex::CodexBackendConfig,
+    factory: CodexAgentSessionFactory,
 ) -> Vec<(Value, Vec<(String, String)>)> {
     use prompt_diary::agent::{ApprovalMode, SandboxMode};
-    let factory = CodexAgentSessionFactory::start(config).await.unwrap();
     let mut runs = Vec::new();
     for n in 0..20 {
         let workspace = tempfile::tempdir().unwrap();
@@ -341,10 +340,13 @@ async fn twenty_closed_conversations_recorded_then_replayed_equal_the_live_run()
     };
     let dir = tempfile::tempdir().unwrap();
     let cassette = dir.path().join("twenty_closed.jsonl");
-    let config = codex
-        .backend_config()
-        .with_cassette(&cassette, RecordMode::Once);
-    let live = twenty_closed_runs(config).await;
+    // Recorded whatever `CI` says (as the drift check records into a temp folder).
+    let options = prompt_diary::cassette::RecordOptions::new(&cassette);
+    let backend =
+        prompt_diary::codex::CodexBackend::start_recording(codex.backend_config(), options)
+            .await
+            .unwrap();
+    let live = twenty_closed_runs(CodexAgentSessionFactory::with_backend(backend)).await;
     for (n, (_, files)) in live.iter().enumerate() {
         assert_eq!(
             files,
@@ -368,6 +370,7 @@ async fn twenty_closed_conversations_recorded_then_replayed_equal_the_live_run()
     // Replayed offline, each conversation in a fresh workspace: the same texts, events, files.
     let replay = prompt_diary::codex::CodexBackendConfig::default()
         .with_cassette(&cassette, RecordMode::None);
-    let replayed = twenty_closed_runs(replay).await;
+    let factory = CodexAgentSessionFactory::start(replay).await.unwrap();
+    let replayed = twenty_closed_runs(factory).await;
     assert_eq!(replayed, live, "the replay differs from the live run");
 }
