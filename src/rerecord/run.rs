@@ -126,19 +126,7 @@ async fn rerecord_any(
     let home = CodexHome::for_model_with(&model, &policy).map_err(setup)?;
     let user_home = super::environment::scratch_home().map_err(setup)?;
     let workspaces = &workspaces[..client.runners.len()];
-    let mut config = CodexBackendConfig::default()
-        .with_codex_bin(codex_bin)
-        .with_codex_home(home.path());
-    // Codex, the cassette's commands and the MCP servers it starts get nothing of the user's
-    // environment: the search path, the locale and a scratch `HOME`.
-    config.env = super::environment::minimal_text(user_home.path());
-    config.env_clear = true;
-    config.mcp_config_overrides = client.overrides(&fixtures);
-    config
-        .mcp_config_overrides
-        .extend(super::untrusted::tool_approvals(
-            &client.mcp_config_overrides,
-        ));
+    let config = backend_config(codex_bin, home.path(), user_home.path(), &client, &fixtures);
     let options = options_like(path, &cassette);
     let progress = std::sync::Arc::new(|_: &str| {});
     let recorded = record_script(config, options, &client, workspaces, progress).await;
@@ -160,6 +148,31 @@ async fn rerecord_any(
         return Err(diverged(path, what.join("; ")));
     }
     Ok(outcome)
+}
+
+/// The re-recording's backend: Codex `codex_bin` with its home `codex_home`, the client's
+/// overrides (`{fixtures}` as `fixtures`) and MCP tool approvals, and nothing of the user's
+/// environment for Codex, the cassette's commands and the MCP servers it starts (the search
+/// path, the locale, `user_home` as `HOME`).
+fn backend_config(
+    codex_bin: &Path,
+    codex_home: &Path,
+    user_home: &Path,
+    client: &ClientScript,
+    fixtures: &Path,
+) -> CodexBackendConfig {
+    let mut config = CodexBackendConfig::default()
+        .with_codex_bin(codex_bin)
+        .with_codex_home(codex_home);
+    config.env = super::environment::minimal_text(user_home);
+    config.env_clear = true;
+    config.mcp_config_overrides = client.overrides(fixtures);
+    config
+        .mcp_config_overrides
+        .extend(super::untrusted::tool_approvals(
+            &client.mcp_config_overrides,
+        ));
+    config
 }
 
 /// The fixtures folder `{fixtures}` in a cassette's overrides stands for: that of the project

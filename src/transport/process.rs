@@ -13,11 +13,8 @@ use tokio::task::JoinHandle;
 use super::framing::{self, DEFAULT_MAX_LINE};
 use super::{Diagnostics, Message, Transport, TransportError};
 
-/// How long a closing server may take to exit on its own before it is killed. A recording
-/// stand-in (`prompt-diary-codex`) is such a server: on stdin's close it stops the real Codex
-/// (up to 3 s), then waits its turn on the cassette's lock and writes; killing it sooner loses
-/// the recording, and a server that exits at once pays nothing for the bound.
-const EXIT_GRACE: Duration = Duration::from_secs(10);
+/// How long a closing server may take to exit on its own before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(3);
 /// How long a server whose output closed may take to exit before it is reported as still running.
 const EOF_GRACE: Duration = Duration::from_millis(500);
 /// How many parsed messages may wait for the session layer before the reader pauses.
