@@ -116,14 +116,7 @@ impl<'a> Redactor<'a> {
         }
         for entry in entries {
             each_entry_text(entry, &mut |field, text| {
-                strip(
-                    text,
-                    if is_session_field(field) {
-                        &all
-                    } else {
-                        &built_in
-                    },
-                );
+                strip_field(field, text, &all, &built_in);
             });
         }
     }
@@ -136,14 +129,7 @@ impl<'a> Redactor<'a> {
         }
         for run in runs {
             each_run_text(run, &mut |field, text| {
-                strip(
-                    text,
-                    if is_session_field(field) {
-                        &all
-                    } else {
-                        &built_in
-                    },
-                );
+                strip_field(field, text, &all, &built_in);
             });
         }
     }
@@ -334,6 +320,24 @@ fn cut(chunks: &mut [&mut String], sep: &str, ranges: &[Range<usize>], marker: &
         }
         start = next;
     }
+}
+
+/// [`strip`] for the text of `field`: fragments of every secret (`all`) in session text, of the
+/// built-in kinds' (`built_in`) in the envelope, where user patterns never reach.
+fn strip_field(
+    field: Option<&str>,
+    text: &mut String,
+    all: &HashSet<&[u8]>,
+    built_in: &HashSet<&[u8]>,
+) {
+    strip(
+        text,
+        if is_session_field(field) {
+            all
+        } else {
+            built_in
+        },
+    );
 }
 
 /// Replaces every run of `text` made of fragments in `windows` with `{{redacted}}`.
