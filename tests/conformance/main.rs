@@ -7,6 +7,8 @@
 mod per_test_user;
 #[path = "../support/stand_in_run.rs"]
 mod stand_in_run;
+#[path = "../support/volatile_session.rs"]
+mod volatile_session;
 
 mod close_release;
 mod codex_conformance;

@@ -6,7 +6,6 @@
 //! not a third. Recorded without the rules, the same replay diverges and the report names the
 //! differing text.
 
-use std::hash::{BuildHasher as _, Hasher as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,23 +17,7 @@ use prompt_diary::codex::{CodexAgentRunner, CodexBackend, CodexBackendConfig};
 use prompt_diary::testing::conformance::{ScriptedCodex, codex_for_conformance};
 use prompt_diary::testing::{Scenario, date_in_days};
 
-/// A fresh random UUID (version 4 layout).
-fn fresh_uuid() -> String {
-    let random = |salt: u64| {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(salt);
-        hasher.finish()
-    };
-    let (a, b) = (random(1), random(2));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        b >> 52,
-        b & 0xffff_ffff_ffff
-    )
-}
+use crate::volatile_session::Values;
 
 fn settings(path: &Path, with_rules: bool) -> CassetteSettings {
     let settings = CassetteSettings::new(path, RecordMode::None);
@@ -49,41 +32,6 @@ fn settings(path: &Path, with_rules: bool) -> CassetteSettings {
             r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         )
         .unwrap()
-}
-
-/// What one session varies: the date and the run ids its prompt names.
-struct Values {
-    date: String,
-    runs: Vec<String>,
-}
-
-impl Values {
-    /// `date` and `runs` fresh run ids.
-    fn new(date: String, runs: usize) -> Self {
-        Self {
-            date,
-            runs: (0..runs).map(|_| fresh_uuid()).collect(),
-        }
-    }
-
-    fn prompt(&self) -> String {
-        format!(
-            "Today is {}; this is run {}. Say which day it is.",
-            self.date,
-            self.runs.join(" and run ")
-        )
-    }
-
-    /// The reply that echoes the values, the run ids in reverse order.
-    fn reply(&self) -> String {
-        let mut runs = self.runs.clone();
-        runs.reverse();
-        format!(
-            "It is {}, as you said (runs {}).",
-            self.date,
-            runs.join(", ")
-        )
-    }
 }
 
 fn opts() -> TurnOptions {

@@ -8,6 +8,8 @@ mod per_test_user;
 mod sdk;
 #[path = "../support/stand_in_run.rs"]
 mod stand_in_run;
+#[path = "../support/volatile_session.rs"]
+mod volatile_session;
 
 mod app_server;
 mod concurrent_writers;

@@ -5,7 +5,6 @@
 //! another date and other run ids, the reply says the values sent now, each run id in its place:
 //! never the request ids, the thread id or a value of its own.
 
-use std::hash::{BuildHasher as _, Hasher as _};
 use std::path::Path;
 use std::process::Stdio;
 
@@ -17,62 +16,11 @@ use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use crate::sdk::{record_env, replay_env};
 use crate::stand_in_run::{RUN_BUDGET, STAND_IN};
+use crate::volatile_session::{Values, fresh_uuid};
 
 const PROJECT: &str = "[[volatile]]\nname = \"date\"\npattern = '\\d{4}-\\d{2}-\\d{2}'\n\n\
     [[volatile]]\nname = \"run_id\"\n\
     pattern = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'\n";
-
-/// A fresh random UUID (version 4 layout), as Python's `uuid.uuid4()` writes one.
-fn fresh_uuid() -> String {
-    let random = |salt: u64| {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(salt);
-        hasher.finish()
-    };
-    let (a, b) = (random(1), random(2));
-    format!(
-        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
-        a >> 32,
-        (a >> 16) & 0xffff,
-        a & 0xfff,
-        b >> 52,
-        b & 0xffff_ffff_ffff
-    )
-}
-
-/// What one session varies: the date and the run ids its prompt names.
-struct Values {
-    date: String,
-    runs: Vec<String>,
-}
-
-impl Values {
-    fn new(date: String, runs: usize) -> Self {
-        Self {
-            date,
-            runs: (0..runs).map(|_| fresh_uuid()).collect(),
-        }
-    }
-
-    fn prompt(&self) -> String {
-        format!(
-            "Write the diary entry for {} (run {}).",
-            self.date,
-            self.runs.join(", run ")
-        )
-    }
-
-    /// The reply that echoes the values, the run ids in reverse order.
-    fn reply(&self) -> String {
-        let mut runs = self.runs.clone();
-        runs.reverse();
-        format!(
-            "Diary entry for {}, runs {}.",
-            self.date,
-            runs.join(" and ")
-        )
-    }
-}
 
 /// The stand-in as `codex app-server`, spoken to line by line.
 struct Session {
