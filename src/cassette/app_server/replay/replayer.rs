@@ -85,6 +85,8 @@ pub struct Replayer {
     server_requests: HashMap<RequestId, (usize, String)>,
     next_server_id: i64,
     next_global: u64,
+    /// The fresh thread id a `{{conv_thread:N}}` says while conversation `cN` binds none.
+    unbound_threads: HashMap<usize, String>,
     out: VecDeque<Message>,
     /// The volatile-value rules the cassette was recorded with.
     volatile: Vec<VolatileRule>,
@@ -221,6 +223,7 @@ impl Replayer {
             server_requests: HashMap::new(),
             next_server_id: 0,
             next_global: 0,
+            unbound_threads: HashMap::new(),
             out: VecDeque::new(),
         }
     }
