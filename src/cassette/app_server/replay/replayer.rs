@@ -17,6 +17,8 @@
 mod bind;
 mod emit;
 #[cfg(test)]
+mod threads_tests;
+#[cfg(test)]
 mod volatile_tests;
 
 use std::borrow::Cow;
