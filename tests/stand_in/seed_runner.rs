@@ -123,9 +123,18 @@ async fn the_seed_shaped_runner_records_once_and_replays_three_times_in_fresh_wo
         .collect();
     for release in &releases {
         let lists = release["lists"].as_array().unwrap();
-        assert_eq!(Some(lists.len() as u64), release["polls"].as_u64(), "{release}");
+        assert_eq!(
+            Some(lists.len() as u64),
+            release["polls"].as_u64(),
+            "{release}"
+        );
         assert!(
-            !lists.last().unwrap().as_array().unwrap().contains(&json!("self")),
+            !lists
+                .last()
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .contains(&json!("self")),
             "the last poll no longer lists the thread: {release}"
         );
     }

@@ -130,7 +130,8 @@ impl Replayer {
         line: usize,
         text: Range<usize>,
     ) -> Result<Message, ReplayError> {
-        let names_threads = self.source.get(text.clone()).contains(CONV_THREAD_OPEN);
+        let names_threads =
+            self.names_threads && self.source.get(text.clone()).contains(CONV_THREAD_OPEN);
         let mut msg: Value = serde_json::from_str(self.source.get(text)).map_err(|err| {
             ReplayError::Cassette(CassetteError::BadLine {
                 path: self.path.clone(),
