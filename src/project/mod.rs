@@ -120,9 +120,7 @@ impl ProjectFile {
 /// crate's own pin). A project file that cannot be read is an error naming it, never ignored.
 pub fn find_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let project = ProjectFile::find(&cwd).map_err(|err| {
-        BinaryNotFound::because(format!("the Codex binary could not be looked for: {err}"))
-    })?;
+    let project = ProjectFile::find(&cwd).map_err(BinaryNotFound::project)?;
     resolve_codex_bin(explicit, project.as_ref().map(ProjectFile::pin))
 }
 
