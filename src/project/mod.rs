@@ -28,7 +28,7 @@ use crate::codex_bin::{
 
 pub(crate) use init::{template, write_new};
 pub(crate) use pin::{PinMoved, move_pin};
-pub(crate) use test_cassette::{TestRunner, test_cassette};
+pub(crate) use test_cassette::{TestPlan, TestRunner, test_cassette};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "prompt-diary.toml";
