@@ -29,9 +29,8 @@ pub struct UnusedRuns {
 impl UnusedRuns {
     /// Prints the runs left unused, each with the first line of its prompt.
     pub fn run(self) -> anyhow::Result<()> {
-        let text = std::fs::read_to_string(&self.cassette).map_err(|err| {
-            anyhow::anyhow!("could not read {}: {err}", self.cassette.display())
-        })?;
+        let text = std::fs::read_to_string(&self.cassette)
+            .map_err(|err| anyhow::anyhow!("could not read {}: {err}", self.cassette.display()))?;
         // Any other file lists nothing: the stand-in reports what it could not replay itself.
         let prompts = if is_exec_cassette(&text) {
             ExecCassette::parse(&self.cassette, &text)?
@@ -91,8 +90,14 @@ mod tests {
     #[test]
     fn the_prompt_is_stdin_else_the_last_argument() {
         let args = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(first_line_of_prompt("", &args(&["exec", "Write a\nb"])), "Write a");
-        assert_eq!(first_line_of_prompt("from stdin\nmore", &args(&["exec", "-"])), "from stdin");
+        assert_eq!(
+            first_line_of_prompt("", &args(&["exec", "Write a\nb"])),
+            "Write a"
+        );
+        assert_eq!(
+            first_line_of_prompt("from stdin\nmore", &args(&["exec", "-"])),
+            "from stdin"
+        );
         assert_eq!(first_line_of_prompt(" ", &args(&["exec", "-"])), " ");
         assert_eq!(first_line_of_prompt("", &[]), "");
     }

@@ -21,10 +21,10 @@ mod schema;
 
 pub use install::{InstallError, install_codex};
 pub(crate) use install::{check_version, project_root};
-pub(crate) use resolve::{STAND_IN_BIN, codex_to_record_with};
 pub use resolve::{
     BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, ProjectPin,
     installed_binary, resolve_codex_bin,
 };
+pub(crate) use resolve::{STAND_IN_BIN, codex_to_record_with};
 pub use schema::schema_fingerprint;
 pub(crate) use schema::write_schema;

@@ -309,9 +309,7 @@ pub fn resolve_codex_bin(
     let named = |place, path: PathBuf| {
         if !path.is_file() {
             Err(BinaryNotFound::NotAFile { place, path })
-        } else if is_stand_in(&path)
-            && (place != BinarySource::Explicit || is_myself(&path))
-        {
+        } else if is_stand_in(&path) && (place != BinarySource::Explicit || is_myself(&path)) {
             Err(BinaryNotFound::StandIn { place, path })
         } else {
             Ok((path, place))

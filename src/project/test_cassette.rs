@@ -56,7 +56,10 @@ impl TestPlan {
             (ModeSource::Flag(name) | ModeSource::Env(name), ..) => name.to_owned(),
             (ModeSource::Configured, Some(file), Some(asked)) if asked != RecordMode::None => {
                 if in_ci(env) {
-                    format!("CI, which reads record_mode {asked} in {} as none", file.path.display())
+                    format!(
+                        "CI, which reads record_mode {asked} in {} as none",
+                        file.path.display()
+                    )
                 } else {
                     format!("record_mode in {}", file.path.display())
                 }
