@@ -12,7 +12,11 @@ const SHIM: &str = env!("CARGO_BIN_EXE_prompt-diary-codex");
 
 /// Runs the stand-in recording (`once`, no cassette yet) in a temp folder with `args`, the
 /// real Codex named by `codex_bin` or looked for on `path`.
-fn record_with(args: &[&str], codex_bin: Option<&Path>, path: &Path) -> (Output, tempfile::TempDir) {
+fn record_with(
+    args: &[&str],
+    codex_bin: Option<&Path>,
+    path: &Path,
+) -> (Output, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut command = Command::new(SHIM);
     command
