@@ -90,6 +90,7 @@ function recordCommand(plan) {
   return `PROMPT_DIARY_RECORD_MODE=once npx vitest run ${file}${filter}`.trim() + `${own}, then commit ${path.relative(process.cwd(), plan.cassette)}`;
 }
 
+let said = false; // the real Codex, said on stderr once per worker
 let scratch = null; // the stand-in notes each run it replays in a ledger here (PROMPT_DIARY_USED_RUNS)
 const opened = [];
 
@@ -110,7 +111,8 @@ export function codexCassette(name) {
   const env = { ...process.env, PROMPT_DIARY_CASSETTE: plan.cassette, PROMPT_DIARY_RECORD_MODE: plan.mode, PROMPT_DIARY_USED_RUNS: ledger };
   if (plan.real_codex) {
     env.PROMPT_DIARY_CODEX_BIN = plan.real_codex.path;
-    process.stderr.write(`prompt-diary: recording through ${plan.real_codex.path} (${plan.real_codex.source})\n`);
+    if (!said) process.stderr.write(`prompt-diary: recording through ${plan.real_codex.path} (${plan.real_codex.source})\n`);
+    said = true;
     fs.mkdirSync(path.dirname(plan.cassette), { recursive: true });
   }
   opened.push({ plan, ledger });
