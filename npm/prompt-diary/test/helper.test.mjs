@@ -18,28 +18,22 @@ function running(name) {
   globalThis[Symbol.for("$$jest-matchers-object")] = { state: { testPath: testFile, currentTestName: name } };
 }
 
-const EXEC = (prompts) =>
-  [
-    '{"cassette":"prompt-diary","format":1,"kind":"exec","scenario":"s","codex_version":"0.171.0","recorded_at":"2026-12-08","redactions":[],"record_command":"r"}',
-    ...prompts.flatMap((p) => [
-      JSON.stringify({ kind: "invocation", args: ["exec", "--json", p], stdin: "", output_schema: null }),
-      '{"kind":"exit","code":0,"status":"exit status: 0","stderr_tail":[]}',
-    ]),
-  ].join("\n") + "\n";
+// A recorded exec cassette of two runs, from the example suite.
+const RECORDED = new URL("../../../examples/typescript/tests/cassettes/tests/repair.test/repairs_a_missing_artifact_on_one_thread.jsonl", import.meta.url);
 
 test("a replayed test gets the stand-in, its cassette and the mode the command line answers", () => {
   delete process.env.PROMPT_DIARY_RECORD_MODE;
   running("group > writes one note");
   const cassette = path.join(project, "recorded", "tests", "notes.test", "group", "writes_one_note.jsonl");
   fs.mkdirSync(path.dirname(cassette), { recursive: true });
-  fs.writeFileSync(cassette, EXEC(["Write notes.md", "Add a second note"]));
+  fs.copyFileSync(RECORDED, cassette);
   const options = codexCassette();
   assert.equal(path.basename(options.codexPathOverride), "prompt-diary-codex");
   assert.equal(options.env.PROMPT_DIARY_CASSETTE, cassette);
   assert.equal(options.env.PROMPT_DIARY_RECORD_MODE, "none");
   assert.equal(options.env.PROMPT_DIARY_CODEX_BIN, process.env.PROMPT_DIARY_CODEX_BIN);
   fs.writeFileSync(options.env.PROMPT_DIARY_USED_RUNS, "1\n"); // what the stand-in notes
-  assert.throws(() => finishCassette(), /2 recorded runs, 1 left unused:\n {2}run 2: "Add a second note"/);
+  assert.throws(() => finishCassette(), /2 recorded runs, 1 left unused:\n {2}run 2: "artifact.md does not exist. Write it now."/);
 });
 
 test("a missing cassette under none throws with the command that records it", () => {
