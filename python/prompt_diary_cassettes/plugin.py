@@ -228,7 +228,8 @@ class _Session:
                REPORT_DIR_ENV: str(report_dir),
                "PROMPT_DIARY_USED_RUNS": str(report_dir / "used.runs"),
                "PATH": str(self.link_dir) + os.pathsep + os.environ.get("PATH", "")}
-        if plan["real_codex"]:
+        if plan["real_codex"]:  # found once for the session, said as it was found then
+            plan["real_codex"] = self.real_codex or plan["real_codex"]
             env[CODEX_BIN_ENV] = plan["real_codex"]["path"]
         return CodexCassette(path, plan["mode"], stand_in, env, report_dir, plan)
 
