@@ -73,7 +73,7 @@ pub(crate) use exec::replayer::{
     fresh_value as exec_fresh_value,
 };
 pub(crate) use exec::story::ExecStory;
-pub(crate) use kind::{AnyCassette, ForPage, is_exec_cassette};
+pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
 pub use mode::{CassetteSettings, RecordMode};
 pub(crate) use mode::{

@@ -106,59 +106,13 @@ impl Project {
         if self.json {
             return super::print_line(&serde_json::to_string_pretty(&value)?);
         }
-        let mut text = match &value["file"] {
-            serde_json::Value::String(path) => format!("project file: {path}\n"),
-            _ => format!(
-                "no prompt-diary.toml in {} or above: the defaults hold (`prompt-diary init` writes one)\n",
-                dir.display()
-            ),
-        };
-        text.push_str(&format!(
-            "cassettes:   {}{}\ncodex:       {}\nrecord mode: {}\n",
-            file.cassette_dir().display(),
-            if file.cassettes.is_none() {
-                format!(" (default `{DEFAULT_CASSETTES}`)")
-            } else {
-                String::new()
-            },
-            file.codex_version(),
-            file.record_mode.map_or("none (default)", |m| m.as_str()),
-        ));
-        if let Some(cassette) = &cassette {
-            text.push_str(&format!("cassette:    {}\n", cassette.display()));
-        }
-        if let Some(plan) = &plan {
-            text.push_str(&format!("mode now:    {} ({})\n", plan.mode, plan.source));
-        }
-        text.push_str(&format!(
-            "record command: {}\n",
-            file.record_command
-                .as_deref()
-                .unwrap_or("none (reports name the default commands)")
-        ));
-        let mut rules = |kind: &str, list: Vec<(&str, String)>| {
-            if list.is_empty() {
-                text.push_str(&format!("{kind}: none\n"));
-            }
-            for (name, pattern) in list {
-                text.push_str(&format!("{kind}: {name} = {pattern:?}\n"));
-            }
-        };
-        rules(
-            "volatile",
-            file.volatile
-                .iter()
-                .map(|r| (r.name(), r.pattern().to_string()))
-                .collect(),
-        );
-        rules(
-            "redact",
-            file.redact
-                .iter()
-                .map(|r| (r.name(), r.pattern().to_string()))
-                .collect(),
-        );
-        super::print_out(&text)
+        super::print_out(&as_text(
+            &value,
+            &file,
+            &dir,
+            cassette.as_ref(),
+            plan.as_ref(),
+        ))
     }
 }
 
@@ -227,4 +181,67 @@ fn plan_json(
         map.insert(key.to_owned(), value);
     }
     Ok(map)
+}
+
+/// `project`'s text for people.
+fn as_text(
+    value: &Value,
+    file: &ProjectFile,
+    dir: &Path,
+    cassette: Option<&PathBuf>,
+    plan: Option<&TestPlan>,
+) -> String {
+    let mut text = match &value["file"] {
+        serde_json::Value::String(path) => format!("project file: {path}\n"),
+        _ => format!(
+            "no prompt-diary.toml in {} or above: the defaults hold (`prompt-diary init` writes one)\n",
+            dir.display()
+        ),
+    };
+    text.push_str(&format!(
+        "cassettes:   {}{}\ncodex:       {}\nrecord mode: {}\n",
+        file.cassette_dir().display(),
+        if file.cassettes.is_none() {
+            format!(" (default `{DEFAULT_CASSETTES}`)")
+        } else {
+            String::new()
+        },
+        file.codex_version(),
+        file.record_mode.map_or("none (default)", |m| m.as_str()),
+    ));
+    if let Some(cassette) = &cassette {
+        text.push_str(&format!("cassette:    {}\n", cassette.display()));
+    }
+    if let Some(plan) = &plan {
+        text.push_str(&format!("mode now:    {} ({})\n", plan.mode, plan.source));
+    }
+    text.push_str(&format!(
+        "record command: {}\n",
+        file.record_command
+            .as_deref()
+            .unwrap_or("none (reports name the default commands)")
+    ));
+    let mut rules = |kind: &str, list: Vec<(&str, String)>| {
+        if list.is_empty() {
+            text.push_str(&format!("{kind}: none\n"));
+        }
+        for (name, pattern) in list {
+            text.push_str(&format!("{kind}: {name} = {pattern:?}\n"));
+        }
+    };
+    rules(
+        "volatile",
+        file.volatile
+            .iter()
+            .map(|r| (r.name(), r.pattern().to_string()))
+            .collect(),
+    );
+    rules(
+        "redact",
+        file.redact
+            .iter()
+            .map(|r| (r.name(), r.pattern().to_string()))
+            .collect(),
+    );
+    text
 }

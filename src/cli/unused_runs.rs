@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 
-use crate::cassette::{ExecCassette, is_exec_cassette};
+use crate::cassette::AnyCassette;
 
 /// Arguments of `unused-runs`.
 #[derive(Debug, Args)]
@@ -29,17 +29,14 @@ pub struct UnusedRuns {
 impl UnusedRuns {
     /// Prints the runs left unused, each with the first line of its prompt.
     pub fn run(self) -> anyhow::Result<()> {
-        let text = std::fs::read_to_string(&self.cassette)
-            .map_err(|err| anyhow::anyhow!("could not read {}: {err}", self.cassette.display()))?;
-        // Any other file lists nothing: the stand-in reports what it could not replay itself.
-        let prompts = if is_exec_cassette(&text) {
-            ExecCassette::parse(&self.cassette, &text)?
+        let prompts = match AnyCassette::load(&self.cassette, "record it first")? {
+            AnyCassette::Exec(cassette) => cassette
                 .invocations
                 .iter()
                 .map(|run| first_line_of_prompt(&run.call.stdin, &run.call.args))
-                .collect()
-        } else {
-            Vec::new()
+                .collect(),
+            // The stand-in reports a session's unused interactions itself.
+            AnyCassette::AppServer(_) => Vec::new(),
         };
         let used: BTreeSet<usize> = match &self.used {
             Some(file) if file.exists() => std::fs::read_to_string(file)

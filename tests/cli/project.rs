@@ -170,7 +170,8 @@ fn unused_runs_lists_the_exec_runs_the_ledger_does_not_name() {
         value["unused"],
         serde_json::json!([{"run": 2, "prompt": "From stdin"}])
     );
-    std::fs::write(&cassette, "{}\n").unwrap();
+    let app_server = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.171.0","schema_fingerprint":"sha256:0","recorded_at":"2026-12-08","redactions":[],"record_command":"r"}"#;
+    std::fs::write(&cassette, format!("{app_server}\n")).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_prompt-diary"))
         .args(["unused-runs", "--json"])
         .arg(&cassette)
@@ -180,6 +181,6 @@ fn unused_runs_lists_the_exec_runs_the_ledger_does_not_name() {
     assert_eq!(
         value["unused"],
         serde_json::json!([]),
-        "not an exec cassette: nothing to list"
+        "an app-server cassette: nothing to list"
     );
 }
