@@ -341,6 +341,7 @@ pub fn resolve_codex_bin(
 /// path, except that in a project with a `prompt-diary.toml` (`pin`) its pinned Codex wins over
 /// `codex` on `PATH` and is installed first when it is missing (`progress` hears npm). The only
 /// place `install-codex` runs without being asked for by name.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // asked for by `prompt-diary project` only
 pub(crate) fn codex_to_record_with(
     pin: Option<ProjectPin<'_>>,
     progress: impl FnMut(&str),

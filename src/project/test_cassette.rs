@@ -26,6 +26,7 @@ use crate::cassette::{CassetteError, FlagMode, ModeSource, RecordMode, choose_mo
 /// with a session when no test is named: the record mode in effect, who asked for it, and what
 /// follows. The wrappers set the stand-in's environment from it and decide nothing themselves.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // asked for by `prompt-diary project` only
 pub(crate) struct TestPlan {
     /// The mode in effect (set as `PROMPT_DIARY_RECORD_MODE` for the stand-in).
     pub mode: RecordMode,
@@ -37,6 +38,7 @@ pub(crate) struct TestPlan {
     pub exists: bool,
 }
 
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
 impl TestPlan {
     /// The plan for `cassette` (or a session, `None`, looked at from `dir`) under `project` (the
     /// file found, if any): the mode as [`choose_mode`] decides it from the runner's `flag`, the
