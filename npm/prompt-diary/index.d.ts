@@ -3,9 +3,6 @@
 /** A record mode, as in vcrpy and pytest-recording. `none` replays only (the default; always under CI). */
 export type RecordMode = "none" | "once" | "new_episodes" | "all";
 
-/** The record modes. */
-export declare const RECORD_MODES: readonly RecordMode[];
-
 /** The platform packages that carry the executables, by `${process.platform}-${process.arch}`. */
 export declare const PLATFORM_PACKAGES: Readonly<Record<string, string>>;
 
@@ -21,27 +18,26 @@ export interface CodexCassette {
   mode: RecordMode;
 }
 
-/** The project file's settings, as `prompt-diary project --json` prints them (defaults filled in). */
-export interface ProjectSettings {
-  /** The `prompt-diary.toml` found from the folder upwards, or `null`. */
-  file: string | null;
-  /** The project's root: the file's folder (the folder asked about when there is no file). */
-  root: string;
-  /** The cassette folder, absolute. */
-  cassettes: string;
-  /** The Codex version the project pins. */
-  codex: string;
-  /** `record_mode`, when the file sets one. */
-  record_mode: RecordMode | null;
-  /** `record_command`, when the file sets one. */
+/** What `prompt-diary project --json --test ...` answers for a test (the keys the helper reads). */
+export interface TestPlan {
+  /** The test's cassette (absolute). */
+  cassette: string;
+  /** The record mode in effect (`PROMPT_DIARY_RECORD_MODE`, the project file; CI never records). */
+  mode: RecordMode;
+  /** Who asked for it, for people: the variable, `CI`, the project file, the default. */
+  mode_source: string;
+  /** The cassette is missing and the mode replays only: the test fails before it runs. */
+  missing: boolean;
+  /** After the test, recorded `codex exec` runs left unused fail it. */
+  check_unused: boolean;
+  /** The real Codex a recording goes through (`null` when the test only replays). */
+  real_codex: { path: string; source: string } | null;
+  /** `record_command` of the project file, if any. */
   record_command: string | null;
-  /** `[[volatile]]` rules. */
-  volatile: { name: string; pattern: string }[];
-  /** `[[redact]]` rules. */
-  redact: { name: string; pattern: string }[];
-  /** A test's cassette, when asked for with `--test` (`cassettePath` does). */
-  cassette: string | null;
 }
+
+/** A folder holding the executables, used instead of the platform package's: `PROMPT_DIARY_BIN_DIR`. */
+export declare const BIN_DIR_ENV: "PROMPT_DIARY_BIN_DIR";
 
 /**
  * The options for `new Codex({...})` that run the current test through the stand-in with its
@@ -60,20 +56,11 @@ export declare function codexCassette(name?: string): CodexCassette;
  */
 export declare function finishCassette(context?: unknown): void;
 
-/** The cassette path `codexCassette(name)` would use, as `prompt-diary project --test` names it; the project file is looked for from `dir` (default: the running test file's folder, else the working directory). */
-export declare function cassettePath(name?: string, dir?: string): string;
+/** `prompt-diary project --json` for the running test (or `name`): what `codexCassette` sets up from. */
+export declare function testPlan(name?: string): TestPlan;
 
-/** The record mode a cassette opened now gets, and where it comes from (a variable, `CI`, the project file, the default). */
-export declare function recordMode(dir?: string): { mode: RecordMode; source: string };
+/** Runs `prompt-diary ARGS...` (a `--json` command) and returns what it printed; throws with its message. */
+export declare function ask(...args: string[]): any;
 
-/** The real Codex that records: `PROMPT_DIARY_CODEX_BIN`, else `prompt-diary install-codex` (the project's pin), else `codex` on PATH. */
-export declare function realCodex(dir?: string): { path: string; source: string };
-
-/** `prompt-diary project --json` for `dir` (default: the working directory). */
-export declare function projectSettings(dir?: string): ProjectSettings;
-
-/** The stand-in `prompt-diary-codex`: `PROMPT_DIARY_STAND_IN`, else the installed platform package's. Throws naming the platforms that have one. */
-export declare function standInPath(): string;
-
-/** The `prompt-diary` command line, beside the stand-in. */
-export declare function cliPath(): string;
+/** The folder holding `prompt-diary-codex` and `prompt-diary`: `PROMPT_DIARY_BIN_DIR`, else the installed platform package's. Throws naming the platforms that have one. */
+export declare function binDir(): string;

@@ -1,22 +1,16 @@
 """prompt-diary for Python projects: the `codex` stand-in and a pytest plugin.
 
-The wheel carries two executables, ``prompt-diary`` (the command line) and
-``prompt-diary-codex`` (the stand-in that clients launch instead of ``codex``); this package only
-finds them and, as a pytest plugin (``prompt_diary_cassettes.plugin``), sets the stand-in and its
-environment around each test marked ``@pytest.mark.codex_cassette``. No logic of the stand-in is
-repeated here.
+The wheel carries two executables, ``prompt-diary-codex`` (the stand-in that clients launch
+instead of ``codex``) and ``prompt-diary-cassettes`` (the command line); this package only finds
+them and, as a pytest plugin (``prompt_diary_cassettes.plugin``), asks the command line what a
+test marked ``@pytest.mark.codex_cassette`` gets and sets the stand-in's environment for it. Every
+rule (record modes, CI, the cassette's path, the real Codex, unused runs) is the Rust side's.
 """
 
 from __future__ import annotations
 
-from ._bins import BinaryMissing, prompt_diary_bin, stand_in_bin
-from ._modes import RECORD_MODES, RecordModeError, check_record_mode
+from ._bins import BIN_DIR_ENV, BinaryMissing, CommandError, ask, prompt_diary_bin, stand_in_bin
 
 __all__ = [
-    "BinaryMissing",
-    "RECORD_MODES",
-    "RecordModeError",
-    "check_record_mode",
-    "prompt_diary_bin",
-    "stand_in_bin",
+    "BIN_DIR_ENV", "BinaryMissing", "CommandError", "ask", "prompt_diary_bin", "stand_in_bin",
 ]

@@ -12,6 +12,10 @@ import pytest
 pytest_plugins = ["pytester"]
 
 PROJECT = 'cassettes = "recorded"\n'
+#: An app-server cassette's header, with nothing recorded after it.
+CASSETTE = ('{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.171.0",'
+            '"schema_fingerprint":"sha256:0","recorded_at":"2026-12-08","redactions":[],'
+            '"record_command":"r"}\n')
 
 
 def project(pytester: pytest.Pytester) -> Path:
@@ -24,8 +28,8 @@ def test_a_marked_test_gets_the_stand_in_first_on_path_and_its_cassette(
 ) -> None:
     folder = project(pytester)
     (folder / "test_names").mkdir(parents=True)
-    (folder / "test_names" / "test_env.jsonl").write_text("{}\n")
-    (folder / "test_names" / "shared.jsonl").write_text("{}\n")
+    (folder / "test_names" / "test_env.jsonl").write_text(CASSETTE)
+    (folder / "test_names" / "shared.jsonl").write_text(CASSETTE)
     pytester.makepyfile(
         test_names="""
         import os, shutil
@@ -93,7 +97,7 @@ def test_ci_refuses_a_recording_mode(
 def test_a_report_from_the_stand_in_fails_a_passing_test(pytester: pytest.Pytester) -> None:
     folder = project(pytester)
     (folder / "test_report").mkdir(parents=True)
-    (folder / "test_report" / "test_diverged.jsonl").write_text("{}\n")
+    (folder / "test_report" / "test_diverged.jsonl").write_text(CASSETTE)
     pytester.makepyfile(
         test_report="""
         import os
@@ -131,7 +135,7 @@ def test_without_a_project_file_the_cassette_sits_beside_the_test_module(
     # whether pytest starts in the test's parent folder or elsewhere (rootdir differs too).
     tests = pytester.mkdir("tests")
     (tests / "cassettes" / "test_beside").mkdir(parents=True)
-    (tests / "cassettes" / "test_beside" / "test_here.jsonl").write_text("{}\n")
+    (tests / "cassettes" / "test_beside" / "test_here.jsonl").write_text(CASSETTE)
     (tests / "test_beside.py").write_text(BESIDE_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "tests")
     result.assert_outcomes(passed=1)

@@ -79,8 +79,8 @@ pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
 pub use mode::{CassetteSettings, RecordMode};
 pub(crate) use mode::{
-    FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
-    refuse_recording_in_ci,
+    FlagMode, ModeSource, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
+    in_ci, refuse_recording_in_ci,
 };
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};

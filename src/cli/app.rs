@@ -53,6 +53,9 @@ pub enum Command {
     /// Show the project's settings: the `prompt-diary.toml` found from `--dir` upwards, with
     /// the defaults filled in (`--json` for tools: the pytest plugin, the vitest helper).
     Project(super::project::Project),
+    /// List the recorded `codex exec` runs of a cassette that a test never made (`--used` names
+    /// the file where the stand-in noted the runs it replayed, `PROMPT_DIARY_USED_RUNS`).
+    UnusedRuns(super::unused_runs::UnusedRuns),
     /// Show a cassette as a timeline: conversations, turns, prompts, events, files written.
     Inspect(super::inspect::Inspect),
     /// Check every cassette in a folder: it loads, is the current format, holds no secret, and
@@ -109,6 +112,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => args.run(),
         Command::Project(args) => args.run(),
+        Command::UnusedRuns(args) => args.run(),
         command => dispatch_in(command, &Here::find()?),
     }
 }
@@ -118,6 +122,7 @@ fn dispatch_in(command: Command, here: &Here) -> anyhow::Result<()> {
     match command {
         Command::Init(args) => args.run(),
         Command::Project(args) => args.run(),
+        Command::UnusedRuns(args) => args.run(),
         Command::InstallCodex(args) => args.run(here),
         Command::InstallStandIn(args) => args.run(),
         Command::Record(args) => runtime()?.block_on(args.run(here)),

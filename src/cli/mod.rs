@@ -12,7 +12,8 @@
 //! | `record` | [`Fixture::record_in`](crate::cli::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
-//! | `project [--json]` | [`ProjectFile::find`](crate::project::ProjectFile::find) |
+//! | `project [--json] [--test NAME... --record-mode MODE]` | [`ProjectFile::find`](crate::project::ProjectFile::find), `project::TestPlan` (crate-private: the mode, the cassette and the real Codex a test harness sets) |
+//! | `unused-runs CASSETTE --used FILE` | `cassette::AnyCassette` (crate-private) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |
 //! | `verify` | `cassette::verify_dir` (crate-private: the command is its interface) |
 //! | `review [--html]`, `accept` | `cassette::list_pending`, `view::pending_page` (crate-private) |
@@ -39,6 +40,7 @@ mod rerecord;
 mod review;
 mod scripted_model;
 mod stand_in;
+mod unused_runs;
 mod upgrade;
 mod verify;
 mod view;

@@ -3,7 +3,9 @@
 //!
 //! - [`resolve_codex_bin`]: an explicit path, `PROMPT_DIARY_CODEX_BIN`, the project-local install
 //!   of the project's pin (a [`ProjectPin`] the caller reads from the project file), then `codex`
-//!   on `PATH`; a missing binary is a [`BinaryNotFound`] naming the command that installs it.
+//!   on `PATH`, never prompt-diary's stand-in; a missing binary is a [`BinaryNotFound`] naming
+//!   the places it looked at and the command that installs it. `codex_to_record_with` is the
+//!   real Codex a test harness records through, the one place the pin is installed unasked.
 //! - [`install_codex`]: `npm install` of a checked version under `.prompt-diary/codex/`.
 //! - [`PINNED_CODEX_VERSION`]: the version this crate is tested with, the pin of a project whose
 //!   `prompt-diary.toml` names none.
@@ -23,5 +25,6 @@ pub use resolve::{
     BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, ProjectPin,
     installed_binary, resolve_codex_bin,
 };
+pub(crate) use resolve::{STAND_IN_BIN, codex_to_record_with};
 pub use schema::schema_fingerprint;
 pub(crate) use schema::write_schema;

@@ -11,6 +11,10 @@
 //!    folder holding `Cargo.toml` or `.git`, and in a Cargo workspace the ones above it up to the
 //!    repository's root);
 //! 4. `codex` on `PATH`.
+//!
+//! prompt-diary's stand-in is never the answer ([`is_stand_in`]): named by the environment it is
+//! an error, found on `PATH` it is skipped. [`codex_to_record_with`] adds the one case where
+//! the pinned Codex is installed on its own.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -48,16 +52,149 @@ pub enum BinarySource {
     Path,
 }
 
-/// The Codex binary could not be found.
+/// The Codex binary could not be found, or what was found is no real Codex: each variant says
+/// where it looked, in order, and what to do next.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct BinaryNotFound(String);
+#[non_exhaustive]
+pub enum BinaryNotFound {
+    /// A binary named explicitly (the config's `codex_bin`, or `PROMPT_DIARY_CODEX_BIN`) is not
+    /// a file.
+    #[error(
+        "{} names a Codex binary that does not exist: {}. Fix or unset it (then the project-local \
+         install and `codex` on PATH are looked at)",
+        place_name(*place),
+        path.display()
+    )]
+    NotAFile {
+        /// Where it was named.
+        place: BinarySource,
+        /// The path named.
+        path: PathBuf,
+    },
+    /// The binary named is prompt-diary's stand-in (`prompt-diary-codex`): recording through it
+    /// would record the stand-in itself.
+    #[error(
+        "{} names {}, which is prompt-diary's stand-in, not the real Codex: the stand-in never \
+         records through itself. Point {CODEX_BIN_ENV} at the real Codex (`prompt-diary \
+         install-codex` installs the pinned one)",
+        place_name(*place),
+        path.display()
+    )]
+    StandIn {
+        /// Where it was named.
+        place: BinarySource,
+        /// The path named.
+        path: PathBuf,
+    },
+    /// Nothing was found: the explicit path and `PROMPT_DIARY_CODEX_BIN` were not set, the
+    /// project-local install of `version` is not at any of `roots`, and `PATH` holds no `codex`
+    /// but the stand-ins in `stand_ins` (skipped).
+    #[error("{}", nowhere(version, roots, stand_ins))]
+    Nowhere {
+        /// The Codex version whose project-local install was looked for.
+        version: String,
+        /// The project roots looked at for `.prompt-diary/codex/<version>/`.
+        roots: Vec<PathBuf>,
+        /// The `codex` files on `PATH` that are the stand-in, skipped.
+        stand_ins: Vec<PathBuf>,
+    },
+    /// The project's pinned Codex was not installed, and installing it failed.
+    #[error(
+        "recording needs the project's pinned Codex {version}, which is not installed at {}, \
+         and installing it failed: {source}. Or point {CODEX_BIN_ENV} at a Codex binary",
+        root.display()
+    )]
+    Install {
+        /// The pinned version.
+        version: String,
+        /// The project root it was installed into.
+        root: PathBuf,
+        /// Why it failed.
+        #[source]
+        source: std::sync::Arc<super::InstallError>,
+    },
+    /// The project file that gives the pin could not be read, so nothing was looked for.
+    #[error("the Codex binary could not be looked for: {source}")]
+    Project {
+        /// What is wrong with the project file.
+        #[source]
+        source: std::sync::Arc<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+/// How a place is named in messages.
+fn place_name(place: BinarySource) -> &'static str {
+    match place {
+        BinarySource::Explicit => "CodexBackendConfig::codex_bin",
+        BinarySource::Environment => CODEX_BIN_ENV,
+        BinarySource::LocalInstall => "the project-local install",
+        BinarySource::Path => "`codex` on PATH",
+    }
+}
+
+/// The message of [`BinaryNotFound::Nowhere`]: every place, in order, and the way out.
+fn nowhere(version: &str, roots: &[PathBuf], stand_ins: &[PathBuf]) -> String {
+    let mut report = String::from("no Codex CLI binary was found. Looked, in order, at:\n");
+    let _ = writeln!(report, "  1. CodexBackendConfig::codex_bin: not set");
+    let _ = writeln!(report, "  2. ${CODEX_BIN_ENV}: not set");
+    let _ = writeln!(
+        report,
+        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{version}/ at the project root {}; \
+         other folders above are never searched): not installed",
+        roots
+            .iter()
+            .map(|dir| dir.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" or ")
+    );
+    if stand_ins.is_empty() {
+        let _ = writeln!(report, "  4. `codex` on PATH: not found");
+    } else {
+        let _ = writeln!(
+            report,
+            "  4. `codex` on PATH: only prompt-diary's stand-in ({}), which is never the real Codex",
+            stand_ins
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let _ = write!(
+        report,
+        "Install the pinned Codex {version} into the project with `prompt-diary install-codex` \
+         (it runs `npm install --prefix {LOCAL_INSTALL_DIR}/{version} @openai/codex@{version}` \
+         at the project root), or point {CODEX_BIN_ENV} at a Codex binary."
+    );
+    report
+}
 
 impl BinaryNotFound {
-    /// Why the binary could not be looked for (a project file that cannot be read, ...).
-    pub(crate) fn because(reason: String) -> Self {
-        Self(reason)
+    /// The project file could not be read (`source` says why).
+    pub(crate) fn project(source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Project {
+            source: std::sync::Arc::new(source),
+        }
     }
+}
+
+/// The stand-in's file name (without the platform's executable suffix).
+pub(crate) const STAND_IN_BIN: &str = "prompt-diary-codex";
+
+/// Whether `candidate` is prompt-diary's stand-in, never a real Codex: through every link, a
+/// file named `prompt-diary-codex`, or this very executable (a copy of the stand-in as `codex`
+/// that is running) (the pytest
+/// plugin's and `install-stand-in`'s `codex` links point at it). The one check every path that
+/// looks for the real Codex makes (the adapter, the stand-in's app-server and exec recordings,
+/// and the wrappers' `prompt-diary project --record-mode`).
+pub(crate) fn is_stand_in(candidate: &Path) -> bool {
+    let Ok(real) = std::fs::canonicalize(candidate) else {
+        return false;
+    };
+    let named = real
+        .file_stem()
+        .is_some_and(|stem| stem == std::ffi::OsStr::new(STAND_IN_BIN));
+    named || is_myself(&real)
 }
 
 /// The install folder of `version` under the project `root`.
@@ -139,74 +276,96 @@ pub fn installed_binary(root: &Path, version: &str) -> Option<PathBuf> {
     binary_in_install(&install_dir(root, version))
 }
 
-/// `name` on `PATH`.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|candidate| candidate.is_file())
+/// The first `codex` on `PATH` that is not the stand-in, and the stand-ins skipped before it.
+fn on_path() -> (Option<PathBuf>, Vec<PathBuf>) {
+    let mut skipped = Vec::new();
+    let Some(path) = std::env::var_os("PATH") else {
+        return (None, skipped);
+    };
+    for dir in std::env::split_paths(&path) {
+        let candidate = dir.join("codex");
+        if !candidate.is_file() {
+            continue;
+        }
+        if is_stand_in(&candidate) {
+            skipped.push(candidate);
+            continue;
+        }
+        return (Some(candidate), skipped);
+    }
+    (None, skipped)
 }
 
 /// Resolves the Codex binary in the documented order: `explicit`, `PROMPT_DIARY_CODEX_BIN`, the
 /// project-local install of `pin` (or, without one, of [`PINNED_CODEX_VERSION`] at the working
-/// directory's project roots), `codex` on `PATH`.
+/// directory's project roots), `codex` on `PATH`. The stand-in is never the answer from the
+/// environment or `PATH` ([`BinaryNotFound::StandIn`]; a stand-in on `PATH` is skipped); an
+/// explicit path is taken as given (a test may drive the stand-in itself through the adapter),
+/// unless this process is that stand-in.
 pub fn resolve_codex_bin(
     explicit: Option<&Path>,
     pin: Option<ProjectPin<'_>>,
 ) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
-    let mut report = String::from("no Codex CLI binary was found. Looked, in order, at:\n");
+    let named = |place, path: PathBuf| {
+        if !path.is_file() {
+            Err(BinaryNotFound::NotAFile { place, path })
+        } else if is_stand_in(&path) && (place != BinarySource::Explicit || is_myself(&path)) {
+            Err(BinaryNotFound::StandIn { place, path })
+        } else {
+            Ok((path, place))
+        }
+    };
     if let Some(path) = explicit {
-        if path.is_file() {
-            return Ok((path.to_path_buf(), BinarySource::Explicit));
-        }
-        return Err(BinaryNotFound(format!(
-            "the Codex binary set in CodexBackendConfig::codex_bin does not exist: {}. \
-             Fix the path, or unset it to use {CODEX_BIN_ENV}, the project-local install or PATH",
-            path.display()
-        )));
+        return named(BinarySource::Explicit, path.to_path_buf());
     }
-    let _ = writeln!(report, "  1. CodexBackendConfig::codex_bin: not set");
-    match std::env::var_os(CODEX_BIN_ENV) {
-        Some(value) if !value.is_empty() => {
-            let path = PathBuf::from(value);
-            if path.is_file() {
-                return Ok((path, BinarySource::Environment));
-            }
-            return Err(BinaryNotFound(format!(
-                "{CODEX_BIN_ENV} names a file that does not exist: {}. Fix or unset it",
-                path.display()
-            )));
-        }
-        _ => {
-            let _ = writeln!(report, "  2. ${CODEX_BIN_ENV}: not set");
-        }
+    if let Some(value) = std::env::var_os(CODEX_BIN_ENV).filter(|v| !v.is_empty()) {
+        return named(BinarySource::Environment, PathBuf::from(value));
     }
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
     let (roots, version) = local_roots(pin, &cwd);
     if let Some(path) = find_local_install(&roots, version) {
         return Ok((path, BinarySource::LocalInstall));
     }
-    let _ = writeln!(
-        report,
-        "  3. the project-local install ({LOCAL_INSTALL_DIR}/{version}/ at the project root {}; \
-         other folders above are never searched): not installed",
-        roots
-            .iter()
-            .map(|dir| dir.display().to_string())
-            .collect::<Vec<_>>()
-            .join(" or ")
-    );
-    if let Some(path) = on_path("codex") {
-        return Ok((path, BinarySource::Path));
+    match on_path() {
+        (Some(path), _) => Ok((path, BinarySource::Path)),
+        (None, stand_ins) => Err(BinaryNotFound::Nowhere {
+            version: version.to_owned(),
+            roots,
+            stand_ins,
+        }),
     }
-    let _ = writeln!(report, "  4. `codex` on PATH: not found");
-    let _ = write!(
-        report,
-        "Install the pinned Codex {version} into the project with `prompt-diary install-codex` \
-         (it runs `npm install --prefix {LOCAL_INSTALL_DIR}/{version} @openai/codex@{version}` \
-         at the project root), or point {CODEX_BIN_ENV} at a Codex binary."
-    );
-    Err(BinaryNotFound(report))
+}
+
+/// The real Codex a recording runs through, for the test harnesses (the pytest plugin and the
+/// npm helper ask `prompt-diary project --record-mode`): [`resolve_codex_bin`] with no explicit
+/// path, except that in a project with a `prompt-diary.toml` (`pin`) its pinned Codex wins over
+/// `codex` on `PATH` and is installed first when it is missing (`progress` hears npm). The only
+/// place `install-codex` runs without being asked for by name.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // asked for by `prompt-diary project` only
+pub(crate) fn codex_to_record_with(
+    pin: Option<ProjectPin<'_>>,
+    progress: impl FnMut(&str),
+) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
+    let set = std::env::var_os(CODEX_BIN_ENV).is_some_and(|v| !v.is_empty());
+    let Some(pin) = pin.filter(|_| !set) else {
+        return resolve_codex_bin(None, pin);
+    };
+    if let Some(path) = installed_binary(pin.root, pin.version) {
+        return Ok((path, BinarySource::LocalInstall));
+    }
+    super::install_codex(pin.root, pin.version, progress)
+        .map(|path| (path, BinarySource::LocalInstall))
+        .map_err(|source| BinaryNotFound::Install {
+            version: pin.version.to_owned(),
+            root: pin.root.to_owned(),
+            source: std::sync::Arc::new(source),
+        })
+}
+
+/// Whether `path` is this very executable.
+fn is_myself(path: &Path) -> bool {
+    let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
+    me.is_some() && std::fs::canonicalize(path).ok() == me
 }
 
 #[cfg(test)]
@@ -264,6 +423,14 @@ mod tests {
     #[test]
     fn an_explicit_path_that_does_not_exist_is_an_error_naming_it() {
         let err = resolve_codex_bin(Some(Path::new("/no/such/codex")), None).unwrap_err();
-        assert!(err.to_string().contains("/no/such/codex"), "{err}");
+        assert!(
+            matches!(&err, BinaryNotFound::NotAFile { place: BinarySource::Explicit, path } if path == Path::new("/no/such/codex")),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with("CodexBackendConfig::codex_bin names a Codex binary that does not exist: /no/such/codex"),
+            "{err}"
+        );
     }
 }

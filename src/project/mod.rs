@@ -28,7 +28,7 @@ use crate::codex_bin::{
 
 pub(crate) use init::{template, write_new};
 pub(crate) use pin::{PinMoved, move_pin};
-pub(crate) use test_cassette::{TestRunner, test_cassette};
+pub(crate) use test_cassette::{TestPlan, TestRunner, test_cassette};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "prompt-diary.toml";
@@ -120,9 +120,7 @@ impl ProjectFile {
 /// crate's own pin). A project file that cannot be read is an error naming it, never ignored.
 pub fn find_codex_bin(explicit: Option<&Path>) -> Result<(PathBuf, BinarySource), BinaryNotFound> {
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let project = ProjectFile::find(&cwd).map_err(|err| {
-        BinaryNotFound::because(format!("the Codex binary could not be looked for: {err}"))
-    })?;
+    let project = ProjectFile::find(&cwd).map_err(BinaryNotFound::project)?;
     resolve_codex_bin(explicit, project.as_ref().map(ProjectFile::pin))
 }
 

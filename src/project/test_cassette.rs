@@ -20,6 +20,90 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::ProjectFile;
+use crate::cassette::{CassetteError, FlagMode, ModeSource, RecordMode, choose_mode, in_ci};
+
+/// What a test harness (the pytest plugin, the npm helper) does with one test's cassette, or
+/// with a session when no test is named: the record mode in effect, who asked for it, and what
+/// follows. The wrappers set the stand-in's environment from it and decide nothing themselves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // asked for by `prompt-diary project` only
+pub(crate) struct TestPlan {
+    /// The mode in effect (set as `PROMPT_DIARY_RECORD_MODE` for the stand-in).
+    pub mode: RecordMode,
+    /// Who asked for it, for people: the flag, the variable, `CI`, the project file, the default.
+    pub source: String,
+    /// The test's cassette, when a test was named.
+    pub cassette: Option<PathBuf>,
+    /// Whether that cassette exists now.
+    pub exists: bool,
+}
+
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+impl TestPlan {
+    /// The plan for `cassette` (or a session, `None`, looked at from `dir`) under `project` (the
+    /// file found, if any): the mode as [`choose_mode`] decides it from the runner's `flag`, the
+    /// environment `env` and the file's `record_mode` (CI never records).
+    pub(crate) fn new(
+        project: Option<&ProjectFile>,
+        dir: &Path,
+        cassette: Option<PathBuf>,
+        flag: Option<FlagMode>,
+        env: &dyn Fn(&str) -> Option<String>,
+        note: &mut dyn FnMut(String),
+    ) -> Result<Self, CassetteError> {
+        let configured = project.and_then(|p| p.record_mode);
+        let at = cassette.clone().unwrap_or_else(|| dir.to_owned());
+        let (mode, source) = choose_mode(&at, configured.unwrap_or_default(), flag, env, note)?;
+        let source = match (source, project, configured) {
+            (ModeSource::Flag(name) | ModeSource::Env(name), ..) => name.to_owned(),
+            (ModeSource::Configured, Some(file), Some(asked)) if asked != RecordMode::None => {
+                if in_ci(env) {
+                    format!(
+                        "CI, which reads record_mode {asked} in {} as none",
+                        file.path.display()
+                    )
+                } else {
+                    format!("record_mode in {}", file.path.display())
+                }
+            }
+            (ModeSource::Configured, Some(file), Some(_)) => {
+                format!("record_mode in {}", file.path.display())
+            }
+            (ModeSource::Configured, ..) if in_ci(env) => "CI".to_owned(),
+            (ModeSource::Configured, ..) => "the default".to_owned(),
+        };
+        let exists = cassette.as_deref().is_some_and(Path::exists);
+        Ok(Self {
+            mode,
+            source,
+            cassette,
+            exists,
+        })
+    }
+
+    /// Whether the test may record, and so needs the real Codex: `all`; `once` with the
+    /// cassette missing; `new_episodes` (it appends what the cassette lacks). For a session: any
+    /// mode but `none`.
+    pub(crate) fn records(&self) -> bool {
+        match self.mode {
+            RecordMode::None => false,
+            RecordMode::Once => self.cassette.is_none() || !self.exists,
+            RecordMode::NewEpisodes | RecordMode::All => true,
+        }
+    }
+
+    /// Whether the test must fail before it runs: its cassette is missing and the mode replays
+    /// only.
+    pub(crate) fn missing(&self) -> bool {
+        self.cassette.is_some() && !self.exists && self.mode == RecordMode::None
+    }
+
+    /// Whether, after a passing test, the recorded exec runs it left unused fail it: the
+    /// cassette was there to replay (every mode but `all`, which records it again).
+    pub(crate) fn check_unused(&self) -> bool {
+        self.exists && self.mode != RecordMode::All
+    }
+}
 
 /// The test runner whose naming a test's cassette path follows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,6 +272,28 @@ mod tests {
         let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
         let got = test_cassette(&project, Some(Path::new(file)), &names, runner);
         assert_eq!(got, Path::new(want));
+    }
+
+    #[rstest]
+    #[case::none_missing(RecordMode::None, false, (false, true, false))]
+    #[case::none_there(RecordMode::None, true, (false, false, true))]
+    #[case::once_missing(RecordMode::Once, false, (true, false, false))]
+    #[case::once_there(RecordMode::Once, true, (false, false, true))]
+    #[case::new_episodes_there(RecordMode::NewEpisodes, true, (true, false, true))]
+    #[case::new_episodes_missing(RecordMode::NewEpisodes, false, (true, false, false))]
+    #[case::all_there(RecordMode::All, true, (true, false, false))]
+    fn what_a_plan_asks_of_the_harness(
+        #[case] mode: RecordMode,
+        #[case] exists: bool,
+        #[case] want: (bool, bool, bool),
+    ) {
+        let plan = TestPlan {
+            mode,
+            source: String::new(),
+            cassette: Some(PathBuf::from("/p/c.jsonl")),
+            exists,
+        };
+        assert_eq!((plan.records(), plan.missing(), plan.check_unused()), want);
     }
 
     #[test]

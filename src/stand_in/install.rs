@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::StandInError;
 
-/// The stand-in binary's file name.
-const STAND_IN: &str = "prompt-diary-codex";
+use crate::codex_bin::STAND_IN_BIN as STAND_IN;
 
 /// The stand-in binary installed beside `exe` (the `prompt-diary` binary: cargo builds and
 /// installs both into one folder).

@@ -33,6 +33,9 @@ mod pump;
 mod report;
 mod run;
 
+#[cfg(test)]
+mod mode_table;
+
 pub use args::UnsupportedArgs;
 pub use error::{CASSETTE_ENV, StandInError};
 pub(crate) use install::{install_stand_in, stand_in_beside};

@@ -16,14 +16,23 @@ const RECORD_HINT: &str = "run the client again with PROMPT_DIARY_RECORD_MODE=on
 /// The cassette (`PROMPT_DIARY_CASSETTE`) with the settings of the project file found from the
 /// working directory upwards; `hint` is the record command when the project names none.
 pub(super) fn cassette_settings(hint: &str) -> Result<CassetteSettings, StandInError> {
-    let path = std::env::var_os(CASSETTE_ENV)
-        .filter(|p| !p.is_empty())
-        .map(PathBuf::from)
-        .ok_or(StandInError::NoCassette)?;
     let cwd = std::env::current_dir().map_err(|err| {
         StandInError::Exec(format!("could not read the current directory: {err}"))
     })?;
-    let project = ProjectFile::find(&cwd)?;
+    settings_in(&|key| std::env::var(key).ok(), &cwd, hint)
+}
+
+/// [`cassette_settings`] from the environment `env`, in the folder `cwd`.
+pub(super) fn settings_in(
+    env: &dyn Fn(&str) -> Option<String>,
+    cwd: &std::path::Path,
+    hint: &str,
+) -> Result<CassetteSettings, StandInError> {
+    let path = env(CASSETTE_ENV)
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .ok_or(StandInError::NoCassette)?;
+    let project = ProjectFile::find(cwd)?;
     let mut settings = CassetteSettings::for_project(path, project.as_ref());
     settings
         .record_command
@@ -44,8 +53,16 @@ pub(super) fn resolve(settings: &CassetteSettings) -> Result<Resolved, StandInEr
 /// The record mode in effect for `settings` (the environment over the project file; CI never
 /// records); notes on stderr.
 pub(super) fn record_mode(settings: &CassetteSettings) -> Result<RecordMode, StandInError> {
-    let env = |key: &str| std::env::var(key).ok();
-    let (mode, _) = choose_mode(&settings.path, settings.mode, None, &env, &mut say_note)?;
+    record_mode_in(settings, &|key| std::env::var(key).ok(), &mut say_note)
+}
+
+/// [`record_mode`] in the environment `env`, notes said to `note`.
+pub(super) fn record_mode_in(
+    settings: &CassetteSettings,
+    env: &dyn Fn(&str) -> Option<String>,
+    note: &mut dyn FnMut(String),
+) -> Result<RecordMode, StandInError> {
+    let (mode, _) = choose_mode(&settings.path, settings.mode, None, env, note)?;
     Ok(mode)
 }
 

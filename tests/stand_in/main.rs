@@ -16,6 +16,7 @@ mod concurrent_writers;
 mod exec;
 mod exec_safety;
 mod honest_extension;
+mod never_itself;
 mod per_test_cassette;
 mod python_sdk;
 mod record_modes;

@@ -35,8 +35,8 @@ pub(super) async fn record(
     options: &RecordOptions,
     append: bool,
 ) -> Result<i32, StandInError> {
+    // Never the stand-in itself (`codex_bin::is_stand_in`, checked where every path resolves).
     let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
-    refuse_ourselves(&bin)?;
     let codex_version = recording_version(&bin, options, append).await?;
     let seen = SeenFiles::now(&options.path);
     let before = snapshot(&input.workspace).await;
@@ -163,21 +163,6 @@ async fn drained(task: Option<JoinHandle<Vec<String>>>) -> Vec<String> {
             .unwrap_or_default(),
         None => Vec::new(),
     }
-}
-
-/// Refuses to record with the stand-in itself as "the real Codex" (it is first on `PATH` as
-/// `codex` for shell users).
-fn refuse_ourselves(bin: &Path) -> Result<(), StandInError> {
-    let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
-    if me.is_some() && std::fs::canonicalize(bin).ok() == me {
-        return Err(StandInError::Exec(format!(
-            "the Codex binary found to record with, {}, is this stand-in; set {} to the real Codex \
-             (`prompt-diary install-codex` installs it)",
-            bin.display(),
-            crate::codex_bin::CODEX_BIN_ENV
-        )));
-    }
-    Ok(())
 }
 
 /// The version `bin --version` prints (`codex-cli 0.171.0`: the last word of its first line);
