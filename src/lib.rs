@@ -50,21 +50,21 @@
 //!   `ProcessTransport`.
 //! - [`stand_in`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
 //! - [`testing`] (feature `test-util`): test support: the scripted local model (re-exported
-//!   from the `prompt-diary-scripted-model` crate), the fixtures and their drift check,
-//!   `FakeAgentSessionFactory`, conformance helpers.
+//!   from the `prompt-diary-scripted-model` crate), `FakeAgentSessionFactory`, conformance
+//!   helpers. This repository's fixtures and their drift check are the command line's own
+//!   (`src/cli/fixtures/`, not public).
 //!
 //! The Codex binary is found in this order: `CodexBackendConfig::codex_bin`, the
 //! `PROMPT_DIARY_CODEX_BIN` environment variable, the project-local install made by
 //! `prompt-diary install-codex`, then `codex` on `PATH`.
 
 #![forbid(unsafe_code)]
-// A build without the command line (`--no-default-features`, the library a dependent compiles)
-// keeps the readers only the command line calls (verify, review, inspect, view, schema
-// comparison, the stand-in's installer) compiled but unused; they are not gated one by one.
-#![cfg_attr(
-    not(feature = "cli"),
-    allow(dead_code, unused_imports, unreachable_pub)
-)]
+
+// `prompt_diary::...` names this crate from inside it too: the command line's fixture tooling
+// (`src/cli/fixtures/`) is compiled into the test tiers' crates as well, so it names the library
+// by the paths those crates see.
+#[cfg(feature = "cli")]
+extern crate self as prompt_diary;
 
 pub mod agent;
 pub mod cassette;
@@ -83,6 +83,7 @@ pub mod stand_in;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod transport;
+#[cfg(feature = "cli")]
 mod view;
 
 /// The README's Rust examples, compiled by `cargo test` so they stay true.

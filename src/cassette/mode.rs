@@ -299,7 +299,7 @@ impl CassetteSettings {
     /// project's `[[volatile]]` and `[[redact]]` rules. Every recording path (`record`,
     /// `record --script`, the adapter, the stand-in) starts from these, so none can leave the
     /// rules out; the cassette header lists them.
-    pub(crate) fn record_options(&self) -> RecordOptions {
+    pub fn record_options(&self) -> RecordOptions {
         let mut options = RecordOptions::new(&self.path);
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;

@@ -103,35 +103,27 @@ fn error_text(err: &anyhow::Error) -> String {
 }
 
 /// Hands `command` to its file's `run`. Every command but `init` and `project` (which read the
-/// project file their own way) reads the project file first: a bad one is an error, whatever the
-/// command.
+/// project file their own way) reads the project file first (`here()`): a bad one is an error,
+/// whatever the command, also for those that need nothing of it.
 fn dispatch(command: Command) -> anyhow::Result<()> {
+    let here = Here::find;
     match command {
         Command::Init(args) => args.run(),
         Command::Project(args) => args.run(),
-        command => dispatch_in(command, &Here::find()?),
-    }
-}
-
-/// [`dispatch`] in the project `here`.
-fn dispatch_in(command: Command, here: &Here) -> anyhow::Result<()> {
-    match command {
-        Command::Init(args) => args.run(),
-        Command::Project(args) => args.run(),
-        Command::InstallCodex(args) => args.run(here),
-        Command::InstallStandIn(args) => args.run(),
-        Command::Record(args) => runtime()?.block_on(args.run(here)),
-        Command::Replay(args) => runtime()?.block_on(args.run(here)),
-        Command::Rerecord(args) => runtime()?.block_on(args.run(here)),
-        Command::UpgradeCodex(args) => runtime()?.block_on(args.run(here)),
-        Command::View(args) => args.run(),
-        Command::Inspect(args) => args.run(here),
-        Command::Verify(args) => args.run(here),
-        Command::Review(args) => args.run(here),
-        Command::Accept(args) => args.run(here),
-        Command::RecordFixtures(args) => runtime()?.block_on(args.run(here)),
-        Command::Demo(args) => runtime()?.block_on(args.run(here)),
-        Command::ScriptedModel(args) => runtime()?.block_on(args.run()),
+        Command::InstallCodex(args) => args.run(&here()?),
+        Command::InstallStandIn(args) => here().and_then(|_| args.run()),
+        Command::Record(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::Replay(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::Rerecord(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::UpgradeCodex(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::View(args) => here().and_then(|_| args.run()),
+        Command::Inspect(args) => args.run(&here()?),
+        Command::Verify(args) => args.run(&here()?),
+        Command::Review(args) => args.run(&here()?),
+        Command::Accept(args) => args.run(&here()?),
+        Command::RecordFixtures(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::Demo(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::ScriptedModel(args) => here().and_then(|_| runtime()?.block_on(args.run())),
     }
 }
 

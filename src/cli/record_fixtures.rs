@@ -1,6 +1,6 @@
 //! `prompt-diary record-fixtures`: prompt-diary's own fixture tool. Re-record this repository's
 //! committed cassettes, or check them for drift
-//! ([`cli::fixtures::rerecord`](crate::cli::fixtures::rerecord)). A project of its own records a
+//! (`cli::fixtures::rerecord`). A project of its own records a
 //! scenario with `prompt-diary record --script FILE`.
 
 use std::path::PathBuf;

@@ -14,9 +14,12 @@
 //! pattern = 'acme_[A-Za-z0-9]{32}'
 //! ```
 
+#[cfg(any(feature = "cli", test))]
 mod init;
 mod parse;
+#[cfg(any(feature = "rerecord", test))]
 mod pin;
+#[cfg(any(feature = "cli", test))]
 mod test_cassette;
 
 use std::path::{Path, PathBuf};
@@ -26,8 +29,11 @@ use crate::codex_bin::{
     BinaryNotFound, BinarySource, PINNED_CODEX_VERSION, ProjectPin, resolve_codex_bin,
 };
 
+#[cfg(any(feature = "cli", test))]
 pub(crate) use init::{template, write_new};
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) use pin::{PinMoved, move_pin};
+#[cfg(any(feature = "cli", test))]
 pub(crate) use test_cassette::{TestRunner, test_cassette};
 
 /// The project file's name.

@@ -28,6 +28,7 @@ mod args;
 mod config_args;
 mod error;
 mod exec;
+#[cfg(feature = "cli")]
 mod install;
 mod pump;
 mod report;
@@ -35,5 +36,6 @@ mod run;
 
 pub use args::UnsupportedArgs;
 pub use error::{CASSETTE_ENV, StandInError};
+#[cfg(feature = "cli")]
 pub(crate) use install::{install_stand_in, stand_in_beside};
 pub use run::run;

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use prompt_diary::cli::fixtures::{FixtureStatus, Rerecord, rerecord};
+use crate::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::testing::conformance::codex_for_conformance;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

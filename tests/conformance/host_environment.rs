@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::cassette::WriteOutcome;
-use prompt_diary::cli::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::rerecord::rerecord_cassette;
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, announce_skip, codex_for_conformance};
