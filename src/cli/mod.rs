@@ -46,5 +46,5 @@ mod upgrade;
 mod verify;
 mod view;
 
-pub use app::{Cli, Command, run};
+pub use app::main;
 use app::{print_err, print_line, print_out};

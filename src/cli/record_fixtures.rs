@@ -13,7 +13,7 @@ use crate::cli::fixtures::{Rerecord, rerecord};
 
 /// Arguments of `record-fixtures`.
 #[derive(Debug, Args)]
-pub struct RecordFixtures {
+pub(crate) struct RecordFixtures {
     /// Only these fixtures (by name); all by default.
     #[arg(long = "only")]
     only: Vec<String>,

@@ -10,7 +10,7 @@ use crate::cassette::{
 };
 use crate::codex_bin::{BinaryNotFound, schema_fingerprint};
 use crate::transport::{
-    Diagnostics, Message, ProcessCommand, ProcessTransport, Transport, TransportError,
+    Diagnostics, Message, Playback, ProcessCommand, ProcessTransport, Transport, TransportError,
 };
 
 /// The Codex process a live or recording connection starts.
@@ -179,19 +179,11 @@ impl Transport for Connection {
         self.transport.diagnostics()
     }
 
-    fn ready(&mut self) -> Option<Message> {
-        self.transport.ready()
-    }
-
-    fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
-        self.transport.deliver_only(thread_id, methods);
-    }
-
-    fn awaiting_client(&self) -> bool {
-        self.transport.awaiting_client()
-    }
-
     fn pid(&self) -> Option<u32> {
         self.transport.pid()
+    }
+
+    fn playback(&mut self) -> Option<&mut dyn Playback> {
+        self.transport.playback()
     }
 }

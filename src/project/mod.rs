@@ -40,7 +40,7 @@ pub(crate) use test_cassette::{TestRunner, test_cassette};
 pub const PROJECT_FILE: &str = "prompt-diary.toml";
 
 /// The cassette folder when the project file names none (or there is no project file).
-pub const DEFAULT_CASSETTES: &str = "cassettes";
+pub(crate) const DEFAULT_CASSETTES: &str = "cassettes";
 
 /// A parsed `prompt-diary.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -10,10 +10,11 @@ use prompt_diary::testing::conformance::codex_for_conformance;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn check_only(name: &str) -> Rerecord {
-    let mut request = Rerecord::default();
-    request.only = vec![name.to_owned()];
-    request.check = true;
-    request
+    Rerecord {
+        only: vec![name.to_owned()],
+        check: true,
+        ..Rerecord::default()
+    }
 }
 
 #[tokio::test]

@@ -92,9 +92,11 @@ async fn record_on(host: &Host, project: &Path) -> PathBuf {
         scenarios.join(format!("{SCENARIO}.json")),
     )
     .unwrap();
-    let mut request = Rerecord::default();
-    request.only = vec![SCENARIO.to_owned()];
-    request.overwrite = true;
+    let request = Rerecord {
+        only: vec![SCENARIO.to_owned()],
+        overwrite: true,
+        ..Rerecord::default()
+    };
     let report = rerecord(project, &host.codex, &request, &mut |_| {})
         .await
         .unwrap();
