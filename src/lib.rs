@@ -83,7 +83,6 @@ pub mod stand_in;
 #[cfg(feature = "test-util")]
 pub mod testing;
 pub mod transport;
-#[cfg(feature = "cli")]
 mod view;
 
 /// The README's Rust examples, compiled by `cargo test` so they stay true.

@@ -319,6 +319,7 @@ pub(crate) fn file_name(path: &Path) -> String {
 
 /// Refuses to record `path` when `CI` is set (to anything but empty, `0` or `false`): CI never
 /// records. `env` reads the environment (`|key| std::env::var(key).ok()`).
+#[cfg(feature = "rerecord")]
 pub(crate) fn refuse_recording_in_ci(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,
