@@ -31,7 +31,8 @@
 //!
 //! Every public module, in one line each (top to bottom; `docs/architecture.md` has the layer
 //! table that `tests/library/layering.rs` enforces):
-//! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls.
+//! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls;
+//!   public only as [`cli::main`], which both binaries call.
 //! - [`compose`]: composition roots: the generation workflow wired to a Codex session factory.
 //! - [`generate`]: generation phases and the artifact-aware repair loop, on the port only.
 //! - [`agent`]: the neutral port: config, turn options, results and events, runner and factory
@@ -46,8 +47,8 @@
 //! - [`codex_bin`]: finding, installing and fingerprinting the Codex CLI.
 //! - [`per_test`]: a cassette per test, named after it, in one line:
 //!   [`test_cassette!`](crate::test_cassette).
-//! - [`transport`]: how messages move: the `Transport` trait, the `Message` enum,
-//!   `ProcessTransport`.
+//! - [`transport`]: how messages move: the `Transport` trait (send, receive, close), the
+//!   `Playback` hooks of a transport that plays a recorded server, the `Message` enum.
 //! - [`stand_in`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
 //! - [`testing`] (feature `test-util`): test support: the scripted local model (re-exported
 //!   from the `prompt-diary-scripted-model` crate), `FakeAgentSessionFactory`, conformance

@@ -93,9 +93,9 @@ pub(crate) use mode::{
     FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
 };
 pub(crate) use normalize::Bindings;
+pub(crate) use normalize::placeholder::unescape_literals;
 #[cfg(feature = "rerecord")]
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json};
-pub(crate) use normalize::placeholder::unescape_literals;
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
 #[cfg(feature = "rerecord")]
 pub(crate) use pending::{PendingRecording, files_under, list_pending};

@@ -20,7 +20,7 @@ pub fn main(name: &'static str) -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            print_err(&format!("error: {err:#}"));
             ExitCode::FAILURE
         }
     }
