@@ -1,5 +1,5 @@
 //! Bench 5: what the offline suite costs. Time per replayed turn over the committed cassette
-//! corpus (`cassettes/*.jsonl` replayed through `cli::fixtures`, exactly as the replay tests
+//! corpus (`cassettes/*.jsonl` replayed through the command line's fixture tooling, exactly as the replay tests
 //! do), and the wall time of the replay tests under `cargo test` (with `hyperfine` when it is
 //! installed, timed here otherwise).
 //!
@@ -8,13 +8,20 @@
 //! (timed `cargo test` runs, default 3; 0 skips them).
 
 mod common;
+// The command line's fixture tooling (not public), compiled here as the replay tests compile it.
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "the command line's fixture tooling, shared by source: this bench replays fixtures only"
+)]
+#[path = "../src/cli/fixtures/mod.rs"]
+mod fixtures;
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Summary, knob, ms, publish, table};
-use prompt_diary::cli::fixtures;
 
 const BENCH: &str = "offline_suite";
 const TESTS: &str = "cargo test --quiet --test replay -- cassette_replay:: cassette_errors:: \

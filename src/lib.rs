@@ -31,7 +31,8 @@
 //!
 //! Every public module, in one line each (top to bottom; `docs/architecture.md` has the layer
 //! table that `tests/library/layering.rs` enforces):
-//! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls.
+//! - [`cli`] (feature `cli`): the `prompt-diary` command line, clap structs over library calls;
+//!   public only as [`cli::main`], which both binaries call.
 //! - [`compose`]: composition roots: the generation workflow wired to a Codex session factory.
 //! - [`generate`]: generation phases and the artifact-aware repair loop, on the port only.
 //! - [`agent`]: the neutral port: config, turn options, results and events, runner and factory
@@ -46,25 +47,25 @@
 //! - [`codex_bin`]: finding, installing and fingerprinting the Codex CLI.
 //! - [`per_test`]: a cassette per test, named after it, in one line:
 //!   [`test_cassette!`](crate::test_cassette).
-//! - [`transport`]: how messages move: the `Transport` trait, the `Message` enum,
-//!   `ProcessTransport`.
+//! - [`transport`]: how messages move: the `Transport` trait (send, receive, close), the
+//!   `Playback` hooks of a transport that plays a recorded server, the `Message` enum.
 //! - [`stand_in`]: the drop-in `codex` stand-in behind the `prompt-diary-codex` binary.
 //! - [`testing`] (feature `test-util`): test support: the scripted local model (re-exported
-//!   from the `prompt-diary-scripted-model` crate), the fixtures and their drift check,
-//!   `FakeAgentSessionFactory`, conformance helpers.
+//!   from the `prompt-diary-scripted-model` crate), `FakeAgentSessionFactory`, conformance
+//!   helpers. This repository's fixtures and their drift check are the command line's own
+//!   (`src/cli/fixtures/`, not public).
 //!
 //! The Codex binary is found in this order: `CodexBackendConfig::codex_bin`, the
 //! `PROMPT_DIARY_CODEX_BIN` environment variable, the project-local install made by
 //! `prompt-diary install-codex`, then `codex` on `PATH`.
 
 #![forbid(unsafe_code)]
-// A build without the command line (`--no-default-features`, the library a dependent compiles)
-// keeps the readers only the command line calls (verify, review, inspect, view, schema
-// comparison, the stand-in's installer) compiled but unused; they are not gated one by one.
-#![cfg_attr(
-    not(feature = "cli"),
-    allow(dead_code, unused_imports, unreachable_pub)
-)]
+
+// `prompt_diary::...` names this crate from inside it too: the command line's fixture tooling
+// (`src/cli/fixtures/`) is compiled into the test tiers' crates as well, so it names the library
+// by the paths those crates see.
+#[cfg(feature = "cli")]
+extern crate self as prompt_diary;
 
 pub mod agent;
 pub mod cassette;

@@ -99,6 +99,7 @@ impl HostSplit {
     /// The environment one message line carries, one readable line each (empty for a session
     /// message without host fields). Call it on every line, in order, as
     /// [`HostSplit::session_part`].
+    #[cfg(feature = "rerecord")]
     pub(crate) fn environment_of(&mut self, conv: &str, c2s: bool, msg: &Value) -> Vec<String> {
         let answers = !c2s && self.answers_initialize(conv, msg);
         let _ = self.session_part(conv, c2s, msg);
@@ -160,6 +161,7 @@ impl HostSplit {
 
 /// What an environment notification says: its `summary` (with `details`), else its `message`,
 /// else its parameters as JSON.
+#[cfg(feature = "rerecord")]
 fn said(params: Option<&Value>) -> String {
     let Some(params) = params else {
         return String::new();
@@ -173,6 +175,7 @@ fn said(params: Option<&Value>) -> String {
 }
 
 /// One readable line per stderr line, as `review` lists a process's stderr tail.
+#[cfg(feature = "rerecord")]
 pub(crate) fn stderr_lines<'a>(
     label: &'a str,
     tail: &'a [String],
@@ -184,6 +187,7 @@ pub(crate) fn stderr_lines<'a>(
 /// multiset: order does not count); otherwise a section that says what is here and was not
 /// when recorded, and the other way round. The lines are the message's own words; what made
 /// them environment is their kind.
+#[cfg(feature = "rerecord")]
 pub(crate) fn environment_review(committed: &[String], fresh: &[String]) -> String {
     let only = |a: &[String], b: &[String]| -> Vec<String> {
         let mut rest: Vec<&String> = b.iter().collect();

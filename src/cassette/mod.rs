@@ -38,19 +38,24 @@ mod envelope;
 mod error;
 pub(crate) mod exec;
 pub(crate) mod host;
+#[cfg(feature = "rerecord")]
 pub(crate) mod kind;
 mod lock;
 mod mode;
 pub(crate) mod normalize;
+#[cfg(feature = "rerecord")]
 mod pending;
 pub(crate) mod redact_stream;
 mod terminal;
+#[cfg(feature = "cli")]
 mod verify;
 mod write;
 
 pub(crate) use app_server::episodes::{EpisodesTransport, StartLive};
+#[cfg(feature = "rerecord")]
 pub(crate) use app_server::format::BACKEND;
 pub use app_server::format::{Cassette, Entry, Header};
+#[cfg(feature = "rerecord")]
 pub(crate) use app_server::read::meaning::MeaningDiff;
 pub use app_server::read::timeline::{
     ConversationView, ExitView, Timeline, TimelineEvent, TurnView,
@@ -62,9 +67,11 @@ pub use app_server::replay::transport::ReplayTransport;
 pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
+#[cfg(feature = "test-util")]
 pub(crate) use envelope::date_in_days;
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
+#[cfg(feature = "rerecord")]
 pub(crate) use exec::call::{LAST_MESSAGE, OUTPUT_SCHEMA, TEMP_PATH};
 pub(crate) use exec::format::{ExecCassette, ExecInvocation, StdoutLine};
 pub(crate) use exec::recorder::{
@@ -74,19 +81,30 @@ pub(crate) use exec::replayer::{
     ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
     fresh_value as exec_fresh_value,
 };
+#[cfg(feature = "rerecord")]
 pub(crate) use exec::story::ExecStory;
+#[cfg(feature = "rerecord")]
 pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
+#[cfg(feature = "rerecord")]
+pub(crate) use mode::refuse_recording_in_ci;
 pub use mode::{CassetteSettings, RecordMode};
 pub(crate) use mode::{
-    FlagMode, ModeSource, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
-    in_ci, refuse_recording_in_ci,
+    FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
 };
+#[cfg(any(feature = "cli", test))]
+pub(crate) use mode::{ModeSource, in_ci};
 pub(crate) use normalize::Bindings;
-pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
+pub(crate) use normalize::placeholder::unescape_literals;
+#[cfg(feature = "rerecord")]
+pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
+#[cfg(feature = "rerecord")]
 pub(crate) use pending::{PendingRecording, files_under, list_pending};
 pub(crate) use terminal::escape_controls;
+#[cfg(feature = "cli")]
 pub(crate) use verify::{Expectations, verify_dir};
-pub(crate) use write::{SeenFiles, pending_path, write_atomic, write_recording};
+#[cfg(feature = "rerecord")]
+pub(crate) use write::pending_path;
+pub(crate) use write::{SeenFiles, write_atomic, write_recording};
 pub use write::{WriteOutcome, write_cassette};

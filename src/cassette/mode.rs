@@ -299,7 +299,7 @@ impl CassetteSettings {
     /// project's `[[volatile]]` and `[[redact]]` rules. Every recording path (`record`,
     /// `record --script`, the adapter, the stand-in) starts from these, so none can leave the
     /// rules out; the cassette header lists them.
-    pub(crate) fn record_options(&self) -> RecordOptions {
+    pub fn record_options(&self) -> RecordOptions {
         let mut options = RecordOptions::new(&self.path);
         options.record_command = self.record_command();
         options.overwrite = self.overwrite;
@@ -319,6 +319,7 @@ pub(crate) fn file_name(path: &Path) -> String {
 
 /// Refuses to record `path` when `CI` is set (to anything but empty, `0` or `false`): CI never
 /// records. `env` reads the environment (`|key| std::env::var(key).ok()`).
+#[cfg(feature = "rerecord")]
 pub(crate) fn refuse_recording_in_ci(
     path: &Path,
     env: impl Fn(&str) -> Option<String>,

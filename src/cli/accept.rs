@@ -10,7 +10,7 @@ use crate::cassette::list_pending;
 
 /// Arguments of `accept`.
 #[derive(Debug, Args)]
-pub struct Accept {
+pub(crate) struct Accept {
     /// `[DIR] [NAME...]`: the folder of cassettes (the project's cassette folder unless the first
     /// value is a folder), then the cassettes to accept by name; all pending ones when no name is
     /// given.

@@ -1,25 +1,46 @@
-//! The clap entry: [`Cli`], its [`Command`]s, and [`run`], which hands each to its file's `run`.
+//! The clap entry: [`main`] parses a [`Cli`] and [`run`]s it, which hands each [`Command`] to its
+//! file's `run`.
 
-use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use super::here::Here;
 use crate::cassette::escape_controls;
 
+/// The command line of the binary called `name` (`prompt-diary`, or `prompt-diary-cassettes` in
+/// the Python wheel): parses the process's arguments, runs the command, and says an error on
+/// stderr (exit status 1). Usage errors exit as clap does (status 2, help and version 0).
+pub fn main(name: &'static str) -> ExitCode {
+    let matches = Cli::command().name(name).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            print_err(&format!("error: {err:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// prompt-diary: run Codex behind a neutral port, and record/replay its traffic.
 #[derive(Debug, Parser)]
 #[command(name = "prompt-diary", version, about)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Show debug logs on stderr (`RUST_LOG` chooses finer filters).
     #[arg(long, short, global = true)]
-    pub verbose: bool,
+    verbose: bool,
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Write a commented `prompt-diary.toml` (the project file: Codex pin, cassette folder, record
     /// command and mode, volatile and redaction rules) in the current folder; never overwrites.
     Init(super::init::Init),
@@ -83,7 +104,7 @@ pub enum Command {
 /// Runs a parsed command line. An error comes back with its whole chain in one message whose
 /// control characters are escaped like everything the command line prints (its text may be a
 /// cassette's: a divergence report, a path).
-pub fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<()> {
     init_logging(cli.verbose);
     dispatch(cli.command)
         .map_err(|err| anyhow::anyhow!(escape_controls(&error_text(&err)).into_owned()))
@@ -105,38 +126,29 @@ fn error_text(err: &anyhow::Error) -> String {
     text
 }
 
-/// Hands `command` to its file's `run`. Every command but `init` and `project` (which read the
-/// project file their own way) reads the project file first: a bad one is an error, whatever the
-/// command.
+/// Hands `command` to its file's `run`. Every command but `init`, `project` and `unused-runs` (which read the
+/// project file their own way) reads the project file first (`here()`): a bad one is an error,
+/// whatever the command, also for those that need nothing of it.
 fn dispatch(command: Command) -> anyhow::Result<()> {
+    let here = Here::find;
     match command {
         Command::Init(args) => args.run(),
         Command::Project(args) => args.run(),
         Command::UnusedRuns(args) => args.run(),
-        command => dispatch_in(command, &Here::find()?),
-    }
-}
-
-/// [`dispatch`] in the project `here`.
-fn dispatch_in(command: Command, here: &Here) -> anyhow::Result<()> {
-    match command {
-        Command::Init(args) => args.run(),
-        Command::Project(args) => args.run(),
-        Command::UnusedRuns(args) => args.run(),
-        Command::InstallCodex(args) => args.run(here),
-        Command::InstallStandIn(args) => args.run(),
-        Command::Record(args) => runtime()?.block_on(args.run(here)),
-        Command::Replay(args) => runtime()?.block_on(args.run(here)),
-        Command::Rerecord(args) => runtime()?.block_on(args.run(here)),
-        Command::UpgradeCodex(args) => runtime()?.block_on(args.run(here)),
-        Command::View(args) => args.run(),
-        Command::Inspect(args) => args.run(here),
-        Command::Verify(args) => args.run(here),
-        Command::Review(args) => args.run(here),
-        Command::Accept(args) => args.run(here),
-        Command::RecordFixtures(args) => runtime()?.block_on(args.run(here)),
-        Command::Demo(args) => runtime()?.block_on(args.run(here)),
-        Command::ScriptedModel(args) => runtime()?.block_on(args.run()),
+        Command::InstallCodex(args) => args.run(&here()?),
+        Command::InstallStandIn(args) => here().and_then(|_| args.run()),
+        Command::Record(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::Replay(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::Rerecord(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::UpgradeCodex(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::View(args) => here().and_then(|_| args.run()),
+        Command::Inspect(args) => args.run(&here()?),
+        Command::Verify(args) => args.run(&here()?),
+        Command::Review(args) => args.run(&here()?),
+        Command::Accept(args) => args.run(&here()?),
+        Command::RecordFixtures(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::Demo(args) => runtime()?.block_on(args.run(&here()?)),
+        Command::ScriptedModel(args) => here().and_then(|_| runtime()?.block_on(args.run())),
     }
 }
 

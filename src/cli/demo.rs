@@ -13,7 +13,7 @@ use crate::codex_bin::install_codex;
 
 /// Arguments of `demo`.
 #[derive(Debug, Args)]
-pub struct Demo {
+pub(crate) struct Demo {
     /// Where the recording and both sides' workspaces go; `target/prompt-diary-demo/` in the
     /// project folder by default. Earlier demo output there is replaced.
     #[arg(long)]

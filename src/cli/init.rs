@@ -9,7 +9,7 @@ use crate::project::{template, write_new};
 
 /// Arguments of `init`.
 #[derive(Debug, Args)]
-pub struct Init {
+pub(crate) struct Init {
     /// The folder to write `prompt-diary.toml` into (the project's root); the current folder by
     /// default.
     #[arg(long)]
@@ -24,7 +24,7 @@ pub struct Init {
 
 impl Init {
     /// Writes (or prints) the file; refuses to replace one that is there.
-    pub fn run(self) -> anyhow::Result<()> {
+    pub(crate) fn run(self) -> anyhow::Result<()> {
         let text = template(PINNED_CODEX_VERSION, &self.cassettes);
         if self.print {
             return super::print_out(&text);

@@ -10,7 +10,7 @@ use crate::cassette::kind::Story;
 
 /// Arguments of `inspect`.
 #[derive(Debug, Args)]
-pub struct Inspect {
+pub(crate) struct Inspect {
     /// The cassette file.
     cassette: PathBuf,
     /// Print a machine-readable JSON document instead of text.

@@ -10,7 +10,7 @@ use crate::codex_bin::install_codex;
 
 /// Arguments of `install-codex`.
 #[derive(Debug, Args)]
-pub struct InstallCodex {
+pub(crate) struct InstallCodex {
     /// The Codex version to install (X.Y.Z); the project's pin by default (`codex` in
     /// `prompt-diary.toml`, else this prompt-diary's own).
     #[arg(long)]

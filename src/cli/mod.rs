@@ -1,15 +1,16 @@
 //! The command line: thin clap structs mapped onto library calls, one file per command.
 //!
 //! The split in one sentence: `cli` parses arguments and prints what the library returns;
-//! [`cmds`](crate::compose) wires concrete backends into the code that uses the port; everything
-//! else (recording, replaying, fixtures and their drift check) is library code the tests call
-//! the same way.
+//! [`compose`](crate::compose) wires concrete backends into the code that uses the port;
+//! recording and replaying are library code the tests call the same way. This repository's
+//! fixtures and their drift check (`fixtures/`) are the command line's own, not public: the
+//! replay and conformance tiers compile that folder into their crates.
 //!
 //! | command | library call |
 //! |---|---|
 //! | `init [--dir DIR] [--print]` | `project::template` (crate-private) |
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) of the project's pin |
-//! | `record` | [`Fixture::record_in`](crate::cli::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
+//! | `record` | `cli::fixtures::Fixture::record_in`, `rerecord::recording::record_prompt` (crate-private) |
 //! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
 //! | `project [--json] [--test NAME... --record-mode MODE]` | [`ProjectFile::find`](crate::project::ProjectFile::find), `project::TestPlan` (crate-private: the mode, the cassette and the real Codex a test harness sets) |
@@ -20,14 +21,16 @@
 //! | `rerecord CASSETTE...` | [`rerecord_cassette`](crate::rerecord::rerecord_cassette) |
 //! | `upgrade-codex --to VERSION [--accept] [DIR]` | `rerecord::upgrade` (crate-private); `--accept` moves the pin in `prompt-diary.toml` |
 //! | `view CASSETTE [-o FILE] [--open]` | `view::render` (crate-private) |
-//! | `record-fixtures [--check]` | [`rerecord`](crate::cli::fixtures::rerecord) |
+//! | `record-fixtures [--check]` | `cli::fixtures::rerecord` (crate-private) |
 //! | `scripted-model SCENARIO` | [`ScriptedModel::start`](crate::testing::ScriptedModel::start), [`CodexHome::for_model`](crate::testing::CodexHome::for_model) |
 //! | `demo` | `cli::fixtures::demo_run::demo_live`, `demo_replay` (crate-private) |
 
 mod accept;
 mod app;
 mod demo;
-pub mod fixtures;
+mod fixtures;
+#[cfg(test)]
+mod fixtures_tests;
 mod here;
 mod init;
 mod inspect;
@@ -45,5 +48,5 @@ mod upgrade;
 mod verify;
 mod view;
 
-pub use app::{Cli, Command, run};
+pub use app::main;
 use app::{print_err, print_line, print_out};

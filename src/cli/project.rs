@@ -16,7 +16,7 @@ use crate::project::{DEFAULT_CASSETTES, ProjectFile, TestPlan, TestRunner, test_
 
 /// Arguments of `project`.
 #[derive(Debug, Args)]
-pub struct Project {
+pub(crate) struct Project {
     /// Where to look for `prompt-diary.toml` (it and the folders above it); default: the test
     /// file's folder with `--test-file`, else here. Without a project file, the cassette folder
     /// is `cassettes/` in this folder.
@@ -56,7 +56,7 @@ enum Runner {
 impl Project {
     /// Prints the project's settings; a bad project file is an error naming its file, line and
     /// key.
-    pub fn run(self) -> anyhow::Result<()> {
+    pub(crate) fn run(self) -> anyhow::Result<()> {
         let test_file = self
             .test_file
             .as_deref()

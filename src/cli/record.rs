@@ -18,7 +18,7 @@ use crate::rerecord::recording::{PromptRecording, record_prompt, workspaces_in};
 /// Arguments of `record`.
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["prompt", "script"])))]
-pub struct Record {
+pub(crate) struct Record {
     /// One prompt for the user's own Codex (configuration and login from ~/.codex): live, may
     /// spend tokens, refused when `CI` is set.
     #[arg(long)]

@@ -1,6 +1,6 @@
 //! `prompt-diary record-fixtures`: prompt-diary's own fixture tool. Re-record this repository's
 //! committed cassettes, or check them for drift
-//! ([`cli::fixtures::rerecord`](crate::cli::fixtures::rerecord)). A project of its own records a
+//! (`cli::fixtures::rerecord`). A project of its own records a
 //! scenario with `prompt-diary record --script FILE`.
 
 use std::path::PathBuf;
@@ -13,7 +13,7 @@ use crate::cli::fixtures::{Rerecord, rerecord};
 
 /// Arguments of `record-fixtures`.
 #[derive(Debug, Args)]
-pub struct RecordFixtures {
+pub(crate) struct RecordFixtures {
     /// Only these fixtures (by name); all by default.
     #[arg(long = "only")]
     only: Vec<String>,

@@ -14,7 +14,7 @@ use crate::rerecord::{
 
 /// Arguments of `replay`.
 #[derive(Debug, Args)]
-pub struct Replay {
+pub(crate) struct Replay {
     /// The cassette file.
     cassette: PathBuf,
     /// How long a turn may wait for the cassette before it counts as stuck (a damaged

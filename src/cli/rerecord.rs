@@ -14,7 +14,7 @@ use crate::rerecord::{RerecordSummary, SANDBOX_NOTICE};
 
 /// Arguments of `rerecord`.
 #[derive(Debug, Args)]
-pub struct Rerecord {
+pub(crate) struct Rerecord {
     /// The cassettes to re-record; a folder stands for every `*.jsonl` cassette in it and in
     /// the folders below it (the project's cassette folder by default).
     cassettes: Vec<PathBuf>,

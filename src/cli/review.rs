@@ -12,7 +12,7 @@ use crate::cassette::{PendingRecording, list_pending, write_atomic};
 
 /// Arguments of `review`.
 #[derive(Debug, Args)]
-pub struct Review {
+pub(crate) struct Review {
     /// The folder of cassettes (the project's cassette folder by default), or one re-recording
     /// (`NAME.jsonl.new`, or the committed `NAME.jsonl` beside it).
     dir: Option<PathBuf>,

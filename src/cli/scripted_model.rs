@@ -15,7 +15,7 @@ use crate::testing::{CodexHome, Scenario, ScriptedModel};
 
 /// Arguments of `scripted-model`.
 #[derive(Debug, Args)]
-pub struct ScriptedModelServe {
+pub(crate) struct ScriptedModelServe {
     /// The scenario file (JSON: conversations, each with its replies and an optional `match`
     /// text that routes a new conversation to it).
     scenario: PathBuf,
@@ -32,7 +32,7 @@ pub struct ScriptedModelServe {
 impl ScriptedModelServe {
     /// Prints `CODEX_HOME=<folder>` on stdout, serves until stdin closes (or SIGINT/SIGTERM),
     /// then fails when a reply was left unserved or a request could not be answered.
-    pub async fn run(self) -> anyhow::Result<()> {
+    pub(crate) async fn run(self) -> anyhow::Result<()> {
         let scenario = Scenario::from_file(&self.scenario)
             .with_context(|| format!("reading the scenario {}", self.scenario.display()))?;
         let model = ScriptedModel::start(scenario).await?;

@@ -8,7 +8,7 @@ use crate::stand_in::{install_stand_in, stand_in_beside};
 
 /// Arguments of `install-stand-in`.
 #[derive(Debug, Args)]
-pub struct InstallStandIn {
+pub(crate) struct InstallStandIn {
     /// The folder to write the `codex` link into (created if missing); put it first on `PATH`.
     dir: PathBuf,
     /// The stand-in binary; by default `prompt-diary-codex` beside this program.
@@ -18,7 +18,7 @@ pub struct InstallStandIn {
 
 impl InstallStandIn {
     /// Writes the link; its path goes to stdout, how to use it to stderr.
-    pub fn run(self) -> anyhow::Result<()> {
+    pub(crate) fn run(self) -> anyhow::Result<()> {
         let stand_in = match self.stand_in {
             Some(path) => path,
             None => stand_in_beside(&std::env::current_exe()?),

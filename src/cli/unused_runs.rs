@@ -14,7 +14,7 @@ use crate::cassette::AnyCassette;
 
 /// Arguments of `unused-runs`.
 #[derive(Debug, Args)]
-pub struct UnusedRuns {
+pub(crate) struct UnusedRuns {
     /// The cassette.
     cassette: PathBuf,
     /// The file the stand-in noted the replayed runs' numbers in (`PROMPT_DIARY_USED_RUNS`), one
@@ -28,7 +28,7 @@ pub struct UnusedRuns {
 
 impl UnusedRuns {
     /// Prints the runs left unused, each with the first line of its prompt.
-    pub fn run(self) -> anyhow::Result<()> {
+    pub(crate) fn run(self) -> anyhow::Result<()> {
         let prompts = match AnyCassette::load(&self.cassette, "record it first")? {
             AnyCassette::Exec(cassette) => cassette
                 .invocations

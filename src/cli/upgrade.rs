@@ -15,7 +15,7 @@ use crate::rerecord::upgrade::{
 
 /// Arguments of `upgrade-codex`.
 #[derive(Debug, Args)]
-pub struct UpgradeCodex {
+pub(crate) struct UpgradeCodex {
     /// The Codex version to move to, or `latest`.
     #[arg(long)]
     to: String,

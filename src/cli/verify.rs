@@ -12,7 +12,7 @@ use crate::codex_bin::schema_fingerprint;
 
 /// Arguments of `verify`.
 #[derive(Debug, Args)]
-pub struct Verify {
+pub(crate) struct Verify {
     /// The folder of cassettes; the project's cassette folder by default.
     dir: Option<PathBuf>,
     /// Pass when the folder holds no cassette (by default that fails: a folder named wrong

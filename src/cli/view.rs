@@ -9,7 +9,7 @@ use crate::cassette::{AnyCassette, ForPage, write_atomic};
 
 /// Arguments of `view`.
 #[derive(Debug, Args)]
-pub struct View {
+pub(crate) struct View {
     /// The cassette.
     cassette: PathBuf,
     /// Where to write the page (default: the cassette's path with `.html`).
@@ -22,7 +22,7 @@ pub struct View {
 
 impl View {
     /// Writes the page and prints its path.
-    pub fn run(self) -> anyhow::Result<()> {
+    pub(crate) fn run(self) -> anyhow::Result<()> {
         // An app-server cassette is read line by line (its page costs its lines, not its parsed
         // trees); an exec cassette holds a few runs and is read whole.
         let page = match AnyCassette::for_page(&self.cassette, "")? {

@@ -167,6 +167,7 @@ pub fn install_codex(
 
 /// The project root for a local install: the nearest ancestor of `start` holding `Cargo.toml`
 /// or `.git`, else `start` itself.
+#[cfg(feature = "rerecord")]
 pub(crate) fn project_root(start: &Path) -> PathBuf {
     start
         .ancestors()

@@ -19,12 +19,16 @@ mod install;
 mod resolve;
 mod schema;
 
+pub(crate) use install::check_version;
+#[cfg(feature = "rerecord")]
+pub(crate) use install::project_root;
 pub use install::{InstallError, install_codex};
-pub(crate) use install::{check_version, project_root};
 pub use resolve::{
     BinaryNotFound, BinarySource, CODEX_BIN_ENV, PINNED_CODEX_VERSION, ProjectPin,
     installed_binary, resolve_codex_bin,
 };
+#[cfg(any(feature = "cli", test))]
 pub(crate) use resolve::{STAND_IN_BIN, codex_to_record_with};
 pub use schema::schema_fingerprint;
+#[cfg(feature = "rerecord")]
 pub(crate) use schema::write_schema;

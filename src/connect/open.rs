@@ -10,7 +10,7 @@ use crate::cassette::{
 };
 use crate::codex_bin::{BinaryNotFound, schema_fingerprint};
 use crate::transport::{
-    Diagnostics, Message, ProcessCommand, ProcessTransport, Transport, TransportError,
+    Diagnostics, Message, Playback, ProcessCommand, ProcessTransport, Transport, TransportError,
 };
 
 /// The Codex process a live or recording connection starts.
@@ -28,39 +28,40 @@ pub(crate) struct Endpoint {
     pub env_clear: bool,
 }
 
-/// An open transport: live, recording or replaying. It is a [`Transport`] whichever it is.
-pub(crate) enum Connection {
-    /// A live Codex process.
-    Live(Box<ProcessTransport>),
-    /// A live Codex process whose traffic is recorded into a cassette on close. Boxed: it holds
-    /// the recording.
-    Recording(Box<RecordingTransport<ProcessTransport>>),
-    /// A cassette playing the server; no process. Boxed: it holds the whole cassette.
-    Replay(Box<ReplayTransport>),
-    /// `new_episodes`: a cassette playing what it holds, and a real Codex, started when a
-    /// conversation is new, recording the rest; appended to the cassette on close.
-    Episodes(Box<EpisodesTransport<ProcessTransport>>),
+/// An open transport: live, recording, replaying or `new_episodes`. It is a [`Transport`]
+/// whichever it is: every method goes to the one transport it holds.
+pub(crate) struct Connection {
+    /// The live process, the recording around one, the replay, or the `new_episodes` playback.
+    /// Boxed: a replay holds the whole cassette.
+    transport: Box<dyn Transport>,
+    /// `"live"`, `"recording"`, `"replay"` or `"new_episodes"`.
+    mode: &'static str,
+    /// Where a recording goes, readable once the connection has closed.
+    outcome: Option<RecordingOutcome>,
 }
 
 impl Connection {
+    fn new(
+        mode: &'static str,
+        transport: impl Transport,
+        outcome: Option<RecordingOutcome>,
+    ) -> Self {
+        Self {
+            transport: Box::new(transport),
+            mode,
+            outcome,
+        }
+    }
+
     /// Where the recording went, readable once the connection has closed (`None` unless
     /// recording).
     pub(crate) fn recording_outcome(&self) -> Option<RecordingOutcome> {
-        match self {
-            Self::Recording(recording) => Some(recording.outcome_handle()),
-            Self::Episodes(episodes) => Some(episodes.outcome_handle()),
-            Self::Live(_) | Self::Replay(_) => None,
-        }
+        self.outcome.clone()
     }
 
     /// `"live"`, `"recording"`, `"replay"` or `"new_episodes"`, for logs.
     pub(crate) fn mode(&self) -> &'static str {
-        match self {
-            Self::Live(_) => "live",
-            Self::Recording(_) => "recording",
-            Self::Replay(_) => "replay",
-            Self::Episodes(_) => "new_episodes",
-        }
+        self.mode
     }
 }
 
@@ -88,7 +89,7 @@ pub(crate) fn open(
     cassette: Option<&CassetteSettings>,
 ) -> Result<Connection, ConnectError> {
     match cassette {
-        None => Ok(Connection::Live(Box::new(spawn(endpoint)?.0))),
+        None => Ok(Connection::new("live", spawn(endpoint)?.0, None)),
         Some(settings) => open_resolved(endpoint, settings, settings.resolve()?),
     }
 }
@@ -109,9 +110,8 @@ pub(crate) fn open_resolved(
                 }
                 .into());
             }
-            Ok(Connection::Replay(Box::new(ReplayTransport::for_settings(
-                settings,
-            )?)))
+            let replay = ReplayTransport::for_settings(settings)?;
+            Ok(Connection::new("replay", replay, None))
         }
         Resolved::Record(options) => record(endpoint, options),
         Resolved::Episodes(options) => {
@@ -121,9 +121,9 @@ pub(crate) fn open_resolved(
                     spawn(&endpoint).map_err(|err| TransportError::Other(Box::new(err)))?;
                 Ok((process, schema_fingerprint(&program)))
             });
-            Ok(Connection::Episodes(Box::new(EpisodesTransport::open(
-                options, start,
-            )?)))
+            let episodes = EpisodesTransport::open(options, start)?;
+            let outcome = episodes.outcome_handle();
+            Ok(Connection::new("new_episodes", episodes, Some(outcome)))
         }
     }
 }
@@ -147,9 +147,9 @@ pub(crate) fn record(
 ) -> Result<Connection, ConnectError> {
     let (process, program) = spawn(endpoint)?;
     options.schema_fingerprint = schema_fingerprint(&program);
-    Ok(Connection::Recording(Box::new(RecordingTransport::new(
-        process, options,
-    ))))
+    let recording = RecordingTransport::new(process, options);
+    let outcome = recording.outcome_handle();
+    Ok(Connection::new("recording", recording, Some(outcome)))
 }
 
 fn spawn(endpoint: &Endpoint) -> Result<(ProcessTransport, PathBuf), ConnectError> {
@@ -164,74 +164,26 @@ fn spawn(endpoint: &Endpoint) -> Result<(ProcessTransport, PathBuf), ConnectErro
 #[async_trait]
 impl Transport for Connection {
     async fn send(&mut self, message: Message) -> Result<(), TransportError> {
-        match self {
-            Self::Live(t) => t.send(message).await,
-            Self::Recording(t) => t.send(message).await,
-            Self::Replay(t) => t.send(message).await,
-            Self::Episodes(t) => t.send(message).await,
-        }
+        self.transport.send(message).await
     }
 
     async fn recv(&mut self) -> Result<Option<Message>, TransportError> {
-        match self {
-            Self::Live(t) => t.recv().await,
-            Self::Recording(t) => t.recv().await,
-            Self::Replay(t) => t.recv().await,
-            Self::Episodes(t) => t.recv().await,
-        }
+        self.transport.recv().await
     }
 
     async fn close(&mut self) -> Result<(), TransportError> {
-        match self {
-            Self::Live(t) => t.close().await,
-            Self::Recording(t) => t.close().await,
-            Self::Replay(t) => t.close().await,
-            Self::Episodes(t) => t.close().await,
-        }
+        self.transport.close().await
     }
 
     fn diagnostics(&self) -> Diagnostics {
-        match self {
-            Self::Live(t) => t.diagnostics(),
-            Self::Recording(t) => t.diagnostics(),
-            Self::Replay(t) => t.diagnostics(),
-            Self::Episodes(t) => t.diagnostics(),
-        }
-    }
-
-    fn ready(&mut self) -> Option<Message> {
-        match self {
-            Self::Live(t) => t.ready(),
-            Self::Recording(t) => t.ready(),
-            Self::Replay(t) => t.ready(),
-            Self::Episodes(t) => t.ready(),
-        }
-    }
-
-    fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
-        match self {
-            Self::Live(t) => t.deliver_only(thread_id, methods),
-            Self::Recording(t) => t.deliver_only(thread_id, methods),
-            Self::Replay(t) => t.deliver_only(thread_id, methods),
-            Self::Episodes(t) => t.deliver_only(thread_id, methods),
-        }
-    }
-
-    fn awaiting_client(&self) -> bool {
-        match self {
-            Self::Live(t) => t.awaiting_client(),
-            Self::Recording(t) => t.awaiting_client(),
-            Self::Replay(t) => t.awaiting_client(),
-            Self::Episodes(t) => t.awaiting_client(),
-        }
+        self.transport.diagnostics()
     }
 
     fn pid(&self) -> Option<u32> {
-        match self {
-            Self::Live(t) => t.pid(),
-            Self::Recording(t) => t.pid(),
-            Self::Replay(t) => t.pid(),
-            Self::Episodes(t) => t.pid(),
-        }
+        self.transport.pid()
+    }
+
+    fn playback(&mut self) -> Option<&mut dyn Playback> {
+        self.transport.playback()
     }
 }

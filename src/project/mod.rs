@@ -14,9 +14,12 @@
 //! pattern = 'acme_[A-Za-z0-9]{32}'
 //! ```
 
+#[cfg(any(feature = "cli", test))]
 mod init;
 mod parse;
+#[cfg(any(feature = "rerecord", test))]
 mod pin;
+#[cfg(any(feature = "cli", test))]
 mod test_cassette;
 
 use std::path::{Path, PathBuf};
@@ -26,15 +29,18 @@ use crate::codex_bin::{
     BinaryNotFound, BinarySource, PINNED_CODEX_VERSION, ProjectPin, resolve_codex_bin,
 };
 
+#[cfg(any(feature = "cli", test))]
 pub(crate) use init::{template, write_new};
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) use pin::{PinMoved, move_pin};
+#[cfg(any(feature = "cli", test))]
 pub(crate) use test_cassette::{TestPlan, TestRunner, test_cassette};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "prompt-diary.toml";
 
 /// The cassette folder when the project file names none (or there is no project file).
-pub const DEFAULT_CASSETTES: &str = "cassettes";
+pub(crate) const DEFAULT_CASSETTES: &str = "cassettes";
 
 /// A parsed `prompt-diary.toml`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

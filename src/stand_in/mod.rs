@@ -28,6 +28,7 @@ mod args;
 mod config_args;
 mod error;
 mod exec;
+#[cfg(feature = "cli")]
 mod install;
 mod pump;
 mod report;
@@ -38,5 +39,6 @@ mod mode_table;
 
 pub use args::UnsupportedArgs;
 pub use error::{CASSETTE_ENV, StandInError};
+#[cfg(feature = "cli")]
 pub(crate) use install::{install_stand_in, stand_in_beside};
 pub use run::run;

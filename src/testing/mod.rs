@@ -6,8 +6,9 @@
 //! pointing Codex at it, and the scripted [`FakeAgentSessionFactory`] for phase tests. The modules
 //! hold the rest: [`conformance`] (finding the pinned Codex, skipping or failing a tier),
 //! [`processes`] (no orphan checks) and [`session`] (the JSON-RPC session below the adapter).
-//! This repository's committed fixtures and their drift check are the command line's
-//! ([`crate::cli::fixtures`]).
+//! This repository's committed fixtures and their drift check are not here: they are the command
+//! line's own (`src/cli/fixtures/`, not public), which the replay and conformance tiers compile
+//! into their crates.
 
 pub mod conformance;
 pub(crate) mod fake_factory;

@@ -24,6 +24,7 @@
 //! ([`render_pending`]).
 
 mod escape;
+#[cfg(feature = "cli")]
 mod exec;
 mod model;
 mod page;
@@ -32,9 +33,9 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cassette::{
-    AnyCassette, Cassette, CassetteError, Divergence, ExecCassette, PendingRecording,
-};
+#[cfg(feature = "cli")]
+use crate::cassette::{AnyCassette, CassetteError, ExecCassette, PendingRecording};
+use crate::cassette::{Cassette, Divergence};
 
 /// What a page marks besides the cassette.
 #[derive(Default)]
@@ -66,12 +67,14 @@ pub(crate) fn render(cassette: &Cassette) -> String {
 
 /// The page of the app-server cassette at `path` whose text is `text`, read line by line (a
 /// page of a large cassette costs its lines, not the cassette's parsed trees).
+#[cfg(feature = "cli")]
 pub(crate) fn render_file(path: &std::path::Path, text: String) -> Result<String, CassetteError> {
     page::render_file(path, text)
 }
 
 /// The page of an exec cassette: its `codex exec` runs as the turns of one lane, each with the
 /// stdin it was given, the items and errors it printed, the files it wrote and how it ended.
+#[cfg(feature = "cli")]
 pub(crate) fn render_exec(cassette: &ExecCassette) -> String {
     page::render_exec(cassette, None)
 }
@@ -89,6 +92,7 @@ pub(crate) fn render_divergence(cassette: &Cassette, divergence: &Divergence) ->
 
 /// The page of a pending re-recording `cassette`, with a banner naming the committed cassette
 /// it would replace, the change by meaning and how to accept it.
+#[cfg(feature = "cli")]
 pub(crate) fn render_pending(cassette: &Cassette, note: &PendingNote) -> String {
     let marks = Marks {
         pending: Some(note),
@@ -100,6 +104,7 @@ pub(crate) fn render_pending(cassette: &Cassette, note: &PendingNote) -> String 
 /// The page of the pending re-recording `item` and where it goes: beside the `.new` file, its
 /// name with `.html` added (`NAME.jsonl.new.html`). `meaning` is the change as `review` says it
 /// (`None` when nothing is committed yet), `accept` the command that accepts it.
+#[cfg(feature = "cli")]
 pub(crate) fn pending_page(
     item: &PendingRecording,
     meaning: Option<String>,

@@ -10,9 +10,7 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 use super::{Marks, PendingNote};
-use crate::cassette::{
-    Cassette, CassetteError, Divergence, Effect, Entry, Header, Timeline, unescape_literals,
-};
+use crate::cassette::{Cassette, Divergence, Effect, Entry, Header, Timeline, unescape_literals};
 
 /// The whole index, serialised into the page.
 #[derive(Serialize)]
@@ -123,12 +121,13 @@ impl<'a> Model<'a> {
     /// The index of the cassette at `path` (its `text`), read line by line: each entry is parsed,
     /// folded into the index and the page's lines (`lines[N - 1]` is line N, as written again),
     /// and dropped, so the page costs its lines, not the cassette's trees.
+    #[cfg(feature = "cli")]
     pub(super) fn read(
         path: &std::path::Path,
         text: &str,
         header: &'a mut Option<Header>,
         lines: &mut Vec<String>,
-    ) -> Result<Self, CassetteError> {
+    ) -> Result<Self, crate::cassette::CassetteError> {
         let timeline = Timeline::read(path, text)?;
         let mut spans = HashMap::new();
         let mut diffs = Diffs::default();
@@ -161,6 +160,7 @@ impl<'a> Model<'a> {
     }
 
     /// The header of the cassette the index is of.
+    #[cfg(feature = "cli")]
     pub(super) fn header(&self) -> &'a Header {
         self.header
     }

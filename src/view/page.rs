@@ -5,10 +5,12 @@ use std::fmt::Write as _;
 
 use sha2::{Digest, Sha256};
 
+use super::Marks;
 use super::escape;
 use super::model::Model;
-use super::{Marks, PendingNote};
-use crate::cassette::{Cassette, ExecCassette};
+use crate::cassette::Cassette;
+#[cfg(feature = "cli")]
+use {super::PendingNote, crate::cassette::ExecCassette};
 
 const STYLE: &str = include_str!("assets/viewer.css");
 const SCRIPT: &str = include_str!("assets/viewer.js");
@@ -52,6 +54,7 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
 /// [`render`] for the app-server cassette at `path` (its `text`, taken so it is dropped once
 /// read): the cassette is read line by line ([`Model::read`]), so the page costs its lines and
 /// itself, not the cassette's parsed trees.
+#[cfg(feature = "cli")]
 pub(super) fn render_file(
     path: &std::path::Path,
     text: String,
@@ -76,6 +79,7 @@ pub(super) fn render_file(
 
 /// The page of an exec cassette: its runs as the turns of one lane (see [`super::exec`]).
 /// `pending` names the committed cassette when the page is of a pending re-recording.
+#[cfg(feature = "cli")]
 pub(super) fn render_exec(cassette: &ExecCassette, pending: Option<&PendingNote>) -> String {
     let (model, lines) = super::exec::model_and_lines(cassette, pending);
     let model_json = serde_json::to_string(&model).unwrap_or_else(|_| "{}".to_owned());

@@ -4,16 +4,17 @@
 
 use std::path::Path;
 
-use prompt_diary::cli::fixtures::{FixtureStatus, Rerecord, rerecord};
+use crate::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::testing::conformance::codex_for_conformance;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn check_only(name: &str) -> Rerecord {
-    let mut request = Rerecord::default();
-    request.only = vec![name.to_owned()];
-    request.check = true;
-    request
+    Rerecord {
+        only: vec![name.to_owned()],
+        check: true,
+        ..Rerecord::default()
+    }
 }
 
 #[tokio::test]

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::fixtures::{WorkflowRun, record_workflow, replay_workflow};
 use prompt_diary::cassette::WriteOutcome;
-use prompt_diary::cli::fixtures::{WorkflowRun, record_workflow, replay_workflow};
 use prompt_diary::testing::conformance::codex_for_conformance;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::cassette::WriteOutcome;
-use prompt_diary::cli::fixtures::{FixtureStatus, Rerecord, rerecord};
 use prompt_diary::rerecord::rerecord_cassette;
 use prompt_diary::testing::Scenario;
 use prompt_diary::testing::conformance::{ScriptedCodex, announce_skip, codex_for_conformance};
@@ -92,9 +92,11 @@ async fn record_on(host: &Host, project: &Path) -> PathBuf {
         scenarios.join(format!("{SCENARIO}.json")),
     )
     .unwrap();
-    let mut request = Rerecord::default();
-    request.only = vec![SCENARIO.to_owned()];
-    request.overwrite = true;
+    let request = Rerecord {
+        only: vec![SCENARIO.to_owned()],
+        overwrite: true,
+        ..Rerecord::default()
+    };
     let report = rerecord(project, &host.codex, &request, &mut |_| {})
         .await
         .unwrap();

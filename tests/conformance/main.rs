@@ -3,6 +3,15 @@
 //! Codex is installed; required when `CI` or `PROMPT_DIARY_REQUIRE_CODEX` is set. See
 //! `tests/README.md`.
 
+// The command line's fixture tooling (not public): this tier compiles the same folder.
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "the command line's fixture tooling, shared by source: this tier uses part of it"
+)]
+#[path = "../../src/cli/fixtures/mod.rs"]
+mod fixtures;
+
 #[path = "../support/per_test_user.rs"]
 mod per_test_user;
 #[path = "../support/stand_in_run.rs"]

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::fixtures;
 use prompt_diary::cassette::WriteOutcome;
-use prompt_diary::cli::fixtures;
 use prompt_diary::rerecord::driver::{RunnerOutcome, TurnOutcome};
 use prompt_diary::testing::conformance::codex_for_conformance;
 

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fixtures;
 use prompt_diary::cassette::RecordMode;
-use prompt_diary::cli::fixtures;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
+use crate::fixtures;
 use prompt_diary::agent::{AgentTurnResult, EventKind};
-use prompt_diary::cli::fixtures;
 use prompt_diary::rerecord::driver::{RunnerOutcome, TurnOutcome};
 use serde_json::json;
 

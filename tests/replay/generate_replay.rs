@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use prompt_diary::cli::fixtures::{WorkflowRun, replay_workflow};
+use crate::fixtures::{WorkflowRun, replay_workflow};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 

@@ -2,6 +2,15 @@
 //! with no Codex binary, no network and no key. CI runs this binary a second time with no Codex
 //! reachable (`.ci/run`) to prove it. One module per former test file; see `tests/README.md`.
 
+// The command line's fixture tooling (not public): this tier compiles the same folder.
+#[allow(
+    dead_code,
+    unused_imports,
+    reason = "the command line's fixture tooling, shared by source: this tier uses part of it"
+)]
+#[path = "../../src/cli/fixtures/mod.rs"]
+mod fixtures;
+
 mod blocking_api;
 mod cassette_errors;
 mod cassette_fuzz;

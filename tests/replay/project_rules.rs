@@ -8,7 +8,7 @@ use std::path::Path;
 use prompt_diary::cassette::{
     CassetteSettings, Divergence, RecordMode, RecordOptions, Recorder, ReplayTransport,
 };
-use prompt_diary::transport::{Message, Transport, TransportError};
+use prompt_diary::transport::{Message, Playback, Transport, TransportError};
 use serde_json::{Value, json};
 
 const THREAD: &str = "019a0000-bbbb-7000-8000-000000000002";

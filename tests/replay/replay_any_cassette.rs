@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::fixtures;
 use prompt_diary::cassette::Cassette;
-use prompt_diary::cli::fixtures;
 use prompt_diary::rerecord::driver::TurnOutcome;
 use prompt_diary::rerecord::{
     CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, client_script_of,

@@ -148,6 +148,7 @@ impl Cassette {
     /// Checks cassette text as [`Cassette::parse`] does (the same errors, in the same order) and
     /// hands each entry to `each` in file order instead of keeping it: a reader that goes through
     /// a cassette once holds one line's tree at a time, not the whole file's.
+    #[cfg(feature = "rerecord")]
     pub(crate) fn read_each(
         path: &Path,
         text: &str,

@@ -5,4 +5,5 @@ pub(crate) mod call;
 pub(crate) mod format;
 pub(crate) mod recorder;
 pub(crate) mod replayer;
+#[cfg(feature = "rerecord")]
 pub(crate) mod story;

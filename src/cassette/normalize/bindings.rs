@@ -148,6 +148,7 @@ impl Bindings {
     /// bound placeholders get their values, text recorded as [`LBRACE`](super::placeholder::LBRACE) its `{{` back, and a
     /// placeholder nothing bound stays as written. Unlike [`fill_text`](Self::fill_text), it binds
     /// nothing and leaves times as text.
+    #[cfg(any(feature = "rerecord", test))]
     pub(crate) fn resolve_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
         replace_placeholders(text, |placeholder, out| {
             out.push_str(self.get(placeholder).unwrap_or(placeholder));
@@ -156,6 +157,7 @@ impl Bindings {
 
     /// [`resolve_text`](Self::resolve_text) on every string inside `value` (a tool call's
     /// arguments, a JSON answer, a turn's settings).
+    #[cfg(any(feature = "rerecord", test))]
     pub(crate) fn resolve(&self, value: &mut Value) {
         match value {
             Value::String(text) => {

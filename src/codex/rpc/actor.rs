@@ -11,7 +11,9 @@ use super::SessionError;
 use super::inbox::{BACKLOG_CAPACITY, Delivered, Inbox, ThreadEvent};
 use super::server_requests;
 use super::session::{Answer, RouteFn, STDERR_TAIL_LINES};
-use crate::transport::{Diagnostics, ErrorObject, Message, RequestId, Transport, TransportError};
+use crate::transport::{
+    Diagnostics, ErrorObject, Message, Playback, RequestId, Transport, TransportError,
+};
 
 /// What a handle asks the task to do.
 pub(crate) enum Command {
@@ -126,7 +128,7 @@ impl<T: Transport> Actor<T> {
                         self.route(message);
                         // A burst already buffered (a replayed turn) is routed in one go.
                         while self.backlogged < BACKLOG_CAPACITY {
-                            let Some(message) = self.transport.ready() else { break };
+                            let Some(message) = self.transport.playback().and_then(Playback::ready) else { break };
                             self.route(message);
                         }
                         // Answers after the burst: a runner woken by its answer finds the events
@@ -178,8 +180,12 @@ impl<T: Transport> Actor<T> {
         if self.published == Some(self.handled) {
             return;
         }
-        let idle =
-            self.backlogged == 0 && self.commands.is_empty() && self.transport.awaiting_client();
+        let idle = self.backlogged == 0
+            && self.commands.is_empty()
+            && self
+                .transport
+                .playback()
+                .is_some_and(|playback| playback.awaiting_client());
         if !idle {
             return;
         }
@@ -257,7 +263,9 @@ impl<T: Transport> Actor<T> {
                 if let Some(inbox) = self.threads.get_mut(&thread) {
                     inbox.only(methods);
                 }
-                self.transport.deliver_only(&thread, methods);
+                if let Some(playback) = self.transport.playback() {
+                    playback.deliver_only(&thread, methods);
+                }
                 return Ok(());
             }
             Command::Close(_) => return Ok(()),

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use super::inbox::{BACKLOG_CAPACITY, INBOX_CAPACITY};
 use super::{RpcSession, ThreadEvent};
-use crate::transport::{Diagnostics, Message, MessageKind, RequestId, Transport, TransportError};
+use crate::transport::{
+    Diagnostics, Message, MessageKind, Playback, RequestId, Transport, TransportError,
+};
 
 const FLOOD: usize = 100_000;
 
@@ -64,8 +66,21 @@ impl Transport for Flood {
         Diagnostics::new()
     }
 
+    fn playback(&mut self) -> Option<&mut dyn Playback> {
+        Some(self)
+    }
+}
+
+/// A burst buffered at once, as a replay's is.
+impl Playback for Flood {
     fn ready(&mut self) -> Option<Message> {
         self.next()
+    }
+
+    fn deliver_only(&mut self, _thread_id: &str, _methods: &'static [&'static str]) {}
+
+    fn awaiting_client(&self) -> bool {
+        false
     }
 }
 

@@ -36,6 +36,7 @@ pub(crate) mod methods {
     /// An error during a turn.
     pub(crate) const ERROR: &str = "error";
     /// A server request was resolved.
+    #[cfg(any(feature = "rerecord", test))]
     pub(crate) const SERVER_REQUEST_RESOLVED: &str = "serverRequest/resolved";
 }
 

@@ -74,9 +74,11 @@ impl ClientRequest for ThreadLoadedList {
 }
 
 /// The `thread/unsubscribe` fields the adapter sends, as named on the wire.
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) const THREAD_UNSUBSCRIBE_FIELDS: &[&str] = &["threadId"];
 
 /// The `thread/loaded/list` fields the adapter sends, as named on the wire.
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) const THREAD_LOADED_LIST_FIELDS: &[&str] = &["cursor"];
 
 /// Params naming one thread (`thread/unsubscribe`).
@@ -116,6 +118,7 @@ pub(crate) struct ThreadLoadedListResult {
 /// The `thread/start` fields the adapter may send, as named on the wire: the one table the
 /// adapter's params, the cassette reader (`rerecord`) and the schema test share.
 /// A unit test checks it against [`ThreadStartParams`] itself.
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) const THREAD_START_FIELDS: &[&str] = &[
     "cwd",
     "model",
@@ -129,9 +132,11 @@ pub(crate) const THREAD_START_FIELDS: &[&str] = &[
 ];
 
 /// The `turn/start` fields the adapter sends, as named on the wire.
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) const TURN_START_FIELDS: &[&str] = &["threadId", "input", "outputSchema"];
 
 /// The `turn/interrupt` fields the adapter sends, as named on the wire.
+#[cfg(any(feature = "rerecord", test))]
 pub(crate) const TURN_INTERRUPT_FIELDS: &[&str] = &["threadId", "turnId"];
 
 /// `initialize` params.

@@ -29,7 +29,9 @@ use tempfile::TempDir;
 use crate::cassette::app_server::record::recording::{RecordingOutcome, RecordingTransport};
 use crate::cassette::app_server::replay::replayer::{ReplayError, Replayer, thread_of};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
-use crate::transport::{Diagnostics, Message, MessageKind, RequestId, Transport, TransportError};
+use crate::transport::{
+    Diagnostics, Message, MessageKind, Playback, RequestId, Transport, TransportError,
+};
 use append::{append_conversations, extendable, refuse_other_version, swap_strings};
 
 /// The first id the real Codex's own requests get on their way to the client.
@@ -430,6 +432,16 @@ impl<T: Transport> Transport for EpisodesTransport<T> {
         }
     }
 
+    fn pid(&self) -> Option<u32> {
+        self.live.as_ref().and_then(|live| live.transport.pid())
+    }
+
+    fn playback(&mut self) -> Option<&mut dyn Playback> {
+        Some(self)
+    }
+}
+
+impl<T: Transport> Playback for EpisodesTransport<T> {
     fn ready(&mut self) -> Option<Message> {
         if self.closed {
             return None;
@@ -446,10 +458,6 @@ impl<T: Transport> Transport for EpisodesTransport<T> {
             && self.live.is_none()
             && self.queue.is_empty()
             && self.replayer.awaiting_client()
-    }
-
-    fn pid(&self) -> Option<u32> {
-        self.live.as_ref().and_then(|live| live.transport.pid())
     }
 }
 

@@ -9,12 +9,11 @@
 //! volatile values stay placeholders.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::cassette::CassetteError;
 use crate::cassette::app_server::format::{BACKEND, Cassette, Entry, Header};
 use crate::cassette::effects::Effect;
 use crate::cassette::normalize::placeholder::{unescape_json, unescape_literals};
@@ -110,7 +109,11 @@ impl Timeline {
     /// Reads the timeline out of cassette `text` (read from `path`) line by line: each message
     /// is parsed, read and dropped in turn, so it costs the timeline, not the cassette's trees.
     /// The same timeline, and the same errors, as [`Cassette::parse`] then [`Timeline::of`].
-    pub(crate) fn read(path: &Path, text: &str) -> Result<Self, CassetteError> {
+    #[cfg(feature = "rerecord")]
+    pub(crate) fn read(
+        path: &std::path::Path,
+        text: &str,
+    ) -> Result<Self, crate::cassette::CassetteError> {
         let mut builder = Builder::default();
         let header = Cassette::read_each(path, text, |line, entry| builder.entry(line, &entry))?;
         Ok(Self {

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 
 use crate::cassette::app_server::format;
 use crate::cassette::{Cassette, CassetteError, CassetteSettings, Replayer};
-use crate::transport::{Diagnostics, Message, Transport, TransportError};
+use crate::transport::{Diagnostics, Message, Playback, Transport, TransportError};
 
 /// A transport whose server is a cassette.
 ///
@@ -97,18 +97,24 @@ impl Transport for ReplayTransport {
         self.diagnostics.clone()
     }
 
+    fn playback(&mut self) -> Option<&mut dyn Playback> {
+        Some(self)
+    }
+}
+
+impl Playback for ReplayTransport {
+    fn ready(&mut self) -> Option<Message> {
+        if self.closed {
+            return None;
+        }
+        self.replayer.next_server_message()
+    }
+
     fn deliver_only(&mut self, thread_id: &str, methods: &'static [&'static str]) {
         self.replayer.deliver_only(thread_id, methods);
     }
 
     fn awaiting_client(&self) -> bool {
         !self.closed && self.replayer.awaiting_client()
-    }
-
-    fn ready(&mut self) -> Option<Message> {
-        if self.closed {
-            return None;
-        }
-        self.replayer.next_server_message()
     }
 }
