@@ -60,6 +60,14 @@
 //! `prompt-diary install-codex`, then `codex` on `PATH`.
 
 #![forbid(unsafe_code)]
+// `rerecord` (or `test-util`) without `cli`: the readings only the command line shows (`review`'s
+// stories, `inspect`'s line-by-line timeline, the pending list) are gated on `rerecord`, which
+// `cli` implies; without `cli` they are compiled but unused. The lean build (no features) and the
+// default build allow nothing.
+#![cfg_attr(
+    all(feature = "rerecord", not(feature = "cli")),
+    allow(dead_code, unused_imports)
+)]
 
 // `prompt_diary::...` names this crate from inside it too: the command line's fixture tooling
 // (`src/cli/fixtures/`) is compiled into the test tiers' crates as well, so it names the library

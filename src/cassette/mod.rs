@@ -84,7 +84,9 @@ pub(crate) use exec::replayer::{
 #[cfg(feature = "rerecord")]
 pub(crate) use exec::story::ExecStory;
 #[cfg(feature = "rerecord")]
-pub(crate) use kind::{AnyCassette, ForPage};
+pub(crate) use kind::AnyCassette;
+#[cfg(feature = "cli")]
+pub(crate) use kind::ForPage;
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
 #[cfg(feature = "rerecord")]
 pub(crate) use mode::refuse_recording_in_ci;
@@ -99,8 +101,10 @@ pub(crate) use normalize::placeholder::unescape_literals;
 #[cfg(feature = "rerecord")]
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
+#[cfg(feature = "cli")]
+pub(crate) use pending::PendingRecording;
 #[cfg(feature = "rerecord")]
-pub(crate) use pending::{PendingRecording, files_under, list_pending};
+pub(crate) use pending::{files_under, list_pending};
 pub(crate) use terminal::escape_controls;
 #[cfg(feature = "cli")]
 pub(crate) use verify::{Expectations, verify_dir};

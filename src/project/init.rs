@@ -3,6 +3,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::pin::toml_string;
 use super::{PROJECT_FILE, ProjectFileError};
 
 /// The record command a new project file names: the cassettes recorded again by the tests.
@@ -71,19 +72,4 @@ pub(crate) fn write_new(dir: &Path, text: &str) -> Result<PathBuf, ProjectFileEr
     };
     file.write_all(text.as_bytes()).map_err(failed)?;
     Ok(path)
-}
-
-/// `text` as a TOML basic string.
-pub(super) fn toml_string(text: &str) -> String {
-    let mut quoted = String::from("\"");
-    for c in text.chars() {
-        match c {
-            '"' => quoted.push_str("\\\""),
-            '\\' => quoted.push_str("\\\\"),
-            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
-            c => quoted.push(c),
-        }
-    }
-    quoted.push('"');
-    quoted
 }

@@ -5,7 +5,6 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::init::toml_string;
 use super::{ProjectFile, ProjectFileError, parse};
 use crate::codex_bin::check_version;
 
@@ -131,6 +130,21 @@ fn write_atomic(path: &Path, text: &str) -> Result<(), ProjectFileError> {
     file.write_all(text.as_bytes()).map_err(failed)?;
     file.persist(path).map_err(|err| failed(err.error))?;
     Ok(())
+}
+
+/// `text` as a TOML basic string.
+pub(super) fn toml_string(text: &str) -> String {
+    let mut quoted = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => quoted.push_str("\\\""),
+            '\\' => quoted.push_str("\\\\"),
+            c if c.is_control() => quoted.push_str(&format!("\\u{:04X}", u32::from(c))),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    quoted
 }
 
 #[cfg(test)]

@@ -51,6 +51,7 @@ mod untrusted;
 pub(crate) mod upgrade;
 mod volatile;
 
+#[cfg(feature = "cli")]
 pub(crate) use client_replay::REPLAY_TURN_TIMEOUT_SECS;
 pub use client_replay::{
     CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, ReplayedSession,
@@ -59,6 +60,7 @@ pub use client_replay::{
 pub use codex_home::CodexHome;
 pub use error::RerecordError;
 pub(crate) use error::RerecordSummary;
+#[cfg(feature = "cli")]
 pub(crate) use policy::note_for as policy_note;
 pub use run::rerecord_cassette;
 pub use scenario::{Underivable, scenario_of};
