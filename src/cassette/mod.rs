@@ -82,6 +82,7 @@ pub(crate) use mode::{
 };
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
+pub(crate) use normalize::rules::RuleField;
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
 pub(crate) use pending::{PendingRecording, files_under, list_pending};
 pub(crate) use terminal::escape_controls;
