@@ -57,7 +57,7 @@ pub(crate) use app_server::recording::{RecordingOutcome, RecordingTransport};
 pub use app_server::replay::ReplayTransport;
 pub use app_server::replayer::{ReplayError, Replayer};
 pub use app_server::timeline::{ConversationView, ExitView, Timeline, TimelineEvent, TurnView};
-pub use divergence::{Divergence, Leftover, UnusedInteractions};
+pub use divergence::{Divergence, DivergenceLocation, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
 pub(crate) use envelope::date_in_days;

@@ -29,7 +29,7 @@ use crate::cassette::app_server::format::{self, BACKEND, Cassette, RawCassette, 
 use crate::cassette::app_server::history;
 use crate::cassette::app_server::replay_conv::{Conv, Source, Step};
 use crate::cassette::app_server::shape;
-use crate::cassette::divergence::{Divergence, Location, UnusedInteractions};
+use crate::cassette::divergence::{Divergence, DivergenceLocation, Location, UnusedInteractions};
 use crate::cassette::effects::EffectError;
 use crate::cassette::normalize::Bindings;
 use crate::cassette::normalize::rules::Rules;
@@ -251,8 +251,10 @@ impl Replayer {
         Location {
             path: self.path.clone(),
             line,
-            conv: c.label.clone(),
-            turn,
+            at: DivergenceLocation::Conversation {
+                label: c.label.clone(),
+                turn,
+            },
         }
     }
 
