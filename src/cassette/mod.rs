@@ -51,12 +51,14 @@ mod write;
 pub(crate) use app_server::episodes::{EpisodesTransport, StartLive};
 pub(crate) use app_server::format::BACKEND;
 pub use app_server::format::{Cassette, Entry, Header};
-pub(crate) use app_server::meaning::MeaningDiff;
-pub use app_server::recorder::{RecordOptions, Recorder};
-pub(crate) use app_server::recording::{RecordingOutcome, RecordingTransport};
-pub use app_server::replay::ReplayTransport;
-pub use app_server::replayer::{ReplayError, Replayer};
-pub use app_server::timeline::{ConversationView, ExitView, Timeline, TimelineEvent, TurnView};
+pub(crate) use app_server::read::meaning::MeaningDiff;
+pub use app_server::read::timeline::{
+    ConversationView, ExitView, Timeline, TimelineEvent, TurnView,
+};
+pub use app_server::record::recorder::{RecordOptions, Recorder};
+pub(crate) use app_server::record::recording::{RecordingOutcome, RecordingTransport};
+pub use app_server::replay::replayer::{ReplayError, Replayer};
+pub use app_server::replay::transport::ReplayTransport;
 pub use divergence::{Divergence, DivergenceLocation, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};

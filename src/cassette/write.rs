@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::app_server::episodes_append::appended;
+use super::app_server::episodes::append::appended;
 use super::lock::{CassetteLock, LOCK_WAIT};
 use super::{Cassette, CassetteError};
 

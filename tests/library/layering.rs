@@ -354,7 +354,7 @@ fn each_kind_of_wrong_arrow_is_caught() {
             "the exec layer names `crate::cassette::app_server::format::Cassette`",
         ),
         (
-            "cassette::app_server::recorder",
+            "cassette::app_server::record::recorder",
             "use crate::cassette::exec::recorder::record_run;",
             "the app_server layer names",
         ),

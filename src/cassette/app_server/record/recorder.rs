@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::cassette::app_server::format::Cassette;
-use crate::cassette::app_server::order::canonical_order;
+use crate::cassette::app_server::record::order::canonical_order;
 use crate::cassette::effects::{Effect, Snapshot};
 use crate::cassette::redact_stream::Redactor;
 use crate::cassette::{
@@ -138,7 +138,7 @@ impl Recorder {
     }
 
     fn conv_of_thread(&self, params: &Value) -> Option<usize> {
-        crate::cassette::app_server::replayer::thread_of(params)
+        crate::cassette::app_server::replay::replayer::thread_of(params)
             .and_then(|t| self.threads.get(t))
             .copied()
     }

@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::{ReplayError, Replayer};
-use crate::cassette::app_server::replay_conv::{Step, same_history};
+use crate::cassette::app_server::replay::conversation::{Step, same_history};
 use crate::cassette::divergence::Divergence;
 use crate::cassette::normalize::WORKSPACE;
 use crate::transport::{Message, MessageKind};

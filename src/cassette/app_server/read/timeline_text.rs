@@ -4,7 +4,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::cassette::app_server::timeline::{Timeline, TurnView, clip};
+use crate::cassette::app_server::read::timeline::{Timeline, TurnView, clip};
 use crate::cassette::effects::Effect;
 
 impl fmt::Display for Timeline {

@@ -17,6 +17,8 @@
 //! connection-level notifications (rate limits, status) are not passed on: the replay already
 //! speaks for the connection.
 
+pub(crate) mod append;
+
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::Duration;
 
@@ -24,13 +26,11 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tempfile::TempDir;
 
-use super::episodes_append::{
-    append_conversations, extendable, refuse_other_version, swap_strings,
-};
-use crate::cassette::app_server::recording::{RecordingOutcome, RecordingTransport};
-use crate::cassette::app_server::replayer::{ReplayError, Replayer, thread_of};
+use crate::cassette::app_server::record::recording::{RecordingOutcome, RecordingTransport};
+use crate::cassette::app_server::replay::replayer::{ReplayError, Replayer, thread_of};
 use crate::cassette::{CassetteError, RecordOptions, WriteOutcome};
 use crate::transport::{Diagnostics, Message, MessageKind, RequestId, Transport, TransportError};
+use append::{append_conversations, extendable, refuse_other_version, swap_strings};
 
 /// The first id the real Codex's own requests get on their way to the client.
 pub(crate) const LIVE_SERVER_IDS: i64 = 1 << 40;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use similar::{ChangeTag, TextDiff};
 
 use crate::cassette::app_server::format::{Cassette, Entry};
-use crate::cassette::app_server::timeline::Timeline;
+use crate::cassette::app_server::read::timeline::Timeline;
 use crate::cassette::effects::{Effect, sha256_hex};
 use crate::cassette::host::{
     HostSplit, environment_review, is_environment_notification, stderr_lines,

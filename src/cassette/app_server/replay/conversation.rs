@@ -85,7 +85,7 @@ impl Step {
             Entry::C2s { turn, msg, .. } => Self::Client { turn, msg },
             Entry::S2c { turn, msg, .. } => {
                 let text = source.push(&msg.to_string());
-                let notification = crate::cassette::app_server::shape::notification_method(
+                let notification = crate::cassette::app_server::replay::shape::notification_method(
                     source.get(text.clone()),
                 )
                 .map(|method| Source::span_of(source.get(0..source.len()), method));

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::{ReplayError, Replayer};
 use crate::cassette::CassetteError;
-use crate::cassette::app_server::replay_conv::{Conv, Step, fresh_value};
+use crate::cassette::app_server::replay::conversation::{Conv, Step, fresh_value};
 use crate::cassette::effects::{self, Effect};
 use crate::cassette::normalize::{Bindings, WORKSPACE};
 use crate::transport::{Message, MessageKind, RequestId};

@@ -46,7 +46,7 @@ pub(super) fn prefix_classes<T>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cassette::app_server::replay_conv::{Source, Step};
+    use crate::cassette::app_server::replay::conversation::{Source, Step};
     use serde_json::json;
 
     /// A client line (conversation labels are not part of a step).

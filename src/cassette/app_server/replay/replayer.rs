@@ -26,9 +26,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::cassette::app_server::format::{self, BACKEND, Cassette, RawCassette, RawEntry};
-use crate::cassette::app_server::history;
-use crate::cassette::app_server::replay_conv::{Conv, Source, Step};
-use crate::cassette::app_server::shape;
+use crate::cassette::app_server::replay::conversation::{Conv, Source, Step};
+use crate::cassette::app_server::replay::history;
+use crate::cassette::app_server::replay::shape;
 use crate::cassette::divergence::{Divergence, DivergenceLocation, Location, UnusedInteractions};
 use crate::cassette::effects::EffectError;
 use crate::cassette::normalize::Bindings;

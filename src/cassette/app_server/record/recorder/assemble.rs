@@ -10,7 +10,7 @@ use super::{Raw, Recorder};
 use crate::cassette::app_server::format::{
     BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC,
 };
-use crate::cassette::app_server::replayer::thread_of;
+use crate::cassette::app_server::replay::replayer::thread_of;
 use crate::cassette::app_server::request_ids::RequestIds;
 use crate::cassette::effects::Effect;
 use crate::cassette::envelope::today;
