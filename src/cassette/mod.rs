@@ -77,9 +77,9 @@ pub(crate) use exec::replayer::{
 pub(crate) use exec::story::ExecStory;
 pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
-pub use mode::{CassetteSettings, RecordMode};
+pub use mode::{CassetteSettings, RecordMode, RecordModeError};
 pub(crate) use mode::{
-    FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
+    FlagMode, ModeFrom, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
     refuse_recording_in_ci,
 };
 pub(crate) use normalize::Bindings;

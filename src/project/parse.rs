@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{ProjectFile, ProjectFileError};
-use crate::cassette::{RecordMode, RedactRule, RuleField, VolatileRule};
+use crate::cassette::{ModeFrom, RecordMode, RedactRule, RuleField, VolatileRule};
 use crate::codex_bin::check_version;
 
 #[derive(Deserialize)]
@@ -61,8 +61,8 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
     };
     let record_mode = match raw.record_mode {
         Some(mode) => {
-            let (parsed, note) = RecordMode::parse(mode.get_ref())
-                .map_err(|reason| at(mode.span(), "record_mode", reason))?;
+            let (parsed, note) = RecordMode::parse_from(mode.get_ref(), ModeFrom::ProjectFile)
+                .map_err(|err| at(mode.span(), "record_mode", err.to_string()))?;
             if let Some(note) = note {
                 tracing::warn!("{}: {note}", path.display());
             }

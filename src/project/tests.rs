@@ -56,7 +56,7 @@ fn an_empty_file_keeps_the_defaults() {
     "record_mode = \"sometimes\"\n",
     1,
     "record_mode",
-    "none, once, new_episodes, all"
+    "invalid record mode \"sometimes\" in the project file: accepted values are none, once, new_episodes, all"
 )]
 #[case::bad_pattern(
     "[[volatile]]\nname = \"date\"\npattern = '(\\d'\n",
