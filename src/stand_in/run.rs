@@ -20,9 +20,7 @@ pub(super) fn cassette_settings(hint: &str) -> Result<CassetteSettings, StandInE
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
         .ok_or(StandInError::NoCassette)?;
-    let cwd = std::env::current_dir().map_err(|err| {
-        StandInError::Exec(format!("could not read the current directory: {err}"))
-    })?;
+    let cwd = std::env::current_dir().map_err(|source| StandInError::CurrentDir { source })?;
     let project = ProjectFile::find(&cwd)?;
     let mut settings = CassetteSettings::for_project(path, project.as_ref());
     settings

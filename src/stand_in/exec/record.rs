@@ -35,7 +35,7 @@ pub(super) async fn record(
     options: &RecordOptions,
     append: bool,
 ) -> Result<i32, StandInError> {
-    let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
+    let (bin, _) = find_codex_bin(None)?;
     refuse_ourselves(&bin)?;
     let codex_version = recording_version(&bin, options, append).await?;
     let seen = SeenFiles::now(&options.path);
@@ -51,7 +51,10 @@ pub(super) async fn record(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|err| StandInError::Exec(format!("could not start {}: {err}", bin.display())))?;
+        .map_err(|source| StandInError::Spawn {
+            bin: bin.clone(),
+            source,
+        })?;
     if let Some(mut pipe) = child.stdin.take() {
         let bytes = input.stdin.clone();
         tokio::spawn(async move {
@@ -68,7 +71,7 @@ pub(super) async fn record(
         .take()
         .map(|err| tee(err, tokio::io::stderr(), STDERR_TAIL));
     let status = tokio::select! {
-        status = child.wait() => status.map_err(|err| StandInError::Exec(format!("waiting for the real Codex failed: {err}")))?,
+        status = child.wait() => status.map_err(|source| StandInError::Wait { bin: bin.clone(), source })?,
         () = terminated() => {
             // A killed recorder never replaces a good cassette: nothing is written.
             let _ = child.start_kill();
@@ -170,12 +173,9 @@ async fn drained(task: Option<JoinHandle<Vec<String>>>) -> Vec<String> {
 fn refuse_ourselves(bin: &Path) -> Result<(), StandInError> {
     let me = std::env::current_exe().and_then(std::fs::canonicalize).ok();
     if me.is_some() && std::fs::canonicalize(bin).ok() == me {
-        return Err(StandInError::Exec(format!(
-            "the Codex binary found to record with, {}, is this stand-in; set {} to the real Codex \
-             (`prompt-diary install-codex` installs it)",
-            bin.display(),
-            crate::codex_bin::CODEX_BIN_ENV
-        )));
+        return Err(StandInError::RecordsThroughItself {
+            bin: bin.to_owned(),
+        });
     }
     Ok(())
 }
@@ -204,13 +204,10 @@ async fn codex_version(bin: &Path) -> Result<String, StandInError> {
     } else {
         format!("{:?}", crate::cassette::escape_controls(first))
     };
-    Err(StandInError::Exec(format!(
-        "{} is not a Codex CLI: `{} --version` printed {said}, not `codex-cli X.Y.Z`; nothing \
-         was recorded. Set {} to the real Codex (`prompt-diary install-codex` installs the pinned one)",
-        bin.display(),
-        bin.display(),
-        crate::codex_bin::CODEX_BIN_ENV
-    )))
+    Err(StandInError::NotCodex {
+        bin: bin.to_owned(),
+        printed: said,
+    })
 }
 
 /// The Codex version `bin` records with ([`codex_version`]); with `append` (`new_episodes`),
