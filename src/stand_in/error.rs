@@ -176,6 +176,16 @@ pub enum StandInError {
     },
 }
 
+impl StandInError {
+    /// The real Codex `bin` could not be started: [`Spawn`](Self::Spawn).
+    pub(crate) fn spawn(bin: &std::path::Path, source: io::Error) -> Self {
+        Self::Spawn {
+            bin: bin.to_owned(),
+            source,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::error::Error as _;

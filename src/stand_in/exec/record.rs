@@ -51,10 +51,7 @@ pub(super) async fn record(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|source| StandInError::Spawn {
-            bin: bin.clone(),
-            source,
-        })?;
+        .map_err(|source| StandInError::spawn(&bin, source))?;
     if let Some(mut pipe) = child.stdin.take() {
         let bytes = input.stdin.clone();
         tokio::spawn(async move {
