@@ -18,6 +18,15 @@ pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// overrides, so one of those may change it (then `close` waits up to its bound and fails).
 pub(crate) const UNLOAD_DELAY_OVERRIDE: &str = "thread_unload_delay_secs=0";
 
+/// What the app-server is started with when it would otherwise inherit `RUST_BACKTRACE` without
+/// `RUST_LIB_BACKTRACE`: library backtraces off. With `RUST_BACKTRACE` set, Rust's error
+/// values (Codex's `anyhow` errors) capture a backtrace each, and the first one Codex formats
+/// maps and reads its own 300 MB binary to symbolise it: the app-server's RSS steps up about
+/// 22 MiB once, and stays so (BENCHMARKS.md §15). Panics still print their backtrace
+/// (`RUST_BACKTRACE` governs those); a `RUST_LIB_BACKTRACE` of the user's own, or one in
+/// [`CodexBackendConfig::env`], wins.
+const LIB_BACKTRACE_OFF: (&str, &str) = ("RUST_LIB_BACKTRACE", "0");
+
 /// Backend-level configuration: everything that needs its own app-server process.
 ///
 /// Runners whose backend configs are equal share one process; a runner asking for a different
@@ -190,9 +199,21 @@ impl CodexBackendConfig {
     }
 
     /// The process [`connect`](crate::connect) starts for a live or recording backend: the
-    /// binary, [`app_server_args`](Self::app_server_args), `CODEX_HOME` and the extra environment.
+    /// binary, [`app_server_args`](Self::app_server_args), `CODEX_HOME` and the extra environment
+    /// (after `RUST_LIB_BACKTRACE=0` when the inherited environment sets `RUST_BACKTRACE` alone:
+    /// see [`LIB_BACKTRACE_OFF`]).
     pub(crate) fn endpoint(&self) -> Endpoint {
-        let mut env = Vec::with_capacity(self.env.len() + 1);
+        self.endpoint_in(&|key| std::env::var_os(key).is_some())
+    }
+
+    /// [`endpoint`](Self::endpoint) where `inherited` says which variables the process would
+    /// inherit.
+    fn endpoint_in(&self, inherited: &dyn Fn(&str) -> bool) -> Endpoint {
+        let mut env = Vec::with_capacity(self.env.len() + 2);
+        let (lib, off) = LIB_BACKTRACE_OFF;
+        if !self.env_clear && inherited("RUST_BACKTRACE") && !inherited(lib) {
+            env.push((lib.to_owned(), off.to_owned()));
+        }
         if let Some(home) = &self.codex_home {
             env.push(("CODEX_HOME".to_owned(), home.display().to_string()));
         }
@@ -209,6 +230,36 @@ impl CodexBackendConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn library_backtraces_are_off_only_when_rust_backtrace_alone_would_be_inherited() {
+        let lib = |endpoint: &Endpoint| -> Vec<String> {
+            endpoint
+                .env
+                .iter()
+                .filter(|(k, _)| k == "RUST_LIB_BACKTRACE")
+                .map(|(_, v)| v.clone())
+                .collect()
+        };
+        let config = CodexBackendConfig::default();
+        assert_eq!(lib(&config.endpoint_in(&|k| k == "RUST_BACKTRACE")), ["0"]);
+        assert!(lib(&config.endpoint_in(&|_| false)).is_empty());
+        assert!(
+            lib(&config.endpoint_in(&|_| true)).is_empty(),
+            "the user's own wins"
+        );
+        // An explicit one in the config comes after, so it wins.
+        let own = config.clone().with_env("RUST_LIB_BACKTRACE", "1");
+        assert_eq!(
+            lib(&own.endpoint_in(&|k| k == "RUST_BACKTRACE")),
+            ["0", "1"]
+        );
+        let cleared = CodexBackendConfig {
+            env_clear: true,
+            ..config
+        };
+        assert!(lib(&cleared.endpoint_in(&|k| k == "RUST_BACKTRACE")).is_empty());
+    }
 
     #[test]
     fn overrides_become_dash_c_arguments_before_the_subcommand() {

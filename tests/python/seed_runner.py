@@ -8,7 +8,8 @@ with the workspace in its environment; a conversation whose first turn writes no
 repair turn (same thread) has the server write outline.md; its release (`thread/unsubscribe`,
 then `thread/loaded/list` polled until the thread is gone); a second conversation that writes
 draft.md and is released the same way. Prints one JSON object (the turns' responses, the polls
-each release took, the workspace's files); exits 3 with the SDK's error on stdout.
+each release took and the lists they read, the workspace's files); exits 3 with the SDK's error
+on stdout.
 """
 
 import asyncio
@@ -27,18 +28,31 @@ def files(root: Path) -> dict:
     return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-async def release(codex: AsyncCodex, thread_id: str) -> dict:
-    """Unsubscribes, then polls the loaded list until the thread is gone (bounded)."""
+def named(loaded: list, thread_id: str, started: list) -> list:
+    """A loaded list as it compares across runs: this conversation's own thread is "self", the
+    thread of an earlier conversation "conversation N", any other "unknown"."""
+    return [
+        "self" if t == thread_id else f"conversation {started.index(t)}" if t in started else "unknown"
+        for t in loaded
+    ]
+
+
+async def release(codex: AsyncCodex, thread_id: str, started: list) -> dict:
+    """Unsubscribes, then polls the loaded list until the thread is gone (bounded); the lists
+    each poll read, named."""
     client = codex._client  # the SDK has no method for these two requests
     answer = await client.request(
         "thread/unsubscribe", {"threadId": thread_id}, response_model=ThreadUnsubscribeResponse
     )
+    lists = []
     for polls in range(1, POLLS + 1):
         loaded = await client.request(
             "thread/loaded/list", {}, response_model=ThreadLoadedListResponse
         )
+        lists.append(named(loaded.data, thread_id, started))
         if thread_id not in loaded.data:
-            return {"status": answer.status.value if hasattr(answer.status, "value") else str(answer.status), "polls": polls}
+            status = answer.status.value if hasattr(answer.status, "value") else str(answer.status)
+            return {"status": status, "polls": polls, "lists": lists}
         await asyncio.sleep(0.05)
     raise RuntimeError(f"thread {thread_id} still loaded after {POLLS} polls")
 
@@ -56,6 +70,7 @@ async def main() -> int:
     )
     config = CodexConfig(codex_bin=stand_in, env=env, config_overrides=overrides)
     out = {"conversations": []}
+    started = []
     try:
         async with AsyncCodex(config=config) as codex:
             for prompts, artifact in (
@@ -63,13 +78,14 @@ async def main() -> int:
                 (["DRAFT the entry."], "draft.md"),
             ):
                 thread = await codex.thread_start(cwd=str(workspace))
+                started.append(thread.id)
                 turns = []
                 for prompt in prompts:
                     result = await thread.run(prompt)
                     turns.append(
                         {"final_response": result.final_response, "artifact_exists": (workspace / artifact).exists()}
                     )
-                out["conversations"].append({"turns": turns, "release": await release(codex, thread.id)})
+                out["conversations"].append({"turns": turns, "release": await release(codex, thread.id, started)})
     except Exception as exc:  # the SDK's own error, with the stand-in's report in it
         out["error"] = f"{type(exc).__name__}: {exc}"
         print(json.dumps(out))

@@ -3,7 +3,8 @@
 //! overrides writes the artifact with the workspace from its environment, a repair turn on the
 //! same thread, each conversation released (`thread/unsubscribe`, then `thread/loaded/list`
 //! polled until it is gone), a second conversation; recorded once, replayed three times in
-//! fresh workspaces.
+//! fresh workspaces, each replay equal to the live run, down to how many polls each release
+//! took and what each poll listed.
 //!
 //! Needs the project's Python environment (`bash scripts/python-env.sh`) and, for recording, the
 //! pinned Codex; skipped with a message when either is missing, unless `CI` or
@@ -114,32 +115,40 @@ async fn the_seed_shaped_runner_records_once_and_replays_three_times_in_fresh_wo
     assert!(count("\"method\":\"mcpServer/") + count("write_artifact") > 0);
     codex.model.shutdown().await; // the model is gone for the replays
 
+    let releases: Vec<&Value> = conversations
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["release"])
+        .collect();
+    for release in &releases {
+        let lists = release["lists"].as_array().unwrap();
+        assert_eq!(
+            Some(lists.len() as u64),
+            release["polls"].as_u64(),
+            "{release}"
+        );
+        assert!(
+            !lists
+                .last()
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .contains(&json!("self")),
+            "the last poll no longer lists the thread: {release}"
+        );
+    }
     for n in 0..3 {
         let replay_ws = tempfile::tempdir().unwrap();
         let (code, replayed, stderr) = run(&python, replay_ws.path(), &replay_env(&cassette)).await;
         assert_eq!(code, 0, "replay {n} failed: {replayed}\n{stderr}");
+        // Everything, the polls each release took and the lists they read included: a loaded
+        // list names each thread by its conversation (`{{conv_thread:N}}`), so a replay's
+        // client finds its own thread in it for as many polls as the recording did.
         assert_eq!(
-            without_polls(&portable(&replayed, replay_ws.path())),
-            without_polls(&portable(&live, &record_ws)),
+            portable(&replayed, replay_ws.path()),
+            portable(&live, &record_ws),
             "replay {n} differs from the live run"
         );
     }
-}
-
-/// `value` without the number of `thread/loaded/list` polls each release took. Known gap: the
-/// cassette keeps the thread ids in a `thread/loaded/list` answer as recorded (not as the
-/// `{{thread:N}}` the rest of the cassette binds), so on replay the replayed thread is never in
-/// the list and the first poll already ends the wait; the polls are answered in order, the
-/// releases and everything else replay as recorded.
-fn without_polls(value: &Value) -> Value {
-    let mut value = value.clone();
-    for conversation in value["conversations"].as_array_mut().unwrap() {
-        let polls = conversation["release"]
-            .as_object_mut()
-            .unwrap()
-            .remove("polls")
-            .and_then(|p| p.as_u64());
-        assert!(polls.is_some_and(|p| p >= 1), "{conversation}");
-    }
-    value
 }

@@ -15,6 +15,7 @@ pub(crate) mod redact;
 pub(crate) mod rules;
 pub(crate) mod secret_kinds;
 pub(crate) mod secret_scan;
+pub(crate) mod threads;
 pub(crate) mod volatile;
 
 use std::collections::HashMap;

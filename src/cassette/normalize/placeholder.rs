@@ -18,6 +18,10 @@ pub(crate) const WORKSPACE: &str = "{{workspace}}";
 pub(crate) const CODEX_HOME: &str = "{{codex_home}}";
 /// Placeholder for the user's home directory.
 pub(crate) const HOME: &str = "{{home}}";
+/// The kind of `{{conv_thread:N}}`: the thread of conversation `cN`, written where a message
+/// names a thread that is not its own conversation's (a `thread/loaded/list` answer, say) and
+/// filled on replay with the thread bound to `cN` then.
+pub(crate) const CONV_THREAD: &str = "conv_thread";
 
 /// What literal text that reads as a placeholder starts with in a cassette: `{{lbrace}}` stands
 /// for `{{`, so an agent's `{{name}}` (a Jinja or Handlebars template, say) is recorded as

@@ -3,12 +3,13 @@
 //! after the cassette's own; its connection-level lines (the real Codex's handshake) are left
 //! out, since the cassette's own replay for the connection. Written atomically.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::cassette::app_server::format::{BACKEND, Cassette, Entry};
+use crate::cassette::normalize::threads;
 use crate::cassette::{
     CassetteError, CassetteLock, LOCK_WAIT, RecordOptions, WriteOutcome, write_atomic,
 };
@@ -99,7 +100,7 @@ pub(crate) fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette
         .iter()
         .filter_map(|(_, entry)| entry.conv().map(str::to_owned))
         .collect();
-    let mut relabel = std::collections::HashMap::new();
+    let mut relabel = HashMap::new();
     let mut next = taken.iter().filter(|label| *label != BACKEND).count() + 1;
     let mut added = Vec::new();
     for (_, mut entry) in new.entries {
@@ -124,6 +125,7 @@ pub(crate) fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette
     if added.is_empty() {
         return None;
     }
+    renumber_conv_threads(&mut added, &relabel);
     let mut entries: Vec<Entry> = existing.entries.drain(..).map(|(_, e)| e).collect();
     let at = entries
         .iter()
@@ -136,6 +138,23 @@ pub(crate) fn appended(mut existing: Cassette, new: Cassette) -> Option<Cassette
         .map(|(index, entry)| (index + 2, entry))
         .collect();
     Some(existing)
+}
+
+/// The `{{conv_thread:N}}` of the appended server lines, renumbered as their conversations were
+/// relabelled (`relabel`: the recording's label → the cassette's).
+fn renumber_conv_threads(added: &mut [Entry], relabel: &HashMap<String, String>) {
+    let number = |label: &str| label.strip_prefix('c')?.parse::<usize>().ok();
+    let numbers: HashMap<usize, usize> = relabel
+        .iter()
+        .filter_map(|(from, to)| Some((number(from)?, number(to)?)))
+        .collect();
+    for entry in added {
+        if let Entry::S2c { msg, .. } = entry {
+            threads::fill_threads(msg, &mut |n| {
+                threads::conv_thread(numbers.get(&n).copied().unwrap_or(n))
+            });
+        }
+    }
 }
 
 fn set_conv(entry: &mut Entry, label: &str) {
@@ -209,6 +228,24 @@ mod tests {
         assert!(
             text.contains("exit status: 0"),
             "the cassette's own exit stays"
+        );
+    }
+
+    #[test]
+    fn an_appended_line_naming_another_conversations_thread_follows_its_relabelling() {
+        let existing = cassette(&[
+            r#"{"kind":"c2s","conv":"c1","turn":null,"msg":{"id":"{{req:1}}","method":"thread/start"}}"#,
+        ]);
+        let new = cassette(&[
+            r#"{"kind":"c2s","conv":"c1","turn":null,"msg":{"id":"{{req:1}}","method":"thread/start","params":{"n":1}}}"#,
+            r#"{"kind":"s2c","conv":"c2","turn":null,"msg":{"method":"x","params":{"others":["{{conv_thread:1}}","{{conv_thread:2}}","{{conv_thread:9}}"]}}}"#,
+        ]);
+        let text = appended(existing, new).unwrap().to_text();
+        assert!(
+            text.contains(
+                r#""others":["{{conv_thread:2}}","{{conv_thread:3}}","{{conv_thread:9}}"]"#
+            ),
+            "{text}"
         );
     }
 

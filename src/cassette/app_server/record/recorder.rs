@@ -298,7 +298,8 @@ impl Recorder {
     ///
     /// A pipeline of steps (each a function in `recorder/assemble.rs`): per conversation, its
     /// captured lines, its scope (paths, then ids), its entries and their canonical order; then
-    /// the conversations in content order, the exit line, the header and line numbers, and a
+    /// the conversations in content order, the threads a server line names outside its own
+    /// conversation (`{{conv_thread:N}}`), the exit line, the header and line numbers, and a
     /// last refusal of anything that still looks secret. Redaction sees each conversation whole
     /// (`Redactor`: a secret a stream of deltas splits is found in what the deltas add up to),
     /// and the header is redacted like any other line.
@@ -322,10 +323,11 @@ impl Recorder {
             assemble::volatile_values(&self.options.volatile, &mut entries);
             canonical_order(&mut entries, conv == 0);
             if conv == 0 || !entries.is_empty() {
-                sections.push(entries);
+                sections.push((conv, entries));
             }
         }
-        let mut entries = assemble::in_content_order(sections);
+        let (mut entries, numbers) = assemble::in_content_order(sections);
+        assemble::name_other_threads(&mut entries, &self.threads, &numbers);
         let backend_scope = self.path_scope(None, home);
         let mut exit = [assemble::exit(
             exit_status,

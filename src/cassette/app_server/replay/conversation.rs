@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::cassette::app_server::format::Entry;
 use crate::cassette::effects::Effect;
+use crate::cassette::normalize::placeholder::CONV_THREAD;
 use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME};
 use crate::transport::RequestId;
 
@@ -227,7 +228,7 @@ pub(super) fn fresh_value(
     let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
     let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
     match kind {
-        "thread" | "session" => {
+        "thread" | "session" | CONV_THREAD => {
             *next_global += 1;
             format!("00000000-0000-7000-8000-{:012x}", *next_global)
         }

@@ -17,6 +17,8 @@
 mod bind;
 mod emit;
 #[cfg(test)]
+mod threads_tests;
+#[cfg(test)]
 mod volatile_tests;
 
 use std::borrow::Cow;
@@ -33,6 +35,7 @@ use crate::cassette::divergence::{Divergence, DivergenceLocation, Location, Unus
 use crate::cassette::effects::EffectError;
 use crate::cassette::normalize::Bindings;
 use crate::cassette::normalize::rules::Rules;
+use crate::cassette::normalize::threads::CONV_THREAD_OPEN;
 use crate::cassette::{CassetteError, RedactRule, VolatileRule};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -85,6 +88,11 @@ pub struct Replayer {
     server_requests: HashMap<RequestId, (usize, String)>,
     next_server_id: i64,
     next_global: u64,
+    /// Whether any recorded server message names a thread by its conversation
+    /// (`{{conv_thread:N}}`): looked for once, so the others are never searched for it.
+    names_threads: bool,
+    /// The fresh thread id a `{{conv_thread:N}}` says while conversation `cN` binds none.
+    unbound_threads: HashMap<usize, String>,
     out: VecDeque<Message>,
     /// The volatile-value rules the cassette was recorded with.
     volatile: Vec<VolatileRule>,
@@ -210,7 +218,9 @@ impl Replayer {
             conv.prefix = prefix;
             conv.me.bindings = Bindings::with_rules(rules.clone());
         }
+        let names_threads = source.get(0..source.len()).contains(CONV_THREAD_OPEN);
         Self {
+            names_threads,
             volatile: volatile.to_vec(),
             path,
             record_command,
@@ -221,6 +231,7 @@ impl Replayer {
             server_requests: HashMap::new(),
             next_server_id: 0,
             next_global: 0,
+            unbound_threads: HashMap::new(),
             out: VecDeque::new(),
         }
     }

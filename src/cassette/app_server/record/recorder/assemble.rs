@@ -2,6 +2,7 @@
 //! cassette lines.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -14,9 +15,9 @@ use crate::cassette::app_server::replay::replayer::thread_of;
 use crate::cassette::app_server::request_ids::RequestIds;
 use crate::cassette::effects::Effect;
 use crate::cassette::envelope::today;
-use crate::cassette::normalize::redact;
 use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
+use crate::cassette::normalize::{redact, threads};
 use crate::cassette::redact_stream::substitute_streams;
 use crate::cassette::{CassetteError, RedactRule, VolatileRule};
 
@@ -239,10 +240,14 @@ fn written_files(effects: &[Effect], scope: &Scope, home: Option<&str>) -> Vec<E
 }
 
 /// Step: the backend section (first of `sections`), then the conversations sorted by what their
-/// client sent and relabelled `c1`, `c2`, …, so scheduling does not change the file.
-pub(super) fn in_content_order(mut sections: Vec<Vec<Entry>>) -> Vec<Entry> {
-    let backend = sections.remove(0);
-    sections.sort_by_cached_key(|entries| {
+/// client sent and relabelled `c1`, `c2`, …, so scheduling does not change the file. Each section
+/// comes with the recorder's number for its conversation; returned with the entries: that
+/// number → the `N` of its label `cN`.
+pub(super) fn in_content_order(
+    mut sections: Vec<(usize, Vec<Entry>)>,
+) -> (Vec<Entry>, HashMap<usize, usize>) {
+    let (_, backend) = sections.remove(0);
+    sections.sort_by_cached_key(|(_, entries)| {
         entries
             .iter()
             .filter_map(|e| match e {
@@ -252,10 +257,13 @@ pub(super) fn in_content_order(mut sections: Vec<Vec<Entry>>) -> Vec<Entry> {
             .collect::<Vec<_>>()
     });
     let mut entries = Vec::new();
-    for (index, section) in std::iter::once(backend).chain(sections).enumerate() {
+    let mut numbers = HashMap::new();
+    let all = std::iter::once((0, backend)).chain(sections);
+    for (index, (conv, section)) in all.enumerate() {
         let label = if index == 0 {
             BACKEND.to_owned()
         } else {
+            numbers.insert(conv, index);
             format!("c{index}")
         };
         for mut entry in section {
@@ -263,7 +271,31 @@ pub(super) fn in_content_order(mut sections: Vec<Vec<Entry>>) -> Vec<Entry> {
             entries.push(entry);
         }
     }
-    entries
+    (entries, numbers)
+}
+
+/// Step: in every server line, the ids of the threads the recording started (`threads`: id →
+/// the recorder's conversation) that are still raw, because they are not the line's own
+/// conversation's (a `thread/loaded/list` answer lists every conversation's), become
+/// `{{conv_thread:N}}`, the thread of `cN` (`numbers`: the recorder's conversation → `N`), which
+/// a replay fills with the thread it binds to `cN`. A client line keeps what it sent.
+pub(super) fn name_other_threads(
+    entries: &mut [Entry],
+    threads: &HashMap<String, usize>,
+    numbers: &HashMap<usize, usize>,
+) {
+    let named: HashMap<String, usize> = threads
+        .iter()
+        .filter_map(|(id, conv)| Some((id.clone(), *numbers.get(conv)?)))
+        .collect();
+    if named.is_empty() {
+        return;
+    }
+    for entry in entries {
+        if let Entry::S2c { msg, .. } = entry {
+            threads::name_threads(msg, &named);
+        }
+    }
 }
 
 /// Step: the exit line: the status, and the stderr tail without timestamps, its paths replaced

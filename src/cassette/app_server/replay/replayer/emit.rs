@@ -11,6 +11,7 @@ use super::{ReplayError, Replayer};
 use crate::cassette::CassetteError;
 use crate::cassette::app_server::replay::conversation::{Conv, Step, fresh_value};
 use crate::cassette::effects::{self, Effect};
+use crate::cassette::normalize::threads::{self, CONV_THREAD_OPEN, conv_thread};
 use crate::cassette::normalize::{Bindings, WORKSPACE};
 use crate::transport::{Message, MessageKind, RequestId};
 
@@ -93,6 +94,33 @@ impl Replayer {
         (&mut me.bindings, fresh)
     }
 
+    /// Each `{{conv_thread:N}}` in `msg` filled with the thread this replay binds to conversation
+    /// `cN`; while it binds none (`cN` has not started, or was released), with a fresh id of its
+    /// own, the same one each time, that no client thread has: a client looking for its own
+    /// thread does not find it there, as it would not have live.
+    fn fill_conv_threads(&mut self, msg: &mut Value) {
+        let Self {
+            convs,
+            unbound_threads,
+            codex_version,
+            next_global,
+            ..
+        } = self;
+        threads::fill_threads(msg, &mut |number| {
+            let label = format!("c{number}");
+            let bound = convs.iter().find(|c| c.label == label);
+            if let Some(thread) = bound.and_then(|c| c.me.thread.clone()) {
+                return thread;
+            }
+            unbound_threads
+                .entry(number)
+                .or_insert_with(|| {
+                    fresh_value(&conv_thread(number), codex_version, &label, next_global)
+                })
+                .clone()
+        });
+    }
+
     /// A recorded server message (its JSON text) with fresh values and the right ids. The text is
     /// parsed here, right before the message is used, so filling walks a tree that is still in
     /// the cache.
@@ -102,6 +130,8 @@ impl Replayer {
         line: usize,
         text: Range<usize>,
     ) -> Result<Message, ReplayError> {
+        let names_threads =
+            self.names_threads && self.source.get(text.clone()).contains(CONV_THREAD_OPEN);
         let mut msg: Value = serde_json::from_str(self.source.get(text)).map_err(|err| {
             ReplayError::Cassette(CassetteError::BadLine {
                 path: self.path.clone(),
@@ -109,6 +139,9 @@ impl Replayer {
                 reason: format!("the recorded message does not parse ({err})"),
             })
         })?;
+        if names_threads {
+            self.fill_conv_threads(&mut msg);
+        }
         // The message's own id is not a value: it is mapped below, by position.
         let id = msg.as_object_mut().and_then(|map| map.remove("id"));
         {
