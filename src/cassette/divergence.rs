@@ -9,9 +9,6 @@ use similar::TextDiff;
 
 use crate::cassette::normalize::placeholder::unescape_literals;
 
-/// How an exec cassette's location names its run (`exec run 2 (a `codex exec` invocation)`).
-pub(crate) const EXEC_RUN: &str = "exec run ";
-
 /// How many differing paths a report lists.
 const MAX_PATHS: usize = 20;
 
@@ -28,10 +25,8 @@ pub struct Divergence {
     /// The 1-based line of the recorded message the client's message was held against (0 when
     /// the cassette expected nothing more).
     pub line: usize,
-    /// The conversation's label in the cassette (`c1`, `c2`, ..., or `backend`).
-    pub conversation: String,
-    /// The turn index within the conversation, `None` before the first turn.
-    pub turn: Option<u32>,
+    /// Where in the cassette: a conversation and turn, or an exec run.
+    pub location: DivergenceLocation,
     /// The JSON paths where the sent message differs from the recorded one (empty when there was
     /// no recorded message to compare with).
     pub paths: Vec<String>,
@@ -46,6 +41,43 @@ pub struct Divergence {
     report: String,
 }
 
+/// Where in a cassette a [`Divergence`] happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DivergenceLocation {
+    /// An app-server cassette's conversation, at a turn.
+    Conversation {
+        /// The conversation's label in the cassette (`c1`, `c2`, ..., or `backend`).
+        label: String,
+        /// The turn index within the conversation, `None` before the first turn.
+        turn: Option<u32>,
+    },
+    /// An exec cassette's run (one `codex exec` invocation).
+    ExecRun {
+        /// The run's 1-based number among the cassette's runs (`0` when it holds none).
+        number: usize,
+        /// How many runs the cassette holds.
+        of: usize,
+    },
+}
+
+impl std::fmt::Display for DivergenceLocation {
+    /// `conversation c2, turn 1`, or `exec run 2 of 3 (a `codex exec` invocation: ...)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Conversation { label, turn } => {
+                write!(f, "conversation {label}, turn {}", turn_text(*turn))
+            }
+            Self::ExecRun { of: 0, .. } => write!(f, "no exec run (the cassette holds none)"),
+            Self::ExecRun { number, of } => write!(
+                f,
+                "exec run {number} of {of} (a `codex exec` invocation: its command line, stdin \
+                 and output schema)"
+            ),
+        }
+    }
+}
+
 /// Where in the cassette the expectation lives.
 #[derive(Debug, Clone)]
 pub(crate) struct Location {
@@ -53,10 +85,8 @@ pub(crate) struct Location {
     pub path: PathBuf,
     /// The line of the expected message (0 when there is none).
     pub line: usize,
-    /// The conversation label.
-    pub conv: String,
-    /// The turn index within the conversation, if any.
-    pub turn: Option<u32>,
+    /// The conversation and turn, or the exec run.
+    pub at: DivergenceLocation,
 }
 
 impl Divergence {
@@ -141,8 +171,7 @@ impl Divergence {
         Self {
             cassette: at.path.clone(),
             line: at.line,
-            conversation: at.conv.clone(),
-            turn: at.turn,
+            location: at.at.clone(),
             paths,
             recorded: recorded.cloned(),
             sent: sent.clone(),
@@ -244,22 +273,13 @@ impl std::fmt::Debug for UnusedInteractions {
 }
 
 impl Location {
-    /// The first two lines of a report: where, and in which conversation and turn.
+    /// The first two lines of a report: where, and in which conversation and turn (or run).
     fn heading(&self, detail: &str) -> String {
-        if self.conv.starts_with(EXEC_RUN) {
-            return format!(
-                "replay diverged from the cassette {}:{}\n  {}{detail}\n",
-                self.path.display(),
-                self.line,
-                self.conv
-            );
-        }
         format!(
-            "replay diverged from the cassette {}:{}\n  conversation {}, turn {}{detail}\n",
+            "replay diverged from the cassette {}:{}\n  {}{detail}\n",
             self.path.display(),
             self.line,
-            self.conv,
-            turn_text(self.turn)
+            self.at
         )
     }
 }
@@ -322,14 +342,22 @@ mod tests {
         let at = Location {
             path: "cassettes/x.jsonl".into(),
             line: 7,
-            conv: "c2".into(),
-            turn: Some(1),
+            at: DivergenceLocation::Conversation {
+                label: "c2".into(),
+                turn: Some(1),
+            },
         };
         let expected = json!({"method": "turn/start", "params": {"input": [{"type": "text", "text": "Write it"}]}});
         let actual = json!({"method": "turn/start", "params": {"input": [{"type": "text", "text": "Write it now"}]}});
         let divergence = Divergence::mismatch(&at, &expected, &actual, "just record-fixtures");
         assert_eq!(divergence.line, 7);
-        assert_eq!(divergence.conversation, "c2");
+        assert_eq!(
+            divergence.location,
+            DivergenceLocation::Conversation {
+                label: "c2".into(),
+                turn: Some(1)
+            }
+        );
         assert_eq!(divergence.paths, ["$.params.input[0].text"]);
         let report = divergence.report().to_owned();
         assert!(report.contains("cassettes/x.jsonl:7"), "{report}");
@@ -358,8 +386,10 @@ mod tests {
         let at = Location {
             path: "x.jsonl".into(),
             line: 3,
-            conv: "c1".into(),
-            turn: Some(0),
+            at: DivergenceLocation::Conversation {
+                label: "c1".into(),
+                turn: Some(0),
+            },
         };
         let expected = json!({"text": "Fill {{lbrace}}name}} in {{workspace}}"});
         let actual = json!({"text": "Fill {{lbrace}}name}} in {{workspace}}/b"});
@@ -380,6 +410,59 @@ mod tests {
             divergence.recorded,
             Some(expected),
             "the typed values stay normalised"
+        );
+    }
+
+    #[test]
+    fn an_exec_run_report_names_the_run_and_its_number_without_a_turn() {
+        let at = Location {
+            path: "c/exec.jsonl".into(),
+            line: 4,
+            at: DivergenceLocation::ExecRun { number: 2, of: 3 },
+        };
+        let divergence =
+            Divergence::mismatch(&at, &json!({"args": ["a"]}), &json!({"args": ["b"]}), "r");
+        assert_eq!(
+            divergence.location,
+            DivergenceLocation::ExecRun { number: 2, of: 3 }
+        );
+        assert!(
+            divergence.report().starts_with(
+                "replay diverged from the cassette c/exec.jsonl:4\n  exec run 2 of 3 (a `codex \
+                 exec` invocation: its command line, stdin and output schema)\n  differing JSON \
+                 paths:\n    $.args[0]\n"
+            ),
+            "{}",
+            divergence.report()
+        );
+        assert!(
+            !divergence.report().contains("turn"),
+            "{}",
+            divergence.report()
+        );
+    }
+
+    #[test]
+    fn an_exec_cassette_without_runs_says_so_once() {
+        let at = Location {
+            path: "c/exec.jsonl".into(),
+            line: 0,
+            at: DivergenceLocation::ExecRun { number: 1, of: 0 },
+        };
+        let divergence =
+            Divergence::unexpected(&at, "nothing to replay it against", &json!({}), "r");
+        assert!(
+            divergence.report().starts_with(
+                "replay diverged from the cassette c/exec.jsonl:0\n  no exec run (the cassette \
+                 holds none): nothing to replay it against\n  sent now:\n"
+            ),
+            "{}",
+            divergence.report()
+        );
+        assert!(
+            divergence.report().ends_with("re-record with: r"),
+            "{}",
+            divergence.report()
         );
     }
 }

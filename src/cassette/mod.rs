@@ -64,7 +64,7 @@ pub use app_server::record::recorder::{RecordOptions, Recorder};
 pub(crate) use app_server::record::recording::{RecordingOutcome, RecordingTransport};
 pub use app_server::replay::replayer::{ReplayError, Replayer};
 pub use app_server::replay::transport::ReplayTransport;
-pub use divergence::{Divergence, Leftover, UnusedInteractions};
+pub use divergence::{Divergence, DivergenceLocation, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
 #[cfg(feature = "test-util")]
@@ -90,9 +90,9 @@ pub(crate) use kind::ForPage;
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
 #[cfg(feature = "rerecord")]
 pub(crate) use mode::refuse_recording_in_ci;
-pub use mode::{CassetteSettings, RecordMode};
+pub use mode::{CassetteSettings, RecordMode, RecordModeError};
 pub(crate) use mode::{
-    FlagMode, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
+    FlagMode, ModeFrom, RECORD_MODE_ENV, Resolved, choose_mode, file_name as mode_file_name,
 };
 #[cfg(any(feature = "cli", test))]
 pub(crate) use mode::{ModeSource, in_ci};
@@ -100,6 +100,7 @@ pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::unescape_literals;
 #[cfg(feature = "rerecord")]
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json};
+pub(crate) use normalize::rules::RuleField;
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
 #[cfg(feature = "cli")]
 pub(crate) use pending::PendingRecording;

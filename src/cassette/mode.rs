@@ -45,7 +45,15 @@ impl RecordMode {
 
     /// Parses a mode name, or one of the old aliases (`replay` is `none`, `auto` is `once`,
     /// `record` is `all`); the second value is a note for an alias, saying its new name.
-    pub fn parse(text: &str) -> Result<(Self, Option<String>), String> {
+    pub fn parse(text: &str) -> Result<(Self, Option<String>), RecordModeError> {
+        Self::parse_from(text, ModeFrom::Code)
+    }
+
+    /// [`parse`](Self::parse) of a value written in `from`, which the error names.
+    pub(crate) fn parse_from(
+        text: &str,
+        from: ModeFrom,
+    ) -> Result<(Self, Option<String>), RecordModeError> {
         let mode = match text.trim() {
             "none" => return Ok((Self::None, None)),
             "once" => return Ok((Self::Once, None)),
@@ -55,9 +63,10 @@ impl RecordMode {
             "auto" => Self::Once,
             "record" => Self::All,
             other => {
-                return Err(format!(
-                    "invalid record mode {other:?}: accepted values are none, once, new_episodes, all"
-                ));
+                return Err(RecordModeError {
+                    value: other.to_owned(),
+                    from,
+                });
             }
         };
         let note = format!(
@@ -70,10 +79,58 @@ impl RecordMode {
 }
 
 impl FromStr for RecordMode {
-    type Err = String;
+    type Err = RecordModeError;
 
-    fn from_str(text: &str) -> Result<Self, String> {
+    fn from_str(text: &str) -> Result<Self, RecordModeError> {
         Self::parse(text).map(|(mode, _)| mode)
+    }
+}
+
+/// Where a record mode was written, for [`RecordModeError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ModeFrom {
+    /// Code: [`RecordMode::parse`] or `str::parse`.
+    Code,
+    /// A command-line flag, by name.
+    Flag(&'static str),
+    /// An environment variable, by name.
+    Env(&'static str),
+    /// The project file's `record_mode` (the file's error names the file and line).
+    ProjectFile,
+}
+
+/// A record mode that is none of the accepted names: the value, where it was written (a flag,
+/// an environment variable, the project file), and the names accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "invalid record mode {value:?}{}: accepted values are none, once, new_episodes, all{}",
+    self.place(),
+    self.next_step()
+)]
+#[non_exhaustive]
+pub struct RecordModeError {
+    /// The value as written (trimmed).
+    pub value: String,
+    from: ModeFrom,
+}
+
+impl RecordModeError {
+    /// Where the value was written, as the message says it.
+    fn place(&self) -> String {
+        match self.from {
+            ModeFrom::Code => String::new(),
+            ModeFrom::Flag(flag) => format!(" given to {flag}"),
+            ModeFrom::Env(var) => format!(" in {var}"),
+            ModeFrom::ProjectFile => " in the project file".to_owned(),
+        }
+    }
+
+    /// What to do, where the message can say more than the accepted values.
+    fn next_step(&self) -> String {
+        match self.from {
+            ModeFrom::Env(var) => format!(" (or unset {var}: the configured mode applies)"),
+            ModeFrom::Code | ModeFrom::Flag(_) | ModeFrom::ProjectFile => String::new(),
+        }
     }
 }
 
@@ -137,8 +194,8 @@ pub(crate) fn choose_mode(
                 "{OLD_MODE_ENV} is the old name of {RECORD_MODE_ENV}: set that instead"
             ));
         }
-        let (mode, alias) = RecordMode::parse(&value)
-            .map_err(|reason| refused(format!("{var}={}: {reason}", value.trim())))?;
+        let (mode, alias) = RecordMode::parse_from(&value, ModeFrom::Env(var))
+            .map_err(|err| refused(err.to_string()))?;
         if let Some(alias) = alias {
             note(format!("{var}: {alias}"));
         }

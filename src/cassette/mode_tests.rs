@@ -94,9 +94,40 @@ fn a_bad_mode_names_the_variable_and_the_accepted_values() {
         .0
         .unwrap_err();
     assert!(
-        err.contains("PROMPT_DIARY_RECORD_MODE=sometimes")
-            && err.contains("none, once, new_episodes, all"),
+        err.ends_with(
+            "invalid record mode \"sometimes\" in PROMPT_DIARY_RECORD_MODE: accepted values are \
+             none, once, new_episodes, all (or unset PROMPT_DIARY_RECORD_MODE: the configured \
+             mode applies)"
+        ),
         "{err}"
+    );
+}
+
+#[rstest]
+#[case::code(ModeFrom::Code, "invalid record mode \"sometimes\": accepted")]
+#[case::flag(
+    ModeFrom::Flag("--record-mode"),
+    "invalid record mode \"sometimes\" given to --record-mode: accepted"
+)]
+#[case::project_file(
+    ModeFrom::ProjectFile,
+    "invalid record mode \"sometimes\" in the project file: accepted"
+)]
+fn a_bad_mode_says_the_value_where_it_was_written_and_the_accepted_values(
+    #[case] from: ModeFrom,
+    #[case] starts: &str,
+) {
+    let err = RecordMode::parse_from(" sometimes ", from).unwrap_err();
+    assert_eq!(err.value, "sometimes");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(starts)
+            && text.ends_with("accepted values are none, once, new_episodes, all"),
+        "{text}"
+    );
+    assert_eq!(
+        "sometimes".parse::<RecordMode>().unwrap_err(),
+        RecordMode::parse("sometimes").unwrap_err()
     );
 }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::here::Here;
-use crate::cassette::{CassetteSettings, FlagMode, RecordMode, Resolved, WriteOutcome};
+use crate::cassette::{CassetteSettings, FlagMode, ModeFrom, RecordMode, Resolved, WriteOutcome};
 use crate::cli::fixtures;
 use crate::codex::CodexBackendConfig;
 use crate::rerecord::driver::{Progress, RunnerOutcome};
@@ -247,8 +247,8 @@ impl Record {
 }
 
 /// Reads `--record-mode`: a mode name, or an old alias (said as a note).
-fn parse_mode(text: &str) -> Result<RecordMode, String> {
-    let (mode, note) = RecordMode::parse(text)?;
+fn parse_mode(text: &str) -> Result<RecordMode, crate::cassette::RecordModeError> {
+    let (mode, note) = RecordMode::parse_from(text, ModeFrom::Flag("--record-mode"))?;
     if let Some(note) = note {
         super::print_err(&format!("note: {note}"));
     }

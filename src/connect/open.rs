@@ -73,8 +73,17 @@ pub enum ConnectError {
     #[error(transparent)]
     BinaryNotFound(#[from] BinaryNotFound),
     /// The Codex process could not be started.
-    #[error(transparent)]
-    Spawn(TransportError),
+    #[error(
+        "could not start `{}`: {source}. Check that the path is an executable Codex CLI (`prompt-diary install-codex` installs the pinned one)",
+        program.display()
+    )]
+    Spawn {
+        /// The Codex binary.
+        program: PathBuf,
+        /// Why it did not start.
+        #[source]
+        source: std::io::Error,
+    },
     /// The cassette is missing, unreadable or corrupt, or recording is refused here.
     #[error(transparent)]
     Cassette(#[from] CassetteError),
@@ -157,7 +166,13 @@ fn spawn(endpoint: &Endpoint) -> Result<(ProcessTransport, PathBuf), ConnectErro
     let mut command = ProcessCommand::new(&program).args(endpoint.args.iter().cloned());
     command.env.extend(endpoint.env.iter().cloned());
     command.env_clear = endpoint.env_clear;
-    let process = ProcessTransport::spawn(&command).map_err(ConnectError::Spawn)?;
+    let process = ProcessTransport::spawn(&command).map_err(|err| ConnectError::Spawn {
+        program: program.clone(),
+        source: match err {
+            TransportError::Spawn { source, .. } => source,
+            other => std::io::Error::other(other),
+        },
+    })?;
     Ok((process, program))
 }
 
@@ -185,5 +200,45 @@ impl Transport for Connection {
 
     fn playback(&mut self) -> Option<&mut dyn Playback> {
         self.transport.playback()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_codex_that_cannot_start_names_its_path_and_keeps_the_io_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("codex");
+        std::fs::write(&bin, "not an executable\n").unwrap();
+        let endpoint = Endpoint {
+            codex_bin: Some(bin.clone()),
+            args: vec!["app-server".into()],
+            ..Endpoint::default()
+        };
+        let Err(err) = open(&endpoint, None) else {
+            panic!("a file without an execute bit started");
+        };
+        let ConnectError::Spawn { program, source } = &err else {
+            panic!("{err}");
+        };
+        assert_eq!(program, &bin);
+        assert_eq!(
+            source.kind(),
+            std::io::ErrorKind::PermissionDenied,
+            "{source}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "could not start `{}`: {source}. Check that the path is an executable Codex CLI \
+                 (`prompt-diary install-codex` installs the pinned one)",
+                bin.display()
+            )
+        );
+        assert!(err.source().is_some(), "the io error is the source");
     }
 }

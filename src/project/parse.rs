@@ -8,7 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{ProjectFile, ProjectFileError};
-use crate::cassette::{RecordMode, RedactRule, VolatileRule};
+use crate::cassette::{ModeFrom, RecordMode, RedactRule, RuleField, VolatileRule};
 use crate::codex_bin::check_version;
 
 #[derive(Deserialize)]
@@ -61,8 +61,8 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
     };
     let record_mode = match raw.record_mode {
         Some(mode) => {
-            let (parsed, note) = RecordMode::parse(mode.get_ref())
-                .map_err(|reason| at(mode.span(), "record_mode", reason))?;
+            let (parsed, note) = RecordMode::parse_from(mode.get_ref(), ModeFrom::ProjectFile)
+                .map_err(|err| at(mode.span(), "record_mode", err.to_string()))?;
             if let Some(note) = note {
                 tracing::warn!("{}: {note}", path.display());
             }
@@ -87,22 +87,23 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
         None => None,
     };
     let mut volatile = Vec::new();
+    let mut name_spans = Vec::new();
     for (index, rule) in raw.volatile.into_iter().enumerate() {
         let rule = rule.into_inner();
-        let key = format!("volatile[{index}]");
         let built = VolatileRule::new(rule.name.get_ref(), rule.pattern.get_ref());
         volatile.push(built.map_err(|err| {
-            let (span, field) = if err.to_string().contains("pattern") {
-                (rule.pattern.span(), "pattern")
-            } else {
-                (rule.name.span(), "name")
+            let span = match err.field() {
+                RuleField::Name => rule.name.span(),
+                RuleField::Pattern => rule.pattern.span(),
             };
-            at(span, &format!("{key}.{field}"), err.to_string())
+            let key = format!("volatile[{index}].{}", err.field().key());
+            at(span, &key, err.to_string())
         })?);
+        name_spans.push(rule.name.span());
     }
     if let Some((index, rule)) = duplicate(&volatile) {
         return Err(at(
-            0..0,
+            name_spans[index].clone(),
             &format!("volatile[{index}].name"),
             format!(
                 "two volatile rules are named {:?}; names must differ",
@@ -113,17 +114,18 @@ pub(super) fn parse(path: &Path, text: &str) -> Result<ProjectFile, ProjectFileE
     let mut redact = Vec::new();
     for (index, rule) in raw.redact.into_iter().enumerate() {
         let rule = rule.into_inner();
-        let name = rule.name.map_or_else(
+        let name = rule.name.as_ref().map_or_else(
             || format!("project-pattern-{}", index + 1),
-            Spanned::into_inner,
+            |name| name.get_ref().clone(),
         );
         redact.push(
             RedactRule::new(&name, rule.pattern.get_ref()).map_err(|err| {
-                at(
-                    rule.pattern.span(),
-                    &format!("redact[{index}].pattern"),
-                    err.to_string(),
-                )
+                let span = match (err.field(), &rule.name) {
+                    (RuleField::Name, Some(name)) => name.span(),
+                    _ => rule.pattern.span(),
+                };
+                let key = format!("redact[{index}].{}", err.field().key());
+                at(span, &key, err.to_string())
             })?,
         );
     }

@@ -56,7 +56,7 @@ fn an_empty_file_keeps_the_defaults() {
     "record_mode = \"sometimes\"\n",
     1,
     "record_mode",
-    "none, once, new_episodes, all"
+    "invalid record mode \"sometimes\" in the project file: accepted values are none, once, new_episodes, all"
 )]
 #[case::bad_pattern(
     "[[volatile]]\nname = \"date\"\npattern = '(\\d'\n",
@@ -84,6 +84,30 @@ fn an_empty_file_keeps_the_defaults() {
     "does not compile"
 )]
 #[case::empty_folder("cassettes = \" \"\n", 1, "cassettes", "empty")]
+#[case::name_saying_pattern(
+    "[[volatile]]\npattern = 'x'\nname = \"my-pattern\"\n",
+    3,
+    "volatile[0].name",
+    "volatile rule name \"my-pattern\": use lowercase letters and `_`"
+)]
+#[case::built_in_name_after_its_pattern(
+    "[[volatile]]\npattern = '(x'\nname = \"thread\"\n",
+    3,
+    "volatile[0].name",
+    "\"thread\" collides with a built-in placeholder ({{thread}}); choose another name"
+)]
+#[case::redact_named_pattern(
+    "[[redact]]\nname = \"pattern\"\npattern = '.'\n",
+    3,
+    "redact[0].pattern",
+    "the pattern \".\" matches `{`, a character of the cassette's own JSON structure"
+)]
+#[case::redact_empty_pattern(
+    "[[redact]]\nname = \"no-pattern\"\npattern = ''\n",
+    3,
+    "redact[0].pattern",
+    "the pattern is empty"
+)]
 fn a_bad_file_names_the_file_the_line_and_the_key(
     #[case] text: &str,
     #[case] line: usize,
@@ -114,8 +138,10 @@ fn two_rules_with_one_name_are_refused() {
     .unwrap_err()
     .to_string();
     assert!(
-        err.contains("volatile[1].name") && err.contains("named \"d\""),
-        "{err}"
+        err.starts_with(
+            "/p/prompt-diary.toml:5: `volatile[1].name`: two volatile rules are named \"d\""
+        ),
+        "the second rule's name, on its line: {err}"
     );
 }
 

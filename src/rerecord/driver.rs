@@ -22,6 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::RerecordError;
 use crate::agent::{
     AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, RawAgentConfig,
     TurnOptions,
@@ -179,13 +180,8 @@ impl ClientScript {
         for (script, workspace) in self.runners.iter().zip(workspaces) {
             for (name, text) in &script.files {
                 let path = workspace.join(name);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|e| AgentError::Protocol {
-                        message: e.to_string(),
-                    })?;
-                }
-                std::fs::write(&path, text).map_err(|e| AgentError::Protocol {
-                    message: e.to_string(),
+                write_seed(&path, text).map_err(|source| {
+                    AgentError::Backend(Arc::new(RerecordError::SeedFile { path, source }))
                 })?;
             }
             let config = AgentConfig::parse(RawAgentConfig {
@@ -240,6 +236,14 @@ impl ClientScript {
         }
         Ok(outcomes)
     }
+}
+
+/// Writes the seed file `path` (its folders first).
+fn write_seed(path: &Path, text: &str) -> std::io::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, text)
 }
 
 async fn run_runner(

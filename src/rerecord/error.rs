@@ -94,6 +94,21 @@ pub enum RerecordError {
         /// The setting that starts it, as the cassette has it.
         setting: String,
     },
+    /// A file the client script seeds into a runner's workspace could not be written (it
+    /// reaches the caller inside [`AgentError::Backend`]).
+    #[error(
+        "could not write {}, a file the client script seeds into a runner's workspace: {source}; \
+         check that the workspace folder is writable and has room, and that the script's \
+         `files` names a relative path",
+        path.display()
+    )]
+    SeedFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The cassette asks for something that would run or write outside the sandboxed scratch
     /// workspace and that the sandbox cannot contain (another working directory, a setting that starts a process, an
     /// approval granted, a request other than the session's own); nothing was run.

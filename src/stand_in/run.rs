@@ -16,9 +16,7 @@ const RECORD_HINT: &str = "run the client again with PROMPT_DIARY_RECORD_MODE=on
 /// The cassette (`PROMPT_DIARY_CASSETTE`) with the settings of the project file found from the
 /// working directory upwards; `hint` is the record command when the project names none.
 pub(super) fn cassette_settings(hint: &str) -> Result<CassetteSettings, StandInError> {
-    let cwd = std::env::current_dir().map_err(|err| {
-        StandInError::Exec(format!("could not read the current directory: {err}"))
-    })?;
+    let cwd = std::env::current_dir().map_err(|source| StandInError::CurrentDir { source })?;
     settings_in(&|key| std::env::var(key).ok(), &cwd, hint)
 }
 

@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 use similar::TextDiff;
 
 use super::{Marks, PendingNote};
-use crate::cassette::{Cassette, Divergence, Effect, Entry, Header, Timeline, unescape_literals};
+use crate::cassette::{
+    Cassette, Divergence, DivergenceLocation, Effect, Entry, Header, Timeline, unescape_literals,
+};
 
 /// The whole index, serialised into the page.
 #[derive(Serialize)]
@@ -90,7 +92,8 @@ struct FileDiff {
 struct Marked<'a> {
     cassette: PathBuf,
     line: usize,
-    conversation: &'a str,
+    /// The conversation's label (an exec run: the run, as the report names it).
+    conversation: String,
     turn: Option<u32>,
     /// The differing paths without their `(new)` / `(missing now)` notes.
     paths: Vec<&'a str>,
@@ -233,11 +236,15 @@ impl<'a> Model<'a> {
 
 impl<'a> Marked<'a> {
     fn of(d: &'a Divergence) -> Self {
+        let (conversation, turn) = match &d.location {
+            DivergenceLocation::Conversation { label, turn } => (label.clone(), *turn),
+            other => (other.to_string(), None),
+        };
         Self {
             cassette: d.cassette.clone(),
             line: d.line,
-            conversation: &d.conversation,
-            turn: d.turn,
+            conversation,
+            turn,
             paths: d
                 .paths
                 .iter()

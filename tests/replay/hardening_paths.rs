@@ -140,3 +140,51 @@ async fn a_plain_relative_effect_path_still_replays_into_the_workspace() {
         "# Artifact\n\nwritten by the agent\n"
     );
 }
+
+#[tokio::test]
+async fn a_seed_file_that_cannot_be_written_names_its_path_and_keeps_the_io_error() {
+    use prompt_diary::rerecord::RerecordError;
+    use prompt_diary::rerecord::driver::{ClientScript, RunnerScript};
+
+    let workspace = tempfile::tempdir().unwrap();
+    std::fs::write(workspace.path().join("notes"), "a file, not a folder\n").unwrap();
+    let script = ClientScript {
+        runners: vec![RunnerScript {
+            files: [("notes/seed.md".to_owned(), "seed\n".to_owned())].into(),
+            ..RunnerScript::default()
+        }],
+        ..ClientScript::default()
+    };
+    let cassette = Path::new(ROOT).join("cassettes/tool_artifact.jsonl");
+    let transport = ReplayTransport::open(&cassette, "just record-fixtures").expect("loads");
+    let backend = CodexBackend::start_with_transport(CodexBackendConfig::default(), transport)
+        .await
+        .unwrap();
+    let err = script
+        .run(&backend, &[workspace.path().to_owned()])
+        .await
+        .expect_err("the seed file's folder is a file");
+    let _ = backend.shutdown().await;
+    let seed = workspace.path().join("notes/seed.md");
+    let Some(RerecordError::SeedFile { path, source }) = err.backend_error::<RerecordError>()
+    else {
+        panic!("not a typed seed-file error: {err:?}");
+    };
+    assert_eq!(path, &seed);
+    let seed_err = err.backend_error::<RerecordError>().unwrap();
+    assert!(
+        std::error::Error::source(seed_err)
+            .is_some_and(|cause| cause.to_string() == source.to_string()),
+        "the io error is the source"
+    );
+    let text = err.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "could not write {}, a file the client script seeds into a runner's workspace: ",
+            seed.display()
+        )) && text.contains(&format!(
+            "{source}; check that the workspace folder is writable"
+        )),
+        "{text}"
+    );
+}

@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use prompt_diary::agent::{AgentConfig, AgentError, AgentSessionFactory, TurnOptions};
-use prompt_diary::cassette::{CassetteError, Divergence, RecordMode, UnusedInteractions};
+use prompt_diary::cassette::{
+    CassetteError, Divergence, DivergenceLocation, RecordMode, UnusedInteractions,
+};
 use prompt_diary::codex::{CodexAgentSessionFactory, CodexBackendConfig};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -55,8 +57,13 @@ async fn a_divergence_comes_out_of_a_turn_as_a_typed_divergence() {
     assert_eq!(inner.downcast_ref::<Divergence>(), Some(divergence));
 
     assert_eq!(divergence.cassette, cassette);
-    assert_eq!(divergence.conversation, "c1");
-    assert_eq!(divergence.turn, Some(0));
+    assert_eq!(
+        divergence.location,
+        DivergenceLocation::Conversation {
+            label: "c1".into(),
+            turn: Some(0)
+        }
+    );
     assert!(divergence.line > 1, "{divergence:?}");
     assert!(
         divergence

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cassette::divergence::{EXEC_RUN, Location};
+use crate::cassette::divergence::{DivergenceLocation, Location};
 use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{ExecCall, ExecCassette, ExecInvocation, StdoutLine};
 use crate::cassette::normalize::rules::Rules;
@@ -147,7 +147,7 @@ impl ExecReplay {
             }
             None => Divergence::unexpected(
                 &self.location(0, 0),
-                ": the cassette holds no run",
+                "nothing to replay this `codex exec` invocation against",
                 &sent,
                 &self.record_command,
             ),
@@ -158,12 +158,10 @@ impl ExecReplay {
         Location {
             path: self.cassette.path.clone(),
             line,
-            conv: format!(
-                "{EXEC_RUN}{} of {} (a `codex exec` invocation: its command line, stdin and output schema)",
-                index + 1,
-                self.cassette.invocations.len()
-            ),
-            turn: None,
+            at: DivergenceLocation::ExecRun {
+                number: index + 1,
+                of: self.cassette.invocations.len(),
+            },
         }
     }
 }

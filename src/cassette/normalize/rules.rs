@@ -47,10 +47,84 @@ pub struct VolatileRule {
     pattern: Regex,
 }
 
-/// A rule that cannot be used; the message says which and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct RuleError(String);
+/// A rule that cannot be used: its name or its pattern, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuleError {
+    /// A volatile rule's name is not a placeholder name.
+    #[error(
+        "volatile rule name {name:?}: use lowercase letters and `_`, starting with a letter (a \
+         cassette writes its values as {{{{name:1}}}}, {{{{name:2}}}}, ..., e.g. `run_id`)"
+    )]
+    NameNotPlaceholder {
+        /// The name as written.
+        name: String,
+    },
+    /// A volatile rule's name is one of the crate's own placeholder names.
+    #[error(
+        "volatile rule name {name:?} collides with a built-in placeholder ({{{{{name}}}}}); \
+         choose another name"
+    )]
+    NameBuiltIn {
+        /// The name as written.
+        name: String,
+    },
+    /// The pattern is empty.
+    #[error("the pattern is empty")]
+    PatternEmpty,
+    /// The pattern is no `regex` crate expression.
+    #[error("the pattern {pattern:?} does not compile: {error}")]
+    PatternInvalid {
+        /// The pattern as written.
+        pattern: String,
+        /// What the `regex` crate said.
+        error: regex::Error,
+    },
+    /// The pattern matches more than a value: the empty string, a character of the cassette's
+    /// JSON, or a whole command line.
+    #[error(
+        "the pattern {pattern:?} matches {what}: rules apply to session text only (prompts, \
+         replies, arguments, output, file contents), so write a pattern for the value's own \
+         text, e.g. `acme_[A-Za-z0-9]{{32}}` or `\\d{{4}}-\\d{{2}}-\\d{{2}}`"
+    )]
+    PatternTooBroad {
+        /// The pattern as written.
+        pattern: String,
+        /// What it matches.
+        what: String,
+    },
+}
+
+/// The field of a rule an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RuleField {
+    /// `name`.
+    Name,
+    /// `pattern`.
+    Pattern,
+}
+
+impl RuleField {
+    /// The field's key in `prompt-diary.toml`.
+    pub(crate) fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Pattern => "pattern",
+        }
+    }
+}
+
+impl RuleError {
+    /// The field at fault.
+    pub(crate) fn field(&self) -> RuleField {
+        match self {
+            Self::NameNotPlaceholder { .. } | Self::NameBuiltIn { .. } => RuleField::Name,
+            Self::PatternEmpty | Self::PatternInvalid { .. } | Self::PatternTooBroad { .. } => {
+                RuleField::Pattern
+            }
+        }
+    }
+}
 
 impl VolatileRule {
     /// A rule named `name` (lowercase letters and `_`, starting with a letter, as every
@@ -60,15 +134,14 @@ impl VolatileRule {
         if !name.starts_with(|c: char| c.is_ascii_lowercase())
             || !name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
         {
-            return Err(RuleError(format!(
-                "volatile rule name {name:?}: use lowercase letters and `_`, starting with a \
-                 letter (a cassette writes its values as {{{{name:1}}}}, {{{{name:2}}}}, ..., e.g. `run_id`)"
-            )));
+            return Err(RuleError::NameNotPlaceholder {
+                name: name.to_owned(),
+            });
         }
         if BUILT_IN_NAMES.contains(&name) {
-            return Err(RuleError(format!(
-                "volatile rule name {name:?} collides with a built-in placeholder ({{{{{name}}}}}); choose another name"
-            )));
+            return Err(RuleError::NameBuiltIn {
+                name: name.to_owned(),
+            });
         }
         Ok(Self {
             name: name.to_owned(),
@@ -174,16 +247,15 @@ const ARGUMENT_LIST: &str = "exec --json --skip-git-repo-check -";
 
 fn compile(pattern: &str) -> Result<Regex, RuleError> {
     if pattern.is_empty() {
-        return Err(RuleError("the pattern is empty".into()));
+        return Err(RuleError::PatternEmpty);
     }
-    let regex = Regex::new(pattern)
-        .map_err(|err| RuleError(format!("the pattern {pattern:?} does not compile: {err}")))?;
-    let broad = |what: String| {
-        RuleError(format!(
-            "the pattern {pattern:?} matches {what}: rules apply to session text only (prompts, \
-             replies, arguments, output, file contents), so write a pattern for the value's own \
-             text, e.g. `acme_[A-Za-z0-9]{{32}}` or `\\d{{4}}-\\d{{2}}-\\d{{2}}`"
-        ))
+    let regex = Regex::new(pattern).map_err(|error| RuleError::PatternInvalid {
+        pattern: pattern.to_owned(),
+        error,
+    })?;
+    let broad = |what: String| RuleError::PatternTooBroad {
+        pattern: pattern.to_owned(),
+        what,
     };
     if regex.find("").is_some() {
         return Err(broad("the empty string, so it matches everywhere".into()));

@@ -43,7 +43,7 @@ pub(super) struct ExecInput {
 /// that recording.
 pub(super) async fn run_exec(exec: ExecArgs) -> Result<i32, StandInError> {
     let settings = super::run::cassette_settings(EXEC_RECORD_HINT)?;
-    let input = read_input(&exec).await.map_err(StandInError::Exec)?;
+    let input = read_input(&exec).await?;
     let mode = super::run::record_mode(&settings)?;
     let path = &settings.path;
     let exists = path.exists();
@@ -67,7 +67,7 @@ pub(super) async fn run_exec(exec: ExecArgs) -> Result<i32, StandInError> {
     }
 }
 
-async fn read_input(exec: &ExecArgs) -> Result<ExecInput, String> {
+async fn read_input(exec: &ExecArgs) -> Result<ExecInput, StandInError> {
     let stdin_is_terminal = std::io::stdin().is_terminal();
     let mut stdin = Vec::new();
     if !stdin_is_terminal {
@@ -75,10 +75,9 @@ async fn read_input(exec: &ExecArgs) -> Result<ExecInput, String> {
             .take(MAX_STDIN)
             .read_to_end(&mut stdin)
             .await
-            .map_err(|err| format!("could not read stdin: {err}"))?;
+            .map_err(|source| StandInError::Stdin { source })?;
     }
-    let cwd = std::env::current_dir()
-        .map_err(|err| format!("could not read the current directory: {err}"))?;
+    let cwd = std::env::current_dir().map_err(|source| StandInError::CurrentDir { source })?;
     let workspace = exec
         .cd
         .as_ref()
@@ -95,12 +94,10 @@ async fn read_input(exec: &ExecArgs) -> Result<ExecInput, String> {
     })
 }
 
-fn read_schema(file: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(file).map_err(|err| {
-        format!(
-            "could not read the --output-schema file {}: {err}",
-            file.display()
-        )
+fn read_schema(file: &Path) -> Result<Value, StandInError> {
+    let text = std::fs::read_to_string(file).map_err(|source| StandInError::Schema {
+        path: file.to_owned(),
+        source,
     })?;
     Ok(serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }

@@ -36,7 +36,7 @@ pub(super) async fn record(
     append: bool,
 ) -> Result<i32, StandInError> {
     // Never the stand-in itself (`codex_bin::is_stand_in`, checked where every path resolves).
-    let (bin, _) = find_codex_bin(None).map_err(|e| StandInError::Exec(e.to_string()))?;
+    let (bin, _) = find_codex_bin(None)?;
     let codex_version = recording_version(&bin, options, append).await?;
     let seen = SeenFiles::now(&options.path);
     let before = snapshot(&input.workspace).await;
@@ -51,7 +51,7 @@ pub(super) async fn record(
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|err| StandInError::Exec(format!("could not start {}: {err}", bin.display())))?;
+        .map_err(|source| StandInError::spawn(&bin, source))?;
     if let Some(mut pipe) = child.stdin.take() {
         let bytes = input.stdin.clone();
         tokio::spawn(async move {
@@ -68,7 +68,7 @@ pub(super) async fn record(
         .take()
         .map(|err| tee(err, tokio::io::stderr(), STDERR_TAIL));
     let status = tokio::select! {
-        status = child.wait() => status.map_err(|err| StandInError::Exec(format!("waiting for the real Codex failed: {err}")))?,
+        status = child.wait() => status.map_err(|source| StandInError::Wait { bin: bin.clone(), source })?,
         () = terminated() => {
             // A killed recorder never replaces a good cassette: nothing is written.
             let _ = child.start_kill();
@@ -189,13 +189,10 @@ async fn codex_version(bin: &Path) -> Result<String, StandInError> {
     } else {
         format!("{:?}", crate::cassette::escape_controls(first))
     };
-    Err(StandInError::Exec(format!(
-        "{} is not a Codex CLI: `{} --version` printed {said}, not `codex-cli X.Y.Z`; nothing \
-         was recorded. Set {} to the real Codex (`prompt-diary install-codex` installs the pinned one)",
-        bin.display(),
-        bin.display(),
-        crate::codex_bin::CODEX_BIN_ENV
-    )))
+    Err(StandInError::NotCodex {
+        bin: bin.to_owned(),
+        printed: said,
+    })
 }
 
 /// The Codex version `bin` records with ([`codex_version`]); with `append` (`new_episodes`),

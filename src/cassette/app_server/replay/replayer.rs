@@ -31,7 +31,7 @@ use crate::cassette::app_server::format::{self, BACKEND, Cassette, RawCassette, 
 use crate::cassette::app_server::replay::conversation::{Conv, Source, Step};
 use crate::cassette::app_server::replay::history;
 use crate::cassette::app_server::replay::shape;
-use crate::cassette::divergence::{Divergence, Location, UnusedInteractions};
+use crate::cassette::divergence::{Divergence, DivergenceLocation, Location, UnusedInteractions};
 use crate::cassette::effects::EffectError;
 use crate::cassette::normalize::Bindings;
 use crate::cassette::normalize::rules::Rules;
@@ -262,8 +262,10 @@ impl Replayer {
         Location {
             path: self.path.clone(),
             line,
-            conv: c.label.clone(),
-            turn,
+            at: DivergenceLocation::Conversation {
+                label: c.label.clone(),
+                turn,
+            },
         }
     }
 

@@ -4,7 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::cassette::{
-    Cassette, Divergence, RecordOptions, Recorder, ReplayError, Replayer, VolatileRule,
+    Cassette, Divergence, DivergenceLocation, RecordOptions, Recorder, ReplayError, Replayer,
+    VolatileRule,
 };
 use crate::transport::{Message, RequestId};
 
@@ -147,8 +148,11 @@ fn without_rules_another_date_diverges_and_the_report_names_the_text() {
     assert!(diff_has(&err, '-', "Today is 2025-03-04 (run"), "{err}");
     assert!(diff_has(&err, '+', "Today is 2031-12-30 (run"), "{err}");
     assert_eq!(
-        (err.conversation.as_str(), err.turn),
-        ("c1", Some(0)),
+        err.location,
+        DivergenceLocation::Conversation {
+            label: "c1".into(),
+            turn: Some(0)
+        },
         "{err}"
     );
 }
