@@ -132,7 +132,7 @@ fn stand_in_exec(dir: &Path, pairs: &[(String, String)]) -> Result<RecordMode, S
 #[case::ci_refuses_the_environment(None, None, &[("CI", "true"), ("PROMPT_DIARY_RECORD_MODE", "once")], Err("CI is set, and CI never records, but PROMPT_DIARY_RECORD_MODE=once asks"))]
 #[case::ci_refuses_the_flag(None, Some(All), &[("CI", "true")], Err("CI is set, and CI never records, but --codex-record-mode all asks"))]
 #[case::ci_false_is_not_ci(None, None, &[("CI", "false"), ("PROMPT_DIARY_RECORD_MODE", "once")], Ok(Once))]
-#[case::a_bad_mode(None, None, &[("PROMPT_DIARY_RECORD_MODE", "sometimes")], Err("PROMPT_DIARY_RECORD_MODE=sometimes: invalid record mode \"sometimes\": accepted values are none, once, new_episodes, all"))]
+#[case::a_bad_mode(None, None, &[("PROMPT_DIARY_RECORD_MODE", "sometimes")], Err("invalid record mode \"sometimes\" in PROMPT_DIARY_RECORD_MODE: accepted values are none, once, new_episodes, all"))]
 fn every_path_takes_the_same_mode(
     #[case] file: Option<RecordMode>,
     #[case] flag: Option<RecordMode>,
