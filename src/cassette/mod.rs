@@ -9,7 +9,8 @@
 //! recorded and replayed by the stand-in).
 //!
 //! Everything public is here at the module's root, one path each:
-//! - [`Cassette`], [`Header`], [`Entry`]: the app-server file (a header, then one JSON object
+//! - [`Header`]: the envelope header of either kind (the shared fields once, the kind with its
+//!   own fields). [`Cassette`], [`Entry`]: the app-server file (a header, then one JSON object
 //!   per line) and its parser; volatile values are normalised into placeholders, secrets
 //!   redacted.
 //! - [`CassetteSettings`], [`RecordMode`]: which cassette, and the record mode (`none`, `once`,
@@ -37,6 +38,7 @@ mod effects;
 mod envelope;
 mod error;
 pub(crate) mod exec;
+pub(crate) mod header;
 pub(crate) mod host;
 pub(crate) mod kind;
 mod lock;
@@ -50,7 +52,7 @@ mod write;
 
 pub(crate) use app_server::episodes::{EpisodesTransport, StartLive};
 pub(crate) use app_server::format::BACKEND;
-pub use app_server::format::{Cassette, Entry, Header};
+pub use app_server::format::{Cassette, Entry};
 pub(crate) use app_server::read::meaning::MeaningDiff;
 pub use app_server::read::timeline::{
     ConversationView, ExitView, Timeline, TimelineEvent, TurnView,
@@ -75,6 +77,7 @@ pub(crate) use exec::replayer::{
     fresh_value as exec_fresh_value,
 };
 pub(crate) use exec::story::ExecStory;
+pub use header::Header;
 pub(crate) use kind::{AnyCassette, ForPage};
 pub(crate) use lock::{CassetteLock, LOCK_WAIT};
 pub use mode::{CassetteSettings, RecordMode};

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::cassette::effects::Effect;
 use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{
-    ExecCassette, ExecExit, ExecHeader, ExecInvocation, StdoutLine,
+    ExecCassette, ExecExit, ExecInvocation, StdoutLine, new_header,
 };
 use crate::cassette::normalize::redact::rule_names;
 use crate::cassette::normalize::rules::Rules;
@@ -209,7 +209,7 @@ fn joined_threads(path: &Path, target: &Path) -> BTreeMap<String, String> {
 }
 
 fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette {
-    let mut header = ExecHeader::new(
+    let mut header = new_header(
         &options.scenario,
         &capture.codex_version,
         crate::cassette::envelope::today(),
