@@ -22,7 +22,9 @@ use crate::cassette::normalize::redact::rule_names;
 use crate::cassette::normalize::rules::Rules;
 use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::redact_stream::Redactor;
-use crate::cassette::write::{SeenFiles, joined_outcome, pending_path, write_atomic};
+use crate::cassette::write::{
+    SeenFiles, joined_outcome, pending_path, write_atomic, write_or_pend,
+};
 use crate::cassette::{CassetteError, CassetteLock, LOCK_WAIT, RecordOptions, WriteOutcome};
 
 /// What one run did, as captured (nothing normalised yet).
@@ -222,32 +224,18 @@ fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette 
     }
 }
 
-/// Writes `cassette` (whose text is `text`): directly when `overwrite`, else as the
-/// app-server recorder does (unchanged, or `.new` beside a differing cassette).
+/// Writes `cassette` (whose text is `text`) as every recording is written
+/// ([`write_or_pend`]): directly when `overwrite`, else unchanged, or `.new` beside a differing
+/// cassette.
 fn write_exec(
     cassette: &ExecCassette,
     text: &str,
     overwrite: bool,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &cassette.path;
-    if overwrite || !path.exists() {
-        write_atomic(path, text)?;
-        let _ = std::fs::remove_file(pending_path(path));
-        return Ok(WriteOutcome::Written(path.clone()));
-    }
-    let same = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|old| ExecCassette::parse(path, &old).ok())
-        .is_some_and(|old| old.comparable_text() == cassette.comparable_text());
-    if same {
-        let _ = std::fs::remove_file(pending_path(path));
-        return Ok(WriteOutcome::Unchanged(path.clone()));
-    }
-    let pending = pending_path(path);
-    write_atomic(&pending, text)?;
-    Ok(WriteOutcome::Pending {
-        existing: path.clone(),
-        pending,
+    write_or_pend(path, text, overwrite, |old| {
+        ExecCassette::parse(path, old)
+            .is_ok_and(|old| old.comparable_text() == cassette.comparable_text())
     })
 }
 
