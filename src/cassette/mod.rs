@@ -74,7 +74,6 @@ pub(crate) use exec::recorder::{
 };
 pub(crate) use exec::replayer::{
     ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
-    fresh_value as exec_fresh_value,
 };
 pub(crate) use exec::story::ExecStory;
 pub use header::Header;
@@ -87,6 +86,7 @@ pub(crate) use mode::{
 };
 pub(crate) use normalize::Bindings;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
+pub(crate) use normalize::placeholder::{Fresh, fresh_value};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
 pub(crate) use pending::{PendingRecording, files_under, list_pending};
 pub(crate) use terminal::escape_controls;

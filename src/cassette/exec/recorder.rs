@@ -18,6 +18,7 @@ use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call
 use crate::cassette::exec::format::{
     ExecCassette, ExecExit, ExecInvocation, StdoutLine, new_header,
 };
+use crate::cassette::normalize::placeholder::Placeholder;
 use crate::cassette::normalize::redact::rule_names;
 use crate::cassette::normalize::rules::Rules;
 use crate::cassette::normalize::volatile::{self, Numbering};
@@ -384,13 +385,9 @@ fn thread_ids(value: &Value) -> Vec<String> {
 
 /// `N` of `{{thread:N}}` (0 when it is not one).
 pub(crate) fn placeholder_number(placeholder: &str) -> usize {
-    placeholder
-        .trim_start_matches("{{")
-        .trim_end_matches("}}")
-        .rsplit(':')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    Placeholder::parse(placeholder)
+        .and_then(|p| p.index())
+        .map_or(0, |n| n as usize)
 }
 
 /// Whether the recording in progress into `cassette` printed thread `id` (so a `resume` of it in

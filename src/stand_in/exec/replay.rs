@@ -7,8 +7,8 @@ use tokio::io::AsyncWriteExt as _;
 use super::ExecInput;
 use super::args::ExecArgs;
 use crate::cassette::{
-    Bindings, CassetteSettings, Effect, ExecInvocation, ExecReplay, ExecRequest, RecordOptions,
-    StdoutLine, apply_effects, exec_bindings, fill_exec_line,
+    Bindings, CassetteSettings, Effect, ExecInvocation, ExecReplay, ExecRequest, Fresh,
+    RecordOptions, StdoutLine, apply_effects, exec_bindings, fill_exec_line,
 };
 use crate::stand_in::StandInError;
 
@@ -60,7 +60,7 @@ pub(super) async fn replay(
     note_used_run(cassette.run_number(run));
     let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
     cassette.bind_volatile(&request, &mut bindings);
-    Ok(play(exec, input, run, bindings).await)
+    Ok(play(exec, input, run, bindings, cassette.fresh()).await)
 }
 
 /// The variable naming a file where each replayed run's number (1-based, in cassette order) is
@@ -93,8 +93,9 @@ async fn play(
     input: &ExecInput,
     run: &ExecInvocation,
     mut bindings: Bindings,
+    mut made: Fresh<'_>,
 ) -> i32 {
-    let mut fresh = |p: &str| crate::cassette::exec_fresh_value(p);
+    let mut fresh = |p: &str| crate::cassette::fresh_value(p, &mut made);
     let effects: Vec<Effect> = run
         .effects
         .iter()
@@ -126,7 +127,7 @@ async fn play(
                 }
             }
         }
-        let text = fill_exec_line(line, &mut bindings);
+        let text = fill_exec_line(line, &mut bindings, &mut fresh);
         let _ = out.write_all(text.as_bytes()).await;
         let _ = out.write_all(b"\n").await;
         let _ = out.flush().await;
