@@ -62,19 +62,18 @@ pub(crate) use app_server::record::recording::{RecordingOutcome, RecordingTransp
 pub use app_server::replay::replayer::{ReplayError, Replayer};
 pub use app_server::replay::transport::ReplayTransport;
 pub use divergence::{Divergence, Leftover, UnusedInteractions};
+pub(crate) use effects::Snapshot;
 pub use effects::{Effect, EffectError};
-pub(crate) use effects::{Snapshot, apply as apply_effects};
 pub(crate) use envelope::date_in_days;
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
 pub(crate) use exec::call::{LAST_MESSAGE, OUTPUT_SCHEMA, TEMP_PATH};
 pub(crate) use exec::format::{ExecCassette, ExecInvocation, StdoutLine};
+pub(crate) use exec::play::{Stage as ExecStage, play as play_exec_run};
 pub(crate) use exec::recorder::{
     ExecCapture, record_run as record_exec_run, recording_knows_thread,
 };
-pub(crate) use exec::replayer::{
-    ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
-};
+pub(crate) use exec::replayer::{ExecReplay, ExecRequest, bindings as exec_bindings};
 pub(crate) use exec::story::ExecStory;
 pub use header::Header;
 pub(crate) use kind::{AnyCassette, ForPage};
@@ -85,8 +84,8 @@ pub(crate) use mode::{
     refuse_recording_in_ci,
 };
 pub(crate) use normalize::Bindings;
+pub(crate) use normalize::placeholder::Fresh;
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json, unescape_literals};
-pub(crate) use normalize::placeholder::{Fresh, fresh_value};
 pub use normalize::rules::{RedactRule, RuleError, VolatileRule};
 pub(crate) use pending::{PendingRecording, files_under, list_pending};
 pub(crate) use terminal::escape_controls;

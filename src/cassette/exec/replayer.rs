@@ -192,7 +192,7 @@ fn legacy_call(rules: &Rules, call: &ExecCall) -> ExecCall {
 
 /// Fresh values for a replayed run: the working directory, the homes, and the thread id a
 /// `resume` named (so the run prints the thread id it was given); other thread ids are made
-/// fresh by [`fresh_value`](crate::cassette::fresh_value) (as [`ExecReplay::fresh`] says).
+/// fresh by [`fresh_value`](crate::cassette::normalize::placeholder::fresh_value) (as [`ExecReplay::fresh`] says).
 pub(crate) fn bindings(workspace: &Path, resume: Option<&str>) -> Bindings {
     let mut bindings = Bindings::default();
     if let Some((id, placeholder)) = resume.and_then(|id| Some((id, tagged_thread(id)?))) {
@@ -209,7 +209,7 @@ pub(crate) fn bindings(workspace: &Path, resume: Option<&str>) -> Bindings {
 }
 
 /// A recorded stdout line with its placeholders filled (unbound ones by `fresh`: a
-/// [`fresh_value`](crate::cassette::fresh_value)), as text.
+/// [`fresh_value`](crate::cassette::normalize::placeholder::fresh_value)), as text.
 pub(crate) fn fill_line(
     line: &StdoutLine,
     bindings: &mut Bindings,

@@ -79,7 +79,7 @@ fn a_dated_command_line_replays_with_another_date_and_prints_it() {
     let mut bound = bindings(dir.path(), None);
     replay.bind_volatile(&request, &mut bound);
     let mut made = replay.fresh();
-    let mut fresh = |p: &str| crate::cassette::fresh_value(p, &mut made);
+    let mut fresh = |p: &str| crate::cassette::normalize::placeholder::fresh_value(p, &mut made);
     let printed = fill_line(&run.stdout[0], &mut bound, &mut fresh);
     assert!(printed.contains("News of 2031-12-30: none."), "{printed}");
 }
@@ -183,7 +183,7 @@ fn replay_diary(path: &Path, dir: &Path, date: &str, a: &str, b: &str) -> String
     replay.bind_volatile(&request, &mut bound);
     let mut made = replay.fresh();
     fill_line(&run.stdout[0], &mut bound, &mut |p| {
-        crate::cassette::fresh_value(p, &mut made)
+        crate::cassette::normalize::placeholder::fresh_value(p, &mut made)
     })
 }
 
