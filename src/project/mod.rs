@@ -17,6 +17,7 @@
 mod init;
 mod parse;
 mod pin;
+mod settings;
 mod test_cassette;
 
 use std::path::{Path, PathBuf};
