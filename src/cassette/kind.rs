@@ -8,7 +8,9 @@ use std::path::Path;
 use crate::cassette::envelope::EXEC_KIND;
 use crate::cassette::envelope::read;
 use crate::cassette::exec::story::review_exec;
-use crate::cassette::{Cassette, CassetteError, ExecCassette, ExecStory, MeaningDiff, Timeline};
+use crate::cassette::{
+    Cassette, CassetteError, ExecCassette, ExecStory, Header, MeaningDiff, Timeline,
+};
 
 /// A cassette of either kind, parsed once.
 #[derive(Debug)]
@@ -89,20 +91,22 @@ impl AnyCassette {
         Timeline::read(path, &text).map(|t| Story::AppServer(Box::new(t)))
     }
 
+    /// Its envelope header (either kind's: the kind is in it).
+    pub(crate) fn header(&self) -> &Header {
+        match self {
+            Self::AppServer(c) => &c.header,
+            Self::Exec(c) => &c.header,
+        }
+    }
+
     /// The Codex version that recorded it.
     pub(crate) fn codex_version(&self) -> &str {
-        match self {
-            Self::AppServer(c) => &c.header.codex_version,
-            Self::Exec(c) => &c.header.codex_version,
-        }
+        &self.header().codex_version
     }
 
     /// The command that records it again.
     pub(crate) fn record_command(&self) -> &str {
-        match self {
-            Self::AppServer(c) => &c.header.record_command,
-            Self::Exec(c) => &c.header.record_command,
-        }
+        &self.header().record_command
     }
 
     /// `pending` (a re-recording) compared with `self` by meaning, as text for people: what the

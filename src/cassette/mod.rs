@@ -9,7 +9,8 @@
 //! recorded and replayed by the stand-in).
 //!
 //! Everything public is here at the module's root, one path each:
-//! - [`Cassette`], [`Header`], [`Entry`]: the app-server file (a header, then one JSON object
+//! - [`Header`]: the envelope header of either kind (the shared fields once, the kind with its
+//!   own fields). [`Cassette`], [`Entry`]: the app-server file (a header, then one JSON object
 //!   per line) and its parser; volatile values are normalised into placeholders, secrets
 //!   redacted.
 //! - [`CassetteSettings`], [`RecordMode`]: which cassette, and the record mode (`none`, `once`,
@@ -37,6 +38,7 @@ mod effects;
 mod envelope;
 mod error;
 pub(crate) mod exec;
+pub(crate) mod header;
 pub(crate) mod host;
 #[cfg(feature = "rerecord")]
 pub(crate) mod kind;
@@ -54,7 +56,7 @@ mod write;
 pub(crate) use app_server::episodes::{EpisodesTransport, StartLive};
 #[cfg(feature = "rerecord")]
 pub(crate) use app_server::format::BACKEND;
-pub use app_server::format::{Cassette, Entry, Header};
+pub use app_server::format::{Cassette, Entry};
 #[cfg(feature = "rerecord")]
 pub(crate) use app_server::read::meaning::MeaningDiff;
 pub use app_server::read::timeline::{
@@ -65,24 +67,25 @@ pub(crate) use app_server::record::recording::{RecordingOutcome, RecordingTransp
 pub use app_server::replay::replayer::{ReplayError, Replayer};
 pub use app_server::replay::transport::ReplayTransport;
 pub use divergence::{Divergence, DivergenceLocation, Leftover, UnusedInteractions};
+pub(crate) use effects::Snapshot;
 pub use effects::{Effect, EffectError};
-pub(crate) use effects::{Snapshot, apply as apply_effects};
 #[cfg(feature = "test-util")]
 pub(crate) use envelope::date_in_days;
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
 #[cfg(feature = "rerecord")]
 pub(crate) use exec::call::{LAST_MESSAGE, OUTPUT_SCHEMA, TEMP_PATH};
-pub(crate) use exec::format::{ExecCassette, ExecInvocation, StdoutLine};
+#[cfg(any(feature = "rerecord", test))]
+pub(crate) use exec::format::StdoutLine;
+pub(crate) use exec::format::{ExecCassette, ExecInvocation};
+pub(crate) use exec::play::{Stage as ExecStage, play as play_exec_run};
 pub(crate) use exec::recorder::{
     ExecCapture, record_run as record_exec_run, recording_knows_thread,
 };
-pub(crate) use exec::replayer::{
-    ExecReplay, ExecRequest, bindings as exec_bindings, fill_line as fill_exec_line,
-    fresh_value as exec_fresh_value,
-};
+pub(crate) use exec::replayer::{ExecReplay, ExecRequest, bindings as exec_bindings};
 #[cfg(feature = "rerecord")]
 pub(crate) use exec::story::ExecStory;
+pub use header::Header;
 #[cfg(feature = "rerecord")]
 pub(crate) use kind::AnyCassette;
 #[cfg(feature = "cli")]
@@ -97,6 +100,7 @@ pub(crate) use mode::{
 #[cfg(any(feature = "cli", test))]
 pub(crate) use mode::{ModeSource, in_ci};
 pub(crate) use normalize::Bindings;
+pub(crate) use normalize::placeholder::Fresh;
 pub(crate) use normalize::placeholder::unescape_literals;
 #[cfg(feature = "rerecord")]
 pub(crate) use normalize::placeholder::{CODEX_HOME, WORKSPACE, unescape_json};

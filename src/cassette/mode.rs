@@ -92,6 +92,7 @@ pub(crate) enum ModeFrom {
     /// Code: [`RecordMode::parse`] or `str::parse`.
     Code,
     /// A command-line flag, by name.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
     Flag(&'static str),
     /// An environment variable, by name.
     Env(&'static str),

@@ -17,7 +17,8 @@ pub(crate) struct PendingRecording {
     pub pending: PathBuf,
 }
 
-/// Every `*.jsonl.new` file in `dir` (not recursive), sorted by name.
+/// Every `*.jsonl.new` file in `dir` and the folders below it ([`files_under`]), sorted by
+/// path.
 pub(crate) fn list_pending(dir: &Path) -> Result<Vec<PendingRecording>, CassetteError> {
     let mut found: Vec<_> = files_under(dir, ".jsonl.new")?
         .into_iter()

@@ -122,12 +122,13 @@ pub(super) fn verify_file(path: &Path, expect: &Expectations) -> Vec<Problem> {
         (&cassette, &expect.schema)
     {
         let header = &cassette.header;
-        if &header.schema_fingerprint != fingerprint {
+        let recorded = header.schema_fingerprint().unwrap_or_default();
+        if recorded != fingerprint {
             problems.push(problem(format!(
                 "was recorded against the protocol schema {}, but the Codex binary at {} has {}. \
                  The protocol changed (or another Codex is installed): run `prompt-diary \
                  install-codex`, then re-record with: {}",
-                header.schema_fingerprint,
+                recorded,
                 bin.display(),
                 fingerprint,
                 header.record_command

@@ -57,26 +57,38 @@ pub(crate) fn write_recording(
         write_atomic(&target, &merged.to_text())?;
         return Ok(joined_outcome(path, target));
     }
-    let text = cassette.to_text();
-    let mut target = path.clone();
-    let mut outcome = WriteOutcome::Written(path.clone());
-    if !overwrite && path.exists() {
-        let same = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|old| Cassette::parse(path, &old).ok())
-            .is_some_and(|old| old.comparable_text() == cassette.comparable_text());
-        if same {
-            let _ = std::fs::remove_file(pending_path(path));
-            return Ok(WriteOutcome::Unchanged(path.clone()));
-        }
-        target = pending_path(path);
-        outcome = WriteOutcome::Pending {
-            existing: path.clone(),
-            pending: target.clone(),
-        };
+    write_or_pend(path, &cassette.to_text(), overwrite, |old| {
+        Cassette::parse(path, old)
+            .is_ok_and(|old| old.comparable_text() == cassette.comparable_text())
+    })
+}
+
+/// Writes `text`, a recording of the cassette at `path` (of either kind), the one way every
+/// recording is written: at `path` when `overwrite` is set or no cassette is there yet; not at
+/// all when the cassette there is the `same` (`same` is given its text and compares it as its
+/// kind compares recordings); else beside it as `<path>.new`, for review. Written or unchanged,
+/// a `.new` left from an earlier re-recording is stale and removed.
+pub(crate) fn write_or_pend(
+    path: &Path,
+    text: &str,
+    overwrite: bool,
+    same: impl FnOnce(&str) -> bool,
+) -> Result<WriteOutcome, CassetteError> {
+    let pending = pending_path(path);
+    if overwrite || !path.exists() {
+        write_atomic(path, text)?;
+        let _ = std::fs::remove_file(&pending);
+        return Ok(WriteOutcome::Written(path.to_owned()));
     }
-    write_atomic(&target, &text)?;
-    Ok(outcome)
+    if std::fs::read_to_string(path).is_ok_and(|old| same(&old)) {
+        let _ = std::fs::remove_file(&pending);
+        return Ok(WriteOutcome::Unchanged(path.to_owned()));
+    }
+    write_atomic(&pending, text)?;
+    Ok(WriteOutcome::Pending {
+        existing: path.to_owned(),
+        pending,
+    })
 }
 
 /// What writing into `target` (the cassette at `path` or its `.new`) did.
@@ -178,4 +190,69 @@ pub(crate) fn write_atomic(path: &Path, text: &str) -> Result<(), CassetteError>
     file.as_file().sync_all().map_err(io)?;
     file.persist(path).map_err(|err| io(err.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"cassette":"prompt-diary","format":1,"scenario":"s","codex_version":"0.171.0","schema_fingerprint":"unknown","recorded_at":"2026-01-01","redactions":[],"record_command":"r"}"#;
+
+    fn cassette(path: &Path, scenario: &str) -> Cassette {
+        let text = format!("{}\n", HEADER.replace("\"s\"", &format!("{scenario:?}")));
+        Cassette::parse(path, &text).unwrap()
+    }
+
+    #[test]
+    fn each_outcome_of_a_pending_write_and_the_stale_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        let pending = pending_path(&path);
+        // Recordings compared as their text.
+        let write =
+            |text: &str, overwrite| write_or_pend(&path, text, overwrite, |old| old == text);
+        assert_eq!(
+            write("one\n", false).unwrap(),
+            WriteOutcome::Written(path.clone())
+        );
+        assert_eq!(
+            write("two\n", false).unwrap(),
+            WriteOutcome::Pending {
+                existing: path.clone(),
+                pending: pending.clone()
+            }
+        );
+        assert_eq!(std::fs::read_to_string(&pending).unwrap(), "two\n");
+        assert_eq!(
+            write("one\n", false).unwrap(),
+            WriteOutcome::Unchanged(path.clone())
+        );
+        assert!(
+            !pending.exists(),
+            "an unchanged recording removes the stale .new"
+        );
+        std::fs::write(&pending, "stale\n").unwrap();
+        assert_eq!(
+            write("three\n", true).unwrap(),
+            WriteOutcome::Written(path.clone())
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "three\n");
+        assert!(!pending.exists(), "an overwrite removes the stale .new");
+    }
+
+    #[test]
+    fn an_app_server_cassette_written_over_removes_a_stale_new_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.jsonl");
+        write_cassette(&cassette(&path, "old"), false).unwrap();
+        let outcome = write_cassette(&cassette(&path, "new"), false).unwrap();
+        assert!(
+            matches!(outcome, WriteOutcome::Pending { .. }),
+            "{outcome:?}"
+        );
+        write_cassette(&cassette(&path, "newest"), true).unwrap();
+        assert!(!pending_path(&path).exists(), "the stale .new is gone");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains("\"scenario\":\"newest\""), "{text}");
+    }
 }

@@ -7,7 +7,6 @@
 //! is. Replay resolves no binary and starts no process.
 
 mod open;
-mod project;
 
 pub(crate) use open::{
     ConnectError, Connection, Endpoint, open, open_resolved, record, resolve_flag,

@@ -19,6 +19,7 @@ mod init;
 mod parse;
 #[cfg(any(feature = "rerecord", test))]
 mod pin;
+mod settings;
 #[cfg(any(feature = "cli", test))]
 mod test_cassette;
 

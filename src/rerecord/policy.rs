@@ -59,11 +59,12 @@ impl Default for HomePolicy {
 /// tightened is in the second value.
 pub(crate) fn app_server(cassette: &mut Cassette) -> (HomePolicy, Tightened) {
     let mut tightened = Tightened::default();
-    let overrides = std::mem::take(&mut cassette.header.backend_overrides);
-    cassette.header.backend_overrides = overrides
-        .into_iter()
-        .filter_map(|setting| tighten_override(setting, &mut tightened))
-        .collect();
+    if let Some(overrides) = cassette.header.backend_overrides_mut() {
+        *overrides = std::mem::take(overrides)
+            .into_iter()
+            .filter_map(|setting| tighten_override(setting, &mut tightened))
+            .collect();
+    }
     let mut home = HomePolicy::default();
     let (mut sandbox_read, mut approval_read) = (false, false);
     let answers = answers_by_request(cassette);

@@ -48,7 +48,7 @@ fn full_access_is_tightened_and_named_wherever_it_is_asked() {
         r#"{"type":"dangerFullAccess"}"#,
         "never",
     ));
-    cassette.header.backend_overrides = vec![
+    *cassette.header.backend_overrides_mut().unwrap() = vec![
         "sandbox_mode=\"danger-full-access\"".to_owned(),
         "sandbox_workspace_write.network_access=true".to_owned(),
         "sandbox_workspace_write.exclude_slash_tmp=false".to_owned(),
@@ -65,7 +65,7 @@ fn full_access_is_tightened_and_named_wherever_it_is_asked() {
         .map(str::to_owned)
     );
     assert_eq!(
-        cassette.header.backend_overrides,
+        cassette.header.backend_overrides(),
         ["sandbox_mode=\"workspace-write\""]
     );
     let Entry::C2s { msg, .. } = &cassette.entries[0].1 else {

@@ -112,7 +112,7 @@ async fn rerecord_any(
         return rerecord_client_side(path, &cassette, run).await;
     }
     let mut client: ClientScript = client_script_of(&cassette)?;
-    client.mcp_config_overrides = cassette.header.backend_overrides.clone();
+    client.mcp_config_overrides = cassette.header.backend_overrides().to_vec();
     if client.mcp_config_overrides.is_empty() && scenario_uses_mcp(&scenario) {
         return Err(RerecordError::NeedsBackendConfig(path.to_owned()));
     }
@@ -300,11 +300,11 @@ async fn rerecord_client_side(
     let user_home = super::environment::scratch_home().map_err(setup)?;
     let header = &cassette.header;
     let mut args: Vec<String> = header
-        .backend_overrides
+        .backend_overrides()
         .iter()
         .flat_map(|value| ["-c".to_owned(), value.clone()])
         .collect();
-    for setting in super::untrusted::tool_approvals(&header.backend_overrides) {
+    for setting in super::untrusted::tool_approvals(header.backend_overrides()) {
         args.extend(["-c".to_owned(), setting]);
     }
     args.push("app-server".to_owned());
@@ -351,7 +351,7 @@ fn options_like(path: &Path, cassette: &Cassette) -> RecordOptions {
     let mut options = RecordOptions::new(path);
     options.scenario = header.scenario.clone();
     options.record_command = header.record_command.clone();
-    options.backend_overrides = header.backend_overrides.clone();
+    options.backend_overrides = header.backend_overrides().to_vec();
     // Recorded under the same volatile rules: the values made for them come back as
     // placeholders, and the header lists the rules.
     options.volatile.clone_from(&header.volatile);

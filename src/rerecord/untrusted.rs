@@ -129,7 +129,7 @@ pub(crate) enum Refusal {
 
 /// Checks an app-server cassette: its header's `-c` overrides and every client message.
 pub(crate) fn check_app_server(cassette: &Cassette, allowed: &[String]) -> Result<(), Refusal> {
-    for setting in &cassette.header.backend_overrides {
+    for setting in cassette.header.backend_overrides() {
         check_override(1, setting, allowed)?;
     }
     for (line, entry) in &cassette.entries {

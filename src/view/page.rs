@@ -42,7 +42,10 @@ pub(super) fn render(cassette: &Cassette, marks: &Marks<'_>) -> String {
     let rows = [
         ("cassette", cassette.path.display().to_string()),
         ("Codex", h.codex_version.clone()),
-        ("protocol schema", h.schema_fingerprint.clone()),
+        (
+            "protocol schema",
+            h.schema_fingerprint().unwrap_or_default().to_owned(),
+        ),
         ("recorded", h.recorded_at.clone()),
         ("format", h.format.to_string()),
         ("redactions", h.redactions.join(", ")),
@@ -68,7 +71,10 @@ pub(super) fn render_file(
     let rows = [
         ("cassette", path.display().to_string()),
         ("Codex", h.codex_version.clone()),
-        ("protocol schema", h.schema_fingerprint.clone()),
+        (
+            "protocol schema",
+            h.schema_fingerprint().unwrap_or_default().to_owned(),
+        ),
         ("recorded", h.recorded_at.clone()),
         ("format", h.format.to_string()),
         ("redactions", h.redactions.join(", ")),

@@ -572,3 +572,71 @@ fn only_the_kind_dispatch_tells_the_kinds_of_cassette_apart() {
         "ask `AnyCassette` (src/cassette/kind.rs) which kind a cassette is: {others:?}"
     );
 }
+
+/// What playing a cassette back is made of: filling placeholders, making fresh values, applying
+/// workspace effects (recording's `Snapshot` of a workspace is the stand-in's to take). The stand-in finds a run and hands it to the cassette's kind room
+/// (`cassette::exec::play`); none of these may appear in its code.
+const PLAYBACK: &[&str] = &[
+    "Effect",
+    "apply_effects",
+    "effects::apply",
+    "fill_text",
+    "fill_exec_line",
+    "fill_line",
+    "fresh_value",
+];
+
+/// The playback words `code` (comments and strings left out) names.
+fn playback_in(code: &str) -> Vec<&'static str> {
+    PLAYBACK
+        .iter()
+        .filter(|word| {
+            code.match_indices(**word).any(|(at, _)| {
+                let before = code[..at].chars().last();
+                let after = code[at + word.len()..].chars().next();
+                let ident = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+                !ident(before) && !ident(after)
+            })
+        })
+        .copied()
+        .collect()
+}
+
+#[test]
+fn the_stand_in_holds_no_cassette_playback() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/stand_in");
+    let files = rust_files(&root);
+    assert!(
+        files.len() >= 5,
+        "expected the stand-in under {}",
+        root.display()
+    );
+    let mut report = Vec::new();
+    for file in files {
+        let code = code_only(&std::fs::read_to_string(&file).unwrap());
+        let found = playback_in(&code);
+        if !found.is_empty() {
+            report.push(format!("{}: {found:?}", file.display()));
+        }
+    }
+    assert!(
+        report.is_empty(),
+        "the stand-in finds a run and calls the cassette's playback (cassette::exec::play); it \
+         plays nothing itself:\n{}",
+        report.join("\n")
+    );
+}
+
+#[test]
+fn the_playback_scan_sees_whole_names_in_code_only() {
+    assert_eq!(
+        playback_in(&code_only("let e = Effect::Write { path, text };")),
+        ["Effect"]
+    );
+    assert_eq!(
+        playback_in(&code_only("bindings.fill_text(text, &mut fresh)")),
+        ["fill_text"]
+    );
+    assert!(playback_in(&code_only("// applies each Effect\nlet effects = 1;")).is_empty());
+    assert!(playback_in(&code_only("let side_effects = EffectError::x;")).is_empty());
+}

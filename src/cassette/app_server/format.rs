@@ -21,45 +21,14 @@ use serde_json::value::RawValue;
 
 use crate::cassette::CassetteError;
 use crate::cassette::effects::Effect;
+pub(crate) use crate::cassette::header::Header;
 use crate::cassette::host::HostSplit;
 use crate::transport::Message;
 
-pub(crate) use crate::cassette::envelope::{
-    FORMAT_VERSION, MAGIC, header_json, read, second_header,
-};
+pub(crate) use crate::cassette::envelope::{header_json, read, second_header};
 
 /// The conversation label of connection-level lines (handshake, thread-less notifications).
 pub(crate) const BACKEND: &str = "backend";
-
-/// The first line of a cassette.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Header {
-    /// Always `"prompt-diary"`.
-    pub cassette: String,
-    /// The format version (1 for this prompt-diary).
-    pub format: u32,
-    /// The scenario's name.
-    pub scenario: String,
-    /// The Codex version from the `initialize` reply.
-    pub codex_version: String,
-    /// A fingerprint of the protocol schema of that Codex version (`sha256:...`), or `unknown`.
-    pub schema_fingerprint: String,
-    /// The recording date (`YYYY-MM-DD`); ignored when comparing re-recordings.
-    pub recorded_at: String,
-    /// The redaction rules that were applied.
-    pub redactions: Vec<String>,
-    /// The command that re-records this cassette.
-    pub record_command: String,
-    /// The `-c` overrides the app-server was started with (MCP servers), as the client gave
-    /// them (`{fixtures}` standing for the project's `fixtures/` folder); left out when none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub backend_overrides: Vec<String>,
-    /// The project's volatile-value rules the recording applied (`{"name", "pattern"}` each, in
-    /// order): client text they matched is recorded as `{{name}}`, and replay matches it by the
-    /// pattern recorded here. Left out when none (older cassettes have none).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub volatile: Vec<crate::cassette::VolatileRule>,
-}
 
 /// One body line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

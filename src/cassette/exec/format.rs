@@ -19,33 +19,8 @@ use serde_json::Value;
 
 use crate::cassette::CassetteError;
 use crate::cassette::effects::{Effect, check_path};
-use crate::cassette::envelope::{
-    EXEC_KIND, FORMAT_VERSION, MAGIC, header_json, read, second_header,
-};
-
-/// The first line of an exec cassette.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct ExecHeader {
-    /// Always `"prompt-diary"`.
-    pub cassette: String,
-    /// The format version.
-    pub format: u32,
-    /// Always `"exec"`.
-    pub kind: String,
-    /// The scenario's name (the file's stem).
-    pub scenario: String,
-    /// The Codex version that recorded (`codex --version`).
-    pub codex_version: String,
-    /// The recording date (`YYYY-MM-DD`); ignored when comparing re-recordings.
-    pub recorded_at: String,
-    /// The redaction rules that were applied.
-    pub redactions: Vec<String>,
-    /// The command that re-records this cassette.
-    pub record_command: String,
-    /// The project's volatile-value rules the recording applied; left out when none.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub volatile: Vec<crate::cassette::VolatileRule>,
-}
+use crate::cassette::envelope::{EXEC_KIND, header_json, read, second_header};
+use crate::cassette::header::{Header, Kind};
 
 /// What identifies a run: its normalised command line, stdin and output schema.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,7 +89,7 @@ pub(crate) struct ExecCassette {
     /// Where it was read from (or will be written to).
     pub path: PathBuf,
     /// The header.
-    pub header: ExecHeader,
+    pub header: Header,
     /// The runs, in recording order.
     pub invocations: Vec<ExecInvocation>,
 }
@@ -147,24 +122,14 @@ enum Line {
     },
 }
 
-impl ExecHeader {
-    /// A header for a new recording.
-    pub(crate) fn new(scenario: &str, codex_version: &str, recorded_at: String) -> Self {
-        Self {
-            cassette: MAGIC.to_owned(),
-            format: FORMAT_VERSION,
-            kind: EXEC_KIND.to_owned(),
-            scenario: scenario.to_owned(),
-            codex_version: codex_version.to_owned(),
-            recorded_at,
-            redactions: crate::cassette::normalize::redact::RULES
-                .iter()
-                .map(|r| (*r).to_owned())
-                .collect(),
-            record_command: String::new(),
-            volatile: Vec::new(),
-        }
-    }
+/// A header for a new exec recording: the built-in redaction rules, no record command yet.
+pub(crate) fn new_header(scenario: &str, codex_version: &str, recorded_at: String) -> Header {
+    let mut header = Header::new(Kind::Exec, scenario, codex_version, recorded_at);
+    header.redactions = crate::cassette::normalize::redact::RULES
+        .iter()
+        .map(|r| (*r).to_owned())
+        .collect();
+    header
 }
 
 impl ExecCassette {
@@ -294,7 +259,7 @@ impl ExecCassette {
 }
 
 /// Checks and reads the header line.
-fn parse_header(path: &Path, first: &str) -> Result<ExecHeader, CassetteError> {
+fn parse_header(path: &Path, first: &str) -> Result<Header, CassetteError> {
     let (value, bad) = header_json(path, first)?;
     if value.get("kind").and_then(Value::as_str) != Some(EXEC_KIND) {
         return Err(bad(

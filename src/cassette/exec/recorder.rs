@@ -16,13 +16,16 @@ use serde_json::Value;
 use crate::cassette::effects::Effect;
 use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{
-    ExecCassette, ExecExit, ExecHeader, ExecInvocation, StdoutLine,
+    ExecCassette, ExecExit, ExecInvocation, StdoutLine, new_header,
 };
+use crate::cassette::normalize::placeholder::Placeholder;
 use crate::cassette::normalize::redact::rule_names;
 use crate::cassette::normalize::rules::Rules;
 use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::redact_stream::Redactor;
-use crate::cassette::write::{SeenFiles, joined_outcome, pending_path, write_atomic};
+use crate::cassette::write::{
+    SeenFiles, joined_outcome, pending_path, write_atomic, write_or_pend,
+};
 use crate::cassette::{CassetteError, CassetteLock, LOCK_WAIT, RecordOptions, WriteOutcome};
 
 /// What one run did, as captured (nothing normalised yet).
@@ -209,7 +212,7 @@ fn joined_threads(path: &Path, target: &Path) -> BTreeMap<String, String> {
 }
 
 fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette {
-    let mut header = ExecHeader::new(
+    let mut header = new_header(
         &options.scenario,
         &capture.codex_version,
         crate::cassette::envelope::today(),
@@ -222,32 +225,18 @@ fn new_cassette(options: &RecordOptions, capture: &ExecCapture) -> ExecCassette 
     }
 }
 
-/// Writes `cassette` (whose text is `text`): directly when `overwrite`, else as the
-/// app-server recorder does (unchanged, or `.new` beside a differing cassette).
+/// Writes `cassette` (whose text is `text`) as every recording is written
+/// ([`write_or_pend`]): directly when `overwrite`, else unchanged, or `.new` beside a differing
+/// cassette.
 fn write_exec(
     cassette: &ExecCassette,
     text: &str,
     overwrite: bool,
 ) -> Result<WriteOutcome, CassetteError> {
     let path = &cassette.path;
-    if overwrite || !path.exists() {
-        write_atomic(path, text)?;
-        let _ = std::fs::remove_file(pending_path(path));
-        return Ok(WriteOutcome::Written(path.clone()));
-    }
-    let same = std::fs::read_to_string(path)
-        .ok()
-        .and_then(|old| ExecCassette::parse(path, &old).ok())
-        .is_some_and(|old| old.comparable_text() == cassette.comparable_text());
-    if same {
-        let _ = std::fs::remove_file(pending_path(path));
-        return Ok(WriteOutcome::Unchanged(path.clone()));
-    }
-    let pending = pending_path(path);
-    write_atomic(&pending, text)?;
-    Ok(WriteOutcome::Pending {
-        existing: path.clone(),
-        pending,
+    write_or_pend(path, text, overwrite, |old| {
+        ExecCassette::parse(path, old)
+            .is_ok_and(|old| old.comparable_text() == cassette.comparable_text())
     })
 }
 
@@ -396,13 +385,9 @@ fn thread_ids(value: &Value) -> Vec<String> {
 
 /// `N` of `{{thread:N}}` (0 when it is not one).
 pub(crate) fn placeholder_number(placeholder: &str) -> usize {
-    placeholder
-        .trim_start_matches("{{")
-        .trim_end_matches("}}")
-        .rsplit(':')
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    Placeholder::parse(placeholder)
+        .and_then(|p| p.index())
+        .map_or(0, |n| n as usize)
 }
 
 /// Whether the recording in progress into `cassette` printed thread `id` (so a `resume` of it in

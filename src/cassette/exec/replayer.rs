@@ -10,14 +10,11 @@ use serde_json::Value;
 use crate::cassette::divergence::{DivergenceLocation, Location};
 use crate::cassette::exec::call::{ExecArg, each_string_mut, home, normalize_call, path_scope};
 use crate::cassette::exec::format::{ExecCall, ExecCassette, ExecInvocation, StdoutLine};
+use crate::cassette::normalize::placeholder::{Fresh, ThreadIds, tagged_thread};
 use crate::cassette::normalize::rules::Rules;
 use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME, WORKSPACE};
 use crate::cassette::{CassetteError, Divergence, RedactRule};
-
-/// The last group of the thread ids a replay makes starts with this, then the placeholder's
-/// number in 8 hex digits.
-const THREAD_TAG: &str = "d1a7";
 
 /// A run of the caller, ready to be matched.
 #[derive(Debug, Clone)]
@@ -53,6 +50,16 @@ impl ExecReplay {
         })
     }
 
+    /// How this replay makes fresh values: thread ids tagged with their placeholder's number, so
+    /// a later run's `resume` names the thread back.
+    pub(crate) fn fresh(&self) -> Fresh<'_> {
+        Fresh {
+            label: "replay",
+            codex_version: &self.cassette.header.codex_version,
+            threads: ThreadIds::Tagged,
+        }
+    }
+
     /// The replay with the project's own secret patterns (`[[redact]]`), which the caller's
     /// command line and stdin are redacted with before they are matched.
     pub(crate) fn with_redact(mut self, redact: &[RedactRule]) -> Self {
@@ -63,7 +70,7 @@ impl ExecReplay {
     /// `request`'s call as the cassette keeps it, and the volatile values it held.
     fn call_of(&self, request: &ExecRequest<'_>) -> (ExecCall, Numbering) {
         let scope = path_scope(request.workspace, home().as_deref());
-        let thread = |id: &str| thread_placeholder(id).unwrap_or_else(|| id.to_owned());
+        let thread = |id: &str| tagged_thread(id).unwrap_or_else(|| id.to_owned());
         let mut found = Numbering::default();
         let call = normalize_call(
             request.args,
@@ -183,10 +190,10 @@ fn legacy_call(rules: &Rules, call: &ExecCall) -> ExecCall {
 
 /// Fresh values for a replayed run: the working directory, the homes, and the thread id a
 /// `resume` named (so the run prints the thread id it was given); other thread ids are made
-/// fresh by [`fresh_value`].
+/// fresh by [`fresh_value`](crate::cassette::normalize::placeholder::fresh_value) (as [`ExecReplay::fresh`] says).
 pub(crate) fn bindings(workspace: &Path, resume: Option<&str>) -> Bindings {
     let mut bindings = Bindings::default();
-    if let Some((id, placeholder)) = resume.and_then(|id| Some((id, thread_placeholder(id)?))) {
+    if let Some((id, placeholder)) = resume.and_then(|id| Some((id, tagged_thread(id)?))) {
         bindings.bind(&placeholder, id);
     }
     bindings.bind(WORKSPACE, &workspace.display().to_string());
@@ -199,70 +206,20 @@ pub(crate) fn bindings(workspace: &Path, resume: Option<&str>) -> Bindings {
     bindings
 }
 
-/// A fresh value for `placeholder`: a UUID-shaped thread id whose last group carries the
-/// placeholder's number; other ids a readable stand-in.
-pub(crate) fn fresh_value(placeholder: &str) -> String {
-    let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
-    let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
-    match (kind, number.parse::<u32>()) {
-        ("thread" | "session", Ok(n)) => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let seed = format!("{nanos}-{}-{placeholder}", std::process::id());
-            let h = crate::cassette::effects::sha256_hex(seed.as_bytes());
-            format!(
-                "{}-{}-7{}-8{}-{THREAD_TAG}{n:08x}",
-                &h[..8],
-                &h[8..12],
-                &h[12..15],
-                &h[15..18]
-            )
-        }
-        _ if placeholder == HOME => "/replay/home".to_owned(),
-        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
-        _ => format!("replay-{kind}-{number}"),
-    }
-}
-
-/// The placeholder a thread id made by [`fresh_value`] stands for.
-fn thread_placeholder(id: &str) -> Option<String> {
-    let last = id.rsplit('-').next()?;
-    if id.len() != 36 || last.len() != 12 {
-        return None;
-    }
-    let number = u32::from_str_radix(last.strip_prefix(THREAD_TAG)?, 16).ok()?;
-    Some(format!("{{{{thread:{number}}}}}"))
-}
-
-/// A recorded stdout line with its placeholders filled, as text.
-pub(crate) fn fill_line(line: &StdoutLine, bindings: &mut Bindings) -> String {
+/// A recorded stdout line with its placeholders filled (unbound ones by `fresh`: a
+/// [`fresh_value`](crate::cassette::normalize::placeholder::fresh_value)), as text.
+pub(crate) fn fill_line(
+    line: &StdoutLine,
+    bindings: &mut Bindings,
+    fresh: &mut dyn FnMut(&str) -> String,
+) -> String {
     match line {
         StdoutLine::Json(value) => {
             let mut value = value.clone();
-            bindings.fill(&mut value, &mut |p| fresh_value(p));
+            bindings.fill(&mut value, fresh);
             value.to_string()
         }
-        StdoutLine::Text(text) => bindings
-            .fill_text(text, &mut |p| fresh_value(p))
-            .into_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_fresh_thread_id_names_its_placeholder() {
-        let id = fresh_value("{{thread:3}}");
-        assert_eq!(id.len(), 36, "{id}");
-        assert_eq!(thread_placeholder(&id).as_deref(), Some("{{thread:3}}"));
-        assert_ne!(fresh_value("{{thread:3}}"), id, "fresh each time");
-        assert_eq!(
-            thread_placeholder("019a0000-0000-7000-8000-000000000001"),
-            None
-        );
+        StdoutLine::Text(text) => bindings.fill_text(text, fresh).into_owned(),
     }
 }
 

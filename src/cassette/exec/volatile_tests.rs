@@ -78,7 +78,9 @@ fn a_dated_command_line_replays_with_another_date_and_prints_it() {
     let run = replay.find(&request).unwrap();
     let mut bound = bindings(dir.path(), None);
     replay.bind_volatile(&request, &mut bound);
-    let printed = fill_line(&run.stdout[0], &mut bound);
+    let mut made = replay.fresh();
+    let mut fresh = |p: &str| crate::cassette::normalize::placeholder::fresh_value(p, &mut made);
+    let printed = fill_line(&run.stdout[0], &mut bound, &mut fresh);
     assert!(printed.contains("News of 2031-12-30: none."), "{printed}");
 }
 
@@ -179,7 +181,10 @@ fn replay_diary(path: &Path, dir: &Path, date: &str, a: &str, b: &str) -> String
     let run = replay.find(&request).unwrap_or_else(|d| panic!("{d}"));
     let mut bound = bindings(dir, None);
     replay.bind_volatile(&request, &mut bound);
-    fill_line(&run.stdout[0], &mut bound)
+    let mut made = replay.fresh();
+    fill_line(&run.stdout[0], &mut bound, &mut |p| {
+        crate::cassette::normalize::placeholder::fresh_value(p, &mut made)
+    })
 }
 
 #[test]

@@ -11,7 +11,7 @@ use super::rules::Rules;
 use super::volatile::{self, Numbering};
 use crate::cassette::normalize::fnv::ShortKeys;
 use crate::cassette::normalize::placeholder::{
-    DURATION, TIME_MS, TIME_S, escape_literals, placeholder_len, replace_placeholders,
+    DURATION, Placeholder, TIME_MS, TIME_S, escape_literals, replace_placeholders,
 };
 
 /// Fresh values for placeholders at replay time.
@@ -384,7 +384,10 @@ fn time_number(text: &str, now: &mut Option<Duration>) -> Option<u128> {
         TIME_S => Some(u128::from(now().as_secs())),
         DURATION => Some(0),
         "{{pid_number}}" => Some(u128::from(std::process::id())),
-        other if other.ends_with("_number}}") && placeholder_len(other.as_bytes()).is_some() => {
+        other
+            if Placeholder::parse(other)
+                .is_some_and(|p| p.number.is_none() && p.name.ends_with("_number")) =>
+        {
             Some(0)
         }
         _ => None,

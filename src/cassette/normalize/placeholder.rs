@@ -1,6 +1,12 @@
-//! The placeholder grammar both sides of a cassette share: `{{name}}` and `{{name:N}}`, the
-//! [`LBRACE`] escape for literal text that would read as one, and the names of the well-known
-//! placeholders.
+//! The placeholder grammar both sides of a cassette share: `{{name}}` and `{{name:N}}`, read
+//! in one place ([`placeholder_len`], and [`Placeholder`] for one whole placeholder), the
+//! [`LBRACE`] escape for literal text that would read as one, the names of the well-known
+//! placeholders, and the one [`fresh_value`] a replay of either kind gives a placeholder nobody
+//! has bound.
+//!
+//! A new kind of placeholder is a name: the recorder writes `{{name:N}}`, and if a replay must
+//! make its value (rather than bind it from what the client sent), [`fresh_value`] gets an arm
+//! for the name.
 
 use std::borrow::Cow;
 
@@ -52,6 +58,121 @@ pub(super) fn placeholder_len(bytes: &[u8]) -> Option<usize> {
         end += 1 + digits;
     }
     rest[end..].starts_with(b"}}").then_some(2 + end + 2)
+}
+
+/// One placeholder, `{{name}}` or `{{name:N}}`, as the grammar ([`placeholder_len`]) reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Placeholder<'a> {
+    /// Its name: lowercase letters and `_` (`thread`, `workspace`, a volatile rule's name).
+    pub(crate) name: &'a str,
+    /// The number after the colon, as written; `None` for `{{name}}`.
+    pub(crate) number: Option<&'a str>,
+}
+
+impl<'a> Placeholder<'a> {
+    /// `text` read as one whole placeholder; `None` when it is anything else (text around a
+    /// placeholder included).
+    pub(crate) fn parse(text: &'a str) -> Option<Self> {
+        if placeholder_len(text.as_bytes())? != text.len() {
+            return None;
+        }
+        let inner = &text[2..text.len() - 2];
+        Some(match inner.split_once(':') {
+            Some((name, number)) => Self {
+                name,
+                number: Some(number),
+            },
+            None => Self {
+                name: inner,
+                number: None,
+            },
+        })
+    }
+
+    /// Its number (`N` of `{{name:N}}`), if it has one that fits.
+    pub(crate) fn index(&self) -> Option<u32> {
+        self.number?.parse().ok()
+    }
+}
+
+/// The last group of the thread ids [`ThreadIds::Tagged`] makes starts with this, then the
+/// placeholder's number in 8 hex digits.
+const THREAD_TAG: &str = "d1a7";
+
+/// How a replay makes fresh thread (and session) ids.
+#[derive(Debug)]
+pub(crate) enum ThreadIds<'a> {
+    /// Counted across one replay (`00000000-0000-7000-8000-00000000000N`): an app-server
+    /// replay, one process that makes every id.
+    Counted(&'a mut u64),
+    /// New each time, the last group carrying the placeholder's number ([`tagged_thread`] reads
+    /// it back): an exec replay, where a later run (another process) `resume`s a thread id an
+    /// earlier one printed.
+    Tagged,
+}
+
+/// What a replay's fresh values are made with.
+#[derive(Debug)]
+pub(crate) struct Fresh<'a> {
+    /// What a value of no well-known kind starts with (`{label}-{name}-{N}`): a conversation's
+    /// label, or `replay`.
+    pub(crate) label: &'a str,
+    /// The Codex version the cassette was recorded with (a user agent names it).
+    pub(crate) codex_version: &'a str,
+    /// How thread ids are made.
+    pub(crate) threads: ThreadIds<'a>,
+}
+
+/// A fresh value for `placeholder`, which nobody has bound: the one place a replay of either
+/// kind makes one.
+pub(crate) fn fresh_value(placeholder: &str, fresh: &mut Fresh<'_>) -> String {
+    let parsed = Placeholder::parse(placeholder);
+    let name = parsed.map_or("", |p| p.name);
+    let number = parsed.and_then(|p| p.number).unwrap_or("0");
+    match name {
+        "thread" | "session" | CONV_THREAD => match &mut fresh.threads {
+            ThreadIds::Counted(next) => {
+                **next += 1;
+                format!("00000000-0000-7000-8000-{:012x}", **next)
+            }
+            ThreadIds::Tagged => {
+                let n = parsed.and_then(|p| p.index()).unwrap_or(0);
+                tagged_thread_id(placeholder, n)
+            }
+        },
+        "user_agent" => format!("prompt-diary/{} (replay)", fresh.codex_version),
+        "installation" => "replay-installation".to_owned(),
+        "pid" => std::process::id().to_string(),
+        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
+        _ if placeholder == HOME => "/replay/home".to_owned(),
+        _ => format!("{}-{name}-{number}", fresh.label),
+    }
+}
+
+/// A UUID-shaped thread id, new each time, whose last group carries `number`.
+fn tagged_thread_id(placeholder: &str, number: u32) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let seed = format!("{nanos}-{}-{placeholder}", std::process::id());
+    let h = crate::cassette::effects::sha256_hex(seed.as_bytes());
+    format!(
+        "{}-{}-7{}-8{}-{THREAD_TAG}{number:08x}",
+        &h[..8],
+        &h[8..12],
+        &h[12..15],
+        &h[15..18]
+    )
+}
+
+/// The placeholder (`{{thread:N}}`) a thread id [`ThreadIds::Tagged`] made stands for.
+pub(crate) fn tagged_thread(id: &str) -> Option<String> {
+    let last = id.rsplit('-').next()?;
+    if id.len() != 36 || last.len() != 12 {
+        return None;
+    }
+    let number = u32::from_str_radix(last.strip_prefix(THREAD_TAG)?, 16).ok()?;
+    Some(format!("{{{{thread:{number}}}}}"))
 }
 
 /// The placeholders in `text`, as (offset, length), left to right.
@@ -180,6 +301,73 @@ mod tests {
             found("{{thread:12}} {{ user }} {{}} {{a:}} {{A}} {{{{x}} {{time_ms}}"),
             ["{{thread:12}}", "{{x}}", "{{time_ms}}"]
         );
+    }
+
+    #[test]
+    fn one_whole_placeholder_parses_into_its_name_and_number() {
+        let parse = Placeholder::parse;
+        assert_eq!(
+            parse("{{thread:12}}"),
+            Some(Placeholder {
+                name: "thread",
+                number: Some("12")
+            })
+        );
+        assert_eq!(parse("{{thread:12}}").and_then(|p| p.index()), Some(12));
+        assert_eq!(
+            parse("{{workspace}}").map(|p| (p.name, p.number)),
+            Some(("workspace", None))
+        );
+        for not_one in [
+            "{{a}} {{b}}",
+            "x{{a}}",
+            "{{a}}x",
+            "{{ a }}",
+            "{{a:}}",
+            "{{A}}",
+            "",
+        ] {
+            assert_eq!(parse(not_one), None, "{not_one}");
+        }
+    }
+
+    #[test]
+    fn fresh_values_by_kind_of_placeholder() {
+        let mut next = 0;
+        let mut counted = Fresh {
+            label: "c1",
+            codex_version: "0.171.0",
+            threads: ThreadIds::Counted(&mut next),
+        };
+        assert_eq!(
+            fresh_value("{{thread:5}}", &mut counted),
+            "00000000-0000-7000-8000-000000000001"
+        );
+        assert_eq!(
+            fresh_value("{{session:1}}", &mut counted),
+            "00000000-0000-7000-8000-000000000002"
+        );
+        assert_eq!(
+            fresh_value("{{user_agent}}", &mut counted),
+            "prompt-diary/0.171.0 (replay)"
+        );
+        assert_eq!(fresh_value("{{item:3}}", &mut counted), "c1-item-3");
+        assert_eq!(fresh_value(HOME, &mut counted), "/replay/home");
+        let mut tagged = Fresh {
+            label: "replay",
+            codex_version: "0.171.0",
+            threads: ThreadIds::Tagged,
+        };
+        let id = fresh_value("{{thread:3}}", &mut tagged);
+        assert_eq!(id.len(), 36, "{id}");
+        assert_eq!(tagged_thread(&id).as_deref(), Some("{{thread:3}}"));
+        assert_ne!(
+            fresh_value("{{thread:3}}", &mut tagged),
+            id,
+            "fresh each time"
+        );
+        assert_eq!(tagged_thread("019a0000-0000-7000-8000-000000000001"), None);
+        assert_eq!(fresh_value("{{date:2}}", &mut tagged), "replay-date-2");
     }
 
     #[test]

@@ -29,7 +29,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
-use super::placeholder::placeholders;
+use super::placeholder::{Placeholder, placeholders};
 use super::rules::VolatileRule;
 
 /// The volatile values one conversation (or one exec run) has seen, each with its placeholder.
@@ -133,8 +133,8 @@ pub(crate) fn client_text<'a>(
 /// `name`, when `placeholder` is the rule's first value `{{name:1}}`: bound to the same value,
 /// so such a cassette's server text says the first value sent, as it did.
 pub(crate) fn legacy_alias(placeholder: &str) -> Option<String> {
-    let name = placeholder.strip_prefix("{{")?.strip_suffix(":1}}")?;
-    Some(format!("{{{{{name}}}}}"))
+    let placeholder = Placeholder::parse(placeholder)?;
+    (placeholder.number == Some("1")).then(|| format!("{{{{{}}}}}", placeholder.name))
 }
 
 /// Whether `recorded` (client text of a cassette) holds the unnumbered placeholder `{{name}}` of
@@ -142,8 +142,9 @@ pub(crate) fn legacy_alias(placeholder: &str) -> Option<String> {
 pub(crate) fn is_legacy(rules: &[VolatileRule], recorded: &str) -> bool {
     !rules.is_empty()
         && placeholders(recorded).any(|(at, len)| {
-            let name = &recorded[at + 2..at + len - 2];
-            rules.iter().any(|rule| rule.name() == name)
+            Placeholder::parse(&recorded[at..at + len]).is_some_and(|p| {
+                p.number.is_none() && rules.iter().any(|rule| rule.name() == p.name)
+            })
         })
 }
 
@@ -153,8 +154,11 @@ pub(crate) fn legacy_form<'a>(rules: &[VolatileRule], text: &'a str) -> Cow<'a, 
     let mut out = String::new();
     let mut copied = 0;
     for (at, len) in placeholders(text) {
-        let inner = &text[at + 2..at + len - 2];
-        let Some((name, _)) = inner.split_once(':') else {
+        let Some(Placeholder {
+            name,
+            number: Some(_),
+        }) = Placeholder::parse(&text[at..at + len])
+        else {
             continue;
         };
         if rules.iter().any(|rule| rule.name() == name) {

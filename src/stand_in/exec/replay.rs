@@ -1,14 +1,12 @@
-//! Replaying a `codex exec` run: the recorded run it matches prints its events (fresh ids),
-//! applies its workspace effects, writes its `-o` file and exits with its status. In
+//! Replaying a `codex exec` run: the recorded run it matches is played back by the cassette's
+//! exec room (its events with fresh ids, its workspace effects, its `-o` file, its status). In
 //! `new_episodes`, a first run the cassette does not hold is recorded and appended instead.
-
-use tokio::io::AsyncWriteExt as _;
 
 use super::ExecInput;
 use super::args::ExecArgs;
 use crate::cassette::{
-    Bindings, CassetteSettings, Effect, ExecInvocation, ExecReplay, ExecRequest, RecordOptions,
-    StdoutLine, apply_effects, exec_bindings, fill_exec_line,
+    Bindings, CassetteSettings, ExecInvocation, ExecReplay, ExecRequest, ExecStage, Fresh,
+    RecordOptions, exec_bindings, play_exec_run,
 };
 use crate::stand_in::StandInError;
 
@@ -60,7 +58,7 @@ pub(super) async fn replay(
     note_used_run(cassette.run_number(run));
     let mut bindings = exec_bindings(&input.workspace, exec.resume.as_deref());
     cassette.bind_volatile(&request, &mut bindings);
-    Ok(play(exec, input, run, bindings).await)
+    Ok(play(exec, input, run, bindings, cassette.fresh()).await)
 }
 
 /// The variable naming a file where each replayed run's number (1-based, in cassette order) is
@@ -86,70 +84,25 @@ fn note_used_run(number: Option<usize>) {
     }
 }
 
-/// Plays the recorded `run` for `exec` with `bindings` (fresh values, the volatile values sent);
-/// returns its exit code.
+/// Plays the recorded `run` for `exec` ([`play_exec_run`]) on stdout and stderr; returns its
+/// exit code, 1 (reported) when it could not be played.
 async fn play(
     exec: &ExecArgs,
     input: &ExecInput,
     run: &ExecInvocation,
-    mut bindings: Bindings,
+    bindings: Bindings,
+    made: Fresh<'_>,
 ) -> i32 {
-    let mut fresh = |p: &str| crate::cassette::exec_fresh_value(p);
-    let effects: Vec<Effect> = run
-        .effects
-        .iter()
-        .map(|effect| match effect {
-            Effect::Write { path, text } => Effect::Write {
-                path: path.clone(),
-                text: bindings.fill_text(text, &mut fresh).into_owned(),
-            },
-            other => other.clone(),
-        })
-        .collect();
-    let mut applied = false;
-    let apply = |applied: &mut bool| -> Result<(), String> {
-        if !*applied {
-            *applied = true;
-            apply_effects(&input.workspace, &effects).map_err(|e| e.to_string())?;
-        }
-        Ok(())
+    let stage = ExecStage {
+        workspace: &input.workspace,
+        last_message: exec.last_message.as_deref(),
     };
-    let mut out = tokio::io::stdout();
-    for line in &run.stdout {
-        // Files are in place when the turn's end is printed, as they were live.
-        if let StdoutLine::Json(value) = line {
-            let kind = value.get("type").and_then(serde_json::Value::as_str);
-            if matches!(kind, Some("turn.completed" | "turn.failed")) {
-                if let Err(err) = apply(&mut applied) {
-                    crate::stand_in::report::failure(&err);
-                    return 1;
-                }
-            }
-        }
-        let text = fill_exec_line(line, &mut bindings);
-        let _ = out.write_all(text.as_bytes()).await;
-        let _ = out.write_all(b"\n").await;
-        let _ = out.flush().await;
-    }
-    if let Err(err) = apply(&mut applied) {
-        crate::stand_in::report::failure(&err);
-        return 1;
-    }
-    if let (Some(file), Some(text)) = (&exec.last_message, &run.last_message) {
-        let text = bindings.fill_text(text, &mut fresh).into_owned();
-        if let Err(err) = std::fs::write(file, text) {
-            let report = format!("could not write the -o file {}: {err}", file.display());
+    let (mut out, mut err) = (tokio::io::stdout(), tokio::io::stderr());
+    match play_exec_run(run, &stage, bindings, made, &mut out, &mut err).await {
+        Ok(code) => code,
+        Err(report) => {
             crate::stand_in::report::failure(&report);
-            return 1;
+            1
         }
     }
-    let code = run.exit.code.unwrap_or(1);
-    if code != 0 {
-        let mut err = tokio::io::stderr();
-        for line in &run.exit.stderr_tail {
-            let text = bindings.fill_text(line, &mut fresh).into_owned();
-            let _ = err.write_all(format!("{text}\n").as_bytes()).await;
-        }
-    }
-    code
 }

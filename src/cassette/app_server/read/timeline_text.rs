@@ -16,13 +16,17 @@ impl fmt::Display for Timeline {
             "  scenario {} · format {} · Codex {} · recorded {}",
             h.scenario, h.format, h.codex_version, h.recorded_at
         )?;
-        writeln!(f, "  protocol schema {}", h.schema_fingerprint)?;
+        writeln!(
+            f,
+            "  protocol schema {}",
+            h.schema_fingerprint().unwrap_or_default()
+        )?;
         writeln!(f, "  re-record with: {}", h.record_command)?;
-        if !h.backend_overrides.is_empty() {
+        if !h.backend_overrides().is_empty() {
             // What the app-server starts with: an MCP server here is a process that
             // `rerecord` starts only when the user names it (`--allow-mcp-server NAME`).
             writeln!(f, "  app-server settings (-c), applied when it starts:")?;
-            for setting in &h.backend_overrides {
+            for setting in h.backend_overrides() {
                 writeln!(f, "    -c {setting}")?;
             }
         }

@@ -8,8 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::cassette::app_server::format::Entry;
 use crate::cassette::effects::Effect;
-use crate::cassette::normalize::placeholder::CONV_THREAD;
-use crate::cassette::normalize::{Bindings, CODEX_HOME, HOME};
+use crate::cassette::normalize::Bindings;
 use crate::transport::RequestId;
 
 #[derive(Debug, Default, Clone)]
@@ -216,29 +215,6 @@ pub(super) fn same_history(a: &Conv, b: &Conv, len: usize) -> bool {
             (a.prefix.get(len - 1), b.prefix.get(len - 1)),
             (Some(x), Some(y)) if x == y
         )
-}
-
-/// A fresh value for a placeholder nobody has bound yet.
-pub(super) fn fresh_value(
-    placeholder: &str,
-    codex_version: &str,
-    label: &str,
-    next_global: &mut u64,
-) -> String {
-    let inner = placeholder.trim_start_matches("{{").trim_end_matches("}}");
-    let (kind, number) = inner.split_once(':').unwrap_or((inner, "0"));
-    match kind {
-        "thread" | "session" | CONV_THREAD => {
-            *next_global += 1;
-            format!("00000000-0000-7000-8000-{:012x}", *next_global)
-        }
-        "user_agent" => format!("prompt-diary/{codex_version} (replay)"),
-        "installation" => "replay-installation".to_owned(),
-        "pid" => std::process::id().to_string(),
-        _ if placeholder == CODEX_HOME => "/replay/codex-home".to_owned(),
-        _ if placeholder == HOME => "/replay/home".to_owned(),
-        _ => format!("{label}-{kind}-{number}"),
-    }
 }
 
 /// What `initialize`'s `clientInfo.version` is compared as.

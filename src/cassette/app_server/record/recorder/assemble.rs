@@ -8,13 +8,12 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::{Raw, Recorder};
-use crate::cassette::app_server::format::{
-    BACKEND, Cassette, Entry, FORMAT_VERSION, Header, MAGIC,
-};
+use crate::cassette::app_server::format::{BACKEND, Cassette, Entry, Header};
 use crate::cassette::app_server::replay::replayer::thread_of;
 use crate::cassette::app_server::request_ids::RequestIds;
 use crate::cassette::effects::Effect;
 use crate::cassette::envelope::today;
+use crate::cassette::header::Kind;
 use crate::cassette::normalize::volatile::{self, Numbering};
 use crate::cassette::normalize::{CODEX_HOME, HOME, Scope, WORKSPACE};
 use crate::cassette::normalize::{redact, threads};
@@ -62,25 +61,22 @@ impl Recorder {
 
     /// Step: the header line (versions, scenario, today's date, redaction rules).
     pub(super) fn header(&self) -> Header {
-        Header {
-            cassette: MAGIC.to_owned(),
-            format: FORMAT_VERSION,
-            scenario: self.options.scenario.clone(),
-            codex_version: self
-                .codex_version
-                .clone()
-                .unwrap_or_else(|| "unknown".to_owned()),
+        let kind = Kind::AppServer {
             schema_fingerprint: self
                 .options
                 .schema_fingerprint
                 .clone()
                 .unwrap_or_else(|| "unknown".to_owned()),
-            recorded_at: today(),
-            redactions: redact::rule_names(&self.options.redact),
-            record_command: self.options.record_command.clone(),
             backend_overrides: self.options.backend_overrides.clone(),
-            volatile: self.options.volatile.clone(),
-        }
+        };
+        let codex_version = self.codex_version.as_deref().unwrap_or("unknown");
+        let mut header = Header::new(kind, &self.options.scenario, codex_version, today());
+        header.redactions = redact::rule_names(&self.options.redact);
+        header
+            .record_command
+            .clone_from(&self.options.record_command);
+        header.volatile.clone_from(&self.options.volatile);
+        header
     }
 }
 

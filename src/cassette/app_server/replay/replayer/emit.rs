@@ -9,8 +9,9 @@ use serde_json::Value;
 
 use super::{ReplayError, Replayer};
 use crate::cassette::CassetteError;
-use crate::cassette::app_server::replay::conversation::{Conv, Step, fresh_value};
+use crate::cassette::app_server::replay::conversation::{Conv, Step};
 use crate::cassette::effects::{self, Effect};
+use crate::cassette::normalize::placeholder::{Fresh, ThreadIds, fresh_value};
 use crate::cassette::normalize::threads::{self, CONV_THREAD_OPEN, conv_thread};
 use crate::cassette::normalize::{Bindings, WORKSPACE};
 use crate::transport::{Message, MessageKind, RequestId};
@@ -89,8 +90,14 @@ impl Replayer {
         } = self;
         let Conv { label, me, .. } = &mut convs[conv];
         let label = &*label;
-        let fresh =
-            move |placeholder: &str| fresh_value(placeholder, codex_version, label, next_global);
+        let fresh = move |placeholder: &str| {
+            let mut fresh = Fresh {
+                label,
+                codex_version,
+                threads: ThreadIds::Counted(next_global),
+            };
+            fresh_value(placeholder, &mut fresh)
+        };
         (&mut me.bindings, fresh)
     }
 
@@ -115,7 +122,12 @@ impl Replayer {
             unbound_threads
                 .entry(number)
                 .or_insert_with(|| {
-                    fresh_value(&conv_thread(number), codex_version, &label, next_global)
+                    let mut fresh = Fresh {
+                        label: &label,
+                        codex_version,
+                        threads: ThreadIds::Counted(next_global),
+                    };
+                    fresh_value(&conv_thread(number), &mut fresh)
                 })
                 .clone()
         });

@@ -1,6 +1,6 @@
 //! [`CassetteSettings::for_project`]: cassette settings as a project file says. Here, in the
-//! opener's room, because the project file sits above the cassette layer (it reads into the
-//! cassette's modes and rules) while the opener may name both.
+//! project file's room, which sits above the cassette layer (it reads into the cassette's modes
+//! and rules).
 
 use std::path::PathBuf;
 
