@@ -11,8 +11,10 @@
 #      command that records it; a test that stops early fails with its recorded runs unused;
 #   5. a test file in a folder with no project file, vitest started from another folder, records
 #      its cassette beside the test file (`cassettes/<file>/<test>.jsonl`) and replays it.
-# Needs cargo, Node.js 20.19+ and npm (the registry, for the SDK and vitest), and the pinned
-# Codex (`prompt-diary install-codex`). Prints how long it took.
+# First, no executable in the platform tarball may need a GLIBC_ symbol version above 2.17
+# (scripts/package-glibc.sh, `objdump -T`); the packaged `prompt-diary` drives every step.
+# Needs cargo, Node.js 20.19+ and npm (the registry, for the SDK and vitest), objdump, and the
+# pinned Codex (`prompt-diary install-codex`). Prints how long it took.
 #
 # `--update-example` skips step 1 and copies the cassettes and snapshots recorded in step 2 back
 # into examples/typescript/ (after steps 3 and 4 passed): how the committed ones are made.
@@ -31,9 +33,8 @@ bash scripts/npm-package.sh
 main_tgz=$(ls "$root"/target/npm/prompt-diary-[0-9]*.tgz)
 platform_tgz=$(ls "$root"/target/npm/prompt-diary-linux-x64-*.tgz)
 
-step "the pinned Codex that records (the scripted model is served by \`prompt-diary scripted-model\`)"
-driver="$root/target/release/prompt-diary"
-codex_bin=$("$root/target/release/prompt-diary" install-codex --dir "$root")
+step "the platform package's executables need at most GLIBC_2.17 (objdump -T)"
+bash scripts/package-glibc.sh "$platform_tgz"
 
 project=$(mktemp -d "${TMPDIR:-/tmp}/prompt-diary-npm-XXXXXX")
 trap 'rm -rf "$project"' EXIT
@@ -49,6 +50,11 @@ npm install --no-audit --no-fund --loglevel=error --omit=optional --save-exact \
     "@rolldown/binding-linux-x64-gnu@$rolldown"
 [ -x node_modules/prompt-diary-linux-x64/bin/prompt-diary-codex ] \
     || fail "the platform package's stand-in is not installed as an executable"
+
+step "the pinned Codex that records (the scripted model is served by \`prompt-diary scripted-model\`)"
+# The packaged command line (the glibc 2.17 build) drives the check.
+driver="$project/node_modules/prompt-diary-linux-x64/bin/prompt-diary"
+codex_bin=$("$driver" install-codex --dir "$root")
 for part in tests vitest.config.js prompt-diary.toml scripted-model.json; do
     cp -R "$root/examples/typescript/$part" .
 done

@@ -4,7 +4,9 @@
 # PyPI's prompt-diary==0.2.13), and runs examples/python/check_suite.py: record against the real
 # pinned Codex driven by the scripted model, replay offline, -n 2, a changed prompt, a deleted
 # cassette, the seed's CodexAgentRunner, a suite with no project file and no pytest configuration
-# (its cassette beside the test module). Needs the pinned Codex (`cargo run -- install-codex`).
+# (its cassette beside the test module). First it checks the wheel's tag (manylinux2014 /
+# manylinux_2_17) and that no executable in it needs a GLIBC_ symbol version above 2.17
+# (scripts/package-glibc.sh). Needs the pinned Codex (`cargo run -- install-codex`) and objdump.
 # PROMPT_DIARY_REUSE_WHEEL=1 takes the wheel in target/wheels/ as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +20,12 @@ else
 fi
 wheel=$(ls target/wheels/prompt_diary_cassettes-*.whl)
 ls -l "$wheel"
+echo "== the wheel's tag and its executables' glibc floor (objdump -T): at most GLIBC_2.17"
+case "$(basename "$wheel")" in
+    *-manylinux2014_x86_64.manylinux_2_17_x86_64.whl) echo "   tagged $(basename "$wheel")" ;;
+    *) echo "python-package-check: $wheel is not tagged manylinux2014_x86_64.manylinux_2_17_x86_64 (scripts/python-package.sh builds it with --zig --compatibility manylinux2014)" >&2; exit 1 ;;
+esac
+bash scripts/package-glibc.sh "$wheel"
 
 # A PATH without cargo or rustc: every folder that holds either is left out.
 no_cargo_path=""
