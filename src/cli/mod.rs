@@ -10,7 +10,7 @@
 //! | `init [--dir DIR] [--print]` | `project::template` (crate-private) |
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) of the project's pin |
 //! | `record` | [`Fixture::record_in`](crate::cli::fixtures::Fixture::record_in), `rerecord::recording::record_prompt` (crate-private) |
-//! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
+//! | `replay` | [`replay_cassette`](crate::replay::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
 //! | `project [--json]` | [`ProjectFile::find`](crate::project::ProjectFile::find) |
 //! | `inspect` | [`Timeline`](crate::cassette::Timeline); `cassette::ExecStory` for exec cassettes (crate-private) |

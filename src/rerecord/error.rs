@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use prompt_diary_scripted_model::ScenarioMismatch;
 
-use super::client_replay::CassetteReplayError;
 use super::scenario::Underivable;
 use crate::agent::AgentError;
 use crate::cassette::{CassetteError, WriteOutcome};
+use crate::replay::CassetteReplayError;
 
 /// Why a cassette could not be re-recorded.
 #[derive(Debug, thiserror::Error)]

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use prompt_diary::cassette::Cassette;
 use prompt_diary::cli::fixtures;
-use prompt_diary::rerecord::driver::TurnOutcome;
-use prompt_diary::rerecord::{
+use prompt_diary::replay::driver::TurnOutcome;
+use prompt_diary::replay::{
     CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, client_script_of,
     replay_cassette,
 };
