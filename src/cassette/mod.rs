@@ -63,6 +63,7 @@ pub use divergence::{Divergence, Leftover, UnusedInteractions};
 pub use effects::{Effect, EffectError};
 pub(crate) use effects::{Snapshot, apply as apply_effects};
 pub(crate) use envelope::date_in_days;
+pub(crate) use envelope::read;
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
 pub(crate) use exec::call::{LAST_MESSAGE, OUTPUT_SCHEMA, TEMP_PATH};

@@ -3,6 +3,7 @@
 //! and output schema, how approvals were answered, which turns ran out of time.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde::Deserialize as _;
 use serde_json::Value;
@@ -27,50 +28,112 @@ pub const INTERRUPTED_TURN_TIMEOUT_SECS: u64 = 1;
 /// `turn/start` input when the server echoed none), so a `turn/start` that was edited by hand no
 /// longer matches what the server saw, and the replay reports the divergence.
 pub fn client_script_of(cassette: &Cassette) -> Result<ClientScript, CassetteReplayError> {
-    let echoes = echoed_prompts(cassette);
-    let mut labels: Vec<String> = Vec::new();
-    let mut runners: Vec<RunnerScript> = Vec::new();
+    let mut reader = ScriptReader::new(&cassette.path);
     for (line, entry) in &cassette.entries {
-        let Entry::C2s { conv, msg, turn } = entry else {
-            continue;
-        };
+        reader.entry(*line, entry)?;
+    }
+    Ok(reader.finish())
+}
+
+/// [`client_script_of`] the cassette text read from `path`, line by line: each line is parsed,
+/// read and dropped ([`Cassette::read_each`]), so only the script is kept. The errors are
+/// [`Cassette::parse`]'s, in its order, then the script's. Also returns the header's record
+/// command.
+pub(crate) fn client_script_in(
+    path: &Path,
+    text: &str,
+) -> Result<(String, ClientScript), CassetteReplayError> {
+    let mut reader = ScriptReader::new(path);
+    let mut failed = None;
+    let header = Cassette::read_each(path, text, |line, entry| {
+        if failed.is_none() {
+            failed = reader.entry(line, &entry).err();
+        }
+    })?;
+    match failed {
+        Some(err) => Err(err),
+        None => Ok((header.record_command, reader.finish())),
+    }
+}
+
+/// The client script read one entry at a time, in file order.
+struct ScriptReader<'a> {
+    path: &'a Path,
+    labels: Vec<String>,
+    runners: Vec<RunnerScript>,
+    /// Each `turn/start`: its runner and turn, and the (conversation, turn) its echo is in.
+    turns: Vec<(usize, usize, (String, Option<u32>))>,
+    /// The user message text the server echoed first in each (conversation, turn).
+    echoes: HashMap<(String, Option<u32>), String>,
+}
+
+impl<'a> ScriptReader<'a> {
+    fn new(path: &'a Path) -> Self {
+        Self {
+            path,
+            labels: Vec::new(),
+            runners: Vec::new(),
+            turns: Vec::new(),
+            echoes: HashMap::new(),
+        }
+    }
+
+    fn entry(&mut self, line: usize, entry: &Entry) -> Result<(), CassetteReplayError> {
+        match entry {
+            Entry::C2s { conv, msg, turn } => self.client(line, conv, *turn, msg),
+            Entry::S2c { conv, turn, msg } => {
+                if let Some(text) = echoed_prompt(msg) {
+                    self.echoes
+                        .entry((conv.clone(), *turn))
+                        .or_insert_with(|| text.to_owned());
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn client(
+        &mut self,
+        line: usize,
+        conv: &str,
+        turn: Option<u32>,
+        msg: &Value,
+    ) -> Result<(), CassetteReplayError> {
         let unsupported = |what: String| CassetteReplayError::NotAdapterTraffic {
-            path: cassette.path.clone(),
-            line: *line,
-            conv: conv.clone(),
+            path: self.path.to_owned(),
+            line,
+            conv: conv.to_owned(),
             what,
         };
         let method = msg.get("method").and_then(Value::as_str);
         if conv == BACKEND {
-            match method {
-                Some("initialize" | "initialized") => continue,
-                other => {
-                    return Err(unsupported(format!(
-                        "the client sent `{}` outside any conversation",
-                        other.unwrap_or("a response")
-                    )));
-                }
-            }
+            return match method {
+                Some("initialize" | "initialized") => Ok(()),
+                other => Err(unsupported(format!(
+                    "the client sent `{}` outside any conversation",
+                    other.unwrap_or("a response")
+                ))),
+            };
         }
-        let at = match labels.iter().position(|l| l == conv) {
+        let at = match self.labels.iter().position(|l| l == conv) {
             Some(at) => at,
             None => {
-                labels.push(conv.clone());
-                runners.push(RunnerScript::default());
-                labels.len() - 1
+                self.labels.push(conv.to_owned());
+                self.runners.push(RunnerScript::default());
+                self.labels.len() - 1
             }
         };
-        let runner = &mut runners[at];
+        let runner = &mut self.runners[at];
         // As the client said it: text the cassette keeps escaped is sent as it was written.
         let params = unescape_json(msg.get("params").unwrap_or(&Value::Null)).into_owned();
         match method {
             Some("thread/start") => thread_settings(runner, &params).map_err(unsupported)?,
             Some("turn/start") => {
-                let mut script = turn_of(&params).map_err(unsupported)?;
-                if let Some(echo) = echoes.get(&(conv.clone(), *turn)) {
-                    script.prompt = unescape_literals(echo).into_owned();
-                }
+                let script = turn_of(&params).map_err(unsupported)?;
                 runner.turns.push(script);
+                let key = (conv.to_owned(), turn);
+                self.turns.push((at, runner.turns.len() - 1, key));
             }
             Some("thread/unsubscribe") => runner.close = true,
             Some("turn/interrupt") => match runner.turns.last_mut() {
@@ -79,7 +142,7 @@ pub fn client_script_of(cassette: &Cassette) -> Result<ClientScript, CassetteRep
             },
             Some(other) => return Err(unsupported(format!("the client sent `{other}`"))),
             None => {
-                let result = msg.get("result").cloned().unwrap_or(Value::Null);
+                let result = msg.get("result").unwrap_or(&Value::Null);
                 let word = ["decision", "action"]
                     .iter()
                     .find_map(|k| result.get(*k).and_then(Value::as_str));
@@ -88,44 +151,44 @@ pub fn client_script_of(cassette: &Cassette) -> Result<ClientScript, CassetteRep
                 }
             }
         }
+        Ok(())
     }
-    Ok(ClientScript {
-        concurrent: runners.len() > 1,
-        mcp_config_overrides: Vec::new(),
-        runners,
-    })
+
+    /// The script, each turn's prompt the one its server echoed (wherever in the file).
+    fn finish(mut self) -> ClientScript {
+        for (runner, turn, key) in &self.turns {
+            if let Some(echo) = self.echoes.get(key) {
+                self.runners[*runner].turns[*turn].prompt = unescape_literals(echo).into_owned();
+            }
+        }
+        ClientScript {
+            concurrent: self.runners.len() > 1,
+            mcp_config_overrides: Vec::new(),
+            runners: self.runners,
+        }
+    }
 }
 
-/// The user message text the server echoed in each (conversation, turn).
-fn echoed_prompts(cassette: &Cassette) -> HashMap<(String, Option<u32>), String> {
-    let mut echoes = HashMap::new();
-    for (_, entry) in &cassette.entries {
-        let Entry::S2c { conv, turn, msg } = entry else {
-            continue;
-        };
-        let Some(item) = msg.pointer("/params/item") else {
-            continue;
-        };
-        if item.get("type").and_then(Value::as_str) != Some("userMessage") {
-            continue;
-        }
-        let texts: Vec<&str> = item
-            .get("content")
-            .and_then(Value::as_array)
-            .map(|parts| {
-                parts
-                    .iter()
-                    .filter_map(|p| p.get("text").and_then(Value::as_str))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if let [text] = texts.as_slice() {
-            echoes
-                .entry((conv.clone(), *turn))
-                .or_insert_with(|| (*text).to_owned());
-        }
+/// The user message text a server message echoes, when it is one user message item of one text.
+fn echoed_prompt(msg: &Value) -> Option<&str> {
+    let item = msg.pointer("/params/item")?;
+    if item.get("type").and_then(Value::as_str) != Some("userMessage") {
+        return None;
     }
-    echoes
+    let texts: Vec<&str> = item
+        .get("content")
+        .and_then(Value::as_array)
+        .map(|parts| {
+            parts
+                .iter()
+                .filter_map(|p| p.get("text").and_then(Value::as_str))
+                .collect()
+        })
+        .unwrap_or_default();
+    match texts.as_slice() {
+        [text] => Some(text),
+        _ => None,
+    }
 }
 
 fn thread_settings(runner: &mut RunnerScript, params: &Value) -> Result<(), String> {

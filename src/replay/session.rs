@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::driver::{ClientScript, Progress, RunnerOutcome, TurnOutcome};
-use super::script::{INTERRUPTED_TURN_TIMEOUT_SECS, REPLAY_TURN_TIMEOUT_SECS, client_script_of};
+use super::script::{INTERRUPTED_TURN_TIMEOUT_SECS, REPLAY_TURN_TIMEOUT_SECS, client_script_in};
 use crate::agent::AgentError;
 use crate::cassette::ReplayTransport;
 use crate::cassette::{Cassette, CassetteError, Divergence};
@@ -91,8 +91,10 @@ pub async fn replay_cassette(
     path: &Path,
     options: ReplayOptions,
 ) -> Result<ReplayedSession, CassetteReplayError> {
-    let cassette = Cassette::load(path, "prompt-diary record")?;
-    let mut script = client_script_of(&cassette)?;
+    // Line by line: the script is read one parsed line at a time, then the replay transport
+    // keeps the text itself and parses each server message when it is due.
+    let text = crate::cassette::read(path, "prompt-diary record")?;
+    let (recorded_command, mut script) = client_script_in(path, &text)?;
     let interrupted: Vec<Vec<bool>> = script
         .runners
         .iter()
@@ -110,11 +112,8 @@ pub async fn replay_cassette(
             }
         }
     }
-    let record_command = options
-        .record_command
-        .clone()
-        .unwrap_or_else(|| cassette.header.record_command.clone());
-    let transport = ReplayTransport::new(cassette, Some(record_command.clone()));
+    let record_command = options.record_command.clone().unwrap_or(recorded_command);
+    let transport = ReplayTransport::from_text(path, text, &record_command)?;
     let backend = CodexBackend::start_with_transport(CodexBackendConfig::default(), transport)
         .await
         .map_err(diverged_or)?;
