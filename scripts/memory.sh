@@ -10,7 +10,8 @@
 # are the chunks of delta streams the secret scan joins.
 #
 # Usage: bash scripts/memory.sh [LINES]   (builds nothing: run `cargo build --release` first;
-# `PROMPT_DIARY_BIN=path` measures another build, such as a copy of the one before a change)
+# `PROMPT_DIARY_BIN=path` measures another build, such as a copy of the one before a change;
+# `PROMPT_DIARY_MEMORY_ONLY=replay` measures only the commands whose row names that word)
 # Needs GNU time: `apt-get install time` (Debian's package `time`) when /usr/bin/time is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,6 +57,9 @@ echo "|---|---|---|---|---|"
 measure() {
     local name=$1
     shift
+    if [ -n "${PROMPT_DIARY_MEMORY_ONLY:-}" ] && [[ "$name" != *"$PROMPT_DIARY_MEMORY_ONLY"* ]]; then
+        return
+    fi
     local status=0
     /usr/bin/time -v -o "$dir/time.txt" "$@" >"$dir/out.txt" 2>"$dir/err.txt" || status=$?
     local kib wall

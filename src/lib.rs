@@ -40,8 +40,9 @@
 //! - [`codex`]: the Codex adapter behind the port (threads, turns, approvals, timeouts), over
 //!   its JSON-RPC session.
 //! - [`rerecord`] (feature `rerecord`): re-recording a cassette offline on any Codex (a scenario
-//!   for the scripted model derived from it, its client's side rebuilt), `upgrade-codex`, and
-//!   replaying a cassette's client through the adapter.
+//!   for the scripted model derived from it, its client's side rebuilt), `upgrade-codex`.
+//! - [`replay`] (feature `rerecord`): client scripts played through the adapter, and replaying any
+//!   cassette the adapter recorded with the client read back from it (`prompt-diary replay`).
 //! - [`cassette`]: record and replay: the file, normalisation, typed divergences, the recording
 //!   and replay transports, timelines, checks.
 //! - [`codex_bin`]: finding, installing and fingerprinting the Codex CLI.
@@ -86,6 +87,8 @@ mod connect;
 pub mod generate;
 pub mod per_test;
 pub mod project;
+#[cfg(feature = "rerecord")]
+pub mod replay;
 #[cfg(feature = "rerecord")]
 pub mod rerecord;
 pub mod stand_in;

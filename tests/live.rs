@@ -8,9 +8,9 @@ use std::sync::Arc;
 use prompt_diary::cassette::{Cassette, RecordOptions, Timeline, WriteOutcome};
 use prompt_diary::codex::CodexBackendConfig;
 use prompt_diary::project::find_codex_bin;
-use prompt_diary::rerecord::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
+use prompt_diary::replay::driver::{ClientScript, RunnerScript, TurnOutcome, TurnScript};
+use prompt_diary::replay::{ReplayOptions, replay_cassette};
 use prompt_diary::rerecord::recording::record_script;
-use prompt_diary::rerecord::{ReplayOptions, replay_cassette};
 use prompt_diary::testing::conformance::announce_skip;
 
 /// The opt-in switch.

@@ -71,6 +71,8 @@ pub(crate) use effects::Snapshot;
 pub use effects::{Effect, EffectError};
 #[cfg(feature = "test-util")]
 pub(crate) use envelope::date_in_days;
+#[cfg(feature = "rerecord")]
+pub(crate) use envelope::read;
 pub use error::CassetteError;
 pub(crate) use exec::call::ExecArg;
 #[cfg(feature = "rerecord")]

@@ -11,7 +11,7 @@
 //! | `init [--dir DIR] [--print]` | `project::template` (crate-private) |
 //! | `install-codex` | [`install_codex`](crate::codex_bin::install_codex) of the project's pin |
 //! | `record` | `cli::fixtures::Fixture::record_in`, `rerecord::recording::record_prompt` (crate-private) |
-//! | `replay` | [`replay_cassette`](crate::rerecord::replay_cassette) |
+//! | `replay` | [`replay_cassette`](crate::replay::replay_cassette) |
 //! | `install-stand-in DIR` | `stand_in::install_stand_in` (crate-private) |
 //! | `project [--json] [--test NAME... --record-mode MODE]` | [`ProjectFile::find`](crate::project::ProjectFile::find), `project::TestPlan` (crate-private: the mode, the cassette and the real Codex a test harness sets) |
 //! | `unused-runs CASSETTE --used FILE` | `cassette::AnyCassette` (crate-private) |

@@ -12,7 +12,7 @@ use super::here::Here;
 use crate::cassette::{CassetteSettings, FlagMode, ModeFrom, RecordMode, Resolved, WriteOutcome};
 use crate::cli::fixtures;
 use crate::codex::CodexBackendConfig;
-use crate::rerecord::driver::{Progress, RunnerOutcome};
+use crate::replay::driver::{Progress, RunnerOutcome};
 use crate::rerecord::recording::{PromptRecording, record_prompt, workspaces_in};
 
 /// Arguments of `record`.
@@ -72,7 +72,7 @@ impl Record {
         let failed = outcomes
             .iter()
             .flat_map(|o| &o.turns)
-            .filter(|t| !matches!(t, crate::rerecord::driver::TurnOutcome::Ok(_)))
+            .filter(|t| !matches!(t, crate::replay::driver::TurnOutcome::Ok(_)))
             .count();
         if failed > 0 {
             super::print_err(&format!(

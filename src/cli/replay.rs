@@ -8,7 +8,7 @@ use clap::Args;
 
 use super::here::Here;
 use crate::cassette::{Cassette, write_atomic};
-use crate::rerecord::{
+use crate::replay::{
     CassetteReplayError, REPLAY_TURN_TIMEOUT_SECS, ReplayOptions, replay_cassette,
 };
 

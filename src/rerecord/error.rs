@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use prompt_diary_scripted_model::ScenarioMismatch;
 
-use super::client_replay::CassetteReplayError;
 use super::scenario::Underivable;
 use crate::agent::AgentError;
 use crate::cassette::{CassetteError, WriteOutcome};
+use crate::replay::CassetteReplayError;
 
 /// Why a cassette could not be re-recorded.
 #[derive(Debug, thiserror::Error)]
@@ -93,21 +93,6 @@ pub enum RerecordError {
         server: String,
         /// The setting that starts it, as the cassette has it.
         setting: String,
-    },
-    /// A file the client script seeds into a runner's workspace could not be written (it
-    /// reaches the caller inside [`AgentError::Backend`]).
-    #[error(
-        "could not write {}, a file the client script seeds into a runner's workspace: {source}; \
-         check that the workspace folder is writable and has room, and that the script's \
-         `files` names a relative path",
-        path.display()
-    )]
-    SeedFile {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: std::io::Error,
     },
     /// The cassette asks for something that would run or write outside the sandboxed scratch
     /// workspace and that the sandbox cannot contain (another working directory, a setting that starts a process, an

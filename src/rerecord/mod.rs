@@ -9,12 +9,13 @@
 //! - `scenario.rs`: the model's side derived from a cassette ([`scenario_of`]: messages,
 //!   reasoning, commands, file changes as `apply_patch` commands (`patch.rs`), MCP calls, web
 //!   searches, model errors, stalls); [`Underivable`] names a line it cannot say.
-//! - The client's side, three ways: the adapter replays a client script read from the cassette
-//!   (`client_replay.rs`: [`client_script_of`], also [`replay_cassette`] for `prompt-diary
-//!   replay`); the messages another client sent through the stand-in are sent again one by one
-//!   (`raw_client.rs`); an exec cassette's runs go through the stand-in again (`exec.rs`).
-//! - [`driver`]: client scripts (runners and turns) played through the adapter, and
-//!   [`recording`]: a script or one prompt recorded live.
+//! - The client's side, three ways: the adapter plays a client script read from the cassette
+//!   ([`client_script_of`](crate::replay::client_script_of), in [`replay`](crate::replay), which
+//!   also replays a cassette for `prompt-diary replay`); the messages another client sent through
+//!   the stand-in are sent again one by one (`raw_client.rs`); an exec cassette's runs go through
+//!   the stand-in again (`exec.rs`).
+//! - [`recording`]: a client script ([`replay::driver`](crate::replay::driver)) or one prompt
+//!   recorded live.
 //! - [`CodexHome`]: a Codex home pointing the real Codex at the scripted model, its commands in
 //!   Codex's `workspace-write` sandbox (the scratch workspace only, no network).
 //! - `policy.rs`: the sandbox and approvals a re-recording runs under, the cassette's own when
@@ -33,9 +34,7 @@
 //! Product paths end the scripted model with `finish()` and turn its test-kit check on drop off
 //! (`without_drop_check`), so an early error is reported, never a panic.
 
-mod client_replay;
 mod codex_home;
-pub mod driver;
 mod environment;
 mod error;
 mod exec;
@@ -51,12 +50,6 @@ mod untrusted;
 pub(crate) mod upgrade;
 mod volatile;
 
-#[cfg(feature = "cli")]
-pub(crate) use client_replay::REPLAY_TURN_TIMEOUT_SECS;
-pub use client_replay::{
-    CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, ReplayedSession,
-    client_script_of, replay_cassette,
-};
 pub use codex_home::CodexHome;
 pub use error::RerecordError;
 pub(crate) use error::RerecordSummary;

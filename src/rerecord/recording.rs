@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
 use crate::agent::AgentError;
 use crate::cassette::{CassetteSettings, RecordOptions, WriteOutcome, refuse_recording_in_ci};
 use crate::codex::{CodexBackend, CodexBackendConfig};
+use crate::replay::driver::{ClientScript, Progress, RunnerOutcome, RunnerScript, TurnScript};
 
 /// Starts `codex app-server` with `config`, runs `script` on it (one workspace per runner),
 /// shuts it down and writes the cassette with `options`. Returns what was written and what the

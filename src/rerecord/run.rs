@@ -9,8 +9,6 @@ use serde_json::Value;
 
 use super::CodexHome;
 use super::RerecordError;
-use super::client_replay::client_script_of;
-use super::driver::{ClientScript, RunnerOutcome, TurnOutcome};
 use super::error::{calls_text, diverged, failed, unavailable, unfinished};
 use super::pending_file::PendingFile;
 use super::raw_client::{RawClientError, send_client_side};
@@ -21,6 +19,8 @@ use crate::cassette::{
 };
 use crate::codex::CodexBackendConfig;
 use crate::connect::{self, Endpoint};
+use crate::replay::client_script_of;
+use crate::replay::driver::{ClientScript, RunnerOutcome, TurnOutcome};
 use crate::transport::Transport;
 use prompt_diary_scripted_model::{Reply, Scenario, ScenarioMismatch, ScriptedModel};
 
@@ -81,7 +81,7 @@ async fn rerecord_any(
     let adapter = recorded_by_the_adapter(&cassette);
     let labels = client_labels(&cassette);
     let setup = |err: std::io::Error| unavailable(path, err);
-    let dirs = super::driver::workspaces(labels.len().max(1)).map_err(setup)?;
+    let dirs = crate::replay::driver::workspaces(labels.len().max(1)).map_err(setup)?;
     let workspaces: Vec<PathBuf> = dirs.iter().map(|d| d.path().to_path_buf()).collect();
     let scenario = scenario_in(&cassette, &|label| {
         let at = match adapter {

@@ -16,7 +16,7 @@ use tokio::process::Command;
 
 use prompt_diary::cassette::{RecordOptions, WriteOutcome};
 use prompt_diary::codex_bin::installed_binary;
-use prompt_diary::rerecord::driver::{ClientScript, RunnerScript, TurnScript};
+use prompt_diary::replay::driver::{ClientScript, RunnerScript, TurnScript};
 use prompt_diary::rerecord::recording::record_script;
 use prompt_diary::rerecord::rerecord_cassette;
 use prompt_diary::testing::Scenario;

@@ -29,6 +29,7 @@ const LAYERS: &[(&str, &str)] = &[
     ("cli", "cli"),
     ("stand_in", "stand_in"),
     ("rerecord", "rerecord"),
+    ("replay", "replay"),
     ("testing", "testing"),
     ("view", "view"),
     ("per_test", "per_test"),
@@ -88,12 +89,19 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "view",
         ],
     ),
+    // Replay plays client scripts through the adapter on a replay transport; a divergence leaves
+    // its page (`view`). It knows nothing of re-recording, which uses it.
+    (
+        "replay",
+        &["agent", "adapter", "session", "cassette", "view"],
+    ),
     // Re-recording runs the stand-in as a program (an exec cassette's runs), naming only the
     // variable that gives it its cassette.
     (
         "rerecord",
         &[
             "agent",
+            "replay",
             "adapter",
             "session",
             "cassette",

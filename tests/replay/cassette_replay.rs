@@ -5,7 +5,7 @@ use std::path::Path;
 
 use crate::fixtures;
 use prompt_diary::agent::{AgentTurnResult, EventKind};
-use prompt_diary::rerecord::driver::{RunnerOutcome, TurnOutcome};
+use prompt_diary::replay::driver::{RunnerOutcome, TurnOutcome};
 use serde_json::json;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");

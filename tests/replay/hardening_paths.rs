@@ -143,8 +143,8 @@ async fn a_plain_relative_effect_path_still_replays_into_the_workspace() {
 
 #[tokio::test]
 async fn a_seed_file_that_cannot_be_written_names_its_path_and_keeps_the_io_error() {
-    use prompt_diary::rerecord::RerecordError;
-    use prompt_diary::rerecord::driver::{ClientScript, RunnerScript};
+    use prompt_diary::replay::CassetteReplayError;
+    use prompt_diary::replay::driver::{ClientScript, RunnerScript};
 
     let workspace = tempfile::tempdir().unwrap();
     std::fs::write(workspace.path().join("notes"), "a file, not a folder\n").unwrap();
@@ -166,12 +166,13 @@ async fn a_seed_file_that_cannot_be_written_names_its_path_and_keeps_the_io_erro
         .expect_err("the seed file's folder is a file");
     let _ = backend.shutdown().await;
     let seed = workspace.path().join("notes/seed.md");
-    let Some(RerecordError::SeedFile { path, source }) = err.backend_error::<RerecordError>()
+    let Some(CassetteReplayError::SeedFile { path, source }) =
+        err.backend_error::<CassetteReplayError>()
     else {
         panic!("not a typed seed-file error: {err:?}");
     };
     assert_eq!(path, &seed);
-    let seed_err = err.backend_error::<RerecordError>().unwrap();
+    let seed_err = err.backend_error::<CassetteReplayError>().unwrap();
     assert!(
         std::error::Error::source(seed_err)
             .is_some_and(|cause| cause.to_string() == source.to_string()),

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use crate::fixtures;
 use prompt_diary::cassette::Cassette;
-use prompt_diary::rerecord::driver::TurnOutcome;
-use prompt_diary::rerecord::{
+use prompt_diary::replay::driver::TurnOutcome;
+use prompt_diary::replay::{
     CassetteReplayError, INTERRUPTED_TURN_TIMEOUT_SECS, ReplayOptions, client_script_of,
     replay_cassette,
 };
@@ -26,6 +26,9 @@ async fn every_committed_cassette_replays_to_what_its_fixture_replay_gives() {
         let derived = replay_cassette(&fixture.cassette_path, ReplayOptions::default())
             .await
             .unwrap_or_else(|err| panic!("{}: {err}", fixture.name));
+        // Read line by line, the script is the one the parsed cassette gives.
+        let parsed = Cassette::load(&fixture.cassette_path, "").unwrap();
+        assert_eq!(derived.script, client_script_of(&parsed).unwrap());
         let scripted = fixture.replay(None).await.unwrap();
         assert_eq!(derived.outcomes.len(), scripted.len(), "{}", fixture.name);
         for (got, want) in derived.outcomes.iter().zip(&scripted) {
@@ -111,4 +114,42 @@ async fn a_cassette_missing_a_recorded_turn_end_fails_as_damaged() {
         text.contains("ended with `timeout`") && text.contains("looks damaged or hand-edited"),
         "{text}"
     );
+}
+
+/// `replay` reads a cassette line by line, one parsed line at a time; its errors stay those of
+/// parsing the whole file: every line's syntax first, then every message, each at its line.
+#[rstest]
+#[case::syntax_beats_an_earlier_bad_message(true)]
+#[case::a_bad_message_near_the_end(false)]
+#[tokio::test]
+async fn a_damaged_line_late_in_the_file_is_reported_at_its_line_as_before(
+    #[case] with_syntax_error: bool,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.jsonl");
+    let text = std::fs::read_to_string(cassette("single_turn")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let count = lines.len();
+    // Not a JSON-RPC message, four lines from the end.
+    lines[count - 4] =
+        r#"{"kind":"s2c","conv":"c1","turn":0,"msg":{"neither":"a request"}}"#.into();
+    if with_syntax_error {
+        // Not JSON, on the line before the last.
+        lines[count - 2] = r#"{"kind":"s2c","conv":"c1","#.into();
+    }
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let line = if with_syntax_error {
+        count - 1
+    } else {
+        count - 3
+    };
+    let whole = Cassette::load(&path, "").unwrap_err().to_string();
+    let err = match replay_cassette(&path, ReplayOptions::default()).await {
+        Err(err) => err,
+        Ok(session) => panic!("replayed a damaged cassette: {:?}", session.outcomes),
+    };
+    assert!(matches!(err, CassetteReplayError::Cassette(_)), "{err}");
+    assert_eq!(err.to_string(), whole);
+    let at = format!("{}:{line}:", path.display());
+    assert!(whole.contains(&at), "{at:?} missing from: {whole}");
 }

@@ -44,17 +44,35 @@ pub(super) enum Step {
     Exit { stderr_tail: Vec<String> },
 }
 
-/// The text of every recorded server message, in one string.
+/// The text of every recorded server message: the cassette's own text (server messages are
+/// spans of it), then the text of any message added one by one.
 #[derive(Debug, Default)]
-pub(super) struct Source(String);
+pub(super) struct Source {
+    /// The cassette's text, as read.
+    text: String,
+    /// How long the cassette's text is (set before the text itself is handed over).
+    base: usize,
+    /// Messages added after it; a span from `base` on lies here.
+    added: String,
+}
 
 impl Source {
-    /// A copy of the cassette text: server messages are spans of it.
-    pub(super) fn new(text: &str) -> Self {
-        Self(text.to_owned())
+    /// A source for cassette text `len` bytes long, handed over later by [`keep`](Self::keep)
+    /// (its spans are known while it is still borrowed).
+    pub(super) fn awaiting(len: usize) -> Self {
+        Self {
+            base: len,
+            ..Self::default()
+        }
     }
 
-    /// Where `slice`, a slice of `text` (the text this source copied), lies in the copy.
+    /// Keeps the cassette text itself (not a copy): server messages are spans of it.
+    pub(super) fn keep(&mut self, text: String) {
+        debug_assert_eq!(text.len(), self.base, "the text the source awaited");
+        self.text = text;
+    }
+
+    /// Where `slice`, a slice of `text` (the text this source keeps), lies in it.
     pub(super) fn span_of(text: &str, slice: &str) -> Range<usize> {
         let start = slice.as_ptr() as usize - text.as_ptr() as usize;
         debug_assert!(start + slice.len() <= text.len(), "a slice of the text");
@@ -63,18 +81,22 @@ impl Source {
 
     /// Adds `text`; returns where it lies.
     pub(super) fn push(&mut self, text: &str) -> Range<usize> {
-        let start = self.0.len();
-        self.0.push_str(text);
-        start..self.0.len()
+        let start = self.base + self.added.len();
+        self.added.push_str(text);
+        start..start + text.len()
+    }
+
+    /// Whether any recorded server message holds `needle`.
+    pub(super) fn contains(&self, needle: &str) -> bool {
+        self.text.contains(needle) || self.added.contains(needle)
     }
 
     pub(super) fn get(&self, span: Range<usize>) -> &str {
-        &self.0[span]
-    }
-
-    /// How long the text is.
-    pub(super) fn len(&self) -> usize {
-        self.0.len()
+        if span.start < self.base {
+            &self.text[span]
+        } else {
+            &self.added[span.start - self.base..span.end - self.base]
+        }
     }
 }
 
@@ -85,10 +107,14 @@ impl Step {
             Entry::C2s { turn, msg, .. } => Self::Client { turn, msg },
             Entry::S2c { turn, msg, .. } => {
                 let text = source.push(&msg.to_string());
+                let added = source.get(text.clone());
                 let notification = crate::cassette::app_server::replay::shape::notification_method(
-                    source.get(text.clone()),
+                    added,
                 )
-                .map(|method| Source::span_of(source.get(0..source.len()), method));
+                .map(|method| {
+                    let at = text.start + Source::span_of(added, method).start;
+                    at..at + method.len()
+                });
                 Self::Server {
                     turn,
                     text,

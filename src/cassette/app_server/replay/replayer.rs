@@ -112,12 +112,12 @@ impl Replayer {
                 (line, label, Step::of(entry, &mut source))
             })
             .collect();
-        Self::with_steps(
+        Self::with_convs(
             cassette.path,
             (cassette.header.codex_version, &cassette.header.volatile),
             record_command,
             source,
-            steps,
+            conversations(steps),
         )
     }
 
@@ -129,12 +129,25 @@ impl Replayer {
         text: &str,
         record_command: Option<String>,
     ) -> Result<Self, CassetteError> {
-        let raw = RawCassette::parse(path, text)?;
-        let record_command = record_command.unwrap_or_else(|| raw.header.record_command.clone());
-        // One copy of the text; server messages are slices of it, not one allocation each.
-        let mut source = Source::new(text);
-        let mut steps = Vec::with_capacity(raw.entries.len());
-        for (line, entry) in raw.entries {
+        Self::from_text(path, text.to_owned(), record_command)
+    }
+
+    /// [`parse`](Self::parse), keeping `text` itself: server messages are slices of it, not
+    /// one allocation each, and no second copy of the file is made.
+    pub(crate) fn from_text(
+        path: &Path,
+        text: String,
+        record_command: Option<String>,
+    ) -> Result<Self, CassetteError> {
+        let RawCassette {
+            path: cassette_path,
+            header,
+            entries,
+        } = RawCassette::parse(path, &text)?;
+        let record_command = record_command.unwrap_or_else(|| header.record_command.clone());
+        let mut source = Source::awaiting(text.len());
+        let mut steps = Vec::with_capacity(entries.len());
+        for (line, entry) in entries {
             steps.push(match entry {
                 RawEntry::Message {
                     c2s: true,
@@ -152,9 +165,9 @@ impl Replayer {
                     msg,
                 } => {
                     shape::check_message(path, line, msg)?;
-                    let span = Source::span_of(text, msg.get());
+                    let span = Source::span_of(&text, msg.get());
                     let notification = shape::notification_method(msg.get())
-                        .map(|method| Source::span_of(text, method));
+                        .map(|method| Source::span_of(&text, method));
                     (
                         line,
                         conv,
@@ -171,12 +184,14 @@ impl Replayer {
                 }
             });
         }
-        Ok(Self::with_steps(
-            raw.path,
-            (raw.header.codex_version, &raw.header.volatile),
+        let convs = conversations(steps);
+        source.keep(text);
+        Ok(Self::with_convs(
+            cassette_path,
+            (header.codex_version, &header.volatile),
             record_command,
             source,
-            steps,
+            convs,
         ))
     }
 
@@ -192,33 +207,22 @@ impl Replayer {
     }
 
     /// `header` is the recording's Codex version and volatile rules.
-    fn with_steps(
+    fn with_convs(
         path: PathBuf,
         header: (String, &[VolatileRule]),
         record_command: String,
         source: Source,
-        steps: Vec<(usize, Cow<'_, str>, Step)>,
+        mut convs: Vec<Conv>,
     ) -> Self {
         let (codex_version, volatile) = header;
         let rules = Rules::new(volatile, &[]);
-        let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
-        for (line, label, step) in steps {
-            let index = match convs.iter().position(|c| c.label == label) {
-                Some(index) => index,
-                None => {
-                    convs.push(Conv::new(label.into_owned()));
-                    convs.len() - 1
-                }
-            };
-            convs[index].push(line, step);
-        }
         let histories: Vec<&[(usize, Step)]> = convs.iter().map(|c| c.entries.as_slice()).collect();
         let classes = history::prefix_classes(&histories, |a, b| a.same(b, &source));
         for (conv, prefix) in convs.iter_mut().zip(classes) {
             conv.prefix = prefix;
             conv.me.bindings = Bindings::with_rules(rules.clone());
         }
-        let names_threads = source.get(0..source.len()).contains(CONV_THREAD_OPEN);
+        let names_threads = source.contains(CONV_THREAD_OPEN);
         Self {
             names_threads,
             volatile: volatile.to_vec(),
@@ -359,6 +363,23 @@ impl Replayer {
             ))
         }
     }
+}
+
+/// The recorded steps grouped by conversation, the backend's first, the others in the order
+/// they first appear.
+fn conversations(steps: Vec<(usize, Cow<'_, str>, Step)>) -> Vec<Conv> {
+    let mut convs: Vec<Conv> = vec![Conv::new(BACKEND.to_owned())];
+    for (line, label, step) in steps {
+        let index = match convs.iter().position(|c| c.label == label) {
+            Some(index) => index,
+            None => {
+                convs.push(Conv::new(label.into_owned()));
+                convs.len() - 1
+            }
+        };
+        convs[index].push(line, step);
+    }
+    convs
 }
 
 /// The thread a message's params name (`threadId`, or `thread.id` as in `thread/started`).

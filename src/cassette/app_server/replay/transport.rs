@@ -22,7 +22,7 @@ impl ReplayTransport {
     /// Opens the cassette at `path`. `record_command` is named in errors and reports.
     pub fn open(path: &Path, record_command: &str) -> Result<Self, CassetteError> {
         let text = format::read(path, record_command)?;
-        Self::parse(path, &text, record_command)
+        Self::from_text(path, text, record_command)
     }
 
     /// Opens the cassette `settings` name, with their record command and the project's rules
@@ -31,7 +31,7 @@ impl ReplayTransport {
     pub fn for_settings(settings: &CassetteSettings) -> Result<Self, CassetteError> {
         let record_command = settings.record_command();
         let text = format::read(&settings.path, &record_command)?;
-        let replayer = Replayer::parse(&settings.path, &text, Some(record_command))?
+        let replayer = Replayer::from_text(&settings.path, text, Some(record_command))?
             .with_redact(&settings.redact);
         Ok(Self::with_replayer(replayer))
     }
@@ -40,6 +40,16 @@ impl ReplayTransport {
     /// first; each server message is parsed only when it is sent.
     pub fn parse(path: &Path, text: &str, record_command: &str) -> Result<Self, CassetteError> {
         let replayer = Replayer::parse(path, text, Some(record_command.to_owned()))?;
+        Ok(Self::with_replayer(replayer))
+    }
+
+    /// [`parse`](Self::parse), keeping `text` itself rather than a copy of it.
+    pub(crate) fn from_text(
+        path: &Path,
+        text: String,
+        record_command: &str,
+    ) -> Result<Self, CassetteError> {
+        let replayer = Replayer::from_text(path, text, Some(record_command.to_owned()))?;
         Ok(Self::with_replayer(replayer))
     }
 

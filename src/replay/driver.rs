@@ -22,7 +22,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::RerecordError;
+use super::CassetteReplayError;
 use crate::agent::{
     AgentConfig, AgentError, AgentRunner, AgentTurnEvent, AgentTurnResult, RawAgentConfig,
     TurnOptions,
@@ -181,7 +181,7 @@ impl ClientScript {
             for (name, text) in &script.files {
                 let path = workspace.join(name);
                 write_seed(&path, text).map_err(|source| {
-                    AgentError::Backend(Arc::new(RerecordError::SeedFile { path, source }))
+                    AgentError::Backend(Arc::new(CassetteReplayError::SeedFile { path, source }))
                 })?;
             }
             let config = AgentConfig::parse(RawAgentConfig {
