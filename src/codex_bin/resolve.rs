@@ -60,10 +60,11 @@ pub enum BinaryNotFound {
     /// A binary named explicitly (the config's `codex_bin`, or `PROMPT_DIARY_CODEX_BIN`) is not
     /// a file.
     #[error(
-        "{} names a Codex binary that does not exist: {}. Fix or unset it (then the project-local \
-         install and `codex` on PATH are looked at)",
+        "{} names a Codex binary that does not exist: {}. Fix or unset it (then {} looked at; \
+         `prompt-diary install-codex` installs the pinned Codex for the project)",
         place_name(*place),
-        path.display()
+        path.display(),
+        places_after(*place)
     )]
     NotAFile {
         /// Where it was named.
@@ -129,6 +130,16 @@ fn place_name(place: BinarySource) -> &'static str {
         BinarySource::Environment => CODEX_BIN_ENV,
         BinarySource::LocalInstall => "the project-local install",
         BinarySource::Path => "`codex` on PATH",
+    }
+}
+
+/// The places looked at after `place`, for [`BinaryNotFound::NotAFile`].
+fn places_after(place: BinarySource) -> String {
+    match place {
+        BinarySource::Explicit => {
+            format!("{CODEX_BIN_ENV}, the project-local install and `codex` on PATH are")
+        }
+        _ => "the project-local install and `codex` on PATH are".to_owned(),
     }
 }
 
