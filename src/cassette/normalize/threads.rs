@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::placeholder::{CONV_THREAD, placeholders};
+use super::placeholder::{CONV_THREAD, Placeholder, placeholders};
 
 /// What every `{{conv_thread:N}}` starts with: a message without it has nothing to fill.
 pub(crate) const CONV_THREAD_OPEN: &str = "{{conv_thread:";
@@ -24,11 +24,8 @@ pub(crate) fn conv_thread(number: usize) -> String {
 
 /// The conversation number a `{{conv_thread:N}}` placeholder names.
 pub(crate) fn conv_thread_number(placeholder: &str) -> Option<usize> {
-    placeholder
-        .strip_prefix(CONV_THREAD_OPEN)?
-        .strip_suffix("}}")?
-        .parse()
-        .ok()
+    let parsed = Placeholder::parse(placeholder)?;
+    (parsed.name == CONV_THREAD).then(|| parsed.number?.parse().ok())?
 }
 
 /// Recording: every thread id of `threads` (id → conversation number) left in `value`'s strings,
